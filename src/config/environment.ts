@@ -1,0 +1,54 @@
+import type { JobQueueModuleOptions } from '../job-queue';
+
+export interface AppConfig {
+  port: number;
+  production: boolean;
+  jobQueue: JobQueueModuleOptions;
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Reads and checks the environment; every problem is reported at once, naming the variable. */
+export function loadConfig(env: Env = process.env): AppConfig {
+  const problems: string[] = [];
+  const integer = (name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number => {
+    const raw = env[name];
+    if (raw === undefined || raw.trim() === '') return fallback;
+    const value = Number(raw);
+    if (!/^\s*\d+\s*$/.test(raw) || value < min || value > max) {
+      problems.push(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+      return fallback;
+    }
+    return value;
+  };
+  const boolean = (name: string, fallback: boolean): boolean => {
+    const raw = env[name]?.trim().toLowerCase();
+    if (raw === undefined || raw === '') return fallback;
+    if (['true', '1', 'yes'].includes(raw)) return true;
+    if (['false', '0', 'no'].includes(raw)) return false;
+    problems.push(`${name} must be true or false, got "${env[name]}"`);
+    return fallback;
+  };
+  const databaseUrl = env.DATABASE_URL?.trim() || undefined;
+  if (databaseUrl && !/^(postgres(ql)?:\/\/|file:)/.test(databaseUrl)) {
+    problems.push(`DATABASE_URL must start with postgresql://, postgres:// or file:, got "${databaseUrl}"`);
+  }
+  const config: AppConfig = {
+    port: integer('PORT', 3000, 0, 65535),
+    production: env.NODE_ENV === 'production',
+    jobQueue: {
+      databaseUrl,
+      storageDir: env.STORAGE_DIR?.trim() || undefined,
+      maxUploadBytes: integer('MAX_UPLOAD_BYTES', 1024 ** 3, 1),
+      workersEnabled: boolean('WORKERS_ENABLED', true),
+      workerConcurrency: integer('WORKER_CONCURRENCY', 4, 1, 256),
+      shutdownTimeoutMs: integer('SHUTDOWN_TIMEOUT_MS', 30_000, 0),
+      pollIntervalMs: integer('POLL_INTERVAL_MS', 2_000, 10),
+      stalledJobThresholdMs: integer('STALLED_JOB_THRESHOLD_MS', 300_000, 1_000),
+      defaultMaxRetries: integer('MAX_RETRIES', 3, 0, 100),
+      maxExtractedTextBytes: integer('MAX_EXTRACTED_TEXT_BYTES', 1024 ** 2, 0),
+    },
+  };
+  if (problems.length > 0) throw new Error(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  return config;
+}

@@ -1,0 +1,16 @@
+/**
+ * Who is asking. Every service operation takes one; queries are filtered by it. Until authentication
+ * exists every caller is an anonymous administrator, which sees everything.
+ */
+export interface Caller {
+  userId: string | null;
+  /** May see and act on every user's jobs and files. */
+  isAdmin: boolean;
+}
+
+export const ANONYMOUS_ADMIN: Caller = Object.freeze({ userId: null, isAdmin: true });
+
+/** The userId filter a query must apply for this caller: undefined means no filter. */
+export function ownerScope(caller: Caller): string | null | undefined {
+  return caller.isAdmin ? undefined : caller.userId;
+}

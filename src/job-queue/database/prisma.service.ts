@@ -1,0 +1,81 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
+import { PrismaPg } from '@prisma/adapter-pg';
+import Database from 'better-sqlite3';
+import { Pool } from 'pg';
+import { PrismaClient as PostgresClient } from '.prisma/postgresql-client';
+import { PrismaClient as SqliteClient } from '.prisma/sqlite-client';
+import { JOB_QUEUE_OPTIONS } from '../job-queue.constants';
+import type { DatabaseTarget, ResolvedJobQueueOptions } from '../job-queue.options';
+import { migratePostgres, migrateSqlite } from './migrator';
+
+/**
+ * The two generated clients share every model (a test keeps the schemas identical), so the rest of the
+ * code is typed against one of them. Only the database layer's provider-specific SQL knows which it has.
+ */
+export type DatabaseClient = PostgresClient;
+export type { Prisma } from '.prisma/postgresql-client';
+
+@Injectable()
+export class PrismaService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(PrismaService.name);
+  readonly target: DatabaseTarget;
+  readonly client: DatabaseClient;
+  /** The PostgreSQL pool the client runs on; null on SQLite. LISTEN/NOTIFY and hot paths use it directly. */
+  readonly pool: Pool | null;
+
+  constructor(@Inject(JOB_QUEUE_OPTIONS) private readonly options: ResolvedJobQueueOptions) {
+    this.target = options.database;
+    if (this.target.provider === 'postgresql') {
+      this.pool = new Pool({ connectionString: this.target.url, max: Math.max(10, options.workerConcurrency * 2) });
+      this.pool.on('error', (error) => this.logger.warn(`idle PostgreSQL connection failed: ${error.message}`));
+      this.client = new PostgresClient({ adapter: new PrismaPg(this.pool) });
+    } else {
+      this.pool = null;
+      mkdirSync(path.dirname(path.resolve(this.target.filePath)), { recursive: true });
+      const adapter = new PrismaBetterSQLite3(
+        { url: `file:${this.target.filePath}`, timeout: 10_000 },
+        { timestampFormat: 'unixepoch-ms' },
+      );
+      this.client = new SqliteClient({ adapter }) as unknown as DatabaseClient;
+    }
+  }
+
+  get isPostgres(): boolean {
+    return this.target.provider === 'postgresql';
+  }
+
+  async onModuleInit(): Promise<void> {
+    if (this.options.migrateOnStart) await this.migrate();
+    await this.client.$connect();
+    if (!this.isPostgres) {
+      // WAL lets readers run beside the one writer; NORMAL sync is durable across process crashes in WAL mode.
+      await this.client.$queryRawUnsafe('PRAGMA journal_mode = WAL');
+      await this.client.$executeRawUnsafe('PRAGMA synchronous = NORMAL');
+      await this.client.$executeRawUnsafe('PRAGMA foreign_keys = ON');
+    }
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.client.$disconnect();
+    await this.pool?.end();
+  }
+
+  private async migrate(): Promise<void> {
+    let applied: string[];
+    if (this.target.provider === 'postgresql') {
+      applied = await migratePostgres(this.pool!);
+    } else {
+      const db = new Database(this.target.filePath, { timeout: 10_000 });
+      try {
+        db.pragma('journal_mode = WAL');
+        applied = migrateSqlite(db);
+      } finally {
+        db.close();
+      }
+    }
+    if (applied.length > 0) this.logger.log(`Applied migrations: ${applied.join(', ')}`);
+  }
+}

@@ -1,0 +1,29 @@
+import type { JobRecord } from '../common/job-record';
+
+/**
+ * The queue operations whose SQL differs by provider. Everything else goes through Prisma.
+ */
+export interface QueueStore {
+  /**
+   * Atomically moves up to `limit` due jobs (PENDING or RETRYING with availableAt <= now) to PROCESSING under
+   * `workerId`'s lease, highest priority first and oldest first within a priority, and opens an attempt row for
+   * each. No job is ever handed to two workers. Returns the claimed jobs in claim order.
+   */
+  claim(workerId: string, limit: number, leaseMs: number): Promise<JobRecord[]>;
+}
+
+export const CLAIM_ORDER = 'priority DESC, created_at ASC, id ASC';
+
+export function sortInClaimOrder(jobs: JobRecord[]): JobRecord[] {
+  return jobs.sort(
+    (a, b) =>
+      b.priority - a.priority ||
+      a.createdAt.getTime() - b.createdAt.getTime() ||
+      (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+  );
+}
+
+/** Attempt rows are keyed by job and number, so the claim statement can write them without generating ids. */
+export function attemptId(jobId: string, number: number): string {
+  return `${jobId}:${number}`;
+}

@@ -1,0 +1,37 @@
+import type { JobStatus, ProcessingStage } from '../common/job.enums';
+
+/**
+ * Topics on the job event bus. Payloads stay small (ids, status, numbers): PostgreSQL NOTIFY carries
+ * them across instances and limits a payload to 8000 bytes. Subscribers load anything bigger themselves.
+ */
+export const JobTopics = {
+  /** A job became claimable: idle workers on every instance wake and claim. */
+  wakeup: 'queue.wakeup',
+  /** A job changed status (payload: JobChangedEvent). */
+  jobChanged: 'job.changed',
+  /** A running job's progress moved (payload: JobProgressEvent). */
+  jobProgress: 'job.progress',
+  /** Abort a running job wherever it runs (payload: { jobId }). */
+  cancelRequested: 'job.cancel-requested',
+} as const;
+
+export type JobTopic = (typeof JobTopics)[keyof typeof JobTopics];
+
+export interface JobChangedEvent {
+  jobId: string;
+  status: JobStatus;
+  format: string;
+  priority: number;
+  userId: string | null;
+}
+
+export interface JobProgressEvent {
+  jobId: string;
+  status: JobStatus;
+  stage: ProcessingStage;
+  progress: number;
+  bytesProcessed: number | null;
+  totalBytes: number | null;
+  message: string | null;
+  at: string;
+}

@@ -1,0 +1,107 @@
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import type { Caller } from '../common/caller';
+import { newId } from '../common/ids';
+import type { StoredFileRecord } from '../common/job-record';
+import { PrismaService } from '../database/prisma.service';
+import { JOB_QUEUE_OPTIONS } from '../job-queue.constants';
+import type { ResolvedJobQueueOptions } from '../job-queue.options';
+import { FilesErrorCode, FilesException } from './files.exception';
+import { detectFormat, sanitizeFileName, SNIFF_BYTES } from './format-detection';
+
+/** Streams uploads to the storage directory under generated names and records them as StoredFile rows. */
+@Injectable()
+export class FileStorageService implements OnModuleInit {
+  readonly root: string;
+  readonly maxUploadBytes: number;
+
+  constructor(
+    private readonly prisma: PrismaService,
+    @Inject(JOB_QUEUE_OPTIONS) private readonly options: ResolvedJobQueueOptions,
+  ) {
+    this.root = path.resolve(options.storageDir);
+    this.maxUploadBytes = options.maxUploadBytes;
+  }
+
+  async onModuleInit(): Promise<void> {
+    await mkdir(path.join(this.root, 'incoming'), { recursive: true });
+  }
+
+  /**
+   * Writes the stream to disk without holding it in memory, hashing and counting as it goes. Over
+   * maxUploadBytes the partial file is removed and FILE_TOO_LARGE thrown.
+   */
+  async store(source: Readable, clientName: string, caller: Caller): Promise<StoredFileRecord> {
+    const id = newId();
+    const incoming = path.join(this.root, 'incoming', id);
+    const hash = createHash('sha256');
+    let size = 0;
+    let head = Buffer.alloc(0);
+    const limit = this.maxUploadBytes;
+    let tooLarge = false;
+    // Over the limit the rest of the upload is read and dropped (not destroyed), so the client gets its 413.
+    const meter = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        size += chunk.length;
+        if (tooLarge || size > limit) {
+          tooLarge = true;
+          callback();
+          return;
+        }
+        if (head.length < SNIFF_BYTES) head = Buffer.concat([head, chunk.subarray(0, SNIFF_BYTES - head.length)]);
+        hash.update(chunk);
+        callback(null, chunk);
+      },
+    });
+    try {
+      await pipeline(source, meter, createWriteStream(incoming));
+    } catch (error) {
+      await rm(incoming, { force: true });
+      throw error;
+    }
+    if (tooLarge) {
+      await rm(incoming, { force: true });
+      throw new FilesException(FilesErrorCode.FILE_TOO_LARGE, `The file is larger than the limit of ${limit} bytes`);
+    }
+    const format = detectFormat(clientName, head);
+    const storagePath = `${id}.${format}`;
+    await rename(incoming, path.join(this.root, storagePath));
+    return this.prisma.client.storedFile.create({
+      data: {
+        id,
+        originalName: sanitizeFileName(clientName),
+        size: BigInt(size),
+        format,
+        checksum: hash.digest('hex'),
+        storagePath,
+        userId: caller.userId,
+        createdAt: new Date(),
+      },
+    });
+  }
+
+  /** Removes a stored file and its row (used when an upload is rejected after it was stored). */
+  async remove(file: StoredFileRecord): Promise<void> {
+    await this.prisma.client.storedFile.deleteMany({ where: { id: file.id } });
+    await rm(this.absolutePath(file.storagePath), { force: true });
+  }
+
+  /** Absolute path of a stored file's content, or null when the row or the file is gone. */
+  async pathOfFile(fileId: string): Promise<string | null> {
+    const file = await this.prisma.client.storedFile.findUnique({ where: { id: fileId } });
+    if (!file) return null;
+    const absolute = this.absolutePath(file.storagePath);
+    return (await stat(absolute).catch(() => null)) ? absolute : null;
+  }
+
+  private absolutePath(storagePath: string): string {
+    const absolute = path.resolve(this.root, storagePath);
+    if (path.dirname(absolute) !== this.root) throw new Error(`Stored path escapes the storage directory: ${storagePath}`);
+    return absolute;
+  }
+}

@@ -1,0 +1,14 @@
+export { JobQueueModule } from './job-queue.module';
+export type { JobQueueModuleOptions } from './job-queue.options';
+export type { Caller } from './common/caller';
+export { ANONYMOUS_ADMIN } from './common/caller';
+export { JobPriority, JobStatus, ProcessingStage } from './common/job.enums';
+export type { JobRecord, JobAttemptRecord, StoredFileRecord } from './common/job-record';
+export { FileProcessor } from './workers/file-processor.decorator';
+export type { FileProcessorHandler, ProcessingContext, ProcessingOutput } from './workers/file-processor.interface';
+export type { ProgressReporter } from './progress/progress-reporter';
+export { ProcessingError, RecoverableError, NonRecoverableError, ProcessingErrorCode } from './retry/processing-error';
+export { JobsService } from './jobs/jobs.service';
+export { FileStorageService } from './files/file-storage.service';
+export { WorkerPoolService } from './workers/worker-pool.service';
+export { JOB_EVENT_BUS } from './job-queue.constants';

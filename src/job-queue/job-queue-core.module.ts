@@ -1,0 +1,68 @@
+import { ConfigurableModuleBuilder, Global, Inject, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import type { PubSubEngine } from 'graphql-subscriptions';
+import { CallerService } from './common/caller.service';
+import { PostgresQueueStore } from './database/postgres-queue-store';
+import { PrismaService } from './database/prisma.service';
+import { SqliteQueueStore } from './database/sqlite-queue-store';
+import { InMemoryEventBus } from './events/in-memory-event-bus';
+import { JobEventsPublisher } from './events/job-events.publisher';
+import { PostgresEventBus } from './events/postgres-event-bus';
+import { JOB_EVENT_BUS, JOB_QUEUE_OPTIONS, QUEUE_STORE } from './job-queue.constants';
+import { type JobQueueModuleOptions, resolveJobQueueOptions } from './job-queue.options';
+
+export const {
+  ConfigurableModuleClass: ConfigurableJobQueueCore,
+  MODULE_OPTIONS_TOKEN: RAW_JOB_QUEUE_OPTIONS,
+  OPTIONS_TYPE: JOB_QUEUE_OPTIONS_TYPE,
+  ASYNC_OPTIONS_TYPE: JOB_QUEUE_ASYNC_OPTIONS_TYPE,
+} = new ConfigurableModuleBuilder<JobQueueModuleOptions>({ moduleName: 'JobQueue' })
+  .setClassMethodName('forRoot')
+  .setFactoryMethodName('createJobQueueOptions')
+  .build();
+
+/**
+ * The shared core of the job queue: resolved options, the database, the queue store and the event bus.
+ * Global so that the feature modules (and a host's processors) reach it; its tokens are the library's own
+ * symbols, so nothing of the host's is shadowed.
+ */
+@Global()
+@Module({
+  providers: [
+    {
+      provide: JOB_QUEUE_OPTIONS,
+      inject: [RAW_JOB_QUEUE_OPTIONS],
+      useFactory: resolveJobQueueOptions,
+    },
+    PrismaService,
+    JobEventsPublisher,
+    CallerService,
+    {
+      provide: QUEUE_STORE,
+      inject: [PrismaService],
+      useFactory: (prisma: PrismaService) =>
+        prisma.isPostgres ? new PostgresQueueStore(prisma) : new SqliteQueueStore(prisma),
+    },
+    {
+      provide: JOB_EVENT_BUS,
+      inject: [PrismaService],
+      useFactory: (prisma: PrismaService): PubSubEngine =>
+        prisma.target.provider === 'postgresql'
+          ? new PostgresEventBus(prisma.target.url, prisma.pool!)
+          : new InMemoryEventBus(),
+    },
+  ],
+  exports: [JOB_QUEUE_OPTIONS, PrismaService, QUEUE_STORE, JOB_EVENT_BUS, JobEventsPublisher, CallerService],
+})
+export class JobQueueCoreModule extends ConfigurableJobQueueCore implements OnModuleInit, OnApplicationShutdown {
+  constructor(@Inject(JOB_EVENT_BUS) private readonly bus: PubSubEngine) {
+    super();
+  }
+
+  async onModuleInit(): Promise<void> {
+    if (this.bus instanceof PostgresEventBus) await this.bus.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.bus instanceof PostgresEventBus) await this.bus.close();
+  }
+}

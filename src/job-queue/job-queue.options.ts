@@ -1,0 +1,74 @@
+import type { Request } from 'express';
+import type { Caller } from './common/caller';
+
+/** Options of {@link JobQueueModule}. Everything but what a host must choose has a default. */
+export interface JobQueueModuleOptions {
+  /** Unset or a `file:` URL: SQLite (default `file:./data/queue.db`). `postgres://` or `postgresql://`: PostgreSQL. */
+  databaseUrl?: string;
+  /** Where uploaded files are stored. Default `./data/files`. */
+  storageDir?: string;
+  /** Largest accepted upload in bytes. Default 1 GiB. */
+  maxUploadBytes?: number;
+  /** false makes an API-only instance that never claims jobs. Default true. */
+  workersEnabled?: boolean;
+  /** Jobs one instance runs at once. Default 4. */
+  workerConcurrency?: number;
+  /** How long shutdown waits for running jobs before putting them back to PENDING. Default 30 000 ms. */
+  shutdownTimeoutMs?: number;
+  /** Fallback poll when no wake-up arrives. Default 2 000 ms. */
+  pollIntervalMs?: number;
+  /** A PROCESSING job whose lease is not renewed for this long is stalled. Default 300 000 ms. */
+  stalledJobThresholdMs?: number;
+  /** maxRetries of jobs that do not set their own. Default 3. */
+  defaultMaxRetries?: number;
+  /** extractedText is kept up to this many bytes (the full length and a truncation flag go to metadata). Default 1 MiB. */
+  maxExtractedTextBytes?: number;
+  /** Register the processors that ship with the library (txt, ...). Default true. */
+  builtInProcessors?: boolean;
+  /** Run the pending migrations when the module starts. Default true. */
+  migrateOnStart?: boolean;
+  /** Identity of the caller of an HTTP or GraphQL request. Default: an anonymous administrator. */
+  resolveCaller?: (request: Request | undefined) => Caller;
+}
+
+export type ResolvedJobQueueOptions = Required<Omit<JobQueueModuleOptions, 'databaseUrl'>> & {
+  database: DatabaseTarget;
+};
+
+export type DatabaseTarget =
+  | { provider: 'sqlite'; filePath: string }
+  | { provider: 'postgresql'; url: string };
+
+export const JOB_QUEUE_DEFAULTS = {
+  storageDir: './data/files',
+  maxUploadBytes: 1024 * 1024 * 1024,
+  workersEnabled: true,
+  workerConcurrency: 4,
+  shutdownTimeoutMs: 30_000,
+  pollIntervalMs: 2_000,
+  stalledJobThresholdMs: 300_000,
+  defaultMaxRetries: 3,
+  maxExtractedTextBytes: 1024 * 1024,
+  builtInProcessors: true,
+  migrateOnStart: true,
+} as const;
+
+export const DEFAULT_SQLITE_FILE = './data/queue.db';
+
+export function parseDatabaseUrl(url: string | undefined): DatabaseTarget {
+  if (!url) return { provider: 'sqlite', filePath: DEFAULT_SQLITE_FILE };
+  if (/^postgres(ql)?:\/\//.test(url)) return { provider: 'postgresql', url };
+  if (url.startsWith('file:')) return { provider: 'sqlite', filePath: url.slice('file:'.length) };
+  throw new Error(`Unsupported database URL "${url}": use file:PATH for SQLite or postgresql://... for PostgreSQL`);
+}
+
+export function resolveJobQueueOptions(options: JobQueueModuleOptions): ResolvedJobQueueOptions {
+  const { databaseUrl, ...rest } = options;
+  const defined = Object.fromEntries(Object.entries(rest).filter(([, value]) => value !== undefined));
+  return {
+    ...JOB_QUEUE_DEFAULTS,
+    resolveCaller: () => ({ userId: null, isAdmin: true }),
+    ...defined,
+    database: parseDatabaseUrl(databaseUrl),
+  };
+}

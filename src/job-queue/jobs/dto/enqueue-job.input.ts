@@ -1,0 +1,46 @@
+import { Field, InputType, Int } from '@nestjs/graphql';
+import { IsDate, IsEnum, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { GraphQLJSON } from 'graphql-scalars';
+import { JobPriority } from '../models/job.enums.graphql';
+
+export const MAX_RETRIES_LIMIT = 100;
+
+@InputType('EnqueueJobInput')
+export class EnqueueJobInput {
+  @Field({ description: "Id of a file already in the service's file storage (see POST /files)." })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(64)
+  fileId: string;
+
+  @Field(() => JobPriority, { defaultValue: JobPriority.NORMAL })
+  @IsEnum(JobPriority)
+  priority: JobPriority = JobPriority.NORMAL;
+
+  @Field(() => Int, { nullable: true, description: "Defaults to the service's configured maximum." })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(MAX_RETRIES_LIMIT)
+  maxRetries?: number;
+
+  @Field(() => GraphQLJSON, { nullable: true })
+  @IsOptional()
+  @IsObject()
+  options?: Record<string, unknown>;
+
+  @Field(() => Date, { nullable: true, description: 'Do not start before this time.' })
+  @IsOptional()
+  @IsDate()
+  runAt?: Date;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'A second enqueue with the same key returns the first job instead of a new one.',
+  })
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(255)
+  idempotencyKey?: string;
+}

@@ -1,0 +1,40 @@
+import { Field, InputType } from '@nestjs/graphql';
+import { IsArray, IsDate, IsEnum, IsOptional, IsString, MaxLength } from 'class-validator';
+import { JobPriority, JobStatus } from '../models/job.enums.graphql';
+
+@InputType('JobFilter')
+export class JobFilterInput {
+  @Field(() => [JobStatus], { nullable: true })
+  @IsOptional()
+  @IsArray()
+  @IsEnum(JobStatus, { each: true })
+  status?: JobStatus[];
+
+  @Field(() => [String], { nullable: true })
+  @IsOptional()
+  @IsArray()
+  @IsString({ each: true })
+  @MaxLength(32, { each: true })
+  format?: string[];
+
+  @Field(() => [JobPriority], { nullable: true })
+  @IsOptional()
+  @IsArray()
+  @IsEnum(JobPriority, { each: true })
+  priority?: JobPriority[];
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @IsString()
+  userId?: string;
+
+  @Field(() => Date, { nullable: true })
+  @IsOptional()
+  @IsDate()
+  createdAfter?: Date;
+
+  @Field(() => Date, { nullable: true })
+  @IsOptional()
+  @IsDate()
+  createdBefore?: Date;
+}

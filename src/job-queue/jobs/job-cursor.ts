@@ -1,0 +1,20 @@
+import { JobsErrorCode, JobsException } from './jobs.exception';
+
+/** Opaque keyset cursor over (createdAt DESC, id DESC): the list is newest first and stable under inserts. */
+export interface JobCursor {
+  createdAt: Date;
+  id: string;
+}
+
+export function encodeJobCursor(cursor: JobCursor): string {
+  return Buffer.from(`${cursor.createdAt.getTime()}:${cursor.id}`, 'utf8').toString('base64url');
+}
+
+export function decodeJobCursor(value: string): JobCursor {
+  const decoded = Buffer.from(value, 'base64url').toString('utf8');
+  const match = /^(\d{1,15}):([A-Za-z0-9_-]{1,64})$/.exec(decoded);
+  if (!match || encodeJobCursor({ createdAt: new Date(Number(match[1])), id: match[2] }) !== value) {
+    throw new JobsException(JobsErrorCode.INVALID_CURSOR, `Malformed cursor "${value}": pass an endCursor from a previous page`);
+  }
+  return { createdAt: new Date(Number(match[1])), id: match[2] };
+}

@@ -1,0 +1,22 @@
+export enum JobsErrorCode {
+  JOB_NOT_FOUND = 'JOB_NOT_FOUND',
+  UNKNOWN_FILE = 'UNKNOWN_FILE',
+  INVALID_INPUT = 'INVALID_INPUT',
+  INVALID_CURSOR = 'INVALID_CURSOR',
+  INVALID_TRANSITION = 'INVALID_TRANSITION',
+}
+
+/** Every failure of the jobs module; the exception filter maps its code to GraphQL and HTTP. */
+export class JobsException extends Error {
+  constructor(
+    readonly code: JobsErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'JobsException';
+  }
+
+  static jobNotFound(id: string): JobsException {
+    return new JobsException(JobsErrorCode.JOB_NOT_FOUND, `Job ${id} not found`);
+  }
+}

@@ -1,0 +1,156 @@
+import { Injectable } from '@nestjs/common';
+import { newId } from '../common/ids';
+import { ownerScope, type Caller } from '../common/caller';
+import type { JobAttemptRecord, JobRecord, StoredFileRecord } from '../common/job-record';
+import { JobStatus, priorityToRank, ProcessingStage } from '../common/job.enums';
+import { type Prisma, PrismaService } from '../database/prisma.service';
+import type { JobFilterInput } from './dto/job-filter.input';
+import type { JobCursor } from './job-cursor';
+
+/** A job to insert, resolved against its stored file. */
+export interface JobDraft {
+  file: StoredFileRecord;
+  priority: number;
+  maxRetries: number;
+  options: Record<string, unknown> | null;
+  runAt: Date | null;
+  idempotencyKey: string | null;
+  userId: string | null;
+}
+
+export interface JobPage {
+  jobs: JobRecord[];
+  hasNextPage: boolean;
+  totalCount: number;
+}
+
+const UNIQUE_VIOLATION = 'P2002';
+
+/** Data access for jobs: enqueue, reads, and the status transitions that the API triggers. */
+@Injectable()
+export class JobsRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  private get db() {
+    return this.prisma.client;
+  }
+
+  findFiles(ids: string[], caller: Caller): Promise<StoredFileRecord[]> {
+    return this.db.storedFile.findMany({ where: { id: { in: ids }, userId: ownerScope(caller) } });
+  }
+
+  findById(id: string, caller: Caller): Promise<JobRecord | null> {
+    return this.db.processingJob.findFirst({ where: { id, userId: ownerScope(caller) } });
+  }
+
+  attemptsOf(jobId: string): Promise<JobAttemptRecord[]> {
+    return this.db.jobAttempt.findMany({ where: { jobId }, orderBy: { number: 'asc' } });
+  }
+
+  /**
+   * Inserts the drafts in one transaction. A draft whose idempotency key already exists yields the existing
+   * job; a concurrent insert of the same key (unique violation) is resolved by running the batch again.
+   * Returns one job per draft, in order, and the ids of the jobs that were created.
+   */
+  async insert(drafts: JobDraft[]): Promise<{ jobs: JobRecord[]; created: string[] }> {
+    try {
+      return await this.insertOnce(drafts);
+    } catch (error) {
+      if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
+      return this.insertOnce(drafts);
+    }
+  }
+
+  private insertOnce(drafts: JobDraft[]): Promise<{ jobs: JobRecord[]; created: string[] }> {
+    return this.db.$transaction(async (tx) => {
+      const keys = [...new Set(drafts.map((draft) => draft.idempotencyKey).filter((key): key is string => !!key))];
+      const existing = keys.length
+        ? await tx.processingJob.findMany({ where: { idempotencyKey: { in: keys } } })
+        : [];
+      const idByKey = new Map(existing.map((job) => [job.idempotencyKey!, job.id]));
+      const now = new Date();
+      const rows: Prisma.ProcessingJobCreateManyInput[] = [];
+      const ids = drafts.map((draft) => {
+        const known = draft.idempotencyKey ? idByKey.get(draft.idempotencyKey) : undefined;
+        if (known) return known;
+        const id = newId();
+        if (draft.idempotencyKey) idByKey.set(draft.idempotencyKey, id);
+        rows.push(toRow(id, draft, now));
+        return id;
+      });
+      if (rows.length > 0) await tx.processingJob.createMany({ data: rows });
+      const jobs = await tx.processingJob.findMany({ where: { id: { in: [...new Set(ids)] } } });
+      const byId = new Map(jobs.map((job) => [job.id, job]));
+      return { jobs: ids.map((id) => byId.get(id)!), created: rows.map((row) => row.id!) };
+    });
+  }
+
+  async list(filter: JobFilterInput | undefined, first: number, after: JobCursor | null, caller: Caller): Promise<JobPage> {
+    const where = this.filterWhere(filter, caller);
+    const pageWhere: Prisma.ProcessingJobWhereInput = after
+      ? {
+          AND: [
+            where,
+            { OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }] },
+          ],
+        }
+      : where;
+    const [rows, totalCount] = await Promise.all([
+      this.db.processingJob.findMany({
+        where: pageWhere,
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        take: first + 1,
+      }),
+      this.db.processingJob.count({ where }),
+    ]);
+    return { jobs: rows.slice(0, first), hasNextPage: rows.length > first, totalCount };
+  }
+
+  /** Moves the job from one of `from` to the new state; false when its status was not one of `from`. */
+  async transition(
+    id: string,
+    from: readonly JobStatus[],
+    data: Prisma.ProcessingJobUpdateManyMutationInput,
+  ): Promise<boolean> {
+    const { count } = await this.db.processingJob.updateMany({
+      where: { id, status: { in: [...from] } },
+      data: { ...data, updatedAt: new Date() },
+    });
+    return count === 1;
+  }
+
+  private filterWhere(filter: JobFilterInput | undefined, caller: Caller): Prisma.ProcessingJobWhereInput {
+    const scope = ownerScope(caller);
+    return {
+      status: filter?.status?.length ? { in: filter.status } : undefined,
+      format: filter?.format?.length ? { in: filter.format.map((format) => format.toLowerCase()) } : undefined,
+      priority: filter?.priority?.length ? { in: filter.priority.map(priorityToRank) } : undefined,
+      userId: scope !== undefined ? scope : filter?.userId,
+      createdAt:
+        filter?.createdAfter || filter?.createdBefore
+          ? { gte: filter.createdAfter, lt: filter.createdBefore }
+          : undefined,
+    };
+  }
+}
+
+function toRow(id: string, draft: JobDraft, now: Date): Prisma.ProcessingJobCreateManyInput {
+  return {
+    id,
+    fileId: draft.file.id,
+    fileName: draft.file.originalName,
+    fileSize: draft.file.size,
+    format: draft.file.format,
+    status: JobStatus.PENDING,
+    stage: ProcessingStage.QUEUED,
+    priority: draft.priority,
+    maxRetries: draft.maxRetries,
+    options: (draft.options ?? undefined) as Prisma.InputJsonValue | undefined,
+    runAt: draft.runAt,
+    availableAt: draft.runAt && draft.runAt > now ? draft.runAt : now,
+    idempotencyKey: draft.idempotencyKey,
+    userId: draft.userId,
+    createdAt: now,
+    updatedAt: now,
+  };
+}

@@ -1,0 +1,69 @@
+import { UseFilters, UsePipes, ValidationPipe } from '@nestjs/common';
+import { Args, Context, ID, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import type { Request } from 'express';
+import { CallerService } from '../common/caller.service';
+import { JobQueueExceptionFilter } from '../common/job-queue-exception.filter';
+import { EnqueueJobInput } from './dto/enqueue-job.input';
+import { EnqueueJobsArgs } from './dto/enqueue-jobs.args';
+import { JobsArgs } from './dto/jobs.args';
+import { encodeJobCursor } from './job-cursor';
+import { JobsService } from './jobs.service';
+import { JobAttemptModel } from './models/job-attempt.model';
+import { JobConnection } from './models/job-connection.model';
+import { ProcessingJobModel } from './models/processing-job.model';
+
+export const validationPipe = new ValidationPipe({ transform: true, forbidUnknownValues: false });
+
+@Resolver(() => ProcessingJobModel)
+@UseFilters(JobQueueExceptionFilter)
+@UsePipes(validationPipe)
+export class JobsResolver {
+  constructor(
+    private readonly jobsService: JobsService,
+    private readonly callers: CallerService,
+  ) {}
+
+  @Query(() => ProcessingJobModel, { nullable: true })
+  async job(@Args('id', { type: () => ID }) id: string, @Context('req') req: Request): Promise<ProcessingJobModel> {
+    return ProcessingJobModel.fromRecord(await this.jobsService.get(id, this.callers.resolve(req)));
+  }
+
+  @Query(() => JobConnection)
+  async jobs(@Args() args: JobsArgs, @Context('req') req: Request): Promise<JobConnection> {
+    const page = await this.jobsService.list(args.filter, args.first, args.after, this.callers.resolve(req));
+    const edges = page.jobs.map((job) => ({ cursor: encodeJobCursor(job), node: ProcessingJobModel.fromRecord(job) }));
+    return {
+      edges,
+      pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null },
+      totalCount: page.totalCount,
+    };
+  }
+
+  @Mutation(() => ProcessingJobModel)
+  async enqueueJob(@Args('input') input: EnqueueJobInput, @Context('req') req: Request): Promise<ProcessingJobModel> {
+    return ProcessingJobModel.fromRecord(await this.jobsService.enqueue(input, this.callers.resolve(req)));
+  }
+
+  @Mutation(() => [ProcessingJobModel])
+  async enqueueJobs(@Args() { inputs }: EnqueueJobsArgs, @Context('req') req: Request): Promise<ProcessingJobModel[]> {
+    const jobs = await this.jobsService.enqueueMany(inputs, this.callers.resolve(req));
+    return jobs.map(ProcessingJobModel.fromRecord);
+  }
+
+  @Mutation(() => ProcessingJobModel, {
+    description: 'PENDING or RETRYING: cancelled at once. PROCESSING: the running processor is aborted, then CANCELLED.',
+  })
+  async cancelJob(@Args('id', { type: () => ID }) id: string, @Context('req') req: Request): Promise<ProcessingJobModel> {
+    return ProcessingJobModel.fromRecord(await this.jobsService.cancel(id, this.callers.resolve(req)));
+  }
+
+  @Mutation(() => ProcessingJobModel, { description: 'FAILED or CANCELLED back to PENDING for one more attempt.' })
+  async retryJob(@Args('id', { type: () => ID }) id: string, @Context('req') req: Request): Promise<ProcessingJobModel> {
+    return ProcessingJobModel.fromRecord(await this.jobsService.retry(id, this.callers.resolve(req)));
+  }
+
+  @ResolveField(() => [JobAttemptModel])
+  async attempts(@Parent() job: ProcessingJobModel): Promise<JobAttemptModel[]> {
+    return this.jobsService.attempts(job.id);
+  }
+}

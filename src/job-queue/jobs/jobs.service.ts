@@ -1,0 +1,122 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Caller } from '../common/caller';
+import type { JobAttemptRecord, JobRecord } from '../common/job-record';
+import { CLAIMABLE_STATUSES, JobStatus, priorityToRank, ProcessingStage } from '../common/job.enums';
+import { JobEventsPublisher } from '../events/job-events.publisher';
+import { JOB_QUEUE_OPTIONS } from '../job-queue.constants';
+import type { ResolvedJobQueueOptions } from '../job-queue.options';
+import type { EnqueueJobInput } from './dto/enqueue-job.input';
+import type { JobFilterInput } from './dto/job-filter.input';
+import { decodeJobCursor } from './job-cursor';
+import { type JobPage, JobsRepository } from './jobs.repository';
+import { JobsErrorCode, JobsException } from './jobs.exception';
+import { RunningJobCanceller } from './running-job-canceller';
+
+const RETRYABLE_BY_HAND: readonly JobStatus[] = [JobStatus.FAILED, JobStatus.CANCELLED];
+
+/** The queue's operations for API callers and host code. Every one takes the caller and honours its scope. */
+@Injectable()
+export class JobsService {
+  constructor(
+    private readonly repository: JobsRepository,
+    private readonly events: JobEventsPublisher,
+    private readonly canceller: RunningJobCanceller,
+    @Inject(JOB_QUEUE_OPTIONS) private readonly options: ResolvedJobQueueOptions,
+  ) {}
+
+  async enqueue(input: EnqueueJobInput, caller: Caller): Promise<JobRecord> {
+    const [job] = await this.enqueueMany([input], caller);
+    return job;
+  }
+
+  /** Enqueues all inputs in one transaction, or none of them. */
+  async enqueueMany(inputs: EnqueueJobInput[], caller: Caller): Promise<JobRecord[]> {
+    if (inputs.length === 0) return [];
+    const fileIds = [...new Set(inputs.map((input) => input.fileId))];
+    const files = new Map((await this.repository.findFiles(fileIds, caller)).map((file) => [file.id, file]));
+    const unknown = fileIds.filter((id) => !files.has(id));
+    if (unknown.length > 0) {
+      throw new JobsException(JobsErrorCode.UNKNOWN_FILE, `Unknown fileId: ${unknown.join(', ')} (upload it with POST /files)`);
+    }
+    const { jobs, created } = await this.repository.insert(
+      inputs.map((input) => ({
+        file: files.get(input.fileId)!,
+        priority: priorityToRank(input.priority),
+        maxRetries: input.maxRetries ?? this.options.defaultMaxRetries,
+        options: input.options ?? null,
+        runAt: input.runAt ?? null,
+        idempotencyKey: input.idempotencyKey ?? null,
+        userId: caller.userId,
+      })),
+    );
+    if (created.length > 0) {
+      const createdIds = new Set(created);
+      await this.events.jobsChanged(jobs.filter((job) => createdIds.has(job.id)));
+      await this.events.wakeWorkers();
+    }
+    return jobs;
+  }
+
+  async get(id: string, caller: Caller): Promise<JobRecord> {
+    const job = await this.repository.findById(id, caller);
+    if (!job) throw JobsException.jobNotFound(id);
+    return job;
+  }
+
+  list(filter: JobFilterInput | undefined, first: number, after: string | undefined, caller: Caller): Promise<JobPage> {
+    return this.repository.list(filter, first, after ? decodeJobCursor(after) : null, caller);
+  }
+
+  attempts(jobId: string): Promise<JobAttemptRecord[]> {
+    return this.repository.attemptsOf(jobId);
+  }
+
+  /** PENDING or RETRYING: cancelled at once. PROCESSING: its processor is aborted wherever it runs. */
+  async cancel(id: string, caller: Caller): Promise<JobRecord> {
+    const job = await this.get(id, caller);
+    if (job.status === JobStatus.PROCESSING) return this.canceller.cancelRunning(job);
+    const cancelled = await this.repository.transition(id, CLAIMABLE_STATUSES, {
+      status: JobStatus.CANCELLED,
+      completedAt: new Date(),
+      nextRetryAt: null,
+    });
+    if (!cancelled) {
+      const current = await this.get(id, caller);
+      if (current.status === JobStatus.PROCESSING) return this.canceller.cancelRunning(current);
+      throw this.conflict(current, 'cancelled');
+    }
+    return this.changed(id, caller);
+  }
+
+  /** FAILED or CANCELLED back to PENDING for one more attempt, even when its retries are used up. */
+  async retry(id: string, caller: Caller): Promise<JobRecord> {
+    const job = await this.get(id, caller);
+    const now = new Date();
+    const retried = await this.repository.transition(id, RETRYABLE_BY_HAND, {
+      status: JobStatus.PENDING,
+      stage: ProcessingStage.QUEUED,
+      progress: 0,
+      bytesProcessed: null,
+      availableAt: now,
+      nextRetryAt: null,
+      completedAt: null,
+      errorCode: null,
+      errorMessage: null,
+      errorRecoverable: true,
+    });
+    if (!retried) throw this.conflict(await this.get(id, caller).catch(() => job), 'retried');
+    const updated = await this.changed(id, caller);
+    await this.events.wakeWorkers();
+    return updated;
+  }
+
+  private async changed(id: string, caller: Caller): Promise<JobRecord> {
+    const job = await this.get(id, caller);
+    await this.events.jobsChanged([job]);
+    return job;
+  }
+
+  private conflict(job: JobRecord, action: string): JobsException {
+    return new JobsException(JobsErrorCode.INVALID_TRANSITION, `Job ${job.id} is ${job.status} and cannot be ${action}`);
+  }
+}

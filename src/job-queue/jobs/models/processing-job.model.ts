@@ -1,0 +1,118 @@
+import { Field, Float, ID, Int, ObjectType } from '@nestjs/graphql';
+import { GraphQLJSON } from 'graphql-scalars';
+import type { JobRecord } from '../../common/job-record';
+import { rankToPriority } from '../../common/job.enums';
+import { JobPriority, JobStatus, ProcessingStage } from './job.enums.graphql';
+import { JobAttemptModel } from './job-attempt.model';
+
+@ObjectType('ProcessingJob')
+export class ProcessingJobModel {
+  @Field(() => ID)
+  id: string;
+
+  @Field()
+  fileId: string;
+
+  @Field()
+  fileName: string;
+
+  @Field(() => Float, { description: 'Bytes; files larger than 2 GiB must be representable.' })
+  fileSize: number;
+
+  @Field()
+  format: string;
+
+  @Field(() => JobStatus)
+  status: JobStatus;
+
+  @Field(() => Int, { description: '0 to 100.' })
+  progress: number;
+
+  @Field(() => ProcessingStage)
+  stage: ProcessingStage;
+
+  @Field(() => Float, { nullable: true })
+  bytesProcessed: number | null;
+
+  @Field(() => JobPriority)
+  priority: JobPriority;
+
+  @Field(() => GraphQLJSON, { nullable: true })
+  options: unknown;
+
+  @Field(() => GraphQLJSON, { nullable: true })
+  result: unknown;
+
+  @Field(() => GraphQLJSON, { nullable: true })
+  metadata: unknown;
+
+  @Field(() => String, { nullable: true })
+  extractedText: string | null;
+
+  @Field(() => String, { nullable: true })
+  errorCode: string | null;
+
+  @Field(() => String, { nullable: true })
+  errorMessage: string | null;
+
+  @Field()
+  errorRecoverable: boolean;
+
+  @Field(() => Int)
+  retryCount: number;
+
+  @Field(() => Int)
+  maxRetries: number;
+
+  @Field(() => Date, { nullable: true })
+  lastRetryAt: Date | null;
+
+  @Field(() => Date, { nullable: true })
+  nextRetryAt: Date | null;
+
+  @Field(() => Date, { nullable: true })
+  runAt: Date | null;
+
+  @Field(() => Int, { nullable: true })
+  estimatedDuration: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'Milliseconds from start to completion of the last attempt.' })
+  actualDuration: number | null;
+
+  @Field()
+  createdAt: Date;
+
+  @Field(() => Date, { nullable: true })
+  startedAt: Date | null;
+
+  @Field(() => Date, { nullable: true })
+  completedAt: Date | null;
+
+  @Field()
+  updatedAt: Date;
+
+  @Field(() => String, { nullable: true })
+  userId: string | null;
+
+  @Field(() => [JobAttemptModel])
+  attempts?: JobAttemptModel[];
+
+  static fromRecord(record: JobRecord): ProcessingJobModel {
+    const {
+      attemptCount: _attemptCount,
+      availableAt: _availableAt,
+      idempotencyKey: _idempotencyKey,
+      leaseOwner: _leaseOwner,
+      leaseExpiresAt: _leaseExpiresAt,
+      ...visible
+    } = record;
+    return Object.assign(new ProcessingJobModel(), {
+      ...visible,
+      fileSize: Number(record.fileSize),
+      bytesProcessed: record.bytesProcessed === null ? null : Number(record.bytesProcessed),
+      priority: rankToPriority(record.priority),
+      status: record.status as JobStatus,
+      stage: record.stage as ProcessingStage,
+    });
+  }
+}

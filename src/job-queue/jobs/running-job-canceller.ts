@@ -1,0 +1,46 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { PubSubEngine } from 'graphql-subscriptions';
+import type { JobRecord } from '../common/job-record';
+import { JobStatus } from '../common/job.enums';
+import { PrismaService } from '../database/prisma.service';
+import { type JobChangedEvent, JobTopics } from '../events/job-events';
+import { JobEventsPublisher } from '../events/job-events.publisher';
+import { JOB_EVENT_BUS } from '../job-queue.constants';
+
+/** How long cancelJob waits for the worker (on any instance) to abort a running job. */
+export const CANCEL_WAIT_MS = 3000;
+
+/**
+ * Cancels a PROCESSING job: asks every instance (over the event bus) to abort it; the instance that holds
+ * the job aborts its processor and commits CANCELLED. Answers once that is seen, or after CANCEL_WAIT_MS.
+ */
+@Injectable()
+export class RunningJobCanceller {
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly events: JobEventsPublisher,
+    @Inject(JOB_EVENT_BUS) private readonly bus: PubSubEngine,
+  ) {}
+
+  async cancelRunning(job: JobRecord): Promise<JobRecord> {
+    let subscription: number | undefined;
+    const settled = new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, CANCEL_WAIT_MS);
+      void this.bus
+        .subscribe(JobTopics.jobChanged, (event: JobChangedEvent) => {
+          if (event.jobId === job.id && event.status !== JobStatus.PROCESSING) {
+            clearTimeout(timer);
+            resolve();
+          }
+        }, {})
+        .then((id) => (subscription = id));
+    });
+    try {
+      await this.events.requestCancel(job.id);
+      await settled;
+    } finally {
+      if (subscription !== undefined) this.bus.unsubscribe(subscription);
+    }
+    return (await this.prisma.client.processingJob.findUnique({ where: { id: job.id } })) ?? job;
+  }
+}

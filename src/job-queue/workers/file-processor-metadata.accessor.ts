@@ -1,0 +1,13 @@
+import { Injectable, type Type } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { FILE_PROCESSOR_METADATA } from '../job-queue.constants';
+import type { FileProcessorMetadata } from './file-processor.decorator';
+
+@Injectable()
+export class FileProcessorMetadataAccessor {
+  constructor(private readonly reflector: Reflector) {}
+
+  getMetadata(target: Type<unknown> | Function): FileProcessorMetadata | undefined {
+    return this.reflector.get<FileProcessorMetadata | undefined>(FILE_PROCESSOR_METADATA, target);
+  }
+}

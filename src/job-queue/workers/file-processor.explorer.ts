@@ -1,0 +1,41 @@
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { DiscoveryService } from '@nestjs/core';
+import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper';
+import { FileProcessorMetadataAccessor } from './file-processor-metadata.accessor';
+import type { FileProcessorHandler } from './file-processor.interface';
+import { FileProcessorRegistry } from './file-processor.registry';
+
+/**
+ * Finds every provider marked with @FileProcessor (in the library and in the host app) and registers it for
+ * its formats. Start-up fails when a format has two processors or a marked class cannot process.
+ */
+@Injectable()
+export class FileProcessorExplorer implements OnModuleInit {
+  private readonly logger = new Logger('FileProcessors');
+
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly accessor: FileProcessorMetadataAccessor,
+    private readonly registry: FileProcessorRegistry,
+  ) {}
+
+  onModuleInit(): void {
+    for (const wrapper of this.discovery.getProviders()) this.registerIfProcessor(wrapper);
+    this.logger.log(`Formats with a processor: ${this.registry.formats().join(', ') || 'none'}`);
+  }
+
+  private registerIfProcessor(wrapper: InstanceWrapper): void {
+    const target = wrapper.metatype;
+    if (!target || !wrapper.instance || wrapper.inject) return;
+    const metadata = this.accessor.getMetadata(target);
+    if (!metadata) return;
+    if (!wrapper.isDependencyTreeStatic()) {
+      throw new Error(`@FileProcessor class ${target.name} must not be request-scoped`);
+    }
+    const handler = wrapper.instance as FileProcessorHandler;
+    if (typeof handler.process !== 'function') {
+      throw new Error(`@FileProcessor class ${target.name} has no process(context) method`);
+    }
+    for (const format of metadata.formats) this.registry.register(format, { name: target.name, handler });
+  }
+}

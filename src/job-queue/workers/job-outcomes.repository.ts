@@ -1,0 +1,113 @@
+import { Injectable } from '@nestjs/common';
+import type { JobRecord } from '../common/job-record';
+import { JobStatus, ProcessingStage } from '../common/job.enums';
+import { type Prisma, PrismaService } from '../database/prisma.service';
+import type { ProcessingError } from '../retry/processing-error';
+import type { ProcessingOutput } from './file-processor.interface';
+
+export type AttemptOutcome = 'COMPLETED' | 'FAILED' | 'RETRYING' | 'CANCELLED' | 'INTERRUPTED';
+
+/**
+ * The writes a worker makes about the jobs it holds. Each is guarded by the lease (lease_owner and status
+ * PROCESSING): a worker that lost its job (recovered as stalled, cancelled) changes nothing.
+ */
+@Injectable()
+export class JobOutcomesRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  complete(job: JobRecord, workerId: string, output: ProcessingOutput): Promise<boolean> {
+    const now = new Date();
+    return this.settle(job, workerId, 'COMPLETED', null, {
+      status: JobStatus.COMPLETED,
+      stage: ProcessingStage.COMPLETED,
+      progress: 100,
+      bytesProcessed: job.fileSize,
+      extractedText: output.extractedText ?? null,
+      metadata: (output.metadata ?? undefined) as Prisma.InputJsonValue | undefined,
+      result: (output.result ?? undefined) as Prisma.InputJsonValue | undefined,
+      errorCode: null,
+      errorMessage: null,
+      errorRecoverable: true,
+      completedAt: now,
+      actualDuration: job.startedAt ? now.getTime() - job.startedAt.getTime() : null,
+      leaseOwner: null,
+      leaseExpiresAt: null,
+    });
+  }
+
+  /** A failed attempt: RETRYING at `retryAt`, or FAILED when `retryAt` is null. */
+  fail(job: JobRecord, workerId: string, error: ProcessingError, retryAt: Date | null): Promise<boolean> {
+    const now = new Date();
+    const failure = { errorCode: error.code, errorMessage: error.message.slice(0, 4000), errorRecoverable: error.recoverable };
+    const data: Prisma.ProcessingJobUpdateManyMutationInput = retryAt
+      ? {
+          ...failure,
+          status: JobStatus.RETRYING,
+          retryCount: { increment: 1 },
+          lastRetryAt: now,
+          nextRetryAt: retryAt,
+          availableAt: retryAt,
+          leaseOwner: null,
+          leaseExpiresAt: null,
+        }
+      : { ...failure, status: JobStatus.FAILED, completedAt: now, nextRetryAt: null, leaseOwner: null, leaseExpiresAt: null };
+    return this.settle(job, workerId, retryAt ? 'RETRYING' : 'FAILED', error, data);
+  }
+
+  cancelled(job: JobRecord, workerId: string, error: ProcessingError): Promise<boolean> {
+    return this.settle(job, workerId, 'CANCELLED', error, {
+      status: JobStatus.CANCELLED,
+      completedAt: new Date(),
+      leaseOwner: null,
+      leaseExpiresAt: null,
+    });
+  }
+
+  /** Puts the worker's unfinished jobs back to PENDING (graceful shutdown); their attempts end INTERRUPTED. */
+  async release(workerId: string, jobs: JobRecord[]): Promise<number> {
+    let released = 0;
+    for (const job of jobs) {
+      const done = await this.settle(job, workerId, 'INTERRUPTED', null, {
+        status: JobStatus.PENDING,
+        stage: ProcessingStage.QUEUED,
+        progress: 0,
+        bytesProcessed: null,
+        availableAt: new Date(),
+        leaseOwner: null,
+        leaseExpiresAt: null,
+      });
+      if (done) released++;
+    }
+    return released;
+  }
+
+  async renewLeases(workerId: string, jobIds: string[], leaseMs: number): Promise<void> {
+    if (jobIds.length === 0) return;
+    await this.prisma.client.processingJob.updateMany({
+      where: { id: { in: jobIds }, leaseOwner: workerId, status: JobStatus.PROCESSING },
+      data: { leaseExpiresAt: new Date(Date.now() + leaseMs) },
+    });
+  }
+
+  private settle(
+    job: JobRecord,
+    workerId: string,
+    outcome: AttemptOutcome,
+    error: ProcessingError | null,
+    data: Prisma.ProcessingJobUpdateManyMutationInput,
+  ): Promise<boolean> {
+    const now = new Date();
+    return this.prisma.client.$transaction(async (tx) => {
+      const { count } = await tx.processingJob.updateMany({
+        where: { id: job.id, leaseOwner: workerId, status: JobStatus.PROCESSING },
+        data: { ...data, updatedAt: now },
+      });
+      if (count === 0) return false;
+      await tx.jobAttempt.updateMany({
+        where: { jobId: job.id, number: job.attemptCount },
+        data: { finishedAt: now, outcome, errorCode: error?.code ?? null, errorMessage: error?.message.slice(0, 4000) ?? null },
+      });
+      return true;
+    });
+  }
+}

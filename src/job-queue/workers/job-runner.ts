@@ -1,0 +1,109 @@
+import { createReadStream } from 'node:fs';
+import { Injectable, Logger } from '@nestjs/common';
+import type { JobRecord } from '../common/job-record';
+import { JobStatus, ProcessingStage } from '../common/job.enums';
+import { JobEventsPublisher } from '../events/job-events.publisher';
+import { FileStorageService } from '../files/file-storage.service';
+import { ProgressTrackerService } from '../progress/progress-tracker.service';
+import { NonRecoverableError, ProcessingError, ProcessingErrorCode, RecoverableError, toProcessingError } from '../retry/processing-error';
+import { RetryService } from '../retry/retry.service';
+import type { ProcessingOutput } from './file-processor.interface';
+import { FileProcessorRegistry } from './file-processor.registry';
+import { JobOutcomesRepository } from './job-outcomes.repository';
+
+/** Why a running job's signal was aborted. */
+export class JobAbort extends Error {
+  constructor(readonly kind: 'cancelled' | 'timeout' | 'shutdown', message: string) {
+    super(message);
+    this.name = 'JobAbort';
+  }
+}
+
+/** Runs one claimed attempt: picks the processor, streams the file, reports progress, commits the outcome. */
+@Injectable()
+export class JobRunner {
+  private readonly logger = new Logger(JobRunner.name);
+
+  constructor(
+    private readonly registry: FileProcessorRegistry,
+    private readonly storage: FileStorageService,
+    private readonly progress: ProgressTrackerService,
+    private readonly outcomes: JobOutcomesRepository,
+    private readonly retry: RetryService,
+    private readonly events: JobEventsPublisher,
+  ) {}
+
+  async run(job: JobRecord, workerId: string, abort: AbortController): Promise<void> {
+    const timeoutMs = jobTimeoutMs(job);
+    const timer = timeoutMs
+      ? setTimeout(() => abort.abort(new JobAbort('timeout', `Attempt exceeded its timeout of ${timeoutMs} ms`)), timeoutMs)
+      : null;
+    const tracked = this.progress.track(job, workerId);
+    try {
+      const output = await this.untilAborted(this.process(job, abort.signal, tracked.reporter), abort.signal);
+      tracked.reporter.stage(ProcessingStage.FINALIZING);
+      await tracked.flush();
+      if (await this.outcomes.complete(job, workerId, output)) await this.announce(job, JobStatus.COMPLETED);
+    } catch (thrown) {
+      tracked.stop();
+      await this.settleFailure(job, workerId, thrown, abort.signal);
+    } finally {
+      if (timer) clearTimeout(timer);
+      tracked.stop();
+    }
+  }
+
+  private async process(job: JobRecord, signal: AbortSignal, reporter: ReturnType<ProgressTrackerService['track']>['reporter']): Promise<ProcessingOutput> {
+    const processor = this.registry.get(job.format);
+    if (!processor) {
+      throw new NonRecoverableError(ProcessingErrorCode.UNSUPPORTED_FORMAT, `No processor handles format "${job.format}"`);
+    }
+    reporter.stage(ProcessingStage.VALIDATING);
+    const filePath = await this.storage.pathOfFile(job.fileId);
+    if (!filePath) throw new NonRecoverableError(ProcessingErrorCode.FILE_NOT_FOUND, `Stored file ${job.fileId} no longer exists`);
+    return processor.handler.process({
+      job,
+      filePath,
+      openStream: (range) => createReadStream(filePath, { ...range, signal, highWaterMark: 256 * 1024 }),
+      signal,
+      progress: reporter,
+    });
+  }
+
+  /** Resolves with the processor's result unless the signal aborts first: a late result is discarded. */
+  private untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+    if (signal.aborted) return Promise.reject(signal.reason);
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = () => reject(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+      work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    });
+  }
+
+  private async settleFailure(job: JobRecord, workerId: string, thrown: unknown, signal: AbortSignal): Promise<void> {
+    const reason = signal.aborted ? signal.reason : thrown;
+    if (reason instanceof JobAbort && reason.kind === 'shutdown') return; // the pool releases the job
+    if (reason instanceof JobAbort && reason.kind === 'cancelled') {
+      const cancelled = new ProcessingError(ProcessingErrorCode.CANCELLED, reason.message, false);
+      if (await this.outcomes.cancelled(job, workerId, cancelled)) await this.announce(job, JobStatus.CANCELLED);
+      return;
+    }
+    const error =
+      reason instanceof JobAbort ? new RecoverableError(ProcessingErrorCode.TIMEOUT, reason.message) : toProcessingError(reason);
+    const decision = this.retry.decide(job, error.recoverable);
+    const retryAt = decision.retry ? new Date(Date.now() + decision.delayMs) : null;
+    if (!(await this.outcomes.fail(job, workerId, error, retryAt))) return;
+    if (!decision.retry) this.logger.warn(`Job ${job.id} failed: ${error.code}: ${error.message}`);
+    await this.announce(job, decision.retry ? JobStatus.RETRYING : JobStatus.FAILED);
+    if (decision.retry) await this.events.wakeWorkers();
+  }
+
+  private announce(job: JobRecord, status: JobStatus): Promise<void> {
+    return this.events.jobsChanged([{ ...job, status }]);
+  }
+}
+
+function jobTimeoutMs(job: JobRecord): number | null {
+  const value = (job.options as { timeoutMs?: unknown } | null)?.timeoutMs;
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : null;
+}

@@ -1,0 +1,29 @@
+/** A latch the worker loop sleeps on: woken early by notify(), or after the given time. */
+export class Wakeup {
+  private pending: { resolve: () => void; timer: NodeJS.Timeout } | null = null;
+  private notified = false;
+
+  notify(): void {
+    if (this.pending) {
+      clearTimeout(this.pending.timer);
+      this.pending.resolve();
+      this.pending = null;
+    } else {
+      this.notified = true;
+    }
+  }
+
+  wait(ms: number): Promise<void> {
+    if (this.notified) {
+      this.notified = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.pending = null;
+        resolve();
+      }, Math.max(0, ms));
+      this.pending = { resolve, timer };
+    });
+  }
+}

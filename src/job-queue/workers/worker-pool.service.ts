@@ -1,0 +1,155 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import type { PubSubEngine } from 'graphql-subscriptions';
+import type { JobRecord } from '../common/job-record';
+import { CLAIMABLE_STATUSES } from '../common/job.enums';
+import { PrismaService } from '../database/prisma.service';
+import type { QueueStore } from '../database/queue-store';
+import { JobTopics } from '../events/job-events';
+import { JOB_EVENT_BUS, JOB_QUEUE_OPTIONS, QUEUE_STORE } from '../job-queue.constants';
+import type { ResolvedJobQueueOptions } from '../job-queue.options';
+import { JobAbort, JobRunner } from './job-runner';
+import { JobOutcomesRepository } from './job-outcomes.repository';
+import { Wakeup } from './wakeup';
+
+interface RunningJob {
+  job: JobRecord;
+  abort: AbortController;
+  done: Promise<void>;
+}
+
+/** After aborting at the shutdown deadline, how long processors get to notice before their jobs are released. */
+const ABORT_GRACE_MS = 1000;
+
+/**
+ * Runs up to `workerConcurrency` jobs at once on this instance. Idle, it sleeps until a wake-up event (an
+ * enqueue on any instance), the next due job, or the fallback poll. It renews the leases of the jobs it runs.
+ */
+@Injectable()
+export class WorkerPoolService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(WorkerPoolService.name);
+  readonly workerId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  private readonly running = new Map<string, RunningJob>();
+  private readonly wakeup = new Wakeup();
+  private readonly subscriptions: number[] = [];
+  private loop: Promise<void> | null = null;
+  private heartbeat: NodeJS.Timeout | null = null;
+  private stopping = false;
+
+  constructor(
+    @Inject(JOB_QUEUE_OPTIONS) private readonly options: ResolvedJobQueueOptions,
+    @Inject(QUEUE_STORE) private readonly store: QueueStore,
+    @Inject(JOB_EVENT_BUS) private readonly bus: PubSubEngine,
+    private readonly prisma: PrismaService,
+    private readonly runner: JobRunner,
+    private readonly outcomes: JobOutcomesRepository,
+  ) {}
+
+  get activeJobIds(): string[] {
+    return [...this.running.keys()];
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.options.workersEnabled) return;
+    this.subscriptions.push(
+      await this.bus.subscribe(JobTopics.wakeup, () => this.wakeup.notify(), {}),
+      await this.bus.subscribe(JobTopics.cancelRequested, ({ jobId }: { jobId: string }) =>
+        this.running.get(jobId)?.abort.abort(new JobAbort('cancelled', 'Cancelled while running')),
+      {}),
+    );
+    const leaseMs = this.options.stalledJobThresholdMs;
+    this.heartbeat = setInterval(() => void this.renewLeases(leaseMs), Math.max(250, Math.floor(leaseMs / 3)));
+    this.loop = this.claimLoop(leaseMs);
+    this.logger.log(`Worker ${this.workerId} started with concurrency ${this.options.workerConcurrency}`);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    if (!this.loop) return;
+    this.stopping = true;
+    this.wakeup.notify();
+    await this.loop;
+    for (const id of this.subscriptions) this.bus.unsubscribe(id);
+    await this.drain();
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.loop = null;
+  }
+
+  private async claimLoop(leaseMs: number): Promise<void> {
+    while (!this.stopping) {
+      const free = this.options.workerConcurrency - this.running.size;
+      if (free <= 0) {
+        await this.wakeup.wait(this.options.pollIntervalMs);
+        continue;
+      }
+      let claimed: JobRecord[];
+      try {
+        claimed = await this.store.claim(this.workerId, free, leaseMs);
+      } catch (error) {
+        this.logger.warn(`claim failed, retrying: ${(error as Error).message}`);
+        await this.wakeup.wait(this.options.pollIntervalMs);
+        continue;
+      }
+      for (const job of claimed) this.start(job);
+      if (claimed.length < free && !this.stopping) await this.wakeup.wait(await this.idleWaitMs());
+    }
+  }
+
+  private start(job: JobRecord): void {
+    const abort = new AbortController();
+    const done = this.runner
+      .run(job, this.workerId, abort)
+      .catch((error: Error) => this.logger.error(`job ${job.id} could not be settled: ${error.message}`))
+      .finally(() => {
+        this.running.delete(job.id);
+        this.wakeup.notify();
+      });
+    this.running.set(job.id, { job, abort, done });
+  }
+
+  /** Sleep until the next job is due, bounded by the fallback poll. */
+  private async idleWaitMs(): Promise<number> {
+    const poll = this.options.pollIntervalMs;
+    try {
+      const next = await this.prisma.client.processingJob.aggregate({
+        _min: { availableAt: true },
+        where: { status: { in: [...CLAIMABLE_STATUSES] } },
+      });
+      const due = next._min.availableAt;
+      return due ? Math.min(poll, Math.max(0, due.getTime() - Date.now())) : poll;
+    } catch {
+      return poll;
+    }
+  }
+
+  private async renewLeases(leaseMs: number): Promise<void> {
+    try {
+      await this.outcomes.renewLeases(this.workerId, this.activeJobIds, leaseMs);
+    } catch (error) {
+      this.logger.warn(`lease renewal failed: ${(error as Error).message}`);
+    }
+  }
+
+  /** Lets running jobs finish within the shutdown timeout, then aborts and releases the rest to PENDING. */
+  private async drain(): Promise<void> {
+    if (this.running.size === 0) return;
+    this.logger.log(`Waiting up to ${this.options.shutdownTimeoutMs} ms for ${this.running.size} running job(s)`);
+    const all = () => Promise.all([...this.running.values()].map((entry) => entry.done));
+    if (await finishesWithin(all(), this.options.shutdownTimeoutMs)) return;
+    const unfinished = [...this.running.values()];
+    for (const entry of unfinished) entry.abort.abort(new JobAbort('shutdown', 'The instance is shutting down'));
+    await finishesWithin(all(), ABORT_GRACE_MS);
+    const released = await this.outcomes.release(this.workerId, unfinished.map((entry) => entry.job));
+    this.logger.log(`Released ${released} unfinished job(s) back to PENDING`);
+  }
+}
+
+function finishesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    void work.then(() => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}
