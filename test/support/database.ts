@@ -1,0 +1,68 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Client } from 'pg';
+
+/**
+ * The database the suites run against: PostgreSQL when DATABASE_URL is a postgres URL (CI runs the suites
+ * once each way), else SQLite files in a temporary directory.
+ */
+export const POSTGRES_URL = /^postgres(ql)?:\/\//.test(process.env.DATABASE_URL ?? '') ? process.env.DATABASE_URL! : null;
+export const usingPostgres = POSTGRES_URL !== null;
+export const databaseLabel = usingPostgres ? 'PostgreSQL' : 'SQLite';
+
+export interface TestDatabase {
+  /** A DATABASE_URL for JobQueueModule: a fresh PostgreSQL database or a fresh SQLite file. */
+  url: string;
+  /** A directory of this test's own, for stored files. */
+  dir: string;
+  drop(): Promise<void>;
+}
+
+function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'file-jobs-test-'));
+  if (!POSTGRES_URL) {
+    return { url: `file:${path.join(dir, 'queue.db')}`, dir, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+  }
+  const name = `file_jobs_test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+  const admin = new Client({ connectionString: POSTGRES_URL });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  return {
+    url: withDatabase(POSTGRES_URL, name),
+    dir,
+    drop: async () => {
+      const client = new Client({ connectionString: POSTGRES_URL });
+      await client.connect();
+      try {
+        await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await client.end();
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** describe() for suites that only make sense on PostgreSQL; says plainly when it is skipped. */
+export function describePostgres(name: string, body: () => void): void {
+  if (usingPostgres) {
+    describe(name, body);
+    return;
+  }
+  describe(name, () => {
+    it.skip(`skipped: needs PostgreSQL (run with DATABASE_URL=postgresql://...)`, () => undefined);
+  });
+  // eslint-disable-next-line no-console
+  console.log(`[skipped] "${name}" needs PostgreSQL: set DATABASE_URL=postgresql://... to run it`);
+}

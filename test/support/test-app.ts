@@ -1,0 +1,93 @@
+import type { INestApplication, ModuleMetadata } from '@nestjs/common';
+import { Module } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import request from 'supertest';
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+import { AppModule } from '../../src/app.module';
+import type { JobQueueModuleOptions } from '../../src/job-queue';
+import { PrismaService } from '../../src/job-queue/database/prisma.service';
+import type { TestDatabase } from './database';
+
+export interface TestAppOptions {
+  /** Overrides of the queue's options; databaseUrl and storageDir come from the test database. */
+  queue?: JobQueueModuleOptions;
+  /** Extra providers (a test's own @FileProcessor classes) and imports of the host module. */
+  providers?: ModuleMetadata['providers'];
+  imports?: ModuleMetadata['imports'];
+}
+
+export interface TestApp {
+  app: INestApplication;
+  url: string;
+  prisma: PrismaService;
+  http(): ReturnType<typeof request>;
+  /** POST /graphql; resolves with the parsed body ({ data, errors }). */
+  gql<T = any>(query: string, variables?: Record<string, unknown>): Promise<{ data: T; errors?: GraphQLErrorBody[] }>;
+  wsClient(): Client;
+  close(): Promise<void>;
+}
+
+export interface GraphQLErrorBody {
+  message: string;
+  extensions?: { code?: string; [key: string]: unknown };
+}
+
+/** Boots the real service module (GraphQL + JobQueueModule) on a random port against the test database. */
+export async function startTestApp(database: TestDatabase, options: TestAppOptions = {}): Promise<TestApp> {
+  @Module({
+    imports: [
+      AppModule.forRoot({
+        port: 0,
+        production: false,
+        jobQueue: {
+          databaseUrl: database.url,
+          storageDir: `${database.dir}/files`,
+          pollIntervalMs: 500,
+          shutdownTimeoutMs: 5_000,
+          ...options.queue,
+        },
+      }),
+      ...(options.imports ?? []),
+    ],
+    providers: options.providers ?? [],
+  })
+  class TestHostModule {}
+
+  const moduleRef = await Test.createTestingModule({ imports: [TestHostModule] }).compile();
+  const app = moduleRef.createNestApplication({ logger: ['error', 'warn'] });
+  await app.listen(0, '127.0.0.1');
+  const address = app.getHttpServer().address() as { port: number };
+  const url = `http://127.0.0.1:${address.port}`;
+  const clients: Client[] = [];
+  return {
+    app,
+    url,
+    prisma: app.get(PrismaService),
+    http: () => request(app.getHttpServer()),
+    gql: async (query, variables) => {
+      const response = await request(app.getHttpServer()).post('/graphql').send({ query, variables });
+      return response.body;
+    },
+    wsClient: () => {
+      const client = createClient({ url: `ws://127.0.0.1:${address.port}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0 });
+      clients.push(client);
+      return client;
+    },
+    close: async () => {
+      await Promise.all(clients.map((client) => client.dispose()));
+      await app.close();
+    },
+  };
+}
+
+/** Polls `probe` until it returns a truthy value or the time is up. */
+export async function waitFor<T>(probe: () => Promise<T> | T, timeoutMs = 15_000, intervalMs = 50): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`waitFor: condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
