@@ -21,6 +21,16 @@ export function loadConfig(env: Env = process.env): AppConfig {
     }
     return value;
   };
+  const decimal = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw.trim() === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value < min || value > max) {
+      problems.push(`${name} must be a number from ${min} to ${max}, got "${raw}"`);
+      return fallback;
+    }
+    return value;
+  };
   const boolean = (name: string, fallback: boolean): boolean => {
     const raw = env[name]?.trim().toLowerCase();
     if (raw === undefined || raw === '') return fallback;
@@ -43,9 +53,16 @@ export function loadConfig(env: Env = process.env): AppConfig {
       workersEnabled: boolean('WORKERS_ENABLED', true),
       workerConcurrency: integer('WORKER_CONCURRENCY', 4, 1, 256),
       shutdownTimeoutMs: integer('SHUTDOWN_TIMEOUT_MS', 30_000, 0),
-      pollIntervalMs: integer('POLL_INTERVAL_MS', 2_000, 10),
+      pollIntervalMs: integer('POLL_INTERVAL_MS', 5_000, 10),
       stalledJobThresholdMs: integer('STALLED_JOB_THRESHOLD_MS', 300_000, 1_000),
       defaultMaxRetries: integer('MAX_RETRIES', 3, 0, 100),
+      retry: {
+        initialDelayMs: integer('RETRY_INITIAL_DELAY_MS', 1_000, 0, 86_400_000),
+        maxDelayMs: integer('RETRY_MAX_DELAY_MS', 60_000, 0, 86_400_000),
+        backoffMultiplier: decimal('RETRY_BACKOFF_MULTIPLIER', 2, 1, 100),
+        jitterFactor: decimal('RETRY_JITTER_FACTOR', 0.1, 0, 1),
+      },
+      jobTimeoutMs: env.JOB_TIMEOUT_MS?.trim() ? integer('JOB_TIMEOUT_MS', 0, 1, 86_400_000) : null,
       maxExtractedTextBytes: integer('MAX_EXTRACTED_TEXT_BYTES', 1024 ** 2, 0),
     },
   };

@@ -1,5 +1,6 @@
 import type { Request } from 'express';
 import type { Caller } from './common/caller';
+import type { RetryPolicy } from './retry/retry-policy';
 
 /** Options of {@link JobQueueModule}. Everything but what a host must choose has a default. */
 export interface JobQueueModuleOptions {
@@ -15,12 +16,16 @@ export interface JobQueueModuleOptions {
   workerConcurrency?: number;
   /** How long shutdown waits for running jobs before putting them back to PENDING. Default 30 000 ms. */
   shutdownTimeoutMs?: number;
-  /** Fallback poll when no wake-up arrives. Default 2 000 ms. */
+  /** Fallback poll when no wake-up arrives. Default 5 000 ms. */
   pollIntervalMs?: number;
   /** A PROCESSING job whose lease is not renewed for this long is stalled. Default 300 000 ms. */
   stalledJobThresholdMs?: number;
   /** maxRetries of jobs that do not set their own. Default 3. */
   defaultMaxRetries?: number;
+  /** Backoff of automatic retries (initial 1 s, ×2, at most 60 s, ±10 %); a job overrides it with `options.retry`. */
+  retry?: Partial<Omit<RetryPolicy, 'maxRetries'>>;
+  /** An attempt still running after this long is aborted and fails with TIMEOUT; `options.timeoutMs` overrides. Default none. */
+  jobTimeoutMs?: number | null;
   /** extractedText is kept up to this many bytes (the full length and a truncation flag go to metadata). Default 1 MiB. */
   maxExtractedTextBytes?: number;
   /** Register the processors that ship with the library (txt, ...). Default true. */
@@ -45,9 +50,11 @@ export const JOB_QUEUE_DEFAULTS = {
   workersEnabled: true,
   workerConcurrency: 4,
   shutdownTimeoutMs: 30_000,
-  pollIntervalMs: 2_000,
+  pollIntervalMs: 5_000,
   stalledJobThresholdMs: 300_000,
   defaultMaxRetries: 3,
+  retry: {},
+  jobTimeoutMs: null,
   maxExtractedTextBytes: 1024 * 1024,
   builtInProcessors: true,
   migrateOnStart: true,

@@ -23,7 +23,8 @@ WITH picked AS (
   RETURNING job.*
 ), opened AS (
   INSERT INTO job_attempts (id, job_id, number, worker_id, started_at, manual)
-  SELECT claimed.id || ':' || claimed.attempt_count, claimed.id, claimed.attempt_count, $1, claimed.started_at, false
+  SELECT claimed.id || ':' || claimed.attempt_count, claimed.id, claimed.attempt_count, $1, claimed.started_at,
+         claimed.next_attempt_manual
     FROM claimed
 )
 SELECT * FROM claimed`;

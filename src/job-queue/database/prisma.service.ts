@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
 import Database from 'better-sqlite3';
@@ -19,7 +19,7 @@ export type DatabaseClient = PostgresClient;
 export type { Prisma } from '.prisma/postgresql-client';
 
 @Injectable()
-export class PrismaService implements OnModuleInit, OnModuleDestroy {
+export class PrismaService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(PrismaService.name);
   readonly target: DatabaseTarget;
   readonly client: DatabaseClient;
@@ -58,7 +58,8 @@ export class PrismaService implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /** The last shutdown phase: workers drain in beforeApplicationShutdown and still need the database. */
+  async onApplicationShutdown(): Promise<void> {
     await this.client.$disconnect();
     await this.pool?.end();
   }

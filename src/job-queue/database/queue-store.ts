@@ -7,7 +7,8 @@ export interface QueueStore {
   /**
    * Atomically moves up to `limit` due jobs (PENDING or RETRYING with availableAt <= now) to PROCESSING under
    * `workerId`'s lease, highest priority first and oldest first within a priority, and opens an attempt row for
-   * each. No job is ever handed to two workers. Returns the claimed jobs in claim order.
+   * each (manual when the job was retried by hand; the flag is cleared when the attempt settles). No job is ever
+   * handed to two workers. Returns the claimed jobs in claim order.
    */
   claim(workerId: string, limit: number, leaseMs: number): Promise<JobRecord[]>;
 }

@@ -25,10 +25,12 @@ export class SqliteQueueStore implements QueueStore {
       );
       if (rows.length === 0) return [];
       const jobs = sortInClaimOrder(rows.map(jobRecordFromRow));
-      const placeholders = jobs.map(() => '(?, ?, ?, ?, ?)').join(', ');
-      const values = jobs.flatMap((job) => [attemptId(job.id, job.attemptCount), job.id, job.attemptCount, workerId, now]);
+      const placeholders = jobs.map(() => '(?, ?, ?, ?, ?, ?)').join(', ');
+      const values = jobs.flatMap((job) => [
+        attemptId(job.id, job.attemptCount), job.id, job.attemptCount, workerId, now, job.nextAttemptManual ? 1 : 0,
+      ]);
       await tx.$executeRawUnsafe(
-        `INSERT INTO job_attempts (id, job_id, number, worker_id, started_at) VALUES ${placeholders}`,
+        `INSERT INTO job_attempts (id, job_id, number, worker_id, started_at, manual) VALUES ${placeholders}`,
         ...values,
       );
       return jobs;

@@ -4,6 +4,7 @@ import type { JobAttemptRecord, JobRecord } from '../common/job-record';
 import { CLAIMABLE_STATUSES, JobStatus, priorityToRank, ProcessingStage } from '../common/job.enums';
 import { JobEventsPublisher } from '../events/job-events.publisher';
 import { JOB_QUEUE_OPTIONS } from '../job-queue.constants';
+import { jobOptionsProblems } from '../retry/job-options';
 import type { ResolvedJobQueueOptions } from '../job-queue.options';
 import type { EnqueueJobInput } from './dto/enqueue-job.input';
 import type { JobFilterInput } from './dto/job-filter.input';
@@ -32,6 +33,10 @@ export class JobsService {
   /** Enqueues all inputs in one transaction, or none of them. */
   async enqueueMany(inputs: EnqueueJobInput[], caller: Caller): Promise<JobRecord[]> {
     if (inputs.length === 0) return [];
+    const problems = inputs.flatMap((input, index) =>
+      jobOptionsProblems(input.options).map((problem) => (inputs.length > 1 ? `inputs[${index}].${problem}` : problem)),
+    );
+    if (problems.length > 0) throw new JobsException(JobsErrorCode.INVALID_INPUT, problems.join('; '));
     const fileIds = [...new Set(inputs.map((input) => input.fileId))];
     const files = new Map((await this.repository.findFiles(fileIds, caller)).map((file) => [file.id, file]));
     const unknown = fileIds.filter((id) => !files.has(id));
@@ -103,6 +108,7 @@ export class JobsService {
       errorCode: null,
       errorMessage: null,
       errorRecoverable: true,
+      nextAttemptManual: true,
     });
     if (!retried) throw this.conflict(await this.get(id, caller).catch(() => job), 'retried');
     const updated = await this.changed(id, caller);

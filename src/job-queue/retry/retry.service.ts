@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { JOB_QUEUE_OPTIONS } from '../job-queue.constants';
 import type { ResolvedJobQueueOptions } from '../job-queue.options';
+import type { JobOptions } from './job-options';
 import { DEFAULT_RETRY_POLICY, type RandomSource, retryDelayMs, type RetryPolicy, shouldRetry } from './retry-policy';
 
 export type FailureDecision = { retry: true; delayMs: number } | { retry: false };
@@ -16,22 +17,17 @@ export class RetryService {
     @Inject(JOB_QUEUE_OPTIONS) options: ResolvedJobQueueOptions,
     @Inject(RETRY_RANDOM_SOURCE) private readonly random: RandomSource,
   ) {
-    this.defaults = { ...DEFAULT_RETRY_POLICY, maxRetries: options.defaultMaxRetries };
+    this.defaults = { ...DEFAULT_RETRY_POLICY, ...options.retry, maxRetries: options.defaultMaxRetries };
   }
 
+  /** The global policy with the job's `options.retry` (checked at enqueue by jobOptionsProblems) on top. */
   policyFor(jobOptions: unknown): RetryPolicy {
-    const override = (jobOptions as { retry?: Partial<RetryPolicy> } | null)?.retry;
-    return override && typeof override === 'object' ? { ...this.defaults, ...pickNumbers(override) } : this.defaults;
+    const override = (jobOptions as JobOptions | null)?.retry;
+    return override ? { ...this.defaults, ...override } : this.defaults;
   }
 
   decide(job: { options: unknown; retryCount: number; maxRetries: number }, recoverable: boolean): FailureDecision {
     if (!shouldRetry(recoverable, job.retryCount, job.maxRetries)) return { retry: false };
     return { retry: true, delayMs: retryDelayMs(this.policyFor(job.options), job.retryCount, this.random) };
   }
-}
-
-function pickNumbers(override: Partial<RetryPolicy>): Partial<RetryPolicy> {
-  return Object.fromEntries(
-    Object.entries(override).filter(([, value]) => typeof value === 'number' && Number.isFinite(value) && value >= 0),
-  );
 }

@@ -100,7 +100,7 @@ export class JobOutcomesRepository {
     return this.prisma.client.$transaction(async (tx) => {
       const { count } = await tx.processingJob.updateMany({
         where: { id: job.id, leaseOwner: workerId, status: JobStatus.PROCESSING },
-        data: { ...data, updatedAt: now },
+        data: { nextAttemptManual: outcome === 'INTERRUPTED' ? undefined : false, ...data, updatedAt: now },
       });
       if (count === 0) return false;
       await tx.jobAttempt.updateMany({

@@ -1,11 +1,14 @@
 import { createReadStream } from 'node:fs';
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { JobRecord } from '../common/job-record';
 import { JobStatus, ProcessingStage } from '../common/job.enums';
 import { JobEventsPublisher } from '../events/job-events.publisher';
+import { JOB_QUEUE_OPTIONS } from '../job-queue.constants';
+import type { ResolvedJobQueueOptions } from '../job-queue.options';
 import { FileStorageService } from '../files/file-storage.service';
 import { ProgressTrackerService } from '../progress/progress-tracker.service';
 import { NonRecoverableError, ProcessingError, ProcessingErrorCode, RecoverableError, toProcessingError } from '../retry/processing-error';
+import { attemptTimeoutMs } from '../retry/job-options';
 import { RetryService } from '../retry/retry.service';
 import type { ProcessingOutput } from './file-processor.interface';
 import { FileProcessorRegistry } from './file-processor.registry';
@@ -31,10 +34,11 @@ export class JobRunner {
     private readonly outcomes: JobOutcomesRepository,
     private readonly retry: RetryService,
     private readonly events: JobEventsPublisher,
+    @Inject(JOB_QUEUE_OPTIONS) private readonly options: ResolvedJobQueueOptions,
   ) {}
 
   async run(job: JobRecord, workerId: string, abort: AbortController): Promise<void> {
-    const timeoutMs = jobTimeoutMs(job);
+    const timeoutMs = attemptTimeoutMs(job.options, this.options.jobTimeoutMs);
     const timer = timeoutMs
       ? setTimeout(() => abort.abort(new JobAbort('timeout', `Attempt exceeded its timeout of ${timeoutMs} ms`)), timeoutMs)
       : null;
@@ -101,9 +105,4 @@ export class JobRunner {
   private announce(job: JobRecord, status: JobStatus): Promise<void> {
     return this.events.jobsChanged([{ ...job, status }]);
   }
-}
-
-function jobTimeoutMs(job: JobRecord): number | null {
-  const value = (job.options as { timeoutMs?: unknown } | null)?.timeoutMs;
-  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : null;
 }

@@ -21,6 +21,7 @@ interface RunningJob {
 
 /** After aborting at the shutdown deadline, how long processors get to notice before their jobs are released. */
 const ABORT_GRACE_MS = 1000;
+const MIN_IDLE_WAIT_MS = 10;
 
 /**
  * Runs up to `workerConcurrency` jobs at once on this instance. Idle, it sleeps until a wake-up event (an
@@ -116,7 +117,8 @@ export class WorkerPoolService implements OnApplicationBootstrap, BeforeApplicat
         where: { status: { in: [...CLAIMABLE_STATUSES] } },
       });
       const due = next._min.availableAt;
-      return due ? Math.min(poll, Math.max(0, due.getTime() - Date.now())) : poll;
+      // A due job that could not be claimed is locked by another claimer for a moment: look again shortly.
+      return due ? Math.min(poll, Math.max(MIN_IDLE_WAIT_MS, due.getTime() - Date.now())) : poll;
     } catch {
       return poll;
     }

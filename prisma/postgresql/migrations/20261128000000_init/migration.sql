@@ -43,6 +43,7 @@ CREATE TABLE "processing_jobs" (
     "run_at" TIMESTAMPTZ(3),
     "available_at" TIMESTAMPTZ(3) NOT NULL,
     "idempotency_key" TEXT,
+    "next_attempt_manual" BOOLEAN NOT NULL DEFAULT false,
     "lease_owner" TEXT,
     "lease_expires_at" TIMESTAMPTZ(3),
     "estimated_duration" INTEGER,

@@ -38,6 +38,7 @@ CREATE TABLE "processing_jobs" (
     "run_at" DATETIME,
     "available_at" DATETIME NOT NULL,
     "idempotency_key" TEXT,
+    "next_attempt_manual" BOOLEAN NOT NULL DEFAULT false,
     "lease_owner" TEXT,
     "lease_expires_at" DATETIME,
     "estimated_duration" INTEGER,
