@@ -1,0 +1,159 @@
+import { Injectable } from '@nestjs/common';
+import { Readable } from 'node:stream';
+import {
+  ANONYMOUS_ADMIN,
+  FileProcessor,
+  FileStorageService,
+  JobsService,
+  NonRecoverableError,
+  RecoverableError,
+  type FileProcessorHandler,
+  type JobRecord,
+  type ProcessingContext,
+} from '../../src/job-queue';
+import { PrismaService } from '../../src/job-queue/database/prisma.service';
+import { createTestDatabase, databaseLabel, type TestDatabase } from '../support/database';
+import { startTestApp, type TestApp, waitFor } from '../support/test-app';
+
+type Behaviour = 'hang' | 'fatal' | 'flaky' | 'lose-lease';
+
+/** Behaves as the job's options.behaviour says; counts its calls per job. */
+@Injectable()
+@FileProcessor('retrytest')
+class ScriptedProcessor implements FileProcessorHandler {
+  static calls = new Map<string, number>();
+
+  constructor(private readonly prisma: PrismaService) {}
+
+  async process({ job }: ProcessingContext) {
+    const call = (ScriptedProcessor.calls.get(job.id) ?? 0) + 1;
+    ScriptedProcessor.calls.set(job.id, call);
+    switch ((job.options as { behaviour: Behaviour }).behaviour) {
+      case 'hang':
+        return new Promise<never>(() => undefined); // ignores its AbortSignal on purpose
+      case 'fatal':
+        throw new NonRecoverableError('MALFORMED_FILE', 'line 3: unexpected token');
+      case 'flaky':
+        if (call === 1) throw new RecoverableError('IO_ERROR', 'disk hiccup');
+        return { result: { call } };
+      case 'lose-lease':
+        // Another party (stalled-job recovery, say) took the job away while this attempt ran.
+        await this.prisma.client.processingJob.update({ where: { id: job.id }, data: { leaseOwner: 'someone-else' } });
+        throw new RecoverableError('IO_ERROR', 'reported by a worker that no longer holds the job');
+    }
+  }
+}
+
+const JOB_QUERY = `query($id: ID!) { job(id: $id) {
+  status retryCount maxRetries errorCode errorMessage errorRecoverable lastRetryAt nextRetryAt
+  attempts { number startedAt finishedAt errorCode errorMessage outcome manual workerId } } }`;
+
+describe(`Retries, timeouts and attempt history (${databaseLabel})`, () => {
+  let database: TestDatabase;
+  let service: TestApp;
+  let fileId: string;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    service = await startTestApp(database, { providers: [ScriptedProcessor], queue: { pollIntervalMs: 5_000 } });
+    const file = await service.app.get(FileStorageService).store(Readable.from(['payload']), 'sample.retrytest', ANONYMOUS_ADMIN);
+    fileId = file.id;
+  });
+
+  afterAll(async () => {
+    await service?.close();
+    await database?.drop();
+  });
+
+  const enqueue = (behaviour: Behaviour, extra: { maxRetries?: number; timeoutMs?: number } = {}): Promise<JobRecord> =>
+    service.app.get(JobsService).enqueue(
+      { fileId, priority: 'NORMAL' as never, maxRetries: extra.maxRetries, options: { behaviour, timeoutMs: extra.timeoutMs } },
+      ANONYMOUS_ADMIN,
+    );
+
+  const settled = (id: string, status: string, timeoutMs = 15_000) =>
+    waitFor(async () => {
+      const { data } = await service.gql(JOB_QUERY, { id });
+      return data.job.status === status ? data.job : null;
+    }, timeoutMs);
+
+  const gapMs = (previous: { finishedAt: string }, next: { startedAt: string }) =>
+    Date.parse(next.startedAt) - Date.parse(previous.finishedAt);
+
+  it('times out every attempt, backs off about 1 s then 2 s, ends FAILED with TIMEOUT; retryJob runs it once more', async () => {
+    const job = await enqueue('hang', { maxRetries: 2, timeoutMs: 150 });
+    const failed = await settled(job.id, 'FAILED');
+    expect(failed).toMatchObject({ retryCount: 2, maxRetries: 2, errorCode: 'TIMEOUT', errorRecoverable: true, nextRetryAt: null });
+    expect(failed.attempts.map((a: { number: number; errorCode: string; outcome: string; manual: boolean }) => [a.number, a.errorCode, a.outcome, a.manual])).toEqual([
+      [1, 'TIMEOUT', 'RETRYING', false],
+      [2, 'TIMEOUT', 'RETRYING', false],
+      [3, 'TIMEOUT', 'FAILED', false],
+    ]);
+    for (const attempt of failed.attempts) {
+      expect(Date.parse(attempt.finishedAt) - Date.parse(attempt.startedAt)).toBeGreaterThanOrEqual(140);
+    }
+    const [first, second, third] = failed.attempts;
+    expect(gapMs(first, second)).toBeGreaterThanOrEqual(900);
+    expect(gapMs(first, second)).toBeLessThan(1100 + 400);
+    expect(gapMs(second, third)).toBeGreaterThanOrEqual(1800);
+    expect(gapMs(second, third)).toBeLessThan(2200 + 400);
+    expect(ScriptedProcessor.calls.get(job.id)).toBe(3);
+
+    const { data, errors } = await service.gql(`mutation($id: ID!) { retryJob(id: $id) { status nextRetryAt errorCode } }`, { id: job.id });
+    expect(errors).toBeUndefined();
+    expect(data.retryJob).toEqual({ status: 'PENDING', nextRetryAt: null, errorCode: null });
+    const again = await settled(job.id, 'FAILED');
+    expect(again.attempts).toHaveLength(4);
+    expect(again.attempts[3]).toMatchObject({ number: 4, errorCode: 'TIMEOUT', outcome: 'FAILED', manual: true });
+    expect(again.retryCount).toBe(2);
+  });
+
+  it('attempts a non-recoverable failure once', async () => {
+    const job = await enqueue('fatal');
+    const failed = await settled(job.id, 'FAILED');
+    expect(failed).toMatchObject({
+      retryCount: 0,
+      errorCode: 'MALFORMED_FILE',
+      errorMessage: 'line 3: unexpected token',
+      errorRecoverable: false,
+    });
+    expect(failed.attempts).toHaveLength(1);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(ScriptedProcessor.calls.get(job.id)).toBe(1);
+  });
+
+  it('completes a transient failure on attempt 2 and keeps the first error in its attempt row', async () => {
+    const job = await enqueue('flaky');
+    const retrying = await settled(job.id, 'RETRYING', 5_000);
+    expect(retrying).toMatchObject({ retryCount: 1, errorCode: 'IO_ERROR', errorRecoverable: true });
+    expect(Date.parse(retrying.nextRetryAt) - Date.parse(retrying.lastRetryAt)).toBeGreaterThanOrEqual(900);
+    expect(Date.parse(retrying.nextRetryAt) - Date.parse(retrying.lastRetryAt)).toBeLessThanOrEqual(1100);
+    const completed = await settled(job.id, 'COMPLETED');
+    expect(completed.errorCode).toBeNull();
+    expect(completed.attempts.map((a: { errorCode: string | null; errorMessage: string | null; outcome: string }) => [a.errorCode, a.errorMessage, a.outcome])).toEqual([
+      ['IO_ERROR', 'disk hiccup', 'RETRYING'],
+      [null, null, 'COMPLETED'],
+    ]);
+  });
+
+  it('ignores the failure report of a worker that lost its lease', async () => {
+    const job = await enqueue('lose-lease');
+    await waitFor(() => ScriptedProcessor.calls.get(job.id) === 1);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const row = await service.prisma.client.processingJob.findUniqueOrThrow({ where: { id: job.id } });
+    expect(row).toMatchObject({ status: 'PROCESSING', leaseOwner: 'someone-else', retryCount: 0, errorCode: null });
+    const attempts = await service.prisma.client.jobAttempt.findMany({ where: { jobId: job.id } });
+    expect(attempts).toHaveLength(1);
+    expect(attempts[0]).toMatchObject({ finishedAt: null, outcome: null });
+  });
+
+  it('refuses options.retry and options.timeoutMs that make no sense', async () => {
+    const { errors } = await service.gql(
+      `mutation($fileId: String!) { enqueueJob(input: { fileId: $fileId, options: { timeoutMs: 0, retry: { jitterFactor: 3 } } }) { id } }`,
+      { fileId },
+    );
+    expect(errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    expect(errors?.[0].message).toContain('options.timeoutMs');
+    expect(errors?.[0].message).toContain('options.retry.jitterFactor');
+  });
+});
