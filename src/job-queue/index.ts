@@ -12,3 +12,7 @@ export { JobsService } from './jobs/jobs.service';
 export { FileStorageService } from './files/file-storage.service';
 export { WorkerPoolService } from './workers/worker-pool.service';
 export { JOB_EVENT_BUS } from './job-queue.constants';
+export { ProgressService } from './progress/progress.service';
+export type { ProgressListener, ProgressChange } from './progress/progress.service';
+export type { ProgressUpdate } from './progress/progress-update';
+export { withStandardStages } from './progress/standard-stages';

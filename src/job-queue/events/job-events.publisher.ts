@@ -3,7 +3,12 @@ import type { PubSubEngine } from 'graphql-subscriptions';
 import type { JobRecord } from '../common/job-record';
 import { JobStatus } from '../common/job.enums';
 import { JOB_EVENT_BUS } from '../job-queue.constants';
-import { type JobChangedEvent, JobTopics } from './job-events';
+import { type JobChangedEvent, type JobsChangedMessage, JobTopics } from './job-events';
+
+/** Changes per message: each is ~200 bytes, and a NOTIFY payload must stay under 8000. */
+const CHANGES_PER_MESSAGE = 30;
+
+export type ChangedJob = Pick<JobRecord, 'id' | 'status' | 'format' | 'priority' | 'userId' | 'createdAt'>;
 
 /** Publishes the queue's events. A lost event never loses a job: workers also poll, subscribers re-read. */
 @Injectable()
@@ -16,19 +21,19 @@ export class JobEventsPublisher {
     return this.send(JobTopics.wakeup, {});
   }
 
-  async jobsChanged(jobs: Pick<JobRecord, 'id' | 'status' | 'format' | 'priority' | 'userId'>[]): Promise<void> {
-    await Promise.all(
-      jobs.map((job) => {
-        const event: JobChangedEvent = {
-          jobId: job.id,
-          status: job.status as JobStatus,
-          format: job.format,
-          priority: job.priority,
-          userId: job.userId,
-        };
-        return this.send(JobTopics.jobChanged, event);
-      }),
-    );
+  async jobsChanged(jobs: ChangedJob[]): Promise<void> {
+    const changes: JobChangedEvent[] = jobs.map((job) => ({
+      jobId: job.id,
+      status: job.status as JobStatus,
+      format: job.format,
+      priority: job.priority,
+      userId: job.userId,
+      createdAt: job.createdAt.toISOString(),
+    }));
+    for (let start = 0; start < changes.length; start += CHANGES_PER_MESSAGE) {
+      const message: JobsChangedMessage = { changes: changes.slice(start, start + CHANGES_PER_MESSAGE) };
+      await this.send(JobTopics.jobChanged, message);
+    }
   }
 
   requestCancel(jobId: string): Promise<void> {

@@ -7,7 +7,7 @@ import type { JobStatus, ProcessingStage } from '../common/job.enums';
 export const JobTopics = {
   /** A job became claimable: idle workers on every instance wake and claim. */
   wakeup: 'queue.wakeup',
-  /** A job changed status (payload: JobChangedEvent). */
+  /** Jobs changed status (payload: JobsChangedMessage, batched so bulk changes send few messages). */
   jobChanged: 'job.changed',
   /** A running job's progress moved (payload: JobProgressEvent). */
   jobProgress: 'job.progress',
@@ -23,6 +23,12 @@ export interface JobChangedEvent {
   format: string;
   priority: number;
   userId: string | null;
+  /** ISO-8601, for createdAfter/createdBefore filters. */
+  createdAt: string;
+}
+
+export interface JobsChangedMessage {
+  changes: JobChangedEvent[];
 }
 
 export interface JobProgressEvent {

@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
+import { JobUpdatesService } from './job-updates.service';
 import { JobsRepository } from './jobs.repository';
 import { JobsResolver } from './jobs.resolver';
 import { JobsService } from './jobs.service';
 import { RunningJobCanceller } from './running-job-canceller';
 
 @Module({
-  providers: [JobsRepository, JobsService, JobsResolver, RunningJobCanceller],
-  exports: [JobsService],
+  providers: [JobsRepository, JobsService, JobsResolver, RunningJobCanceller, JobUpdatesService],
+  exports: [JobsService, JobUpdatesService],
 })
 export class JobsModule {}

@@ -3,7 +3,7 @@ import type { PubSubEngine } from 'graphql-subscriptions';
 import type { JobRecord } from '../common/job-record';
 import { JobStatus } from '../common/job.enums';
 import { PrismaService } from '../database/prisma.service';
-import { type JobChangedEvent, JobTopics } from '../events/job-events';
+import { type JobsChangedMessage, JobTopics } from '../events/job-events';
 import { JobEventsPublisher } from '../events/job-events.publisher';
 import { JOB_EVENT_BUS } from '../job-queue.constants';
 
@@ -27,8 +27,8 @@ export class RunningJobCanceller {
     const settled = new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, CANCEL_WAIT_MS);
       void this.bus
-        .subscribe(JobTopics.jobChanged, (event: JobChangedEvent) => {
-          if (event.jobId === job.id && event.status !== JobStatus.PROCESSING) {
+        .subscribe(JobTopics.jobChanged, ({ changes }: JobsChangedMessage) => {
+          if (changes.some((change) => change.jobId === job.id && change.status !== JobStatus.PROCESSING)) {
             clearTimeout(timer);
             resolve();
           }

@@ -1,8 +1,13 @@
 import { Module } from '@nestjs/common';
+import { JobsModule } from '../jobs/jobs.module';
 import { ProgressTrackerService } from './progress-tracker.service';
+import { ProgressRepository } from './progress.repository';
+import { ProgressResolver } from './progress.resolver';
+import { ProgressService } from './progress.service';
 
 @Module({
-  providers: [ProgressTrackerService],
-  exports: [ProgressTrackerService],
+  imports: [JobsModule],
+  providers: [ProgressRepository, ProgressTrackerService, ProgressService, ProgressResolver],
+  exports: [ProgressTrackerService, ProgressService],
 })
 export class ProgressModule {}

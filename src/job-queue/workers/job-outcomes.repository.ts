@@ -64,8 +64,8 @@ export class JobOutcomesRepository {
   }
 
   /** Puts the worker's unfinished jobs back to PENDING (graceful shutdown); their attempts end INTERRUPTED. */
-  async release(workerId: string, jobs: JobRecord[]): Promise<number> {
-    let released = 0;
+  async release(workerId: string, jobs: JobRecord[]): Promise<JobRecord[]> {
+    const released: JobRecord[] = [];
     for (const job of jobs) {
       const done = await this.settle(job, workerId, 'INTERRUPTED', null, {
         status: JobStatus.PENDING,
@@ -76,7 +76,7 @@ export class JobOutcomesRepository {
         leaseOwner: null,
         leaseExpiresAt: null,
       });
-      if (done) released++;
+      if (done) released.push(job);
     }
     return released;
   }

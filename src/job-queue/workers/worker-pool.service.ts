@@ -3,10 +3,11 @@ import { randomBytes } from 'node:crypto';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import type { PubSubEngine } from 'graphql-subscriptions';
 import type { JobRecord } from '../common/job-record';
-import { CLAIMABLE_STATUSES } from '../common/job.enums';
+import { CLAIMABLE_STATUSES, JobStatus } from '../common/job.enums';
 import { PrismaService } from '../database/prisma.service';
 import type { QueueStore } from '../database/queue-store';
 import { JobTopics } from '../events/job-events';
+import { JobEventsPublisher } from '../events/job-events.publisher';
 import { JOB_EVENT_BUS, JOB_QUEUE_OPTIONS, QUEUE_STORE } from '../job-queue.constants';
 import type { ResolvedJobQueueOptions } from '../job-queue.options';
 import { JobAbort, JobRunner } from './job-runner';
@@ -45,6 +46,7 @@ export class WorkerPoolService implements OnApplicationBootstrap, BeforeApplicat
     private readonly prisma: PrismaService,
     private readonly runner: JobRunner,
     private readonly outcomes: JobOutcomesRepository,
+    private readonly events: JobEventsPublisher,
   ) {}
 
   get activeJobIds(): string[] {
@@ -92,6 +94,7 @@ export class WorkerPoolService implements OnApplicationBootstrap, BeforeApplicat
         continue;
       }
       for (const job of claimed) this.start(job);
+      if (claimed.length > 0) void this.events.jobsChanged(claimed);
       if (claimed.length < free && !this.stopping) await this.wakeup.wait(await this.idleWaitMs());
     }
   }
@@ -142,7 +145,8 @@ export class WorkerPoolService implements OnApplicationBootstrap, BeforeApplicat
     for (const entry of unfinished) entry.abort.abort(new JobAbort('shutdown', 'The instance is shutting down'));
     await finishesWithin(all(), ABORT_GRACE_MS);
     const released = await this.outcomes.release(this.workerId, unfinished.map((entry) => entry.job));
-    this.logger.log(`Released ${released} unfinished job(s) back to PENDING`);
+    await this.events.jobsChanged(released.map((job) => ({ ...job, status: JobStatus.PENDING })));
+    this.logger.log(`Released ${released.length} unfinished job(s) back to PENDING`);
   }
 }
 

@@ -1,0 +1,36 @@
+import type { JobRecord } from '../common/job-record';
+import { JobStatus, ProcessingStage, TERMINAL_STATUSES } from '../common/job.enums';
+import type { JobProgressEvent } from '../events/job-events';
+
+/** One step of a job's progress, as listeners and subscribers receive it. */
+export interface ProgressUpdate {
+  jobId: string;
+  status: JobStatus;
+  progress: number;
+  stage: ProcessingStage;
+  bytesProcessed: number | null;
+  totalBytes: number | null;
+  message: string | null;
+  at: Date;
+}
+
+export function updateFromEvent(event: JobProgressEvent): ProgressUpdate {
+  return { ...event, at: new Date(event.at) };
+}
+
+export function updateFromJob(job: JobRecord): ProgressUpdate {
+  return {
+    jobId: job.id,
+    status: job.status as JobStatus,
+    progress: job.progress,
+    stage: job.stage as ProcessingStage,
+    bytesProcessed: job.bytesProcessed === null ? null : Number(job.bytesProcessed),
+    totalBytes: Number(job.fileSize),
+    message: job.errorMessage,
+    at: job.updatedAt,
+  };
+}
+
+export function isTerminal(status: JobStatus): boolean {
+  return TERMINAL_STATUSES.includes(status);
+}

@@ -1,0 +1,45 @@
+import { UseFilters, UsePipes } from '@nestjs/common';
+import { Args, Context, ID, Resolver, Subscription } from '@nestjs/graphql';
+import type { Request } from 'express';
+import { CallerService } from '../common/caller.service';
+import { JobQueueExceptionFilter } from '../common/job-queue-exception.filter';
+import { JobFilterInput } from '../jobs/dto/job-filter.input';
+import { JobUpdatesService } from '../jobs/job-updates.service';
+import { validationPipe } from '../jobs/jobs.resolver';
+import { JobsService } from '../jobs/jobs.service';
+import { ProcessingJobModel } from '../jobs/models/processing-job.model';
+import { ProgressUpdateModel } from './models/progress-update.model';
+import type { ProgressUpdate } from './progress-update';
+import { ProgressService } from './progress.service';
+
+@Resolver()
+@UseFilters(JobQueueExceptionFilter)
+@UsePipes(validationPipe)
+export class ProgressResolver {
+  constructor(
+    private readonly progress: ProgressService,
+    private readonly jobs: JobsService,
+    private readonly jobUpdates: JobUpdatesService,
+    private readonly callers: CallerService,
+  ) {}
+
+  @Subscription(() => ProgressUpdateModel, {
+    description: 'Every progress change of one job, ending with its terminal state.',
+    resolve: (update: ProgressUpdate) => update,
+  })
+  async jobProgress(@Args('jobId', { type: () => ID }) jobId: string, @Context('req') req?: Request) {
+    const job = await this.jobs.get(jobId, this.callers.resolve(req));
+    return this.progress.watch(job);
+  }
+
+  @Subscription(() => ProcessingJobModel, {
+    description: 'Every status change of jobs matching the filter.',
+    resolve: ProcessingJobModel.fromRecord,
+  })
+  jobUpdated(
+    @Args('filter', { type: () => JobFilterInput, nullable: true }) filter: JobFilterInput | undefined,
+    @Context('req') req?: Request,
+  ) {
+    return this.jobUpdates.watch(filter, this.callers.resolve(req));
+  }
+}

@@ -1,0 +1,28 @@
+import type { Readable } from 'node:stream';
+import { ProcessingStage } from '../common/job.enums';
+import type { FileProcessorHandler, ProcessingContext } from '../workers/file-processor.interface';
+
+/**
+ * Wraps any processor so that it reports the standard stages without doing so itself: VALIDATING before it
+ * starts, READING with bytes while it reads its stream, FINALIZING when it returns.
+ */
+export function withStandardStages(handler: FileProcessorHandler): FileProcessorHandler {
+  return {
+    async process(context: ProcessingContext) {
+      context.progress.stage(ProcessingStage.VALIDATING);
+      const openStream = (range?: { start?: number; end?: number }): Readable => {
+        context.progress.stage(ProcessingStage.READING);
+        const stream = context.openStream(range);
+        let position = range?.start ?? 0;
+        stream.on('data', (chunk: Buffer) => {
+          position += chunk.length;
+          context.progress.bytes(position);
+        });
+        return stream;
+      };
+      const output = await handler.process({ ...context, openStream });
+      context.progress.stage(ProcessingStage.FINALIZING);
+      return output;
+    },
+  };
+}

@@ -1,0 +1,29 @@
+/** Runs `action` at most once per interval; `soon()` schedules a trailing run, `now()` runs at once. Runs never overlap. */
+export class Throttle {
+  private timer: NodeJS.Timeout | null = null;
+  private last = 0;
+  private running: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly intervalMs: number,
+    private readonly action: () => Promise<void>,
+  ) {}
+
+  soon(): void {
+    if (this.timer) return;
+    const wait = Math.max(0, this.last + this.intervalMs - Date.now());
+    this.timer = setTimeout(() => void this.now(), wait);
+  }
+
+  now(): Promise<void> {
+    this.cancel();
+    this.last = Date.now();
+    this.running = this.running.then(this.action, this.action);
+    return this.running;
+  }
+
+  cancel(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+}

@@ -1,0 +1,130 @@
+import { Injectable } from '@nestjs/common';
+import { ANONYMOUS_ADMIN, FileProcessor, FileStorageService, type FileProcessorHandler, type ProcessingContext, ProgressService, ProcessingStage } from '../../src/job-queue';
+import { ProgressRepository } from '../../src/job-queue/progress/progress.repository';
+import { Readable } from 'node:stream';
+import { createTestDatabase, databaseLabel, type TestDatabase } from '../support/database';
+import { PROGRESS_SUBSCRIPTION, subscribe } from '../support/subscriptions';
+import { startTestApp, type TestApp, waitFor } from '../support/test-app';
+
+/** Reports thousands of byte counts over about a second, or waits to be cancelled. */
+@Injectable()
+@FileProcessor('chatty', 'stuck')
+class ChattyProcessor implements FileProcessorHandler {
+  async process({ job, progress, signal }: ProcessingContext) {
+    if (job.format === 'stuck') {
+      progress.stage(ProcessingStage.READING);
+      await new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
+    }
+    progress.stage(ProcessingStage.READING);
+    const total = Number(job.fileSize);
+    for (let step = 1; step <= 5000; step++) {
+      progress.bytes(Math.floor((total * step) / 5000));
+      if (step % 500 === 0) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    progress.stage(ProcessingStage.ANALYZING);
+    return { metadata: { steps: 5000 } };
+  }
+}
+
+describe(`Progress and subscriptions (${databaseLabel})`, () => {
+  let database: TestDatabase;
+  let service: TestApp;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    service = await startTestApp(database, { providers: [ChattyProcessor] });
+  });
+
+  afterAll(async () => {
+    await service?.close();
+    await database?.drop();
+  });
+
+  const storeFile = async (name: string, content: Buffer | string) =>
+    (await service.app.get(FileStorageService).store(Readable.from([content]), name, ANONYMOUS_ADMIN)).id;
+
+  const enqueue = async (fileId: string, delayMs = 0): Promise<string> => {
+    const runAt = new Date(Date.now() + delayMs).toISOString();
+    const { data, errors } = await service.gql(`mutation($fileId: String!, $runAt: DateTime) { enqueueJob(input: { fileId: $fileId, runAt: $runAt }) { id } }`, { fileId, runAt });
+    expect(errors).toBeUndefined();
+    return data.enqueueJob.id;
+  };
+
+  it('streams the progress of a large text file: monotonic, through the stages, bytes to the end, COMPLETED at 100', async () => {
+    const line = 'the quick brown fox jumps over the lazy dog 0123456789\n';
+    const content = line.repeat(Math.ceil((24 * 1024 * 1024) / line.length));
+    const fileSize = Buffer.byteLength(content);
+    const jobId = await enqueue(await storeFile('large.txt', content), 600);
+    const run = subscribe(service.wsClient(), PROGRESS_SUBSCRIPTION, { jobId }, 'jobProgress');
+    const updates = await run.finished;
+
+    expect(updates[0]).toMatchObject({ jobId, status: 'PENDING', stage: 'QUEUED', progress: 0, totalBytes: fileSize });
+    const processing = updates.filter((update) => update.status === 'PROCESSING');
+    for (let index = 1; index < processing.length; index++) {
+      expect(processing[index].progress).toBeGreaterThanOrEqual(processing[index - 1].progress);
+    }
+    const stages = [...new Set(updates.map((update) => update.stage))];
+    expect(stages).toEqual(['QUEUED', 'VALIDATING', 'READING', 'EXTRACTING', 'FINALIZING', 'COMPLETED']);
+    expect(processing.some((update) => update.bytesProcessed > 0 && update.bytesProcessed < fileSize)).toBe(true);
+    expect(updates.at(-1)).toMatchObject({ status: 'COMPLETED', stage: 'COMPLETED', progress: 100, bytesProcessed: fileSize });
+    expect(updates.filter((update) => update.status === 'COMPLETED')).toHaveLength(1);
+  });
+
+  it('answers a subscription to an unknown job with NOT_FOUND', async () => {
+    const run = subscribe(service.wsClient(), PROGRESS_SUBSCRIPTION, { jobId: 'no-such-job' }, 'jobProgress');
+    await expect(run.finished).rejects.toMatchObject({ errors: [expect.objectContaining({ extensions: expect.objectContaining({ code: 'NOT_FOUND' }) })] });
+  });
+
+  it('sends the current state at once and completes for a job that has already ended', async () => {
+    const jobId = await enqueue(await storeFile('small.txt', 'done already\n'));
+    await waitFor(async () => (await service.prisma.client.processingJob.findUnique({ where: { id: jobId } }))?.status === 'COMPLETED');
+    const updates = await subscribe(service.wsClient(), PROGRESS_SUBSCRIPTION, { jobId }, 'jobProgress').finished;
+    expect(updates).toHaveLength(1);
+    expect(updates[0]).toMatchObject({ status: 'COMPLETED', progress: 100 });
+  });
+
+  it('writes the progress of thousands of byte updates only a few times per second', async () => {
+    const repository = service.app.get(ProgressRepository);
+    const save = jest.spyOn(repository, 'save');
+    const listened: number[] = [];
+    const jobId = await enqueue(await storeFile('many.chatty', Buffer.alloc(100_000)), 300);
+    const stop = service.app.get(ProgressService).onProgress(jobId, (update) => listened.push(update.progress));
+    const started = Date.now();
+    await waitFor(async () => (await service.prisma.client.processingJob.findUnique({ where: { id: jobId } }))?.status === 'COMPLETED');
+    const seconds = (Date.now() - started) / 1000;
+    const writes = save.mock.calls.filter(([id]) => id === jobId).length;
+    save.mockRestore();
+    stop();
+    // 5,000 byte updates; at most 2 throttled writes a second plus one per stage change and the final flush.
+    expect(writes).toBeGreaterThanOrEqual(3);
+    expect(writes).toBeLessThanOrEqual(Math.ceil(seconds * 2) + 6);
+    expect(listened.length).toBeGreaterThan(3);
+    expect(listened.at(-1)).toBe(100);
+  });
+
+  it('sends every status change of matching jobs to jobUpdated, and no others', async () => {
+    const query = `subscription { jobUpdated(filter: { format: ["txt"] }) { id status format } }`;
+    const run = subscribe(service.wsClient(), query, {}, 'jobUpdated');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const ignoredId = await enqueue(await storeFile('other.chatty', Buffer.alloc(10)));
+    const jobId = await enqueue(await storeFile('watched.txt', 'watched\n'));
+    await waitFor(() => run.updates.some((job: { id: string; status: string }) => job.id === jobId && job.status === 'COMPLETED'));
+    run.cancel();
+    expect(run.updates.filter((job: { id: string }) => job.id === jobId).map((job: { status: string }) => job.status)).toEqual(['PENDING', 'PROCESSING', 'COMPLETED']);
+    expect(run.updates.some((job: { id: string }) => job.id === ignoredId)).toBe(false);
+  });
+
+  it('cancels a running job within a second; its subscribers see CANCELLED', async () => {
+    const jobId = await enqueue(await storeFile('forever.stuck', Buffer.alloc(10)));
+    await waitFor(async () => (await service.prisma.client.processingJob.findUnique({ where: { id: jobId } }))?.status === 'PROCESSING');
+    const run = subscribe(service.wsClient(), PROGRESS_SUBSCRIPTION, { jobId }, 'jobProgress');
+    await run.firstUpdate;
+    const started = Date.now();
+    const { data, errors } = await service.gql(`mutation($id: ID!) { cancelJob(id: $id) { status attempts { outcome errorCode } } }`, { id: jobId });
+    expect(errors).toBeUndefined();
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(data.cancelJob).toEqual({ status: 'CANCELLED', attempts: [{ outcome: 'CANCELLED', errorCode: 'CANCELLED' }] });
+    const updates = await run.finished;
+    expect(updates.at(-1)).toMatchObject({ status: 'CANCELLED' });
+  });
+});
