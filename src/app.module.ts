@@ -26,6 +26,7 @@ export class AppModule {
         }),
         JobQueueModule.forRoot(config.jobQueue),
       ],
+      exports: [JobQueueModule],
     };
   }
 }

@@ -15,4 +15,4 @@ export { JOB_EVENT_BUS } from './job-queue.constants';
 export { ProgressService } from './progress/progress.service';
 export type { ProgressListener, ProgressChange } from './progress/progress.service';
 export type { ProgressUpdate } from './progress/progress-update';
-export { withStandardStages } from './progress/standard-stages';
+export { ReportStandardStages, withStandardStages } from './progress/standard-stages';

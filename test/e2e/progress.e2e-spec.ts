@@ -1,5 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import { ANONYMOUS_ADMIN, FileProcessor, FileStorageService, type FileProcessorHandler, type ProcessingContext, ProgressService, ProcessingStage } from '../../src/job-queue';
+import {
+  ANONYMOUS_ADMIN,
+  FileProcessor,
+  FileStorageService,
+  type FileProcessorHandler,
+  type ProcessingContext,
+  ProgressService,
+  ProcessingStage,
+  ReportStandardStages,
+} from '../../src/job-queue';
 import { ProgressRepository } from '../../src/job-queue/progress/progress.repository';
 import { Readable } from 'node:stream';
 import { createTestDatabase, databaseLabel, type TestDatabase } from '../support/database';
@@ -26,13 +35,28 @@ class ChattyProcessor implements FileProcessorHandler {
   }
 }
 
+/** Reports nothing itself: the hook reports its stages and bytes; a service updater sets PARSING. */
+@Injectable()
+@FileProcessor('plain')
+class PlainProcessor implements FileProcessorHandler {
+  constructor(private readonly progress: ProgressService) {}
+
+  @ReportStandardStages()
+  async process({ job, openStream }: ProcessingContext) {
+    let bytes = 0;
+    for await (const chunk of openStream()) bytes += (chunk as Buffer).length;
+    this.progress.updaterFor(job.id)({ stage: ProcessingStage.PARSING, message: 'counted' });
+    return { metadata: { bytes } };
+  }
+}
+
 describe(`Progress and subscriptions (${databaseLabel})`, () => {
   let database: TestDatabase;
   let service: TestApp;
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    service = await startTestApp(database, { providers: [ChattyProcessor] });
+    service = await startTestApp(database, { providers: [ChattyProcessor, PlainProcessor] });
   });
 
   afterAll(async () => {
@@ -68,6 +92,14 @@ describe(`Progress and subscriptions (${databaseLabel})`, () => {
     expect(processing.some((update) => update.bytesProcessed > 0 && update.bytesProcessed < fileSize)).toBe(true);
     expect(updates.at(-1)).toMatchObject({ status: 'COMPLETED', stage: 'COMPLETED', progress: 100, bytesProcessed: fileSize });
     expect(updates.filter((update) => update.status === 'COMPLETED')).toHaveLength(1);
+  });
+
+  it('reports the standard stages around a processor that reports nothing, and takes updates from an updater', async () => {
+    const jobId = await enqueue(await storeFile('quiet.plain', Buffer.alloc(3 * 1024 * 1024, 7)), 500);
+    const updates = await subscribe(service.wsClient(), PROGRESS_SUBSCRIPTION, { jobId }, 'jobProgress').finished;
+    expect([...new Set(updates.map((update) => update.stage))]).toEqual(['QUEUED', 'VALIDATING', 'READING', 'PARSING', 'FINALIZING', 'COMPLETED']);
+    expect(updates.find((update) => update.stage === 'PARSING')).toMatchObject({ bytesProcessed: 3 * 1024 * 1024 });
+    expect(() => service.app.get(ProgressService).updaterFor(jobId)({ stage: ProcessingStage.ANALYZING })).toThrow('not running on this instance');
   });
 
   it('answers a subscription to an unknown job with NOT_FOUND', async () => {

@@ -26,3 +26,14 @@ export function withStandardStages(handler: FileProcessorHandler): FileProcessor
     },
   };
 }
+
+/** Method decorator for a processor's `process`: the same as wrapping the processor in withStandardStages. */
+export function ReportStandardStages(): MethodDecorator {
+  return (_target, _key, descriptor: PropertyDescriptor) => {
+    const original = descriptor.value as FileProcessorHandler['process'];
+    descriptor.value = function (this: unknown, context: ProcessingContext) {
+      return withStandardStages({ process: (wrapped) => original.call(this, wrapped) }).process(context);
+    };
+    return descriptor;
+  };
+}
