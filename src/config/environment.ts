@@ -64,6 +64,16 @@ export function loadConfig(env: Env = process.env): AppConfig {
       },
       jobTimeoutMs: env.JOB_TIMEOUT_MS?.trim() ? integer('JOB_TIMEOUT_MS', 0, 1, 86_400_000) : null,
       maxExtractedTextBytes: integer('MAX_EXTRACTED_TEXT_BYTES', 1024 ** 2, 0),
+      healthCheckIntervalMs: integer('HEALTH_CHECK_INTERVAL_MS', 60_000, 100),
+      jobRetentionHours: integer('JOB_RETENTION_HOURS', 168, 1),
+      healthThresholds: {
+        successRateDegraded: decimal('HEALTH_SUCCESS_RATE_DEGRADED', 0.9, 0, 1),
+        successRateUnhealthy: decimal('HEALTH_SUCCESS_RATE_UNHEALTHY', 0.7, 0, 1),
+        stalledDegraded: integer('HEALTH_STALLED_DEGRADED', 0, 0),
+        stalledUnhealthy: integer('HEALTH_STALLED_UNHEALTHY', 5, 0),
+        pendingDegraded: integer('HEALTH_PENDING_DEGRADED', 100, 0),
+        oldestPendingDegradedMs: integer('HEALTH_OLDEST_PENDING_DEGRADED_MS', 600_000, 0),
+      },
     },
   };
   if (problems.length > 0) throw new Error(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);

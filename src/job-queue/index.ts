@@ -16,3 +16,8 @@ export { ProgressService } from './progress/progress.service';
 export type { ProgressListener, ProgressChange } from './progress/progress.service';
 export type { ProgressUpdate } from './progress/progress-update';
 export { ReportStandardStages, withStandardStages } from './progress/standard-stages';
+export { MonitoringService } from './monitoring/monitoring.service';
+export { StatsService } from './monitoring/stats.service';
+export { HealthService } from './monitoring/health.service';
+export type { HealthThresholds } from './job-queue.options';
+export { LocalJobEvents } from './events/local-job-events';

@@ -6,6 +6,7 @@ import { PrismaService } from './database/prisma.service';
 import { SqliteQueueStore } from './database/sqlite-queue-store';
 import { InMemoryEventBus } from './events/in-memory-event-bus';
 import { JobEventsPublisher } from './events/job-events.publisher';
+import { LocalJobEvents } from './events/local-job-events';
 import { PostgresEventBus } from './events/postgres-event-bus';
 import { JOB_EVENT_BUS, JOB_QUEUE_OPTIONS, QUEUE_STORE } from './job-queue.constants';
 import { type JobQueueModuleOptions, resolveJobQueueOptions } from './job-queue.options';
@@ -35,6 +36,7 @@ export const {
     },
     PrismaService,
     JobEventsPublisher,
+    LocalJobEvents,
     CallerService,
     {
       provide: QUEUE_STORE,
@@ -51,7 +53,7 @@ export const {
           : new InMemoryEventBus(),
     },
   ],
-  exports: [JOB_QUEUE_OPTIONS, PrismaService, QUEUE_STORE, JOB_EVENT_BUS, JobEventsPublisher, CallerService],
+  exports: [JOB_QUEUE_OPTIONS, PrismaService, QUEUE_STORE, JOB_EVENT_BUS, JobEventsPublisher, LocalJobEvents, CallerService],
 })
 export class JobQueueCoreModule extends ConfigurableJobQueueCore implements OnModuleInit, OnApplicationShutdown {
   constructor(@Inject(JOB_EVENT_BUS) private readonly bus: PubSubEngine) {

@@ -5,12 +5,16 @@ import {
   JOB_QUEUE_OPTIONS_TYPE,
   JobQueueCoreModule,
 } from './job-queue-core.module';
+import type { JobQueueModuleOptions } from './job-queue.options';
 import { JobsModule } from './jobs/jobs.module';
+import { MonitoringHttpModule } from './monitoring/http/monitoring-http.module';
 import { MonitoringModule } from './monitoring/monitoring.module';
 import { BuiltInProcessorsModule } from './processors/processors.module';
 import { ProgressModule } from './progress/progress.module';
 import { RetryModule } from './retry/retry.module';
 import { WorkersModule } from './workers/workers.module';
+
+type ModuleShape = Pick<JobQueueModuleOptions, 'builtInProcessors' | 'httpEndpoints'>;
 
 const FEATURE_MODULES = [JobsModule, FilesModule, WorkersModule, ProgressModule, RetryModule, MonitoringModule];
 
@@ -23,20 +27,28 @@ const FEATURE_MODULES = [JobsModule, FilesModule, WorkersModule, ProgressModule,
 @Module({})
 export class JobQueueModule {
   static forRoot(options: typeof JOB_QUEUE_OPTIONS_TYPE = {}): DynamicModule {
-    return JobQueueModule.compose(JobQueueCoreModule.forRoot(options), options.builtInProcessors !== false);
+    return JobQueueModule.compose(JobQueueCoreModule.forRoot(options), options);
   }
 
-  /** Options from a factory (e.g. ConfigService). Built-in processors are registered unless `builtInProcessors: false`. */
-  static forRootAsync(options: typeof JOB_QUEUE_ASYNC_OPTIONS_TYPE & { builtInProcessors?: boolean }): DynamicModule {
-    const { builtInProcessors, ...asyncOptions } = options;
-    return JobQueueModule.compose(JobQueueCoreModule.forRootAsync(asyncOptions), builtInProcessors !== false);
+  /**
+   * Options from a factory (e.g. ConfigService). What decides the module's shape (built-in processors, the HTTP
+   * endpoints) is given beside the factory, since it must be known before the factory runs.
+   */
+  static forRootAsync(options: typeof JOB_QUEUE_ASYNC_OPTIONS_TYPE & ModuleShape): DynamicModule {
+    const { builtInProcessors, httpEndpoints, ...asyncOptions } = options;
+    return JobQueueModule.compose(JobQueueCoreModule.forRootAsync(asyncOptions), { builtInProcessors, httpEndpoints });
   }
 
-  private static compose(core: DynamicModule, withBuiltIns: boolean): DynamicModule {
+  private static compose(core: DynamicModule, shape: ModuleShape): DynamicModule {
     return {
       module: JobQueueModule,
-      imports: [core, ...FEATURE_MODULES, ...(withBuiltIns ? [BuiltInProcessorsModule] : [])],
-      exports: [JobsModule, FilesModule, WorkersModule, ProgressModule, RetryModule],
+      imports: [
+        core,
+        ...FEATURE_MODULES,
+        ...(shape.builtInProcessors !== false ? [BuiltInProcessorsModule] : []),
+        ...(shape.httpEndpoints !== false ? [MonitoringHttpModule] : []),
+      ],
+      exports: FEATURE_MODULES,
     };
   }
 }

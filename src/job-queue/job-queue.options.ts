@@ -30,14 +30,47 @@ export interface JobQueueModuleOptions {
   maxExtractedTextBytes?: number;
   /** Register the processors that ship with the library (txt, ...). Default true. */
   builtInProcessors?: boolean;
+  /** How often the scheduled health check runs (it also recovers stalled jobs). Default 60 000 ms. */
+  healthCheckIntervalMs?: number;
+  /** COMPLETED, FAILED and CANCELLED jobs older than this are deleted by the hourly cleanup. Default 168 h. */
+  jobRetentionHours?: number;
+  /** Where queue health turns DEGRADED or UNHEALTHY. */
+  healthThresholds?: Partial<HealthThresholds>;
+  /** Serve GET /health and GET /metrics. Default true. */
+  httpEndpoints?: boolean;
   /** Run the pending migrations when the module starts. Default true. */
   migrateOnStart?: boolean;
   /** Identity of the caller of an HTTP or GraphQL request. Default: an anonymous administrator. */
   resolveCaller?: (request: Request | undefined) => Caller;
 }
 
-export type ResolvedJobQueueOptions = Required<Omit<JobQueueModuleOptions, 'databaseUrl'>> & {
+export interface HealthThresholds {
+  /** Success rate below this: DEGRADED (0.9). */
+  successRateDegraded: number;
+  /** Success rate below this: UNHEALTHY (0.7). */
+  successRateUnhealthy: number;
+  /** More stalled jobs than this: DEGRADED (0). */
+  stalledDegraded: number;
+  /** More stalled jobs than this: UNHEALTHY (5). */
+  stalledUnhealthy: number;
+  /** More PENDING jobs than this: DEGRADED (100). */
+  pendingDegraded: number;
+  /** The oldest due PENDING job waiting longer than this: DEGRADED (10 minutes). */
+  oldestPendingDegradedMs: number;
+}
+
+export const DEFAULT_HEALTH_THRESHOLDS: HealthThresholds = {
+  successRateDegraded: 0.9,
+  successRateUnhealthy: 0.7,
+  stalledDegraded: 0,
+  stalledUnhealthy: 5,
+  pendingDegraded: 100,
+  oldestPendingDegradedMs: 600_000,
+};
+
+export type ResolvedJobQueueOptions = Required<Omit<JobQueueModuleOptions, 'databaseUrl' | 'healthThresholds'>> & {
   database: DatabaseTarget;
+  healthThresholds: HealthThresholds;
 };
 
 export type DatabaseTarget =
@@ -57,6 +90,9 @@ export const JOB_QUEUE_DEFAULTS = {
   jobTimeoutMs: null,
   maxExtractedTextBytes: 1024 * 1024,
   builtInProcessors: true,
+  healthCheckIntervalMs: 60_000,
+  jobRetentionHours: 168,
+  httpEndpoints: true,
   migrateOnStart: true,
 } as const;
 
@@ -70,12 +106,13 @@ export function parseDatabaseUrl(url: string | undefined): DatabaseTarget {
 }
 
 export function resolveJobQueueOptions(options: JobQueueModuleOptions): ResolvedJobQueueOptions {
-  const { databaseUrl, ...rest } = options;
+  const { databaseUrl, healthThresholds, ...rest } = options;
   const defined = Object.fromEntries(Object.entries(rest).filter(([, value]) => value !== undefined));
   return {
     ...JOB_QUEUE_DEFAULTS,
     resolveCaller: () => ({ userId: null, isAdmin: true }),
     ...defined,
     database: parseDatabaseUrl(databaseUrl),
+    healthThresholds: { ...DEFAULT_HEALTH_THRESHOLDS, ...healthThresholds },
   };
 }

@@ -5,8 +5,8 @@ import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
 import Database from 'better-sqlite3';
 import { Pool } from 'pg';
-import { PrismaClient as PostgresClient } from '.prisma/postgresql-client';
-import { PrismaClient as SqliteClient } from '.prisma/sqlite-client';
+import { Prisma as PostgresPrisma, PrismaClient as PostgresClient } from '.prisma/postgresql-client';
+import { Prisma as SqlitePrisma, PrismaClient as SqliteClient } from '.prisma/sqlite-client';
 import { JOB_QUEUE_OPTIONS } from '../job-queue.constants';
 import type { DatabaseTarget, ResolvedJobQueueOptions } from '../job-queue.options';
 import { migratePostgres, migrateSqlite } from './migrator';
@@ -25,6 +25,11 @@ export class PrismaService implements OnModuleInit, OnApplicationShutdown {
   readonly client: DatabaseClient;
   /** The PostgreSQL pool the client runs on; null on SQLite. LISTEN/NOTIFY and hot paths use it directly. */
   readonly pool: Pool | null;
+  /**
+   * Prisma.sql / raw / empty of the client in use: each generated client has its own runtime, and a fragment
+   * built by the other one's is not recognised as SQL.
+   */
+  readonly fragments: Pick<typeof PostgresPrisma, 'sql' | 'raw' | 'empty' | 'join'>;
 
   constructor(@Inject(JOB_QUEUE_OPTIONS) private readonly options: ResolvedJobQueueOptions) {
     this.target = options.database;
@@ -32,6 +37,7 @@ export class PrismaService implements OnModuleInit, OnApplicationShutdown {
       this.pool = new Pool({ connectionString: this.target.url, max: Math.max(10, options.workerConcurrency * 2) });
       this.pool.on('error', (error) => this.logger.warn(`idle PostgreSQL connection failed: ${error.message}`));
       this.client = new PostgresClient({ adapter: new PrismaPg(this.pool) });
+      this.fragments = PostgresPrisma;
     } else {
       this.pool = null;
       mkdirSync(path.dirname(path.resolve(this.target.filePath)), { recursive: true });
@@ -40,6 +46,7 @@ export class PrismaService implements OnModuleInit, OnApplicationShutdown {
         { timestampFormat: 'unixepoch-ms' },
       );
       this.client = new SqliteClient({ adapter }) as unknown as DatabaseClient;
+      this.fragments = SqlitePrisma as unknown as typeof PostgresPrisma;
     }
   }
 

@@ -99,7 +99,7 @@ export class FileStorageService implements OnModuleInit {
     return (await stat(absolute).catch(() => null)) ? absolute : null;
   }
 
-  private absolutePath(storagePath: string): string {
+  absolutePath(storagePath: string): string {
     const absolute = path.resolve(this.root, storagePath);
     if (path.dirname(absolute) !== this.root) throw new Error(`Stored path escapes the storage directory: ${storagePath}`);
     return absolute;

@@ -35,8 +35,11 @@ export class JobOutcomesRepository {
     });
   }
 
-  /** A failed attempt: RETRYING at `retryAt`, or FAILED when `retryAt` is null. */
-  fail(job: JobRecord, workerId: string, error: ProcessingError, retryAt: Date | null): Promise<boolean> {
+  /**
+   * A failed attempt: RETRYING at `retryAt`, or FAILED when `retryAt` is null. `leaseExpiredBefore` makes it
+   * apply only while the lease is still expired (stalled-job recovery must not take a job that just renewed).
+   */
+  fail(job: JobRecord, workerId: string, error: ProcessingError, retryAt: Date | null, leaseExpiredBefore?: Date): Promise<boolean> {
     const now = new Date();
     const failure = { errorCode: error.code, errorMessage: error.message.slice(0, 4000), errorRecoverable: error.recoverable };
     const data: Prisma.ProcessingJobUpdateManyMutationInput = retryAt
@@ -51,7 +54,7 @@ export class JobOutcomesRepository {
           leaseExpiresAt: null,
         }
       : { ...failure, status: JobStatus.FAILED, completedAt: now, nextRetryAt: null, leaseOwner: null, leaseExpiresAt: null };
-    return this.settle(job, workerId, retryAt ? 'RETRYING' : 'FAILED', error, data);
+    return this.settle(job, workerId, retryAt ? 'RETRYING' : 'FAILED', error, data, leaseExpiredBefore);
   }
 
   cancelled(job: JobRecord, workerId: string, error: ProcessingError): Promise<boolean> {
@@ -81,12 +84,17 @@ export class JobOutcomesRepository {
     return released;
   }
 
-  async renewLeases(workerId: string, jobIds: string[], leaseMs: number): Promise<void> {
-    if (jobIds.length === 0) return;
-    await this.prisma.client.processingJob.updateMany({
-      where: { id: { in: jobIds }, leaseOwner: workerId, status: JobStatus.PROCESSING },
+  /** Extends the worker's leases; returns the ids of the jobs it no longer holds (recovered or cancelled meanwhile). */
+  async renewLeases(workerId: string, jobIds: string[], leaseMs: number): Promise<string[]> {
+    if (jobIds.length === 0) return [];
+    const where = { id: { in: jobIds }, leaseOwner: workerId, status: JobStatus.PROCESSING };
+    const { count } = await this.prisma.client.processingJob.updateMany({
+      where,
       data: { leaseExpiresAt: new Date(Date.now() + leaseMs) },
     });
+    if (count === jobIds.length) return [];
+    const held = new Set((await this.prisma.client.processingJob.findMany({ where, select: { id: true } })).map((job) => job.id));
+    return jobIds.filter((id) => !held.has(id));
   }
 
   private settle(
@@ -95,11 +103,17 @@ export class JobOutcomesRepository {
     outcome: AttemptOutcome,
     error: ProcessingError | null,
     data: Prisma.ProcessingJobUpdateManyMutationInput,
+    leaseExpiredBefore?: Date,
   ): Promise<boolean> {
     const now = new Date();
     return this.prisma.client.$transaction(async (tx) => {
       const { count } = await tx.processingJob.updateMany({
-        where: { id: job.id, leaseOwner: workerId, status: JobStatus.PROCESSING },
+        where: {
+          id: job.id,
+          leaseOwner: workerId,
+          status: JobStatus.PROCESSING,
+          leaseExpiresAt: leaseExpiredBefore ? { lt: leaseExpiredBefore } : undefined,
+        },
         data: { nextAttemptManual: outcome === 'INTERRUPTED' ? undefined : false, ...data, updatedAt: now },
       });
       if (count === 0) return false;

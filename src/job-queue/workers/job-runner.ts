@@ -3,6 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { JobRecord } from '../common/job-record';
 import { JobStatus, ProcessingStage } from '../common/job.enums';
 import { JobEventsPublisher } from '../events/job-events.publisher';
+import { LocalJobEvents, type SettledOutcome } from '../events/local-job-events';
 import { JOB_QUEUE_OPTIONS } from '../job-queue.constants';
 import type { ResolvedJobQueueOptions } from '../job-queue.options';
 import { FileStorageService } from '../files/file-storage.service';
@@ -16,7 +17,7 @@ import { JobOutcomesRepository } from './job-outcomes.repository';
 
 /** Why a running job's signal was aborted. */
 export class JobAbort extends Error {
-  constructor(readonly kind: 'cancelled' | 'timeout' | 'shutdown', message: string) {
+  constructor(readonly kind: 'cancelled' | 'timeout' | 'shutdown' | 'lost', message: string) {
     super(message);
     this.name = 'JobAbort';
   }
@@ -34,6 +35,7 @@ export class JobRunner {
     private readonly outcomes: JobOutcomesRepository,
     private readonly retry: RetryService,
     private readonly events: JobEventsPublisher,
+    private readonly local: LocalJobEvents,
     @Inject(JOB_QUEUE_OPTIONS) private readonly options: ResolvedJobQueueOptions,
   ) {}
 
@@ -86,7 +88,8 @@ export class JobRunner {
 
   private async settleFailure(job: JobRecord, workerId: string, thrown: unknown, signal: AbortSignal): Promise<void> {
     const reason = signal.aborted ? signal.reason : thrown;
-    if (reason instanceof JobAbort && reason.kind === 'shutdown') return; // the pool releases the job
+    // On shutdown the pool releases the job; a lost job belongs to whoever took it: nothing to write either way.
+    if (reason instanceof JobAbort && (reason.kind === 'shutdown' || reason.kind === 'lost')) return;
     if (reason instanceof JobAbort && reason.kind === 'cancelled') {
       const cancelled = new ProcessingError(ProcessingErrorCode.CANCELLED, reason.message, false);
       if (await this.outcomes.cancelled(job, workerId, cancelled)) await this.announce(job, JobStatus.CANCELLED);
@@ -102,7 +105,8 @@ export class JobRunner {
     if (decision.retry) await this.events.wakeWorkers();
   }
 
-  private announce(job: JobRecord, status: JobStatus): Promise<void> {
+  private announce(job: JobRecord, status: SettledOutcome): Promise<void> {
+    this.local.settled({ job, outcome: status, finishedAt: new Date() });
     return this.events.jobsChanged([{ ...job, status }]);
   }
 }

@@ -129,7 +129,10 @@ export class WorkerPoolService implements OnApplicationBootstrap, BeforeApplicat
 
   private async renewLeases(leaseMs: number): Promise<void> {
     try {
-      await this.outcomes.renewLeases(this.workerId, this.activeJobIds, leaseMs);
+      const lost = await this.outcomes.renewLeases(this.workerId, this.activeJobIds, leaseMs);
+      for (const jobId of lost) {
+        this.running.get(jobId)?.abort.abort(new JobAbort('lost', 'This worker no longer holds the job'));
+      }
     } catch (error) {
       this.logger.warn(`lease renewal failed: ${(error as Error).message}`);
     }

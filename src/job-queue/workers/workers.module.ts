@@ -20,6 +20,6 @@ import { WorkerPoolService } from './worker-pool.service';
     JobRunner,
     WorkerPoolService,
   ],
-  exports: [FileProcessorRegistry, WorkerPoolService],
+  exports: [FileProcessorRegistry, WorkerPoolService, JobOutcomesRepository],
 })
 export class WorkersModule {}

@@ -79,6 +79,12 @@ CREATE INDEX "processing_jobs_created_at_id_idx" ON "processing_jobs"("created_a
 CREATE INDEX "processing_jobs_status_created_at_idx" ON "processing_jobs"("status", "created_at");
 
 -- CreateIndex
+CREATE INDEX "processing_jobs_status_format_priority_idx" ON "processing_jobs"("status", "format", "priority");
+
+-- CreateIndex
+CREATE INDEX "processing_jobs_status_available_at_idx" ON "processing_jobs"("status", "available_at");
+
+-- CreateIndex
 CREATE INDEX "processing_jobs_status_lease_expires_at_idx" ON "processing_jobs"("status", "lease_expires_at");
 
 -- CreateIndex
@@ -89,6 +95,9 @@ CREATE INDEX "processing_jobs_file_id_idx" ON "processing_jobs"("file_id");
 
 -- CreateIndex
 CREATE INDEX "processing_jobs_user_id_created_at_idx" ON "processing_jobs"("user_id", "created_at");
+
+-- CreateIndex
+CREATE INDEX "job_attempts_error_code_finished_at_idx" ON "job_attempts"("error_code", "finished_at");
 
 -- CreateIndex
 CREATE UNIQUE INDEX "job_attempts_job_id_number_key" ON "job_attempts"("job_id", "number");

@@ -1,0 +1,51 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { PubSubEngine } from 'graphql-subscriptions';
+import { JOB_EVENT_BUS } from '../job-queue.constants';
+import { HealthService } from './health.service';
+import type { QueueHealth } from './models/queue-health.model';
+import { StalledJobsService } from './stalled-jobs.service';
+import { Sweep, SweepLock } from './sweep-lock';
+
+export const QUEUE_HEALTH_TOPIC = 'queue.health';
+
+/** The periodic health check: recover stalled jobs, evaluate health, publish it. Also open to host code. */
+@Injectable()
+export class MonitoringService {
+  private readonly logger = new Logger(MonitoringService.name);
+
+  constructor(
+    private readonly health: HealthService,
+    private readonly stalled: StalledJobsService,
+    private readonly lock: SweepLock,
+    @Inject(JOB_EVENT_BUS) private readonly bus: PubSubEngine,
+  ) {}
+
+  /** One scheduled round (skipped when another instance runs it right now). */
+  async runHealthCheck(): Promise<QueueHealth | undefined> {
+    return this.lock.runExclusive(Sweep.HEALTH_CHECK, async () => {
+      await this.stalled.recover();
+      const health = await this.health.check();
+      await this.bus.publish(QUEUE_HEALTH_TOPIC, health).catch((error: Error) => this.logger.warn(`health not published: ${error.message}`));
+      return health;
+    });
+  }
+
+  /**
+   * Calls `onResult` with a fresh health result every `intervalMs` (and once at once); returns a function that
+   * stops it. For host code that wants health in-process rather than over GraphQL.
+   */
+  startHealthMonitoring(intervalMs: number, onResult: (health: QueueHealth) => void, onError?: (error: Error) => void): () => void {
+    let stopped = false;
+    const tick = () =>
+      this.health
+        .check()
+        .then((health) => !stopped && onResult(health))
+        .catch((error: Error) => (onError ? onError(error) : this.logger.warn(`health check failed: ${error.message}`)));
+    void tick();
+    const timer = setInterval(tick, intervalMs);
+    return () => {
+      stopped = true;
+      clearInterval(timer);
+    };
+  }
+}

@@ -1,0 +1,53 @@
+import { Injectable } from '@nestjs/common';
+import { ownerScope, type Caller } from '../common/caller';
+import { JobPriority, JobStatus, priorityToRank, rankToPriority } from '../common/job.enums';
+import type { JobStats } from './models/job-stats.model';
+import { StatsRepository, type StatusFormatPriorityCount } from './stats.repository';
+
+const PRIORITIES_HIGH_FIRST = [JobPriority.HIGH, JobPriority.NORMAL, JobPriority.LOW];
+
+export function successRate(completed: number, failed: number): number | null {
+  return completed + failed === 0 ? null : completed / (completed + failed);
+}
+
+export function countByStatus(counts: StatusFormatPriorityCount[]): Record<JobStatus, number> {
+  const byStatus = Object.fromEntries(Object.values(JobStatus).map((status) => [status, 0])) as Record<JobStatus, number>;
+  for (const row of counts) if (row.status in byStatus) byStatus[row.status as JobStatus] += row.count;
+  return byStatus;
+}
+
+/** Queue statistics, computed by grouped queries in the database. */
+@Injectable()
+export class StatsService {
+  constructor(private readonly stats: StatsRepository) {}
+
+  async jobStats(caller: Caller, now = new Date()): Promise<JobStats> {
+    const scope = ownerScope(caller);
+    const [counts, completion, errors] = await Promise.all([
+      this.stats.countsByStatusFormatPriority(scope),
+      this.stats.completionFigures(now, scope),
+      this.stats.errorCounts(scope),
+    ]);
+    const byStatus = countByStatus(counts);
+    const byFormat = new Map<string, number>();
+    const byPriority = new Map<number, number>();
+    for (const row of counts) {
+      byFormat.set(row.format, (byFormat.get(row.format) ?? 0) + row.count);
+      const rank = priorityToRank(rankToPriority(row.priority));
+      byPriority.set(rank, (byPriority.get(rank) ?? 0) + row.count);
+    }
+    return {
+      total: counts.reduce((sum, row) => sum + row.count, 0),
+      byStatus: Object.values(JobStatus).map((status) => ({ status, count: byStatus[status] })),
+      byFormat: [...byFormat]
+        .map(([format, count]) => ({ format, count }))
+        .sort((a, b) => b.count - a.count || a.format.localeCompare(b.format)),
+      byPriority: PRIORITIES_HIGH_FIRST.map((priority) => ({ priority, count: byPriority.get(priorityToRank(priority)) ?? 0 })),
+      successRate: successRate(byStatus.COMPLETED, byStatus.FAILED),
+      averageProcessingTimeMs: completion.averageProcessingTimeMs,
+      averageQueueTimeMs: completion.averageQueueTimeMs,
+      throughput: { lastHour: completion.lastHour, last24Hours: completion.last24Hours, last7Days: completion.last7Days },
+      errors,
+    };
+  }
+}
