@@ -88,11 +88,13 @@ export class StatsRepository {
 
   /** When the longest-waiting due PENDING job became due (a job held back by runAt is not waiting). */
   async oldestDuePendingSince(now: Date): Promise<Date | null> {
-    const result = await this.prisma.client.processingJob.aggregate({
-      _min: { availableAt: true },
+    // findFirst, not aggregate: Prisma 6.19 returns Invalid Date for _min of a DateTime stored as epoch ms (SQLite).
+    const oldest = await this.prisma.client.processingJob.findFirst({
       where: { status: JobStatus.PENDING, availableAt: { lte: now } },
+      orderBy: { availableAt: 'asc' },
+      select: { availableAt: true },
     });
-    return result._min.availableAt;
+    return oldest?.availableAt ?? null;
   }
 
   private owner(userId: string | null | undefined): Prisma.Sql {

@@ -115,11 +115,12 @@ export class WorkerPoolService implements OnApplicationBootstrap, BeforeApplicat
   private async idleWaitMs(): Promise<number> {
     const poll = this.options.pollIntervalMs;
     try {
-      const next = await this.prisma.client.processingJob.aggregate({
-        _min: { availableAt: true },
+      const next = await this.prisma.client.processingJob.findFirst({
         where: { status: { in: [...CLAIMABLE_STATUSES] } },
+        orderBy: { availableAt: 'asc' },
+        select: { availableAt: true },
       });
-      const due = next._min.availableAt;
+      const due = next?.availableAt;
       // A due job that could not be claimed is locked by another claimer for a moment: look again shortly.
       return due ? Math.min(poll, Math.max(MIN_IDLE_WAIT_MS, due.getTime() - Date.now())) : poll;
     } catch {
