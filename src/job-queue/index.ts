@@ -21,3 +21,6 @@ export { StatsService } from './monitoring/stats.service';
 export { HealthService } from './monitoring/health.service';
 export type { HealthThresholds } from './job-queue.options';
 export { LocalJobEvents } from './events/local-job-events';
+export type { TextAnalyzer } from './processors/analysis/text-analyzer';
+export { LocalTextAnalyzer } from './processors/analysis/local-text-analyzer';
+export { malformed, invalidFile, confirmSignature, readHead } from './processors/processor-kit';

@@ -1,5 +1,7 @@
 import type { Request } from 'express';
 import type { Caller } from './common/caller';
+import { LocalTextAnalyzer } from './processors/analysis/local-text-analyzer';
+import type { TextAnalyzer } from './processors/analysis/text-analyzer';
 import type { RetryPolicy } from './retry/retry-policy';
 
 /** Options of {@link JobQueueModule}. Everything but what a host must choose has a default. */
@@ -28,6 +30,8 @@ export interface JobQueueModuleOptions {
   jobTimeoutMs?: number | null;
   /** extractedText is kept up to this many bytes (the full length and a truncation flag go to metadata). Default 1 MiB. */
   maxExtractedTextBytes?: number;
+  /** Analyses extracted text into `result.analysis` (default: LocalTextAnalyzer); null turns analysis off. */
+  analyzer?: TextAnalyzer | null;
   /** Register the processors that ship with the library (txt, ...). Default true. */
   builtInProcessors?: boolean;
   /** How often the scheduled health check runs (it also recovers stalled jobs). Default 60 000 ms. */
@@ -68,7 +72,8 @@ export const DEFAULT_HEALTH_THRESHOLDS: HealthThresholds = {
   oldestPendingDegradedMs: 600_000,
 };
 
-export type ResolvedJobQueueOptions = Required<Omit<JobQueueModuleOptions, 'databaseUrl' | 'healthThresholds'>> & {
+export type ResolvedJobQueueOptions = Required<Omit<JobQueueModuleOptions, 'databaseUrl' | 'healthThresholds' | 'analyzer'>> & {
+  analyzer: TextAnalyzer | null;
   database: DatabaseTarget;
   healthThresholds: HealthThresholds;
 };
@@ -106,7 +111,7 @@ export function parseDatabaseUrl(url: string | undefined): DatabaseTarget {
 }
 
 export function resolveJobQueueOptions(options: JobQueueModuleOptions): ResolvedJobQueueOptions {
-  const { databaseUrl, healthThresholds, ...rest } = options;
+  const { databaseUrl, healthThresholds, analyzer, ...rest } = options;
   const defined = Object.fromEntries(Object.entries(rest).filter(([, value]) => value !== undefined));
   return {
     ...JOB_QUEUE_DEFAULTS,
@@ -114,5 +119,6 @@ export function resolveJobQueueOptions(options: JobQueueModuleOptions): Resolved
     ...defined,
     database: parseDatabaseUrl(databaseUrl),
     healthThresholds: { ...DEFAULT_HEALTH_THRESHOLDS, ...healthThresholds },
+    analyzer: analyzer === undefined ? new LocalTextAnalyzer() : analyzer,
   };
 }

@@ -48,6 +48,7 @@ describePostgres('Progress and cancellation across instances (PostgreSQL LISTEN/
       'VALIDATING',
       'READING',
       'EXTRACTING',
+      'ANALYZING',
       'FINALIZING',
       'COMPLETED',
     ]);

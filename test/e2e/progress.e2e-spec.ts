@@ -88,7 +88,7 @@ describe(`Progress and subscriptions (${databaseLabel})`, () => {
       expect(processing[index].progress).toBeGreaterThanOrEqual(processing[index - 1].progress);
     }
     const stages = [...new Set(updates.map((update) => update.stage))];
-    expect(stages).toEqual(['QUEUED', 'VALIDATING', 'READING', 'EXTRACTING', 'FINALIZING', 'COMPLETED']);
+    expect(stages).toEqual(['QUEUED', 'VALIDATING', 'READING', 'EXTRACTING', 'ANALYZING', 'FINALIZING', 'COMPLETED']);
     expect(processing.some((update) => update.bytesProcessed > 0 && update.bytesProcessed < fileSize)).toBe(true);
     expect(updates.at(-1)).toMatchObject({ status: 'COMPLETED', stage: 'COMPLETED', progress: 100, bytesProcessed: fileSize });
     expect(updates.filter((update) => update.status === 'COMPLETED')).toHaveLength(1);

@@ -4,6 +4,7 @@ import { JOB_QUEUE_OPTIONS } from '../job-queue.constants';
 import type { ResolvedJobQueueOptions } from '../job-queue.options';
 import { FileProcessor } from '../workers/file-processor.decorator';
 import type { FileProcessorHandler, ProcessingContext, ProcessingOutput } from '../workers/file-processor.interface';
+import { readHead } from './processor-kit';
 import { CappedText, countCharacters, detectBom, type TextEncoding } from './text-decoding';
 
 class NotUtf8 extends Error {}
@@ -71,10 +72,4 @@ export class TextProcessor implements FileProcessorHandler {
     if (lastChar && lastChar !== '\n') lines++;
     return { text, lines, characters, encoding };
   }
-}
-
-async function readHead(context: ProcessingContext, bytes: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of context.openStream({ start: 0, end: bytes - 1 }) as AsyncIterable<Buffer>) chunks.push(chunk);
-  return Buffer.concat(chunks);
 }

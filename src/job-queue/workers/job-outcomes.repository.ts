@@ -66,6 +66,21 @@ export class JobOutcomesRepository {
     });
   }
 
+  /**
+   * Saves a processor's extraction before a step that may fail (analysis), marked `result.analysisPending`, so a
+   * retry resumes with it instead of extracting again.
+   */
+  async checkpointExtraction(job: JobRecord, workerId: string, output: ProcessingOutput): Promise<void> {
+    await this.prisma.client.processingJob.updateMany({
+      where: { id: job.id, leaseOwner: workerId, status: JobStatus.PROCESSING },
+      data: {
+        extractedText: output.extractedText ?? null,
+        metadata: (output.metadata ?? undefined) as Prisma.InputJsonValue | undefined,
+        result: { ...output.result, analysisPending: true } as Prisma.InputJsonValue,
+      },
+    });
+  }
+
   /** Puts the worker's unfinished jobs back to PENDING (graceful shutdown); their attempts end INTERRUPTED. */
   async release(workerId: string, jobs: JobRecord[]): Promise<JobRecord[]> {
     const released: JobRecord[] = [];

@@ -7,6 +7,7 @@ import { LocalJobEvents, type SettledOutcome } from '../events/local-job-events'
 import { JOB_QUEUE_OPTIONS } from '../job-queue.constants';
 import type { ResolvedJobQueueOptions } from '../job-queue.options';
 import { FileStorageService } from '../files/file-storage.service';
+import type { ProgressReporter } from '../progress/progress-reporter';
 import { ProgressTrackerService } from '../progress/progress-tracker.service';
 import { NonRecoverableError, ProcessingError, ProcessingErrorCode, RecoverableError, toProcessingError } from '../retry/processing-error';
 import { attemptTimeoutMs } from '../retry/job-options';
@@ -46,7 +47,8 @@ export class JobRunner {
       : null;
     const tracked = this.progress.track(job, workerId);
     try {
-      const output = await this.untilAborted(this.process(job, abort.signal, tracked.reporter), abort.signal);
+      const extracted = resumedExtraction(job) ?? (await this.untilAborted(this.process(job, abort.signal, tracked.reporter), abort.signal));
+      const output = await this.analyze(job, workerId, extracted, abort.signal, tracked.reporter);
       tracked.reporter.stage(ProcessingStage.FINALIZING);
       await tracked.flush();
       if (await this.outcomes.complete(job, workerId, output)) await this.announce(job, JobStatus.COMPLETED);
@@ -59,7 +61,7 @@ export class JobRunner {
     }
   }
 
-  private async process(job: JobRecord, signal: AbortSignal, reporter: ReturnType<ProgressTrackerService['track']>['reporter']): Promise<ProcessingOutput> {
+  private async process(job: JobRecord, signal: AbortSignal, reporter: ProgressReporter): Promise<ProcessingOutput> {
     const processor = this.registry.get(job.format);
     if (!processor) {
       throw new NonRecoverableError(ProcessingErrorCode.UNSUPPORTED_FORMAT, `No processor handles format "${job.format}"`);
@@ -74,6 +76,21 @@ export class JobRunner {
       signal,
       progress: reporter,
     });
+  }
+
+  /** Adds `result.analysis`; when the analyzer fails the extraction is saved and the attempt fails recoverably. */
+  private async analyze(job: JobRecord, workerId: string, output: ProcessingOutput, signal: AbortSignal, reporter: ProgressReporter): Promise<ProcessingOutput> {
+    const analyzer = this.options.analyzer;
+    if (!analyzer || !output.extractedText) return output;
+    reporter.stage(ProcessingStage.ANALYZING);
+    try {
+      const analysis = await this.untilAborted(analyzer.analyze({ text: output.extractedText, job, signal }), signal);
+      return { ...output, result: { ...output.result, analysis } };
+    } catch (error) {
+      if (signal.aborted) throw error;
+      await this.outcomes.checkpointExtraction(job, workerId, output);
+      throw new RecoverableError(ProcessingErrorCode.ANALYSIS_FAILED, `Analysis failed: ${(error as Error).message}`, { cause: error });
+    }
   }
 
   /** Resolves with the processor's result unless the signal aborts first: a late result is discarded. */
@@ -109,4 +126,11 @@ export class JobRunner {
     this.local.settled({ job, outcome: status, finishedAt: new Date() });
     return this.events.jobsChanged([{ ...job, status }]);
   }
+}
+
+/** The extraction an earlier attempt saved before its analysis failed, if any. */
+function resumedExtraction(job: JobRecord): ProcessingOutput | null {
+  const { analysisPending, ...result } = (job.result ?? {}) as Record<string, unknown>;
+  if (analysisPending !== true) return null;
+  return { extractedText: job.extractedText, metadata: (job.metadata ?? undefined) as Record<string, unknown> | undefined, result };
 }
