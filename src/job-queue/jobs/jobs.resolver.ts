@@ -1,8 +1,9 @@
-import { UseFilters, UsePipes, ValidationPipe } from '@nestjs/common';
+import { UseFilters, UsePipes } from '@nestjs/common';
 import { Args, Context, ID, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import type { Request } from 'express';
 import { CallerService } from '../common/caller.service';
 import { JobQueueExceptionFilter } from '../common/job-queue-exception.filter';
+import { validationPipe } from '../common/validation';
 import { EnqueueJobInput } from './dto/enqueue-job.input';
 import { EnqueueJobsArgs } from './dto/enqueue-jobs.args';
 import { JobsArgs } from './dto/jobs.args';
@@ -11,8 +12,6 @@ import { JobsService } from './jobs.service';
 import { JobAttemptModel } from './models/job-attempt.model';
 import { JobConnection } from './models/job-connection.model';
 import { ProcessingJobModel } from './models/processing-job.model';
-
-export const validationPipe = new ValidationPipe({ transform: true, forbidUnknownValues: false });
 
 @Resolver(() => ProcessingJobModel)
 @UseFilters(JobQueueExceptionFilter)
