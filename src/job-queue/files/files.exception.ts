@@ -1,3 +1,5 @@
+import { CodedError } from '../common/coded-error';
+
 export enum FilesErrorCode {
   FILE_TOO_LARGE = 'FILE_TOO_LARGE',
   MISSING_FILE = 'MISSING_FILE',
@@ -5,13 +7,5 @@ export enum FilesErrorCode {
   NOT_MULTIPART = 'NOT_MULTIPART',
 }
 
-/** Every failure of the files module; the exception filter maps its code to HTTP and GraphQL. */
-export class FilesException extends Error {
-  constructor(
-    readonly code: FilesErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'FilesException';
-  }
-}
+/** Every failure of the files module. */
+export class FilesException extends CodedError<FilesErrorCode> {}

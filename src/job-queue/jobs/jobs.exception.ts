@@ -1,3 +1,5 @@
+import { CodedError } from '../common/coded-error';
+
 export enum JobsErrorCode {
   JOB_NOT_FOUND = 'JOB_NOT_FOUND',
   UNKNOWN_FILE = 'UNKNOWN_FILE',
@@ -6,16 +8,8 @@ export enum JobsErrorCode {
   INVALID_TRANSITION = 'INVALID_TRANSITION',
 }
 
-/** Every failure of the jobs module; the exception filter maps its code to GraphQL and HTTP. */
-export class JobsException extends Error {
-  constructor(
-    readonly code: JobsErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'JobsException';
-  }
-
+/** Every failure of the jobs module. */
+export class JobsException extends CodedError<JobsErrorCode> {
   static jobNotFound(id: string): JobsException {
     return new JobsException(JobsErrorCode.JOB_NOT_FOUND, `Job ${id} not found`);
   }
