@@ -32,12 +32,16 @@ export class ProgressTrackerService {
 
   track(job: JobRecord, workerId: string): TrackedProgress {
     const writer = new Throttle(PROGRESS_WRITE_INTERVAL_MS, () => this.repository.save(job.id, workerId, reporter.snapshot()));
-    const publisher = new Throttle(PROGRESS_EVENT_INTERVAL_MS, () => this.publish(job.id, reporter.snapshot()));
-    // Every stage change is written and published at once (subscribers see every stage); byte counts are throttled.
-    const reporter = new MonotonicProgressReporter(Number(job.fileSize), (_snapshot, stageChanged) => {
+    // Events leave in order, each with the snapshot of its moment: a stage passed quickly is still seen.
+    let publishing = Promise.resolve();
+    const publish = (snapshot: ProgressSnapshot) => (publishing = publishing.then(() => this.publish(job.id, snapshot)));
+    const publisher = new Throttle(PROGRESS_EVENT_INTERVAL_MS, () => publish(reporter.snapshot()));
+    // Every stage change is written and published at once; byte counts are throttled.
+    const reporter = new MonotonicProgressReporter(Number(job.fileSize), (snapshot, stageChanged) => {
       if (stageChanged) {
         void writer.now();
-        void publisher.now();
+        publisher.cancel();
+        void publish(snapshot);
       } else {
         writer.soon();
         publisher.soon();
