@@ -4,7 +4,7 @@ import type { Request } from 'express';
 import type { Caller } from '../common/caller';
 import { CallerService } from '../common/caller.service';
 import { JobQueueExceptionFilter } from '../common/job-queue-exception.filter';
-import type { StoredFileRecord } from '../common/job-record';
+import type { JobRecord, StoredFileRecord } from '../common/job-record';
 import { JobsService } from '../jobs/jobs.service';
 import { ProcessingJobModel } from '../jobs/models/processing-job.model';
 import { FileStorageService } from './file-storage.service';
@@ -42,16 +42,16 @@ export class FilesController {
     }
     const caller = this.callers.resolve(request);
     const { file, fields } = await this.receive(request, caller);
-    let upload;
+    let job: JobRecord | null;
     try {
-      upload = parseUploadFields(fields);
+      const upload = parseUploadFields(fields);
+      job = upload.enqueue
+        ? await this.jobs.enqueue({ fileId: file.id, priority: upload.priority, maxRetries: upload.maxRetries, options: upload.options }, caller)
+        : null;
     } catch (error) {
-      await this.storage.remove(file);
+      await this.storage.remove(file); // a rejected upload keeps nothing
       throw error;
     }
-    const job = upload.enqueue
-      ? await this.jobs.enqueue({ fileId: file.id, priority: upload.priority, maxRetries: upload.maxRetries, options: upload.options }, caller)
-      : null;
     return {
       file: { id: file.id, name: file.originalName, size: Number(file.size), format: file.format, checksum: file.checksum },
       job: job ? ProcessingJobModel.fromRecord(job) : null,

@@ -50,7 +50,7 @@ export class JobsService {
         maxRetries: input.maxRetries ?? this.options.defaultMaxRetries,
         options: input.options ?? null,
         runAt: input.runAt ?? null,
-        idempotencyKey: input.idempotencyKey ?? null,
+        idempotencyKey: input.idempotencyKey ? scopedIdempotencyKey(caller, input.idempotencyKey) : null,
         userId: caller.userId,
       })),
     );
@@ -125,4 +125,9 @@ export class JobsService {
   private conflict(job: JobRecord, action: string): JobsException {
     return new JobsException(JobsErrorCode.INVALID_TRANSITION, `Job ${job.id} is ${job.status} and cannot be ${action}`);
   }
+}
+
+/** Idempotency keys are per user: the same key from two users names two jobs (and never reveals the other's). */
+function scopedIdempotencyKey(caller: Caller, key: string): string {
+  return `${caller.userId ?? ''}:${key}`;
 }

@@ -97,22 +97,38 @@ export class ProcessingJobModel {
   @Field(() => [JobAttemptModel])
   attempts?: JobAttemptModel[];
 
+  /** The public view of a row: internal columns (lease, availability, idempotency key, counters) stay out. */
   static fromRecord(record: JobRecord): ProcessingJobModel {
-    const {
-      attemptCount: _attemptCount,
-      availableAt: _availableAt,
-      idempotencyKey: _idempotencyKey,
-      leaseOwner: _leaseOwner,
-      leaseExpiresAt: _leaseExpiresAt,
-      ...visible
-    } = record;
     return Object.assign(new ProcessingJobModel(), {
-      ...visible,
+      id: record.id,
+      fileId: record.fileId,
+      fileName: record.fileName,
       fileSize: Number(record.fileSize),
+      format: record.format,
+      status: record.status as JobStatus,
+      progress: record.progress,
+      stage: record.stage as ProcessingStage,
       bytesProcessed: record.bytesProcessed === null ? null : Number(record.bytesProcessed),
       priority: rankToPriority(record.priority),
-      status: record.status as JobStatus,
-      stage: record.stage as ProcessingStage,
+      options: record.options,
+      result: record.result,
+      metadata: record.metadata,
+      extractedText: record.extractedText,
+      errorCode: record.errorCode,
+      errorMessage: record.errorMessage,
+      errorRecoverable: record.errorRecoverable,
+      retryCount: record.retryCount,
+      maxRetries: record.maxRetries,
+      lastRetryAt: record.lastRetryAt,
+      nextRetryAt: record.nextRetryAt,
+      runAt: record.runAt,
+      estimatedDuration: record.estimatedDuration,
+      actualDuration: record.actualDuration,
+      createdAt: record.createdAt,
+      startedAt: record.startedAt,
+      completedAt: record.completedAt,
+      updatedAt: record.updatedAt,
+      userId: record.userId,
     });
   }
 }
