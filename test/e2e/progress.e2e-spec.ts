@@ -126,9 +126,9 @@ describe(`Progress and subscriptions (${databaseLabel})`, () => {
     const seconds = (Date.now() - started) / 1000;
     const writes = save.mock.calls.filter(([id]) => id === jobId).length;
     save.mockRestore();
-    // 5,000 byte updates; at most 2 throttled writes a second plus one per stage change and the final flush.
-    expect(writes).toBeGreaterThanOrEqual(3);
-    expect(writes).toBeLessThanOrEqual(Math.ceil(seconds * 2) + 6);
+    // 5,000 byte updates and three stage changes over about a second: at most two throttled writes a second.
+    expect(writes).toBeGreaterThanOrEqual(1);
+    expect(writes).toBeLessThanOrEqual(Math.ceil(seconds * 2));
     await waitFor(() => listened.at(-1) === 100, 2000); // the terminal update travels after the commit
     stop();
     expect(listened.length).toBeGreaterThan(3);

@@ -1,9 +1,9 @@
 import { jobRecordFromRow, type JobRecord } from '../common/job-record';
 import type { PrismaService } from './prisma.service';
-import { CLAIM_ORDER, type QueueStore, sortInClaimOrder } from './queue-store';
+import { CLAIM_ORDER, type Completion, type QueueStore, sortInClaimOrder } from './queue-store';
 
 /**
- * PostgreSQL: one statement picks due jobs with FOR UPDATE SKIP LOCKED (concurrent claimers skip each
+ * PostgreSQL: every hot-path operation is one statement on the pool (no ORM round trips). The claim picks due jobs with FOR UPDATE SKIP LOCKED (concurrent claimers skip each
  * other's rows instead of waiting), moves them to PROCESSING and opens their attempts.
  */
 const CLAIM_SQL = `
@@ -29,11 +29,45 @@ WITH picked AS (
 )
 SELECT * FROM claimed`;
 
+const COMPLETE_SQL = `
+WITH input AS (
+  SELECT * FROM unnest($2::text[], $3::text[], $4::jsonb[], $5::jsonb[], $6::bigint[])
+    AS v(id, extracted_text, metadata, result, bytes_processed)
+), done AS (
+  UPDATE processing_jobs AS job
+     SET status = 'COMPLETED', stage = 'COMPLETED', progress = 100, bytes_processed = input.bytes_processed,
+         extracted_text = input.extracted_text, metadata = input.metadata, result = input.result,
+         error_code = NULL, error_message = NULL, error_recoverable = true, next_attempt_manual = false,
+         completed_at = now(), actual_duration = (EXTRACT(EPOCH FROM (now() - job.started_at)) * 1000)::int,
+         lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+    FROM input
+   WHERE job.id = input.id AND job.lease_owner = $1 AND job.status = 'PROCESSING'
+  RETURNING job.id, job.attempt_count
+), closed AS (
+  UPDATE job_attempts AS attempt
+     SET finished_at = now(), outcome = 'COMPLETED', error_code = NULL, error_message = NULL
+    FROM done
+   WHERE attempt.job_id = done.id AND attempt.number = done.attempt_count
+)
+SELECT id FROM done`;
+
 export class PostgresQueueStore implements QueueStore {
   constructor(private readonly prisma: PrismaService) {}
 
   async claim(workerId: string, limit: number, leaseMs: number): Promise<JobRecord[]> {
     const { rows } = await this.prisma.pool!.query(CLAIM_SQL, [workerId, limit, leaseMs]);
     return sortInClaimOrder(rows.map(jobRecordFromRow));
+  }
+
+  async completeMany(workerId: string, completions: Completion[]): Promise<Set<string>> {
+    const { rows } = await this.prisma.pool!.query<{ id: string }>(COMPLETE_SQL, [
+      workerId,
+      completions.map((completion) => completion.jobId),
+      completions.map((completion) => completion.extractedText),
+      completions.map((completion) => completion.metadata),
+      completions.map((completion) => completion.result),
+      completions.map((completion) => completion.bytesProcessed.toString()),
+    ]);
+    return new Set(rows.map((row) => row.id));
   }
 }

@@ -11,6 +11,23 @@ export interface QueueStore {
    * handed to two workers. Returns the claimed jobs in claim order.
    */
   claim(workerId: string, limit: number, leaseMs: number): Promise<JobRecord[]>;
+
+  /**
+   * Commits many successful attempts in one transaction: each job still held by `workerId` becomes COMPLETED with
+   * its output, and its attempt row is closed. Returns the ids that were committed (a job whose lease was lost
+   * meanwhile is left alone).
+   */
+  completeMany(workerId: string, completions: Completion[]): Promise<Set<string>>;
+}
+
+export interface Completion {
+  jobId: string;
+  extractedText: string | null;
+  /** JSON text, or null. */
+  metadata: string | null;
+  /** JSON text, or null. */
+  result: string | null;
+  bytesProcessed: bigint;
 }
 
 export const CLAIM_ORDER = 'priority DESC, created_at ASC, id ASC';

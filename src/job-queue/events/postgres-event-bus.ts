@@ -19,6 +19,8 @@ export class PostgresEventBus extends PubSubEngine {
   private nextId = 1;
   private listener: Client | null = null;
   private closed = false;
+  private sending: Promise<void> = Promise.resolve();
+  private readonly outbox: { message: string; resolve: () => void; reject: (error: Error) => void }[] = [];
 
   constructor(
     private readonly connectionString: string,
@@ -45,12 +47,40 @@ export class PostgresEventBus extends PubSubEngine {
     this.listener = null;
   }
 
-  async publish(topic: string, payload: unknown): Promise<void> {
+  /**
+   * Queues the event; events published in the same turn of the event loop leave together, packed into as few
+   * NOTIFY payloads as fit (each under PostgreSQL's 8000-byte limit). Resolves once its NOTIFY has been sent.
+   */
+  publish(topic: string, payload: unknown): Promise<void> {
     const message = JSON.stringify({ topic, payload });
     if (Buffer.byteLength(message) > MAX_PAYLOAD_BYTES) {
-      throw new Error(`Event on ${topic} is too large for NOTIFY (${Buffer.byteLength(message)} bytes)`);
+      return Promise.reject(new Error(`Event on ${topic} is too large for NOTIFY (${Buffer.byteLength(message)} bytes)`));
     }
-    await this.pool.query('SELECT pg_notify($1, $2)', [CHANNEL, message]);
+    return new Promise((resolve, reject) => {
+      this.outbox.push({ message, resolve, reject });
+      if (this.outbox.length === 1) setImmediate(() => (this.sending = this.sending.then(() => this.flush())));
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const pending = this.outbox.splice(0);
+    const payloads: { text: string; waiting: typeof pending }[] = [];
+    for (const entry of pending) {
+      const last = payloads.at(-1);
+      if (last && Buffer.byteLength(last.text) + Buffer.byteLength(entry.message) + 1 <= MAX_PAYLOAD_BYTES) {
+        last.text += `,${entry.message}`;
+        last.waiting.push(entry);
+      } else {
+        payloads.push({ text: entry.message, waiting: [entry] });
+      }
+    }
+    // One after another, so that subscribers receive events in the order they were published.
+    for (const { text, waiting } of payloads) {
+      await this.pool.query('SELECT pg_notify($1, $2)', [CHANNEL, `[${text}]`]).then(
+        () => waiting.forEach((entry) => entry.resolve()),
+        (error: Error) => waiting.forEach((entry) => entry.reject(error)),
+      );
+    }
   }
 
   async subscribe(topic: string, onMessage: Listener): Promise<number> {
@@ -65,14 +95,16 @@ export class PostgresEventBus extends PubSubEngine {
 
   private dispatch(raw: string | undefined): void {
     if (!raw) return;
-    let message: { topic: string; payload: unknown };
+    let messages: { topic: string; payload: unknown }[];
     try {
-      message = JSON.parse(raw);
+      messages = JSON.parse(raw);
     } catch {
       return;
     }
-    for (const { topic, listener } of [...this.subscriptions.values()]) {
-      if (topic === message.topic) listener(message.payload);
+    for (const message of messages) {
+      for (const { topic, listener } of [...this.subscriptions.values()]) {
+        if (topic === message.topic) listener(message.payload);
+      }
     }
   }
 

@@ -14,11 +14,14 @@ import type { ResolvedJobQueueOptions } from '../job-queue.options';
 import { FilesErrorCode, FilesException } from './files.exception';
 import { detectFormat, sanitizeFileName, SNIFF_BYTES } from './format-detection';
 
+const PATH_CACHE_SIZE = 10_000;
+
 /** Streams uploads to the storage directory under generated names and records them as StoredFile rows. */
 @Injectable()
 export class FileStorageService implements OnModuleInit {
   readonly root: string;
   readonly maxUploadBytes: number;
+  private readonly pathCache = new Map<string, string>();
 
   constructor(
     private readonly prisma: PrismaService,
@@ -87,15 +90,23 @@ export class FileStorageService implements OnModuleInit {
 
   /** Removes a stored file and its row (used when an upload is rejected after it was stored). */
   async remove(file: StoredFileRecord): Promise<void> {
+    this.pathCache.delete(file.id);
     await this.prisma.client.storedFile.deleteMany({ where: { id: file.id } });
     await rm(this.absolutePath(file.storagePath), { force: true });
   }
 
   /** Absolute path of a stored file's content, or null when the row or the file is gone. */
   async pathOfFile(fileId: string): Promise<string | null> {
-    const file = await this.prisma.client.storedFile.findUnique({ where: { id: fileId } });
-    if (!file) return null;
-    const absolute = this.absolutePath(file.storagePath);
+    let storagePath = this.pathCache.get(fileId);
+    if (!storagePath) {
+      const file = await this.prisma.client.storedFile.findUnique({ where: { id: fileId }, select: { storagePath: true } });
+      if (!file) return null;
+      storagePath = file.storagePath;
+      // A stored file never moves, so its path can be remembered; many jobs of one file then cost no query.
+      if (this.pathCache.size >= PATH_CACHE_SIZE) this.pathCache.delete(this.pathCache.keys().next().value!);
+      this.pathCache.set(fileId, storagePath);
+    }
+    const absolute = this.absolutePath(storagePath);
     return (await stat(absolute).catch(() => null)) ? absolute : null;
   }
 

@@ -8,14 +8,17 @@ import { MonotonicProgressReporter, type ProgressReporter, type ProgressSnapshot
 import { ProgressRepository } from './progress.repository';
 import { Throttle } from './throttle';
 
-/** At most this often per job does progress reach the database (always on a stage change and at the end). */
+/**
+ * At most this often per job does progress reach the database; a stage change is written with the next write,
+ * and the outcome writes the end state (a job shorter than this writes no progress row at all).
+ */
 export const PROGRESS_WRITE_INTERVAL_MS = 500;
 /** At most this often per job are progress events published. */
 export const PROGRESS_EVENT_INTERVAL_MS = 100;
 
 export interface TrackedProgress {
   reporter: ProgressReporter;
-  /** Writes and publishes what the throttles still hold back; called before the outcome is committed. */
+  /** Publishes what the throttle still holds back; the outcome's own write carries the final state. */
   flush(): Promise<void>;
   stop(): void;
 }
@@ -31,19 +34,19 @@ export class ProgressTrackerService {
   ) {}
 
   track(job: JobRecord, workerId: string): TrackedProgress {
-    const writer = new Throttle(PROGRESS_WRITE_INTERVAL_MS, () => this.repository.save(job.id, workerId, reporter.snapshot()));
+    // The first write waits a full interval: a job that ends sooner has its final state written by its outcome alone.
+    const writer = new Throttle(PROGRESS_WRITE_INTERVAL_MS, () => this.repository.save(job.id, workerId, reporter.snapshot()), Date.now());
     // Events leave in order, each with the snapshot of its moment: a stage passed quickly is still seen.
     let publishing = Promise.resolve();
     const publish = (snapshot: ProgressSnapshot) => (publishing = publishing.then(() => this.publish(job.id, snapshot)));
     const publisher = new Throttle(PROGRESS_EVENT_INTERVAL_MS, () => publish(reporter.snapshot()));
-    // Every stage change is written and published at once; byte counts are throttled.
+    // Every stage change is published at once; byte counts are throttled; writes go out at most twice a second.
     const reporter = new MonotonicProgressReporter(Number(job.fileSize), (snapshot, stageChanged) => {
+      writer.soon();
       if (stageChanged) {
-        void writer.now();
         publisher.cancel();
         void publish(snapshot);
       } else {
-        writer.soon();
         publisher.soon();
       }
     });
@@ -56,7 +59,8 @@ export class ProgressTrackerService {
     return {
       reporter,
       flush: async () => {
-        await Promise.all([writer.now(), publisher.now()]);
+        writer.cancel();
+        await publisher.now();
       },
       stop,
     };

@@ -1,12 +1,13 @@
 /** Runs `action` at most once per interval; `soon()` schedules a trailing run, `now()` runs at once. Runs never overlap. */
 export class Throttle {
   private timer: NodeJS.Timeout | null = null;
-  private last = 0;
   private running: Promise<void> = Promise.resolve();
 
+  /** `last`: when the action counts as last run (0: never, so the first run may be immediate). */
   constructor(
     private readonly intervalMs: number,
     private readonly action: () => Promise<void>,
+    private last = 0,
   ) {}
 
   soon(): void {

@@ -15,26 +15,6 @@ export type AttemptOutcome = 'COMPLETED' | 'FAILED' | 'RETRYING' | 'CANCELLED' |
 export class JobOutcomesRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  complete(job: JobRecord, workerId: string, output: ProcessingOutput): Promise<boolean> {
-    const now = new Date();
-    return this.settle(job, workerId, 'COMPLETED', null, {
-      status: JobStatus.COMPLETED,
-      stage: ProcessingStage.COMPLETED,
-      progress: 100,
-      bytesProcessed: job.fileSize,
-      extractedText: output.extractedText ?? null,
-      metadata: (output.metadata ?? undefined) as Prisma.InputJsonValue | undefined,
-      result: (output.result ?? undefined) as Prisma.InputJsonValue | undefined,
-      errorCode: null,
-      errorMessage: null,
-      errorRecoverable: true,
-      completedAt: now,
-      actualDuration: job.startedAt ? now.getTime() - job.startedAt.getTime() : null,
-      leaseOwner: null,
-      leaseExpiresAt: null,
-    });
-  }
-
   /**
    * A failed attempt: RETRYING at `retryAt`, or FAILED when `retryAt` is null. `leaseExpiredBefore` makes it
    * apply only while the lease is still expired (stalled-job recovery must not take a job that just renewed).

@@ -14,6 +14,7 @@ import { attemptTimeoutMs } from '../retry/job-options';
 import { RetryService } from '../retry/retry.service';
 import type { ProcessingOutput } from './file-processor.interface';
 import { FileProcessorRegistry } from './file-processor.registry';
+import { CompletionBatcher } from './completion-batcher';
 import { JobOutcomesRepository } from './job-outcomes.repository';
 
 /** Why a running job's signal was aborted. */
@@ -34,6 +35,7 @@ export class JobRunner {
     private readonly storage: FileStorageService,
     private readonly progress: ProgressTrackerService,
     private readonly outcomes: JobOutcomesRepository,
+    private readonly completions: CompletionBatcher,
     private readonly retry: RetryService,
     private readonly events: JobEventsPublisher,
     private readonly local: LocalJobEvents,
@@ -51,7 +53,7 @@ export class JobRunner {
       const output = await this.analyze(job, workerId, extracted, abort.signal, tracked.reporter);
       tracked.reporter.stage(ProcessingStage.FINALIZING);
       await tracked.flush();
-      if (await this.outcomes.complete(job, workerId, output)) await this.announce(job, JobStatus.COMPLETED);
+      await this.completions.complete(job, workerId, output);
     } catch (thrown) {
       tracked.stop();
       await this.settleFailure(job, workerId, thrown, abort.signal);
@@ -69,6 +71,7 @@ export class JobRunner {
     reporter.stage(ProcessingStage.VALIDATING);
     const filePath = await this.storage.pathOfFile(job.fileId);
     if (!filePath) throw new NonRecoverableError(ProcessingErrorCode.FILE_NOT_FOUND, `Stored file ${job.fileId} no longer exists`);
+    signal.throwIfAborted(); // given up on while the file was looked up: the processor must not start at all
     return processor.handler.process({
       job,
       filePath,

@@ -6,6 +6,7 @@ import { RetryModule } from '../retry/retry.module';
 import { FileProcessorMetadataAccessor } from './file-processor-metadata.accessor';
 import { FileProcessorExplorer } from './file-processor.explorer';
 import { FileProcessorRegistry } from './file-processor.registry';
+import { CompletionBatcher } from './completion-batcher';
 import { JobOutcomesRepository } from './job-outcomes.repository';
 import { JobRunner } from './job-runner';
 import { WorkerPoolService } from './worker-pool.service';
@@ -17,6 +18,7 @@ import { WorkerPoolService } from './worker-pool.service';
     FileProcessorRegistry,
     FileProcessorExplorer,
     JobOutcomesRepository,
+    CompletionBatcher,
     JobRunner,
     WorkerPoolService,
   ],

@@ -1,0 +1,97 @@
+import { JobPriority, JobStatus, WorkerPoolService } from '../../src/job-queue';
+import { createTestDatabase, databaseLabel, describePostgres, type TestDatabase } from '../support/database';
+import { insertJob } from '../support/fixtures';
+import { enqueueJobs, jobState, type RecordingProcessor, recordingProcessor, sleep, storeFile } from '../support/queue-helpers';
+import { startTestApp, type TestApp, waitFor } from '../support/test-app';
+
+/** Far longer than any test here: a job that starts promptly was started by a wake-up, not by the poll. */
+const POLL_MS = 60_000;
+
+/**
+ * Shared steps: `enqueuer` enqueues through JobsService (which publishes the wake-up), `worker` runs the jobs.
+ * Returns how long the job took from the enqueue call to the start of its processor.
+ */
+async function enqueueAndTimeStart(enqueuer: TestApp, worker: TestApp, recording: RecordingProcessor, fileId: string): Promise<number> {
+  const before = Date.now();
+  const [job] = await enqueueJobs(enqueuer.app, fileId, 1, JobPriority.NORMAL);
+  await waitFor(() => recording.log.startedAt.has(job.id), 10_000, 10);
+  const latency = recording.log.startedAt.get(job.id)! - before;
+  await waitFor(async () => (await jobState(worker.prisma.client, job.id)).status === JobStatus.COMPLETED, 10_000);
+  const state = await jobState(worker.prisma.client, job.id);
+  expect(state.attempts).toEqual([{ number: 1, outcome: 'COMPLETED', finished: true, workerId: worker.app.get(WorkerPoolService).workerId }]);
+  return latency;
+}
+
+/**
+ * The control that makes the bound mean something: a job written straight into the table (no wake-up event)
+ * is not started while the worker sleeps out its 60-s poll.
+ */
+async function expectUnannouncedJobWaits(app: TestApp, fileId: string, recording: RecordingProcessor): Promise<string> {
+  const silent = await insertJob(app.prisma.client, { status: 'PENDING', format: 'wake', fileId, createdAgoMs: 0 });
+  await sleep(1_500);
+  expect(recording.log.calls.has(silent)).toBe(false);
+  expect((await jobState(app.prisma.client, silent)).status).toBe(JobStatus.PENDING);
+  return silent;
+}
+
+describe(`Wake-up of idle workers in one instance (${databaseLabel})`, () => {
+  let database: TestDatabase;
+  let service: TestApp;
+  const recording = recordingProcessor('wake');
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    service = await startTestApp(database, { providers: [recording.processor], queue: { pollIntervalMs: POLL_MS } });
+  });
+
+  afterAll(async () => {
+    await service?.close();
+    await database?.drop();
+  });
+
+  it('starts a job enqueued in the same process within 1 s although the poll is 60 s', async () => {
+    const fileId = await storeFile(service.app, 'ping.wake');
+    const silent = await expectUnannouncedJobWaits(service, fileId, recording);
+    const latencies = [
+      await enqueueAndTimeStart(service, service, recording, fileId),
+      await enqueueAndTimeStart(service, service, recording, fileId),
+    ];
+    console.log(`[wakeup] ${databaseLabel} in-process: enqueue to start ${latencies.join(' ms, ')} ms`);
+    for (const latency of latencies) expect(latency).toBeLessThan(1_000);
+    // The first wake-up also picked up the job that had been waiting unannounced.
+    expect(recording.log.calls.get(silent)).toBe(1);
+  });
+});
+
+describePostgres('Wake-up of an idle worker instance by another instance (PostgreSQL LISTEN/NOTIFY)', () => {
+  let database: TestDatabase;
+  let api: TestApp;
+  let worker: TestApp;
+  const recording = recordingProcessor('wake');
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    api = await startTestApp(database, { queue: { workersEnabled: false } });
+    worker = await startTestApp(database, { providers: [recording.processor], queue: { pollIntervalMs: POLL_MS } });
+  });
+
+  afterAll(async () => {
+    await api?.close();
+    await worker?.close();
+    await database?.drop();
+  });
+
+  it('starts a job enqueued on the API-only instance within 2 s although the worker polls every 60 s', async () => {
+    const fileId = await storeFile(api.app, 'ping.wake');
+    const silent = await expectUnannouncedJobWaits(api, fileId, recording);
+    const latencies = [
+      await enqueueAndTimeStart(api, worker, recording, fileId),
+      await enqueueAndTimeStart(api, worker, recording, fileId),
+    ];
+    console.log(`[wakeup] PostgreSQL across instances: enqueue to start ${latencies.join(' ms, ')} ms`);
+    for (const latency of latencies) expect(latency).toBeLessThan(2_000);
+    expect(recording.log.calls.get(silent)).toBe(1);
+    const ranBy = await api.prisma.client.jobAttempt.groupBy({ by: ['workerId'], _count: { _all: true } });
+    expect(ranBy.map((group) => [group.workerId, group._count._all])).toEqual([[worker.app.get(WorkerPoolService).workerId, 3]]);
+  });
+});

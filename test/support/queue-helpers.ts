@@ -1,0 +1,131 @@
+import { Readable } from 'node:stream';
+import { type INestApplication, Injectable, type Type } from '@nestjs/common';
+import {
+  ANONYMOUS_ADMIN,
+  FileProcessor,
+  FileStorageService,
+  JobPriority,
+  JobsService,
+  type FileProcessorHandler,
+  type JobRecord,
+  type ProcessingContext,
+  type ProcessingOutput,
+} from '../../src/job-queue';
+import type { DatabaseClient } from '../../src/job-queue/database/prisma.service';
+
+/** What a recording processor saw, shared by every app instance of the test process that registers it. */
+export interface ProcessorLog {
+  /** Job ids in the order their calls started (a job appears once per call). */
+  starts: string[];
+  /** Calls per job id. */
+  calls: Map<string, number>;
+  /** Date.now() when the job's latest call started. */
+  startedAt: Map<string, number>;
+  /** Job ids whose call ran to its end and returned. */
+  finished: Set<string>;
+  /** Why a job's signal was aborted (the reason's `kind` for the queue's own aborts, else its message). */
+  aborts: Map<string, string>;
+}
+
+export interface RecordingOptions {
+  /** How long each call takes. Default 0 (returns at once). */
+  durationMs?: number;
+  /** Keep going when the signal aborts (until durationMs is over) instead of rejecting with its reason. */
+  ignoreAbort?: boolean;
+}
+
+export interface RecordingProcessor {
+  /** Register it with startTestApp(db, { providers: [processor] }) or in a module's providers. */
+  processor: Type<FileProcessorHandler>;
+  log: ProcessorLog;
+}
+
+/** A fresh @FileProcessor(format) provider class that records every call in its log. */
+export function recordingProcessor(format: string, options: RecordingOptions = {}): RecordingProcessor {
+  const log: ProcessorLog = { starts: [], calls: new Map(), startedAt: new Map(), finished: new Set(), aborts: new Map() };
+  const durationMs = options.durationMs ?? 0;
+
+  @Injectable()
+  @FileProcessor(format)
+  class Recording implements FileProcessorHandler {
+    async process({ job, signal }: ProcessingContext): Promise<ProcessingOutput> {
+      log.starts.push(job.id);
+      log.startedAt.set(job.id, Date.now());
+      log.calls.set(job.id, (log.calls.get(job.id) ?? 0) + 1);
+      if (signal.aborted) log.aborts.set(job.id, abortKind(signal.reason));
+      else signal.addEventListener('abort', () => log.aborts.set(job.id, abortKind(signal.reason)), { once: true });
+      if (durationMs > 0) await pause(durationMs, options.ignoreAbort ? undefined : signal);
+      log.finished.add(job.id);
+      return { result: { processedBy: format } };
+    }
+  }
+  return { processor: Recording, log };
+}
+
+function abortKind(reason: unknown): string {
+  const kind = (reason as { kind?: unknown } | undefined)?.kind;
+  return typeof kind === 'string' ? kind : String((reason as Error | undefined)?.message ?? reason);
+}
+
+/** Resolves after `ms`; rejects with the signal's reason as soon as it aborts. The timer never holds the process. */
+function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(resolve, ms);
+    timer.unref();
+    signal?.addEventListener('abort', () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    }, { once: true });
+  });
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Stores a small file as the anonymous admin; its extension is the format of its jobs. Returns its id. */
+export async function storeFile(app: INestApplication, name: string, content = 'payload'): Promise<string> {
+  const file = await app.get(FileStorageService).store(Readable.from([content]), name, ANONYMOUS_ADMIN);
+  return file.id;
+}
+
+/** Enqueues `count` jobs of one file in enqueueMany batches of at most `batchSize`. Returns the jobs in order. */
+export async function enqueueJobs(
+  app: INestApplication,
+  fileId: string,
+  count: number,
+  priority: JobPriority = JobPriority.NORMAL,
+  batchSize = 1000,
+): Promise<JobRecord[]> {
+  if (batchSize > 1000) throw new Error('enqueueJobs: batches are limited to 1000 jobs');
+  const jobs = app.get(JobsService);
+  const enqueued: JobRecord[] = [];
+  for (let start = 0; start < count; start += batchSize) {
+    const inputs = Array.from({ length: Math.min(batchSize, count - start) }, () => ({ fileId, priority }));
+    enqueued.push(...(await jobs.enqueueMany(inputs, ANONYMOUS_ADMIN)));
+  }
+  return enqueued;
+}
+
+/** Jobs per status, with every status present (0 when none). */
+export async function countByStatus(db: DatabaseClient): Promise<Record<string, number>> {
+  const groups = await db.processingJob.groupBy({ by: ['status'], _count: { _all: true } });
+  const counts: Record<string, number> = { PENDING: 0, PROCESSING: 0, RETRYING: 0, COMPLETED: 0, FAILED: 0, CANCELLED: 0 };
+  for (const group of groups) counts[group.status] = group._count._all;
+  return counts;
+}
+
+/** The job's status and its attempts in order (number, outcome, workerId, finished or not). */
+export async function jobState(db: DatabaseClient, jobId: string) {
+  const job = await db.processingJob.findUniqueOrThrow({ where: { id: jobId }, include: { attempts: { orderBy: { number: 'asc' } } } });
+  return {
+    status: job.status,
+    attemptCount: job.attemptCount,
+    leaseOwner: job.leaseOwner,
+    attempts: job.attempts.map((attempt) => ({
+      number: attempt.number,
+      outcome: attempt.outcome,
+      finished: attempt.finishedAt !== null,
+      workerId: attempt.workerId,
+    })),
+  };
+}
