@@ -1,4 +1,4 @@
-import type { INestApplication, ModuleMetadata } from '@nestjs/common';
+import type { INestApplication, ModuleMetadata, Type } from '@nestjs/common';
 import { Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
@@ -54,7 +54,12 @@ export async function startTestApp(database: TestDatabase, options: TestAppOptio
   })
   class TestHostModule {}
 
-  const moduleRef = await Test.createTestingModule({ imports: [TestHostModule] }).compile();
+  return launchTestApp(TestHostModule);
+}
+
+/** Boots any root module (a host app of the queue module) on a random port, with the same helpers. */
+export async function launchTestApp(rootModule: Type<unknown>): Promise<TestApp> {
+  const moduleRef = await Test.createTestingModule({ imports: [rootModule] }).compile();
   const app = moduleRef.createNestApplication({ logger: ['error', 'warn'] });
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };

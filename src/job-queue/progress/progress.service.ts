@@ -80,11 +80,14 @@ export class ProgressService implements OnApplicationBootstrap, OnApplicationShu
       if (isTerminal(update.status)) queue.end();
     };
     const stop = this.onProgress(job.id, (update) => (snapshotTaken ? deliver(update) : early.push(update)));
-    void this.prisma.client.processingJob.findUnique({ where: { id: job.id } }).then((current) => {
-      snapshotTaken = true;
-      deliver(updateFromJob(current ?? job));
-      for (const update of early.splice(0)) deliver(update);
-    });
+    void this.prisma.client.processingJob
+      .findUnique({ where: { id: job.id } })
+      .catch(() => null) // the database is going away (shutdown): start from the state already read
+      .then((current) => {
+        snapshotTaken = true;
+        deliver(updateFromJob(current ?? job));
+        for (const update of early.splice(0)) deliver(update);
+      });
     return queue;
   }
 

@@ -1,4 +1,5 @@
 import { Field, InputType, Int } from '@nestjs/graphql';
+import { Transform } from 'class-transformer';
 import { IsDate, IsEnum, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { GraphQLJSON } from 'graphql-scalars';
 import { JobPriority } from '../models/job.enums.graphql';
@@ -13,7 +14,9 @@ export class EnqueueJobInput {
   @MaxLength(64)
   fileId: string;
 
-  @Field(() => JobPriority, { defaultValue: JobPriority.NORMAL })
+  // nullable keeps the contract's `priority: JobPriority = NORMAL`; an explicit null means NORMAL.
+  @Field(() => JobPriority, { nullable: true, defaultValue: JobPriority.NORMAL })
+  @Transform(({ value }) => value ?? JobPriority.NORMAL)
   @IsEnum(JobPriority)
   priority: JobPriority = JobPriority.NORMAL;
 

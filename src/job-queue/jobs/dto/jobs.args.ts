@@ -1,5 +1,5 @@
 import { ArgsType, Field, Int } from '@nestjs/graphql';
-import { Type } from 'class-transformer';
+import { Transform, Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, Min, ValidateNested } from 'class-validator';
 import { JobFilterInput } from './job-filter.input';
 
@@ -13,7 +13,9 @@ export class JobsArgs {
   @Type(() => JobFilterInput)
   filter?: JobFilterInput;
 
-  @Field(() => Int, { defaultValue: 20, description: `Page size, 0 to ${MAX_PAGE_SIZE}.` })
+  // nullable keeps the contract's `first: Int = 20`; an explicit null means the default too.
+  @Field(() => Int, { nullable: true, defaultValue: 20, description: `Page size, 0 to ${MAX_PAGE_SIZE}.` })
+  @Transform(({ value }) => value ?? 20)
   @IsInt()
   @Min(0)
   @Max(MAX_PAGE_SIZE)

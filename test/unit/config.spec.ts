@@ -1,0 +1,98 @@
+import { loadConfig } from '../../src/config/environment';
+
+/** The problem lines of loadConfig's error for `env`, or [] when it accepts it. */
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+    return [];
+  } catch (error) {
+    const [heading, ...lines] = (error as Error).message.split('\n');
+    expect(heading).toBe('Invalid configuration:');
+    return lines.map((line) => line.replace(/^\s+- /, ''));
+  }
+}
+
+describe('loadConfig (src/config/environment.ts)', () => {
+  it('has the documented defaults for an empty environment', () => {
+    expect(loadConfig({})).toEqual({
+      port: 3000,
+      production: false,
+      jobQueue: {
+        databaseUrl: undefined,
+        storageDir: undefined,
+        maxUploadBytes: 1024 ** 3,
+        workersEnabled: true,
+        workerConcurrency: 4,
+        shutdownTimeoutMs: 30_000,
+        pollIntervalMs: 5_000,
+        stalledJobThresholdMs: 300_000,
+        defaultMaxRetries: 3,
+        retry: { initialDelayMs: 1_000, maxDelayMs: 60_000, backoffMultiplier: 2, jitterFactor: 0.1 },
+        jobTimeoutMs: null,
+        maxExtractedTextBytes: 1024 ** 2,
+        healthCheckIntervalMs: 60_000,
+        jobRetentionHours: 168,
+        healthThresholds: {
+          successRateDegraded: 0.9,
+          successRateUnhealthy: 0.7,
+          stalledDegraded: 0,
+          stalledUnhealthy: 5,
+          pendingDegraded: 100,
+          oldestPendingDegradedMs: 600_000,
+        },
+      },
+    });
+  });
+
+  it('treats blank values as unset', () => {
+    expect(loadConfig({ PORT: ' ', DATABASE_URL: '', WORKERS_ENABLED: '', JOB_TIMEOUT_MS: '  ' })).toEqual(loadConfig({}));
+  });
+
+  it('reads valid values', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      NODE_ENV: 'production',
+      DATABASE_URL: ' postgresql://queue@db:5432/jobs ',
+      STORAGE_DIR: '/var/files',
+      WORKERS_ENABLED: 'No',
+      WORKER_CONCURRENCY: '16',
+      SHUTDOWN_TIMEOUT_MS: '0',
+      JOB_TIMEOUT_MS: '5000',
+      RETRY_BACKOFF_MULTIPLIER: '1.5',
+    });
+    expect(config).toMatchObject({ port: 8080, production: true });
+    expect(config.jobQueue).toMatchObject({
+      databaseUrl: 'postgresql://queue@db:5432/jobs',
+      storageDir: '/var/files',
+      workersEnabled: false,
+      workerConcurrency: 16,
+      shutdownTimeoutMs: 0,
+      jobTimeoutMs: 5000,
+      retry: { backoffMultiplier: 1.5 },
+    });
+    expect(loadConfig({ DATABASE_URL: 'file:./data/q.db' }).jobQueue.databaseUrl).toBe('file:./data/q.db');
+    expect(loadConfig({ WORKERS_ENABLED: 'TRUE' }).jobQueue.workersEnabled).toBe(true);
+  });
+
+  it.each([
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['WORKER_CONCURRENCY', '0'],
+    ['WORKERS_ENABLED', 'maybe'],
+    ['MAX_UPLOAD_BYTES', '-5'],
+    ['SHUTDOWN_TIMEOUT_MS', '1.5'],
+    ['DATABASE_URL', 'mysql://x'],
+  ])('rejects %s=%s with one problem naming the variable and its value', (name, value) => {
+    const found = problems({ [name]: value });
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(new RegExp(`^${name} must `));
+    expect(found[0]).toContain(`"${value}"`);
+  });
+
+  it('names every invalid variable at once', () => {
+    const found = problems({ PORT: 'abc', WORKER_CONCURRENCY: '0', WORKERS_ENABLED: 'maybe', DATABASE_URL: 'mysql://x', RETRY_JITTER_FACTOR: '2' });
+    expect(found.map((problem) => problem.split(' ')[0]).sort()).toEqual(
+      ['DATABASE_URL', 'PORT', 'RETRY_JITTER_FACTOR', 'WORKERS_ENABLED', 'WORKER_CONCURRENCY'].sort(),
+    );
+  });
+});
