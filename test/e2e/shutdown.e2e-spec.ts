@@ -1,13 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import path from 'node:path';
 import request from 'supertest';
 import { JobStatus, WorkerPoolService } from '../../src/job-queue';
 import { createTestDatabase, databaseLabel, type TestDatabase } from '../support/database';
 import { countByStatus, enqueueJobs, jobState, recordingProcessor, storeFile } from '../support/queue-helpers';
-import { READY_PREFIX } from '../support/slow-host';
+import { type SlowHost, spawnSlowHost, within } from '../support/slow-host-process';
 import { startTestApp, type TestApp, type TestAppOptions, waitFor } from '../support/test-app';
-
-const REPO_ROOT = path.resolve(__dirname, '../..');
 
 describe(`Graceful shutdown (${databaseLabel})`, () => {
   let database: TestDatabase;
@@ -131,48 +127,3 @@ describe(`Graceful shutdown (${databaseLabel})`, () => {
     }, 120_000);
   });
 });
-
-interface SlowHost {
-  process: ChildProcess;
-  /** The port it listens on, once it printed its ready line. */
-  ready: Promise<number>;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-function within<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** Starts test/support/slow-host.ts with ts-node against the test database. */
-function spawnSlowHost(database: TestDatabase, env: Record<string, string>): SlowHost {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'test/support/slow-host.ts'], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, DATABASE_URL: database.url, STORAGE_DIR: path.join(database.dir, 'files'), PORT: '0', NO_COLOR: '1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  const ready = new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`slow host not ready within 60 s:\n${output}`)), 60_000);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = new RegExp(`${READY_PREFIX}(\\d+)`).exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve(Number(match[1]));
-      }
-    });
-    void exited.then(({ code, signal }) => {
-      clearTimeout(timer);
-      reject(new Error(`slow host exited (${code ?? signal}) before it was ready:\n${output}`));
-    });
-  });
-  return { process: child, ready, exited };
-}
