@@ -5,7 +5,15 @@ export type JobRecord = NonNullable<Awaited<ReturnType<DatabaseClient['processin
 export type JobAttemptRecord = NonNullable<Awaited<ReturnType<DatabaseClient['jobAttempt']['findUnique']>>>;
 export type StoredFileRecord = NonNullable<Awaited<ReturnType<DatabaseClient['storedFile']['findUnique']>>>;
 
-const snakeToCamel = (name: string) => name.replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase());
+const fieldNames = new Map<string, string>();
+const snakeToCamel = (column: string): string => {
+  let field = fieldNames.get(column);
+  if (field === undefined) {
+    field = column.replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase());
+    fieldNames.set(column, field);
+  }
+  return field;
+};
 
 const BIGINT_FIELDS = new Set(['fileSize', 'bytesProcessed']);
 
@@ -18,6 +26,30 @@ export function jobRecordFromRow(row: Record<string, unknown>): JobRecord {
   for (const [column, value] of Object.entries(row)) {
     const field = snakeToCamel(column);
     record[field] = BIGINT_FIELDS.has(field) && value !== null && typeof value !== 'bigint' ? BigInt(value as string) : value;
+  }
+  return record as JobRecord;
+}
+
+const DATE_FIELDS = new Set([
+  'lastRetryAt', 'nextRetryAt', 'runAt', 'availableAt', 'leaseExpiresAt', 'createdAt', 'startedAt', 'completedAt', 'updatedAt',
+]);
+const JSON_FIELDS = new Set(['options', 'result', 'metadata']);
+const BOOLEAN_FIELDS = new Set(['errorRecoverable', 'nextAttemptManual']);
+
+/**
+ * Maps a row read straight from SQLite (better-sqlite3, not through Prisma): timestamps are epoch milliseconds,
+ * JSON is text and booleans are 0/1.
+ */
+export function jobRecordFromSqliteRow(row: Record<string, unknown>): JobRecord {
+  const record: Record<string, unknown> = {};
+  for (const [column, value] of Object.entries(row)) {
+    const field = snakeToCamel(column);
+    if (value === null) record[field] = null;
+    else if (DATE_FIELDS.has(field)) record[field] = new Date(Number(value));
+    else if (JSON_FIELDS.has(field)) record[field] = JSON.parse(value as string);
+    else if (BOOLEAN_FIELDS.has(field)) record[field] = Number(value) === 1;
+    else if (BIGINT_FIELDS.has(field)) record[field] = BigInt(value as number);
+    else record[field] = value;
   }
   return record as JobRecord;
 }

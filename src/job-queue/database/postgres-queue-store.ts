@@ -1,6 +1,6 @@
 import { jobRecordFromRow, type JobRecord } from '../common/job-record';
 import type { PrismaService } from './prisma.service';
-import { CLAIM_ORDER, type Completion, type QueueStore, sortInClaimOrder } from './queue-store';
+import { CLAIM_ORDER, type Completion, inInputOrder, type NewJob, type QueueStore, sortInClaimOrder } from './queue-store';
 
 /**
  * PostgreSQL: every hot-path operation is one statement on the pool (no ORM round trips). The claim picks due jobs with FOR UPDATE SKIP LOCKED (concurrent claimers skip each
@@ -51,8 +51,40 @@ WITH input AS (
 )
 SELECT id FROM done`;
 
+const INSERT_SQL = `
+INSERT INTO processing_jobs (id, file_id, file_name, file_size, format, status, stage, priority, max_retries, options,
+                             run_at, available_at, idempotency_key, user_id, created_at, updated_at)
+SELECT id, file_id, file_name, file_size, format, 'PENDING', 'QUEUED', priority, max_retries, options,
+       run_at, available_at, idempotency_key, user_id, created_at, created_at
+  FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::int[], $7::int[], $8::jsonb[],
+              $9::timestamptz[], $10::timestamptz[], $11::text[], $12::text[], $13::timestamptz[])
+    AS input(id, file_id, file_name, file_size, format, priority, max_retries, options,
+             run_at, available_at, idempotency_key, user_id, created_at)
+ON CONFLICT (idempotency_key) DO NOTHING
+RETURNING *`;
+
 export class PostgresQueueStore implements QueueStore {
   constructor(private readonly prisma: PrismaService) {}
+
+  async insertJobs(jobs: NewJob[]): Promise<JobRecord[]> {
+    const column = <K extends keyof NewJob>(key: K) => jobs.map((job) => job[key]);
+    const { rows } = await this.prisma.pool!.query(INSERT_SQL, [
+      column('id'), column('fileId'), column('fileName'), jobs.map((job) => job.fileSize.toString()), column('format'),
+      column('priority'), column('maxRetries'), column('options'), column('runAt'), column('availableAt'),
+      column('idempotencyKey'), column('userId'), column('createdAt'),
+    ]);
+    const inserted = rows.map(jobRecordFromRow);
+    const conflicting = jobs.length === inserted.length ? [] : this.conflictingKeys(jobs, inserted);
+    const existing = conflicting.length
+      ? (await this.prisma.pool!.query('SELECT * FROM processing_jobs WHERE idempotency_key = ANY($1::text[])', [conflicting])).rows.map(jobRecordFromRow)
+      : [];
+    return inInputOrder(jobs, inserted, existing);
+  }
+
+  private conflictingKeys(jobs: NewJob[], inserted: JobRecord[]): string[] {
+    const insertedIds = new Set(inserted.map((job) => job.id));
+    return jobs.filter((job) => !insertedIds.has(job.id)).map((job) => job.idempotencyKey!);
+  }
 
   async claim(workerId: string, limit: number, leaseMs: number): Promise<JobRecord[]> {
     const { rows } = await this.prisma.pool!.query(CLAIM_SQL, [workerId, limit, leaseMs]);

@@ -25,6 +25,8 @@ export class PrismaService implements OnModuleInit, OnApplicationShutdown {
   readonly client: DatabaseClient;
   /** The PostgreSQL pool the client runs on; null on SQLite. LISTEN/NOTIFY and hot paths use it directly. */
   readonly pool: Pool | null;
+  /** Prisma's SQLite connection, once connected; null on PostgreSQL. */
+  private sqlite: Database.Database | null = null;
   /**
    * Prisma.sql / raw / empty of the client in use: each generated client has its own runtime, and a fragment
    * built by the other one's is not recognised as SQL.
@@ -45,9 +47,29 @@ export class PrismaService implements OnModuleInit, OnApplicationShutdown {
         { url: `file:${this.target.filePath}`, timeout: 10_000 },
         { timestampFormat: 'unixepoch-ms' },
       );
+      // Keep the adapter's connection: the hot path runs synchronous transactions on it (see sqliteTransaction).
+      const connect = adapter.connect.bind(adapter);
+      adapter.connect = async () => {
+        const connected = await connect();
+        this.sqlite = (connected as unknown as { client: Database.Database }).client;
+        return connected;
+      };
       this.client = new SqliteClient({ adapter }) as unknown as DatabaseClient;
       this.fragments = SqlitePrisma as unknown as typeof PostgresPrisma;
     }
+  }
+
+  /**
+   * Runs `work` as one synchronous SQLite transaction on Prisma's own connection: nothing else can run in between
+   * (JavaScript is single-threaded and better-sqlite3 synchronous), so it is atomic without an async lock, and far
+   * cheaper than an interactive Prisma transaction. It waits while Prisma has a transaction open on the connection,
+   * so that it never becomes part of one.
+   */
+  async sqliteTransaction<T>(work: (db: Database.Database) => T): Promise<T> {
+    const db = this.sqlite;
+    if (!db) throw new Error('sqliteTransaction needs the SQLite database to be connected');
+    while (db.inTransaction) await new Promise((resolve) => setImmediate(resolve));
+    return db.transaction(() => work(db)).immediate();
   }
 
   get isPostgres(): boolean {

@@ -5,6 +5,12 @@ import type { JobRecord } from '../common/job-record';
  */
 export interface QueueStore {
   /**
+   * Inserts new PENDING jobs in one transaction. A job whose idempotency key exists already is not inserted: the
+   * existing job stands in its place. Returns one job per input, in input order.
+   */
+  insertJobs(jobs: NewJob[]): Promise<JobRecord[]>;
+
+  /**
    * Atomically moves up to `limit` due jobs (PENDING or RETRYING with availableAt <= now) to PROCESSING under
    * `workerId`'s lease, highest priority first and oldest first within a priority, and opens an attempt row for
    * each (manual when the job was retried by hand; the flag is cleared when the attempt settles). No job is ever
@@ -44,4 +50,29 @@ export function sortInClaimOrder(jobs: JobRecord[]): JobRecord[] {
 /** Attempt rows are keyed by job and number, so the claim statement can write them without generating ids. */
 export function attemptId(jobId: string, number: number): string {
   return `${jobId}:${number}`;
+}
+
+export interface NewJob {
+  id: string;
+  fileId: string;
+  fileName: string;
+  fileSize: bigint;
+  format: string;
+  priority: number;
+  maxRetries: number;
+  /** JSON text, or null. */
+  options: string | null;
+  runAt: Date | null;
+  availableAt: Date;
+  /** Unique among the inputs (the caller folds repeats). */
+  idempotencyKey: string | null;
+  userId: string | null;
+  createdAt: Date;
+}
+
+/** Puts each input's job (inserted, or the existing one with its idempotency key) in input order. */
+export function inInputOrder(jobs: NewJob[], inserted: JobRecord[], existing: JobRecord[]): JobRecord[] {
+  const byId = new Map(inserted.map((job) => [job.id, job]));
+  const byKey = new Map(existing.map((job) => [job.idempotencyKey, job]));
+  return jobs.map((job) => byId.get(job.id) ?? byKey.get(job.idempotencyKey)!);
 }

@@ -1,74 +1,123 @@
-import { jobRecordFromRow, type JobRecord } from '../common/job-record';
+import type Database from 'better-sqlite3';
+import { jobRecordFromSqliteRow, type JobRecord } from '../common/job-record';
 import type { PrismaService } from './prisma.service';
-import { attemptId, CLAIM_ORDER, type Completion, type QueueStore, sortInClaimOrder } from './queue-store';
+import { attemptId, CLAIM_ORDER, type Completion, type NewJob, type QueueStore, sortInClaimOrder } from './queue-store';
+
+const CLAIM_SQL = `
+UPDATE processing_jobs
+   SET status = 'PROCESSING', stage = 'QUEUED', progress = 0, bytes_processed = 0,
+       lease_owner = ?, lease_expires_at = ?, started_at = ?, updated_at = ?, attempt_count = attempt_count + 1
+ WHERE id IN (SELECT id FROM processing_jobs
+               WHERE status IN ('PENDING', 'RETRYING') AND available_at <= ?
+               ORDER BY ${CLAIM_ORDER} LIMIT ?)
+RETURNING *`;
+
+const OPEN_ATTEMPT_SQL = `
+INSERT INTO job_attempts (id, job_id, number, worker_id, started_at, manual) VALUES (?, ?, ?, ?, ?, ?)`;
+
+const COMPLETE_SQL = `
+UPDATE processing_jobs
+   SET status = 'COMPLETED', stage = 'COMPLETED', progress = 100, bytes_processed = ?,
+       extracted_text = ?, metadata = ?, result = ?,
+       error_code = NULL, error_message = NULL, error_recoverable = 1, next_attempt_manual = 0,
+       completed_at = ?, actual_duration = ? - started_at, lease_owner = NULL, lease_expires_at = NULL, updated_at = ?
+ WHERE id = ? AND lease_owner = ? AND status = 'PROCESSING'
+RETURNING attempt_count`;
+
+const CLOSE_ATTEMPT_SQL = `
+UPDATE job_attempts SET finished_at = ?, outcome = 'COMPLETED', error_code = NULL, error_message = NULL WHERE id = ?`;
+
+const INSERT_SQL = `
+INSERT INTO processing_jobs (id, file_id, file_name, file_size, format, status, stage, priority, max_retries, options,
+                             run_at, available_at, idempotency_key, user_id, created_at, updated_at)
+VALUES (?, ?, ?, ?, ?, 'PENDING', 'QUEUED', ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (idempotency_key) DO NOTHING
+RETURNING *`;
+
+const BY_KEY_SQL = `SELECT * FROM processing_jobs WHERE idempotency_key = ?`;
+
+interface Statements {
+  insert: Database.Statement;
+  byKey: Database.Statement;
+  claim: Database.Statement;
+  openAttempt: Database.Statement;
+  complete: Database.Statement;
+  closeAttempt: Database.Statement;
+}
 
 /**
- * SQLite: one UPDATE ... WHERE id IN (SELECT ... LIMIT n) RETURNING * claims the jobs atomically (SQLite
- * runs one writer at a time, across processes too), and the attempts are inserted in the same transaction.
+ * SQLite: each operation is one synchronous transaction of prepared statements on Prisma's connection. The claim
+ * is a single UPDATE ... WHERE id IN (SELECT ... LIMIT n) RETURNING *; SQLite runs one writer at a time, across
+ * processes too, so no job is handed out twice.
  */
 export class SqliteQueueStore implements QueueStore {
+  private statements: Statements | null = null;
+
   constructor(private readonly prisma: PrismaService) {}
 
-  async claim(workerId: string, limit: number, leaseMs: number): Promise<JobRecord[]> {
-    const now = Date.now();
-    return this.prisma.client.$transaction(async (tx) => {
-      const rows = await tx.$queryRawUnsafe<Record<string, unknown>[]>(
-        `UPDATE processing_jobs
-            SET status = 'PROCESSING', stage = 'QUEUED', progress = 0, bytes_processed = 0,
-                lease_owner = ?, lease_expires_at = ?, started_at = ?, updated_at = ?,
-                attempt_count = attempt_count + 1
-          WHERE id IN (SELECT id FROM processing_jobs
-                        WHERE status IN ('PENDING', 'RETRYING') AND available_at <= ?
-                        ORDER BY ${CLAIM_ORDER} LIMIT ?)
-        RETURNING *`,
-        workerId, now + leaseMs, now, now, now, limit,
-      );
-      if (rows.length === 0) return [];
-      const jobs = sortInClaimOrder(rows.map(jobRecordFromRow));
-      const placeholders = jobs.map(() => '(?, ?, ?, ?, ?, ?)').join(', ');
-      const values = jobs.flatMap((job) => [
-        attemptId(job.id, job.attemptCount), job.id, job.attemptCount, workerId, now, job.nextAttemptManual ? 1 : 0,
-      ]);
-      await tx.$executeRawUnsafe(
-        `INSERT INTO job_attempts (id, job_id, number, worker_id, started_at, manual) VALUES ${placeholders}`,
-        ...values,
-      );
-      return jobs;
+  insertJobs(jobs: NewJob[]): Promise<JobRecord[]> {
+    return this.prisma.sqliteTransaction((db) => {
+      const { insert, byKey } = this.prepared(db);
+      return jobs.map((job) => {
+        const row =
+          insert.get(
+            job.id, job.fileId, job.fileName, job.fileSize, job.format, job.priority, job.maxRetries, job.options,
+            job.runAt?.getTime() ?? null, job.availableAt.getTime(), job.idempotencyKey, job.userId,
+            job.createdAt.getTime(), job.createdAt.getTime(),
+          ) ?? byKey.get(job.idempotencyKey);
+        return jobRecordFromSqliteRow(row as Record<string, unknown>);
+      });
     });
   }
 
-  async completeMany(workerId: string, completions: Completion[]): Promise<Set<string>> {
-    const now = Date.now();
-    return this.prisma.client.$transaction(async (tx) => {
-      const rows = await tx.$queryRawUnsafe<{ id: string; attempt_count: number }[]>(
-        `WITH input(id, extracted_text, metadata, result, bytes_processed) AS (VALUES ${completions.map(() => '(?, ?, ?, ?, ?)').join(', ')})
-         UPDATE processing_jobs
-            SET status = 'COMPLETED', stage = 'COMPLETED', progress = 100, bytes_processed = input.bytes_processed,
-                extracted_text = input.extracted_text, metadata = input.metadata, result = input.result,
-                error_code = NULL, error_message = NULL, error_recoverable = 1, next_attempt_manual = 0,
-                completed_at = ?, actual_duration = ? - started_at,
-                lease_owner = NULL, lease_expires_at = NULL, updated_at = ?
-           FROM input
-          WHERE processing_jobs.id = input.id AND lease_owner = ? AND status = 'PROCESSING'
-         RETURNING processing_jobs.id AS id, processing_jobs.attempt_count AS attempt_count`,
-        ...completions.flatMap((completion) => [
-          completion.jobId,
+  claim(workerId: string, limit: number, leaseMs: number): Promise<JobRecord[]> {
+    return this.prisma.sqliteTransaction((db) => {
+      const { claim, openAttempt } = this.prepared(db);
+      const now = Date.now();
+      const jobs = (claim.all(workerId, now + leaseMs, now, now, now, limit) as Record<string, unknown>[]).map(jobRecordFromSqliteRow);
+      for (const job of jobs) {
+        openAttempt.run(attemptId(job.id, job.attemptCount), job.id, job.attemptCount, workerId, now, job.nextAttemptManual ? 1 : 0);
+      }
+      return sortInClaimOrder(jobs);
+    });
+  }
+
+  completeMany(workerId: string, completions: Completion[]): Promise<Set<string>> {
+    return this.prisma.sqliteTransaction((db) => {
+      const { complete, closeAttempt } = this.prepared(db);
+      const now = Date.now();
+      const committed = new Set<string>();
+      for (const completion of completions) {
+        const row = complete.get(
+          completion.bytesProcessed,
           completion.extractedText,
           completion.metadata,
           completion.result,
-          completion.bytesProcessed,
-        ]),
-        now, now, now, workerId,
-      );
-      if (rows.length === 0) return new Set<string>();
-      const attemptIds = rows.map((row) => attemptId(row.id, Number(row.attempt_count)));
-      await tx.$executeRawUnsafe(
-        `UPDATE job_attempts SET finished_at = ?, outcome = 'COMPLETED', error_code = NULL, error_message = NULL
-          WHERE id IN (${attemptIds.map(() => '?').join(', ')})`,
-        now,
-        ...attemptIds,
-      );
-      return new Set(rows.map((row) => row.id));
+          now, now, now,
+          completion.jobId,
+          workerId,
+        ) as { attempt_count: number } | undefined;
+        if (!row) continue;
+        closeAttempt.run(now, attemptId(completion.jobId, row.attempt_count));
+        committed.add(completion.jobId);
+      }
+      return committed;
     });
+  }
+
+  private prepared(db: Database.Database): Statements {
+    if (!this.statements) {
+      // Prisma's connection returns integers as BigInt; these statements read plain numbers.
+      const prepare = (sql: string) => db.prepare(sql).safeIntegers(false);
+      this.statements = {
+        insert: prepare(INSERT_SQL),
+        byKey: prepare(BY_KEY_SQL),
+        claim: prepare(CLAIM_SQL),
+        openAttempt: db.prepare(OPEN_ATTEMPT_SQL),
+        complete: prepare(COMPLETE_SQL),
+        closeAttempt: db.prepare(CLOSE_ATTEMPT_SQL),
+      };
+    }
+    return this.statements;
   }
 }

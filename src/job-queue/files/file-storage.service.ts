@@ -95,19 +95,21 @@ export class FileStorageService implements OnModuleInit {
     await rm(this.absolutePath(file.storagePath), { force: true });
   }
 
-  /** Absolute path of a stored file's content, or null when the row or the file is gone. */
+  /**
+   * Absolute path of a stored file's content, or null when the row or the file is gone. A stored file never moves,
+   * so its path is remembered: many jobs of one file cost one query and one stat (a file removed later surfaces
+   * as a read error, which is recoverable).
+   */
   async pathOfFile(fileId: string): Promise<string | null> {
-    let storagePath = this.pathCache.get(fileId);
-    if (!storagePath) {
-      const file = await this.prisma.client.storedFile.findUnique({ where: { id: fileId }, select: { storagePath: true } });
-      if (!file) return null;
-      storagePath = file.storagePath;
-      // A stored file never moves, so its path can be remembered; many jobs of one file then cost no query.
-      if (this.pathCache.size >= PATH_CACHE_SIZE) this.pathCache.delete(this.pathCache.keys().next().value!);
-      this.pathCache.set(fileId, storagePath);
-    }
-    const absolute = this.absolutePath(storagePath);
-    return (await stat(absolute).catch(() => null)) ? absolute : null;
+    const cached = this.pathCache.get(fileId);
+    if (cached) return cached;
+    const file = await this.prisma.client.storedFile.findUnique({ where: { id: fileId }, select: { storagePath: true } });
+    if (!file) return null;
+    const absolute = this.absolutePath(file.storagePath);
+    if (!(await stat(absolute).catch(() => null))) return null;
+    if (this.pathCache.size >= PATH_CACHE_SIZE) this.pathCache.delete(this.pathCache.keys().next().value!);
+    this.pathCache.set(fileId, absolute);
+    return absolute;
   }
 
   absolutePath(storagePath: string): string {

@@ -1,9 +1,11 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { newId } from '../common/ids';
 import { ownerScope, type Caller } from '../common/caller';
 import type { JobAttemptRecord, JobRecord, StoredFileRecord } from '../common/job-record';
-import { JobStatus, priorityToRank, ProcessingStage } from '../common/job.enums';
+import { type JobStatus, priorityToRank } from '../common/job.enums';
 import { type Prisma, PrismaService } from '../database/prisma.service';
+import type { NewJob, QueueStore } from '../database/queue-store';
+import { QUEUE_STORE } from '../job-queue.constants';
 import type { JobFilterInput } from './dto/job-filter.input';
 import type { JobCursor } from './job-cursor';
 
@@ -24,12 +26,13 @@ export interface JobPage {
   totalCount: number;
 }
 
-const UNIQUE_VIOLATION = 'P2002';
-
 /** Data access for jobs: enqueue, reads, and the status transitions that the API triggers. */
 @Injectable()
 export class JobsRepository {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(
+    private readonly prisma: PrismaService,
+    @Inject(QUEUE_STORE) private readonly store: QueueStore,
+  ) {}
 
   private get db() {
     return this.prisma.client;
@@ -48,41 +51,26 @@ export class JobsRepository {
   }
 
   /**
-   * Inserts the drafts in one transaction. A draft whose idempotency key already exists yields the existing
-   * job; a concurrent insert of the same key (unique violation) is resolved by running the batch again.
-   * Returns one job per draft, in order, and the ids of the jobs that were created.
+   * Inserts the drafts in one transaction (the store's bulk statement). A draft whose idempotency key exists
+   * yields the existing job; repeats of a key within the drafts yield one job. Returns one job per draft, in
+   * order, and the ids of the jobs that were created.
    */
   async insert(drafts: JobDraft[]): Promise<{ jobs: JobRecord[]; created: string[] }> {
-    try {
-      return await this.insertOnce(drafts);
-    } catch (error) {
-      if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
-      return this.insertOnce(drafts);
-    }
-  }
-
-  private insertOnce(drafts: JobDraft[]): Promise<{ jobs: JobRecord[]; created: string[] }> {
-    return this.db.$transaction(async (tx) => {
-      const keys = [...new Set(drafts.map((draft) => draft.idempotencyKey).filter((key): key is string => !!key))];
-      const existing = keys.length
-        ? await tx.processingJob.findMany({ where: { idempotencyKey: { in: keys } } })
-        : [];
-      const idByKey = new Map(existing.map((job) => [job.idempotencyKey!, job.id]));
-      const now = new Date();
-      const rows: Prisma.ProcessingJobCreateManyInput[] = [];
-      const ids = drafts.map((draft) => {
-        const known = draft.idempotencyKey ? idByKey.get(draft.idempotencyKey) : undefined;
-        if (known) return known;
-        const id = newId();
-        if (draft.idempotencyKey) idByKey.set(draft.idempotencyKey, id);
-        rows.push(toRow(id, draft, now));
-        return id;
-      });
-      if (rows.length > 0) await tx.processingJob.createMany({ data: rows });
-      const jobs = await tx.processingJob.findMany({ where: { id: { in: [...new Set(ids)] } } });
-      const byId = new Map(jobs.map((job) => [job.id, job]));
-      return { jobs: ids.map((id) => byId.get(id)!), created: rows.map((row) => row.id!) };
+    const now = new Date();
+    const idByKey = new Map<string, string>();
+    const rows: NewJob[] = [];
+    const ids = drafts.map((draft) => {
+      const repeated = draft.idempotencyKey ? idByKey.get(draft.idempotencyKey) : undefined;
+      if (repeated) return repeated;
+      const row = toNewJob(newId(), draft, now);
+      if (draft.idempotencyKey) idByKey.set(draft.idempotencyKey, row.id);
+      rows.push(row);
+      return row.id;
     });
+    const stored = await this.store.insertJobs(rows);
+    const byRowId = new Map(rows.map((row, index) => [row.id, stored[index]]));
+    const created = stored.filter((job, index) => job.id === rows[index].id).map((job) => job.id);
+    return { jobs: ids.map((id) => byRowId.get(id)!), created };
   }
 
   async list(filter: JobFilterInput | undefined, first: number, after: JobCursor | null, caller: Caller): Promise<JobPage> {
@@ -134,23 +122,20 @@ export class JobsRepository {
   }
 }
 
-function toRow(id: string, draft: JobDraft, now: Date): Prisma.ProcessingJobCreateManyInput {
+function toNewJob(id: string, draft: JobDraft, now: Date): NewJob {
   return {
     id,
     fileId: draft.file.id,
     fileName: draft.file.originalName,
     fileSize: draft.file.size,
     format: draft.file.format,
-    status: JobStatus.PENDING,
-    stage: ProcessingStage.QUEUED,
     priority: draft.priority,
     maxRetries: draft.maxRetries,
-    options: (draft.options ?? undefined) as Prisma.InputJsonValue | undefined,
+    options: draft.options ? JSON.stringify(draft.options) : null,
     runAt: draft.runAt,
     availableAt: draft.runAt && draft.runAt > now ? draft.runAt : now,
     idempotencyKey: draft.idempotencyKey,
     userId: draft.userId,
     createdAt: now,
-    updatedAt: now,
   };
 }
