@@ -12,6 +12,12 @@ import type { DatabaseTarget, ResolvedJobQueueOptions } from '../job-queue.optio
 import { migratePostgres, migrateSqlite } from './migrator';
 
 /**
+ * Connections per instance. Hot-path statements are batched, so a few connections carry any concurrency; staying
+ * small lets many instances share PostgreSQL's default max_connections (100).
+ */
+const POOL_SIZE = 12;
+
+/**
  * The two generated clients share every model (a test keeps the schemas identical), so the rest of the
  * code is typed against one of them. Only the database layer's provider-specific SQL knows which it has.
  */
@@ -36,7 +42,7 @@ export class PrismaService implements OnModuleInit, OnApplicationShutdown {
   constructor(@Inject(JOB_QUEUE_OPTIONS) private readonly options: ResolvedJobQueueOptions) {
     this.target = options.database;
     if (this.target.provider === 'postgresql') {
-      this.pool = new Pool({ connectionString: this.target.url, max: Math.max(10, options.workerConcurrency * 2) });
+      this.pool = new Pool({ connectionString: this.target.url, max: POOL_SIZE });
       this.pool.on('error', (error) => this.logger.warn(`idle PostgreSQL connection failed: ${error.message}`));
       this.client = new PostgresClient({ adapter: new PrismaPg(this.pool) });
       this.fragments = PostgresPrisma;
