@@ -1,0 +1,164 @@
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+
+/**
+ * PDF text extraction with PDF.js (pdfjs-dist, Mozilla), run in a worker thread of its own for each document:
+ *
+ * - pdfjs-dist ships ES modules only; a worker thread loads it with a real `import()`, which works the same from
+ *   the compiled CommonJS of the service and under Jest (whose module system cannot load ES modules).
+ * - Parsing is CPU-bound: off the main thread, it cannot delay lease renewals, progress or other jobs.
+ * - Aborting terminates the thread at once, whatever PDF.js is doing.
+ */
+
+/** Document information, normalised: strings only when present, dates as ISO strings. */
+export interface PdfDocumentInfo {
+  pageCount: number;
+  pdfVersion?: string;
+  title?: string;
+  author?: string;
+  subject?: string;
+  keywords?: string;
+  creator?: string;
+  producer?: string;
+  creationDate?: string;
+  modificationDate?: string;
+}
+
+export interface PdfPageText {
+  number: number;
+  text: string;
+}
+
+/** PDF.js could not read the document (`name` is its exception class), or one of its pages. */
+export class PdfReadError extends Error {
+  constructor(
+    readonly kind: string,
+    message: string,
+    readonly page?: number,
+  ) {
+    super(message);
+    this.name = 'PdfReadError';
+  }
+}
+
+export interface PdfExtractionHandlers {
+  signal: AbortSignal;
+  /** The document opened: its page count and information. */
+  onDocument(info: PdfDocumentInfo): void;
+  /** One page's text, in page order. */
+  onPage(page: PdfPageText): void;
+}
+
+type WorkerMessage =
+  | { type: 'document'; info: PdfDocumentInfo }
+  | { type: 'page'; page: PdfPageText }
+  | { type: 'failed'; name: string; message: string; page?: number }
+  | { type: 'done' };
+
+const PDFJS_ROOT = path.dirname(require.resolve('pdfjs-dist/package.json'));
+
+/** Runs in the worker, as plain JavaScript (it is evaluated, not compiled). */
+const WORKER_SOURCE = String.raw`
+const { parentPort, workerData } = require('node:worker_threads');
+const INFO_KEYS = { Title: 'title', Author: 'author', Subject: 'subject', Keywords: 'keywords', Creator: 'creator', Producer: 'producer' };
+const DATE_KEYS = { CreationDate: 'creationDate', ModDate: 'modificationDate' };
+
+function describe(pdfjs, raw, pageCount) {
+  const info = { pageCount };
+  if (typeof raw.PDFFormatVersion === 'string') info.pdfVersion = raw.PDFFormatVersion;
+  for (const [key, name] of Object.entries(INFO_KEYS)) {
+    if (typeof raw[key] === 'string' && raw[key].trim()) info[name] = raw[key].trim();
+  }
+  for (const [key, name] of Object.entries(DATE_KEYS)) {
+    const date = typeof raw[key] === 'string' ? pdfjs.PDFDateString.toDateObject(raw[key]) : null;
+    if (date && !Number.isNaN(date.getTime())) info[name] = date.toISOString();
+  }
+  return info;
+}
+
+function pageText(content) {
+  return content.items
+    .map((item) => (typeof item.str === 'string' ? item.str + (item.hasEOL ? '\n' : '') : ''))
+    .join('')
+    .replace(/\s+$/, '');
+}
+
+async function run() {
+  const pdfjs = await import(workerData.moduleUrl);
+  let document;
+  let current;
+  try {
+    document = await pdfjs.getDocument({
+      data: workerData.data,
+      isEvalSupported: false,
+      verbosity: 0,
+      cMapUrl: workerData.cMapUrl,
+      cMapPacked: true,
+      standardFontDataUrl: workerData.standardFontDataUrl,
+    }).promise;
+    const { info } = await document.getMetadata();
+    parentPort.postMessage({ type: 'document', info: describe(pdfjs, info || {}, document.numPages) });
+    for (current = 1; current <= document.numPages; current++) {
+      const page = await document.getPage(current);
+      parentPort.postMessage({ type: 'page', page: { number: current, text: pageText(await page.getTextContent()) } });
+      page.cleanup();
+    }
+    parentPort.postMessage({ type: 'done' });
+  } catch (error) {
+    parentPort.postMessage({ type: 'failed', name: (error && error.name) || 'Error', message: String((error && error.message) || error), page: current });
+  } finally {
+    if (document) await document.destroy();
+  }
+}
+run().catch((error) => parentPort.postMessage({ type: 'failed', name: 'WorkerError', message: String(error && error.message) }));
+`;
+
+/** Failures of the worker itself (PDF.js could not be loaded, the thread died): not the document's fault. */
+const WORKER_FAILURE = 'WorkerError';
+
+/**
+ * Extracts the text of `data` page by page. Rejects with PdfReadError when PDF.js cannot read the document or a
+ * page, with the signal's reason when it aborts, and with a plain Error when the worker itself fails.
+ * `data` is transferred to the worker (it is unusable here afterwards).
+ */
+export function extractPdfText(data: Uint8Array, handlers: PdfExtractionHandlers): Promise<void> {
+  const { signal } = handlers;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<void>((resolve, reject) => {
+    const worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: {
+        data,
+        moduleUrl: pathToFileURL(path.join(PDFJS_ROOT, 'legacy/build/pdf.mjs')).href,
+        cMapUrl: `${path.join(PDFJS_ROOT, 'cmaps')}${path.sep}`,
+        standardFontDataUrl: `${path.join(PDFJS_ROOT, 'standard_fonts')}${path.sep}`,
+      },
+      transferList: [data.buffer as ArrayBuffer],
+    });
+    let settled = false;
+    const settle = (outcome: () => void) => {
+      if (settled) return;
+      settled = true;
+      signal.removeEventListener('abort', onAbort);
+      void worker.terminate();
+      outcome();
+    };
+    const onAbort = () => settle(() => reject(signal.reason));
+    signal.addEventListener('abort', onAbort, { once: true });
+    worker.on('message', (message: WorkerMessage) => {
+      if (settled) return;
+      try {
+        if (message.type === 'document') handlers.onDocument(message.info);
+        else if (message.type === 'page') handlers.onPage(message.page);
+        else if (message.type === 'done') settle(resolve);
+        else if (message.name === WORKER_FAILURE) settle(() => reject(new Error(`The PDF worker failed: ${message.message}`)));
+        else settle(() => reject(new PdfReadError(message.name, message.message, message.page)));
+      } catch (error) {
+        settle(() => reject(error));
+      }
+    });
+    worker.on('error', (error) => settle(() => reject(new Error(`The PDF worker failed: ${error.message}`, { cause: error }))));
+    worker.on('exit', (code) => settle(() => reject(new Error(`The PDF worker stopped unexpectedly (exit code ${code})`))));
+  });
+}
