@@ -26,14 +26,21 @@ export class JobUpdatesService {
       if (subscription !== undefined) this.bus.unsubscribe(subscription);
     });
     const onChanges = ({ changes }: JobsChangedMessage) => {
-      const ids = changes.filter((change) => changeMatches(change, filter, caller)).map((change) => change.jobId);
-      if (ids.length === 0) return;
-      // Read in arrival order so each subscriber sees a job's changes in the order they were published.
-      reading = reading.then(async () => {
-        const jobs = await this.prisma.client.processingJob.findMany({ where: { id: { in: ids } } });
-        const byId = new Map(jobs.map((job) => [job.id, job]));
-        for (const id of ids) if (byId.has(id)) queue.push(byId.get(id)!);
-      }).catch(() => undefined);
+      const matching = changes.filter((change) => changeMatches(change, filter, caller));
+      if (matching.length === 0) return;
+      // Read in arrival order so each subscriber sees a job's changes in the order they were published. The row
+      // may have moved on since; each update still carries the status of the change it reports.
+      reading = reading
+        .then(async () => {
+          const ids = [...new Set(matching.map((change) => change.jobId))];
+          const jobs = await this.prisma.client.processingJob.findMany({ where: { id: { in: ids } } });
+          const byId = new Map(jobs.map((job) => [job.id, job]));
+          for (const change of matching) {
+            const job = byId.get(change.jobId);
+            if (job) queue.push({ ...job, status: change.status });
+          }
+        })
+        .catch(() => undefined);
     };
     void this.bus.subscribe(JobTopics.jobChanged, onChanges, {}).then((id) => {
       if (closed) this.bus.unsubscribe(id);
