@@ -1,6 +1,6 @@
 import type { Request } from 'express';
-import { createTestDatabase, databaseLabel, type TestDatabase } from '../support/database';
-import { startTestApp, type TestApp } from '../support/test-app';
+import { databaseLabel, type TestDatabase } from '../support/database';
+import { type TestApp, useTestApp } from '../support/test-app';
 
 /** A host rule: the caller is named by a header and sees only its own jobs and files. */
 const resolveCaller = (request: Request | undefined) => ({ userId: (request?.headers['x-user'] as string) ?? null, isAdmin: false });
@@ -8,16 +8,7 @@ const resolveCaller = (request: Request | undefined) => ({ userId: (request?.hea
 describe(`Every operation is scoped to its caller (${databaseLabel})`, () => {
   let database: TestDatabase;
   let service: TestApp;
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    service = await startTestApp(database, { queue: { workersEnabled: false, resolveCaller } });
-  });
-
-  afterAll(async () => {
-    await service?.close();
-    await database?.drop();
-  });
+  useTestApp({ queue: { workersEnabled: false, resolveCaller } }, (started) => ({ service, database } = started));
 
   const as = (user: string) => ({
     upload: async (name: string) =>

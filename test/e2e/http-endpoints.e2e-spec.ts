@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import { createTestDatabase, databaseLabel, describePostgres, POSTGRES_URL, type TestDatabase } from '../support/database';
 import { insertJob } from '../support/fixtures';
-import { startTestApp, type TestApp, waitFor } from '../support/test-app';
+import { startTestApp, type TestApp, useTestApp, waitFor } from '../support/test-app';
 
 interface Sample {
   name: string;
@@ -32,16 +32,7 @@ function parsePrometheus(text: string): { samples: Sample[]; types: Map<string, 
 describe(`GET /health and GET /metrics (${databaseLabel})`, () => {
   let database: TestDatabase;
   let service: TestApp;
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    service = await startTestApp(database);
-  });
-
-  afterAll(async () => {
-    await service?.close();
-    await database?.drop();
-  });
+  useTestApp({}, (started) => ({ service, database } = started));
 
   it('answers 200 with database and queue status while healthy, 503 once the queue is UNHEALTHY', async () => {
     const healthy = await service.http().get('/health').expect(200);

@@ -1,6 +1,6 @@
 import { upload } from '../support/api-helpers';
-import { createTestDatabase, databaseLabel, type TestDatabase } from '../support/database';
-import { startTestApp, type TestApp, waitFor } from '../support/test-app';
+import { databaseLabel, type TestDatabase } from '../support/database';
+import { type TestApp, useTestApp, waitFor } from '../support/test-app';
 
 const JOB = `query($id: ID!) {
   job(id: $id) { status format extractedText metadata errorCode errorMessage errorRecoverable retryCount attempts { number outcome errorCode } }
@@ -12,16 +12,7 @@ const whole = (text: string) => ({ textBytes: Buffer.byteLength(text), truncated
 describe(`Text-format processors, from upload to a finished job (${databaseLabel})`, () => {
   let database: TestDatabase;
   let service: TestApp;
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    service = await startTestApp(database);
-  });
-
-  afterAll(async () => {
-    await service?.close();
-    await database?.drop();
-  });
+  useTestApp({}, (started) => ({ service, database } = started));
 
   /** Uploads `content` as `name` and waits for its job to finish. */
   async function processed(name: string, content: string) {

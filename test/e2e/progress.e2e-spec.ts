@@ -11,9 +11,9 @@ import {
 } from '../../src/job-queue';
 import { ProgressRepository } from '../../src/job-queue/progress/progress.repository';
 import { Readable } from 'node:stream';
-import { createTestDatabase, databaseLabel, type TestDatabase } from '../support/database';
+import { databaseLabel, type TestDatabase } from '../support/database';
 import { PROGRESS_SUBSCRIPTION, subscribe } from '../support/subscriptions';
-import { startTestApp, type TestApp, waitFor } from '../support/test-app';
+import { type TestApp, useTestApp, waitFor } from '../support/test-app';
 
 /** Reports thousands of byte counts over about a second, or waits to be cancelled. */
 @Injectable()
@@ -53,16 +53,7 @@ class PlainProcessor implements FileProcessorHandler {
 describe(`Progress and subscriptions (${databaseLabel})`, () => {
   let database: TestDatabase;
   let service: TestApp;
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    service = await startTestApp(database, { providers: [ChattyProcessor, PlainProcessor] });
-  });
-
-  afterAll(async () => {
-    await service?.close();
-    await database?.drop();
-  });
+  useTestApp({ providers: [ChattyProcessor, PlainProcessor] }, (started) => ({ service, database } = started));
 
   const storeFile = async (name: string, content: Buffer | string) =>
     (await service.app.get(FileStorageService).store(Readable.from([content]), name, ANONYMOUS_ADMIN)).id;

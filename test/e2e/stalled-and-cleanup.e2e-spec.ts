@@ -7,7 +7,7 @@ import type { QueueHealth } from '../../src/job-queue/monitoring/models/queue-he
 import { createTestDatabase, databaseLabel, type TestDatabase } from '../support/database';
 import { insertFile, insertJob } from '../support/fixtures';
 import { subscribe } from '../support/subscriptions';
-import { startTestApp, type TestApp, waitFor } from '../support/test-app';
+import { startTestApp, type TestApp, useTestApp, waitFor } from '../support/test-app';
 
 const HOUR = 3_600_000;
 
@@ -118,16 +118,7 @@ describe(`Stalled jobs and cleanup (${databaseLabel})`, () => {
 describe(`recoverStalledJobs on demand (${databaseLabel})`, () => {
   let database: TestDatabase;
   let service: TestApp;
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    service = await startTestApp(database, { queue: { workersEnabled: false, healthCheckIntervalMs: 3_600_000 } });
-  });
-
-  afterAll(async () => {
-    await service?.close();
-    await database?.drop();
-  });
+  useTestApp({ queue: { workersEnabled: false, healthCheckIntervalMs: 3_600_000 } }, (started) => ({ service, database } = started));
 
   it('lists stalled jobs and recovers exactly those, once', async () => {
     const db = service.prisma.client;

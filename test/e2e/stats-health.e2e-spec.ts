@@ -1,6 +1,6 @@
-import { createTestDatabase, databaseLabel, type TestDatabase } from '../support/database';
+import { databaseLabel, type TestDatabase } from '../support/database';
 import { insertJob } from '../support/fixtures';
-import { startTestApp, type TestApp } from '../support/test-app';
+import { type TestApp, useTestApp } from '../support/test-app';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -15,16 +15,7 @@ const HEALTH = `{ queueHealth { status issues pendingCount processingCount faile
 describe(`Statistics and health against hand-counted fixtures (${databaseLabel})`, () => {
   let database: TestDatabase;
   let service: TestApp;
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    service = await startTestApp(database, { queue: { workersEnabled: false } });
-  });
-
-  afterAll(async () => {
-    await service?.close();
-    await database?.drop();
-  });
+  useTestApp({ queue: { workersEnabled: false } }, (started) => ({ service, database } = started));
 
   it('reports an empty queue', async () => {
     const { data, errors } = await service.gql(STATS);

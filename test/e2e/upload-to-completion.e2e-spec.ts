@@ -1,19 +1,10 @@
-import { createTestDatabase, databaseLabel, type TestDatabase } from '../support/database';
-import { startTestApp, type TestApp, waitFor } from '../support/test-app';
+import { databaseLabel, type TestDatabase } from '../support/database';
+import { type TestApp, useTestApp, waitFor } from '../support/test-app';
 
 describe(`Upload a text file to a completed job (${databaseLabel})`, () => {
   let database: TestDatabase;
   let service: TestApp;
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    service = await startTestApp(database);
-  });
-
-  afterAll(async () => {
-    await service?.close();
-    await database?.drop();
-  });
+  useTestApp({}, (started) => ({ service, database } = started));
 
   it('stores the upload, runs the txt processor and exposes the text through GraphQL', async () => {
     const text = 'first line\nsecond line with ünïcode\n';

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { contractJobFields, multipart, sha256, storageContents, upload } from '../support/api-helpers';
 import { createTestDatabase, databaseLabel, type TestDatabase } from '../support/database';
-import { startTestApp, type TestApp } from '../support/test-app';
+import { startTestApp, type TestApp, useTestApp } from '../support/test-app';
 
 const INTERNAL_JOB_FIELDS = ['leaseOwner', 'leaseExpiresAt', 'availableAt', 'attemptCount', 'idempotencyKey'];
 
@@ -16,16 +16,7 @@ async function kept(service: TestApp, database: TestDatabase) {
 describe(`POST /files (${databaseLabel})`, () => {
   let database: TestDatabase;
   let service: TestApp;
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    service = await startTestApp(database, { queue: { workersEnabled: false } });
-  });
-
-  afterAll(async () => {
-    await service?.close();
-    await database?.drop();
-  });
+  useTestApp({ queue: { workersEnabled: false } }, (started) => ({ service, database } = started));
 
   it('answers 201 with the stored file (sha256 checksum) and its PENDING job, without internal job fields', async () => {
     const content = 'alpha\nbeta ünïcode\n';

@@ -7,7 +7,7 @@ import WebSocket from 'ws';
 import { AppModule } from '../../src/app.module';
 import type { JobQueueModuleOptions } from '../../src/job-queue';
 import { PrismaService } from '../../src/job-queue/database/prisma.service';
-import type { TestDatabase } from './database';
+import { createTestDatabase, type TestDatabase } from './database';
 
 export interface TestAppOptions {
   /** Overrides of the queue's options; databaseUrl and storageDir come from the test database. */
@@ -95,4 +95,27 @@ export async function waitFor<T>(probe: () => Promise<T> | T, timeoutMs = 15_000
     if (Date.now() > deadline) throw new Error(`waitFor: condition not met within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
+}
+
+export interface StartedSuite {
+  service: TestApp;
+  database: TestDatabase;
+}
+
+/**
+ * Gives the surrounding describe() a fresh database and a running app: registers the beforeAll that starts them
+ * (handing them to `onStart`) and the afterAll that closes and drops them.
+ */
+export function useTestApp(options: TestAppOptions, onStart: (started: StartedSuite) => void): void {
+  let started: Partial<StartedSuite> = {};
+  beforeAll(async () => {
+    const database = await createTestDatabase();
+    started = { database };
+    started.service = await startTestApp(database, options);
+    onStart(started as StartedSuite);
+  });
+  afterAll(async () => {
+    await started.service?.close();
+    await started.database?.drop();
+  });
 }
