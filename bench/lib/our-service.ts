@@ -1,9 +1,11 @@
-import { Injectable, Module, type INestApplication } from '@nestjs/common';
+import { Injectable, Module, type INestApplication, type Provider } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Readable } from 'node:stream';
 import { AppModule } from '../../src/app.module';
-import { ANONYMOUS_ADMIN, FileProcessor, FileStorageService, JobPriority, JobsService, type FileProcessorHandler, type JobQueueModuleOptions } from '../../src/job-queue';
+import { ANONYMOUS_ADMIN, FileProcessor, FileStorageService, JobPriority, JobsService, WorkerPoolService, type FileProcessorHandler, type JobQueueModuleOptions } from '../../src/job-queue';
 import { PrismaService } from '../../src/job-queue/database/prisma.service';
+import { JOB_QUEUE_OPTIONS } from '../../src/job-queue/job-queue.constants';
+import type { ResolvedJobQueueOptions } from '../../src/job-queue/job-queue.options';
 
 /** Called by the no-op processor with each job id, when it starts. */
 export const noopStarts: { listener: ((jobId: string) => void) | null } = { listener: null };
@@ -26,11 +28,11 @@ export interface OurService {
   close(): Promise<void>;
 }
 
-/** The real service (GraphQL, workers, the no-op processor) in this process, on a random port. */
-export async function startOurService(queue: JobQueueModuleOptions): Promise<OurService> {
+/** The real service (GraphQL, workers, the no-op processor and any `processors` given) in this process, on a random port. */
+export async function startOurService(queue: JobQueueModuleOptions, processors: Provider[] = []): Promise<OurService> {
   @Module({
     imports: [AppModule.forRoot({ port: 0, production: true, jobQueue: { analyzer: null, httpEndpoints: true, ...queue } })],
-    providers: [NoopProcessor],
+    providers: [NoopProcessor, ...processors],
   })
   class BenchModule {}
   const app = await NestFactory.create(BenchModule, { logger: ['error'] });
@@ -52,4 +54,13 @@ export async function enqueueNoopJobs(service: OurService, fileId: string, count
     const size = Math.min(1000, count - start);
     await service.jobs.enqueueMany(Array.from({ length: size }, () => ({ fileId, priority: JobPriority.NORMAL })), ANONYMOUS_ADMIN);
   }
+}
+
+/**
+ * Starts the worker pool of a service booted with `workersEnabled: false`, exactly as boot would have (the same
+ * onApplicationBootstrap), so that a burn-down's clock starts after the process is up, not with its boot.
+ */
+export async function startWorkers(service: OurService): Promise<void> {
+  service.app.get<ResolvedJobQueueOptions>(JOB_QUEUE_OPTIONS).workersEnabled = true;
+  await service.app.get(WorkerPoolService).onApplicationBootstrap();
 }

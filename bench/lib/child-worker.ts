@@ -1,0 +1,76 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import { once } from 'node:events';
+import path from 'node:path';
+import type { ChildMessage, ParentMessage } from '../worker-child';
+import type { BenchDatabase } from './databases';
+import type { SystemName } from './options';
+
+export interface ChildReport {
+  peakRssMb: number;
+  /** Jobs whose handler started in this instance. */
+  jobs: number;
+}
+
+/** A worker instance in a child process (node -r ts-node/register/transpile-only bench/worker-child.ts …). */
+export class ChildWorker {
+  private readonly child: ChildProcess;
+  private readonly messages: ChildMessage[] = [];
+  private waiting: (() => void) | null = null;
+  private exited = false;
+
+  constructor(system: SystemName, db: BenchDatabase) {
+    const root = path.resolve(__dirname, '../..');
+    this.child = fork(path.join(root, 'bench/worker-child.ts'), [system, db.kind, db.url, db.dir], {
+      cwd: root,
+      execArgv: ['-r', 'ts-node/register/transpile-only', ...(process.env.PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : [])],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    this.child.on('message', (message: ChildMessage) => {
+      this.messages.push(message);
+      this.waiting?.();
+    });
+    this.child.on('exit', () => {
+      this.exited = true;
+      this.waiting?.();
+    });
+  }
+
+  /** Resolves when the instance is booted and idle. */
+  ready(): Promise<void> {
+    return this.expect('ready').then(() => undefined);
+  }
+
+  /** Tells it to start claiming; resolves once it has. */
+  async go(): Promise<void> {
+    this.send({ type: 'go' });
+    await this.expect('started');
+  }
+
+  async stop(): Promise<ChildReport> {
+    this.send({ type: 'stop' });
+    const report = (await this.expect('stopped')) as Extract<ChildMessage, { type: 'stopped' }>;
+    if (!this.exited) await once(this.child, 'exit');
+    return { peakRssMb: report.peakRssMb, jobs: report.jobs };
+  }
+
+  /** For a run that failed: ends the process at once. */
+  kill(): void {
+    if (!this.exited) this.child.kill('SIGKILL');
+  }
+
+  private send(message: ParentMessage): void {
+    this.child.send(message);
+  }
+
+  private async expect(type: ChildMessage['type']): Promise<ChildMessage> {
+    for (;;) {
+      const message = this.messages.shift();
+      if (message?.type === 'failed') throw new Error(`worker child failed: ${message.error}`);
+      if (message?.type === type) return message;
+      if (message) continue;
+      if (this.exited) throw new Error(`worker child exited before "${type}"`);
+      await new Promise<void>((resolve) => (this.waiting = resolve));
+      this.waiting = null;
+    }
+  }
+}

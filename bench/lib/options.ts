@@ -1,0 +1,78 @@
+/** Command-line options of `npm run bench` (see bench/RESULTS.md for what each scenario measures). */
+export const SCENARIOS = ['enqueue', 'burndown', 'latency', 'stats', 'fanout'] as const;
+export type Scenario = (typeof SCENARIOS)[number];
+export const SYSTEMS = ['ours', 'graphile-worker', 'pg-boss'] as const;
+export type SystemName = (typeof SYSTEMS)[number];
+export type DbKind = 'sqlite' | 'postgres';
+
+export interface BenchOptions {
+  quick: boolean;
+  runs: number;
+  /** Jobs per enqueue / burn-down run. */
+  jobs: number;
+  /** Rows in the table for the jobStats / jobs(first: 20) scenario. */
+  statsRows: number;
+  /** Single enqueues of the latency scenario, and the gap between them. */
+  latencyJobs: number;
+  latencyGapMs: number;
+  subscribers: number;
+  scenarios: Scenario[];
+  systems: SystemName[];
+  databases: DbKind[];
+  postgresUrl: string;
+  /** Rewrite the table block of bench/RESULTS.md with this run's figures. */
+  updateResults: boolean;
+}
+
+const usage = `Usage: npm run bench -- [--quick] [--only ${SCENARIOS.join(',')}] [--systems ${SYSTEMS.join(',')}]
+                      [--db sqlite,postgres] [--runs N] [--jobs N] [--stats-rows N] [--update-results]
+PostgreSQL: BENCH_POSTGRES_URL (default postgresql://postgres@127.0.0.1:5432/postgres); scratch databases are named bench_*.`;
+
+export function parseOptions(argv: string[]): BenchOptions {
+  const value = (name: string): string | undefined => {
+    const index = argv.indexOf(`--${name}`);
+    if (index < 0) return undefined;
+    const next = argv[index + 1];
+    if (next === undefined || next.startsWith('--')) fail(`--${name} needs a value`);
+    return next;
+  };
+  const list = <T extends string>(name: string, allowed: readonly T[]): T[] => {
+    const raw = value(name);
+    if (raw === undefined) return [...allowed];
+    const items = raw.split(',').map((item) => item.trim()) as T[];
+    const unknown = items.filter((item) => !allowed.includes(item));
+    if (unknown.length > 0) fail(`unknown ${name}: ${unknown.join(', ')} (choose from ${allowed.join(', ')})`);
+    return items;
+  };
+  const count = (name: string, fallback: number): number => {
+    const raw = value(name);
+    if (raw === undefined) return fallback;
+    const parsed = Number(raw);
+    if (!Number.isInteger(parsed) || parsed < 1) fail(`--${name} must be a positive integer`);
+    return parsed;
+  };
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(usage);
+    process.exit(0);
+  }
+  const quick = argv.includes('--quick');
+  return {
+    quick,
+    runs: count('runs', quick ? 1 : 3),
+    jobs: count('jobs', quick ? 2_000 : 20_000),
+    statsRows: count('stats-rows', quick ? 100_000 : 1_000_000),
+    latencyJobs: 200,
+    latencyGapMs: 20,
+    subscribers: 100,
+    scenarios: list('only', SCENARIOS),
+    systems: list('systems', SYSTEMS),
+    databases: list('db', ['sqlite', 'postgres'] as const),
+    postgresUrl: process.env.BENCH_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres',
+    updateResults: argv.includes('--update-results'),
+  };
+}
+
+function fail(message: string): never {
+  console.error(`${message}\n${usage}`);
+  process.exit(2);
+}

@@ -1,0 +1,61 @@
+import { ANONYMOUS_ADMIN, JobPriority, type JobQueueModuleOptions } from '../../src/job-queue';
+import type { BenchDatabase } from './databases';
+import { enqueueNoopJobs, noopStarts, type OurService, startOurService, startWorkers, storeNoopFile } from './our-service';
+import type { QueueAdapter } from './systems';
+
+/** No-op jobs finish at once, so many run side by side; the fallback poll stays at its documented default. */
+export const OURS_SETTINGS = { workerConcurrency: Number(process.env.OURS_C ?? 100), pollIntervalMs: 5_000 } as const;
+
+const queueOptions = (db: BenchDatabase, workersEnabled: boolean): JobQueueModuleOptions => ({
+  databaseUrl: db.url,
+  storageDir: `${db.dir}/files`,
+  workersEnabled,
+  ...OURS_SETTINGS,
+});
+
+/** A running service's own connection answers whether work is left (the same SQL on both providers). */
+async function hasUnfinished(service: OurService): Promise<boolean> {
+  const rows = await service.prisma.client.$queryRawUnsafe<unknown[]>(
+    `SELECT 1 FROM processing_jobs WHERE status IN ('PENDING', 'RETRYING', 'PROCESSING') LIMIT 1`,
+  );
+  return rows.length > 0;
+}
+
+export const oursAdapter: QueueAdapter = {
+  version: (require('../../package.json') as { version: string }).version,
+  settings: `workerConcurrency ${OURS_SETTINGS.workerConcurrency}, pollIntervalMs ${OURS_SETTINGS.pollIntervalMs} (default), analyzer null, enqueue via JobsService.enqueueMany`,
+
+  async openProducer(db) {
+    const service = await startOurService(queueOptions(db, false));
+    const fileId = await storeNoopFile(service);
+    return {
+      enqueueBulk: (count) => enqueueNoopJobs(service, fileId, count),
+      hasUnfinished: () => hasUnfinished(service),
+      close: () => service.close(),
+    };
+  },
+
+  async openWorker(db) {
+    const service = await startOurService(queueOptions(db, false));
+    return {
+      async start(onStart) {
+        noopStarts.listener = onStart ?? null;
+        await startWorkers(service);
+      },
+      stop: () => service.close(),
+    };
+  },
+
+  async openLatencyRig(db, onStart) {
+    const service = await startOurService(queueOptions(db, true));
+    const fileId = await storeNoopFile(service);
+    noopStarts.listener = onStart;
+    return {
+      enqueueOne: async () => (await service.jobs.enqueue({ fileId, priority: JobPriority.NORMAL }, ANONYMOUS_ADMIN)).id,
+      close: async () => {
+        noopStarts.listener = null;
+        await service.close();
+      },
+    };
+  },
+};

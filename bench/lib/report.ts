@@ -1,0 +1,118 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { MachineInfo } from './machine';
+import type { BenchOptions, DbKind, SystemName } from './options';
+import { median } from './stats';
+
+/** A column of the table: a system on a database. */
+export type Column = `${SystemName}/${DbKind}`;
+export const COLUMNS: Column[] = ['ours/sqlite', 'ours/postgres', 'graphile-worker/postgres', 'pg-boss/postgres'];
+/** Ratios ours / peer, on the same PostgreSQL. */
+const RATIOS: [Column, Column][] = [
+  ['ours/postgres', 'graphile-worker/postgres'],
+  ['ours/postgres', 'pg-boss/postgres'],
+];
+
+export const FIGURES = {
+  enqueue: { label: 'bulk enqueue', unit: 'jobs/s', better: 'higher' },
+  burndown1: { label: 'burn-down, 1 instance', unit: 'jobs/s', better: 'higher' },
+  burndown2: { label: 'burn-down, 2 instances', unit: 'jobs/s', better: 'higher' },
+  latencyP50: { label: 'enqueue → start p50', unit: 'ms', better: 'lower' },
+  latencyP95: { label: 'enqueue → start p95', unit: 'ms', better: 'lower' },
+  latencyMax: { label: 'enqueue → start max', unit: 'ms', better: 'lower' },
+  peakRss: { label: 'peak RSS of the worker process, 1-instance burn-down', unit: 'MB', better: 'lower' },
+  statsP50: { label: 'jobStats p50', unit: 'ms', better: 'lower' },
+  jobsP50: { label: 'jobs(first: 20) p50', unit: 'ms', better: 'lower' },
+  fanoutP50: { label: 'progress fan-out delivery p50', unit: 'ms', better: 'lower' },
+  fanoutP99: { label: 'progress fan-out delivery p99', unit: 'ms', better: 'lower' },
+} as const;
+export type FigureId = keyof typeof FIGURES;
+
+export interface BenchReport {
+  command: string;
+  startedAt: string;
+  durationSeconds: number;
+  options: BenchOptions;
+  machine: MachineInfo;
+  systems: Partial<Record<SystemName, { version: string; settings: string }>>;
+  /** Every run's value, per figure and column; the table shows the medians. */
+  runs: Partial<Record<FigureId, Partial<Record<Column, number[]>>>>;
+  notes: string[];
+}
+
+export function record(report: BenchReport, figure: FigureId, column: Column, value: number): void {
+  const byColumn = (report.runs[figure] ??= {});
+  (byColumn[column] ??= []).push(value);
+}
+
+const medianOf = (report: BenchReport, figure: FigureId, column: Column): number | undefined => {
+  const values = report.runs[figure]?.[column];
+  return values?.length ? median(values) : undefined;
+};
+
+function format(value: number | undefined, unit: string): string {
+  if (value === undefined || Number.isNaN(value)) return '–';
+  if (unit === 'jobs/s') return Math.round(value).toLocaleString('en-US');
+  return value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toFixed(1);
+}
+
+/** The table as Markdown: medians per column, then ours / peer (↑: above 1 is better for us, ↓: below 1 is). */
+export function markdownTable(report: BenchReport): string {
+  const name = (column: Column) => {
+    const [system, kind] = column.split('/') as [SystemName, DbKind];
+    const version = report.systems[system]?.version ?? '';
+    return system === 'ours' ? `ours, ${kind === 'sqlite' ? 'SQLite' : 'PostgreSQL'}` : `${system} ${version}`;
+  };
+  const header = ['figure', ...COLUMNS.map(name), ...RATIOS.map(([, peer]) => `ours PG / ${peer.split('/')[0]}`)];
+  const rows = (Object.keys(FIGURES) as FigureId[])
+    .filter((figure) => report.runs[figure])
+    .map((figure) => {
+      const { label, unit, better } = FIGURES[figure];
+      const cells = COLUMNS.map((column) => format(medianOf(report, figure, column), unit));
+      const ratios = RATIOS.map(([ours, peer]) => {
+        const a = medianOf(report, figure, ours);
+        const b = medianOf(report, figure, peer);
+        return a === undefined || b === undefined || b === 0 ? '–' : `${(a / b).toFixed(2)}×`;
+      });
+      return [`${label} (${unit}) ${better === 'higher' ? '↑' : '↓'}`, ...cells, ...ratios];
+    });
+  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  return [line(header), line(header.map((_, index) => (index === 0 ? '---' : '---:'))), ...rows.map(line)].join('\n');
+}
+
+export function markdownDetails(report: BenchReport): string {
+  const { machine, options } = report;
+  const lines = [
+    `Command: \`${report.command}\` — ${new Date(report.startedAt).toISOString().slice(0, 16).replace('T', ' ')} UTC, ${Math.round(report.durationSeconds)} s.`,
+    `Machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB; Node ${machine.node}; PostgreSQL ${machine.postgres}; SQLite ${machine.sqlite}; commit ${machine.commit}.`,
+    `Figures: median of ${options.runs} run(s); ${options.jobs.toLocaleString('en-US')} jobs per enqueue / burn-down; ${options.latencyJobs} enqueues ${options.latencyGapMs} ms apart; ${options.statsRows.toLocaleString('en-US')} rows for jobStats / jobs; ${options.subscribers} subscribers.`,
+    ...Object.entries(report.systems).map(([system, { version, settings }]) => `- ${system} ${version}: ${settings}`),
+    ...report.notes.map((note) => `- ${note}`),
+  ];
+  return lines.join('\n');
+}
+
+const START = '<!-- bench:table:start -->';
+const END = '<!-- bench:table:end -->';
+
+/** Writes bench/results/<time>.json and latest.md; with --update-results also the table block of RESULTS.md. */
+export function writeReport(report: BenchReport, benchDir: string): string[] {
+  const resultsDir = path.join(benchDir, 'results');
+  mkdirSync(resultsDir, { recursive: true });
+  const stamp = report.startedAt.replace(/[:.]/g, '-');
+  const json = path.join(resultsDir, `${stamp}${report.options.quick ? '-quick' : ''}.json`);
+  const markdown = `${markdownTable(report)}\n\n${markdownDetails(report)}\n`;
+  writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(path.join(resultsDir, 'latest.md'), markdown);
+  const written = [json, path.join(resultsDir, 'latest.md')];
+  if (report.options.updateResults) {
+    const file = path.join(benchDir, 'RESULTS.md');
+    const current = readFileSync(file, 'utf8');
+    const start = current.indexOf(START);
+    const end = current.indexOf(END);
+    if (start < 0 || end < start) throw new Error(`${file} has no ${START} … ${END} block`);
+    writeFileSync(file, `${current.slice(0, start + START.length)}\n${markdown}${current.slice(end)}`);
+    written.push(file);
+  }
+  return written;
+}

@@ -1,0 +1,118 @@
+/**
+ * The benchmark harness: `npm run bench` (full: 3 runs, 20,000 jobs, 1,000,000 rows; about 10 minutes) or
+ * `npm run bench -- --quick` (1 run, 2,000 jobs, 100,000 rows). `--help` lists the options; bench/RESULTS.md
+ * explains the scenarios and holds the latest figures. Not part of `npm test` or CI.
+ */
+import 'reflect-metadata';
+import path from 'node:path';
+import { type BenchDatabase, dropAllBenchDatabases, dropStaleBenchDatabases, withBenchDatabase } from './lib/databases';
+import { machineInfo } from './lib/machine';
+import { type DbKind, parseOptions, type SystemName } from './lib/options';
+import { type BenchReport, type Column, markdownDetails, markdownTable, record, writeReport } from './lib/report';
+import { loadAdapter, type QueueAdapter } from './lib/systems';
+import { measureFanout } from './scenarios/fanout';
+import { measureQueries } from './scenarios/queries';
+import { measureBurnDown, measureEnqueue, measureLatency } from './scenarios/throughput';
+
+const began = Date.now();
+const log = (message: string) => console.log(`[${((Date.now() - began) / 1000).toFixed(0).padStart(4)} s] ${message}`);
+const rate = (value: number) => `${Math.round(value).toLocaleString('en-US')} jobs/s`;
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const has = (scenario: (typeof options.scenarios)[number]) => options.scenarios.includes(scenario);
+  const stale = await dropStaleBenchDatabases(options.postgresUrl).catch(() => []);
+  if (stale.length > 0) log(`dropped ${stale.length} bench database(s) left by earlier runs`);
+
+  const report: BenchReport = {
+    command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+    startedAt: new Date(began).toISOString(),
+    durationSeconds: 0,
+    options,
+    machine: await machineInfo(options.postgresUrl),
+    systems: {},
+    runs: {},
+    notes: [],
+  };
+  const adapters = new Map<SystemName, QueueAdapter>();
+  for (const system of options.systems) {
+    const adapter = await loadAdapter(system);
+    adapters.set(system, adapter);
+    report.systems[system] = { version: adapter.version, settings: adapter.settings };
+  }
+  // Ours on each database; the peers need PostgreSQL.
+  const targets = options.systems.flatMap((system) =>
+    (system === 'ours' ? options.databases : options.databases.filter((kind) => kind === 'postgres')).map((kind) => ({ system, kind })),
+  );
+  log(`${options.runs} run(s), ${options.jobs} jobs; ${targets.map(({ system, kind }) => `${system}/${kind}`).join(', ')}; ${options.scenarios.join(', ')}`);
+
+  for (let run = 1; run <= options.runs; run++) {
+    for (const { system, kind } of targets) {
+      const adapter = adapters.get(system)!;
+      const column: Column = `${system}/${kind}`;
+      const label = `[run ${run}/${options.runs}] ${column}`;
+      const fresh = <T>(scenario: string, work: (db: BenchDatabase) => Promise<T>) =>
+        withBenchDatabase(kind, options.postgresUrl, `${system.slice(0, 4)}_${scenario}`, work);
+      if (has('enqueue')) {
+        const { jobsPerSecond } = await fresh('enqueue', (db) => measureEnqueue(adapter, db, options.jobs));
+        record(report, 'enqueue', column, jobsPerSecond);
+        log(`${label} bulk enqueue: ${rate(jobsPerSecond)}`);
+      }
+      if (has('burndown')) {
+        for (const instances of [1, 2]) {
+          const result = await fresh(`burn${instances}`, (db) => measureBurnDown(system, adapter, db, options.jobs, instances));
+          record(report, instances === 1 ? 'burndown1' : 'burndown2', column, result.jobsPerSecond);
+          if (instances === 1) record(report, 'peakRss', column, result.peakRssMb[0]);
+          log(`${label} burn-down ×${instances}: ${rate(result.jobsPerSecond)} (jobs per instance ${result.jobsPerInstance.join(' + ')}; peak RSS ${result.peakRssMb.map((mb) => `${Math.round(mb)} MB`).join(', ')})`);
+        }
+      }
+      if (has('latency')) {
+        const latency = await fresh('latency', (db) => measureLatency(adapter, db, options.latencyJobs, options.latencyGapMs));
+        record(report, 'latencyP50', column, latency.p50);
+        record(report, 'latencyP95', column, latency.p95);
+        record(report, 'latencyMax', column, latency.max);
+        log(`${label} enqueue → start: p50 ${latency.p50.toFixed(1)} ms, p95 ${latency.p95.toFixed(1)} ms, max ${latency.max.toFixed(1)} ms`);
+      }
+    }
+  }
+
+  const ourDatabases: DbKind[] = options.systems.includes('ours') ? options.databases : [];
+  for (const kind of ourDatabases) {
+    const column: Column = `ours/${kind}`;
+    if (has('stats')) {
+      // One seeded database per database kind (seeding dominates); each run is a round of queries against it.
+      const rounds = await withBenchDatabase(kind, options.postgresUrl, 'ours_stats', (db) =>
+        measureQueries(db, options.statsRows, options.runs, log),
+      );
+      for (const round of rounds) {
+        record(report, 'statsP50', column, round.jobStatsP50);
+        record(report, 'jobsP50', column, round.jobsP50);
+      }
+    }
+    if (has('fanout')) {
+      for (let run = 1; run <= options.runs; run++) {
+        const fanout = await withBenchDatabase(kind, options.postgresUrl, 'ours_fanout', (db) => measureFanout(db, options.subscribers));
+        record(report, 'fanoutP50', column, fanout.p50);
+        record(report, 'fanoutP99', column, fanout.p99);
+        log(`[run ${run}/${options.runs}] ${column} fan-out to ${options.subscribers}: ${fanout.deliveries} deliveries, p50 ${fanout.p50.toFixed(1)} ms, p99 ${fanout.p99.toFixed(1)} ms`);
+      }
+    }
+  }
+
+  report.durationSeconds = (Date.now() - began) / 1000;
+  console.log(`\n${markdownTable(report)}\n\n${markdownDetails(report)}\n`);
+  for (const file of writeReport(report, __dirname)) log(`wrote ${path.relative(process.cwd(), file)}`);
+}
+
+async function abort(reason: unknown): Promise<never> {
+  console.error(reason instanceof Error ? (reason.stack ?? reason.message) : String(reason));
+  await dropAllBenchDatabases();
+  process.exit(1);
+}
+
+process.on('SIGINT', () => void abort('interrupted'));
+process.on('SIGTERM', () => void abort('terminated'));
+main().then(
+  () => process.exit(0),
+  (error) => abort(error),
+);

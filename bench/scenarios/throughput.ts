@@ -1,0 +1,87 @@
+import { ChildWorker } from '../lib/child-worker';
+import type { BenchDatabase } from '../lib/databases';
+import type { SystemName } from '../lib/options';
+import { percentile, sleep, until } from '../lib/stats';
+import type { QueueAdapter } from '../lib/systems';
+
+/** Jobs per second of bulk enqueue (BULK_BATCH per call) into an empty queue with no worker running. */
+export async function measureEnqueue(adapter: QueueAdapter, db: BenchDatabase, jobs: number): Promise<{ jobsPerSecond: number }> {
+  const producer = await adapter.openProducer(db);
+  try {
+    const started = performance.now();
+    await producer.enqueueBulk(jobs);
+    return { jobsPerSecond: jobs / ((performance.now() - started) / 1000) };
+  } finally {
+    await producer.close();
+  }
+}
+
+export interface BurnDown {
+  jobsPerSecond: number;
+  /** VmHWM of each worker process over its life (boot and burn-down). */
+  peakRssMb: number[];
+  /** Jobs started by each instance. */
+  jobsPerInstance: number[];
+}
+
+/**
+ * `jobs` no-op jobs are queued first; then `instances` worker processes, booted and idle, are told to go at once.
+ * The clock runs from "go" until the database holds no unfinished job (polled every 25 ms).
+ */
+export async function measureBurnDown(system: SystemName, adapter: QueueAdapter, db: BenchDatabase, jobs: number, instances: number): Promise<BurnDown> {
+  const producer = await adapter.openProducer(db);
+  const workers: ChildWorker[] = [];
+  try {
+    // The children boot while the queue fills: neither is timed.
+    for (let index = 0; index < instances; index++) workers.push(new ChildWorker(system, db));
+    await producer.enqueueBulk(jobs);
+    await Promise.all(workers.map((worker) => worker.ready()));
+    const started = performance.now();
+    await Promise.all(workers.map((worker) => worker.go()));
+    await until(async () => !(await producer.hasUnfinished()), `${system} burn-down`, 10 * 60_000);
+    const seconds = (performance.now() - started) / 1000;
+    const reports = [];
+    for (const worker of workers) reports.push(await worker.stop());
+    const jobsPerInstance = reports.map((report) => report.jobs);
+    const ran = jobsPerInstance.reduce((sum, count) => sum + count, 0);
+    if (ran < jobs) throw new Error(`${system} burn-down: ${ran} of ${jobs} jobs ran`);
+    return { jobsPerSecond: jobs / seconds, peakRssMb: reports.map((report) => report.peakRssMb), jobsPerInstance };
+  } finally {
+    workers.forEach((worker) => worker.kill());
+    await producer.close();
+  }
+}
+
+export interface Latency {
+  p50: number;
+  p95: number;
+  max: number;
+}
+
+/**
+ * `count` single enqueues, one every `gapMs` (each fired on its tick, not waiting for the previous one), into an
+ * idle worker in the same process; latency = handler start − the moment enqueue was called. Five unmeasured
+ * jobs warm the path first.
+ */
+export async function measureLatency(adapter: QueueAdapter, db: BenchDatabase, count: number, gapMs: number): Promise<Latency> {
+  const starts = new Map<string, number>();
+  const rig = await adapter.openLatencyRig(db, (jobId) => starts.set(String(jobId), performance.now()));
+  try {
+    const warmUp = await Promise.all(Array.from({ length: 5 }, () => rig.enqueueOne()));
+    await until(async () => warmUp.every((id) => starts.has(String(id))), 'latency warm-up', 30_000, 5);
+    await sleep(200);
+    const sent: Promise<{ id: string; at: number }>[] = [];
+    const origin = performance.now();
+    for (let index = 0; index < count; index++) {
+      await sleep(origin + index * gapMs - performance.now());
+      const at = performance.now();
+      sent.push(rig.enqueueOne().then((id) => ({ id: String(id), at })));
+    }
+    const enqueued = await Promise.all(sent);
+    await until(async () => enqueued.every(({ id }) => starts.has(id)), 'latency jobs', 60_000, 5);
+    const latencies = enqueued.map(({ id, at }) => starts.get(id)! - at);
+    return { p50: percentile(latencies, 0.5), p95: percentile(latencies, 0.95), max: Math.max(...latencies) };
+  } finally {
+    await rig.close();
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * One worker instance of a queue system in a process of its own, for the burn-down. Spawned by bench/lib/child-worker.ts
+ * as `node -r ts-node/register/transpile-only bench/worker-child.ts SYSTEM KIND URL DIR`; answers over IPC:
+ * ready (booted, not claiming) → go → started … stop → stopped { peakRssMb, jobs }.
+ */
+import 'reflect-metadata';
+import type { DbKind, SystemName } from './lib/options';
+import { peakRssMb } from './lib/stats';
+import { loadAdapter } from './lib/systems';
+
+export type ParentMessage = { type: 'go' } | { type: 'stop' };
+export type ChildMessage = { type: 'ready' } | { type: 'started' } | { type: 'stopped'; peakRssMb: number; jobs: number } | { type: 'failed'; error: string };
+
+const send = (message: ChildMessage) => process.send!(message);
+
+async function main(): Promise<void> {
+  const [system, kind, url, dir] = process.argv.slice(2) as [SystemName, DbKind, string, string];
+  const adapter = await loadAdapter(system);
+  const worker = await adapter.openWorker({ kind, url, dir, drop: async () => undefined });
+  let jobs = 0;
+  process.on('message', (message: ParentMessage) => {
+    const step =
+      message.type === 'go'
+        ? worker.start(() => jobs++).then(() => send({ type: 'started' }))
+        : worker.stop().then(() => {
+            send({ type: 'stopped', peakRssMb: peakRssMb(), jobs });
+            process.disconnect();
+          });
+    step.catch(fail);
+  });
+  send({ type: 'ready' });
+}
+
+function fail(error: Error): void {
+  send({ type: 'failed', error: error.stack ?? error.message });
+  process.exitCode = 1;
+  process.disconnect();
+}
+
+main().catch(fail);
