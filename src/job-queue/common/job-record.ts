@@ -18,16 +18,23 @@ const snakeToCamel = (column: string): string => {
 const BIGINT_FIELDS = new Set(['fileSize', 'bytesProcessed']);
 
 /**
- * Maps a raw `SELECT *` / `RETURNING *` row of processing_jobs to the model's field names and types
- * (node-postgres returns int8 as a string; Prisma models it as bigint).
+ * Maps the raw `SELECT *` / `RETURNING *` rows of processing_jobs to the model's field names and types
+ * (node-postgres returns int8 as a string; Prisma models it as bigint). The column mapping is worked out once per
+ * result, not per row: claims and bulk inserts map thousands of rows.
  */
-export function jobRecordFromRow(row: Record<string, unknown>): JobRecord {
-  const record: Record<string, unknown> = {};
-  for (const [column, value] of Object.entries(row)) {
-    const field = snakeToCamel(column);
-    record[field] = BIGINT_FIELDS.has(field) && value !== null && typeof value !== 'bigint' ? BigInt(value as string) : value;
-  }
-  return record as JobRecord;
+export function jobRecordsFromRows(rows: Record<string, unknown>[]): JobRecord[] {
+  if (rows.length === 0) return [];
+  const columns = Object.keys(rows[0]);
+  const fields = columns.map(snakeToCamel);
+  const isBigint = fields.map((field) => BIGINT_FIELDS.has(field));
+  return rows.map((row) => {
+    const record: Record<string, unknown> = {};
+    for (let index = 0; index < columns.length; index++) {
+      const value = row[columns[index]];
+      record[fields[index]] = isBigint[index] && value !== null && typeof value !== 'bigint' ? BigInt(value as string) : value;
+    }
+    return record as JobRecord;
+  });
 }
 
 const DATE_FIELDS = new Set([

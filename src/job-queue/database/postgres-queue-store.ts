@@ -1,4 +1,4 @@
-import { jobRecordFromRow, type JobRecord } from '../common/job-record';
+import { jobRecordsFromRows, type JobRecord } from '../common/job-record';
 import type { PrismaService } from './prisma.service';
 import { CLAIM_ORDER, type Completion, inInputOrder, type NewJob, type QueueStore, sortInClaimOrder } from './queue-store';
 
@@ -68,15 +68,15 @@ export class PostgresQueueStore implements QueueStore {
 
   async insertJobs(jobs: NewJob[]): Promise<JobRecord[]> {
     const column = <K extends keyof NewJob>(key: K) => jobs.map((job) => job[key]);
-    const { rows } = await this.prisma.pool!.query(INSERT_SQL, [
+    const { rows } = await this.prisma.queuePool!.query(INSERT_SQL, [
       column('id'), column('fileId'), column('fileName'), jobs.map((job) => job.fileSize.toString()), column('format'),
       column('priority'), column('maxRetries'), column('options'), column('runAt'), column('availableAt'),
       column('idempotencyKey'), column('userId'), column('createdAt'),
     ]);
-    const inserted = rows.map(jobRecordFromRow);
+    const inserted = jobRecordsFromRows(rows);
     const conflicting = jobs.length === inserted.length ? [] : this.conflictingKeys(jobs, inserted);
     const existing = conflicting.length
-      ? (await this.prisma.pool!.query('SELECT * FROM processing_jobs WHERE idempotency_key = ANY($1::text[])', [conflicting])).rows.map(jobRecordFromRow)
+      ? jobRecordsFromRows((await this.prisma.queuePool!.query('SELECT * FROM processing_jobs WHERE idempotency_key = ANY($1::text[])', [conflicting])).rows)
       : [];
     return inInputOrder(jobs, inserted, existing);
   }
@@ -87,12 +87,12 @@ export class PostgresQueueStore implements QueueStore {
   }
 
   async claim(workerId: string, limit: number, leaseMs: number): Promise<JobRecord[]> {
-    const { rows } = await this.prisma.pool!.query(CLAIM_SQL, [workerId, limit, leaseMs]);
-    return sortInClaimOrder(rows.map(jobRecordFromRow));
+    const { rows } = await this.prisma.queuePool!.query(CLAIM_SQL, [workerId, limit, leaseMs]);
+    return sortInClaimOrder(jobRecordsFromRows(rows));
   }
 
   async completeMany(workerId: string, completions: Completion[]): Promise<Set<string>> {
-    const { rows } = await this.prisma.pool!.query<{ id: string }>(COMPLETE_SQL, [
+    const { rows } = await this.prisma.queuePool!.query<{ id: string }>(COMPLETE_SQL, [
       workerId,
       completions.map((completion) => completion.jobId),
       completions.map((completion) => completion.extractedText),

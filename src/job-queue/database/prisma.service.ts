@@ -16,6 +16,16 @@ import { migratePostgres, migrateSqlite } from './migrator';
  * small lets many instances share PostgreSQL's default max_connections (100).
  */
 const POOL_SIZE = 12;
+/** Connections of the queue's own statements (claim, complete, insert): each carries a whole batch. */
+const QUEUE_POOL_SIZE = 4;
+/**
+ * The queue's statements touch a batch of rows by key or walk the claim index in order. A table filled since its
+ * statistics were last gathered (a bulk enqueue, a fresh database) makes the planner sort or scan every queued
+ * job instead, 10-50x slower; on these connections only keyed, ordered plans are left to choose from.
+ */
+const QUEUE_PLANNER_OPTIONS = ['enable_seqscan', 'enable_bitmapscan', 'enable_sort', 'enable_hashjoin', 'enable_mergejoin']
+  .map((setting) => `-c ${setting}=off`)
+  .join(' ');
 
 /**
  * The two generated clients share every model (a test keeps the schemas identical), so the rest of the
@@ -31,6 +41,8 @@ export class PrismaService implements OnModuleInit, OnApplicationShutdown {
   readonly client: DatabaseClient;
   /** The PostgreSQL pool the client runs on; null on SQLite. LISTEN/NOTIFY and hot paths use it directly. */
   readonly pool: Pool | null;
+  /** PostgreSQL connections for the hot-path statements of the queue store (see QUEUE_PLANNER_OPTIONS); null on SQLite. */
+  readonly queuePool: Pool | null;
   /** Prisma's SQLite connection, once connected; null on PostgreSQL. */
   private sqlite: Database.Database | null = null;
   /**
@@ -43,11 +55,15 @@ export class PrismaService implements OnModuleInit, OnApplicationShutdown {
     this.target = options.database;
     if (this.target.provider === 'postgresql') {
       this.pool = new Pool({ connectionString: this.target.url, max: POOL_SIZE });
-      this.pool.on('error', (error) => this.logger.warn(`idle PostgreSQL connection failed: ${error.message}`));
+      this.queuePool = new Pool({ connectionString: this.target.url, max: QUEUE_POOL_SIZE, options: QUEUE_PLANNER_OPTIONS });
+      for (const pool of [this.pool, this.queuePool]) {
+        pool.on('error', (error) => this.logger.warn(`idle PostgreSQL connection failed: ${error.message}`));
+      }
       this.client = new PostgresClient({ adapter: new PrismaPg(this.pool) });
       this.fragments = PostgresPrisma;
     } else {
       this.pool = null;
+      this.queuePool = null;
       mkdirSync(path.dirname(path.resolve(this.target.filePath)), { recursive: true });
       const adapter = new PrismaBetterSQLite3(
         { url: `file:${this.target.filePath}`, timeout: 10_000 },
@@ -85,6 +101,8 @@ export class PrismaService implements OnModuleInit, OnApplicationShutdown {
   async onModuleInit(): Promise<void> {
     if (this.options.migrateOnStart) await this.migrate();
     await this.client.$connect();
+    // The claim loop starts with boot: its first claim should not also pay for a new connection.
+    await this.queuePool?.query('SELECT 1');
     if (!this.isPostgres) {
       // WAL lets readers run beside the one writer; NORMAL sync is durable across process crashes in WAL mode.
       await this.client.$queryRawUnsafe('PRAGMA journal_mode = WAL');
@@ -96,7 +114,7 @@ export class PrismaService implements OnModuleInit, OnApplicationShutdown {
   /** The last shutdown phase: workers drain in beforeApplicationShutdown and still need the database. */
   async onApplicationShutdown(): Promise<void> {
     await this.client.$disconnect();
-    await this.pool?.end();
+    await Promise.all([this.pool?.end(), this.queuePool?.end()]);
   }
 
   private async migrate(): Promise<void> {
