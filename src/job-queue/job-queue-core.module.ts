@@ -49,7 +49,7 @@ export const {
       inject: [PrismaService],
       useFactory: (prisma: PrismaService): PubSubEngine =>
         prisma.target.provider === 'postgresql'
-          ? new PostgresEventBus(prisma.target.url, prisma.pool!)
+          ? new PostgresEventBus(prisma.target.url)
           : new InMemoryEventBus(),
     },
   ],

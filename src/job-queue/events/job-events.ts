@@ -27,6 +27,11 @@ export interface JobChangedEvent {
   createdAt: string;
 }
 
+export interface WakeupMessage {
+  /** The publishing instance, whose own workers were woken directly (see LocalJobEvents.wakeWorkers). */
+  origin?: string;
+}
+
 export interface JobsChangedMessage {
   changes: JobChangedEvent[];
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { Injectable } from '@nestjs/common';
 import type { JobRecord } from '../common/job-record';
@@ -17,7 +18,19 @@ export interface JobSettled {
  */
 @Injectable()
 export class LocalJobEvents {
+  /** Tags what this instance publishes on the bus, so that it can tell its own events when they come back. */
+  readonly instanceId = randomUUID();
   private readonly emitter = new EventEmitter().setMaxListeners(50);
+
+  /** Jobs became claimable here: this instance's workers start at once, without the bus's round trip. */
+  wakeWorkers(): void {
+    this.emitter.emit('wakeup');
+  }
+
+  onWakeWorkers(listener: () => void): () => void {
+    this.emitter.on('wakeup', listener);
+    return () => this.emitter.off('wakeup', listener);
+  }
 
   settled(event: JobSettled): void {
     this.emitter.emit('settled', event);

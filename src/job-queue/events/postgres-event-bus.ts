@@ -1,9 +1,9 @@
 import { Logger } from '@nestjs/common';
 import { PubSubEngine } from 'graphql-subscriptions';
-import { Client, type Pool } from 'pg';
+import { Client, Pool } from 'pg';
+import { MAX_PAYLOAD_BYTES, packMessages, type Packet, unpackPayload } from './notify-payloads';
 
 const CHANNEL = 'file_jobs_events';
-const MAX_PAYLOAD_BYTES = 7900;
 const RECONNECT_DELAY_MS = 1000;
 
 type Listener = (payload: unknown) => void;
@@ -21,12 +21,16 @@ export class PostgresEventBus extends PubSubEngine {
   private closed = false;
   private sending: Promise<void> = Promise.resolve();
   private readonly outbox: { message: string; resolve: () => void; reject: (error: Error) => void }[] = [];
+  /**
+   * NOTIFY commits a transaction of its own. An event is a hint (a lost one never loses a job: workers poll,
+   * subscribers re-read), so it need not wait for the WAL flush the way the queue's own writes do.
+   */
+  private readonly publisher: Pool;
 
-  constructor(
-    private readonly connectionString: string,
-    private readonly pool: Pool,
-  ) {
+  constructor(private readonly connectionString: string) {
     super();
+    this.publisher = new Pool({ connectionString, max: 1, options: '-c synchronous_commit=off' });
+    this.publisher.on('error', (error) => this.logger.warn(`idle NOTIFY connection failed: ${error.message}`));
   }
 
   async start(): Promise<void> {
@@ -43,13 +47,14 @@ export class PostgresEventBus extends PubSubEngine {
 
   async close(): Promise<void> {
     this.closed = true;
-    await this.listener?.end().catch(() => undefined);
+    await this.sending;
+    await Promise.all([this.listener?.end().catch(() => undefined), this.publisher.end()]);
     this.listener = null;
   }
 
   /**
    * Queues the event; events published in the same turn of the event loop leave together, packed into as few
-   * NOTIFY payloads as fit (each under PostgreSQL's 8000-byte limit). Resolves once its NOTIFY has been sent.
+   * NOTIFY payloads as fit (see packMessages). Resolves once its NOTIFY has been sent.
    */
   publish(topic: string, payload: unknown): Promise<void> {
     const message = JSON.stringify({ topic, payload });
@@ -64,19 +69,18 @@ export class PostgresEventBus extends PubSubEngine {
 
   private async flush(): Promise<void> {
     const pending = this.outbox.splice(0);
-    const payloads: { text: string; waiting: typeof pending }[] = [];
-    for (const entry of pending) {
-      const last = payloads.at(-1);
-      if (last && Buffer.byteLength(last.text) + Buffer.byteLength(entry.message) + 1 <= MAX_PAYLOAD_BYTES) {
-        last.text += `,${entry.message}`;
-        last.waiting.push(entry);
-      } else {
-        payloads.push({ text: entry.message, waiting: [entry] });
-      }
+    let packets: Packet[];
+    try {
+      packets = packMessages(pending.map((entry) => entry.message));
+    } catch (error) {
+      pending.forEach((entry) => entry.reject(error as Error));
+      return;
     }
     // One after another, so that subscribers receive events in the order they were published.
-    for (const { text, waiting } of payloads) {
-      await this.pool.query('SELECT pg_notify($1, $2)', [CHANNEL, `[${text}]`]).then(
+    let sent = 0;
+    for (const { payload, count } of packets) {
+      const waiting = pending.slice(sent, (sent += count));
+      await this.publisher.query('SELECT pg_notify($1, $2)', [CHANNEL, payload]).then(
         () => waiting.forEach((entry) => entry.resolve()),
         (error: Error) => waiting.forEach((entry) => entry.reject(error)),
       );
@@ -97,7 +101,7 @@ export class PostgresEventBus extends PubSubEngine {
     if (!raw) return;
     let messages: { topic: string; payload: unknown }[];
     try {
-      messages = JSON.parse(raw);
+      messages = unpackPayload(raw) as typeof messages;
     } catch {
       return;
     }

@@ -55,9 +55,10 @@ export class JobsService {
       })),
     );
     if (created.length > 0) {
+      // The jobs are committed: the events are hints that need not hold up the caller. Workers first.
       const createdIds = new Set(created);
-      await this.events.jobsChanged(jobs.filter((job) => createdIds.has(job.id)));
-      await this.events.wakeWorkers();
+      void this.events.wakeWorkers();
+      void this.events.jobsChanged(jobs.filter((job) => createdIds.has(job.id)));
     }
     return jobs;
   }

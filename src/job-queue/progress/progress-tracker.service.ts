@@ -36,16 +36,16 @@ export class ProgressTrackerService {
   track(job: JobRecord, workerId: string): TrackedProgress {
     // The first write waits a full interval: a job that ends sooner has its final state written by its outcome alone.
     const writer = new Throttle(PROGRESS_WRITE_INTERVAL_MS, () => this.repository.save(job.id, workerId, reporter.snapshot()), Date.now());
-    // Events leave in order, each with the snapshot of its moment: a stage passed quickly is still seen.
-    let publishing = Promise.resolve();
-    const publish = (snapshot: ProgressSnapshot) => (publishing = publishing.then(() => this.publish(job.id, snapshot)));
-    const publisher = new Throttle(PROGRESS_EVENT_INTERVAL_MS, () => publish(reporter.snapshot()));
+    // Events are handed to the bus at once, which keeps their order, each with the snapshot of its moment: a stage
+    // passed quickly is still seen, and nothing here waits for delivery.
+    const publish = (snapshot: ProgressSnapshot) => this.publish(job.id, snapshot);
+    const publisher = new Throttle(PROGRESS_EVENT_INTERVAL_MS, async () => publish(reporter.snapshot()));
     // Every stage change is published at once; byte counts are throttled; writes go out at most twice a second.
     const reporter = new MonotonicProgressReporter(Number(job.fileSize), (snapshot, stageChanged) => {
       writer.soon();
       if (stageChanged) {
         publisher.cancel();
-        void publish(snapshot);
+        publish(snapshot);
       } else {
         publisher.soon();
       }
@@ -60,7 +60,7 @@ export class ProgressTrackerService {
       reporter,
       flush: async () => {
         writer.cancel();
-        await publisher.now();
+        await publisher.flush();
       },
       stop,
     };
@@ -71,7 +71,7 @@ export class ProgressTrackerService {
     return this.active.get(jobId);
   }
 
-  private async publish(jobId: string, snapshot: ProgressSnapshot): Promise<void> {
+  private publish(jobId: string, snapshot: ProgressSnapshot): void {
     const event: JobProgressEvent = {
       jobId,
       status: JobStatus.PROCESSING,
@@ -82,6 +82,6 @@ export class ProgressTrackerService {
       message: snapshot.message,
       at: new Date().toISOString(),
     };
-    await this.bus.publish(JobTopics.jobProgress, event).catch(() => undefined);
+    this.bus.publish(JobTopics.jobProgress, event).catch(() => undefined);
   }
 }

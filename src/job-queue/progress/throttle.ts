@@ -23,6 +23,11 @@ export class Throttle {
     return this.running;
   }
 
+  /** Runs at once if a trailing run is scheduled; otherwise does nothing. */
+  flush(): Promise<void> {
+    return this.timer ? this.now() : this.running;
+  }
+
   cancel(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;

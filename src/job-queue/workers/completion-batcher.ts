@@ -69,7 +69,8 @@ export class CompletionBatcher {
     const done = entries.filter((entry) => committed.has(entry.job.id));
     const finishedAt = new Date();
     for (const { job } of done) this.local.settled({ job, outcome: JobStatus.COMPLETED, finishedAt });
-    await this.events.jobsChanged(done.map(({ job }) => ({ ...job, status: JobStatus.COMPLETED })));
+    // Committed, so reported; the worker's slot does not wait for the event to reach the other instances.
+    void this.events.jobsChanged(done.map(({ job }) => ({ ...job, status: JobStatus.COMPLETED })));
     for (const entry of entries) entry.settle(committed.has(entry.job.id));
   }
 }
