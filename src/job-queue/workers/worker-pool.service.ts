@@ -6,7 +6,8 @@ import type { JobRecord } from '../common/job-record';
 import { CLAIMABLE_STATUSES, JobStatus } from '../common/job.enums';
 import { PrismaService } from '../database/prisma.service';
 import type { QueueStore } from '../database/queue-store';
-import { JobTopics } from '../events/job-events';
+import { JobTopics, type WakeupMessage } from '../events/job-events';
+import { LocalJobEvents } from '../events/local-job-events';
 import { JobEventsPublisher } from '../events/job-events.publisher';
 import { JOB_EVENT_BUS, JOB_QUEUE_OPTIONS, QUEUE_STORE } from '../job-queue.constants';
 import type { ResolvedJobQueueOptions } from '../job-queue.options';
@@ -23,6 +24,8 @@ interface RunningJob {
 /** After aborting at the shutdown deadline, how long processors get to notice before their jobs are released. */
 const ABORT_GRACE_MS = 1000;
 const MIN_IDLE_WAIT_MS = 10;
+/** A busy pool claims once this share of its slots is free, not slot by slot: fewer, fuller claims. */
+const CLAIM_BATCH_SHARE = 0.1;
 
 /**
  * Runs up to `workerConcurrency` jobs at once on this instance. Idle, it sleeps until a wake-up event (an
@@ -35,6 +38,7 @@ export class WorkerPoolService implements OnApplicationBootstrap, BeforeApplicat
   private readonly running = new Map<string, RunningJob>();
   private readonly wakeup = new Wakeup();
   private readonly subscriptions: number[] = [];
+  private stopLocalWakeups: (() => void) | null = null;
   private loop: Promise<void> | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
   private stopping = false;
@@ -47,6 +51,7 @@ export class WorkerPoolService implements OnApplicationBootstrap, BeforeApplicat
     private readonly runner: JobRunner,
     private readonly outcomes: JobOutcomesRepository,
     private readonly events: JobEventsPublisher,
+    private readonly local: LocalJobEvents,
   ) {}
 
   get activeJobIds(): string[] {
@@ -55,8 +60,9 @@ export class WorkerPoolService implements OnApplicationBootstrap, BeforeApplicat
 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.options.workersEnabled) return;
+    this.stopLocalWakeups = this.local.onWakeWorkers(() => this.wakeup.notify());
     this.subscriptions.push(
-      await this.bus.subscribe(JobTopics.wakeup, () => this.wakeup.notify(), {}),
+      await this.bus.subscribe(JobTopics.wakeup, ({ origin }: WakeupMessage) => origin !== this.local.instanceId && this.wakeup.notify(), {}),
       await this.bus.subscribe(JobTopics.cancelRequested, ({ jobId }: { jobId: string }) =>
         this.running.get(jobId)?.abort.abort(new JobAbort('cancelled', 'Cancelled while running')),
       {}),
@@ -73,15 +79,17 @@ export class WorkerPoolService implements OnApplicationBootstrap, BeforeApplicat
     this.wakeup.notify();
     await this.loop;
     for (const id of this.subscriptions) this.bus.unsubscribe(id);
+    this.stopLocalWakeups?.();
     await this.drain();
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.loop = null;
   }
 
   private async claimLoop(leaseMs: number): Promise<void> {
+    const claimBatchFloor = Math.max(1, Math.floor(this.options.workerConcurrency * CLAIM_BATCH_SHARE));
     while (!this.stopping) {
       const free = this.options.workerConcurrency - this.running.size;
-      if (free <= 0) {
+      if (free <= 0 || (free < claimBatchFloor && this.running.size > 0)) {
         await this.wakeup.wait(this.options.pollIntervalMs);
         continue;
       }
