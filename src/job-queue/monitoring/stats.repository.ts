@@ -11,10 +11,15 @@ export interface StatusFormatPriorityCount {
   count: number;
 }
 
-export interface CompletionFigures {
+/**
+ * Jobs by status, format and priority; how many COMPLETED ones fall outside the 7-day throughput window; and the
+ * completions of the last hour and 24 hours with their average processing and queue times.
+ */
+export interface JobFigures {
+  counts: StatusFormatPriorityCount[];
+  completedBeforeWeek: number;
   lastHour: number;
   last24Hours: number;
-  last7Days: number;
   averageProcessingTimeMs: number | null;
   averageQueueTimeMs: number | null;
 }
@@ -46,26 +51,47 @@ export class StatsRepository {
     return rows.map((row) => ({ status: row.status, format: row.format, priority: Number(row.priority), count: toNumber(row.count) }));
   }
 
-  /** Completed-job throughput over 1 h / 24 h / 7 d, and average processing and queue times over 24 h. */
-  async completionFigures(now: Date, userId: string | null | undefined): Promise<CompletionFigures> {
+  /**
+   * One statement, so one snapshot: the throughput figures never contradict each other or the counts. Each part
+   * reads an index alone: the grouped counts (status, format, priority); the completions of the last 24 hours with
+   * their times (status, completed_at, started_at, created_at). The 7-day throughput is the COMPLETED count minus
+   * the COMPLETED jobs finished before the week or never stamped: counting the week itself would walk every
+   * completion of the week, while those before it are few (cleanup removes them).
+   */
+  async jobFigures(now: Date, userId: string | null | undefined): Promise<JobFigures> {
     const hourAgo = new Date(now.getTime() - HOUR_MS);
     const dayAgo = new Date(now.getTime() - 24 * HOUR_MS);
     const weekAgo = new Date(now.getTime() - 7 * 24 * HOUR_MS);
-    const [row] = await this.prisma.client.$queryRaw<Record<string, unknown>[]>`
-      SELECT
-        SUM(CASE WHEN completed_at >= ${hourAgo} THEN 1 ELSE 0 END) AS last_hour,
-        SUM(CASE WHEN completed_at >= ${dayAgo} THEN 1 ELSE 0 END) AS last_day,
-        COUNT(*) AS last_week,
-        AVG(CASE WHEN completed_at >= ${dayAgo} THEN ${this.millisBetween('started_at', 'completed_at')} END) AS processing_ms,
-        AVG(CASE WHEN completed_at >= ${dayAgo} THEN ${this.millisBetween('created_at', 'started_at')} END) AS queue_ms
-      FROM processing_jobs
-      WHERE status = ${JobStatus.COMPLETED} AND completed_at >= ${weekAgo} AND ${this.owner(userId)}`;
+    const { sql } = this.prisma.fragments;
+    const owned = this.owner(userId);
+    const completed = sql`status = ${JobStatus.COMPLETED} AND ${owned}`;
+    const rows = await this.prisma.client.$queryRaw<Record<string, unknown>[]>`
+      SELECT counts.status, counts.format, counts.priority, counts.count,
+        recent.last_hour, recent.last_day, recent.processing_ms, recent.queue_ms,
+        (SELECT COUNT(*) FROM processing_jobs WHERE ${completed} AND completed_at < ${weekAgo})
+          + (SELECT COUNT(*) FROM processing_jobs WHERE ${completed} AND completed_at IS NULL) AS completed_before_week
+      FROM (SELECT status, format, priority, COUNT(*) AS count FROM processing_jobs WHERE ${owned}
+            GROUP BY status, format, priority) AS counts
+      CROSS JOIN (SELECT
+          SUM(CASE WHEN completed_at >= ${hourAgo} THEN 1 ELSE 0 END) AS last_hour,
+          COUNT(*) AS last_day,
+          AVG(${this.millisBetween('started_at', 'completed_at')}) AS processing_ms,
+          AVG(${this.millisBetween('created_at', 'started_at')}) AS queue_ms
+        FROM processing_jobs WHERE ${completed} AND completed_at >= ${dayAgo}) AS recent`;
+    // No row: no jobs in scope, so nothing completed either.
+    const first = rows[0] ?? {};
     return {
-      lastHour: toNumber(row.last_hour),
-      last24Hours: toNumber(row.last_day),
-      last7Days: toNumber(row.last_week),
-      averageProcessingTimeMs: toNullableNumber(row.processing_ms),
-      averageQueueTimeMs: toNullableNumber(row.queue_ms),
+      counts: rows.map((row) => ({
+        status: String(row.status),
+        format: String(row.format),
+        priority: Number(row.priority),
+        count: toNumber(row.count),
+      })),
+      completedBeforeWeek: toNumber(first.completed_before_week),
+      lastHour: toNumber(first.last_hour),
+      last24Hours: toNumber(first.last_day),
+      averageProcessingTimeMs: toNullableNumber(first.processing_ms),
+      averageQueueTimeMs: toNullableNumber(first.queue_ms),
     };
   }
 
