@@ -89,7 +89,7 @@ export class JobsRepository {
         orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
         take: first + 1,
       }),
-      this.db.processingJob.count({ where }),
+      this.count(filter, caller),
     ]);
     return { jobs: rows.slice(0, first), hasNextPage: rows.length > first, totalCount };
   }
@@ -105,6 +105,27 @@ export class JobsRepository {
       data: { ...data, updatedAt: new Date() },
     });
     return count === 1;
+  }
+
+  /**
+   * The filtered jobs' exact count as a plain COUNT(*). Prisma's count wraps the query in a LIMIT/OFFSET subquery,
+   * which keeps SQLite from counting the b-tree's pages directly (unfiltered) and PostgreSQL from counting in parallel.
+   * The conditions are those of filterWhere, in SQL.
+   */
+  private async count(filter: JobFilterInput | undefined, caller: Caller): Promise<number> {
+    const { sql, join, empty } = this.prisma.fragments;
+    const scope = ownerScope(caller);
+    const userId = scope !== undefined ? scope : filter?.userId;
+    const conditions: Prisma.Sql[] = [];
+    if (filter?.status?.length) conditions.push(sql`status IN (${join(filter.status)})`);
+    if (filter?.format?.length) conditions.push(sql`format IN (${join(filter.format.map((format) => format.toLowerCase()))})`);
+    if (filter?.priority?.length) conditions.push(sql`priority IN (${join(filter.priority.map(priorityToRank))})`);
+    if (userId !== undefined) conditions.push(userId === null ? sql`user_id IS NULL` : sql`user_id = ${userId}`);
+    if (filter?.createdAfter) conditions.push(sql`created_at >= ${filter.createdAfter}`);
+    if (filter?.createdBefore) conditions.push(sql`created_at < ${filter.createdBefore}`);
+    const where = conditions.length > 0 ? sql`WHERE ${join(conditions, ' AND ')}` : empty;
+    const [row] = await this.db.$queryRaw<{ count: unknown }[]>`SELECT COUNT(*) AS count FROM processing_jobs ${where}`;
+    return Number(row.count);
   }
 
   private filterWhere(filter: JobFilterInput | undefined, caller: Caller): Prisma.ProcessingJobWhereInput {
