@@ -19,10 +19,28 @@ export function countByStatus(counts: StatusFormatPriorityCount[]): Record<JobSt
 /** Queue statistics, computed by grouped queries in the database. */
 @Injectable()
 export class StatsService {
+  /** Computations under way, by owner scope. */
+  private readonly running = new Map<string, Promise<JobStats>>();
+
   constructor(private readonly stats: StatsRepository) {}
 
-  async jobStats(caller: Caller, now = new Date()): Promise<JobStats> {
+  /**
+   * Computed afresh for each request, except that requests arriving while one for the same scope is under way share
+   * its result: at a million jobs a computation costs the database a few hundred milliseconds of CPU, and dashboards
+   * polling together would otherwise queue up copies of the same work. An explicit `now` is always computed alone.
+   */
+  jobStats(caller: Caller, now?: Date): Promise<JobStats> {
     const scope = ownerScope(caller);
+    if (now) return this.compute(scope, now);
+    const key = scope === undefined ? 'all' : scope === null ? 'unowned' : `user:${scope}`;
+    const running = this.running.get(key);
+    if (running) return running;
+    const computation = this.compute(scope, new Date()).finally(() => this.running.delete(key));
+    this.running.set(key, computation);
+    return computation;
+  }
+
+  private async compute(scope: string | null | undefined, now: Date): Promise<JobStats> {
     // On PostgreSQL the two run side by side, each on its own pooled connection.
     const [figures, errors] = await Promise.all([this.stats.jobFigures(now, scope), this.stats.errorCounts(scope)]);
     const { counts, completedBeforeWeek } = figures;
