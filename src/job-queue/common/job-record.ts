@@ -15,27 +15,32 @@ const snakeToCamel = (column: string): string => {
   return field;
 };
 
-const BIGINT_FIELDS = new Set(['fileSize', 'bytesProcessed']);
+/** Columns of each table modelled as bigint. */
+const JOB_BIGINTS = new Set(['fileSize', 'bytesProcessed']);
+const FILE_BIGINTS = new Set(['size']);
 
 /**
- * Maps the raw `SELECT *` / `RETURNING *` rows of processing_jobs to the model's field names and types
- * (node-postgres returns int8 as a string; Prisma models it as bigint). The column mapping is worked out once per
- * result, not per row: claims and bulk inserts map thousands of rows.
+ * Maps raw `SELECT *` / `RETURNING *` rows read with node-postgres to the model's field names and types (it
+ * returns int8 as a string; Prisma models it as bigint). The column mapping is worked out once per result, not per
+ * row: claims and bulk inserts map thousands of rows.
  */
-export function jobRecordsFromRows(rows: Record<string, unknown>[]): JobRecord[] {
+function recordsFromRows<T>(rows: Record<string, unknown>[], bigints: Set<string>): T[] {
   if (rows.length === 0) return [];
   const columns = Object.keys(rows[0]);
   const fields = columns.map(snakeToCamel);
-  const isBigint = fields.map((field) => BIGINT_FIELDS.has(field));
+  const isBigint = fields.map((field) => bigints.has(field));
   return rows.map((row) => {
     const record: Record<string, unknown> = {};
     for (let index = 0; index < columns.length; index++) {
       const value = row[columns[index]];
       record[fields[index]] = isBigint[index] && value !== null && typeof value !== 'bigint' ? BigInt(value as string) : value;
     }
-    return record as JobRecord;
+    return record as T;
   });
 }
+
+export const jobRecordsFromRows = (rows: Record<string, unknown>[]) => recordsFromRows<JobRecord>(rows, JOB_BIGINTS);
+export const storedFilesFromRows = (rows: Record<string, unknown>[]) => recordsFromRows<StoredFileRecord>(rows, FILE_BIGINTS);
 
 const DATE_FIELDS = new Set([
   'lastRetryAt', 'nextRetryAt', 'runAt', 'availableAt', 'leaseExpiresAt', 'createdAt', 'startedAt', 'completedAt', 'updatedAt',
@@ -47,7 +52,7 @@ const BOOLEAN_FIELDS = new Set(['errorRecoverable', 'nextAttemptManual']);
  * Maps a row read straight from SQLite (better-sqlite3, not through Prisma): timestamps are epoch milliseconds,
  * JSON is text and booleans are 0/1.
  */
-export function jobRecordFromSqliteRow(row: Record<string, unknown>): JobRecord {
+function recordFromSqliteRow<T>(row: Record<string, unknown>, bigints: Set<string>): T {
   const record: Record<string, unknown> = {};
   for (const [column, value] of Object.entries(row)) {
     const field = snakeToCamel(column);
@@ -55,8 +60,11 @@ export function jobRecordFromSqliteRow(row: Record<string, unknown>): JobRecord 
     else if (DATE_FIELDS.has(field)) record[field] = new Date(Number(value));
     else if (JSON_FIELDS.has(field)) record[field] = JSON.parse(value as string);
     else if (BOOLEAN_FIELDS.has(field)) record[field] = Number(value) === 1;
-    else if (BIGINT_FIELDS.has(field)) record[field] = BigInt(value as number);
+    else if (bigints.has(field)) record[field] = BigInt(value as number);
     else record[field] = value;
   }
-  return record as JobRecord;
+  return record as T;
 }
+
+export const jobRecordFromSqliteRow = (row: Record<string, unknown>) => recordFromSqliteRow<JobRecord>(row, JOB_BIGINTS);
+export const storedFileFromSqliteRow = (row: Record<string, unknown>) => recordFromSqliteRow<StoredFileRecord>(row, FILE_BIGINTS);

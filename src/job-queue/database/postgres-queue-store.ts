@@ -1,6 +1,16 @@
-import { jobRecordsFromRows, type JobRecord } from '../common/job-record';
+import { jobRecordsFromRows, type JobRecord, storedFilesFromRows, type StoredFileRecord } from '../common/job-record';
+import { Prisma as PostgresPrisma } from '.prisma/postgresql-client';
 import type { PrismaService } from './prisma.service';
 import { CLAIM_ORDER, type Completion, inInputOrder, type NewJob, type QueueStore, sortInClaimOrder } from './queue-store';
+
+const snakeCase = (field: string) => field.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+/**
+ * The model's columns, named rather than `*`: the statements below are prepared once per connection, and a
+ * prepared `*` fails ("cached plan must not change result type") once a newer instance has added a column.
+ */
+const JOB_COLUMNS = Object.values(PostgresPrisma.ProcessingJobScalarFieldEnum).map(snakeCase);
+const FILE_COLUMNS = Object.values(PostgresPrisma.StoredFileScalarFieldEnum).map(snakeCase).join(', ');
+const jobColumns = (table?: string) => JOB_COLUMNS.map((column) => (table ? `${table}.${column}` : column)).join(', ');
 
 /**
  * PostgreSQL: every hot-path operation is one statement on the pool (no ORM round trips). The claim picks due jobs with FOR UPDATE SKIP LOCKED (concurrent claimers skip each
@@ -20,14 +30,14 @@ WITH picked AS (
          started_at = now(), updated_at = now(), attempt_count = job.attempt_count + 1
     FROM picked
    WHERE job.id = picked.id
-  RETURNING job.*
+  RETURNING ${jobColumns('job')}
 ), opened AS (
   INSERT INTO job_attempts (id, job_id, number, worker_id, started_at, manual)
   SELECT claimed.id || ':' || claimed.attempt_count, claimed.id, claimed.attempt_count, $1, claimed.started_at,
          claimed.next_attempt_manual
     FROM claimed
 )
-SELECT * FROM claimed`;
+SELECT ${jobColumns()} FROM claimed`;
 
 const COMPLETE_SQL = `
 WITH input AS (
@@ -61,14 +71,19 @@ SELECT id, file_id, file_name, file_size, format, 'PENDING', 'QUEUED', priority,
     AS input(id, file_id, file_name, file_size, format, priority, max_retries, options,
              run_at, available_at, idempotency_key, user_id, created_at)
 ON CONFLICT (idempotency_key) DO NOTHING
-RETURNING *`;
+RETURNING ${jobColumns()}`;
+
+const BY_KEYS_SQL = `SELECT ${jobColumns()} FROM processing_jobs WHERE idempotency_key = ANY($1::text[])`;
+
+const FIND_FILES_SQL = `
+SELECT ${FILE_COLUMNS} FROM stored_files WHERE id = ANY($1::text[]) AND ($2::boolean OR user_id IS NOT DISTINCT FROM $3::text)`;
 
 export class PostgresQueueStore implements QueueStore {
   constructor(private readonly prisma: PrismaService) {}
 
   async insertJobs(jobs: NewJob[]): Promise<JobRecord[]> {
     const column = <K extends keyof NewJob>(key: K) => jobs.map((job) => job[key]);
-    const { rows } = await this.prisma.queuePool!.query(INSERT_SQL, [
+    const { rows } = await this.run('insert-jobs', INSERT_SQL, [
       column('id'), column('fileId'), column('fileName'), jobs.map((job) => job.fileSize.toString()), column('format'),
       column('priority'), column('maxRetries'), column('options'), column('runAt'), column('availableAt'),
       column('idempotencyKey'), column('userId'), column('createdAt'),
@@ -76,9 +91,14 @@ export class PostgresQueueStore implements QueueStore {
     const inserted = jobRecordsFromRows(rows);
     const conflicting = jobs.length === inserted.length ? [] : this.conflictingKeys(jobs, inserted);
     const existing = conflicting.length
-      ? jobRecordsFromRows((await this.prisma.queuePool!.query('SELECT * FROM processing_jobs WHERE idempotency_key = ANY($1::text[])', [conflicting])).rows)
+      ? jobRecordsFromRows((await this.run('jobs-by-keys', BY_KEYS_SQL, [conflicting])).rows)
       : [];
     return inInputOrder(jobs, inserted, existing);
+  }
+
+  async findFiles(ids: string[], ownerId: string | null | undefined): Promise<StoredFileRecord[]> {
+    const { rows } = await this.run('find-files', FIND_FILES_SQL, [ids, ownerId === undefined, ownerId ?? null]);
+    return storedFilesFromRows(rows);
   }
 
   private conflictingKeys(jobs: NewJob[], inserted: JobRecord[]): string[] {
@@ -87,12 +107,12 @@ export class PostgresQueueStore implements QueueStore {
   }
 
   async claim(workerId: string, limit: number, leaseMs: number): Promise<JobRecord[]> {
-    const { rows } = await this.prisma.queuePool!.query(CLAIM_SQL, [workerId, limit, leaseMs]);
+    const { rows } = await this.run('claim', CLAIM_SQL, [workerId, limit, leaseMs]);
     return sortInClaimOrder(jobRecordsFromRows(rows));
   }
 
   async completeMany(workerId: string, completions: Completion[]): Promise<Set<string>> {
-    const { rows } = await this.prisma.queuePool!.query<{ id: string }>(COMPLETE_SQL, [
+    const { rows } = await this.run<{ id: string }>('complete', COMPLETE_SQL, [
       workerId,
       completions.map((completion) => completion.jobId),
       completions.map((completion) => completion.extractedText),
@@ -101,5 +121,10 @@ export class PostgresQueueStore implements QueueStore {
       completions.map((completion) => completion.bytesProcessed.toString()),
     ]);
     return new Set(rows.map((row) => row.id));
+  }
+
+  /** A named statement: parsed and planned once per connection (planning the claim took longer than running it). */
+  private run<R extends Record<string, unknown> = Record<string, unknown>>(name: string, text: string, values: unknown[]) {
+    return this.prisma.queuePool!.query<R>({ name: `queue.${name}`, text, values });
   }
 }

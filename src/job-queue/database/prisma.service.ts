@@ -94,6 +94,14 @@ export class PrismaService implements OnModuleInit, OnApplicationShutdown {
     return db.transaction(() => work(db)).immediate();
   }
 
+  /** Runs a read on Prisma's SQLite connection outside any transaction Prisma may have open on it. */
+  async sqliteRead<T>(work: (db: Database.Database) => T): Promise<T> {
+    const db = this.sqlite;
+    if (!db) throw new Error('sqliteRead needs the SQLite database to be connected');
+    while (db.inTransaction) await new Promise((resolve) => setImmediate(resolve));
+    return work(db);
+  }
+
   get isPostgres(): boolean {
     return this.target.provider === 'postgresql';
   }

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { jobRecordFromSqliteRow, type JobRecord } from '../common/job-record';
+import { jobRecordFromSqliteRow, type JobRecord, storedFileFromSqliteRow, type StoredFileRecord } from '../common/job-record';
 import type { PrismaService } from './prisma.service';
 import { attemptId, CLAIM_ORDER, type Completion, type NewJob, type QueueStore, sortInClaimOrder } from './queue-store';
 
@@ -41,9 +41,13 @@ RETURNING *`;
 
 const BY_KEY_SQL = `SELECT * FROM processing_jobs WHERE idempotency_key = ?`;
 
+const FIND_FILES_SQL = `
+SELECT * FROM stored_files WHERE id IN (SELECT value FROM json_each(?)) AND (? OR user_id IS ?)`;
+
 interface Statements {
   insert: Database.Statement;
   byKey: Database.Statement;
+  findFiles: Database.Statement;
   claim: Database.Statement;
   openAttempt: Database.Statement;
   complete: Database.Statement;
@@ -72,6 +76,13 @@ export class SqliteQueueStore implements QueueStore {
           ) ?? byKey.get(job.idempotencyKey);
         return jobRecordFromSqliteRow(row as Record<string, unknown>);
       });
+    });
+  }
+
+  findFiles(ids: string[], ownerId: string | null | undefined): Promise<StoredFileRecord[]> {
+    return this.prisma.sqliteRead((db) => {
+      const rows = this.prepared(db).findFiles.all(JSON.stringify(ids), ownerId === undefined ? 1 : 0, ownerId ?? null);
+      return (rows as Record<string, unknown>[]).map(storedFileFromSqliteRow);
     });
   }
 
@@ -117,6 +128,7 @@ export class SqliteQueueStore implements QueueStore {
       this.statements = {
         insert: prepare(INSERT_SQL),
         byKey: prepare(BY_KEY_SQL),
+        findFiles: prepare(FIND_FILES_SQL),
         claim: prepare(CLAIM_SQL),
         openAttempt: db.prepare(OPEN_ATTEMPT_SQL),
         complete: prepare(COMPLETE_SQL),

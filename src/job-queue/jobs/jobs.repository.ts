@@ -39,7 +39,7 @@ export class JobsRepository {
   }
 
   findFiles(ids: string[], caller: Caller): Promise<StoredFileRecord[]> {
-    return this.db.storedFile.findMany({ where: { id: { in: ids }, userId: ownerScope(caller) } });
+    return this.store.findFiles(ids, ownerScope(caller));
   }
 
   findById(id: string, caller: Caller): Promise<JobRecord | null> {
