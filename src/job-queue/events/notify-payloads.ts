@@ -4,8 +4,8 @@ import { deflateRawSync, inflateRawSync } from 'node:zlib';
 export const MAX_PAYLOAD_BYTES = 7900;
 /** Below this a payload goes as plain JSON: compressing a lone event would only add latency. */
 const PLAIN_UP_TO_BYTES = 1000;
-/** Raw JSON gathered per deflated payload: event JSON deflates 6-10x, and base64 adds a third back. */
-const RAW_BYTES_PER_PAYLOAD = 32_000;
+/** Raw JSON gathered for a first try at one deflated payload: event JSON deflates about 8x, base64 adds a third. */
+const RAW_BYTES_FIRST_TRY = 40_000;
 const DEFLATED_PREFIX = 'z';
 
 /** One NOTIFY payload, carrying the next `count` messages. */
@@ -23,28 +23,32 @@ export interface Packet {
 export function packMessages(messages: string[]): Packet[] {
   const packets: Packet[] = [];
   let start = 0;
+  let rawBudget = RAW_BYTES_FIRST_TRY;
   while (start < messages.length) {
     let end = start;
     let rawBytes = 0;
-    while (end < messages.length && (end === start || rawBytes + messages[end].length < RAW_BYTES_PER_PAYLOAD)) {
+    while (end < messages.length && (end === start || rawBytes + messages[end].length < rawBudget)) {
       rawBytes += messages[end].length + 1;
       end++;
     }
-    packets.push(...encode(messages.slice(start, end)));
+    const packet = encode(messages.slice(start, end));
+    if (packet.payload.length > MAX_PAYLOAD_BYTES && end - start > 1) {
+      // Too big: retry with the share that this group's compression ratio says will fit.
+      rawBudget = Math.max(1000, Math.floor((rawBytes * MAX_PAYLOAD_BYTES * 0.95) / packet.payload.length));
+      continue;
+    }
+    packets.push(packet);
     start = end;
   }
   return packets;
 }
 
-function encode(group: string[]): Packet[] {
+function encode(group: string[]): Packet {
   const json = `[${group.join(',')}]`;
   const plainBytes = Buffer.byteLength(json);
-  if (plainBytes <= PLAIN_UP_TO_BYTES) return [{ payload: json, count: group.length }];
+  if (plainBytes <= PLAIN_UP_TO_BYTES) return { payload: json, count: group.length };
   const deflated = DEFLATED_PREFIX + deflateRawSync(json).toString('base64');
-  if (deflated.length <= MAX_PAYLOAD_BYTES) return [{ payload: deflated, count: group.length }];
-  if (plainBytes <= MAX_PAYLOAD_BYTES || group.length === 1) return [{ payload: json, count: group.length }];
-  const half = Math.ceil(group.length / 2);
-  return [...encode(group.slice(0, half)), ...encode(group.slice(half))];
+  return deflated.length <= MAX_PAYLOAD_BYTES || plainBytes > MAX_PAYLOAD_BYTES ? { payload: deflated, count: group.length } : { payload: json, count: group.length };
 }
 
 /** The messages of one payload, plain or deflated (instances of older versions send plain ones). */
