@@ -44,7 +44,7 @@ describe('Prisma schemas (prisma/sqlite and prisma/postgresql)', () => {
   });
 
   it('are read completely (the comparison is not vacuous)', () => {
-    expect(blocksOf(sqliteSchema, 'model').map((model) => model.name)).toEqual(['StoredFile', 'ProcessingJob', 'JobAttempt']);
+    expect(blocksOf(sqliteSchema, 'model').map((model) => model.name)).toEqual(['StoredFile', 'ProcessingJob', 'JobAttempt', 'JobCount']);
     const job = blocksOf(sqliteSchema, 'model')[1];
     expect(job.fields.find((field) => field.name === 'bytesProcessed')).toMatchObject({
       type: 'BigInt',
