@@ -43,20 +43,20 @@ const toDate = (value: unknown): Date | null =>
 export class StatsRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  /** One grouped scan (index-only on (status, format, priority)) serves totals by status, format and priority. */
+  /** Totals by status, format and priority, from which every other total follows. */
   async countsByStatusFormatPriority(userId: string | null | undefined): Promise<StatusFormatPriorityCount[]> {
     const rows = await this.prisma.client.$queryRaw<{ status: string; format: string; priority: number; count: unknown }[]>`
-      SELECT status, format, priority, COUNT(*) AS count FROM processing_jobs
-      WHERE ${this.owner(userId)} GROUP BY status, format, priority`;
+      SELECT status, format, priority, count FROM ${this.counts(userId)} AS counts`;
     return rows.map((row) => ({ status: row.status, format: row.format, priority: Number(row.priority), count: toNumber(row.count) }));
   }
 
   /**
-   * One statement, so one snapshot: the throughput figures never contradict each other or the counts. Each part
-   * reads an index alone: the grouped counts (status, format, priority); the completions of the last 24 hours with
-   * their times (status, completed_at, started_at, created_at). The 7-day throughput is the COMPLETED count minus
-   * the COMPLETED jobs finished before the week or never stamped: counting the week itself would walk every
-   * completion of the week, while those before it are few (cleanup removes them).
+   * One statement, so one snapshot: the throughput figures never contradict each other or the counts (the tallies
+   * change in the same transactions as the jobs). Each part reads little: the counts (see counts()); the completions
+   * of the last 24 hours with their times, from the index (status, completed_at, started_at, created_at) alone. The
+   * 7-day throughput is the COMPLETED count minus the COMPLETED jobs finished before the week or never stamped:
+   * counting the week itself would walk every completion of the week, while those before it are few (cleanup
+   * removes them).
    */
   async jobFigures(now: Date, userId: string | null | undefined): Promise<JobFigures> {
     const hourAgo = new Date(now.getTime() - HOUR_MS);
@@ -70,8 +70,7 @@ export class StatsRepository {
         recent.last_hour, recent.last_day, recent.processing_ms, recent.queue_ms,
         (SELECT COUNT(*) FROM processing_jobs WHERE ${completed} AND completed_at < ${weekAgo})
           + (SELECT COUNT(*) FROM processing_jobs WHERE ${completed} AND completed_at IS NULL) AS completed_before_week
-      FROM (SELECT status, format, priority, COUNT(*) AS count FROM processing_jobs WHERE ${owned}
-            GROUP BY status, format, priority) AS counts
+      FROM ${this.counts(userId)} AS counts
       CROSS JOIN (SELECT
           SUM(CASE WHEN completed_at >= ${hourAgo} THEN 1 ELSE 0 END) AS last_hour,
           COUNT(*) AS last_day,
@@ -121,6 +120,21 @@ export class StatsRepository {
       select: { availableAt: true },
     });
     return oldest?.availableAt ?? null;
+  }
+
+  /**
+   * Jobs by (status, format, priority) as a subquery. For all jobs: the tallies that triggers on processing_jobs keep
+   * exact (job_counts, one row per shard; migration 20261129020000_job_counts), a few hundred rows instead of an
+   * index entry per job. For one owner: a grouped scan of that owner's jobs (the tallies are not per owner).
+   */
+  private counts(userId: string | null | undefined): Prisma.Sql {
+    const { sql } = this.prisma.fragments;
+    if (userId === undefined) {
+      return sql`(SELECT status, format, priority, SUM(count) AS count FROM job_counts
+                  GROUP BY status, format, priority HAVING SUM(count) <> 0)`;
+    }
+    return sql`(SELECT status, format, priority, COUNT(*) AS count FROM processing_jobs WHERE ${this.owner(userId)}
+                GROUP BY status, format, priority)`;
   }
 
   private owner(userId: string | null | undefined): Prisma.Sql {
