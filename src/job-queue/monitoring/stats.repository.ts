@@ -143,10 +143,14 @@ export class StatsRepository {
     return userId === null ? sql`user_id IS NULL` : sql`user_id = ${userId}`;
   }
 
-  /** Milliseconds between two timestamp columns: SQLite stores epoch milliseconds, PostgreSQL timestamptz. */
+  /**
+   * Milliseconds between two timestamp columns: SQLite stores epoch milliseconds, PostgreSQL timestamptz. date_part
+   * gives a double where EXTRACT gives a numeric, whose average over a day's completions (100,000 at 1M jobs) took
+   * twice as long.
+   */
   private millisBetween(from: string, to: string): Prisma.Sql {
     return this.prisma.isPostgres
-      ? this.prisma.fragments.raw(`EXTRACT(EPOCH FROM (${to} - ${from})) * 1000`)
+      ? this.prisma.fragments.raw(`date_part('epoch', ${to} - ${from}) * 1000`)
       : this.prisma.fragments.raw(`(${to} - ${from})`);
   }
 }
