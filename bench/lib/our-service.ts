@@ -4,8 +4,6 @@ import { Readable } from 'node:stream';
 import { AppModule } from '../../src/app.module';
 import { ANONYMOUS_ADMIN, FileProcessor, FileStorageService, JobPriority, JobsService, WorkerPoolService, type FileProcessorHandler, type JobQueueModuleOptions } from '../../src/job-queue';
 import { PrismaService } from '../../src/job-queue/database/prisma.service';
-import { JOB_QUEUE_OPTIONS } from '../../src/job-queue/job-queue.constants';
-import type { ResolvedJobQueueOptions } from '../../src/job-queue/job-queue.options';
 
 /** Called by the no-op processor with each job id, when it starts. */
 export const noopStarts: { listener: ((jobId: string) => void) | null } = { listener: null };
@@ -56,11 +54,7 @@ export async function enqueueNoopJobs(service: OurService, fileId: string, count
   }
 }
 
-/**
- * Starts the worker pool of a service booted with `workersEnabled: false`, exactly as boot would have (the same
- * onApplicationBootstrap), so that a burn-down's clock starts after the process is up, not with its boot.
- */
+/** Starts the worker pool of a service booted with `workersEnabled: false`: a burn-down's clock starts after boot. */
 export async function startWorkers(service: OurService): Promise<void> {
-  service.app.get<ResolvedJobQueueOptions>(JOB_QUEUE_OPTIONS).workersEnabled = true;
-  await service.app.get(WorkerPoolService).onApplicationBootstrap();
+  await service.app.get(WorkerPoolService).startClaiming();
 }

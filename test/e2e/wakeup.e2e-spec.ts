@@ -95,3 +95,33 @@ describePostgres('Wake-up of an idle worker instance by another instance (Postgr
     expect(ranBy.map((group) => [group.workerId, group._count._all])).toEqual([[worker.app.get(WorkerPoolService).workerId, 3]]);
   });
 });
+
+describe(`Workers started after boot (${databaseLabel})`, () => {
+  let database: TestDatabase;
+  let service: TestApp;
+  const recording = recordingProcessor('late');
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    service = await startTestApp(database, { providers: [recording.processor], queue: { workersEnabled: false } });
+  });
+
+  afterAll(async () => {
+    await service?.close();
+    await database?.drop();
+  });
+
+  it('claims nothing until startClaiming(), then runs what was queued, once however often it is called', async () => {
+    const fileId = await storeFile(service.app, 'queued.late');
+    const jobs = await enqueueJobs(service.app, fileId, 3, JobPriority.NORMAL);
+    await sleep(500);
+    expect(recording.log.calls.size).toBe(0);
+    const pool = service.app.get(WorkerPoolService);
+    await Promise.all([pool.startClaiming(), pool.startClaiming()]);
+    await waitFor(async () => {
+      const states = await Promise.all(jobs.map((job) => jobState(service.prisma.client, job.id)));
+      return states.every((state) => state.status === JobStatus.COMPLETED);
+    }, 10_000);
+    for (const job of jobs) expect(recording.log.calls.get(job.id)).toBe(1);
+  });
+});

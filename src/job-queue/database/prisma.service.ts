@@ -39,7 +39,7 @@ export class PrismaService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(PrismaService.name);
   readonly target: DatabaseTarget;
   readonly client: DatabaseClient;
-  /** The PostgreSQL pool the client runs on; null on SQLite. LISTEN/NOTIFY and hot paths use it directly. */
+  /** The PostgreSQL pool the client runs on (and advisory locks, migrations); null on SQLite. */
   readonly pool: Pool | null;
   /** PostgreSQL connections for the hot-path statements of the queue store (see QUEUE_PLANNER_OPTIONS); null on SQLite. */
   readonly queuePool: Pool | null;

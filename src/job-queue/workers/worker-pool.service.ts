@@ -41,6 +41,7 @@ export class WorkerPoolService implements OnApplicationBootstrap, BeforeApplicat
   private stopLocalWakeups: (() => void) | null = null;
   private loop: Promise<void> | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
+  private started = false;
   private stopping = false;
 
   constructor(
@@ -59,7 +60,16 @@ export class WorkerPoolService implements OnApplicationBootstrap, BeforeApplicat
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    if (!this.options.workersEnabled) return;
+    if (this.options.workersEnabled) await this.startClaiming();
+  }
+
+  /**
+   * Starts claiming. Boot calls it when `workersEnabled`; an instance booted without workers may call it later
+   * (to start once its own start-up work is done). Calling it again does nothing.
+   */
+  async startClaiming(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
     this.stopLocalWakeups = this.local.onWakeWorkers(() => this.wakeup.notify());
     this.subscriptions.push(
       await this.bus.subscribe(JobTopics.wakeup, ({ origin }: WakeupMessage) => origin !== this.local.instanceId && this.wakeup.notify(), {}),
