@@ -1,4 +1,5 @@
 import { JobPriority } from '../common/job.enums';
+import { jsonProblem } from '../common/validation';
 import { MAX_RETRIES_LIMIT } from '../jobs/dto/enqueue-job.input';
 import { FilesErrorCode, FilesException } from './files.exception';
 
@@ -44,6 +45,8 @@ export function parseUploadFields(fields: Map<string, string>): UploadFields {
       throw invalid(`options must be JSON text: ${(error as Error).message}`);
     }
     if (!value || typeof value !== 'object' || Array.isArray(value)) throw invalid('options must be a JSON object');
+    const problem = jsonProblem(value, 'options');
+    if (problem) throw invalid(problem);
     parsed.options = value as Record<string, unknown>;
   }
   const enqueue = fields.get('enqueue');

@@ -2,6 +2,7 @@ import { Field, InputType, Int } from '@nestjs/graphql';
 import { Transform } from 'class-transformer';
 import { IsDate, IsEnum, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { GraphQLJSON } from 'graphql-scalars';
+import { IsStorableDate, IsStorableJson, IsStorableText } from '../../common/validation';
 import { JobPriority } from '../models/job.enums.graphql';
 
 export const MAX_RETRIES_LIMIT = 100;
@@ -12,6 +13,7 @@ export class EnqueueJobInput {
   @IsString()
   @IsNotEmpty()
   @MaxLength(64)
+  @IsStorableText()
   fileId: string;
 
   // nullable keeps the contract's `priority: JobPriority = NORMAL`; an explicit null means NORMAL.
@@ -30,11 +32,13 @@ export class EnqueueJobInput {
   @Field(() => GraphQLJSON, { nullable: true })
   @IsOptional()
   @IsObject()
+  @IsStorableJson()
   options?: Record<string, unknown>;
 
   @Field(() => Date, { nullable: true, description: 'Do not start before this time.' })
   @IsOptional()
   @IsDate()
+  @IsStorableDate()
   runAt?: Date;
 
   @Field(() => String, {
@@ -45,5 +49,6 @@ export class EnqueueJobInput {
   @IsString()
   @IsNotEmpty()
   @MaxLength(255)
+  @IsStorableText()
   idempotencyKey?: string;
 }

@@ -1,5 +1,6 @@
 import { Field, InputType } from '@nestjs/graphql';
 import { IsArray, IsDate, IsEnum, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsStorableDate, IsStorableText } from '../../common/validation';
 import { JobPriority, JobStatus } from '../models/job.enums.graphql';
 
 @InputType('JobFilter')
@@ -15,6 +16,7 @@ export class JobFilterInput {
   @IsArray()
   @IsString({ each: true })
   @MaxLength(32, { each: true })
+  @IsStorableText({ each: true })
   format?: string[];
 
   @Field(() => [JobPriority], { nullable: true })
@@ -26,15 +28,18 @@ export class JobFilterInput {
   @Field(() => String, { nullable: true })
   @IsOptional()
   @IsString()
+  @IsStorableText()
   userId?: string;
 
   @Field(() => Date, { nullable: true })
   @IsOptional()
   @IsDate()
+  @IsStorableDate()
   createdAfter?: Date;
 
   @Field(() => Date, { nullable: true })
   @IsOptional()
   @IsDate()
+  @IsStorableDate()
   createdBefore?: Date;
 }
