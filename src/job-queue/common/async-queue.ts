@@ -1,25 +1,53 @@
+export interface AsyncQueueLimit {
+  /** Values that may wait unread; one more ends the iteration with `overflow()`'s error (the waiting are dropped). */
+  maxBuffered: number;
+  overflow: () => Error;
+}
+
 /**
  * Turns pushed values into an async iterator (for GraphQL subscriptions). Values wait in order until read;
- * end() finishes the iteration after what is queued; `onClose` runs once, however iteration stops.
+ * end() finishes the iteration after what is queued; fail() ends it with an error after what is queued;
+ * `onClose` runs once, however iteration stops. With a limit, a reader that falls too far behind is ended with an
+ * error instead of holding an ever-growing backlog.
  */
 export class AsyncQueue<T> implements AsyncIterableIterator<T> {
   private readonly values: T[] = [];
-  private readonly readers: ((result: IteratorResult<T>) => void)[] = [];
+  private readonly readers: { resolve: (result: IteratorResult<T>) => void; reject: (error: unknown) => void }[] = [];
   private ended = false;
   private closed = false;
+  private error: unknown = undefined;
 
-  constructor(private readonly onClose: () => void = () => undefined) {}
+  constructor(
+    private readonly onClose: () => void = () => undefined,
+    private readonly limit?: AsyncQueueLimit,
+  ) {}
+
+  /** Whether the iteration is over or ending (nothing more will be taken). */
+  get isEnded(): boolean {
+    return this.ended;
+  }
 
   push(value: T): void {
     if (this.ended) return;
     const reader = this.readers.shift();
-    if (reader) reader({ value, done: false });
-    else this.values.push(value);
+    if (reader) return reader.resolve({ value, done: false });
+    if (this.limit && this.values.length >= this.limit.maxBuffered) {
+      this.values.length = 0;
+      return this.fail(this.limit.overflow());
+    }
+    this.values.push(value);
   }
 
   end(): void {
     this.ended = true;
     if (this.values.length === 0) this.close();
+  }
+
+  /** Ends the iteration with `error` once the values already queued are read (the first failure wins). */
+  fail(error: Error): void {
+    if (this.ended) return;
+    this.error = error;
+    this.end();
   }
 
   next(): Promise<IteratorResult<T>> {
@@ -28,12 +56,18 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
       if (this.ended && this.values.length === 0) this.close();
       return Promise.resolve({ value, done: false });
     }
+    if (this.error !== undefined) {
+      const error = this.error;
+      this.error = undefined;
+      return Promise.reject(error);
+    }
     if (this.closed || this.ended) return Promise.resolve({ value: undefined, done: true });
-    return new Promise((resolve) => this.readers.push(resolve));
+    return new Promise((resolve, reject) => this.readers.push({ resolve, reject }));
   }
 
   return(): Promise<IteratorResult<T>> {
     this.values.length = 0;
+    this.error = undefined;
     this.ended = true;
     this.close();
     return Promise.resolve({ value: undefined, done: true });
@@ -51,7 +85,12 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
   private close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const reader of this.readers.splice(0)) reader({ value: undefined, done: true });
+    const error = this.error;
+    if (this.readers.length > 0) this.error = undefined;
+    for (const reader of this.readers.splice(0)) {
+      if (error !== undefined) reader.reject(error);
+      else reader.resolve({ value: undefined, done: true });
+    }
     this.onClose();
   }
 }

@@ -46,3 +46,16 @@ export interface JobProgressEvent {
   message: string | null;
   at: string;
 }
+
+/**
+ * The well-formed changes of a job.changed payload. Payloads come from any instance (older versions included) and
+ * from anyone allowed to NOTIFY on the channel, so nothing about their shape is taken on trust.
+ */
+export function changesIn(message: unknown): JobChangedEvent[] {
+  const changes = (message as Partial<JobsChangedMessage> | null | undefined)?.changes;
+  if (!Array.isArray(changes)) return [];
+  return changes.filter(
+    (change): change is JobChangedEvent =>
+      typeof change === 'object' && change !== null && typeof change.jobId === 'string' && typeof change.status === 'string',
+  );
+}

@@ -1,51 +1,131 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import type { PubSubEngine } from 'graphql-subscriptions';
 import { AsyncQueue } from '../common/async-queue';
 import type { Caller } from '../common/caller';
 import type { JobRecord } from '../common/job-record';
 import { PrismaService } from '../database/prisma.service';
-import { type JobsChangedMessage, JobTopics } from '../events/job-events';
+import { onEventsMissed } from '../events/event-gaps';
+import { changesIn, type JobChangedEvent, JobTopics } from '../events/job-events';
 import { JOB_EVENT_BUS } from '../job-queue.constants';
 import type { JobFilterInput } from './dto/job-filter.input';
 import { changeMatches } from './job-filter.matcher';
 
-/** Every status change of the jobs a filter selects, as the jobs' current rows (for `jobUpdated`). */
+/**
+ * Updates a subscriber may leave unread before it is ended with an error. A client reading at the pace of a
+ * 5,000-job burn-down stays far below it; one that stops reading would otherwise grow the heap without bound.
+ */
+export const MAX_UNREAD_JOB_UPDATES = 1000;
+
+interface Watcher {
+  filter: JobFilterInput | undefined;
+  caller: Caller;
+  queue: AsyncQueue<JobRecord>;
+}
+
+/**
+ * Every status change of the jobs a filter selects, as the jobs' current rows (for `jobUpdated`). One feed serves
+ * every subscriber of the instance: each event batch is matched in memory against each subscriber's filter and
+ * scope, and the rows that any of them wants are read once. (Read per subscriber, 200 subscribers turned a
+ * 5,000-job burn-down from 26.8 s into 222.7 s and 1.2 GB of RSS.)
+ */
 @Injectable()
-export class JobUpdatesService {
+export class JobUpdatesService implements OnApplicationShutdown {
+  private readonly logger = new Logger(JobUpdatesService.name);
+  private readonly watchers = new Set<Watcher>();
+  private feed: Promise<number> | null = null;
+  private stopMissedEvents: () => void = () => undefined;
+  private reading: Promise<void> = Promise.resolve();
+  private readCount = 0;
+
   constructor(
     @Inject(JOB_EVENT_BUS) private readonly bus: PubSubEngine,
     private readonly prisma: PrismaService,
   ) {}
 
+  /** Database reads made for subscribers since boot: one per event batch that any of them wants. */
+  get reads(): number {
+    return this.readCount;
+  }
+
+  get subscriberCount(): number {
+    return this.watchers.size;
+  }
+
   watch(filter: JobFilterInput | undefined, caller: Caller): AsyncIterableIterator<JobRecord> {
-    let subscription: number | undefined;
-    let closed = false;
-    let reading = Promise.resolve();
-    const queue = new AsyncQueue<JobRecord>(() => {
-      closed = true;
-      if (subscription !== undefined) this.bus.unsubscribe(subscription);
-    });
-    const onChanges = ({ changes }: JobsChangedMessage) => {
-      const matching = changes.filter((change) => changeMatches(change, filter, caller));
-      if (matching.length === 0) return;
-      // Read in arrival order so each subscriber sees a job's changes in the order they were published. The row
-      // may have moved on since; each update still carries the status of the change it reports.
-      reading = reading
-        .then(async () => {
-          const ids = [...new Set(matching.map((change) => change.jobId))];
-          const jobs = await this.prisma.client.processingJob.findMany({ where: { id: { in: ids } } });
-          const byId = new Map(jobs.map((job) => [job.id, job]));
-          for (const change of matching) {
-            const job = byId.get(change.jobId);
-            if (job) queue.push({ ...job, status: change.status });
-          }
-        })
-        .catch(() => undefined);
+    const watcher: Watcher = {
+      filter,
+      caller,
+      queue: new AsyncQueue<JobRecord>(() => this.watchers.delete(watcher), {
+        maxBuffered: MAX_UNREAD_JOB_UPDATES,
+        overflow: () =>
+          new Error(
+            `jobUpdated subscriber ended: it left more than ${MAX_UNREAD_JOB_UPDATES} updates unread, so that it holds back no other subscriber; read the jobs again and subscribe again`,
+          ),
+      }),
     };
-    void this.bus.subscribe(JobTopics.jobChanged, onChanges, {}).then((id) => {
-      if (closed) this.bus.unsubscribe(id);
-      else subscription = id;
-    });
-    return queue;
+    this.watchers.add(watcher);
+    this.startFeed();
+    return watcher.queue;
+  }
+
+  onApplicationShutdown(): void {
+    this.stopMissedEvents();
+    void this.feed?.then((id) => this.bus.unsubscribe(id));
+    this.feed = null;
+  }
+
+  private startFeed(): void {
+    if (this.feed) return;
+    this.feed = this.bus.subscribe(JobTopics.jobChanged, (message: unknown) => this.onChanges(changesIn(message)), {});
+    this.stopMissedEvents = onEventsMissed(this.bus, (reason) =>
+      this.failAll(`${reason}: events may have been missed; read the jobs again and subscribe again`),
+    );
+  }
+
+  private onChanges(changes: JobChangedEvent[]): void {
+    if (this.watchers.size === 0 || changes.length === 0) return;
+    const wanted = new Map<Watcher, JobChangedEvent[]>();
+    for (const watcher of this.watchers) {
+      const matching = changes.filter((change) => changeMatches(change, watcher.filter, watcher.caller));
+      if (matching.length > 0) wanted.set(watcher, matching);
+    }
+    if (wanted.size === 0) return;
+    // Read in arrival order so each subscriber sees a job's changes in the order they were published.
+    this.reading = this.reading.then(() => this.deliver(changes, wanted));
+  }
+
+  /** Never rejects (it runs detached from the bus). The row may have moved on; each update carries its change's status. */
+  private async deliver(changes: JobChangedEvent[], wanted: Map<Watcher, JobChangedEvent[]>): Promise<void> {
+    const ids = [...new Set([...wanted.values()].flat().map((change) => change.jobId))];
+    this.readCount++;
+    let jobs: JobRecord[];
+    try {
+      jobs = await this.prisma.client.processingJob.findMany({ where: { id: { in: ids } } });
+    } catch (error) {
+      const cause = (error as Error).message.split('\n').at(-1);
+      this.logger.warn(`could not read ${ids.length} changed job(s) for jobUpdated subscribers: ${cause}`);
+      for (const watcher of wanted.keys()) {
+        watcher.queue.fail(new Error(`could not read the changed jobs (${cause}): events may have been missed; read the jobs again and subscribe again`));
+      }
+      return;
+    }
+    const byId = new Map(jobs.map((job) => [job.id, job]));
+    // One record per change, shared by every subscriber it goes to.
+    const updates = new Map<JobChangedEvent, JobRecord | undefined>();
+    for (const change of changes) {
+      const job = byId.get(change.jobId);
+      updates.set(change, job && { ...job, status: change.status });
+    }
+    for (const [watcher, matching] of wanted) {
+      for (const change of matching) {
+        const update = updates.get(change);
+        if (update) watcher.queue.push(update);
+      }
+    }
+  }
+
+  private failAll(message: string): void {
+    if (this.watchers.size > 0) this.logger.warn(`ending ${this.watchers.size} jobUpdated subscription(s): ${message}`);
+    for (const watcher of [...this.watchers]) watcher.queue.fail(new Error(message));
   }
 }

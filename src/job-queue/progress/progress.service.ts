@@ -1,10 +1,11 @@
-import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { PubSubEngine } from 'graphql-subscriptions';
 import { AsyncQueue } from '../common/async-queue';
 import type { JobRecord } from '../common/job-record';
 import { JobStatus, type ProcessingStage } from '../common/job.enums';
 import { PrismaService } from '../database/prisma.service';
-import { type JobProgressEvent, type JobsChangedMessage, JobTopics } from '../events/job-events';
+import { onEventsMissed } from '../events/event-gaps';
+import { changesIn, type JobProgressEvent, JobTopics } from '../events/job-events';
 import { JOB_EVENT_BUS } from '../job-queue.constants';
 import { ProgressTrackerService } from './progress-tracker.service';
 import { isTerminal, type ProgressUpdate, updateFromEvent, updateFromJob } from './progress-update';
@@ -23,8 +24,12 @@ export interface ProgressChange {
  */
 @Injectable()
 export class ProgressService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(ProgressService.name);
   private readonly listeners = new Map<string, Set<ProgressListener>>();
+  /** How to end each watch() stream with an error, by job id: when it can no longer be told every change. */
+  private readonly failers = new Map<string, Set<(error: Error) => void>>();
   private readonly subscriptions: number[] = [];
+  private stopMissedEvents: () => void = () => undefined;
 
   constructor(
     @Inject(JOB_EVENT_BUS) private readonly bus: PubSubEngine,
@@ -35,23 +40,21 @@ export class ProgressService implements OnApplicationBootstrap, OnApplicationShu
   async onApplicationBootstrap(): Promise<void> {
     this.subscriptions.push(
       await this.bus.subscribe(JobTopics.jobProgress, (event: JobProgressEvent) => this.dispatch(updateFromEvent(event)), {}),
-      await this.bus.subscribe(JobTopics.jobChanged, (message: JobsChangedMessage) => void this.onStatusChanges(message), {}),
+      await this.bus.subscribe(JobTopics.jobChanged, (message: unknown) => void this.onStatusChanges(message), {}),
+    );
+    this.stopMissedEvents = onEventsMissed(this.bus, (reason) =>
+      this.fail([...this.failers.keys()], `${reason}: events may have been missed; read the job and subscribe again`),
     );
   }
 
   onApplicationShutdown(): void {
     for (const id of this.subscriptions.splice(0)) this.bus.unsubscribe(id);
+    this.stopMissedEvents();
   }
 
   /** Calls `listener` with every update of the job until it ends. Returns a function that stops it sooner. */
   onProgress(jobId: string, listener: ProgressListener): () => void {
-    let set = this.listeners.get(jobId);
-    if (!set) this.listeners.set(jobId, (set = new Set()));
-    set.add(listener);
-    return () => {
-      set.delete(listener);
-      if (set.size === 0 && this.listeners.get(jobId) === set) this.listeners.delete(jobId);
-    };
+    return this.register(this.listeners, jobId, listener);
   }
 
   /** Reports progress of a job that runs on this instance (for code outside its processor). */
@@ -72,7 +75,11 @@ export class ProgressService implements OnApplicationBootstrap, OnApplicationShu
     let lastProgress = -1;
     let snapshotTaken = false;
     const early: ProgressUpdate[] = [];
-    const queue = new AsyncQueue<ProgressUpdate>(() => stop());
+    const queue = new AsyncQueue<ProgressUpdate>(() => {
+      stop();
+      stopFailing();
+    });
+    const stopFailing = this.register(this.failers, job.id, (error) => queue.fail(error));
     const deliver = (update: ProgressUpdate) => {
       if (update.status === JobStatus.PROCESSING && update.progress < lastProgress) return;
       lastProgress = update.status === JobStatus.PROCESSING || update.status === JobStatus.COMPLETED ? update.progress : -1;
@@ -94,14 +101,46 @@ export class ProgressService implements OnApplicationBootstrap, OnApplicationShu
   private dispatch(update: ProgressUpdate): void {
     const set = this.listeners.get(update.jobId);
     if (!set) return;
-    for (const listener of [...set]) listener(update);
+    for (const listener of [...set]) {
+      try {
+        listener(update);
+      } catch (error) {
+        this.logger.warn(`a progress listener of job ${update.jobId} failed: ${(error as Error).message}`);
+      }
+    }
     if (isTerminal(update.status)) this.listeners.delete(update.jobId);
   }
 
-  private async onStatusChanges({ changes }: JobsChangedMessage): Promise<void> {
-    const watched = changes.filter((change) => this.listeners.has(change.jobId)).map((change) => change.jobId);
+  /** Never rejects: it runs detached from the bus, where a rejection would end the process. */
+  private async onStatusChanges(message: unknown): Promise<void> {
+    const watched = [...new Set(changesIn(message).map((change) => change.jobId))].filter((jobId) => this.listeners.has(jobId));
     if (watched.length === 0) return;
-    const jobs = await this.prisma.client.processingJob.findMany({ where: { id: { in: watched } } });
+    let jobs: JobRecord[];
+    try {
+      jobs = await this.prisma.client.processingJob.findMany({ where: { id: { in: watched } } });
+    } catch (error) {
+      const cause = (error as Error).message.split('\n').at(-1);
+      this.logger.warn(`could not read ${watched.length} watched job(s) after a status change: ${cause}`);
+      // Their new status is unknown: a watcher left waiting might wait for an end that already happened.
+      for (const jobId of watched) this.fail([jobId], `could not read job ${jobId} after a status change (${cause}): events may have been missed; read the job and subscribe again`);
+      return;
+    }
     for (const job of jobs) this.dispatch(updateFromJob(job));
+  }
+
+  private fail(jobIds: string[], message: string): void {
+    for (const jobId of jobIds) {
+      for (const fail of [...(this.failers.get(jobId) ?? [])]) fail(new Error(message));
+    }
+  }
+
+  private register<T>(map: Map<string, Set<T>>, jobId: string, entry: T): () => void {
+    let set = map.get(jobId);
+    if (!set) map.set(jobId, (set = new Set()));
+    set.add(entry);
+    return () => {
+      set.delete(entry);
+      if (set.size === 0 && map.get(jobId) === set) map.delete(jobId);
+    };
   }
 }
