@@ -20,6 +20,9 @@ export class AppModule {
           sortSchema: true,
           playground: false,
           introspection: true,
+          // Explicit: Apollo's default shows stack traces (server paths included) whenever NODE_ENV is not
+          // 'production' or 'test', and `npm start` sets none. GRAPHQL_DEBUG=true turns them on.
+          includeStacktraceInErrorResponses: config.graphqlDebug === true,
           plugins: config.production ? [] : [ApolloServerPluginLandingPageLocalDefault({ embed: true })],
           subscriptions: { 'graphql-ws': true },
           context: ({ req }: { req?: Request }) => ({ req }),

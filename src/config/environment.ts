@@ -3,6 +3,8 @@ import type { JobQueueModuleOptions } from '../job-queue';
 export interface AppConfig {
   port: number;
   production: boolean;
+  /** Stack traces in GraphQL errors (GRAPHQL_DEBUG); off unless asked for, whatever NODE_ENV says. */
+  graphqlDebug?: boolean;
   jobQueue: JobQueueModuleOptions;
 }
 
@@ -46,6 +48,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const config: AppConfig = {
     port: integer('PORT', 3000, 0, 65535),
     production: env.NODE_ENV === 'production',
+    // Unset: off (undefined, like the other optional settings).
+    graphqlDebug: env.GRAPHQL_DEBUG?.trim() ? boolean('GRAPHQL_DEBUG', false) : undefined,
     jobQueue: {
       databaseUrl,
       storageDir: env.STORAGE_DIR?.trim() || undefined,

@@ -4,6 +4,7 @@ import type { Response } from 'express';
 import { GraphQLError } from 'graphql';
 import { FilesErrorCode, FilesException } from '../files/files.exception';
 import { JobsErrorCode, JobsException } from '../jobs/jobs.exception';
+import { isDatabaseUnavailable } from './database-unavailable';
 
 /** The public error codes (GraphQL `extensions.code`) and their HTTP statuses. */
 export enum PublicErrorCode {
@@ -12,6 +13,8 @@ export enum PublicErrorCode {
   CONFLICT = 'CONFLICT',
   PAYLOAD_TOO_LARGE = 'PAYLOAD_TOO_LARGE',
   UNSUPPORTED_MEDIA_TYPE = 'UNSUPPORTED_MEDIA_TYPE',
+  /** The database cannot be reached: worth retrying shortly. */
+  SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE',
   INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
 }
 
@@ -21,6 +24,7 @@ const HTTP_STATUS: Record<PublicErrorCode, number> = {
   CONFLICT: HttpStatus.CONFLICT,
   PAYLOAD_TOO_LARGE: HttpStatus.PAYLOAD_TOO_LARGE,
   UNSUPPORTED_MEDIA_TYPE: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+  SERVICE_UNAVAILABLE: HttpStatus.SERVICE_UNAVAILABLE,
   INTERNAL_SERVER_ERROR: HttpStatus.INTERNAL_SERVER_ERROR,
 };
 
@@ -75,6 +79,9 @@ function toPublicError(exception: unknown): PublicError {
     const message = Array.isArray(body.message) ? body.message.join('; ') : (body.message ?? exception.message);
     return { code: PublicErrorCode.BAD_USER_INPUT, message };
   }
+  if (isDatabaseUnavailable(exception)) {
+    return { code: PublicErrorCode.SERVICE_UNAVAILABLE, message: 'The database cannot be reached; try again shortly' };
+  }
   return { code: PublicErrorCode.INTERNAL_SERVER_ERROR, message: 'Internal server error' };
 }
 
@@ -85,6 +92,10 @@ export class JobQueueExceptionFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): unknown {
     const error = toPublicError(exception);
+    if (error.code === PublicErrorCode.SERVICE_UNAVAILABLE) {
+      // One line, not a stack per request: an outage fails every request the same way.
+      this.logger.warn(`database unavailable: ${exception instanceof Error ? exception.message : String(exception)}`);
+    }
     if (error.code === PublicErrorCode.INTERNAL_SERVER_ERROR) {
       if (exception instanceof HttpException) return this.passThrough(exception, host);
       this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
