@@ -8,9 +8,9 @@ const DAY = 24 * HOUR;
 
 const STATS = `{ jobStats {
   total byStatus { status count } byFormat { format count } byPriority { priority count }
-  successRate averageProcessingTimeMs averageQueueTimeMs
+  successRate systemSuccessRate inputFailedCount systemFailedCount averageProcessingTimeMs averageQueueTimeMs
   throughput { lastHour last24Hours last7Days } errors { code count lastSeenAt } } }`;
-const HEALTH = `{ queueHealth { status issues pendingCount processingCount failedCount stalledCount successRate oldestPendingAgeMs checkedAt } }`;
+const HEALTH = `{ queueHealth { status issues pendingCount processingCount failedCount inputFailedCount systemFailedCount stalledCount successRate systemSuccessRate oldestPendingAgeMs checkedAt } }`;
 
 describe(`Statistics and health against hand-counted fixtures (${databaseLabel})`, () => {
   let database: TestDatabase;
@@ -30,6 +30,9 @@ describe(`Statistics and health against hand-counted fixtures (${databaseLabel})
         { priority: 'LOW', count: 0 },
       ],
       successRate: null,
+      systemSuccessRate: null,
+      inputFailedCount: 0,
+      systemFailedCount: 0,
       averageProcessingTimeMs: null,
       averageQueueTimeMs: null,
       throughput: { lastHour: 0, last24Hours: 0, last7Days: 0 },
@@ -42,8 +45,11 @@ describe(`Statistics and health against hand-counted fixtures (${databaseLabel})
       pendingCount: 0,
       processingCount: 0,
       failedCount: 0,
+      inputFailedCount: 0,
+      systemFailedCount: 0,
       stalledCount: 0,
       successRate: null,
+      systemSuccessRate: null,
       oldestPendingAgeMs: null,
     });
   });
@@ -92,6 +98,10 @@ describe(`Statistics and health against hand-counted fixtures (${databaseLabel})
         { priority: 'LOW', count: 3 },
       ],
       successRate: 0.8,
+      // The one FAILED job failed on its input (MALFORMED_FILE): not a failure of the system.
+      systemSuccessRate: 1,
+      inputFailedCount: 1,
+      systemFailedCount: 0,
       averageProcessingTimeMs: 90_000, // (60 s + 120 s) / 2, the two completed in the last 24 h
       averageQueueTimeMs: 45_000, // (60 s + 30 s) / 2
       throughput: { lastHour: 1, last24Hours: 2, last7Days: 3 },
@@ -107,16 +117,35 @@ describe(`Statistics and health against hand-counted fixtures (${databaseLabel})
       pendingCount: 2,
       processingCount: 1,
       failedCount: 1,
+      inputFailedCount: 1,
+      systemFailedCount: 0,
       stalledCount: 0,
       successRate: 0.8,
+      systemSuccessRate: 1,
     });
     // The due PENDING job became available 20 minutes ago; the one held back by runAt is not waiting.
     expect(health.oldestPendingAgeMs).toBeGreaterThanOrEqual(20 * MIN);
     expect(health.oldestPendingAgeMs).toBeLessThan(20 * MIN + 10_000);
     expect(health.issues).toEqual([
-      'Success rate 80.0 % is below 90.0 %',
       expect.stringMatching(/^Oldest pending job has waited 12\d\d s \(more than 600 s\)$/),
     ]);
+  });
+
+  it('counts input failures apart from system failures in the success rate that health uses', async () => {
+    const db = service.prisma.client;
+    // Added to the jobs above (COMPLETED 4, FAILED 1 with MALFORMED_FILE): three more input failures, two system ones.
+    for (const errorCode of ['INVALID_FILE', 'UNSUPPORTED_FORMAT', 'FILE_TOO_LARGE', 'INTERNAL_ERROR', 'STALLED']) {
+      await insertJob(db, { format: 'bin', status: 'FAILED', errorCode, startedAgoMs: 2 * MIN, completedAgoMs: MIN });
+    }
+    const stats = (await service.gql(STATS)).data.jobStats;
+    expect(stats).toMatchObject({ successRate: 0.4, inputFailedCount: 4, systemFailedCount: 2 });
+    expect(stats.systemSuccessRate).toBeCloseTo(4 / 6, 12);
+    const health = (await service.gql(HEALTH)).data.queueHealth;
+    expect(health).toMatchObject({ status: 'UNHEALTHY', failedCount: 6, inputFailedCount: 4, systemFailedCount: 2, successRate: 0.4 });
+    expect(health.systemSuccessRate).toBeCloseTo(4 / 6, 12);
+    expect(health.issues[0]).toBe('Success rate 66.7 % is below 70.0 % (2 system failures; 4 input failures not counted, 40.0 % with them)');
+    await db.processingJob.deleteMany({ where: { format: 'bin' } });
+    expect((await service.gql(HEALTH)).data.queueHealth).toMatchObject({ status: 'DEGRADED', inputFailedCount: 1, systemFailedCount: 0 });
   });
 
   it('turns UNHEALTHY past the unhealthy thresholds', async () => {

@@ -2,26 +2,38 @@ import { Inject, Injectable } from '@nestjs/common';
 import { JOB_QUEUE_OPTIONS } from '../job-queue.constants';
 import type { HealthThresholds, ResolvedJobQueueOptions } from '../job-queue.options';
 import { HealthStatus, type QueueHealth } from './models/queue-health.model';
-import { countByStatus, successRate } from './stats.service';
+import { countByStatus, type SuccessFigures, successFigures } from './stats.service';
 import { StatsRepository } from './stats.repository';
 
-interface HealthFigures {
+interface HealthFigures extends SuccessFigures {
   pendingCount: number;
   stalledCount: number;
-  successRate: number | null;
   oldestPendingAgeMs: number | null;
 }
 
 const percent = (rate: number) => `${(rate * 100).toFixed(1)} %`;
+const failures = (count: number, kind: string) => `${count} ${kind} failure${count === 1 ? '' : 's'}`;
 
-/** Every threshold the figures cross, with the status it calls for and a line naming figure and threshold. */
+/** "Success rate 66.7 % is below 70.0 % (2 system failures; 4 input failures not counted, 40.0 % with them)". */
+function successRateIssue(figures: HealthFigures, systemRate: number, limit: number): string {
+  const inputs =
+    figures.inputFailedCount === 0
+      ? 'no input failures'
+      : `${failures(figures.inputFailedCount, 'input')} not counted, ${percent(figures.successRate ?? 0)} with them`;
+  return `Success rate ${percent(systemRate)} is below ${percent(limit)} (${failures(figures.systemFailedCount, 'system')}; ${inputs})`;
+}
+
+/**
+ * Every threshold the figures cross, with the status it calls for and a line naming figure and threshold. The
+ * success-rate thresholds judge the system success rate: a user's malformed files are not the queue's failures.
+ */
 export function crossedThresholds(figures: HealthFigures, limits: HealthThresholds): { status: HealthStatus; issue: string }[] {
   const crossed: { status: HealthStatus; issue: string }[] = [];
-  const rate = figures.successRate;
+  const rate = figures.systemSuccessRate;
   if (rate !== null && rate < limits.successRateUnhealthy) {
-    crossed.push({ status: HealthStatus.UNHEALTHY, issue: `Success rate ${percent(rate)} is below ${percent(limits.successRateUnhealthy)}` });
+    crossed.push({ status: HealthStatus.UNHEALTHY, issue: successRateIssue(figures, rate, limits.successRateUnhealthy) });
   } else if (rate !== null && rate < limits.successRateDegraded) {
-    crossed.push({ status: HealthStatus.DEGRADED, issue: `Success rate ${percent(rate)} is below ${percent(limits.successRateDegraded)}` });
+    crossed.push({ status: HealthStatus.DEGRADED, issue: successRateIssue(figures, rate, limits.successRateDegraded) });
   }
   if (figures.stalledCount > limits.stalledUnhealthy) {
     crossed.push({ status: HealthStatus.UNHEALTHY, issue: `${figures.stalledCount} stalled jobs (more than ${limits.stalledUnhealthy})` });
@@ -49,16 +61,17 @@ export class HealthService {
   ) {}
 
   async check(now = new Date()): Promise<QueueHealth> {
-    const [counts, stalledCount, oldestDue] = await Promise.all([
+    const [counts, stalledCount, oldestDue, inputFailed] = await Promise.all([
       this.stats.countsByStatusFormatPriority(undefined),
       this.stats.countStalled(now),
       this.stats.oldestDuePendingSince(now),
+      this.stats.countInputFailures(),
     ]);
     const byStatus = countByStatus(counts);
     const figures: HealthFigures = {
       pendingCount: byStatus.PENDING,
       stalledCount,
-      successRate: successRate(byStatus.COMPLETED, byStatus.FAILED),
+      ...successFigures(byStatus.COMPLETED, byStatus.FAILED, inputFailed),
       oldestPendingAgeMs: oldestDue ? Math.max(0, now.getTime() - oldestDue.getTime()) : null,
     };
     const crossed = crossedThresholds(figures, this.options.healthThresholds);

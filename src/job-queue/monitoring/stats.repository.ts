@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { JobStatus } from '../common/job.enums';
 import { type Prisma, PrismaService } from '../database/prisma.service';
+import { INPUT_ERROR_CODES } from './input-errors';
 
 const HOUR_MS = 3_600_000;
 
@@ -18,6 +19,8 @@ export interface StatusFormatPriorityCount {
 export interface JobFigures {
   counts: StatusFormatPriorityCount[];
   completedBeforeWeek: number;
+  /** FAILED jobs whose error code says their input was at fault (INPUT_ERROR_CODES). */
+  inputFailed: number;
   lastHour: number;
   last24Hours: number;
   averageProcessingTimeMs: number | null;
@@ -69,7 +72,8 @@ export class StatsRepository {
       SELECT counts.status, counts.format, counts.priority, counts.count,
         recent.last_hour, recent.last_day, recent.processing_ms, recent.queue_ms,
         (SELECT COUNT(*) FROM processing_jobs WHERE ${completed} AND completed_at < ${weekAgo})
-          + (SELECT COUNT(*) FROM processing_jobs WHERE ${completed} AND completed_at IS NULL) AS completed_before_week
+          + (SELECT COUNT(*) FROM processing_jobs WHERE ${completed} AND completed_at IS NULL) AS completed_before_week,
+        (SELECT COUNT(*) FROM processing_jobs WHERE ${this.inputFailed()} AND ${owned}) AS input_failed
       FROM ${this.counts(userId)} AS counts
       CROSS JOIN (SELECT
           SUM(CASE WHEN completed_at >= ${hourAgo} THEN 1 ELSE 0 END) AS last_hour,
@@ -87,6 +91,7 @@ export class StatsRepository {
         count: toNumber(row.count),
       })),
       completedBeforeWeek: toNumber(first.completed_before_week),
+      inputFailed: toNumber(first.input_failed),
       lastHour: toNumber(first.last_hour),
       last24Hours: toNumber(first.last_day),
       averageProcessingTimeMs: toNullableNumber(first.processing_ms),
@@ -105,6 +110,13 @@ export class StatsRepository {
       WHERE error_code IS NOT NULL ${scoped}
       GROUP BY error_code ORDER BY count DESC, error_code`;
     return rows.map((row) => ({ code: row.error_code, count: toNumber(row.count), lastSeenAt: toDate(row.last_seen) }));
+  }
+
+  /** FAILED jobs (of all owners) whose input was at fault; see inputFailed(). */
+  async countInputFailures(): Promise<number> {
+    const [row] = await this.prisma.client.$queryRaw<{ count: unknown }[]>`
+      SELECT COUNT(*) AS count FROM processing_jobs WHERE ${this.inputFailed()}`;
+    return toNumber(row?.count);
   }
 
   countStalled(now: Date): Promise<number> {
@@ -135,6 +147,16 @@ export class StatsRepository {
     }
     return sql`(SELECT status, format, priority, COUNT(*) AS count FROM processing_jobs WHERE ${this.owner(userId)}
                 GROUP BY status, format, priority)`;
+  }
+
+  /**
+   * FAILED jobs with an input error code. No index has error_code after status, so this reads the FAILED jobs' rows
+   * (found by the (status, ...) indexes): its cost grows with the FAILED jobs kept, which cleanup bounds, not with
+   * the whole table.
+   */
+  private inputFailed(): Prisma.Sql {
+    const { sql, join } = this.prisma.fragments;
+    return sql`status = ${JobStatus.FAILED} AND error_code IN (${join([...INPUT_ERROR_CODES])})`;
   }
 
   private owner(userId: string | null | undefined): Prisma.Sql {

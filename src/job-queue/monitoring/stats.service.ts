@@ -10,6 +10,24 @@ export function successRate(completed: number, failed: number): number | null {
   return completed + failed === 0 ? null : completed / (completed + failed);
 }
 
+/** The FAILED jobs split by cause, and the success rate with and without the input failures. */
+export interface SuccessFigures {
+  successRate: number | null;
+  systemSuccessRate: number | null;
+  inputFailedCount: number;
+  systemFailedCount: number;
+}
+
+export function successFigures(completed: number, failed: number, inputFailed: number): SuccessFigures {
+  const systemFailedCount = Math.max(0, failed - inputFailed);
+  return {
+    successRate: successRate(completed, failed),
+    systemSuccessRate: successRate(completed, systemFailedCount),
+    inputFailedCount: inputFailed,
+    systemFailedCount,
+  };
+}
+
 export function countByStatus(counts: StatusFormatPriorityCount[]): Record<JobStatus, number> {
   const byStatus = Object.fromEntries(Object.values(JobStatus).map((status) => [status, 0])) as Record<JobStatus, number>;
   for (const row of counts) if (row.status in byStatus) byStatus[row.status as JobStatus] += row.count;
@@ -59,7 +77,7 @@ export class StatsService {
         .map(([format, count]) => ({ format, count }))
         .sort((a, b) => b.count - a.count || a.format.localeCompare(b.format)),
       byPriority: PRIORITIES_HIGH_FIRST.map((priority) => ({ priority, count: byPriority.get(priorityToRank(priority)) ?? 0 })),
-      successRate: successRate(byStatus.COMPLETED, byStatus.FAILED),
+      ...successFigures(byStatus.COMPLETED, byStatus.FAILED, figures.inputFailed),
       averageProcessingTimeMs: figures.averageProcessingTimeMs,
       averageQueueTimeMs: figures.averageQueueTimeMs,
       throughput: {

@@ -69,6 +69,21 @@ export class JobStats {
   @Field(() => Float, { nullable: true, description: 'COMPLETED / (COMPLETED + FAILED), 0 to 1; null when neither has happened.' })
   successRate: number | null;
 
+  @Field(() => Float, {
+    nullable: true,
+    description:
+      'COMPLETED / (COMPLETED + system failures): the success rate without the jobs that failed on their input; health judges this one. Null when neither has happened.',
+  })
+  systemSuccessRate: number | null;
+
+  @Field(() => Int, {
+    description: 'FAILED jobs whose input was at fault (MALFORMED_FILE, INVALID_FILE, UNSUPPORTED_FORMAT, FILE_TOO_LARGE, PASSWORD_PROTECTED).',
+  })
+  inputFailedCount: number;
+
+  @Field(() => Int, { description: 'FAILED jobs for any other reason (I/O, timeouts, stalls, unexpected errors).' })
+  systemFailedCount: number;
+
   @Field(() => Float, { nullable: true, description: 'Mean startedAt → completedAt of jobs completed in the last 24 hours, in ms.' })
   averageProcessingTimeMs: number | null;
 
