@@ -29,20 +29,39 @@ function parsePrometheus(text: string): { samples: Sample[]; types: Map<string, 
   return { samples, types };
 }
 
+function sampleValue(samples: Sample[], name: string, labels: Record<string, string> = {}): number | undefined {
+  return samples.find((sample) => sample.name === name && Object.entries(labels).every(([key, val]) => sample.labels[key] === val))?.value;
+}
+
 describe(`GET /health and GET /metrics (${databaseLabel})`, () => {
   let database: TestDatabase;
   let service: TestApp;
   useTestApp({}, (started) => ({ service, database } = started));
 
-  it('answers 200 with database and queue status while healthy, 503 once the queue is UNHEALTHY', async () => {
-    const healthy = await service.http().get('/health').expect(200);
-    expect(healthy.body).toMatchObject({
-      status: 'ok',
-      details: { database: { status: 'up', provider: databaseLabel === 'PostgreSQL' ? 'postgresql' : 'sqlite' }, queue: { status: 'up', health: 'HEALTHY' } },
+  it('answers /health as readiness: an UNHEALTHY queue makes /health/queue 503, not /health', async () => {
+    const provider = databaseLabel === 'PostgreSQL' ? 'postgresql' : 'sqlite';
+    expect((await service.http().get('/health').expect(200)).body).toMatchObject({ status: 'ok', database: provider });
+    const healthy = await service.http().get('/health/queue').expect(200);
+    expect(healthy.body).toMatchObject({ status: 'ok', queue: { status: 'HEALTHY', issues: [], pendingCount: 0, stalledCount: 0 } });
+    for (let index = 0; index < 3; index++) {
+      await insertJob(service.prisma.client, { format: 'ghost', status: 'FAILED', errorCode: 'INTERNAL_ERROR', completedAgoMs: 1000 });
+    }
+    const unhealthy = await service.http().get('/health/queue').expect(503);
+    expect(unhealthy.body).toMatchObject({
+      status: 'error',
+      error: 'queue: UNHEALTHY (Success rate 0.0 % is below 70.0 % (3 system failures; no input failures))',
+      queue: { status: 'UNHEALTHY', systemFailedCount: 3, inputFailedCount: 0 },
     });
-    for (let index = 0; index < 3; index++) await insertJob(service.prisma.client, { format: 'ghost', status: 'FAILED', completedAgoMs: 1000 });
-    const unhealthy = await service.http().get('/health').expect(503);
-    expect(unhealthy.body.details.queue).toMatchObject({ status: 'down', health: 'UNHEALTHY', issues: ['Success rate 0.0 % is below 70.0 %'] });
+    await service.http().get('/health').expect(200);
+    await service.http().get('/health/ready').expect(200);
+    const { samples } = parsePrometheus((await service.http().get('/metrics').expect(200)).text);
+    const value = (name: string, labels: Record<string, string> = {}) => sampleValue(samples, name, labels);
+    expect(value('file_jobs_queue_health', { status: 'UNHEALTHY' })).toBe(1);
+    expect(value('file_jobs_queue_health', { status: 'HEALTHY' })).toBe(0);
+    expect(value('file_jobs_failed_jobs', { cause: 'system' })).toBe(3);
+    expect(value('file_jobs_failed_jobs', { cause: 'input' })).toBe(0);
+    expect(value('file_jobs_success_rate', { failures: 'all' })).toBe(0);
+    expect(value('file_jobs_success_rate', { failures: 'system' })).toBe(0);
     await service.prisma.client.processingJob.deleteMany({ where: { format: 'ghost' } });
   });
 
@@ -52,8 +71,7 @@ describe(`GET /health and GET /metrics (${databaseLabel})`, () => {
     const response = await service.http().get('/metrics').expect(200);
     expect(response.headers['content-type']).toMatch(/^text\/plain/);
     const { samples, types } = parsePrometheus(response.text);
-    const value = (name: string, labels: Record<string, string> = {}) =>
-      samples.find((sample) => sample.name === name && Object.entries(labels).every(([key, val]) => sample.labels[key] === val))?.value;
+    const value = (name: string, labels: Record<string, string> = {}) => sampleValue(samples, name, labels);
     expect(value('file_jobs_jobs', { status: 'COMPLETED' })).toBe(1);
     expect(value('file_jobs_jobs', { status: 'PENDING' })).toBe(0);
     expect(value('file_jobs_stalled_jobs')).toBe(0);
@@ -66,9 +84,30 @@ describe(`GET /health and GET /metrics (${databaseLabel})`, () => {
     expect(value('process_resident_memory_bytes')).toBeGreaterThan(0);
     expect(value('nodejs_eventloop_lag_seconds')).toBeGreaterThanOrEqual(0);
   });
+
+  it('labels formats without a processor "other": 50 made-up extensions add at most one series', async () => {
+    const seriesOf = async () => {
+      const { samples } = parsePrometheus((await service.http().get('/metrics').expect(200)).text);
+      return samples.filter((sample) => sample.name === 'file_jobs_finished_total');
+    };
+    const before = await seriesOf();
+    const extensions = Array.from({ length: 50 }, (_, index) => `made${index}up`);
+    const jobIds: string[] = [];
+    for (const extension of extensions) {
+      jobIds.push((await service.http().post('/files').attach('file', Buffer.from('x'), `file.${extension}`).expect(201)).body.job.id);
+    }
+    const db = service.prisma.client;
+    await waitFor(async () => (await db.processingJob.count({ where: { id: { in: jobIds }, status: 'FAILED' } })) === jobIds.length);
+    const after = await seriesOf();
+    expect(after.length - before.length).toBeLessThanOrEqual(1);
+    expect(after.filter((sample) => extensions.includes(sample.labels.format))).toEqual([]);
+    expect(after.find((sample) => sample.labels.format === 'other' && sample.labels.outcome === 'FAILED')?.value).toBe(50);
+    // A format with a processor keeps its own label (the Prometheus test above saw format="txt").
+    expect(after.some((sample) => sample.labels.format === 'txt')).toBe(true);
+  });
 });
 
-describePostgres('GET /health while PostgreSQL is unreachable', () => {
+describePostgres('Readiness and liveness while PostgreSQL is unreachable', () => {
   let database: TestDatabase;
   let service: TestApp;
   let admin: Client;
@@ -89,13 +128,25 @@ describePostgres('GET /health while PostgreSQL is unreachable', () => {
     await database?.drop();
   });
 
-  it('flips to 503 when the database refuses connections and back to 200 when it returns', async () => {
-    await service.http().get('/health').expect(200);
-    await admin.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS false`);
+  it('answers readiness 503 with a one-line reason while the database refuses connections, 200 after; liveness stays 200', async () => {
+    await service.http().get('/health/ready').expect(200);
+    await admin.query(`ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS false`);
     await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1`, [name]);
-    const down = await service.http().get('/health').expect(503);
-    expect(down.body.details.database.status).toBe('down');
-    await admin.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS true`);
-    await waitFor(async () => (await service.http().get('/health')).status === 200, 10_000, 200);
+    try {
+      for (const path of ['/health/ready', '/health']) {
+        const down = await service.http().get(path).expect(503);
+        expect(Object.keys(down.body).sort()).toEqual(['error', 'status']);
+        expect(down.body.status).toBe('error');
+        expect(down.body.error).toMatch(/^database: unreachable( \([\w ]+\))?$/);
+      }
+      const queue = await service.http().get('/health/queue').expect(503);
+      expect(queue.body.error).toMatch(/^database: unreachable( \([\w ]+\))?$/);
+      expect((await service.http().get('/health/live').expect(200)).body).toEqual({ status: 'ok' });
+    } finally {
+      await admin.query(`ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS true`);
+    }
+    await waitFor(async () => (await service.http().get('/health/ready')).status === 200, 10_000, 200);
+    await service.http().get('/health').expect(200);
+    await service.http().get('/health/live').expect(200);
   });
 });

@@ -1,53 +1,61 @@
-import { Controller, Get } from '@nestjs/common';
-import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
-import { PrismaService } from '../../database/prisma.service';
+import { Controller, Get, Header, HttpStatus, Res } from '@nestjs/common';
+import type { Response } from 'express';
 import { HealthService } from '../health.service';
 import { HealthStatus } from '../models/queue-health.model';
+import { databaseFailure, withTimeout } from './check-failure';
+import { READINESS_TIMEOUT_MS, ReadinessService } from './readiness.service';
 
-const DATABASE_TIMEOUT_MS = 3000;
+/** What a probe answers: `status` ok or error; when error, `error` names the failing check and its cause in one line. */
+type ProbeBody = { status: 'ok'; [detail: string]: unknown } | { status: 'error'; error: string; [detail: string]: unknown };
 
-/** For orchestrators: 200 while the database answers and the queue is not UNHEALTHY, 503 otherwise. */
+/**
+ * Probes for orchestrators. /health/live: the process runs (no database call; restart it when this fails).
+ * /health/ready (and /health, as before): route traffic to it. /health/queue: the queue's own health by the
+ * configured thresholds, for alerting rather than for routing.
+ */
 @Controller('health')
 export class HealthController {
   constructor(
-    private readonly checks: HealthCheckService,
-    private readonly indicators: HealthIndicatorService,
-    private readonly prisma: PrismaService,
+    private readonly readiness: ReadinessService,
     private readonly queueHealth: HealthService,
   ) {}
 
+  @Get('live')
+  @Header('Cache-Control', 'no-store')
+  live(): ProbeBody {
+    return { status: 'ok' };
+  }
+
   @Get()
-  @HealthCheck()
-  check() {
-    return this.checks.check([() => this.database(), () => this.queue()]);
+  @Header('Cache-Control', 'no-store')
+  health(@Res({ passthrough: true }) response: Response): Promise<ProbeBody> {
+    return this.ready(response);
   }
 
-  private async database() {
-    const indicator = this.indicators.check('database');
-    try {
-      await withTimeout(this.prisma.client.$queryRawUnsafe('SELECT 1'), DATABASE_TIMEOUT_MS);
-      return indicator.up({ provider: this.prisma.target.provider });
-    } catch (error) {
-      return indicator.down({ provider: this.prisma.target.provider, message: (error as Error).message });
-    }
+  @Get('ready')
+  @Header('Cache-Control', 'no-store')
+  async ready(@Res({ passthrough: true }) response: Response): Promise<ProbeBody> {
+    const readiness = await this.readiness.check();
+    if (!readiness.ready) return unavailable(response, readiness.reason);
+    return { status: 'ok', database: readiness.database, migration: readiness.migration };
   }
 
-  private async queue() {
-    const indicator = this.indicators.check('queue');
+  /** 200 while HEALTHY or DEGRADED, 503 when UNHEALTHY; the body carries the whole QueueHealth. */
+  @Get('queue')
+  @Header('Cache-Control', 'no-store')
+  async queue(@Res({ passthrough: true }) response: Response): Promise<ProbeBody> {
+    let health;
     try {
-      const health = await withTimeout(this.queueHealth.check(), DATABASE_TIMEOUT_MS);
-      const details = { health: health.status, issues: health.issues, pending: health.pendingCount, stalled: health.stalledCount };
-      return health.status === HealthStatus.UNHEALTHY ? indicator.down(details) : indicator.up(details);
+      health = await withTimeout(this.queueHealth.check(), READINESS_TIMEOUT_MS);
     } catch (error) {
-      return indicator.down({ message: (error as Error).message });
+      return unavailable(response, databaseFailure(error));
     }
+    if (health.status !== HealthStatus.UNHEALTHY) return { status: 'ok', queue: health };
+    return unavailable(response, `queue: UNHEALTHY (${health.issues.join('; ')})`, { queue: health });
   }
 }
 
-function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+function unavailable(response: Response, reason: string, details: Record<string, unknown> = {}): ProbeBody {
+  response.status(HttpStatus.SERVICE_UNAVAILABLE);
+  return { status: 'error', error: reason, ...details };
 }

@@ -2,10 +2,20 @@ import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { JobStatus } from '../../common/job.enums';
 import { LocalJobEvents } from '../../events/local-job-events';
+import { FileProcessorRegistry } from '../../workers/file-processor.registry';
+import { HealthService } from '../health.service';
+import { HealthStatus, type QueueHealth } from '../models/queue-health.model';
 import { countByStatus } from '../stats.service';
 import { StatsRepository } from '../stats.repository';
 
 const SECONDS_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600];
+
+/**
+ * The `format` label of formats without a processor. A format is whatever extension a client sends, and each label
+ * value is a series of its own (per outcome and histogram bucket) kept until the process ends: 50 made-up
+ * extensions made 50 more series of file_jobs_finished_total alone. Formats with a processor are few and known.
+ */
+export const OTHER_FORMAT_LABEL = 'other';
 
 /**
  * Prometheus metrics in a registry of the queue's own (a host's default registry is left alone). Queue-wide
@@ -17,7 +27,15 @@ export class MetricsService implements OnModuleDestroy {
   readonly registry = new Registry();
   private readonly unsubscribe: () => void;
 
-  constructor(stats: StatsRepository, local: LocalJobEvents) {
+  /** A scrape's queue health, shared by the gauges it collects (one health check per scrape, not one per gauge). */
+  private scrapeHealth: Promise<QueueHealth> | null = null;
+
+  constructor(stats: StatsRepository, local: LocalJobEvents, health: HealthService, processors: FileProcessorRegistry) {
+    const currentHealth = () => {
+      this.scrapeHealth ??= health.check().finally(() => setImmediate(() => (this.scrapeHealth = null)));
+      return this.scrapeHealth;
+    };
+    const formatLabel = (format: string) => (processors.get(format) ? format : OTHER_FORMAT_LABEL);
     collectDefaultMetrics({ register: this.registry });
     new Gauge({
       name: 'file_jobs_jobs',
@@ -34,12 +52,45 @@ export class MetricsService implements OnModuleDestroy {
       help: 'PROCESSING jobs whose lease ran out',
       registers: [this.registry],
       async collect() {
-        this.set(await stats.countStalled(new Date()));
+        this.set((await currentHealth()).stalledCount);
+      },
+    });
+    new Gauge({
+      name: 'file_jobs_queue_health',
+      help: 'The queue health (as queueHealth and /health/queue): 1 for the current status, 0 for the others',
+      labelNames: ['status'],
+      registers: [this.registry],
+      async collect() {
+        const current = (await currentHealth()).status;
+        for (const status of Object.values(HealthStatus)) this.set({ status }, status === current ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'file_jobs_failed_jobs',
+      help: 'FAILED jobs by cause: input (the file was at fault: malformed, invalid, unsupported, too large) or system',
+      labelNames: ['cause'],
+      registers: [this.registry],
+      async collect() {
+        const current = await currentHealth();
+        this.set({ cause: 'input' }, current.inputFailedCount);
+        this.set({ cause: 'system' }, current.systemFailedCount);
+      },
+    });
+    new Gauge({
+      name: 'file_jobs_success_rate',
+      help: 'COMPLETED / (COMPLETED + FAILED) over failures "all", or over "system" failures only (what health judges); absent while none',
+      labelNames: ['failures'],
+      registers: [this.registry],
+      async collect() {
+        const current = await currentHealth();
+        this.reset();
+        if (current.successRate !== null) this.set({ failures: 'all' }, current.successRate);
+        if (current.systemSuccessRate !== null) this.set({ failures: 'system' }, current.systemSuccessRate);
       },
     });
     const finished = new Counter({
       name: 'file_jobs_finished_total',
-      help: 'Attempts this instance finished, by format and outcome (COMPLETED, RETRYING, FAILED, CANCELLED)',
+      help: 'Attempts this instance finished, by format ("other" for formats without a processor) and outcome (COMPLETED, RETRYING, FAILED, CANCELLED)',
       labelNames: ['format', 'outcome'],
       registers: [this.registry],
     });
@@ -63,11 +114,12 @@ export class MetricsService implements OnModuleDestroy {
       registers: [this.registry],
     });
     this.unsubscribe = local.onSettled(({ job, outcome, finishedAt }) => {
-      finished.inc({ format: job.format, outcome });
+      const format = formatLabel(job.format);
+      finished.inc({ format, outcome });
       if (outcome === JobStatus.RETRYING) retries.inc();
       if (outcome !== JobStatus.COMPLETED || !job.startedAt) return;
-      processing.observe({ format: job.format }, (finishedAt.getTime() - job.startedAt.getTime()) / 1000);
-      queued.observe({ format: job.format }, (job.startedAt.getTime() - job.createdAt.getTime()) / 1000);
+      processing.observe({ format }, (finishedAt.getTime() - job.startedAt.getTime()) / 1000);
+      queued.observe({ format }, (job.startedAt.getTime() - job.createdAt.getTime()) / 1000);
     });
   }
 

@@ -1,15 +1,16 @@
 import { Module } from '@nestjs/common';
-import { TerminusModule } from '@nestjs/terminus';
+import { WorkersModule } from '../../workers/workers.module';
 import { MonitoringModule } from '../monitoring.module';
 import { HealthController } from './health.controller';
 import { MetricsController } from './metrics.controller';
 import { MetricsService } from './metrics.service';
+import { ReadinessService } from './readiness.service';
 
-/** GET /health (terminus) and GET /metrics (Prometheus); left out with `httpEndpoints: false`. */
+/** GET /health, /health/live, /health/ready, /health/queue and GET /metrics (Prometheus); left out with `httpEndpoints: false`. */
 @Module({
-  imports: [TerminusModule.forRoot({ logger: false }), MonitoringModule],
+  imports: [MonitoringModule, WorkersModule],
   controllers: [HealthController, MetricsController],
-  providers: [MetricsService],
-  exports: [MetricsService],
+  providers: [MetricsService, ReadinessService],
+  exports: [MetricsService, ReadinessService],
 })
 export class MonitoringHttpModule {}
