@@ -54,6 +54,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
       databaseUrl,
       storageDir: env.STORAGE_DIR?.trim() || undefined,
       maxUploadBytes: integer('MAX_UPLOAD_BYTES', 1024 ** 3, 1),
+      // Unset: the module's default (30 s) applies.
+      uploadIdleTimeoutMs: env.UPLOAD_IDLE_TIMEOUT_MS?.trim() ? integer('UPLOAD_IDLE_TIMEOUT_MS', 30_000, 100, 3_600_000) : undefined,
       workersEnabled: boolean('WORKERS_ENABLED', true),
       workerConcurrency: integer('WORKER_CONCURRENCY', 4, 1, 256),
       shutdownTimeoutMs: integer('SHUTDOWN_TIMEOUT_MS', 30_000, 0),

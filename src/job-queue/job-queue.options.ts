@@ -12,6 +12,11 @@ export interface JobQueueModuleOptions {
   storageDir?: string;
   /** Largest accepted upload in bytes. Default 1 GiB. */
   maxUploadBytes?: number;
+  /**
+   * An upload whose body delivers less than 1 KiB in this long (silent, or dribbling a byte now and then) is cut:
+   * 408 and nothing kept. Default 30 000 ms.
+   */
+  uploadIdleTimeoutMs?: number;
   /** false makes an API-only instance that never claims jobs. Default true. */
   workersEnabled?: boolean;
   /** Jobs one instance runs at once. Default 4. */
@@ -85,6 +90,7 @@ export type DatabaseTarget =
 export const JOB_QUEUE_DEFAULTS = {
   storageDir: './data/files',
   maxUploadBytes: 1024 * 1024 * 1024,
+  uploadIdleTimeoutMs: 30_000,
   workersEnabled: true,
   workerConcurrency: 4,
   shutdownTimeoutMs: 30_000,

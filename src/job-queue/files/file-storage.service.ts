@@ -4,7 +4,7 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import type { Caller } from '../common/caller';
 import { newId } from '../common/ids';
 import type { StoredFileRecord } from '../common/job-record';
@@ -19,6 +19,7 @@ const PATH_CACHE_SIZE = 10_000;
 /** Streams uploads to the storage directory under generated names and records them as StoredFile rows. */
 @Injectable()
 export class FileStorageService implements OnModuleInit {
+  private readonly logger = new Logger(FileStorageService.name);
   readonly root: string;
   readonly maxUploadBytes: number;
   private readonly pathCache = new Map<string, string>();
@@ -73,26 +74,44 @@ export class FileStorageService implements OnModuleInit {
     }
     const format = detectFormat(clientName, head);
     const storagePath = `${id}.${format}`;
-    await rename(incoming, path.join(this.root, storagePath));
-    return this.prisma.client.storedFile.create({
-      data: {
-        id,
-        originalName: sanitizeFileName(clientName),
-        size: BigInt(size),
-        format,
-        checksum: hash.digest('hex'),
-        storagePath,
-        userId: caller.userId,
-        createdAt: new Date(),
-      },
-    });
+    const stored = path.join(this.root, storagePath);
+    // The file is in place before its row: a process that stops in between leaves a file no row names (harmless),
+    // never a row without its file.
+    await rename(incoming, stored);
+    try {
+      return await this.prisma.client.storedFile.create({
+        data: {
+          id,
+          originalName: sanitizeFileName(clientName),
+          size: BigInt(size),
+          format,
+          checksum: hash.digest('hex'),
+          storagePath,
+          userId: caller.userId,
+          createdAt: new Date(),
+        },
+      });
+    } catch (error) {
+      await rm(stored, { force: true }); // the database is down or refused the row: the upload keeps nothing
+      throw error;
+    }
   }
 
-  /** Removes a stored file and its row (used when an upload is rejected after it was stored). */
+  /**
+   * Removes a stored file and its row (an upload rejected after it was stored). The file goes whatever happens to
+   * the row: when the database cannot be reached, the row (whose id no client was given) is left and logged, but
+   * the disk keeps nothing. Never throws, so the upload's own error is the answer.
+   */
   async remove(file: StoredFileRecord): Promise<void> {
     this.pathCache.delete(file.id);
-    await this.prisma.client.storedFile.deleteMany({ where: { id: file.id } });
-    await rm(this.absolutePath(file.storagePath), { force: true });
+    try {
+      await this.prisma.client.storedFile.deleteMany({ where: { id: file.id } });
+    } catch (error) {
+      this.logger.warn(`The row of rejected upload ${file.id} could not be deleted (its file is): ${(error as Error).message}`);
+    }
+    await rm(this.absolutePath(file.storagePath), { force: true }).catch((error: Error) =>
+      this.logger.warn(`The file of rejected upload ${file.id} could not be removed: ${error.message}`),
+    );
   }
 
   /**

@@ -1,15 +1,16 @@
-import { Controller, HttpCode, HttpStatus, Post, Req, UseFilters } from '@nestjs/common';
-import busboy from 'busboy';
+import { Controller, HttpCode, HttpStatus, Inject, Post, Req, UseFilters } from '@nestjs/common';
 import type { Request } from 'express';
-import type { Caller } from '../common/caller';
 import { CallerService } from '../common/caller.service';
 import { JobQueueExceptionFilter } from '../common/job-queue-exception.filter';
-import type { JobRecord, StoredFileRecord } from '../common/job-record';
+import type { JobRecord } from '../common/job-record';
 import { JobsService } from '../jobs/jobs.service';
 import { ProcessingJobModel } from '../jobs/models/processing-job.model';
+import { JOB_QUEUE_OPTIONS } from '../job-queue.constants';
+import type { ResolvedJobQueueOptions } from '../job-queue.options';
 import { FileStorageService } from './file-storage.service';
 import { FilesErrorCode, FilesException } from './files.exception';
 import { parseUploadFields } from './upload-fields';
+import { receiveForm } from './upload-form';
 
 /** Multipart overhead allowed on top of maxUploadBytes before a Content-Length alone is refused. */
 const MULTIPART_OVERHEAD = 64 * 1024;
@@ -26,6 +27,7 @@ export class FilesController {
     private readonly storage: FileStorageService,
     private readonly jobs: JobsService,
     private readonly callers: CallerService,
+    @Inject(JOB_QUEUE_OPTIONS) private readonly options: ResolvedJobQueueOptions,
   ) {}
 
   /** multipart/form-data: `file`, and optional `priority`, `maxRetries`, `options` (JSON), `enqueue` (default true). */
@@ -41,7 +43,11 @@ export class FilesController {
       throw new FilesException(FilesErrorCode.FILE_TOO_LARGE, `The upload is larger than the limit of ${this.storage.maxUploadBytes} bytes`);
     }
     const caller = this.callers.resolve(request);
-    const { file, fields } = await this.receive(request, caller);
+    const { file, fields } = await receiveForm(
+      request,
+      { store: (source, clientName) => this.storage.store(source, clientName, caller), remove: (stored) => this.storage.remove(stored) },
+      this.options.uploadIdleTimeoutMs,
+    );
     let job: JobRecord | null;
     try {
       const upload = parseUploadFields(fields);
@@ -56,35 +62,5 @@ export class FilesController {
       file: { id: file.id, name: file.originalName, size: Number(file.size), format: file.format, checksum: file.checksum },
       job: job ? ProcessingJobModel.fromRecord(job) : null,
     };
-  }
-
-  /** Reads the whole form; the file part streams straight to storage. Rejects only after the body is consumed. */
-  private receive(request: Request, caller: Caller): Promise<{ file: StoredFileRecord; fields: Map<string, string> }> {
-    return new Promise((resolve, reject) => {
-      const fields = new Map<string, string>();
-      let stored: Promise<StoredFileRecord> | null = null;
-      let parser: busboy.Busboy;
-      try {
-        parser = busboy({ headers: request.headers, limits: { files: 1, fields: 20, fieldSize: 64 * 1024 } });
-      } catch (error) {
-        reject(new FilesException(FilesErrorCode.NOT_MULTIPART, (error as Error).message));
-        return;
-      }
-      parser.on('field', (name, value) => fields.set(name, value));
-      parser.on('file', (name, stream, info) => {
-        if (name !== 'file' || stored) {
-          stream.resume();
-          return;
-        }
-        stored = this.storage.store(stream, info.filename ?? 'upload', caller);
-        stored.catch(() => stream.resume()); // keep the form flowing after a storage error
-      });
-      parser.on('error', (error: Error) => reject(new FilesException(FilesErrorCode.INVALID_FIELD, `Malformed multipart body: ${error.message}`)));
-      parser.on('close', () => {
-        if (!stored) reject(new FilesException(FilesErrorCode.MISSING_FILE, 'The form has no file in the field "file"'));
-        else stored.then((file) => resolve({ file, fields }), reject);
-      });
-      request.pipe(parser);
-    });
   }
 }
