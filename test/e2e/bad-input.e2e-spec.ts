@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { CANCEL_JOB, ENQUEUE_JOB, ENQUEUE_JOBS, gqlData, gqlError, JOB, JOBS, RETRY_JOB, storageContents, totalJobs, upload, uploadFileId } from '../support/api-helpers';
 import { databaseLabel, type TestDatabase } from '../support/database';
+import { PROGRESS_SUBSCRIPTION, subscribe } from '../support/subscriptions';
 import { type TestApp, useTestApp } from '../support/test-app';
 
 /** JSON nested `depth` levels: {"a":{"a":...{}}}. */
@@ -67,6 +68,19 @@ describe(`bad input is BAD_USER_INPUT naming the field (${databaseLabel})`, () =
       const filter = { createdAfter: '0001-01-01T00:00:00.000Z', createdBefore: '9999-12-31T23:59:59.999Z', userId: 'ünï 😀' };
       expect((await gqlData(service, JOBS, { filter })).jobs.totalCount).toBe(0);
     });
+  });
+
+  it.each([
+    ['NUL', NUL],
+    ['a lone surrogate', LONE_SURROGATE],
+  ])('jobProgress(jobId) with %s over graphql-ws: BAD_USER_INPUT naming jobId', async (_case, jobId) => {
+    const run = subscribe(service.wsClient(), PROGRESS_SUBSCRIPTION, { jobId }, 'jobProgress');
+    const failure = await run.finished.then(
+      () => null,
+      (error: { errors?: { message: string; extensions?: { code?: string } }[] }) => error.errors?.[0],
+    );
+    expect(failure?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(failure?.message).toContain('jobId');
   });
 
   describe('POST /files fields', () => {
