@@ -110,7 +110,11 @@ function heldProcessor() {
   return { processor: HeldProcessor, state };
 }
 
-/** A host that keeps HTTP open while the workers drain: Apollo stops in onApplicationShutdown, not onModuleDestroy. */
+/**
+ * A host that keeps HTTP open while the workers drain: Apollo stops in onApplicationShutdown, not onModuleDestroy
+ * (where its drain plugin closes the listener). Only for this test: with a graphql-ws subscriber connected, such a
+ * host's close() waits for the socket forever (tried: still open after 15 s), since the server closes before Apollo.
+ */
 function hostKeepingHttpThroughDrain(database: TestDatabase, processor: Type<FileProcessorHandler>): Type<unknown> {
   @Module({
     imports: [
