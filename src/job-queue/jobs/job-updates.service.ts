@@ -11,10 +11,12 @@ import type { JobFilterInput } from './dto/job-filter.input';
 import { changeMatches } from './job-filter.matcher';
 
 /**
- * Updates a subscriber may leave unread before it is ended with an error. A client reading at the pace of a
- * 5,000-job burn-down stays far below it; one that stops reading would otherwise grow the heap without bound.
+ * Updates a subscriber may leave unread before it is ended with an error. Above the bursts a reading client sees
+ * (one enqueueJobs call of 1,000 jobs arrives as 1,000 updates at once); the records are shared by all
+ * subscribers, so a full buffer costs a subscriber its array of pointers (~80 KB). One that stops reading would
+ * otherwise grow the heap without bound.
  */
-export const MAX_UNREAD_JOB_UPDATES = 1000;
+export const MAX_UNREAD_JOB_UPDATES = 10_000;
 
 interface Watcher {
   filter: JobFilterInput | undefined;
