@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { Client } from 'pg';
 import { storageContents, upload } from '../support/api-helpers';
 import { POSTGRES_URL, type TestDatabase, usingPostgres } from '../support/database';
-import { type TestApp, useTestApp } from '../support/test-app';
+import { type TestApp, useTestApp, waitFor } from '../support/test-app';
 
 /**
  * POST /files while the database cannot take the StoredFile row: whatever the status (503 once connection errors
@@ -49,13 +49,55 @@ if (usingPostgres) {
       await admin.end();
     }
   };
-  uploadDuringOutage('PostgreSQL refuses connections', {
-    start: (database) =>
+  const outage = {
+    start: (database: TestDatabase) =>
       asAdmin(async (admin) => {
         await admin.query(`ALTER DATABASE ${databaseName(database)} WITH ALLOW_CONNECTIONS false`);
         await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [databaseName(database)]);
       }),
-    end: (database) => asAdmin((admin) => admin.query(`ALTER DATABASE ${databaseName(database)} WITH ALLOW_CONNECTIONS true`)),
+    end: (database: TestDatabase) => asAdmin((admin) => admin.query(`ALTER DATABASE ${databaseName(database)} WITH ALLOW_CONNECTIONS true`)),
+  };
+  uploadDuringOutage('PostgreSQL refuses connections', outage);
+
+  describe('POST /files when PostgreSQL goes away between the file\'s row and its job', () => {
+    let database: TestDatabase;
+    let service: TestApp;
+    const inTestDatabase = async (sql: string) => {
+      const client = new Client({ connectionString: database.url });
+      await client.connect();
+      try {
+        return (await client.query(sql)).rows;
+      } finally {
+        await client.end();
+      }
+    };
+    afterAll(async () => database && outage.end(database));
+    useTestApp({ queue: { workersEnabled: false } }, (started) => ({ service, database } = started));
+
+    it('removes the file at once, and the row as soon as the database is back', async () => {
+      await upload(service).expect(201);
+      const rowsBefore = await service.prisma.client.storedFile.count();
+      const diskBefore = storageContents(database);
+      // The job insert sleeps, which holds the upload between its StoredFile row and its job.
+      await inTestDatabase(`CREATE FUNCTION slow_job_insert() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(60); RETURN NEW; END $$;
+        CREATE TRIGGER slow_job_insert BEFORE INSERT ON processing_jobs FOR EACH ROW EXECUTE FUNCTION slow_job_insert()`);
+      const during = upload(service, { name: 'between.txt' }).then((response) => response);
+      await waitFor(async () => (await inTestDatabase(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event = 'PgSleep'`)).length > 0);
+      // Control: the row was written, so the outage below strikes between the row and the job.
+      expect(Number((await inTestDatabase('SELECT count(*) AS n FROM stored_files'))[0].n)).toBe(rowsBefore + 1);
+
+      await outage.start(database);
+      const response = await during;
+      const diskDuring = storageContents(database);
+      await outage.end(database);
+      await inTestDatabase('DROP TRIGGER slow_job_insert ON processing_jobs');
+
+      expect({ status: response.status >= 500 && response.status < 600, disk: diskDuring }).toEqual({ status: true, disk: diskBefore });
+      // The row is deleted by the retries that follow the database's return (the first comes after 1 s).
+      await waitFor(async () => (await service.prisma.client.storedFile.count()) === rowsBefore).catch(() => null);
+      expect(await service.prisma.client.storedFile.count()).toBe(rowsBefore);
+      await upload(service, { name: 'after.txt' }).expect(201);
+    });
   });
 } else {
   // SQLite cannot be switched off under an open connection; what production meets is a database another process

@@ -4,7 +4,7 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import type { Caller } from '../common/caller';
 import { newId } from '../common/ids';
 import type { StoredFileRecord } from '../common/job-record';
@@ -15,14 +15,18 @@ import { FilesErrorCode, FilesException } from './files.exception';
 import { detectFormat, sanitizeFileName, SNIFF_BYTES } from './format-detection';
 
 const PATH_CACHE_SIZE = 10_000;
+/** Waits between attempts to delete the row of a rejected upload while the database is down: about an hour in all. */
+const ROW_DELETE_DELAYS_MS = [1_000, 2_000, 5_000, 10_000, 30_000, ...Array<number>(59).fill(60_000)];
 
 /** Streams uploads to the storage directory under generated names and records them as StoredFile rows. */
 @Injectable()
-export class FileStorageService implements OnModuleInit {
+export class FileStorageService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(FileStorageService.name);
   readonly root: string;
   readonly maxUploadBytes: number;
   private readonly pathCache = new Map<string, string>();
+  private readonly rowDeleteRetries = new Set<NodeJS.Timeout>();
+  private closing = false;
 
   constructor(
     private readonly prisma: PrismaService,
@@ -98,20 +102,47 @@ export class FileStorageService implements OnModuleInit {
   }
 
   /**
-   * Removes a stored file and its row (an upload rejected after it was stored). The file goes whatever happens to
-   * the row: when the database cannot be reached, the row (whose id no client was given) is left and logged, but
-   * the disk keeps nothing. Never throws, so the upload's own error is the answer.
+   * Removes a stored file and its row (an upload rejected after it was stored). Never throws, so that the upload's
+   * own error is the answer. The file goes at once whatever happens to the row; a row the database cannot delete
+   * now (it is down: no client was given the id) is retried in the background until it can, so that neither the
+   * disk nor the database keeps half an upload.
    */
   async remove(file: StoredFileRecord): Promise<void> {
     this.pathCache.delete(file.id);
-    try {
-      await this.prisma.client.storedFile.deleteMany({ where: { id: file.id } });
-    } catch (error) {
-      this.logger.warn(`The row of rejected upload ${file.id} could not be deleted (its file is): ${(error as Error).message}`);
-    }
+    const rowDeleted = await this.deleteRow(file.id);
     await rm(this.absolutePath(file.storagePath), { force: true }).catch((error: Error) =>
       this.logger.warn(`The file of rejected upload ${file.id} could not be removed: ${error.message}`),
     );
+    if (!rowDeleted) this.retryRowDelete(file.id, 0);
+  }
+
+  onApplicationShutdown(): void {
+    this.closing = true;
+    for (const timer of this.rowDeleteRetries) clearTimeout(timer);
+    this.rowDeleteRetries.clear();
+  }
+
+  /** Deletes the row of a rejected upload unless a job uses it (a job insert that committed as its connection died). */
+  private async deleteRow(id: string): Promise<boolean> {
+    try {
+      await this.prisma.client.storedFile.deleteMany({ where: { id, jobs: { none: {} } } });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private retryRowDelete(id: string, attempt: number): void {
+    if (this.closing || attempt >= ROW_DELETE_DELAYS_MS.length) {
+      this.logger.warn(`The row of rejected upload ${id} could not be deleted (its file was): the database stayed unreachable`);
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.rowDeleteRetries.delete(timer);
+      void this.deleteRow(id).then((deleted) => deleted || this.retryRowDelete(id, attempt + 1));
+    }, ROW_DELETE_DELAYS_MS[attempt]);
+    timer.unref();
+    this.rowDeleteRetries.add(timer);
   }
 
   /**
