@@ -83,8 +83,7 @@ class FormReception {
 
   private listen(parser: busboy.Busboy): void {
     parser.on('field', (name, value, info) => {
-      if (info.nameTruncated) this.noteProblem(invalid(`A field name is longer than busboy's limit of 100 bytes`));
-      else if (info.valueTruncated) this.noteProblem(invalid(`The field "${name}" is longer than the limit of ${FORM_LIMITS.fieldBytes} bytes`));
+      if (info.valueTruncated) this.noteProblem(invalid(`The field "${name}" is longer than the limit of ${FORM_LIMITS.fieldBytes} bytes`));
       else if (this.fields.has(name)) this.repeated ??= name;
       else this.fields.set(name, value);
     });
