@@ -64,6 +64,11 @@ export class JobQueueCoreModule extends ConfigurableJobQueueCore implements OnMo
     if (this.bus instanceof PostgresEventBus) await this.bus.start();
   }
 
+  /**
+   * The last phase: the workers drained in beforeApplicationShutdown, and the events of their last outcomes may
+   * still wait in the bus's outbox; close() sends them before its pool ends (it used to end the pool first:
+   * "Cannot use a pool after calling end on the pool", and those events were lost).
+   */
   async onApplicationShutdown(): Promise<void> {
     if (this.bus instanceof PostgresEventBus) await this.bus.close();
   }

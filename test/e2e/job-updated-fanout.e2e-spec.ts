@@ -7,26 +7,8 @@ import { CANCEL_JOB, gqlData } from '../support/api-helpers';
 import { createTestDatabase, databaseLabel, type TestDatabase } from '../support/database';
 import { enqueueJobs, storeFile } from '../support/queue-helpers';
 import { spawnSlowHost, within } from '../support/slow-host-process';
-import { subscribe, type SubscriptionRun } from '../support/subscriptions';
+import { liveSubscribers } from '../support/live-subscribers';
 import { startTestApp, type TestApp, waitFor } from '../support/test-app';
-
-const JOB_UPDATED = 'subscription { jobUpdated { id status } }';
-
-/**
- * Opens `count` jobUpdated subscriptions on their own connections and waits until each is live on the server:
- * probe jobs are enqueued until every subscriber has seen one (the client is not told when the server subscribed).
- */
-async function liveSubscribers(count: number, connect: () => Client, enqueueProbe: () => Promise<string>): Promise<SubscriptionRun<{ id: string; status: string }>[]> {
-  const runs = Array.from({ length: count }, () => subscribe<{ id: string; status: string }>(connect(), JOB_UPDATED, {}, 'jobUpdated'));
-  // Handled from the start: how a subscription ends is asserted where it matters.
-  for (const run of runs) run.finished.catch(() => undefined);
-  const probes: string[] = [];
-  await waitFor(async () => {
-    probes.push(await enqueueProbe());
-    return runs.every((run) => run.updates.some((update) => probes.includes(update.id)));
-  }, 30_000, 100);
-  return runs;
-}
 
 describe(`jobUpdated: one shared read per event batch, bounded per subscriber (${databaseLabel})`, () => {
   let database: TestDatabase;
