@@ -51,6 +51,11 @@ describe(`POST /files: file names and form limits (${databaseLabel})`, () => {
     expect(job.fileName).toBe(NAME);
   });
 
+  it('cuts a name over 255 characters at 255 without splitting a character in two', async () => {
+    const response = await post(multipart([file(`${'a'.repeat(254)}😀.txt`)])).expect(201);
+    expect(response.body.file.name).toBe('a'.repeat(254)); // the emoji's two code units would have ended at 256
+  });
+
   it.each([
     ['two files in "file"', [file('one.txt'), file('two.txt')], 'Only one file can be sent, in the field "file" (limit: 1 file)'],
     ['a file in "file" and one in another field', [file('one.txt'), { ...file('two.txt'), name: 'attachment' }], 'Only one file can be sent, in the field "file" (limit: 1 file)'],

@@ -18,6 +18,12 @@ const PATH_CACHE_SIZE = 10_000;
 /** Waits between attempts to delete the row of a rejected upload while the database is down: about an hour in all. */
 const ROW_DELETE_DELAYS_MS = [1_000, 2_000, 5_000, 10_000, 30_000, ...Array<number>(59).fill(60_000)];
 
+/**
+ * sanitizeFileName cuts at 255 UTF-16 code units, which can split a character such as an emoji in two; half of one
+ * is no text (the database layer refuses it: HTTP 500), so a dangling half is dropped.
+ */
+const displayName = (clientName: string) => sanitizeFileName(clientName).replace(/[\uD800-\uDBFF]$/, '');
+
 /** Streams uploads to the storage directory under generated names and records them as StoredFile rows. */
 @Injectable()
 export class FileStorageService implements OnModuleInit, OnApplicationShutdown {
@@ -86,7 +92,7 @@ export class FileStorageService implements OnModuleInit, OnApplicationShutdown {
       return await this.prisma.client.storedFile.create({
         data: {
           id,
-          originalName: sanitizeFileName(clientName),
+          originalName: displayName(clientName),
           size: BigInt(size),
           format,
           checksum: hash.digest('hex'),
