@@ -1,14 +1,15 @@
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
-import { type DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
 import type { Request } from 'express';
 import type { AppConfig } from './config/environment';
+import { GraphQLNestingMiddleware, queryNestingError } from './graphql-nesting.middleware';
 import { JobQueueModule } from './job-queue';
 
 /** The standalone service: the job queue module behind Apollo GraphQL (HTTP and graphql-ws on /graphql). */
 @Module({})
-export class AppModule {
+export class AppModule implements NestModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
@@ -24,12 +25,25 @@ export class AppModule {
           // 'production' or 'test', and `npm start` sets none. GRAPHQL_DEBUG=true turns them on.
           includeStacktraceInErrorResponses: config.graphqlDebug === true,
           plugins: config.production ? [] : [ApolloServerPluginLandingPageLocalDefault({ embed: true })],
-          subscriptions: { 'graphql-ws': true },
+          subscriptions: {
+            'graphql-ws': {
+              // Without it, graphql-ws closes the socket with 4500 (internal error) when the parser overflows the stack.
+              onSubscribe: (_context, _id, payload) => {
+                const error = queryNestingError(payload.query);
+                return error ? [error] : undefined;
+              },
+            },
+          },
           context: ({ req }: { req?: Request }) => ({ req }),
         }),
         JobQueueModule.forRoot(config.jobQueue),
       ],
       exports: [JobQueueModule],
     };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    // Registered before Apollo's own middleware on /graphql (Nest adds middleware before calling onModuleInit).
+    consumer.apply(GraphQLNestingMiddleware).forRoutes('graphql');
   }
 }

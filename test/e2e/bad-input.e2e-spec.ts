@@ -71,6 +71,27 @@ describe(`bad input is BAD_USER_INPUT naming the field (${databaseLabel})`, () =
   });
 
   it.each([
+    ['an inline options object nested 3,000 levels', (fileId: string) => `mutation { enqueueJob(input: { fileId: "${fileId}", options: ${'{a:'.repeat(3000)}1${'}'.repeat(3000)} }) { id } }`],
+    ['an inline list nested 20,000 levels', () => `{ jobs(filter: { format: ${'['.repeat(20_000)}"x"${']'.repeat(20_000)} }) { totalCount } }`],
+  ])('%s in the query text: 400 BAD_USER_INPUT naming query, not a parser stack overflow', async (_case, query) => {
+    const response = await service.http().post('/graphql').send({ query: query(fileId) });
+    expect([response.status, response.body.errors]).toEqual([
+      400,
+      [{ message: 'query must not nest {}, [] or () more than 100 levels deep', extensions: { code: 'BAD_USER_INPUT' } }],
+    ]);
+  });
+
+  it('the same over graphql-ws: an error naming query, not the socket closed with 4500', async () => {
+    const query = `subscription { jobProgress(jobId: ${'['.repeat(20_000)}"x"${']'.repeat(20_000)}) { jobId } }`;
+    const run = subscribe(service.wsClient(), query, {}, 'jobProgress');
+    const failure = await run.finished.then(
+      () => null,
+      (error: { errors?: unknown[]; code?: number }) => error.errors ?? error.code,
+    );
+    expect(failure).toEqual([{ message: 'query must not nest {}, [] or () more than 100 levels deep', extensions: { code: 'BAD_USER_INPUT' } }]);
+  });
+
+  it.each([
     ['NUL', NUL],
     ['a lone surrogate', LONE_SURROGATE],
   ])('jobProgress(jobId) with %s over graphql-ws: BAD_USER_INPUT naming jobId', async (_case, jobId) => {
