@@ -2,12 +2,14 @@ import 'reflect-metadata';
 import fc from 'fast-check';
 import { CANCEL_JOB, ENQUEUE_JOB, ENQUEUE_JOBS, gqlData, JOB, JOBS, RETRY_JOB, upload, uploadFileId } from '../support/api-helpers';
 import { databaseLabel } from '../support/database';
+import { PROGRESS_SUBSCRIPTION, subscribe } from '../support/subscriptions';
 import { dateArg, enumArg, formFieldText, intArg, optionsArg, stringArg } from '../support/fuzz-arbitraries';
 import { type TestApp, useTestApp } from '../support/test-app';
 
 /** FUZZ_SEED reproduces a run (the seed is printed); FUZZ_RUNS makes it longer. */
 const SEED = Number(process.env.FUZZ_SEED ?? 20261130);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 1200);
+const SUBSCRIPTION_RUNS = Math.ceil(RUNS / 8);
 
 const CLEANUP_JOBS = 'mutation($olderThanHours: Int) { cleanupJobs(olderThanHours: $olderThanHours) }';
 const STATUSES = ['PENDING', 'PROCESSING', 'COMPLETED', 'FAILED', 'CANCELLED', 'RETRYING'];
@@ -129,5 +131,42 @@ describe(`fuzzed GraphQL arguments and upload fields (${databaseLabel})`, () => 
     for (const expected of ['enqueueJob ok', 'enqueueJob BAD_USER_INPUT', 'jobs ok', 'jobs BAD_USER_INPUT', 'job NOT_FOUND', 'upload 201', 'upload 400']) {
       expect(seen).toContain(expected);
     }
+  });
+
+  it(`${SUBSCRIPTION_RUNS} generated jobProgress(jobId) subscriptions over graphql-ws: the first update, or an error naming jobId`, async () => {
+    const fileId = await uploadFileId(service, 'c.txt', 'gamma');
+    const job = (await gqlData(service, ENQUEUE_JOB, { input: { fileId } })).enqueueJob;
+    const client = service.wsClient();
+    const outcomes = new Map<string, number>();
+    await fc.assert(
+      fc.asyncProperty(fc.record({ jobId: stringArg([job.id]) }), async (variables) => {
+        const run = subscribe(client, PROGRESS_SUBSCRIPTION, variables, 'jobProgress');
+        // A pending job's subscription starts with its current state, so every run ends with an update or an error.
+        const outcome = await Promise.race([
+          run.firstUpdate.then(() => ({ update: true as const })),
+          run.finished.then(
+            () => ({ completed: true as const }),
+            (error: { errors?: { message: string; extensions?: { code?: string } }[]; code?: number }) => ({ error }),
+          ),
+        ]);
+        run.cancel();
+        if (!('error' in outcome)) {
+          outcomes.set('update', (outcomes.get('update') ?? 0) + 1);
+          return;
+        }
+        // An array of GraphQL errors, never a socket closed by the server (4500 is graphql-ws's internal error).
+        expect({ closeCode: outcome.error.code }).toEqual({ closeCode: undefined });
+        const [first] = outcome.error.errors ?? [];
+        // graphql-ws reports variable coercion errors without a code; the resolver's errors carry one.
+        const code = first.extensions?.code ?? 'none';
+        outcomes.set(code, (outcomes.get(code) ?? 0) + 1);
+        expect(['BAD_USER_INPUT', 'NOT_FOUND', 'none']).toContain(code);
+        if (code !== 'NOT_FOUND') expect({ message: first.message, named: namesOneOf(first.message, ['jobId']) }).toEqual({ message: first.message, named: true });
+      }),
+      { seed: SEED, numRuns: SUBSCRIPTION_RUNS, endOnFailure: true },
+    );
+    // eslint-disable-next-line no-console
+    console.log(`jobProgress fuzz outcomes: ${JSON.stringify(Object.fromEntries(outcomes))}`);
+    expect([...outcomes.keys()].sort()).toEqual(['BAD_USER_INPUT', 'NOT_FOUND', 'none', 'update']);
   });
 });
