@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import { Client } from 'pg';
 import { AppModule } from '../../src/app.module';
-import { JOB, JOBS, upload } from '../support/api-helpers';
+import { ENQUEUE_JOB, JOB, JOBS, upload, uploadFileId } from '../support/api-helpers';
 import { createTestDatabase, databaseLabel, describePostgres, POSTGRES_URL, type TestDatabase } from '../support/database';
 import { launchTestApp, type TestApp, waitFor } from '../support/test-app';
 
@@ -101,11 +101,12 @@ describePostgres('while the database cannot be reached (PostgreSQL)', () => {
   });
 
   it('GraphQL answers SERVICE_UNAVAILABLE and REST 503 during the outage, and normally after it', async () => {
-    expect((await service.gql(JOBS, { first: 1 })).errors).toBeUndefined();
+    const fileId = await uploadFileId(service);
     const outage = await databaseOutage(database);
     await outage.begin();
     try {
-      for (const [query, variables] of [[JOB, { id: 'any-job' }], [JOBS, { first: 1 }]] as const) {
+      const operations: [string, Record<string, unknown>][] = [[JOB, { id: 'any-job' }], [JOBS, { first: 1 }], [ENQUEUE_JOB, { input: { fileId } }]];
+      for (const [query, variables] of operations) {
         const { errors } = await service.gql(query, variables);
         expect(errors?.map((error) => [error.extensions?.code, error.message])).toEqual([
           ['SERVICE_UNAVAILABLE', 'The database cannot be reached; try again shortly'],
@@ -121,6 +122,7 @@ describePostgres('while the database cannot be reached (PostgreSQL)', () => {
     }
     await waitFor(async () => (await service.gql(JOBS, { first: 1 })).errors === undefined);
     expect((await service.gql(JOB, { id: 'any-job' })).errors?.[0].extensions?.code).toBe('NOT_FOUND');
+    expect((await service.gql(ENQUEUE_JOB, { input: { fileId } })).data.enqueueJob.status).toBe('PENDING');
     await upload(service).expect(201);
   });
 });
