@@ -12,6 +12,7 @@ import { type BenchReport, type Column, markdownDetails, markdownTable, record, 
 import { loadAdapter, type QueueAdapter } from './lib/systems';
 import { measureFanout } from './scenarios/fanout';
 import { measureQueries } from './scenarios/queries';
+import { measureSubscribedBurnDown } from './scenarios/subscribers';
 import { measureBurnDown, measureEnqueue, measureLatency } from './scenarios/throughput';
 
 const began = Date.now();
@@ -96,6 +97,26 @@ async function main(): Promise<void> {
         record(report, 'fanoutP99', column, fanout.p99);
         log(`[run ${run}/${options.runs}] ${column} fan-out to ${options.subscribers}: ${fanout.deliveries} deliveries, p50 ${fanout.p50.toFixed(1)} ms, p99 ${fanout.p99.toFixed(1)} ms`);
       }
+    }
+  }
+
+  for (const kind of has('subscribers') ? ourDatabases : []) {
+    const column: Column = `ours/${kind}`;
+    const count = options.updateSubscribers;
+    for (let run = 1; run <= options.runs; run++) {
+      // Its own baseline, on a fresh database of the same run: the slowdown compares like with like.
+      const plain = await withBenchDatabase(kind, options.postgresUrl, 'ours_subs0', (db) => measureBurnDown('ours', adapters.get('ours')!, db, options.jobs, 1));
+      const subscribed = await withBenchDatabase(kind, options.postgresUrl, 'ours_subs', (db) => measureSubscribedBurnDown(db, options.jobs, count));
+      const slowdown = (plain.jobsPerSecond / subscribed.jobsPerSecond - 1) * 100;
+      record(report, 'subscribedBurndown', column, subscribed.jobsPerSecond);
+      record(report, 'subscribedSlowdown', column, slowdown);
+      record(report, 'subscribedPeakRss', column, subscribed.peakRssMb);
+      record(report, 'subscribedCaughtUp', column, subscribed.caughtUpMs);
+      log(
+        `[run ${run}/${options.runs}] ${column} burn-down with ${count} jobUpdated subscribers: ${rate(subscribed.jobsPerSecond)} vs ${rate(plain.jobsPerSecond)} without (${slowdown.toFixed(0)} % slower); ` +
+          `peak RSS ${Math.round(subscribed.peakRssMb)} MB (${Math.round(plain.peakRssMb[0])} MB without); all caught up ${Math.round(subscribed.caughtUpMs)} ms after the end ` +
+          `(${subscribed.caughtUp} of ${count}; ended: ${subscribed.ended.length ? subscribed.ended.join(' | ') : 'none'})`,
+      );
     }
   }
 

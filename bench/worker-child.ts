@@ -1,7 +1,7 @@
 /**
  * One worker instance of a queue system in a process of its own, for the burn-down. Spawned by bench/lib/child-worker.ts
  * as `node -r ts-node/register/transpile-only bench/worker-child.ts SYSTEM KIND URL DIR`; answers over IPC:
- * ready (booted, not claiming) → go → started … stop → stopped { peakRssMb, jobs }.
+ * ready (booted, not claiming; the port of its GraphQL server where it has one) → go → started … stop → stopped { peakRssMb, jobs }.
  */
 import 'reflect-metadata';
 import type { DbKind, SystemName } from './lib/options';
@@ -9,7 +9,7 @@ import { peakRssMb } from './lib/stats';
 import { loadAdapter } from './lib/systems';
 
 export type ParentMessage = { type: 'go' } | { type: 'stop' };
-export type ChildMessage = { type: 'ready' } | { type: 'started' } | { type: 'stopped'; peakRssMb: number; jobs: number } | { type: 'failed'; error: string };
+export type ChildMessage = { type: 'ready'; port?: number } | { type: 'started' } | { type: 'stopped'; peakRssMb: number; jobs: number } | { type: 'failed'; error: string };
 
 const send = (message: ChildMessage) => process.send!(message);
 
@@ -28,7 +28,7 @@ async function main(): Promise<void> {
           });
     step.catch(fail);
   });
-  send({ type: 'ready' });
+  send({ type: 'ready', port: worker.port });
 }
 
 function fail(error: Error): void {

@@ -35,9 +35,10 @@ export class ChildWorker {
     });
   }
 
-  /** Resolves when the instance is booted and idle. */
-  ready(): Promise<void> {
-    return this.expect('ready').then(() => undefined);
+  /** Resolves when the instance is booted and idle, with the port of its GraphQL server where it has one. */
+  async ready(): Promise<number | undefined> {
+    const message = (await this.expect('ready')) as Extract<ChildMessage, { type: 'ready' }>;
+    return message.port;
   }
 
   /** Tells it to start claiming; resolves once it has. */

@@ -1,5 +1,5 @@
 /** Command-line options of `npm run bench` (see bench/RESULTS.md for what each scenario measures). */
-export const SCENARIOS = ['enqueue', 'burndown', 'latency', 'stats', 'fanout'] as const;
+export const SCENARIOS = ['enqueue', 'burndown', 'latency', 'stats', 'fanout', 'subscribers'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 export const SYSTEMS = ['ours', 'graphile-worker', 'pg-boss'] as const;
 export type SystemName = (typeof SYSTEMS)[number];
@@ -16,6 +16,8 @@ export interface BenchOptions {
   latencyJobs: number;
   latencyGapMs: number;
   subscribers: number;
+  /** jobUpdated subscribers of the "burn-down with subscribers" scenario. */
+  updateSubscribers: number;
   scenarios: Scenario[];
   systems: SystemName[];
   databases: DbKind[];
@@ -25,7 +27,7 @@ export interface BenchOptions {
 }
 
 const usage = `Usage: npm run bench -- [--quick] [--only ${SCENARIOS.join(',')}] [--systems ${SYSTEMS.join(',')}]
-                      [--db sqlite,postgres] [--runs N] [--jobs N] [--stats-rows N] [--update-results]
+                      [--db sqlite,postgres] [--runs N] [--jobs N] [--stats-rows N] [--update-subscribers N] [--update-results]
 PostgreSQL: BENCH_POSTGRES_URL (default postgresql://postgres@127.0.0.1:5432/postgres); scratch databases are named bench_*.`;
 
 export function parseOptions(argv: string[]): BenchOptions {
@@ -64,6 +66,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     latencyJobs: 200,
     latencyGapMs: 20,
     subscribers: 100,
+    updateSubscribers: count('update-subscribers', 200),
     scenarios: list('only', SCENARIOS),
     systems: list('systems', SYSTEMS),
     databases: list('db', ['sqlite', 'postgres'] as const),

@@ -6,7 +6,7 @@ import type { QueueAdapter } from './systems';
 /** No-op jobs finish at once, so many run side by side; the fallback poll stays at its documented default. */
 export const OURS_SETTINGS = { workerConcurrency: Number(process.env.OURS_C ?? 100), pollIntervalMs: 5_000 } as const;
 
-const queueOptions = (db: BenchDatabase, workersEnabled: boolean): JobQueueModuleOptions => ({
+export const queueOptions = (db: BenchDatabase, workersEnabled: boolean): JobQueueModuleOptions => ({
   databaseUrl: db.url,
   storageDir: `${db.dir}/files`,
   workersEnabled,
@@ -14,7 +14,7 @@ const queueOptions = (db: BenchDatabase, workersEnabled: boolean): JobQueueModul
 });
 
 /** A running service's own connection answers whether work is left (the same SQL on both providers). */
-async function hasUnfinished(service: OurService): Promise<boolean> {
+export async function hasUnfinished(service: OurService): Promise<boolean> {
   const rows = await service.prisma.client.$queryRawUnsafe<unknown[]>(
     `SELECT 1 FROM processing_jobs WHERE status IN ('PENDING', 'RETRYING', 'PROCESSING') LIMIT 1`,
   );
@@ -38,6 +38,7 @@ export const oursAdapter: QueueAdapter = {
   async openWorker(db) {
     const service = await startOurService(queueOptions(db, false));
     return {
+      port: service.port,
       async start(onStart) {
         noopStarts.listener = onStart ?? null;
         await startWorkers(service);

@@ -18,6 +18,8 @@ export interface WorkerInstance {
   /** Starts claiming; `onStart` is called with each job id as its no-op handler starts. */
   start(onStart?: (jobId: string) => void): Promise<void>;
   stop(): Promise<void>;
+  /** Where the instance serves GraphQL (ours only: the subscribers scenario connects to it). */
+  port?: number;
 }
 
 /** Producer and worker in one process, for the enqueue → start latency. */
