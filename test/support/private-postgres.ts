@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
-import type { TestDatabase } from './database';
+import { type TestDatabase, usingPostgres } from './database';
 
 /**
  * A PostgreSQL cluster of a test's own, on a free port, that the test may stop, kill and restart at will (the
@@ -46,17 +46,25 @@ export function postgresBinaries(): string | null {
   return bin ?? null;
 }
 
-/** describe() for suites that need a private cluster; says plainly when it is skipped and why. */
+/**
+ * describe() for suites that need a private cluster. They run in the PostgreSQL pass of the tests (DATABASE_URL set
+ * to PostgreSQL), once, rather than again in the SQLite pass; elsewhere they say plainly that and why they skipped.
+ */
 export function describePrivatePostgres(name: string, body: () => void): void {
-  if (postgresBinaries()) {
+  const reason = !usingPostgres
+    ? 'runs with the PostgreSQL suites (DATABASE_URL=postgresql://...)'
+    : !postgresBinaries()
+      ? 'needs PostgreSQL server binaries (initdb, pg_ctl) to start a private cluster'
+      : null;
+  if (!reason) {
     describe(name, body);
     return;
   }
   describe(name, () => {
-    it.skip('skipped: needs PostgreSQL server binaries (initdb, pg_ctl) to start a private cluster', () => undefined);
+    it.skip(`skipped: ${reason}`, () => undefined);
   });
   // eslint-disable-next-line no-console
-  console.log(`[skipped] "${name}" needs initdb and pg_ctl (PostgreSQL server binaries) on this machine`);
+  console.log(`[skipped] "${name}" ${reason}`);
 }
 
 function freePort(): Promise<number> {

@@ -43,7 +43,7 @@ export const jobRecordsFromRows = (rows: Record<string, unknown>[]) => recordsFr
 export const storedFilesFromRows = (rows: Record<string, unknown>[]) => recordsFromRows<StoredFileRecord>(rows, FILE_BIGINTS);
 
 const DATE_FIELDS = new Set([
-  'lastRetryAt', 'nextRetryAt', 'runAt', 'availableAt', 'leaseExpiresAt', 'createdAt', 'startedAt', 'completedAt', 'updatedAt',
+  'lastRetryAt', 'nextRetryAt', 'runAt', 'availableAt', 'leaseExpiresAt', 'cancelRequestedAt', 'createdAt', 'startedAt', 'completedAt', 'updatedAt',
 ]);
 const JSON_FIELDS = new Set(['options', 'result', 'metadata']);
 const BOOLEAN_FIELDS = new Set(['errorRecoverable', 'nextAttemptManual']);

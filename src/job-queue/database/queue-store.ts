@@ -30,6 +30,29 @@ export interface QueueStore {
    * meanwhile is left alone).
    */
   completeMany(workerId: string, completions: Completion[]): Promise<Set<string>>;
+
+  /**
+   * Extends `workerId`'s leases on `jobIds` to `leaseMs` from now. Jobs it no longer holds (recovered as stalled,
+   * settled) are reported lost; held jobs whose cancel was requested are reported so the worker aborts them even
+   * when it missed the cancel event.
+   */
+  renewLeases(workerId: string, jobIds: string[], leaseMs: number): Promise<LeaseRenewal>;
+}
+
+export interface LeaseRenewal {
+  /** Ids the worker no longer holds. */
+  lost: string[];
+  /** Ids still held whose cancel was requested. */
+  cancelRequested: string[];
+}
+
+/** The renewal's outcome from the rows it updated (each with its cancel flag). */
+export function leaseRenewal(jobIds: string[], renewed: { id: string; cancel_requested: boolean | number }[]): LeaseRenewal {
+  const held = new Set(renewed.map((row) => row.id));
+  return {
+    lost: jobIds.filter((id) => !held.has(id)),
+    cancelRequested: renewed.filter((row) => Boolean(row.cancel_requested)).map((row) => row.id),
+  };
 }
 
 export interface Completion {

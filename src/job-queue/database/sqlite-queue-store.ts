@@ -1,7 +1,16 @@
 import type Database from 'better-sqlite3';
 import { jobRecordFromSqliteRow, type JobRecord, storedFileFromSqliteRow, type StoredFileRecord } from '../common/job-record';
 import type { PrismaService } from './prisma.service';
-import { attemptId, CLAIM_ORDER, type Completion, type NewJob, type QueueStore, sortInClaimOrder } from './queue-store';
+import {
+  attemptId,
+  CLAIM_ORDER,
+  type Completion,
+  type LeaseRenewal,
+  leaseRenewal,
+  type NewJob,
+  type QueueStore,
+  sortInClaimOrder,
+} from './queue-store';
 
 /**
  * Without statistics (SQLite gathers none unless told to) the planner reads every due job through the
@@ -11,7 +20,8 @@ import { attemptId, CLAIM_ORDER, type Completion, type NewJob, type QueueStore, 
 const CLAIM_SQL = `
 UPDATE processing_jobs
    SET status = 'PROCESSING', stage = 'QUEUED', progress = 0, bytes_processed = 0,
-       lease_owner = ?, lease_expires_at = ?, started_at = ?, updated_at = ?, attempt_count = attempt_count + 1
+       lease_owner = ?, lease_expires_at = ?, cancel_requested_at = NULL, started_at = ?, updated_at = ?,
+       attempt_count = attempt_count + 1
  WHERE id IN (SELECT id FROM processing_jobs INDEXED BY processing_jobs_claim_idx
                WHERE status IN ('PENDING', 'RETRYING') AND available_at <= ?
                ORDER BY ${CLAIM_ORDER} LIMIT ?)
@@ -31,6 +41,11 @@ RETURNING attempt_count`;
 
 const CLOSE_ATTEMPT_SQL = `
 UPDATE job_attempts SET finished_at = ?, outcome = 'COMPLETED', error_code = NULL, error_message = NULL WHERE id = ?`;
+
+const RENEW_SQL = `
+UPDATE processing_jobs SET lease_expires_at = ?
+ WHERE id IN (SELECT value FROM json_each(?)) AND lease_owner = ? AND status = 'PROCESSING'
+RETURNING id, cancel_requested_at IS NOT NULL AS cancel_requested`;
 
 const INSERT_SQL = `
 INSERT INTO processing_jobs (id, file_id, file_name, file_size, format, status, stage, priority, max_retries, options,
@@ -52,6 +67,7 @@ interface Statements {
   openAttempt: Database.Statement;
   complete: Database.Statement;
   closeAttempt: Database.Statement;
+  renew: Database.Statement;
 }
 
 /**
@@ -121,6 +137,14 @@ export class SqliteQueueStore implements QueueStore {
     });
   }
 
+  renewLeases(workerId: string, jobIds: string[], leaseMs: number): Promise<LeaseRenewal> {
+    if (jobIds.length === 0) return Promise.resolve({ lost: [], cancelRequested: [] });
+    return this.prisma.sqliteTransaction((db) => {
+      const rows = this.prepared(db).renew.all(Date.now() + leaseMs, JSON.stringify(jobIds), workerId);
+      return leaseRenewal(jobIds, rows as { id: string; cancel_requested: number }[]);
+    });
+  }
+
   private prepared(db: Database.Database): Statements {
     if (!this.statements) {
       // Prisma's connection returns integers as BigInt; these statements read plain numbers.
@@ -133,6 +157,7 @@ export class SqliteQueueStore implements QueueStore {
         openAttempt: db.prepare(OPEN_ATTEMPT_SQL),
         complete: prepare(COMPLETE_SQL),
         closeAttempt: db.prepare(CLOSE_ATTEMPT_SQL),
+        renew: prepare(RENEW_SQL),
       };
     }
     return this.statements;

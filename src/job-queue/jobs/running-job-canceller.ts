@@ -11,8 +11,10 @@ import { JOB_EVENT_BUS } from '../job-queue.constants';
 export const CANCEL_WAIT_MS = 3000;
 
 /**
- * Cancels a PROCESSING job: asks every instance (over the event bus) to abort it; the instance that holds
- * the job aborts its processor and commits CANCELLED. Answers once that is seen, or after CANCEL_WAIT_MS.
+ * Cancels a PROCESSING job: records the request on the job, then asks every instance (over the event bus) to abort
+ * it; the instance that holds the job aborts its processor and commits CANCELLED. The record makes the cancel
+ * durable before anyone is told: an instance that misses the event sees it at its next lease renewal, and stalled
+ * recovery ends the job CANCELLED instead of retrying it. Answers once the worker settled, or after CANCEL_WAIT_MS.
  */
 @Injectable()
 export class RunningJobCanceller {
@@ -24,21 +26,26 @@ export class RunningJobCanceller {
 
   async cancelRunning(job: JobRecord): Promise<JobRecord> {
     let subscription: number | undefined;
+    let timer: NodeJS.Timeout | undefined;
     const settled = new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, CANCEL_WAIT_MS);
+      timer = setTimeout(resolve, CANCEL_WAIT_MS);
       void this.bus
         .subscribe(JobTopics.jobChanged, ({ changes }: JobsChangedMessage) => {
-          if (changes.some((change) => change.jobId === job.id && change.status !== JobStatus.PROCESSING)) {
-            clearTimeout(timer);
-            resolve();
-          }
+          if (changes.some((change) => change.jobId === job.id && change.status !== JobStatus.PROCESSING)) resolve();
         }, {})
         .then((id) => (subscription = id));
     });
     try {
-      await this.events.requestCancel(job.id);
-      await settled;
+      const { count } = await this.prisma.client.processingJob.updateMany({
+        where: { id: job.id, status: JobStatus.PROCESSING },
+        data: { cancelRequestedAt: new Date() },
+      });
+      if (count === 1) {
+        await this.events.requestCancel(job.id);
+        await settled;
+      }
     } finally {
+      clearTimeout(timer);
       if (subscription !== undefined) this.bus.unsubscribe(subscription);
     }
     return (await this.prisma.client.processingJob.findUnique({ where: { id: job.id } })) ?? job;

@@ -29,7 +29,7 @@ export class StalledJobsService {
     });
   }
 
-  /** Returns how many stalled jobs were put back (RETRYING) or ended (FAILED, retries used up). */
+  /** Returns how many stalled jobs were put back (RETRYING) or ended (FAILED, retries used up; CANCELLED, when asked). */
   async recover(now = new Date()): Promise<number> {
     const recovered: JobRecord[] = [];
     let wakeWorkers = false;
@@ -41,9 +41,11 @@ export class StalledJobsService {
       );
       const decision = this.retry.decide(job, true);
       const retryAt = decision.retry ? new Date(now.getTime() + decision.delayMs) : null;
-      if (await this.outcomes.fail(job, job.leaseOwner ?? '', error, retryAt, now)) {
-        recovered.push({ ...job, status: retryAt ? JobStatus.RETRYING : JobStatus.FAILED });
-        wakeWorkers ||= decision.retry;
+      // A job whose cancel was requested ends CANCELLED here (fail() sees the request), never RETRYING.
+      const outcome = await this.outcomes.fail(job, job.leaseOwner ?? '', error, retryAt, now);
+      if (outcome) {
+        recovered.push({ ...job, status: outcome });
+        wakeWorkers ||= outcome === JobStatus.RETRYING;
       }
     }
     if (recovered.length > 0) {

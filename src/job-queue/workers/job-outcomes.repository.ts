@@ -2,10 +2,21 @@ import { Injectable } from '@nestjs/common';
 import type { JobRecord } from '../common/job-record';
 import { JobStatus, ProcessingStage } from '../common/job.enums';
 import { type Prisma, PrismaService } from '../database/prisma.service';
-import type { ProcessingError } from '../retry/processing-error';
+import { ProcessingError, ProcessingErrorCode } from '../retry/processing-error';
 import type { ProcessingOutput } from './file-processor.interface';
 
 export type AttemptOutcome = 'COMPLETED' | 'FAILED' | 'RETRYING' | 'CANCELLED' | 'INTERRUPTED';
+export type FailedOutcome = JobStatus.RETRYING | JobStatus.FAILED | JobStatus.CANCELLED;
+
+interface SettleGuard {
+  /** Only while the lease expired before this moment (stalled recovery). */
+  leaseExpiredBefore?: Date;
+  /** false: only when no cancel was requested. */
+  cancelRequested?: false;
+}
+
+/** How an attempt ends when its job's cancel was requested while it ran. */
+const CANCEL_REQUESTED = new ProcessingError(ProcessingErrorCode.CANCELLED, 'Cancelled while running', false);
 
 /**
  * The writes a worker makes about the jobs it holds. Each is guarded by the lease (lease_owner and status
@@ -16,10 +27,18 @@ export class JobOutcomesRepository {
   constructor(private readonly prisma: PrismaService) {}
 
   /**
-   * A failed attempt: RETRYING at `retryAt`, or FAILED when `retryAt` is null. `leaseExpiredBefore` makes it
+   * A failed attempt: RETRYING at `retryAt`, or FAILED when `retryAt` is null; CANCELLED instead, never retried,
+   * when its cancel was requested meanwhile (the worker may have missed the event). `leaseExpiredBefore` makes it
    * apply only while the lease is still expired (stalled-job recovery must not take a job that just renewed).
+   * Returns the status the job ended in, or null when the worker no longer held it.
    */
-  fail(job: JobRecord, workerId: string, error: ProcessingError, retryAt: Date | null, leaseExpiredBefore?: Date): Promise<boolean> {
+  async fail(
+    job: JobRecord,
+    workerId: string,
+    error: ProcessingError,
+    retryAt: Date | null,
+    leaseExpiredBefore?: Date,
+  ): Promise<FailedOutcome | null> {
     const now = new Date();
     const failure = { errorCode: error.code, errorMessage: error.message.slice(0, 4000), errorRecoverable: error.recoverable };
     const data: Prisma.ProcessingJobUpdateManyMutationInput = retryAt
@@ -34,16 +53,24 @@ export class JobOutcomesRepository {
           leaseExpiresAt: null,
         }
       : { ...failure, status: JobStatus.FAILED, completedAt: now, nextRetryAt: null, leaseOwner: null, leaseExpiresAt: null };
-    return this.settle(job, workerId, retryAt ? 'RETRYING' : 'FAILED', error, data, leaseExpiredBefore);
+    const status = retryAt ? JobStatus.RETRYING : JobStatus.FAILED;
+    const settled = await this.settle(job, workerId, retryAt ? 'RETRYING' : 'FAILED', error, data, {
+      leaseExpiredBefore,
+      cancelRequested: false,
+    });
+    if (settled) return status;
+    return (await this.cancelled(job, workerId, CANCEL_REQUESTED, leaseExpiredBefore)) ? JobStatus.CANCELLED : null;
   }
 
-  cancelled(job: JobRecord, workerId: string, error: ProcessingError): Promise<boolean> {
-    return this.settle(job, workerId, 'CANCELLED', error, {
-      status: JobStatus.CANCELLED,
-      completedAt: new Date(),
-      leaseOwner: null,
-      leaseExpiresAt: null,
-    });
+  cancelled(job: JobRecord, workerId: string, error: ProcessingError, leaseExpiredBefore?: Date): Promise<boolean> {
+    return this.settle(
+      job,
+      workerId,
+      'CANCELLED',
+      error,
+      { status: JobStatus.CANCELLED, completedAt: new Date(), leaseOwner: null, leaseExpiresAt: null },
+      { leaseExpiredBefore },
+    );
   }
 
   /**
@@ -61,35 +88,33 @@ export class JobOutcomesRepository {
     });
   }
 
-  /** Puts the worker's unfinished jobs back to PENDING (graceful shutdown); their attempts end INTERRUPTED. */
+  /**
+   * Puts the worker's unfinished jobs back to PENDING (graceful shutdown); their attempts end INTERRUPTED. A job
+   * whose cancel was requested ends CANCELLED instead. Returns each job settled, with the status it got.
+   */
   async release(workerId: string, jobs: JobRecord[]): Promise<JobRecord[]> {
     const released: JobRecord[] = [];
     for (const job of jobs) {
-      const done = await this.settle(job, workerId, 'INTERRUPTED', null, {
-        status: JobStatus.PENDING,
-        stage: ProcessingStage.QUEUED,
-        progress: 0,
-        bytesProcessed: null,
-        availableAt: new Date(),
-        leaseOwner: null,
-        leaseExpiresAt: null,
-      });
-      if (done) released.push(job);
+      const pending = await this.settle(
+        job,
+        workerId,
+        'INTERRUPTED',
+        null,
+        {
+          status: JobStatus.PENDING,
+          stage: ProcessingStage.QUEUED,
+          progress: 0,
+          bytesProcessed: null,
+          availableAt: new Date(),
+          leaseOwner: null,
+          leaseExpiresAt: null,
+        },
+        { cancelRequested: false },
+      );
+      if (pending) released.push({ ...job, status: JobStatus.PENDING });
+      else if (await this.cancelled(job, workerId, CANCEL_REQUESTED)) released.push({ ...job, status: JobStatus.CANCELLED });
     }
     return released;
-  }
-
-  /** Extends the worker's leases; returns the ids of the jobs it no longer holds (recovered or cancelled meanwhile). */
-  async renewLeases(workerId: string, jobIds: string[], leaseMs: number): Promise<string[]> {
-    if (jobIds.length === 0) return [];
-    const where = { id: { in: jobIds }, leaseOwner: workerId, status: JobStatus.PROCESSING };
-    const { count } = await this.prisma.client.processingJob.updateMany({
-      where,
-      data: { leaseExpiresAt: new Date(Date.now() + leaseMs) },
-    });
-    if (count === jobIds.length) return [];
-    const held = new Set((await this.prisma.client.processingJob.findMany({ where, select: { id: true } })).map((job) => job.id));
-    return jobIds.filter((id) => !held.has(id));
   }
 
   private settle(
@@ -98,8 +123,9 @@ export class JobOutcomesRepository {
     outcome: AttemptOutcome,
     error: ProcessingError | null,
     data: Prisma.ProcessingJobUpdateManyMutationInput,
-    leaseExpiredBefore?: Date,
+    guard: SettleGuard = {},
   ): Promise<boolean> {
+    const { leaseExpiredBefore, cancelRequested } = guard;
     const now = new Date();
     return this.prisma.client.$transaction(async (tx) => {
       const { count } = await tx.processingJob.updateMany({
@@ -108,6 +134,7 @@ export class JobOutcomesRepository {
           leaseOwner: workerId,
           status: JobStatus.PROCESSING,
           leaseExpiresAt: leaseExpiredBefore ? { lt: leaseExpiredBefore } : undefined,
+          cancelRequestedAt: cancelRequested === false ? null : undefined,
         },
         data: { nextAttemptManual: outcome === 'INTERRUPTED' ? undefined : false, ...data, updatedAt: now },
       });

@@ -16,6 +16,7 @@ import type { ProcessingOutput } from './file-processor.interface';
 import { FileProcessorRegistry } from './file-processor.registry';
 import { CompletionBatcher } from './completion-batcher';
 import { JobOutcomesRepository } from './job-outcomes.repository';
+import { commitWhileLeaseHolds, type Lease } from './lease';
 
 /** Why a running job's signal was aborted. */
 export class JobAbort extends Error {
@@ -42,7 +43,7 @@ export class JobRunner {
     @Inject(JOB_QUEUE_OPTIONS) private readonly options: ResolvedJobQueueOptions,
   ) {}
 
-  async run(job: JobRecord, workerId: string, abort: AbortController): Promise<void> {
+  async run(job: JobRecord, workerId: string, abort: AbortController, lease: Lease): Promise<void> {
     const timeoutMs = attemptTimeoutMs(job.options, this.options.jobTimeoutMs);
     const timer = timeoutMs
       ? setTimeout(() => abort.abort(new JobAbort('timeout', `Attempt exceeded its timeout of ${timeoutMs} ms`)), timeoutMs)
@@ -53,10 +54,10 @@ export class JobRunner {
       const output = await this.analyze(job, workerId, extracted, abort.signal, tracked.reporter);
       tracked.reporter.stage(ProcessingStage.FINALIZING);
       await tracked.flush();
-      await this.completions.complete(job, workerId, output);
+      await this.completions.complete(job, workerId, output, lease);
     } catch (thrown) {
       tracked.stop();
-      await this.settleFailure(job, workerId, thrown, abort.signal);
+      await this.settleFailure(job, workerId, thrown, abort.signal, lease);
     } finally {
       if (timer) clearTimeout(timer);
       tracked.stop();
@@ -106,23 +107,26 @@ export class JobRunner {
     });
   }
 
-  private async settleFailure(job: JobRecord, workerId: string, thrown: unknown, signal: AbortSignal): Promise<void> {
+  private async settleFailure(job: JobRecord, workerId: string, thrown: unknown, signal: AbortSignal, lease: Lease): Promise<void> {
     const reason = signal.aborted ? signal.reason : thrown;
     // On shutdown the pool releases the job; a lost job belongs to whoever took it: nothing to write either way.
     if (reason instanceof JobAbort && (reason.kind === 'shutdown' || reason.kind === 'lost')) return;
     if (reason instanceof JobAbort && reason.kind === 'cancelled') {
       const cancelled = new ProcessingError(ProcessingErrorCode.CANCELLED, reason.message, false);
-      if (await this.outcomes.cancelled(job, workerId, cancelled)) await this.announce(job, JobStatus.CANCELLED);
+      if (await commitWhileLeaseHolds(() => this.outcomes.cancelled(job, workerId, cancelled), lease)) {
+        await this.announce(job, JobStatus.CANCELLED);
+      }
       return;
     }
     const error =
       reason instanceof JobAbort ? new RecoverableError(ProcessingErrorCode.TIMEOUT, reason.message) : toProcessingError(reason);
     const decision = this.retry.decide(job, error.recoverable);
     const retryAt = decision.retry ? new Date(Date.now() + decision.delayMs) : null;
-    if (!(await this.outcomes.fail(job, workerId, error, retryAt))) return;
-    if (!decision.retry) this.logger.warn(`Job ${job.id} failed: ${error.code}: ${error.message}`);
-    await this.announce(job, decision.retry ? JobStatus.RETRYING : JobStatus.FAILED);
-    if (decision.retry) await this.events.wakeWorkers();
+    const outcome = await commitWhileLeaseHolds(() => this.outcomes.fail(job, workerId, error, retryAt), lease);
+    if (!outcome) return;
+    if (outcome !== JobStatus.RETRYING) this.logger.warn(`Job ${job.id} ended ${outcome}: ${error.code}: ${error.message}`);
+    await this.announce(job, outcome);
+    if (outcome === JobStatus.RETRYING) await this.events.wakeWorkers();
   }
 
   private announce(job: JobRecord, status: SettledOutcome): Promise<void> {

@@ -13,11 +13,13 @@ import { JOB_EVENT_BUS, JOB_QUEUE_OPTIONS, QUEUE_STORE } from '../job-queue.cons
 import type { ResolvedJobQueueOptions } from '../job-queue.options';
 import { JobAbort, JobRunner } from './job-runner';
 import { JobOutcomesRepository } from './job-outcomes.repository';
+import { Lease } from './lease';
 import { Wakeup } from './wakeup';
 
 interface RunningJob {
   job: JobRecord;
   abort: AbortController;
+  lease: Lease;
   done: Promise<void>;
 }
 
@@ -26,6 +28,11 @@ const ABORT_GRACE_MS = 1000;
 const MIN_IDLE_WAIT_MS = 10;
 /** A busy pool claims once this share of its slots is free, not slot by slot: fewer, fuller claims. */
 const CLAIM_BATCH_SHARE = 0.1;
+/**
+ * Leases are renewed every third of their length, but at least this often: renewal is also how a worker that
+ * missed a cancel event learns of it (one statement per instance for all its running jobs).
+ */
+const MAX_RENEWAL_INTERVAL_MS = 10_000;
 
 /**
  * Runs up to `workerConcurrency` jobs at once on this instance. Idle, it sleeps until a wake-up event (an
@@ -42,6 +49,7 @@ export class WorkerPoolService implements OnApplicationBootstrap, BeforeApplicat
   private loop: Promise<void> | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
   private started = false;
+  private renewing = false;
   private stopping = false;
 
   constructor(
@@ -78,7 +86,8 @@ export class WorkerPoolService implements OnApplicationBootstrap, BeforeApplicat
       {}),
     );
     const leaseMs = this.options.stalledJobThresholdMs;
-    this.heartbeat = setInterval(() => void this.renewLeases(leaseMs), Math.max(250, Math.floor(leaseMs / 3)));
+    const renewEveryMs = Math.max(250, Math.min(MAX_RENEWAL_INTERVAL_MS, Math.floor(leaseMs / 3)));
+    this.heartbeat = setInterval(() => void this.renewLeases(leaseMs), renewEveryMs);
     this.loop = this.claimLoop(leaseMs);
     this.logger.log(`Worker ${this.workerId} started with concurrency ${this.options.workerConcurrency}`);
   }
@@ -104,6 +113,7 @@ export class WorkerPoolService implements OnApplicationBootstrap, BeforeApplicat
         continue;
       }
       let claimed: JobRecord[];
+      const claimStartedAt = Date.now();
       try {
         claimed = await this.store.claim(this.workerId, free, leaseMs);
       } catch (error) {
@@ -111,22 +121,22 @@ export class WorkerPoolService implements OnApplicationBootstrap, BeforeApplicat
         await this.wakeup.wait(this.options.pollIntervalMs);
         continue;
       }
-      for (const job of claimed) this.start(job);
+      for (const job of claimed) this.start(job, Lease.from(claimStartedAt, leaseMs));
       if (claimed.length > 0) void this.events.jobsChanged(claimed);
       if (claimed.length < free && !this.stopping) await this.wakeup.wait(await this.idleWaitMs());
     }
   }
 
-  private start(job: JobRecord): void {
+  private start(job: JobRecord, lease: Lease): void {
     const abort = new AbortController();
     const done = this.runner
-      .run(job, this.workerId, abort)
+      .run(job, this.workerId, abort, lease)
       .catch((error: Error) => this.logger.error(`job ${job.id} could not be settled: ${error.message}`))
       .finally(() => {
         this.running.delete(job.id);
         this.wakeup.notify();
       });
-    this.running.set(job.id, { job, abort, done });
+    this.running.set(job.id, { job, abort, lease, done });
   }
 
   /** Sleep until the next job is due, bounded by the fallback poll. */
@@ -146,14 +156,28 @@ export class WorkerPoolService implements OnApplicationBootstrap, BeforeApplicat
     }
   }
 
+  /**
+   * Extends the leases of the jobs running here; aborts those it lost (recovered as stalled meanwhile) and those
+   * whose cancel was requested (the event may never have reached this instance). One renewal at a time: a slow
+   * database must not pile them up.
+   */
   private async renewLeases(leaseMs: number): Promise<void> {
+    const jobIds = this.activeJobIds;
+    if (this.renewing || jobIds.length === 0) return;
+    this.renewing = true;
+    const startedAt = Date.now();
     try {
-      const lost = await this.outcomes.renewLeases(this.workerId, this.activeJobIds, leaseMs);
-      for (const jobId of lost) {
-        this.running.get(jobId)?.abort.abort(new JobAbort('lost', 'This worker no longer holds the job'));
+      const { lost, cancelRequested } = await this.store.renewLeases(this.workerId, jobIds, leaseMs);
+      const lostIds = new Set(lost);
+      for (const jobId of jobIds) if (!lostIds.has(jobId)) this.running.get(jobId)?.lease.renewed(startedAt, leaseMs);
+      for (const jobId of lost) this.running.get(jobId)?.abort.abort(new JobAbort('lost', 'This worker no longer holds the job'));
+      for (const jobId of cancelRequested) {
+        this.running.get(jobId)?.abort.abort(new JobAbort('cancelled', 'Cancelled while running'));
       }
     } catch (error) {
       this.logger.warn(`lease renewal failed: ${(error as Error).message}`);
+    } finally {
+      this.renewing = false;
     }
   }
 
@@ -167,8 +191,8 @@ export class WorkerPoolService implements OnApplicationBootstrap, BeforeApplicat
     for (const entry of unfinished) entry.abort.abort(new JobAbort('shutdown', 'The instance is shutting down'));
     await finishesWithin(all(), ABORT_GRACE_MS);
     const released = await this.outcomes.release(this.workerId, unfinished.map((entry) => entry.job));
-    await this.events.jobsChanged(released.map((job) => ({ ...job, status: JobStatus.PENDING })));
-    this.logger.log(`Released ${released.length} unfinished job(s) back to PENDING`);
+    await this.events.jobsChanged(released);
+    this.logger.log(`Released ${released.length} unfinished job(s) back to PENDING (or CANCELLED, when asked)`);
   }
 }
 
