@@ -9,6 +9,10 @@ export interface AsyncQueueLimit {
  * end() finishes the iteration after what is queued; fail() ends it with an error after what is queued;
  * `onClose` runs once, however iteration stops. With a limit, a reader that falls too far behind is ended with an
  * error instead of holding an ever-growing backlog.
+ *
+ * A reader working through a backlog gets one value per turn of the event loop (setImmediate): a graphql-ws
+ * reader sends each value and its socket's write callback comes back within the same turn, so a batch of 30
+ * updates to 200 subscribers ran as one 6,000-delivery turn (about a second) during which no worker could commit.
  */
 export class AsyncQueue<T> implements AsyncIterableIterator<T> {
   private readonly values: T[] = [];
@@ -54,7 +58,7 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
     if (this.values.length > 0) {
       const value = this.values.shift()!;
       if (this.ended && this.values.length === 0) this.close();
-      return Promise.resolve({ value, done: false });
+      return new Promise((resolve) => setImmediate(() => resolve({ value, done: false })));
     }
     if (this.error !== undefined) {
       const error = this.error;
