@@ -150,9 +150,9 @@ export class StatsRepository {
   }
 
   /**
-   * FAILED jobs with an input error code. No index has error_code after status, so this reads the FAILED jobs' rows
-   * (found by the (status, ...) indexes): its cost grows with the FAILED jobs kept, which cleanup bounds, not with
-   * the whole table.
+   * FAILED jobs with an input error code, counted from the index (status, error_code) alone (migration
+   * 20261130130000_failed_jobs_by_error_code). Through the other (status, ...) indexes it read every FAILED row:
+   * 1M jobs with 100k FAILED took 150-260 ms on either database, against 3-17 ms with it.
    */
   private inputFailed(): Prisma.Sql {
     const { sql, join } = this.prisma.fragments;
