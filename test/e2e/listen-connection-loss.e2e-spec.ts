@@ -1,5 +1,6 @@
 import { Client as PgClient } from 'pg';
 import { JobStatus } from '../../src/job-queue';
+import { PostgresEventBus } from '../../src/job-queue/events/postgres-event-bus';
 import { createTestDatabase, describePostgres, type TestDatabase } from '../support/database';
 import { endingOf, liveSubscribers } from '../support/live-subscribers';
 import { countByStatus, enqueueJobs, recordingProcessor, storeFile } from '../support/queue-helpers';
@@ -87,5 +88,20 @@ describePostgres('Events across a lost LISTEN connection and at shutdown (Postgr
     await worker.close(); // drains: the three finish and are committed during close
     expect(jobs.every((job) => brief.log.finished.has(job.id))).toBe(true);
     await waitFor(() => jobs.every((job) => watcher.updates.some((update) => update.id === job.id && update.status === JobStatus.COMPLETED)), 15_000);
+  });
+
+  it('close() sends what was published in the same turn before its pool ends, and refuses what comes after', async () => {
+    const received: string[] = [];
+    db.on('notification', (message) => received.push(message.payload ?? ''));
+    await db.query('LISTEN file_jobs_events');
+    const bus = new PostgresEventBus(database.url);
+    await bus.start();
+    // As at shutdown: the last completions are published just before the core module closes the bus.
+    const sent = bus.publish('job.changed', { changes: [] });
+    await bus.close();
+    await expect(sent).resolves.toBeUndefined(); // before: "Cannot use a pool after calling end on the pool"
+    await waitFor(() => received.length === 1);
+    expect(JSON.parse(received[0])).toEqual([{ topic: 'job.changed', payload: { changes: [] } }]);
+    await expect(bus.publish('job.changed', { changes: [] })).rejects.toThrow('the event bus is closed');
   });
 });
