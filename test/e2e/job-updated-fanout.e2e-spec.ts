@@ -104,6 +104,14 @@ describe(`SIGTERM with 200 jobUpdated subscribers connected (${databaseLabel})`,
       };
       const runs = await liveSubscribers(200, connect, () => upload('probe.txt'));
       await upload('long.slow'); // runs past the shutdown timeout: the drain waits for it, then gives it up
+      // And a burn-down under way, whose every update goes to all 200 subscribers.
+      const fileId: string = (await request(`http://127.0.0.1:${port}`).post('/files').attach('file', Buffer.from('text'), 'many.txt').expect(201)).body.file.id;
+      const enqueue = await request(`http://127.0.0.1:${port}`)
+        .post('/graphql')
+        .send({ query: 'mutation($inputs: [EnqueueJobInput!]!) { enqueueJobs(inputs: $inputs) { id } }', variables: { inputs: Array.from({ length: 1000 }, () => ({ fileId })) } })
+        .expect(200);
+      expect(enqueue.body.data.enqueueJobs).toHaveLength(1000);
+      await waitFor(() => runs.every((run) => run.updates.filter((update) => update.status === 'COMPLETED').length >= 50), 60_000, 100);
 
       const started = Date.now();
       host.process.kill('SIGTERM');
