@@ -1,5 +1,5 @@
-import type { Request } from 'express';
-import type { Caller } from './common/caller';
+import { ANONYMOUS_ADMIN } from './common/caller';
+import type { ResolveCaller } from './common/caller-context';
 import { LocalTextAnalyzer } from './processors/analysis/local-text-analyzer';
 import type { TextAnalyzer } from './processors/analysis/text-analyzer';
 import type { RetryPolicy } from './retry/retry-policy';
@@ -49,8 +49,13 @@ export interface JobQueueModuleOptions {
   httpEndpoints?: boolean;
   /** Run the pending migrations when the module starts. Default true. */
   migrateOnStart?: boolean;
-  /** Identity of the caller of an HTTP or GraphQL request. Default: an anonymous administrator. */
-  resolveCaller?: (request: Request | undefined) => Caller;
+  /**
+   * Who is asking, from the HTTP request (queries, mutations, POST /files) or the graphql-ws connection
+   * (connectionParams and upgrade request); may be async; throw AccessException to refuse. Default: an anonymous
+   * administrator. Install `authenticateConnections(resolveCaller)` as graphql-ws `onConnect` to check it once at
+   * connection_init (4403 on refusal) instead of at the first subscription.
+   */
+  resolveCaller?: ResolveCaller;
 }
 
 export interface HealthThresholds {
@@ -121,7 +126,7 @@ export function resolveJobQueueOptions(options: JobQueueModuleOptions): Resolved
   const defined = Object.fromEntries(Object.entries(rest).filter(([, value]) => value !== undefined));
   return {
     ...JOB_QUEUE_DEFAULTS,
-    resolveCaller: () => ({ userId: null, isAdmin: true }),
+    resolveCaller: () => ANONYMOUS_ADMIN,
     ...defined,
     database: parseDatabaseUrl(databaseUrl),
     healthThresholds: { ...DEFAULT_HEALTH_THRESHOLDS, ...healthThresholds },

@@ -1,9 +1,9 @@
-import type { Request } from 'express';
+import type { CallerContext } from '../../src/job-queue';
 import { databaseLabel, type TestDatabase } from '../support/database';
 import { type TestApp, useTestApp } from '../support/test-app';
 
-/** A host rule: the caller is named by a header and sees only its own jobs and files. */
-const resolveCaller = (request: Request | undefined) => ({ userId: (request?.headers['x-user'] as string) ?? null, isAdmin: false });
+/** A host rule: the caller is named by a header (of the HTTP or the upgrade request) and sees only its own jobs and files. */
+const resolveCaller = ({ request }: CallerContext) => ({ userId: (request.headers['x-user'] as string) ?? null, isAdmin: false });
 
 describe(`Every operation is scoped to its caller (${databaseLabel})`, () => {
   let database: TestDatabase;

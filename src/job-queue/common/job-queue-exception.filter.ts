@@ -4,10 +4,15 @@ import type { Response } from 'express';
 import { GraphQLError } from 'graphql';
 import { FilesErrorCode, FilesException } from '../files/files.exception';
 import { JobsErrorCode, JobsException } from '../jobs/jobs.exception';
+import { AccessErrorCode, AccessException } from './access.exception';
 import { isDatabaseUnavailable } from './database-unavailable';
 
 /** The public error codes (GraphQL `extensions.code`) and their HTTP statuses. */
 export enum PublicErrorCode {
+  /** No credentials, or bad ones. */
+  UNAUTHENTICATED = 'UNAUTHENTICATED',
+  /** Signed in, not allowed. */
+  FORBIDDEN = 'FORBIDDEN',
   NOT_FOUND = 'NOT_FOUND',
   BAD_USER_INPUT = 'BAD_USER_INPUT',
   CONFLICT = 'CONFLICT',
@@ -19,6 +24,8 @@ export enum PublicErrorCode {
 }
 
 const HTTP_STATUS: Record<PublicErrorCode, number> = {
+  UNAUTHENTICATED: HttpStatus.UNAUTHORIZED,
+  FORBIDDEN: HttpStatus.FORBIDDEN,
   NOT_FOUND: HttpStatus.NOT_FOUND,
   BAD_USER_INPUT: HttpStatus.BAD_REQUEST,
   CONFLICT: HttpStatus.CONFLICT,
@@ -57,6 +64,17 @@ function filesCode(code: FilesErrorCode): PublicErrorCode {
   }
 }
 
+function accessCode(code: AccessErrorCode): PublicErrorCode {
+  switch (code) {
+    case AccessErrorCode.UNAUTHENTICATED:
+      return PublicErrorCode.UNAUTHENTICATED;
+    case AccessErrorCode.FORBIDDEN:
+      return PublicErrorCode.FORBIDDEN;
+    default:
+      return assertNever(code);
+  }
+}
+
 function assertNever(code: never): never {
   throw new Error(`Unmapped error code ${String(code)}`);
 }
@@ -73,6 +91,16 @@ function toPublicError(exception: unknown): PublicError {
   }
   if (exception instanceof FilesException) {
     return { code: filesCode(exception.code), reason: exception.code, message: exception.message };
+  }
+  if (exception instanceof AccessException) {
+    return { code: accessCode(exception.code), message: exception.message };
+  }
+  // A host's own rule may refuse the Nest way (UnauthorizedException, ForbiddenException).
+  if (exception instanceof HttpException && exception.getStatus() === HttpStatus.UNAUTHORIZED) {
+    return { code: PublicErrorCode.UNAUTHENTICATED, message: exception.message };
+  }
+  if (exception instanceof HttpException && exception.getStatus() === HttpStatus.FORBIDDEN) {
+    return { code: PublicErrorCode.FORBIDDEN, message: exception.message };
   }
   if (exception instanceof HttpException && exception.getStatus() === HttpStatus.BAD_REQUEST) {
     const body = exception.getResponse() as { message?: string | string[] };
@@ -105,6 +133,8 @@ export class JobQueueExceptionFilter implements ExceptionFilter {
     }
     const response = host.switchToHttp().getResponse<Response>();
     if (!response.headersSent) {
+      // RFC 9110: a 401 names the scheme that would be accepted.
+      if (error.code === PublicErrorCode.UNAUTHENTICATED) response.setHeader('WWW-Authenticate', 'Bearer');
       response.status(HTTP_STATUS[error.code]).json({ statusCode: HTTP_STATUS[error.code], code: error.code, message: error.message });
     }
     return undefined;

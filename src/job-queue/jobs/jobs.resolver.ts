@@ -1,7 +1,6 @@
 import { UseFilters, UsePipes } from '@nestjs/common';
 import { Args, Context, ID, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
-import type { Request } from 'express';
-import { CallerService } from '../common/caller.service';
+import { CallerService, type GraphQLCallerContext } from '../common/caller.service';
 import { JobQueueExceptionFilter } from '../common/job-queue-exception.filter';
 import { validationPipe } from '../common/validation';
 import { EnqueueJobInput } from './dto/enqueue-job.input';
@@ -23,13 +22,13 @@ export class JobsResolver {
   ) {}
 
   @Query(() => ProcessingJobModel, { nullable: true })
-  async job(@Args('id', { type: () => ID }) id: string, @Context('req') req: Request): Promise<ProcessingJobModel> {
-    return ProcessingJobModel.fromRecord(await this.jobsService.get(id, this.callers.resolve(req)));
+  async job(@Args('id', { type: () => ID }) id: string, @Context() context: GraphQLCallerContext): Promise<ProcessingJobModel> {
+    return ProcessingJobModel.fromRecord(await this.jobsService.get(id, await this.callers.resolveFor(context)));
   }
 
   @Query(() => JobConnection)
-  async jobs(@Args() args: JobsArgs, @Context('req') req: Request): Promise<JobConnection> {
-    const page = await this.jobsService.list(args.filter, args.first, args.after, this.callers.resolve(req));
+  async jobs(@Args() args: JobsArgs, @Context() context: GraphQLCallerContext): Promise<JobConnection> {
+    const page = await this.jobsService.list(args.filter, args.first, args.after, await this.callers.resolveFor(context));
     const edges = page.jobs.map((job) => ({ cursor: encodeJobCursor(job), node: ProcessingJobModel.fromRecord(job) }));
     return {
       edges,
@@ -39,26 +38,26 @@ export class JobsResolver {
   }
 
   @Mutation(() => ProcessingJobModel)
-  async enqueueJob(@Args('input') input: EnqueueJobInput, @Context('req') req: Request): Promise<ProcessingJobModel> {
-    return ProcessingJobModel.fromRecord(await this.jobsService.enqueue(input, this.callers.resolve(req)));
+  async enqueueJob(@Args('input') input: EnqueueJobInput, @Context() context: GraphQLCallerContext): Promise<ProcessingJobModel> {
+    return ProcessingJobModel.fromRecord(await this.jobsService.enqueue(input, await this.callers.resolveFor(context)));
   }
 
   @Mutation(() => [ProcessingJobModel])
-  async enqueueJobs(@Args() { inputs }: EnqueueJobsArgs, @Context('req') req: Request): Promise<ProcessingJobModel[]> {
-    const jobs = await this.jobsService.enqueueMany(inputs, this.callers.resolve(req));
+  async enqueueJobs(@Args() { inputs }: EnqueueJobsArgs, @Context() context: GraphQLCallerContext): Promise<ProcessingJobModel[]> {
+    const jobs = await this.jobsService.enqueueMany(inputs, await this.callers.resolveFor(context));
     return jobs.map(ProcessingJobModel.fromRecord);
   }
 
   @Mutation(() => ProcessingJobModel, {
     description: 'PENDING or RETRYING: cancelled at once. PROCESSING: the running processor is aborted, then CANCELLED.',
   })
-  async cancelJob(@Args('id', { type: () => ID }) id: string, @Context('req') req: Request): Promise<ProcessingJobModel> {
-    return ProcessingJobModel.fromRecord(await this.jobsService.cancel(id, this.callers.resolve(req)));
+  async cancelJob(@Args('id', { type: () => ID }) id: string, @Context() context: GraphQLCallerContext): Promise<ProcessingJobModel> {
+    return ProcessingJobModel.fromRecord(await this.jobsService.cancel(id, await this.callers.resolveFor(context)));
   }
 
   @Mutation(() => ProcessingJobModel, { description: 'FAILED or CANCELLED back to PENDING for one more attempt.' })
-  async retryJob(@Args('id', { type: () => ID }) id: string, @Context('req') req: Request): Promise<ProcessingJobModel> {
-    return ProcessingJobModel.fromRecord(await this.jobsService.retry(id, this.callers.resolve(req)));
+  async retryJob(@Args('id', { type: () => ID }) id: string, @Context() context: GraphQLCallerContext): Promise<ProcessingJobModel> {
+    return ProcessingJobModel.fromRecord(await this.jobsService.retry(id, await this.callers.resolveFor(context)));
   }
 
   @ResolveField(() => [JobAttemptModel])

@@ -1,0 +1,19 @@
+import { CodedError } from './coded-error';
+
+export enum AccessErrorCode {
+  /** No credentials, or credentials that do not check out (HTTP 401). */
+  UNAUTHENTICATED = 'UNAUTHENTICATED',
+  /** Signed in, but not allowed to do this (HTTP 403). */
+  FORBIDDEN = 'FORBIDDEN',
+}
+
+/** Thrown by a `resolveCaller` rule (or a scope check) to refuse a caller; the exception filter maps the code. */
+export class AccessException extends CodedError<AccessErrorCode> {
+  static unauthenticated(message: string): AccessException {
+    return new AccessException(AccessErrorCode.UNAUTHENTICATED, message);
+  }
+
+  static forbidden(message: string): AccessException {
+    return new AccessException(AccessErrorCode.FORBIDDEN, message);
+  }
+}
