@@ -3,14 +3,17 @@ import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
 import type { Request } from 'express';
+import { createStandaloneResolveCaller } from './auth/standalone-caller';
 import type { AppConfig } from './config/environment';
 import { GraphQLNestingMiddleware, queryNestingError } from './graphql-nesting.middleware';
-import { JobQueueModule } from './job-queue';
+import { authenticateConnections, JobQueueModule } from './job-queue';
 
 /** The standalone service: the job queue module behind Apollo GraphQL (HTTP and graphql-ws on /graphql). */
 @Module({})
 export class AppModule implements NestModule {
   static forRoot(config: AppConfig): DynamicModule {
+    // A rule given with the queue options (a test's, an embedding's) wins over the AUTH_* settings.
+    const resolveCaller = config.jobQueue.resolveCaller ?? (config.auth && createStandaloneResolveCaller(config.auth));
     return {
       module: AppModule,
       imports: [
@@ -32,11 +35,13 @@ export class AppModule implements NestModule {
                 const error = queryNestingError(payload.query);
                 return error ? [error] : undefined;
               },
+              // Credentials are checked once, at connection_init: refused ones close the socket with 4403 Forbidden.
+              ...(resolveCaller && { onConnect: authenticateConnections(resolveCaller) }),
             },
           },
           context: ({ req }: { req?: Request }) => ({ req }),
         }),
-        JobQueueModule.forRoot(config.jobQueue),
+        JobQueueModule.forRoot({ ...config.jobQueue, resolveCaller }),
       ],
       exports: [JobQueueModule],
     };

@@ -2,17 +2,23 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module';
+import { signInAtStartup } from './auth/auth-settings';
 import { loadConfig } from './config/environment';
 
 async function bootstrap(): Promise<void> {
   let config;
+  let appModule;
   try {
     config = loadConfig();
+    const signIn = signInAtStartup(config.auth!, config.production);
+    if (signIn.refusal) throw new Error(`Refusing to start: ${signIn.refusal}`);
+    if (signIn.warning) Logger.warn(signIn.warning, 'Auth');
+    appModule = AppModule.forRoot(config); // reads AUTH_API_KEYS_FILE: a bad one stops here
   } catch (error) {
     console.error((error as Error).message);
     process.exit(1);
   }
-  const app = await NestFactory.create(AppModule.forRoot(config));
+  const app = await NestFactory.create(appModule);
   app.enableShutdownHooks();
   await app.listen(config.port);
   Logger.log(`Listening on http://localhost:${config.port} (GraphQL and Apollo Sandbox at /graphql)`, 'Bootstrap');

@@ -1,3 +1,4 @@
+import type { AuthSettings } from '../auth/auth-settings';
 import type { JobQueueModuleOptions } from '../job-queue';
 
 export interface AppConfig {
@@ -5,6 +6,8 @@ export interface AppConfig {
   production: boolean;
   /** Stack traces in GraphQL errors (GRAPHQL_DEBUG); off unless asked for, whatever NODE_ENV says. */
   graphqlDebug?: boolean;
+  /** Sign-in (AUTH_*); unset in a hand-built config: none, as with an empty environment. */
+  auth?: AuthSettings;
   jobQueue: JobQueueModuleOptions;
 }
 
@@ -50,6 +53,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     production: env.NODE_ENV === 'production',
     // Unset: off (undefined, like the other optional settings).
     graphqlDebug: env.GRAPHQL_DEBUG?.trim() ? boolean('GRAPHQL_DEBUG', false) : undefined,
+    auth: authSettings(env, problems, boolean('AUTH_DISABLED', false)),
     jobQueue: {
       databaseUrl,
       storageDir: env.STORAGE_DIR?.trim() || undefined,
@@ -84,4 +88,32 @@ export function loadConfig(env: Env = process.env): AppConfig {
   };
   if (problems.length > 0) throw new Error(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
   return config;
+}
+
+/** AUTH_*: each value checked, and combinations that cannot mean what was intended refused. */
+function authSettings(env: Env, problems: string[], disabled: boolean): AuthSettings {
+  const text = (name: string): string | undefined => env[name]?.trim() || undefined;
+  const settings: AuthSettings = {
+    jwtSecret: text('AUTH_JWT_SECRET'),
+    jwksUrl: text('AUTH_JWKS_URL'),
+    issuer: text('AUTH_ISSUER'),
+    audience: text('AUTH_AUDIENCE'),
+    adminClaim: text('AUTH_ADMIN_CLAIM') ?? 'roles',
+    apiKeysFile: text('AUTH_API_KEYS_FILE'),
+    disabled,
+  };
+  // RFC 7518 3.2: an HS256 key must be at least as long as the hash (256 bits).
+  if (settings.jwtSecret && Buffer.byteLength(settings.jwtSecret) < 32) problems.push('AUTH_JWT_SECRET must be at least 32 bytes long');
+  if (settings.jwksUrl && !(URL.canParse(settings.jwksUrl) && /^https?:$/.test(new URL(settings.jwksUrl).protocol))) {
+    problems.push(`AUTH_JWKS_URL must be an http:// or https:// URL, got "${settings.jwksUrl}"`);
+  }
+  if (settings.jwtSecret && settings.jwksUrl) problems.push('AUTH_JWT_SECRET and AUTH_JWKS_URL exclude each other: set one');
+  const jwt = settings.jwtSecret || settings.jwksUrl;
+  for (const name of ['AUTH_ISSUER', 'AUTH_AUDIENCE'] as const) {
+    if (text(name) && !jwt) problems.push(`${name} applies to JWTs: set AUTH_JWT_SECRET or AUTH_JWKS_URL too`);
+  }
+  if (disabled && (jwt || settings.apiKeysFile)) {
+    problems.push('AUTH_DISABLED=true contradicts AUTH_JWT_SECRET, AUTH_JWKS_URL and AUTH_API_KEYS_FILE: drop one side');
+  }
+  return settings;
 }

@@ -17,6 +17,7 @@ describe('loadConfig (src/config/environment.ts)', () => {
     expect(loadConfig({})).toEqual({
       port: 3000,
       production: false,
+      auth: { adminClaim: 'roles', disabled: false },
       jobQueue: {
         databaseUrl: undefined,
         storageDir: undefined,
@@ -94,5 +95,36 @@ describe('loadConfig (src/config/environment.ts)', () => {
     expect(found.map((problem) => problem.split(' ')[0]).sort()).toEqual(
       ['DATABASE_URL', 'PORT', 'RETRY_JITTER_FACTOR', 'WORKERS_ENABLED', 'WORKER_CONCURRENCY'].sort(),
     );
+  });
+
+  it('reads the sign-in settings (AUTH_*)', () => {
+    const auth = loadConfig({
+      AUTH_JWKS_URL: ' https://id.example.com/.well-known/jwks.json ',
+      AUTH_ISSUER: 'https://id.example.com/',
+      AUTH_AUDIENCE: 'file-jobs',
+      AUTH_ADMIN_CLAIM: 'groups',
+      AUTH_API_KEYS_FILE: '/etc/file-jobs/keys',
+    }).auth;
+    expect(auth).toEqual({
+      jwksUrl: 'https://id.example.com/.well-known/jwks.json',
+      issuer: 'https://id.example.com/',
+      audience: 'file-jobs',
+      adminClaim: 'groups',
+      apiKeysFile: '/etc/file-jobs/keys',
+      disabled: false,
+    });
+    expect(loadConfig({ AUTH_DISABLED: 'true', NODE_ENV: 'production' }).auth).toEqual({ adminClaim: 'roles', disabled: true });
+  });
+
+  it.each([
+    [{ AUTH_JWT_SECRET: 'short' }, 'AUTH_JWT_SECRET must be at least 32 bytes long'],
+    [{ AUTH_JWKS_URL: 'ftp://keys' }, 'AUTH_JWKS_URL must be an http:// or https:// URL, got "ftp://keys"'],
+    [{ AUTH_JWKS_URL: 'not a url' }, 'AUTH_JWKS_URL must be an http:// or https:// URL, got "not a url"'],
+    [{ AUTH_JWT_SECRET: 'x'.repeat(32), AUTH_JWKS_URL: 'https://id/jwks' }, 'AUTH_JWT_SECRET and AUTH_JWKS_URL exclude each other: set one'],
+    [{ AUTH_AUDIENCE: 'file-jobs', AUTH_API_KEYS_FILE: '/keys' }, 'AUTH_AUDIENCE applies to JWTs: set AUTH_JWT_SECRET or AUTH_JWKS_URL too'],
+    [{ AUTH_DISABLED: 'maybe' }, 'AUTH_DISABLED must be true or false, got "maybe"'],
+    [{ AUTH_DISABLED: 'true', AUTH_API_KEYS_FILE: '/keys' }, 'AUTH_DISABLED=true contradicts AUTH_JWT_SECRET, AUTH_JWKS_URL and AUTH_API_KEYS_FILE: drop one side'],
+  ])('rejects the sign-in settings %j naming the variable', (env, problem) => {
+    expect(problems(env)).toEqual([problem]);
   });
 });

@@ -1,0 +1,56 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { createTestDatabase, databaseLabel, type TestDatabase } from '../support/database';
+import { within } from '../support/slow-host-process';
+
+const REPO_ROOT = path.resolve(__dirname, '../..');
+const AUTH_SETTINGS = ['AUTH_JWT_SECRET', 'AUTH_JWKS_URL', 'AUTH_API_KEYS_FILE', 'AUTH_DISABLED'];
+
+interface StartOutcome {
+  code: number | null;
+  output: string;
+  /** The server printed its "Listening on" line (it was then stopped by the test). */
+  listened: boolean;
+}
+
+/** Runs src/main.ts (ts-node) as `npm start` would, with no AUTH_* setting but those given; stops it once it listens. */
+function startServer(database: TestDatabase, env: Record<string, string>): Promise<StartOutcome> {
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('AUTH_')));
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
+    cwd: REPO_ROOT,
+    env: { ...inherited, DATABASE_URL: database.url, STORAGE_DIR: path.join(database.dir, 'files'), PORT: '0', NO_COLOR: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  let listened = false;
+  const collect = (chunk: Buffer) => {
+    output += chunk.toString();
+    if (!listened && output.includes('Listening on')) {
+      listened = true;
+      child.kill('SIGTERM');
+    }
+  };
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
+  const exited = new Promise<StartOutcome>((resolve) => child.once('exit', (code) => resolve({ code, output, listened })));
+  return within(exited, 60_000, 'the server to exit').finally(() => child.kill('SIGKILL'));
+}
+
+describe(`Production start without sign-in settings (${databaseLabel})`, () => {
+  let database: TestDatabase;
+  beforeAll(async () => (database = await createTestDatabase()));
+  afterAll(() => database?.drop());
+
+  it('exits non-zero before listening, with a message naming every setting that would let it start', async () => {
+    const outcome = await startServer(database, { NODE_ENV: 'production' });
+    expect(outcome.listened).toBe(false);
+    expect(outcome.code).not.toBe(0);
+    expect(outcome.code).not.toBeNull();
+    for (const setting of AUTH_SETTINGS) expect(outcome.output).toContain(setting);
+  });
+
+  it('control: AUTH_DISABLED=true given explicitly lets the same production start listen', async () => {
+    const outcome = await startServer(database, { NODE_ENV: 'production', AUTH_DISABLED: 'true' });
+    expect(outcome).toMatchObject({ listened: true });
+  });
+});
