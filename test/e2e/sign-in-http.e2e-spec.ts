@@ -106,4 +106,15 @@ describe(`Sign-in over HTTP (${databaseLabel})`, () => {
       expect((await gql(app, JOBS, bearer(await jwks.sign({ sub: 'y', groups: ['admin'] })))).body.data.jobs.totalCount).toBe(everyJob);
     });
   });
+
+  it('an unreachable JWKS refuses sign-in with UNAUTHENTICATED naming the cause, never a 500', async () => {
+    const closed = await startJwksServer();
+    await closed.close(); // nothing listens on its port any more
+    const app = await startSignInApp(database, authSettings({ jwksUrl: closed.url }));
+    try {
+      await expectRefused(app, bearer(await closed.sign({ sub: 'erin' })), /signing keys are unavailable/);
+    } finally {
+      await app.close();
+    }
+  });
 });
