@@ -1,5 +1,7 @@
 import type { CallerContext } from '../../src/job-queue';
 import { databaseLabel, type TestDatabase } from '../support/database';
+import { signedWsClient } from '../support/sign-in';
+import { PROGRESS_SUBSCRIPTION, subscribe } from '../support/subscriptions';
 import { type TestApp, useTestApp } from '../support/test-app';
 
 /** A host rule: the caller is named by a header (of the HTTP or the upgrade request) and sees only its own jobs and files. */
@@ -45,5 +47,26 @@ describe(`Every operation is scoped to its caller (${databaseLabel})`, () => {
     expect(filteredForOther.data.jobs.totalCount).toBe(1);
     const stats = await alice.gql(`{ jobStats { total } }`);
     expect(stats.data.jobStats.total).toBe(1);
+  });
+
+  it('over graphql-ws the same rule reads the upgrade request: a subscriber follows its own jobs only', async () => {
+    const alice = as('alice');
+    const bob = as('bob');
+    const cancelled = async (user: ReturnType<typeof as>, name: string) => {
+      const job = (await user.gql(ENQUEUE, { f: await user.upload(name), k: null })).data.enqueueJob;
+      expect((await user.gql(`mutation($id: ID!) { cancelJob(id: $id) { status } }`, { id: job.id })).data.cancelJob.status).toBe('CANCELLED');
+      return job.id as string;
+    };
+    const [aliceJob, bobJob] = [await cancelled(alice, 'a.txt'), await cancelled(bob, 'b.txt')];
+    const ws = signedWsClient(service, undefined, { 'x-user': 'alice' });
+    try {
+      const own = await subscribe(ws, PROGRESS_SUBSCRIPTION, { jobId: aliceJob }, 'jobProgress').finished;
+      expect(own).toEqual([expect.objectContaining({ jobId: aliceJob, status: 'CANCELLED' })]);
+      await expect(subscribe(ws, PROGRESS_SUBSCRIPTION, { jobId: bobJob }, 'jobProgress').finished).rejects.toMatchObject({
+        errors: [expect.objectContaining({ extensions: expect.objectContaining({ code: 'NOT_FOUND' }) })],
+      });
+    } finally {
+      await ws.dispose();
+    }
   });
 });
