@@ -44,9 +44,18 @@ describe(`Production start without sign-in settings (${databaseLabel})`, () => {
   it('exits non-zero before listening, with a message naming every setting that would let it start', async () => {
     const outcome = await startServer(database, { NODE_ENV: 'production' });
     expect(outcome.listened).toBe(false);
-    expect(outcome.code).not.toBe(0);
-    expect(outcome.code).not.toBeNull();
+    expect(outcome.code).toBe(1);
     for (const setting of AUTH_SETTINGS) expect(outcome.output).toContain(setting);
+  });
+
+  it('a sign-in setting that cannot be used stops start-up with a message naming it', async () => {
+    const missingFile = path.join(database.dir, 'no-such-keys.txt');
+    const outcome = await startServer(database, { NODE_ENV: 'production', AUTH_API_KEYS_FILE: missingFile, AUTH_JWT_SECRET: 'short' });
+    expect(outcome).toMatchObject({ listened: false, code: 1 });
+    expect(outcome.output).toContain('AUTH_JWT_SECRET must be at least 32 bytes long');
+    const unreadable = await startServer(database, { NODE_ENV: 'production', AUTH_API_KEYS_FILE: missingFile });
+    expect(unreadable).toMatchObject({ listened: false, code: 1 });
+    expect(unreadable.output).toContain(`AUTH_API_KEYS_FILE cannot be read (${missingFile}): ENOENT`);
   });
 
   it('control: AUTH_DISABLED=true given explicitly lets the same production start listen', async () => {
