@@ -82,4 +82,13 @@ describe(`Sign-in over graphql-ws (${databaseLabel})`, () => {
     ]);
     expect(asked).toEqual(['ws', 'ws', 'ws']);
   });
+
+  it('over HTTP the rule runs once per request, however many fields ask (20 aliases: one check)', async () => {
+    const authorization = `Bearer ${await hs256({ sub: 'alice' })}`;
+    const aliases = Array.from({ length: 20 }, (_, index) => `a${index}: jobs { totalCount }`).join(' ');
+    asked.length = 0;
+    const { body } = await app.http().post('/graphql').set({ authorization }).send({ query: `{ ${aliases} }` });
+    expect(Object.keys(body.data)).toHaveLength(20);
+    expect(asked).toEqual(['http']);
+  });
 });
