@@ -6,7 +6,7 @@ import type { Request } from 'express';
 import { createStandaloneResolveCaller } from './auth/standalone-caller';
 import type { AppConfig } from './config/environment';
 import { GraphQLNestingMiddleware, queryNestingError } from './graphql-nesting.middleware';
-import { authenticateConnections, JobQueueModule } from './job-queue';
+import { ANONYMOUS_ADMIN, authenticateConnections, JobQueueModule, MAX_UNREAD_JOB_UPDATES, shareSubscriptions } from './job-queue';
 
 /** The standalone service: the job queue module behind Apollo GraphQL (HTTP and graphql-ws on /graphql). */
 @Module({})
@@ -36,7 +36,11 @@ export class AppModule implements NestModule {
                 return error ? [error] : undefined;
               },
               // Credentials are checked once, at connection_init: refused ones close the socket with 4403 Forbidden.
-              ...(resolveCaller && { onConnect: authenticateConnections(resolveCaller) }),
+              // Without sign-in every connection is the anonymous administrator, known at once all the same.
+              onConnect: authenticateConnections(resolveCaller ?? (() => ANONYMOUS_ADMIN)),
+              // Identical jobUpdated subscriptions of one caller execute each event once, for all of them. Nest's
+              // type leaves `subscribe` out, but GqlSubscriptionService spreads these options over its own.
+              ...({ subscribe: shareSubscriptions({ fields: ['jobUpdated'], maxUnread: MAX_UNREAD_JOB_UPDATES }) } as object),
             },
           },
           context: ({ req }: { req?: Request }) => ({ req }),

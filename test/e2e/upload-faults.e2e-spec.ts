@@ -42,7 +42,7 @@ describe(`POST /files: dropped and stalled uploads (${databaseLabel})`, () => {
       const uploads = await Promise.all(Array.from({ length: BATCH }, () => openRawUpload(service.url, filePart(256 * 1024))));
       for (const raw of uploads) raw.send(32 * 1024);
       // Control: each upload has reached the disk (its partial file exists), so each drop below happens mid-file.
-      await waitFor(() => storageContents(database).incoming.filter((name) => !earlier.has(name)).length === BATCH);
+      await waitFor(() => storageContents(database).incoming.filter((name) => !earlier.has(name)).length === BATCH, 60_000);
       for (const raw of uploads) raw.drop();
       await Promise.all(uploads.map((raw) => raw.closed));
     }
