@@ -21,7 +21,8 @@ function parsePrometheus(text: string): { samples: Sample[]; types: Map<string, 
       continue;
     }
     if (/^# HELP [a-zA-Z_:][a-zA-Z0-9_:]* .*$/.test(line)) continue;
-    const sample = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{((?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*",?)*)\})? (-?[0-9.e+-]+|NaN|\+Inf|-Inf)(?: -?\d+)?$/.exec(line);
+    // prom-client writes a NaN gauge (the event-loop lag before its first sample) as "Nan", which Prometheus reads too.
+    const sample = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{((?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*",?)*)\})? (-?[0-9.e+-]+|NaN|Nan|\+Inf|-Inf)(?: -?\d+)?$/.exec(line);
     if (!sample) throw new Error(`Not Prometheus text: ${line}`);
     const labels = Object.fromEntries([...(sample[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)].map((match) => [match[1], match[2]]));
     samples.push({ name: sample[1], labels, value: Number(sample[3]) });

@@ -21,15 +21,17 @@ async function outcome(raw: RawUpload, deadlineMs: number) {
   return closed ?? { response: '', byServer: false, timedOut: true };
 }
 
-describe(`POST /files: dropped and stalled uploads (${databaseLabel})`, () => {
+/** Files and rows the service keeps. */
+async function keptBy(service: TestApp, database: TestDatabase) {
+  return { rows: await service.prisma.client.storedFile.count(), disk: storageContents(database) };
+}
+
+describe(`POST /files: uploads dropped mid-body (${databaseLabel})`, () => {
   let database: TestDatabase;
   let service: TestApp;
-  useTestApp({ queue: { workersEnabled: false, uploadIdleTimeoutMs: IDLE_TIMEOUT_MS } }, (started) => ({ service, database } = started));
-
-  /** Files and rows the service keeps. */
-  async function kept() {
-    return { rows: await service.prisma.client.storedFile.count(), disk: storageContents(database) };
-  }
+  // The default idle timeout (30 s): a short one could cut an upload of a batch before the whole batch reached the disk.
+  useTestApp({ queue: { workersEnabled: false } }, (started) => ({ service, database } = started));
+  const kept = () => keptBy(service, database);
 
   it(`${ABORTED_UPLOADS} uploads dropped mid-body leave no file and no open descriptor behind`, async () => {
     // Descriptors opened lazily by a first upload (database files or connections) belong in the baseline.
@@ -42,7 +44,7 @@ describe(`POST /files: dropped and stalled uploads (${databaseLabel})`, () => {
       const uploads = await Promise.all(Array.from({ length: BATCH }, () => openRawUpload(service.url, filePart(256 * 1024))));
       for (const raw of uploads) raw.send(32 * 1024);
       // Control: each upload has reached the disk (its partial file exists), so each drop below happens mid-file.
-      await waitFor(() => storageContents(database).incoming.filter((name) => !earlier.has(name)).length === BATCH, 60_000);
+      await waitFor(() => storageContents(database).incoming.filter((name) => !earlier.has(name)).length === BATCH);
       for (const raw of uploads) raw.drop();
       await Promise.all(uploads.map((raw) => raw.closed));
     }
@@ -54,6 +56,13 @@ describe(`POST /files: dropped and stalled uploads (${databaseLabel})`, () => {
     // The service still serves uploads.
     await upload(service, { fields: { enqueue: 'false' } }).expect(201);
   });
+});
+
+describe(`POST /files: stalled uploads (${databaseLabel})`, () => {
+  let database: TestDatabase;
+  let service: TestApp;
+  useTestApp({ queue: { workersEnabled: false, uploadIdleTimeoutMs: IDLE_TIMEOUT_MS } }, (started) => ({ service, database } = started));
+  const kept = () => keptBy(service, database);
 
   it.each([
     ['goes silent after its first bytes', (_raw: RawUpload) => undefined],
