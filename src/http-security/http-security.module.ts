@@ -52,7 +52,7 @@ export class HttpSecurityModule implements NestModule {
 function refuseForeignUploads(allowed: readonly string[]) {
   return (request: Request, response: Response, next: NextFunction): void => {
     const origin = request.headers.origin;
-    if (originAllowed(allowed, origin)) return next();
+    if (originAllowed(allowed, origin, request.headers.host)) return next();
     request.resume(); // answered without reading the body: let it drain rather than reset the client mid-upload
     response.status(403).json({ statusCode: 403, code: 'FORBIDDEN', message: `Origin ${String(origin)} is not allowed (CORS_ORIGINS)` });
   };

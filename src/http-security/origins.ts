@@ -19,11 +19,13 @@ export function parseOrigins(raw: string | undefined): { origins: string[]; inva
 
 /**
  * Whether a request may go on: one without `Origin` (curl, servers: no browser sent it on a user's behalf) always
- * may; a browser's only from a listed origin. `Origin: null` (sandboxed frames, file://) is a present, unlisted origin.
+ * may; a browser's only from a listed origin or from this server's own (its host is the `Host` the browser connected
+ * to: the landing page's Sandbox subscribes from there). `Origin: null` (sandboxed frames, file://) is refused.
  */
-export function originAllowed(allowed: readonly string[], origin: string | string[] | undefined): boolean {
+export function originAllowed(allowed: readonly string[], origin: string | string[] | undefined, host?: string): boolean {
   if (origin === undefined) return true;
-  return typeof origin === 'string' && allowed.includes(origin);
+  if (typeof origin !== 'string') return false;
+  return allowed.includes(origin) || (host !== undefined && URL.canParse(origin) && new URL(origin).host === host);
 }
 
 type OnConnect = (context: GraphQLWsContext<Record<string, unknown> | undefined, unknown>) => boolean | Promise<boolean>;
@@ -35,8 +37,8 @@ type OnConnect = (context: GraphQLWsContext<Record<string, unknown> | undefined,
  */
 export function refuseForeignOrigins(allowed: readonly string[], next: OnConnect): OnConnect {
   return (context) => {
-    const request = (context.extra as { request?: { headers?: Record<string, string | string[] | undefined> } } | undefined)?.request;
-    if (!originAllowed(allowed, request?.headers?.origin)) return false;
+    const headers = (context.extra as { request?: { headers?: Record<string, string | string[] | undefined> } } | undefined)?.request?.headers;
+    if (!originAllowed(allowed, headers?.origin, typeof headers?.host === 'string' ? headers.host : undefined)) return false;
     return next(context);
   };
 }

@@ -115,8 +115,9 @@ describe(`CORS, origins and production defaults (${databaseLabel})`, () => {
     expect(await connectFrom(app, APP_ORIGIN)).toEqual({ acknowledged: true });
     expect(await connectFrom(app)).toEqual({ acknowledged: true });
     expect(await connectFrom(app, EVIL_ORIGIN)).toEqual({ acknowledged: false, closeCode: 4403 });
-    // No CORS_ORIGINS at all: no browser origin may connect.
+    // No CORS_ORIGINS at all: no other browser origin may connect; the server's own origin (its landing page) may.
     expect(await connectFrom(production, APP_ORIGIN)).toEqual({ acknowledged: false, closeCode: 4403 });
+    expect(await connectFrom(production, production.url)).toEqual({ acknowledged: true });
   });
 
   it('GET /metrics with METRICS_TOKEN: 401 without the token or with a wrong one, 200 with it; open without the setting', async () => {

@@ -23,8 +23,11 @@ describe('CORS_ORIGINS, METRICS_TOKEN, GRAPHQL_INTROSPECTION / GRAPHQL_LANDING_P
     expect(originAllowed(allowed, undefined)).toBe(true);
     expect(originAllowed(allowed, 'https://app.example.com')).toBe(true);
     for (const origin of ['null', 'http://app.example.com', 'https://app.example.com.evil.example', 'https://app.example.com:8443']) {
-      expect([origin, originAllowed(allowed, origin)]).toEqual([origin, false]);
+      expect([origin, originAllowed(allowed, origin, 'api.example.com')]).toEqual([origin, false]);
     }
+    // The server's own origin (same host as the Host header the browser connected to).
+    expect(originAllowed([], 'https://api.example.com', 'api.example.com')).toBe(true);
+    expect(originAllowed([], 'https://api.example.com:8443', 'api.example.com')).toBe(false);
   });
 
   it('METRICS_TOKEN: unset or blank leaves /metrics open', () => {
