@@ -1,3 +1,4 @@
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
@@ -7,6 +8,8 @@ import { createStandaloneResolveCaller } from './auth/standalone-caller';
 import type { AppConfig } from './config/environment';
 import { DEFAULT_GRAPHQL_LIMITS, graphqlLimitErrorsPlugin, graphqlLimitRules, validateWithLimits } from './graphql-limits';
 import { GraphQLNestingMiddleware, queryNestingError } from './graphql-nesting.middleware';
+import { HttpSecurityModule } from './http-security/http-security.module';
+import { refuseForeignOrigins } from './http-security/origins';
 import { ANONYMOUS_ADMIN, authenticateConnections, JobQueueModule, MAX_UNREAD_JOB_UPDATES, shareSubscriptions } from './job-queue';
 
 /** The standalone service: the job queue module behind Apollo GraphQL (HTTP and graphql-ws on /graphql). */
@@ -25,7 +28,8 @@ export class AppModule implements NestModule {
           autoSchemaFile: true,
           sortSchema: true,
           playground: false,
-          introspection: true,
+          // Off in production unless GRAPHQL_INTROSPECTION says otherwise: the schema is a map for an attacker.
+          introspection: config.graphqlIntrospection ?? !config.production,
           // Explicit: Apollo's default shows stack traces (server paths included) whenever NODE_ENV is not
           // 'production' or 'test', and `npm start` sets none. GRAPHQL_DEBUG=true turns them on.
           includeStacktraceInErrorResponses: config.graphqlDebug === true,
@@ -33,7 +37,8 @@ export class AppModule implements NestModule {
           // body of many operations would multiply every limit, so batching stays off (Apollo's default, made explicit).
           validationRules: graphqlLimitRules(limits),
           allowBatchedHttpRequests: false,
-          plugins: [graphqlLimitErrorsPlugin, ...(config.production ? [] : [ApolloServerPluginLandingPageLocalDefault({ embed: true })])],
+          // Explicitly disabled otherwise: Apollo's own default would still serve a landing page.
+          plugins: [graphqlLimitErrorsPlugin, (config.graphqlLandingPage ?? !config.production) ? ApolloServerPluginLandingPageLocalDefault({ embed: true }) : ApolloServerPluginLandingPageDisabled()],
           subscriptions: {
             'graphql-ws': {
               // Without it, graphql-ws closes the socket with 4500 (internal error) when the parser overflows the stack.
@@ -43,17 +48,19 @@ export class AppModule implements NestModule {
               },
               // Credentials are checked once, at connection_init: refused ones close the socket with 4403 Forbidden.
               // Without sign-in every connection is the anonymous administrator, known at once all the same.
-              onConnect: authenticateConnections(resolveCaller ?? (() => ANONYMOUS_ADMIN)),
-              // Identical jobUpdated subscriptions of one caller execute each event once, for all of them. Nest's
-              // type leaves `subscribe` out, but GqlSubscriptionService spreads these options over its own.
+              // A browser's upgrade from an origin outside CORS_ORIGINS is refused first, with the same 4403.
+              onConnect: refuseForeignOrigins(config.corsOrigins ?? [], authenticateConnections(resolveCaller ?? (() => ANONYMOUS_ADMIN))),
               // The same limits over graphql-ws: a refused subscribe answers their errors, the socket stays open.
               ...({ validate: validateWithLimits(limits) } as object),
+              // Identical jobUpdated subscriptions of one caller execute each event once, for all of them. Nest's
+              // type leaves `subscribe` out, but GqlSubscriptionService spreads these options over its own.
               ...({ subscribe: shareSubscriptions({ fields: ['jobUpdated'], maxUnread: MAX_UNREAD_JOB_UPDATES }) } as object),
             },
           },
           context: ({ req }: { req?: Request }) => ({ req }),
         }),
         JobQueueModule.forRoot({ ...config.jobQueue, resolveCaller }),
+        HttpSecurityModule.forRoot({ corsOrigins: config.corsOrigins ?? [], metricsToken: config.metricsToken }),
       ],
       exports: [JobQueueModule],
     };

@@ -1,5 +1,6 @@
 import type { AuthSettings } from '../auth/auth-settings';
 import { DEFAULT_GRAPHQL_LIMITS, type GraphQLLimits } from '../graphql-limits';
+import { parseOrigins } from '../http-security/origins';
 import type { JobQueueModuleOptions } from '../job-queue';
 
 export interface AppConfig {
@@ -11,6 +12,13 @@ export interface AppConfig {
   auth?: AuthSettings;
   /** Operation size limits (GRAPHQL_MAX_*); unset ones take DEFAULT_GRAPHQL_LIMITS. */
   graphqlLimits?: Partial<GraphQLLimits>;
+  /** CORS_ORIGINS: browser origins allowed on every route and on graphql-ws; none when unset. */
+  corsOrigins?: string[];
+  /** METRICS_TOKEN: GET /metrics needs it as a Bearer token; open when unset. */
+  metricsToken?: string;
+  /** GRAPHQL_INTROSPECTION / GRAPHQL_LANDING_PAGE: unset, on outside production and off in it. */
+  graphqlIntrospection?: boolean;
+  graphqlLandingPage?: boolean;
   jobQueue: JobQueueModuleOptions;
 }
 
@@ -63,6 +71,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
       maxCost: integer('GRAPHQL_MAX_COST', DEFAULT_GRAPHQL_LIMITS.maxCost, 1, 10_000_000),
       maxDirectives: integer('GRAPHQL_MAX_DIRECTIVES', DEFAULT_GRAPHQL_LIMITS.maxDirectives, 1, 10_000),
     },
+    corsOrigins: corsOrigins(env.CORS_ORIGINS, problems),
+    metricsToken: env.METRICS_TOKEN?.trim() || undefined,
+    graphqlIntrospection: env.GRAPHQL_INTROSPECTION?.trim() ? boolean('GRAPHQL_INTROSPECTION', false) : undefined,
+    graphqlLandingPage: env.GRAPHQL_LANDING_PAGE?.trim() ? boolean('GRAPHQL_LANDING_PAGE', false) : undefined,
     jobQueue: {
       databaseUrl,
       storageDir: env.STORAGE_DIR?.trim() || undefined,
@@ -125,4 +137,11 @@ function authSettings(env: Env, problems: string[], disabled: boolean): AuthSett
     problems.push('AUTH_DISABLED=true contradicts AUTH_JWT_SECRET, AUTH_JWKS_URL and AUTH_API_KEYS_FILE: drop one side');
   }
   return settings;
+}
+
+function corsOrigins(raw: string | undefined, problems: string[]): string[] | undefined {
+  const { origins, invalid } = parseOrigins(raw);
+  for (const entry of invalid) problems.push(`CORS_ORIGINS must list origins like https://app.example.com (scheme, host, optional port; no path), got "${entry}"`);
+  // None listed: undefined, like the other optional settings (AppModule reads it as no origin allowed).
+  return origins.length > 0 ? origins : undefined;
 }
