@@ -69,6 +69,8 @@ describe(`Sign-in over HTTP (${databaseLabel})`, () => {
       expect((await gql(app, JOBS, alice)).body.data.jobs).toEqual({ totalCount: 1, edges: [{ node: { userId: 'alice' } }] });
       expect((await gql(app, JOB, alice, { id: bobUpload.body.job.id })).body.errors[0].extensions.code).toBe('NOT_FOUND');
       expect((await gql(app, JOBS, bob)).body.data.jobs.totalCount).toBe(1);
+      // jobStats and jobProgress resolve the caller the same way (async rule): alice's statistics are hers.
+      expect((await gql(app, `{ jobStats { total } }`, alice)).body.data.jobStats.total).toBe(1);
       for (const adminHeaders of [admin, bearer('ops-admin-key'), { 'x-api-key': 'ops-admin-key' }]) {
         expect((await gql(app, JOBS, adminHeaders)).body.data.jobs.totalCount).toBe(2);
       }

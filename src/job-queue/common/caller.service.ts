@@ -23,7 +23,7 @@ export class CallerService {
 
   constructor(@Inject(JOB_QUEUE_OPTIONS) private readonly options: ResolvedJobQueueOptions) {}
 
-  resolveFor(carrier: CallerCarrier): Promise<Caller> {
+  resolve(carrier: CallerCarrier): Promise<Caller> {
     const source = carriedBy(carrier);
     if (!source) return Promise.reject(AccessException.unauthenticated('No request or connection carries the caller'));
     if (isWsConnection(source)) return this.connection(source);
@@ -32,20 +32,6 @@ export class CallerService {
       caller = Promise.resolve().then(() => this.options.resolveCaller({ transport: 'http', request: source }));
       this.requestCallers.set(source, caller);
     }
-    return caller;
-  }
-
-  /**
-   * @deprecated Synchronous rules only; the progress and monitoring resolvers move to {@link resolveFor}
-   * (issue 12). Kept while those files are being changed by others.
-   */
-  resolve(request: unknown): Caller {
-    const source = carriedBy({ req: request });
-    const known = isWsConnection(source) ? connectionCaller(source) : undefined;
-    if (known) return known;
-    if (!source) throw AccessException.unauthenticated('No request or connection carries the caller');
-    const caller = this.options.resolveCaller(isWsConnection(source) ? wsCallerContext(source) : { transport: 'http', request: source });
-    if (caller instanceof Promise) throw AccessException.unauthenticated('This operation cannot check the credentials yet');
     return caller;
   }
 

@@ -42,7 +42,7 @@ export class FilesController {
       request.resume();
       throw new FilesException(FilesErrorCode.FILE_TOO_LARGE, `The upload is larger than the limit of ${this.storage.maxUploadBytes} bytes`);
     }
-    const caller = await this.callers.resolveFor(request).catch((error: unknown) => {
+    const caller = await this.callers.resolve(request).catch((error: unknown) => {
       request.resume(); // answered without reading the body: let it drain rather than reset the client mid-upload
       throw error;
     });

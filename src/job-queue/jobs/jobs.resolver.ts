@@ -23,12 +23,12 @@ export class JobsResolver {
 
   @Query(() => ProcessingJobModel, { nullable: true })
   async job(@Args('id', { type: () => ID }) id: string, @Context() context: GraphQLCallerContext): Promise<ProcessingJobModel> {
-    return ProcessingJobModel.fromRecord(await this.jobsService.get(id, await this.callers.resolveFor(context)));
+    return ProcessingJobModel.fromRecord(await this.jobsService.get(id, await this.callers.resolve(context)));
   }
 
   @Query(() => JobConnection)
   async jobs(@Args() args: JobsArgs, @Context() context: GraphQLCallerContext): Promise<JobConnection> {
-    const page = await this.jobsService.list(args.filter, args.first, args.after, await this.callers.resolveFor(context));
+    const page = await this.jobsService.list(args.filter, args.first, args.after, await this.callers.resolve(context));
     const edges = page.jobs.map((job) => ({ cursor: encodeJobCursor(job), node: ProcessingJobModel.fromRecord(job) }));
     return {
       edges,
@@ -39,12 +39,12 @@ export class JobsResolver {
 
   @Mutation(() => ProcessingJobModel)
   async enqueueJob(@Args('input') input: EnqueueJobInput, @Context() context: GraphQLCallerContext): Promise<ProcessingJobModel> {
-    return ProcessingJobModel.fromRecord(await this.jobsService.enqueue(input, await this.callers.resolveFor(context)));
+    return ProcessingJobModel.fromRecord(await this.jobsService.enqueue(input, await this.callers.resolve(context)));
   }
 
   @Mutation(() => [ProcessingJobModel])
   async enqueueJobs(@Args() { inputs }: EnqueueJobsArgs, @Context() context: GraphQLCallerContext): Promise<ProcessingJobModel[]> {
-    const jobs = await this.jobsService.enqueueMany(inputs, await this.callers.resolveFor(context));
+    const jobs = await this.jobsService.enqueueMany(inputs, await this.callers.resolve(context));
     return jobs.map(ProcessingJobModel.fromRecord);
   }
 
@@ -52,12 +52,12 @@ export class JobsResolver {
     description: 'PENDING or RETRYING: cancelled at once. PROCESSING: the running processor is aborted, then CANCELLED.',
   })
   async cancelJob(@Args('id', { type: () => ID }) id: string, @Context() context: GraphQLCallerContext): Promise<ProcessingJobModel> {
-    return ProcessingJobModel.fromRecord(await this.jobsService.cancel(id, await this.callers.resolveFor(context)));
+    return ProcessingJobModel.fromRecord(await this.jobsService.cancel(id, await this.callers.resolve(context)));
   }
 
   @Mutation(() => ProcessingJobModel, { description: 'FAILED or CANCELLED back to PENDING for one more attempt.' })
   async retryJob(@Args('id', { type: () => ID }) id: string, @Context() context: GraphQLCallerContext): Promise<ProcessingJobModel> {
-    return ProcessingJobModel.fromRecord(await this.jobsService.retry(id, await this.callers.resolveFor(context)));
+    return ProcessingJobModel.fromRecord(await this.jobsService.retry(id, await this.callers.resolve(context)));
   }
 
   @ResolveField(() => [JobAttemptModel])

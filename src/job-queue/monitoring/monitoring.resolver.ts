@@ -1,8 +1,7 @@
 import { Inject, UseFilters, UsePipes } from '@nestjs/common';
 import { Args, Context, Int, Mutation, Query, Resolver, Subscription } from '@nestjs/graphql';
-import type { Request } from 'express';
 import type { PubSubEngine } from 'graphql-subscriptions';
-import { CallerService } from '../common/caller.service';
+import { CallerService, type GraphQLCallerContext } from '../common/caller.service';
 import { JobQueueExceptionFilter } from '../common/job-queue-exception.filter';
 import { validationPipe } from '../common/validation';
 import { JOB_EVENT_BUS } from '../job-queue.constants';
@@ -30,8 +29,8 @@ export class MonitoringResolver {
   ) {}
 
   @Query(() => JobStats)
-  jobStats(@Context('req') req: Request): Promise<JobStats> {
-    return this.stats.jobStats(this.callers.resolve(req));
+  async jobStats(@Context() context: GraphQLCallerContext): Promise<JobStats> {
+    return this.stats.jobStats(await this.callers.resolve(context));
   }
 
   @Query(() => QueueHealth)

@@ -1,7 +1,6 @@
 import { UseFilters, UsePipes } from '@nestjs/common';
 import { Args, Context, ID, Resolver, Subscription } from '@nestjs/graphql';
-import type { Request } from 'express';
-import { CallerService } from '../common/caller.service';
+import { CallerService, type GraphQLCallerContext } from '../common/caller.service';
 import { JobQueueExceptionFilter } from '../common/job-queue-exception.filter';
 import { validationPipe } from '../common/validation';
 import { JobFilterInput } from '../jobs/dto/job-filter.input';
@@ -27,8 +26,8 @@ export class ProgressResolver {
     description: 'Every progress change of one job, ending with its terminal state.',
     resolve: (update: ProgressUpdate) => update,
   })
-  async jobProgress(@Args('jobId', { type: () => ID }) jobId: string, @Context('req') req?: Request) {
-    const job = await this.jobs.get(jobId, this.callers.resolve(req));
+  async jobProgress(@Args('jobId', { type: () => ID }) jobId: string, @Context() context: GraphQLCallerContext) {
+    const job = await this.jobs.get(jobId, await this.callers.resolve(context));
     return this.progress.watch(job);
   }
 
@@ -36,10 +35,10 @@ export class ProgressResolver {
     description: 'Every status change of jobs matching the filter.',
     resolve: ProcessingJobModel.fromRecord,
   })
-  jobUpdated(
+  async jobUpdated(
     @Args('filter', { type: () => JobFilterInput, nullable: true }) filter: JobFilterInput | undefined,
-    @Context('req') req?: Request,
+    @Context() context: GraphQLCallerContext,
   ) {
-    return this.jobUpdates.watch(filter, this.callers.resolve(req));
+    return this.jobUpdates.watch(filter, await this.callers.resolve(context));
   }
 }
