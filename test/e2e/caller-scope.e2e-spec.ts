@@ -44,7 +44,7 @@ describe(`Every operation is scoped to its caller (${databaseLabel})`, () => {
     const listed = await bob.gql(`{ jobs { totalCount edges { node { id } } } }`);
     expect(listed.data.jobs).toEqual({ totalCount: 1, edges: [{ node: { id: bobJob.id } }] });
     const filteredForOther = await bob.gql(`{ jobs(filter: { userId: "alice" }) { totalCount } }`);
-    expect(filteredForOther.data.jobs.totalCount).toBe(1);
+    expect(filteredForOther.data.jobs.totalCount).toBe(0); // scope and filter both apply, as in jobUpdated
     const stats = await alice.gql(`{ jobStats { total } }`);
     expect(stats.data.jobStats.total).toBe(1);
   });

@@ -114,13 +114,11 @@ export class JobsRepository {
    */
   private async count(filter: JobFilterInput | undefined, caller: Caller): Promise<number> {
     const { sql, join, empty } = this.prisma.fragments;
-    const scope = ownerScope(caller);
-    const userId = scope !== undefined ? scope : filter?.userId;
     const conditions: Prisma.Sql[] = [];
     if (filter?.status?.length) conditions.push(sql`status IN (${join(filter.status)})`);
     if (filter?.format?.length) conditions.push(sql`format IN (${join(filter.format.map((format) => format.toLowerCase()))})`);
     if (filter?.priority?.length) conditions.push(sql`priority IN (${join(filter.priority.map(priorityToRank))})`);
-    if (userId !== undefined) conditions.push(userId === null ? sql`user_id IS NULL` : sql`user_id = ${userId}`);
+    for (const userId of ownerConditions(filter, caller)) conditions.push(userId === null ? sql`user_id IS NULL` : sql`user_id = ${userId}`);
     if (filter?.createdAfter) conditions.push(sql`created_at >= ${filter.createdAfter}`);
     if (filter?.createdBefore) conditions.push(sql`created_at < ${filter.createdBefore}`);
     const where = conditions.length > 0 ? sql`WHERE ${join(conditions, ' AND ')}` : empty;
@@ -129,12 +127,11 @@ export class JobsRepository {
   }
 
   private filterWhere(filter: JobFilterInput | undefined, caller: Caller): Prisma.ProcessingJobWhereInput {
-    const scope = ownerScope(caller);
     return {
+      AND: ownerConditions(filter, caller).map((userId) => ({ userId })),
       status: filter?.status?.length ? { in: filter.status } : undefined,
       format: filter?.format?.length ? { in: filter.format.map((format) => format.toLowerCase()) } : undefined,
       priority: filter?.priority?.length ? { in: filter.priority.map(priorityToRank) } : undefined,
-      userId: scope !== undefined ? scope : filter?.userId,
       createdAt:
         filter?.createdAfter || filter?.createdBefore
           ? { gte: filter.createdAfter, lt: filter.createdBefore }
@@ -159,4 +156,13 @@ function toNewJob(id: string, draft: JobDraft, now: Date): NewJob {
     userId: draft.userId,
     createdAt: now,
   };
+}
+
+/**
+ * The owner conditions of a listing, all of which apply: the caller's scope and the filter's userId. A non-admin
+ * filtering on another user therefore gets nothing, as jobUpdated's matcher decides (before, the scope replaced the
+ * filter and such a query answered the caller's own jobs).
+ */
+function ownerConditions(filter: JobFilterInput | undefined, caller: Caller): (string | null)[] {
+  return [ownerScope(caller), filter?.userId].filter((userId): userId is string | null => userId !== undefined);
 }

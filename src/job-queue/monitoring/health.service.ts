@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { type Caller, ownerScope } from '../common/caller';
 import { JOB_QUEUE_OPTIONS } from '../job-queue.constants';
 import type { HealthThresholds, ResolvedJobQueueOptions } from '../job-queue.options';
 import { HealthStatus, type QueueHealth } from './models/queue-health.model';
@@ -60,12 +61,22 @@ export class HealthService {
     @Inject(JOB_QUEUE_OPTIONS) private readonly options: ResolvedJobQueueOptions,
   ) {}
 
-  async check(now = new Date()): Promise<QueueHealth> {
+  /** The whole queue's health: for the scheduler, the health endpoints, /metrics and admins. */
+  check(now = new Date()): Promise<QueueHealth> {
+    return this.evaluate(now, undefined);
+  }
+
+  /** Health as `caller` may see it: an admin's is the whole queue's; anyone else's is computed over their own jobs. */
+  checkFor(caller: Caller, now = new Date()): Promise<QueueHealth> {
+    return this.evaluate(now, ownerScope(caller));
+  }
+
+  private async evaluate(now: Date, userId: string | null | undefined): Promise<QueueHealth> {
     const [counts, stalledCount, oldestDue, inputFailed] = await Promise.all([
-      this.stats.countsByStatusFormatPriority(undefined),
-      this.stats.countStalled(now),
-      this.stats.oldestDuePendingSince(now),
-      this.stats.countInputFailures(),
+      this.stats.countsByStatusFormatPriority(userId),
+      this.stats.countStalled(now, userId),
+      this.stats.oldestDuePendingSince(now, userId),
+      this.stats.countInputFailures(userId),
     ]);
     const byStatus = countByStatus(counts);
     const figures: HealthFigures = {

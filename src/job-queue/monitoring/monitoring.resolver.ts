@@ -1,6 +1,7 @@
 import { Inject, UseFilters, UsePipes } from '@nestjs/common';
 import { Args, Context, Int, Mutation, Query, Resolver, Subscription } from '@nestjs/graphql';
 import type { PubSubEngine } from 'graphql-subscriptions';
+import { requireAdmin } from '../common/admin-only';
 import { CallerService, type GraphQLCallerContext } from '../common/caller.service';
 import { JobQueueExceptionFilter } from '../common/job-queue-exception.filter';
 import { validationPipe } from '../common/validation';
@@ -33,33 +34,41 @@ export class MonitoringResolver {
     return this.stats.jobStats(await this.callers.resolve(context));
   }
 
-  @Query(() => QueueHealth)
-  queueHealth(): Promise<QueueHealth> {
-    return this.health.check();
+  @Query(() => QueueHealth, { description: "The whole queue's health for an admin; anyone else's is over their own jobs." })
+  async queueHealth(@Context() context: GraphQLCallerContext): Promise<QueueHealth> {
+    return this.health.checkFor(await this.callers.resolve(context));
   }
 
-  @Query(() => [ProcessingJobModel], { description: 'PROCESSING jobs whose lease ran out.' })
-  async stalledJobs(): Promise<ProcessingJobModel[]> {
+  @Query(() => [ProcessingJobModel], { description: 'PROCESSING jobs whose lease ran out. Admins only.' })
+  async stalledJobs(@Context() context: GraphQLCallerContext): Promise<ProcessingJobModel[]> {
+    await this.admin(context, 'stalledJobs');
     return (await this.stalled.findStalled()).map(ProcessingJobModel.fromRecord);
   }
 
-  @Mutation(() => Int, { description: 'Returns how many stalled PROCESSING jobs were put back to be run again.' })
-  recoverStalledJobs(): Promise<number> {
+  @Mutation(() => Int, { description: 'Returns how many stalled PROCESSING jobs were put back to be run again. Admins only.' })
+  async recoverStalledJobs(@Context() context: GraphQLCallerContext): Promise<number> {
+    await this.admin(context, 'recoverStalledJobs');
     return this.stalled.recover();
   }
 
   @Mutation(() => Int, {
-    description: 'Deletes COMPLETED, FAILED and CANCELLED jobs older than the retention window; returns how many.',
+    description: 'Deletes COMPLETED, FAILED and CANCELLED jobs older than the retention window; returns how many. Admins only.',
   })
-  cleanupJobs(@Args() { olderThanHours }: CleanupJobsArgs): Promise<number> {
+  async cleanupJobs(@Args() { olderThanHours }: CleanupJobsArgs, @Context() context: GraphQLCallerContext): Promise<number> {
+    await this.admin(context, 'cleanupJobs');
     return this.cleanup.cleanup(olderThanHours);
   }
 
   @Subscription(() => QueueHealth, {
-    description: "Each periodic health check's result.",
+    description: "Each periodic health check's result (the whole queue's). Admins only.",
     resolve: (health: QueueHealth) => ({ ...health, checkedAt: new Date(health.checkedAt) }),
   })
-  queueHealthChanged() {
+  async queueHealthChanged(@Context() context: GraphQLCallerContext) {
+    await this.admin(context, 'queueHealthChanged');
     return this.bus.asyncIterableIterator(QUEUE_HEALTH_TOPIC);
+  }
+
+  private async admin(context: GraphQLCallerContext, operation: string): Promise<void> {
+    requireAdmin(await this.callers.resolve(context), operation);
   }
 }

@@ -112,22 +112,23 @@ export class StatsRepository {
     return rows.map((row) => ({ code: row.error_code, count: toNumber(row.count), lastSeenAt: toDate(row.last_seen) }));
   }
 
-  /** FAILED jobs (of all owners) whose input was at fault; see inputFailed(). */
-  async countInputFailures(): Promise<number> {
+  /** FAILED jobs whose input was at fault (see inputFailed()), of one owner or (undefined) of all. */
+  async countInputFailures(userId: string | null | undefined): Promise<number> {
     const [row] = await this.prisma.client.$queryRaw<{ count: unknown }[]>`
-      SELECT COUNT(*) AS count FROM processing_jobs WHERE ${this.inputFailed()}`;
+      SELECT COUNT(*) AS count FROM processing_jobs WHERE ${this.inputFailed()} AND ${this.owner(userId)}`;
     return toNumber(row?.count);
   }
 
-  countStalled(now: Date): Promise<number> {
-    return this.prisma.client.processingJob.count({ where: { status: JobStatus.PROCESSING, leaseExpiresAt: { lt: now } } });
+  /** Prisma reads `userId: undefined` as no condition and `null` as IS NULL, as owner() does. */
+  countStalled(now: Date, userId: string | null | undefined): Promise<number> {
+    return this.prisma.client.processingJob.count({ where: { status: JobStatus.PROCESSING, leaseExpiresAt: { lt: now }, userId } });
   }
 
-  /** When the longest-waiting due PENDING job became due (a job held back by runAt is not waiting). */
-  async oldestDuePendingSince(now: Date): Promise<Date | null> {
+  /** When the longest-waiting due PENDING job (of one owner, or of all) became due (a job held back by runAt is not waiting). */
+  async oldestDuePendingSince(now: Date, userId: string | null | undefined): Promise<Date | null> {
     // findFirst, not aggregate: Prisma 6.19 returns Invalid Date for _min of a DateTime stored as epoch ms (SQLite).
     const oldest = await this.prisma.client.processingJob.findFirst({
-      where: { status: JobStatus.PENDING, availableAt: { lte: now } },
+      where: { status: JobStatus.PENDING, availableAt: { lte: now }, userId },
       orderBy: { availableAt: 'asc' },
       select: { availableAt: true },
     });
