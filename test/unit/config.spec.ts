@@ -18,6 +18,7 @@ describe('loadConfig (src/config/environment.ts)', () => {
       port: 3000,
       production: false,
       auth: { adminClaim: 'roles', disabled: false },
+      graphqlLimits: { maxAliases: 30, maxCost: 5000, maxDepth: 10, maxDirectives: 50 },
       jobQueue: {
         databaseUrl: undefined,
         storageDir: undefined,
