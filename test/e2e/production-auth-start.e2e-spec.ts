@@ -36,6 +36,9 @@ function startServer(database: TestDatabase, env: Record<string, string>): Promi
   return within(exited, 60_000, 'the server to exit').finally(() => child.kill('SIGKILL'));
 }
 
+/** Each child start compiles the server with ts-node: ~5-10 s alone, far longer on a loaded machine. */
+const START_TIMEOUT_MS = 150_000;
+
 describe(`Production start without sign-in settings (${databaseLabel})`, () => {
   let database: TestDatabase;
   beforeAll(async () => (database = await createTestDatabase()));
@@ -46,7 +49,7 @@ describe(`Production start without sign-in settings (${databaseLabel})`, () => {
     expect(outcome.listened).toBe(false);
     expect(outcome.code).toBe(1);
     for (const setting of AUTH_SETTINGS) expect(outcome.output).toContain(setting);
-  });
+  }, START_TIMEOUT_MS);
 
   it('a sign-in setting that cannot be used stops start-up with a message naming it', async () => {
     const missingFile = path.join(database.dir, 'no-such-keys.txt');
@@ -56,10 +59,10 @@ describe(`Production start without sign-in settings (${databaseLabel})`, () => {
     const unreadable = await startServer(database, { NODE_ENV: 'production', AUTH_API_KEYS_FILE: missingFile });
     expect(unreadable).toMatchObject({ listened: false, code: 1 });
     expect(unreadable.output).toContain(`AUTH_API_KEYS_FILE cannot be read (${missingFile}): ENOENT`);
-  });
+  }, START_TIMEOUT_MS);
 
   it('control: AUTH_DISABLED=true given explicitly lets the same production start listen', async () => {
     const outcome = await startServer(database, { NODE_ENV: 'production', AUTH_DISABLED: 'true' });
     expect(outcome).toMatchObject({ listened: true });
-  });
+  }, START_TIMEOUT_MS);
 });
