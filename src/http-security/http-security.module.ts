@@ -4,7 +4,7 @@ import type { CorsOptions } from '@nestjs/common/interfaces/external/cors-option
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { originAllowed } from './origins';
 
-// The `cors` middleware Nest's express adapter ships (app.enableCors uses it); it has no type declarations of its own.
+// The `cors` middleware (the one Nest's express adapter uses for app.enableCors); it ships no type declarations.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const cors = require('cors') as (options: CorsOptions) => RequestHandler;
 
