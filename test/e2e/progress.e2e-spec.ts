@@ -65,12 +65,19 @@ describe(`Progress and subscriptions (${databaseLabel})`, () => {
     return data.enqueueJob.id;
   };
 
+  /** A job due in an hour: it cannot start before its test has subscribed, whatever the machine's load. */
+  const enqueueHeld = (fileId: string) => enqueue(fileId, 3_600_000);
+  /** Makes a held job due now; the worker's next poll claims it. */
+  const release = (jobId: string) => service.prisma.client.processingJob.update({ where: { id: jobId }, data: { availableAt: new Date() } });
+
   it('streams the progress of a large text file: monotonic, through the stages, bytes to the end, COMPLETED at 100', async () => {
     const line = 'the quick brown fox jumps over the lazy dog 0123456789\n';
     const content = line.repeat(Math.ceil((24 * 1024 * 1024) / line.length));
     const fileSize = Buffer.byteLength(content);
-    const jobId = await enqueue(await storeFile('large.txt', content), 600);
+    const jobId = await enqueueHeld(await storeFile('large.txt', content));
     const run = subscribe(service.wsClient(), PROGRESS_SUBSCRIPTION, { jobId }, 'jobProgress');
+    await run.firstUpdate;
+    await release(jobId);
     const updates = await run.finished;
 
     expect(updates[0]).toMatchObject({ jobId, status: 'PENDING', stage: 'QUEUED', progress: 0, totalBytes: fileSize });
@@ -86,8 +93,11 @@ describe(`Progress and subscriptions (${databaseLabel})`, () => {
   });
 
   it('reports the standard stages around a processor that reports nothing, and takes updates from an updater', async () => {
-    const jobId = await enqueue(await storeFile('quiet.plain', Buffer.alloc(3 * 1024 * 1024, 7)), 500);
-    const updates = await subscribe(service.wsClient(), PROGRESS_SUBSCRIPTION, { jobId }, 'jobProgress').finished;
+    const jobId = await enqueueHeld(await storeFile('quiet.plain', Buffer.alloc(3 * 1024 * 1024, 7)));
+    const run = subscribe(service.wsClient(), PROGRESS_SUBSCRIPTION, { jobId }, 'jobProgress');
+    await run.firstUpdate;
+    await release(jobId);
+    const updates = await run.finished;
     expect([...new Set(updates.map((update) => update.stage))]).toEqual(['QUEUED', 'VALIDATING', 'READING', 'PARSING', 'FINALIZING', 'COMPLETED']);
     expect(updates.find((update) => update.stage === 'PARSING')).toMatchObject({ bytesProcessed: 3 * 1024 * 1024 });
     expect(() => service.app.get(ProgressService).updaterFor(jobId)({ stage: ProcessingStage.ANALYZING })).toThrow('not running on this instance');
@@ -110,8 +120,9 @@ describe(`Progress and subscriptions (${databaseLabel})`, () => {
     const repository = service.app.get(ProgressRepository);
     const save = jest.spyOn(repository, 'save');
     const listened: number[] = [];
-    const jobId = await enqueue(await storeFile('many.chatty', Buffer.alloc(100_000)), 300);
+    const jobId = await enqueueHeld(await storeFile('many.chatty', Buffer.alloc(100_000)));
     const stop = service.app.get(ProgressService).onProgress(jobId, (update) => listened.push(update.progress));
+    await release(jobId);
     const started = Date.now();
     await waitFor(async () => (await service.prisma.client.processingJob.findUnique({ where: { id: jobId } }))?.status === 'COMPLETED');
     const seconds = (Date.now() - started) / 1000;
@@ -128,7 +139,8 @@ describe(`Progress and subscriptions (${databaseLabel})`, () => {
   it('sends every status change of matching jobs to jobUpdated, and no others', async () => {
     const query = `subscription { jobUpdated(filter: { format: ["txt"] }) { id status format } }`;
     const run = subscribe(service.wsClient(), query, {}, 'jobUpdated');
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // jobUpdated sends nothing on subscribing: probe jobs run until one is seen, so the subscription is live.
+    await waitFor(async () => run.updates.length > 0 || (await enqueue(await storeFile('probe.txt', 'probe\n')), false), 15_000, 500);
     const ignoredId = await enqueue(await storeFile('other.chatty', Buffer.alloc(10)));
     const jobId = await enqueue(await storeFile('watched.txt', 'watched\n'));
     await waitFor(() => run.updates.some((job: { id: string; status: string }) => job.id === jobId && job.status === 'COMPLETED'));
