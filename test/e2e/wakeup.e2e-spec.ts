@@ -23,14 +23,17 @@ async function enqueueAndTimeStart(enqueuer: TestApp, worker: TestApp, recording
 }
 
 /**
- * The control that makes the bound mean something: a job written straight into the table (no wake-up event)
- * is not started while the worker sleeps out its 60-s poll.
+ * The control that makes the bound mean something: once the worker sleeps out its whole 60-s poll (it saw no
+ * due job), a job written straight into the table (no wake-up event) stays PENDING: only a wake-up or the
+ * poll ends that sleep, so a start within a second afterwards was a wake-up's doing.
  */
-async function expectUnannouncedJobWaits(app: TestApp, fileId: string, recording: RecordingProcessor): Promise<string> {
-  const silent = await insertJob(app.prisma.client, { status: 'PENDING', format: 'wake', fileId, createdAgoMs: 0 });
-  await sleep(1_500);
+async function expectUnannouncedJobWaits(inserter: TestApp, worker: TestApp, fileId: string, recording: RecordingProcessor): Promise<string> {
+  const pool = worker.app.get(WorkerPoolService);
+  await waitFor(() => pool.sleepsUntilPoll, 10_000, 10);
+  const silent = await insertJob(inserter.prisma.client, { status: 'PENDING', format: 'wake', fileId, createdAgoMs: 0 });
+  expect(pool.sleepsUntilPoll).toBe(true);
   expect(recording.log.calls.has(silent)).toBe(false);
-  expect((await jobState(app.prisma.client, silent)).status).toBe(JobStatus.PENDING);
+  expect((await jobState(inserter.prisma.client, silent)).status).toBe(JobStatus.PENDING);
   return silent;
 }
 
@@ -51,7 +54,7 @@ describe(`Wake-up of idle workers in one instance (${databaseLabel})`, () => {
 
   it('starts a job enqueued in the same process within 1 s although the poll is 60 s', async () => {
     const fileId = await storeFile(service.app, 'ping.wake');
-    const silent = await expectUnannouncedJobWaits(service, fileId, recording);
+    const silent = await expectUnannouncedJobWaits(service, service, fileId, recording);
     const latencies = [
       await enqueueAndTimeStart(service, service, recording, fileId),
       await enqueueAndTimeStart(service, service, recording, fileId),
@@ -83,7 +86,7 @@ describePostgres('Wake-up of an idle worker instance by another instance (Postgr
 
   it('starts a job enqueued on the API-only instance within 2 s although the worker polls every 60 s', async () => {
     const fileId = await storeFile(api.app, 'ping.wake');
-    const silent = await expectUnannouncedJobWaits(api, fileId, recording);
+    const silent = await expectUnannouncedJobWaits(api, worker, fileId, recording);
     const latencies = [
       await enqueueAndTimeStart(api, worker, recording, fileId),
       await enqueueAndTimeStart(api, worker, recording, fileId),

@@ -2,6 +2,12 @@
 export class Wakeup {
   private pending: { resolve: () => void; timer: NodeJS.Timeout } | null = null;
   private notified = false;
+  private sleepingMs: number | null = null;
+
+  /** How long the current wait was asked to last, or null while not waiting (a test signal). */
+  get waitingFor(): number | null {
+    return this.pending ? this.sleepingMs : null;
+  }
 
   notify(): void {
     if (this.pending) {
@@ -18,6 +24,7 @@ export class Wakeup {
       this.notified = false;
       return Promise.resolve();
     }
+    this.sleepingMs = ms;
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.pending = null;

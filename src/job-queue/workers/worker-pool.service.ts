@@ -104,6 +104,14 @@ export class WorkerPoolService implements OnApplicationBootstrap, BeforeApplicat
     this.loop = null;
   }
 
+  /**
+   * True while the claim loop sleeps out the whole fallback poll with nothing running: it saw no due job, and
+   * only a wake-up (or the poll) starts the next claim. A signal for tests, which otherwise would sleep.
+   */
+  get sleepsUntilPoll(): boolean {
+    return this.running.size === 0 && (this.wakeup.waitingFor ?? 0) >= this.options.pollIntervalMs;
+  }
+
   private async claimLoop(leaseMs: number): Promise<void> {
     const claimBatchFloor = Math.max(1, Math.floor(this.options.workerConcurrency * CLAIM_BATCH_SHARE));
     while (!this.stopping) {
