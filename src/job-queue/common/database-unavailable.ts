@@ -23,6 +23,7 @@ const PG_MESSAGES =
 interface ErrorFields {
   code?: unknown;
   errorCode?: unknown;
+  originalCode?: unknown;
   kind?: unknown;
   severity?: unknown;
   message?: unknown;
@@ -42,18 +43,43 @@ function meansUnreachable(error: ErrorFields): boolean {
   return typeof error.message === 'string' && PG_MESSAGES.test(error.message);
 }
 
-export function isDatabaseUnavailable(error: unknown): boolean {
-  const pending: unknown[] = [error];
+/**
+ * The error and what it wraps, nearest first: Prisma's error, the adapter's error, its cause, the parts of an
+ * AggregateError. Causes nest a few levels at most; the bound guards against cycles.
+ */
+function* wrappedErrors(error: unknown): Generator<ErrorFields> {
+  const queue: unknown[] = [error];
   const seen = new Set<unknown>();
-  // Causes nest a few levels at most (Prisma error → adapter error → its cause); the bound guards against cycles.
-  while (pending.length > 0 && seen.size < 16) {
-    const next = pending.pop();
+  while (queue.length > 0 && seen.size < 16) {
+    const next = queue.shift();
     if (next === null || typeof next !== 'object' || seen.has(next)) continue;
     seen.add(next);
     const fields = next as ErrorFields;
-    if (meansUnreachable(fields)) return true;
-    pending.push(fields.cause, fields.meta?.driverAdapterError);
-    if (Array.isArray(fields.errors)) pending.push(...fields.errors);
+    yield fields;
+    queue.push(fields.cause, fields.meta?.driverAdapterError);
+    if (Array.isArray(fields.errors)) queue.push(...fields.errors);
   }
+}
+
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (const fields of wrappedErrors(error)) if (meansUnreachable(fields)) return true;
   return false;
+}
+
+/** A code is shown only when it is a bare token (SQLSTATE `55000`, errno `ECONNREFUSED`, adapter kind `ConnectionClosed`). */
+const SAFE_CODE = /^[A-Za-z0-9_]{2,40}$/;
+
+/**
+ * The most telling code in a database error, safe to show: the adapter's kind when it names the trouble, else
+ * PostgreSQL's SQLSTATE or the socket's errno (Prisma's own P-codes say less than what they wrap).
+ */
+export function databaseErrorCode(error: unknown): string | undefined {
+  let fallback: string | undefined;
+  for (const { kind, code, originalCode } of wrappedErrors(error)) {
+    if (typeof kind === 'string' && kind !== 'postgres' && kind !== 'sqlite' && SAFE_CODE.test(kind)) return kind;
+    for (const candidate of [originalCode, code]) {
+      if (typeof candidate === 'string' && SAFE_CODE.test(candidate) && !/^P\d{4}$/.test(candidate)) fallback ??= candidate;
+    }
+  }
+  return fallback;
 }

@@ -1,7 +1,8 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { loadMigrations } from '../../database/migrator';
 import { PrismaService } from '../../database/prisma.service';
-import { databaseErrorCode, databaseFailure, withTimeout } from './check-failure';
+import { databaseErrorCode } from '../../common/database-unavailable';
+import { databaseFailure, withTimeout } from './check-failure';
 
 /** How long readiness waits for the database; an orchestrator's probe typically gives up after 1-10 s. */
 export const READINESS_TIMEOUT_MS = 3000;
