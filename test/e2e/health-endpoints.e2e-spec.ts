@@ -127,29 +127,35 @@ function hostKeepingHttpThroughDrain(database: TestDatabase, processor: Type<Fil
   return Host;
 }
 
-describe(`Readiness during shutdown (${databaseLabel})`, () => {
-  let database: TestDatabase;
-  let service: TestApp;
-  let closing: Promise<void> | undefined;
-  const held = heldProcessor();
-
+/**
+ * A service launched for one describe, whose job is held until its test releases it; the test starts the close
+ * (`suite.closing`), and whatever it left open is released and closed afterwards.
+ */
+function useServiceHoldingItsJob(launch: (database: TestDatabase, processor: Type<FileProcessorHandler>) => Promise<TestApp>) {
+  const suite = { held: heldProcessor(), service: undefined as unknown as TestApp, closing: undefined as Promise<void> | undefined };
+  let database: TestDatabase | undefined;
   beforeAll(async () => {
     database = await createTestDatabase();
-    service = await launchTestApp(hostKeepingHttpThroughDrain(database, held.processor));
+    suite.service = await launch(database, suite.held.processor);
   });
-
   afterAll(async () => {
-    held.state.release();
-    await (closing ?? service?.close());
+    suite.held.state.release();
+    await (suite.closing ?? suite.service?.close());
     await database?.drop();
   });
+  return suite;
+}
+
+describe(`Readiness during shutdown (${databaseLabel})`, () => {
+  const suite = useServiceHoldingItsJob((database, processor) => launchTestApp(hostKeepingHttpThroughDrain(database, processor)));
 
   it('answers 503 as soon as shutdown starts, while running jobs still drain', async () => {
+    const { service, held } = suite;
     const job = (await upload(service, { name: 'job.held', content: 'x' }).expect(201)).body.job;
     await waitFor(() => held.state.running);
     expect((await fetch(`${service.url}/health/ready`)).status).toBe(200);
 
-    closing = service.close();
+    const closing = (suite.closing = service.close());
     const down = await waitFor(async () => {
       const response = await fetch(`${service.url}/health/ready`);
       return response.status === 503 ? ((await response.json()) as Record<string, unknown>) : null;
@@ -164,30 +170,19 @@ describe(`Readiness during shutdown (${databaseLabel})`, () => {
 });
 
 describe(`Readiness during shutdown of the standalone server (${databaseLabel})`, () => {
-  let database: TestDatabase;
-  let service: TestApp;
-  let closing: Promise<void> | undefined;
-  const held = heldProcessor();
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    service = await startTestApp(database, { providers: [held.processor], queue: { shutdownTimeoutMs: 60_000 } });
-  });
-
-  afterAll(async () => {
-    held.state.release();
-    await (closing ?? service?.close());
-    await database?.drop();
-  });
+  const suite = useServiceHoldingItsJob((database, processor) =>
+    startTestApp(database, { providers: [processor], queue: { shutdownTimeoutMs: 60_000 } }),
+  );
 
   // Apollo's drain plugin closes this server's listener in GraphQLModule.onModuleDestroy, so probes are refused during
   // the drain; readiness has flipped before that (checked in-process here).
   it('is not ready from the start of shutdown until the workers have drained', async () => {
+    const { service, held } = suite;
     const readiness = service.app.get(ReadinessService);
     await upload(service, { name: 'job.held', content: 'x' }).expect(201);
     await waitFor(() => held.state.running);
     expect(await readiness.check()).toMatchObject({ ready: true });
-    closing = service.close();
+    const closing = (suite.closing = service.close());
     await waitFor(async () => {
       const result = await readiness.check();
       return !result.ready && result.reason === 'shutdown: the instance is shutting down';
