@@ -10,6 +10,8 @@ import { DEFAULT_GRAPHQL_LIMITS, graphqlLimitErrorsPlugin, graphqlLimitRules, va
 import { GraphQLNestingMiddleware, queryNestingError } from './graphql-nesting.middleware';
 import { HttpSecurityModule } from './http-security/http-security.module';
 import { refuseForeignOrigins } from './http-security/origins';
+import { RateLimitModule } from './http-security/rate-limits';
+import { WsCallerLimits } from './http-security/ws-limits';
 import { ANONYMOUS_ADMIN, authenticateConnections, JobQueueModule, MAX_UNREAD_JOB_UPDATES, shareSubscriptions } from './job-queue';
 
 /** The standalone service: the job queue module behind Apollo GraphQL (HTTP and graphql-ws on /graphql). */
@@ -19,6 +21,8 @@ export class AppModule implements NestModule {
     // A rule given with the queue options (a test's, an embedding's) wins over the AUTH_* settings.
     const resolveCaller = config.jobQueue.resolveCaller ?? (config.auth && createStandaloneResolveCaller(config.auth));
     const limits = { ...DEFAULT_GRAPHQL_LIMITS, ...config.graphqlLimits };
+    // Unset (a hand-built config, as in tests): no caps; loadConfig gives the documented defaults.
+    const wsLimits = new WsCallerLimits(config.wsLimits ?? { maxConnectionsPerCaller: 0, maxSubscriptionsPerCaller: 0 });
     return {
       module: AppModule,
       imports: [
@@ -42,14 +46,17 @@ export class AppModule implements NestModule {
           subscriptions: {
             'graphql-ws': {
               // Without it, graphql-ws closes the socket with 4500 (internal error) when the parser overflows the stack.
-              onSubscribe: (_context, _id, payload) => {
-                const error = queryNestingError(payload.query);
+              // Then the caller's cap on operations in flight (GRAPHQL_WS_MAX_SUBSCRIPTIONS_PER_CALLER): RATE_LIMITED.
+              onSubscribe: (context, _id, payload) => {
+                const error = queryNestingError(payload.query) ?? wsLimits.subscriptionRefusal(context);
                 return error ? [error] : undefined;
               },
               // Credentials are checked once, at connection_init: refused ones close the socket with 4403 Forbidden.
               // Without sign-in every connection is the anonymous administrator, known at once all the same.
               // A browser's upgrade from an origin outside CORS_ORIGINS is refused first, with the same 4403.
-              onConnect: refuseForeignOrigins(config.corsOrigins ?? [], authenticateConnections(resolveCaller ?? (() => ANONYMOUS_ADMIN))),
+              // An accepted caller's connection over GRAPHQL_WS_MAX_CONNECTIONS_PER_CALLER is closed with 4429.
+              onConnect: refuseForeignOrigins(config.corsOrigins ?? [], wsLimits.capConnections(authenticateConnections(resolveCaller ?? (() => ANONYMOUS_ADMIN)))),
+              onClose: wsLimits.forget,
               // The same limits over graphql-ws: a refused subscribe answers their errors, the socket stays open.
               ...({ validate: validateWithLimits(limits) } as object),
               // Identical jobUpdated subscriptions of one caller execute each event once, for all of them. Nest's
@@ -61,6 +68,7 @@ export class AppModule implements NestModule {
         }),
         JobQueueModule.forRoot({ ...config.jobQueue, resolveCaller }),
         HttpSecurityModule.forRoot({ corsOrigins: config.corsOrigins ?? [], metricsToken: config.metricsToken }),
+        RateLimitModule.forRoot(config.rateLimits ?? { mutationsPerMinute: 0, uploadsPerMinute: 0 }),
       ],
       exports: [JobQueueModule],
     };

@@ -1,9 +1,11 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
 import { signInAtStartup } from './auth/auth-settings';
 import { loadConfig } from './config/environment';
+import { limitJsonBodies } from './http-security/body-limit';
 
 async function bootstrap(): Promise<void> {
   let config;
@@ -18,7 +20,8 @@ async function bootstrap(): Promise<void> {
     console.error((error as Error).message);
     process.exit(1);
   }
-  const app = await NestFactory.create(appModule);
+  const app = await NestFactory.create<NestExpressApplication>(appModule);
+  limitJsonBodies(app, config.maxJsonBodyBytes!); // before listen: Nest's own 100 kB parser is then left out
   app.enableShutdownHooks();
   await app.listen(config.port);
   Logger.log(`Listening on http://localhost:${config.port} (GraphQL and Apollo Sandbox at /graphql)`, 'Bootstrap');

@@ -1,6 +1,9 @@
 import type { AuthSettings } from '../auth/auth-settings';
 import { DEFAULT_GRAPHQL_LIMITS, type GraphQLLimits } from '../graphql-limits';
+import { DEFAULT_MAX_JSON_BODY_BYTES } from '../http-security/body-limit';
 import { parseOrigins } from '../http-security/origins';
+import { DEFAULT_RATE_LIMITS, type RateLimitSettings } from '../http-security/rate-limits';
+import { DEFAULT_WS_LIMITS, type WsLimitSettings } from '../http-security/ws-limits';
 import type { JobQueueModuleOptions } from '../job-queue';
 
 export interface AppConfig {
@@ -12,6 +15,12 @@ export interface AppConfig {
   auth?: AuthSettings;
   /** Operation size limits (GRAPHQL_MAX_*); unset ones take DEFAULT_GRAPHQL_LIMITS. */
   graphqlLimits?: Partial<GraphQLLimits>;
+  /** RATE_LIMIT_*: per-caller budgets of mutations and uploads; unset in a hand-built config: none. */
+  rateLimits?: RateLimitSettings;
+  /** GRAPHQL_WS_MAX_*: open graphql-ws connections and subscriptions per caller; unset in a hand-built config: none. */
+  wsLimits?: WsLimitSettings;
+  /** GRAPHQL_MAX_BODY_BYTES: the JSON body cap, applied by main.ts where the app is created (unset: Nest's 100 kB). */
+  maxJsonBodyBytes?: number;
   /** CORS_ORIGINS: browser origins allowed on every route and on graphql-ws; none when unset. */
   corsOrigins?: string[];
   /** METRICS_TOKEN: GET /metrics needs it as a Bearer token; open when unset. */
@@ -71,6 +80,15 @@ export function loadConfig(env: Env = process.env): AppConfig {
       maxCost: integer('GRAPHQL_MAX_COST', DEFAULT_GRAPHQL_LIMITS.maxCost, 1, 10_000_000),
       maxDirectives: integer('GRAPHQL_MAX_DIRECTIVES', DEFAULT_GRAPHQL_LIMITS.maxDirectives, 1, 10_000),
     },
+    rateLimits: {
+      mutationsPerMinute: integer('RATE_LIMIT_MUTATIONS_PER_MINUTE', DEFAULT_RATE_LIMITS.mutationsPerMinute, 0, 1_000_000),
+      uploadsPerMinute: integer('RATE_LIMIT_UPLOADS_PER_MINUTE', DEFAULT_RATE_LIMITS.uploadsPerMinute, 0, 1_000_000),
+    },
+    wsLimits: {
+      maxConnectionsPerCaller: integer('GRAPHQL_WS_MAX_CONNECTIONS_PER_CALLER', DEFAULT_WS_LIMITS.maxConnectionsPerCaller, 0, 1_000_000),
+      maxSubscriptionsPerCaller: integer('GRAPHQL_WS_MAX_SUBSCRIPTIONS_PER_CALLER', DEFAULT_WS_LIMITS.maxSubscriptionsPerCaller, 0, 1_000_000),
+    },
+    maxJsonBodyBytes: integer('GRAPHQL_MAX_BODY_BYTES', DEFAULT_MAX_JSON_BODY_BYTES, 1_024, 100 * 1024 ** 2),
     corsOrigins: corsOrigins(env.CORS_ORIGINS, problems),
     metricsToken: env.METRICS_TOKEN?.trim() || undefined,
     graphqlIntrospection: env.GRAPHQL_INTROSPECTION?.trim() ? boolean('GRAPHQL_INTROSPECTION', false) : undefined,

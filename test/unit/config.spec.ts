@@ -19,6 +19,9 @@ describe('loadConfig (src/config/environment.ts)', () => {
       production: false,
       auth: { adminClaim: 'roles', disabled: false },
       graphqlLimits: { maxAliases: 30, maxCost: 5000, maxDepth: 10, maxDirectives: 50 },
+      rateLimits: { mutationsPerMinute: 300, uploadsPerMinute: 60 },
+      wsLimits: { maxConnectionsPerCaller: 20, maxSubscriptionsPerCaller: 100 },
+      maxJsonBodyBytes: 100 * 1024,
       jobQueue: {
         databaseUrl: undefined,
         storageDir: undefined,

@@ -18,6 +18,8 @@ export enum PublicErrorCode {
   CONFLICT = 'CONFLICT',
   PAYLOAD_TOO_LARGE = 'PAYLOAD_TOO_LARGE',
   UNSUPPORTED_MEDIA_TYPE = 'UNSUPPORTED_MEDIA_TYPE',
+  /** Over a per-caller rate limit (a host's throttler, e.g. @nestjs/throttler's 429): worth retrying later. */
+  RATE_LIMITED = 'RATE_LIMITED',
   /** The database cannot be reached: worth retrying shortly. */
   SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE',
   INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
@@ -31,6 +33,7 @@ const HTTP_STATUS: Record<PublicErrorCode, number> = {
   CONFLICT: HttpStatus.CONFLICT,
   PAYLOAD_TOO_LARGE: HttpStatus.PAYLOAD_TOO_LARGE,
   UNSUPPORTED_MEDIA_TYPE: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+  RATE_LIMITED: HttpStatus.TOO_MANY_REQUESTS,
   SERVICE_UNAVAILABLE: HttpStatus.SERVICE_UNAVAILABLE,
   INTERNAL_SERVER_ERROR: HttpStatus.INTERNAL_SERVER_ERROR,
 };
@@ -101,6 +104,9 @@ function toPublicError(exception: unknown): PublicError {
   }
   if (exception instanceof HttpException && exception.getStatus() === HttpStatus.FORBIDDEN) {
     return { code: PublicErrorCode.FORBIDDEN, message: exception.message };
+  }
+  if (exception instanceof HttpException && exception.getStatus() === HttpStatus.TOO_MANY_REQUESTS) {
+    return { code: PublicErrorCode.RATE_LIMITED, message: exception.message };
   }
   if (exception instanceof HttpException && exception.getStatus() === HttpStatus.BAD_REQUEST) {
     const body = exception.getResponse() as { message?: string | string[] };
