@@ -1,18 +1,15 @@
-import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
-import { type DynamicModule, Injectable, Module, type Provider, type Type } from '@nestjs/common';
-import { GraphQLModule } from '@nestjs/graphql';
+import { Injectable } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import {
   FileProcessor,
   type FileProcessorHandler,
   JobQueueModule,
-  type JobQueueModuleOptions,
   type ProcessingContext,
   type ProcessingOutput,
 } from '../../src/job-queue';
-import { createTestDatabase, databaseLabel, type TestDatabase } from '../support/database';
+import { databaseLabel } from '../support/database';
+import { hostModule, useHostApps } from '../support/host-app';
 import { PROGRESS_SUBSCRIPTION, subscribe } from '../support/subscriptions';
-import { launchTestApp, type TestApp, waitFor } from '../support/test-app';
 
 /** The host's own processor: counts the words of a .wordcount file. */
 @Injectable()
@@ -46,55 +43,8 @@ class SecondDupProcessor implements FileProcessorHandler {
   }
 }
 
-/** A host application of its own: GraphQLModule (Apollo, graphql-ws), the queue module and its providers. */
-function hostModule(queue: DynamicModule, providers: Provider[]): Type<unknown> {
-  @Module({
-    imports: [
-      GraphQLModule.forRoot<ApolloDriverConfig>({
-        driver: ApolloDriver,
-        autoSchemaFile: true,
-        subscriptions: { 'graphql-ws': true },
-      }),
-      queue,
-    ],
-    providers,
-  })
-  class HostAppModule {}
-  return HostAppModule;
-}
-
-const JOB = `query($id: ID!) { job(id: $id) { id status errorCode errorRecoverable retryCount metadata attempts { number outcome errorCode } } }`;
-
 describe(`A host app importing JobQueueModule (${databaseLabel})`, () => {
-  const databases: TestDatabase[] = [];
-  const apps: TestApp[] = [];
-
-  afterEach(async () => {
-    await Promise.all(apps.splice(0).map((app) => app.close()));
-    await Promise.all(databases.splice(0).map((database) => database.drop()));
-  });
-
-  /** Queue options for a fresh database of the test's own. */
-  async function queueOptions(): Promise<JobQueueModuleOptions> {
-    const database = await createTestDatabase();
-    databases.push(database);
-    return { databaseUrl: database.url, storageDir: `${database.dir}/files`, pollIntervalMs: 200, shutdownTimeoutMs: 5_000 };
-  }
-
-  async function startHost(queue: DynamicModule, providers: Provider[] = []): Promise<TestApp> {
-    const app = await launchTestApp(hostModule(queue, providers));
-    apps.push(app);
-    return app;
-  }
-
-  /** Uploads through POST /files and waits for the job to reach a terminal status. */
-  async function uploadAndSettle(app: TestApp, name: string, content: string) {
-    const upload = await app.http().post('/files').attach('file', Buffer.from(content), name).expect(201);
-    return waitFor(async () => {
-      const { data } = await app.gql(JOB, { id: upload.body.job.id });
-      return ['COMPLETED', 'FAILED', 'CANCELLED'].includes(data?.job?.status) ? data.job : null;
-    });
-  }
+  const { queueOptions, startHost, uploadAndSettle } = useHostApps();
 
   it('runs its own @FileProcessor provider with options from forRootAsync', async () => {
     const options = await queueOptions();

@@ -1,4 +1,4 @@
-import { SetMetadata } from '@nestjs/common';
+import { applyDecorators, Injectable, SetMetadata } from '@nestjs/common';
 import { FILE_PROCESSOR_METADATA } from '../job-queue.constants';
 
 export interface FileProcessorMetadata {
@@ -10,10 +10,14 @@ export function normalizeFormat(format: string): string {
 }
 
 /**
- * Marks a provider as the processor of one or more file formats (extensions, without the dot). The class
- * must implement FileProcessorHandler; it is discovered at start-up.
+ * Marks a class as the processor of one or more file formats (extensions, without the dot) and makes it
+ * injectable. The class must implement FileProcessorHandler; its provider (class, factory or value) is
+ * discovered at start-up.
  */
 export function FileProcessor(...formats: string[]): ClassDecorator {
   if (formats.length === 0) throw new Error('@FileProcessor() needs at least one format');
-  return SetMetadata<string, FileProcessorMetadata>(FILE_PROCESSOR_METADATA, { formats: formats.map(normalizeFormat) });
+  return applyDecorators(
+    Injectable(),
+    SetMetadata<string, FileProcessorMetadata>(FILE_PROCESSOR_METADATA, { formats: formats.map(normalizeFormat) }),
+  );
 }

@@ -6,8 +6,10 @@ import type { FileProcessorHandler } from './file-processor.interface';
 import { FileProcessorRegistry } from './file-processor.registry';
 
 /**
- * Finds every provider marked with @FileProcessor (in the library and in the host app) and registers it for
- * its formats. Start-up fails when a format has two processors or a marked class cannot process.
+ * Finds every provider whose class is marked with @FileProcessor (in the library and in the host app) and
+ * registers it for its formats. A class provider carries its class; a factory or value provider only its
+ * instance, whose constructor is the marked class (the way @nestjs/bullmq finds processors). Start-up fails when
+ * a format has two processors or a marked class cannot process.
  */
 @Injectable()
 export class FileProcessorExplorer implements OnModuleInit {
@@ -20,15 +22,20 @@ export class FileProcessorExplorer implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    for (const wrapper of this.discovery.getProviders()) this.registerIfProcessor(wrapper);
+    const registered = new Set<unknown>();
+    for (const wrapper of this.discovery.getProviders()) this.registerIfProcessor(wrapper, registered);
     this.logger.log(`Formats with a processor: ${this.registry.formats().join(', ') || 'none'}`);
   }
 
-  private registerIfProcessor(wrapper: InstanceWrapper): void {
-    const target = wrapper.metatype;
-    if (!target || !wrapper.instance || wrapper.inject) return;
+  private registerIfProcessor(wrapper: InstanceWrapper, registered: Set<unknown>): void {
+    const instance: unknown = wrapper.instance;
+    if (!instance || typeof instance !== 'object') return;
+    const target: unknown = !wrapper.metatype || wrapper.inject ? instance.constructor : wrapper.metatype;
+    if (typeof target !== 'function') return;
     const metadata = this.accessor.getMetadata(target);
-    if (!metadata) return;
+    // An alias (useExisting) hands out an instance registered already under its own token.
+    if (!metadata || registered.has(instance)) return;
+    registered.add(instance);
     if (!wrapper.isDependencyTreeStatic()) {
       throw new Error(`@FileProcessor class ${target.name} must not be request-scoped`);
     }
