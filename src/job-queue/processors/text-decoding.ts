@@ -1,3 +1,5 @@
+import { cutToBytes } from '../workers/extracted-text-cap';
+
 export type TextEncoding = 'utf-8' | 'utf-16le' | 'utf-16be' | 'latin1';
 
 export interface DetectedEncoding {
@@ -42,7 +44,7 @@ export class CappedText {
       return;
     }
     const room = this.maxBytes - this.keptBytes;
-    const cut = Buffer.from(text).subarray(0, room).toString('utf8').replace(/\uFFFD$/, '');
+    const cut = cutToBytes(text, room);
     this.parts.push(cut);
     this.keptBytes += Buffer.byteLength(cut);
     this.truncated = true;

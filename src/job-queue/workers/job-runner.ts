@@ -12,6 +12,7 @@ import { ProgressTrackerService } from '../progress/progress-tracker.service';
 import { NonRecoverableError, ProcessingError, ProcessingErrorCode, RecoverableError, toProcessingError } from '../retry/processing-error';
 import { attemptTimeoutMs } from '../retry/job-options';
 import { RetryService } from '../retry/retry.service';
+import { capExtractedText } from './extracted-text-cap';
 import type { ProcessingOutput } from './file-processor.interface';
 import { FileProcessorRegistry } from './file-processor.registry';
 import { CompletionBatcher } from './completion-batcher';
@@ -73,13 +74,14 @@ export class JobRunner {
     const filePath = await this.storage.pathOfFile(job.fileId);
     if (!filePath) throw new NonRecoverableError(ProcessingErrorCode.FILE_NOT_FOUND, `Stored file ${job.fileId} no longer exists`);
     signal.throwIfAborted(); // given up on while the file was looked up: the processor must not start at all
-    return processor.handler.process({
+    const output = await processor.handler.process({
       job,
       filePath,
       openStream: (range) => createReadStream(filePath, { ...range, signal, highWaterMark: 256 * 1024 }),
       signal,
       progress: reporter,
     });
+    return capExtractedText(output, this.options.maxExtractedTextBytes);
   }
 
   /** Adds `result.analysis`; when the analyzer fails the extraction is saved and the attempt fails recoverably. */

@@ -1,0 +1,22 @@
+import type { ProcessingOutput } from './file-processor.interface';
+
+/** The first `maxBytes` of `text` in UTF-8, never ending inside a character. */
+export function cutToBytes(text: string, maxBytes: number): string {
+  // A character cut in two decodes as U+FFFD at the end: drop it.
+  return Buffer.from(text).subarray(0, maxBytes).toString('utf8').replace(/\uFFFD$/, '');
+}
+
+/**
+ * Holds every processor to the queue's text limit, built-in or not: the built-in ones stop collecting at the cap
+ * (and report `textBytes` and `truncated` themselves); a longer text from any other is cut here, and its full
+ * length and the flag go to metadata the same way.
+ */
+export function capExtractedText(output: ProcessingOutput, maxBytes: number): ProcessingOutput {
+  const text = output.extractedText;
+  if (!text || Buffer.byteLength(text) <= maxBytes) return output;
+  return {
+    ...output,
+    extractedText: cutToBytes(text, maxBytes),
+    metadata: { ...output.metadata, textBytes: Buffer.byteLength(text), truncated: true },
+  };
+}
