@@ -16,6 +16,9 @@ import { WorkersModule } from './workers/workers.module';
 
 type ModuleShape = Pick<JobQueueModuleOptions, 'builtInProcessors' | 'httpEndpoints'>;
 
+/** What forRootAsync takes: a factory (useFactory/useClass/useExisting, inject, imports) and the module's shape. */
+export type JobQueueModuleAsyncOptions = typeof JOB_QUEUE_ASYNC_OPTIONS_TYPE & ModuleShape;
+
 const FEATURE_MODULES = [JobsModule, FilesModule, WorkersModule, ProgressModule, RetryModule, MonitoringModule];
 
 /**
@@ -34,7 +37,7 @@ export class JobQueueModule {
    * Options from a factory (e.g. ConfigService). What decides the module's shape (built-in processors, the HTTP
    * endpoints) is given beside the factory, since it must be known before the factory runs.
    */
-  static forRootAsync(options: typeof JOB_QUEUE_ASYNC_OPTIONS_TYPE & ModuleShape): DynamicModule {
+  static forRootAsync(options: JobQueueModuleAsyncOptions): DynamicModule {
     const { builtInProcessors, httpEndpoints, ...asyncOptions } = options;
     return JobQueueModule.compose(JobQueueCoreModule.forRootAsync(asyncOptions), { builtInProcessors, httpEndpoints });
   }
