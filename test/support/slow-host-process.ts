@@ -20,11 +20,22 @@ export function within<T>(work: Promise<T>, ms: number, what: string): Promise<T
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
+/**
+ * The per-caller limits off unless a test sets them: every client of a test is one anonymous caller (127.0.0.1), and
+ * e.g. the fan-out shutdown test opens 200 graphql-ws connections.
+ */
+const PER_CALLER_LIMITS_OFF = {
+  RATE_LIMIT_MUTATIONS_PER_MINUTE: '0',
+  RATE_LIMIT_UPLOADS_PER_MINUTE: '0',
+  GRAPHQL_WS_MAX_CONNECTIONS_PER_CALLER: '0',
+  GRAPHQL_WS_MAX_SUBSCRIPTIONS_PER_CALLER: '0',
+};
+
 /** Starts test/support/slow-host.ts with ts-node against the test database. */
 export function spawnSlowHost(database: TestDatabase, env: Record<string, string>): SlowHost {
   const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'test/support/slow-host.ts'], {
     cwd: REPO_ROOT,
-    env: { ...process.env, DATABASE_URL: database.url, STORAGE_DIR: path.join(database.dir, 'files'), PORT: '0', NO_COLOR: '1', ...env },
+    env: { ...process.env, DATABASE_URL: database.url, STORAGE_DIR: path.join(database.dir, 'files'), PORT: '0', NO_COLOR: '1', ...PER_CALLER_LIMITS_OFF, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
