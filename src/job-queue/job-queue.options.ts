@@ -3,8 +3,14 @@ import type { ResolveCaller } from './common/caller-context';
 import { LocalTextAnalyzer } from './processors/analysis/local-text-analyzer';
 import type { TextAnalyzer } from './processors/analysis/text-analyzer';
 import type { RetryPolicy } from './retry/retry-policy';
+import type { z } from 'zod';
+import { jobQueueOptionsSchema } from './job-queue-options.schema';
+import { checkAgainst, shownValue } from './option-problems';
 
-/** Options of {@link JobQueueModule}. Everything but what a host must choose has a default. */
+/**
+ * Options of {@link JobQueueModule}. Everything but what a host must choose has a default; the defaults and limits
+ * are stated once, in job-queue-options.schema.ts.
+ */
 export interface JobQueueModuleOptions {
   /** Unset or a `file:` URL: SQLite (default `file:./data/queue.db`). `postgres://` or `postgresql://`: PostgreSQL. */
   databaseUrl?: string;
@@ -73,44 +79,15 @@ export interface HealthThresholds {
   oldestPendingDegradedMs: number;
 }
 
-export const DEFAULT_HEALTH_THRESHOLDS: HealthThresholds = {
-  successRateDegraded: 0.9,
-  successRateUnhealthy: 0.7,
-  stalledDegraded: 0,
-  stalledUnhealthy: 5,
-  pendingDegraded: 100,
-  oldestPendingDegradedMs: 600_000,
-};
-
-export type ResolvedJobQueueOptions = Required<Omit<JobQueueModuleOptions, 'databaseUrl' | 'healthThresholds' | 'analyzer'>> & {
+export type ResolvedJobQueueOptions = Omit<z.output<typeof jobQueueOptionsSchema>, 'databaseUrl' | 'analyzer' | 'resolveCaller'> & {
   analyzer: TextAnalyzer | null;
+  resolveCaller: ResolveCaller;
   database: DatabaseTarget;
-  healthThresholds: HealthThresholds;
 };
 
 export type DatabaseTarget =
   | { provider: 'sqlite'; filePath: string }
   | { provider: 'postgresql'; url: string };
-
-export const JOB_QUEUE_DEFAULTS = {
-  storageDir: './data/files',
-  maxUploadBytes: 1024 * 1024 * 1024,
-  uploadIdleTimeoutMs: 30_000,
-  workersEnabled: true,
-  workerConcurrency: 4,
-  shutdownTimeoutMs: 30_000,
-  pollIntervalMs: 5_000,
-  stalledJobThresholdMs: 300_000,
-  defaultMaxRetries: 3,
-  retry: {},
-  jobTimeoutMs: null,
-  maxExtractedTextBytes: 1024 * 1024,
-  builtInProcessors: true,
-  healthCheckIntervalMs: 60_000,
-  jobRetentionHours: 168,
-  httpEndpoints: true,
-  migrateOnStart: true,
-} as const;
 
 export const DEFAULT_SQLITE_FILE = './data/queue.db';
 
@@ -121,15 +98,18 @@ export function parseDatabaseUrl(url: string | undefined): DatabaseTarget {
   throw new Error(`Unsupported database URL "${url}": use file:PATH for SQLite or postgresql://... for PostgreSQL`);
 }
 
-export function resolveJobQueueOptions(options: JobQueueModuleOptions): ResolvedJobQueueOptions {
-  const { databaseUrl, healthThresholds, analyzer, ...rest } = options;
-  const defined = Object.fromEntries(Object.entries(rest).filter(([, value]) => value !== undefined));
+/**
+ * Checks the options against their schema (the same one the environment is read with) and fills in the defaults.
+ * Invalid options stop start-up with every problem named at once.
+ */
+export function resolveJobQueueOptions(options: JobQueueModuleOptions = {}): ResolvedJobQueueOptions {
+  const checked = checkAgainst(jobQueueOptionsSchema, options, { name: (path) => path.join('.'), shown: (path) => shownValue(options, path) });
+  if (!checked.value) throw new Error(`Invalid JobQueueModule options:\n  - ${checked.problems.join('\n  - ')}`);
+  const { databaseUrl, analyzer, resolveCaller, ...rest } = checked.value;
   return {
-    ...JOB_QUEUE_DEFAULTS,
-    resolveCaller: () => ANONYMOUS_ADMIN,
-    ...defined,
+    ...rest,
     database: parseDatabaseUrl(databaseUrl),
-    healthThresholds: { ...DEFAULT_HEALTH_THRESHOLDS, ...healthThresholds },
     analyzer: analyzer === undefined ? new LocalTextAnalyzer() : analyzer,
+    resolveCaller: resolveCaller ?? (() => ANONYMOUS_ADMIN),
   };
 }

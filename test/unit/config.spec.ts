@@ -23,9 +23,9 @@ describe('loadConfig (src/config/environment.ts)', () => {
       wsLimits: { maxConnectionsPerCaller: 20, maxSubscriptionsPerCaller: 100 },
       maxJsonBodyBytes: 100 * 1024,
       jobQueue: {
-        databaseUrl: undefined,
-        storageDir: undefined,
+        storageDir: './data/files',
         maxUploadBytes: 1024 ** 3,
+        uploadIdleTimeoutMs: 30_000,
         workersEnabled: true,
         workerConcurrency: 4,
         shutdownTimeoutMs: 30_000,
@@ -37,6 +37,9 @@ describe('loadConfig (src/config/environment.ts)', () => {
         maxExtractedTextBytes: 1024 ** 2,
         healthCheckIntervalMs: 60_000,
         jobRetentionHours: 168,
+        builtInProcessors: true,
+        httpEndpoints: true,
+        migrateOnStart: true,
         healthThresholds: {
           successRateDegraded: 0.9,
           successRateUnhealthy: 0.7,

@@ -54,11 +54,11 @@ describe('job options the queue reads', () => {
     expect(jobOptionsProblems({ timeoutMs: 500, retry: { initialDelayMs: 10, jitterFactor: 0 }, other: 'x' })).toEqual([]);
     expect(jobOptionsProblems({ timeoutMs: -1, retry: { initialDelayMs: 'soon', delay: 5, jitterFactor: 2 } })).toEqual([
       'options.timeoutMs must be a whole number of milliseconds from 1 to 86400000',
-      'options.retry.initialDelayMs must be a number from 0 to 86400000',
-      'options.retry.delay is not a retry setting (initialDelayMs, maxDelayMs, backoffMultiplier, jitterFactor)',
-      'options.retry.jitterFactor must be a number from 0 to 1',
+      'options.retry.initialDelayMs must be a whole number from 0 to 86400000, got "soon"',
+      'options.retry.jitterFactor must be a number from 0 to 1, got 2',
+      'options.retry.delay is not an option here (known: initialDelayMs, maxDelayMs, backoffMultiplier, jitterFactor)',
     ]);
-    expect(jobOptionsProblems({ retry: [1] })).toEqual(['options.retry must be an object']);
+    expect(jobOptionsProblems({ retry: [1] })).toEqual(['options.retry must be an object, got [1]']);
   });
 
   it("takes the job's own timeout before the global one", () => {

@@ -2,8 +2,8 @@ import { loadConfig } from '../../src/config/environment';
 import { resolveJobQueueOptions } from '../../src/job-queue/job-queue.options';
 
 describe('UPLOAD_IDLE_TIMEOUT_MS (src/config/environment.ts)', () => {
-  it('unset, leaves the module default of 30 s in force', () => {
-    expect(loadConfig({}).jobQueue.uploadIdleTimeoutMs).toBeUndefined();
+  it('unset, takes the module default of 30 s', () => {
+    expect(loadConfig({}).jobQueue.uploadIdleTimeoutMs).toBe(30_000);
     expect(resolveJobQueueOptions(loadConfig({}).jobQueue).uploadIdleTimeoutMs).toBe(30_000);
   });
 

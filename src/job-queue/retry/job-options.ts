@@ -1,3 +1,5 @@
+import { retrySettingsSchema } from '../job-queue-options.schema';
+import { checkAgainst, shownValue } from '../option-problems';
 import type { RetryPolicy } from './retry-policy';
 
 /** The keys of a job's `options` that the queue itself reads; processors may read any others. */
@@ -8,34 +10,21 @@ export interface JobOptions {
   retry?: Partial<Omit<RetryPolicy, 'maxRetries'>>;
 }
 
-const RETRY_LIMITS: Record<keyof NonNullable<JobOptions['retry']>, { min: number; max: number }> = {
-  initialDelayMs: { min: 0, max: 86_400_000 },
-  maxDelayMs: { min: 0, max: 86_400_000 },
-  backoffMultiplier: { min: 1, max: 100 },
-  jitterFactor: { min: 0, max: 1 },
-};
-
-function inRange(value: unknown, min: number, max: number): value is number {
-  return typeof value === 'number' && Number.isFinite(value) && value >= min && value <= max;
-}
-
 /** What is wrong with the queue's keys in a job's options (empty when nothing is). */
 export function jobOptionsProblems(options: Record<string, unknown> | null | undefined): string[] {
   if (!options) return [];
   const problems: string[] = [];
-  if (options.timeoutMs !== undefined && !(Number.isInteger(options.timeoutMs) && inRange(options.timeoutMs, 1, 86_400_000))) {
+  const { timeoutMs } = options;
+  if (timeoutMs !== undefined && !(Number.isInteger(timeoutMs) && (timeoutMs as number) >= 1 && (timeoutMs as number) <= 86_400_000)) {
     problems.push('options.timeoutMs must be a whole number of milliseconds from 1 to 86400000');
   }
-  const retry = options.retry;
-  if (retry === undefined) return problems;
-  if (!retry || typeof retry !== 'object' || Array.isArray(retry)) return [...problems, 'options.retry must be an object'];
-  for (const [key, value] of Object.entries(retry)) {
-    const limits = RETRY_LIMITS[key as keyof typeof RETRY_LIMITS];
-    if (!limits) problems.push(`options.retry.${key} is not a retry setting (${Object.keys(RETRY_LIMITS).join(', ')})`);
-    else if (!inRange(value, limits.min, limits.max)) {
-      problems.push(`options.retry.${key} must be a number from ${limits.min} to ${limits.max}`);
-    }
-  }
+  if (options.retry === undefined) return problems;
+  // The limits of the global retry settings (the module's options) hold for a job's own.
+  const checked = checkAgainst(retrySettingsSchema.partial(), options.retry, {
+    name: (path) => ['options.retry', ...path].join('.'),
+    shown: (path) => shownValue(options.retry, path),
+  });
+  problems.push(...checked.problems);
   return problems;
 }
 

@@ -1,3 +1,5 @@
+import { jobQueueOptionsSchema, retrySettingsSchema } from '../job-queue-options.schema';
+
 /** How a job's failed attempts are retried. Global defaults, overridable per job through `options.retry`. */
 export interface RetryPolicy {
   maxRetries: number;
@@ -8,12 +10,10 @@ export interface RetryPolicy {
   jitterFactor: number;
 }
 
+/** The defaults of the module's options (retry settings, defaultMaxRetries). */
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
-  maxRetries: 3,
-  initialDelayMs: 1000,
-  maxDelayMs: 60_000,
-  backoffMultiplier: 2,
-  jitterFactor: 0.1,
+  ...retrySettingsSchema.parse({}),
+  maxRetries: jobQueueOptionsSchema.shape.defaultMaxRetries.parse(undefined),
 };
 
 /** A source of numbers in [0, 1); injected so tests can pin the jitter. */
