@@ -4,12 +4,13 @@ import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from 
 import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
 import Database from 'better-sqlite3';
-import { Pool } from 'pg';
+import { type Client, Pool } from 'pg';
 import { Prisma as PostgresPrisma, PrismaClient as PostgresClient } from '.prisma/postgresql-client';
 import { Prisma as SqlitePrisma, PrismaClient as SqliteClient } from '.prisma/sqlite-client';
 import { JOB_QUEUE_OPTIONS } from '../job-queue.constants';
 import type { DatabaseTarget, ResolvedJobQueueOptions } from '../job-queue.options';
 import { migratePostgres, migrateSqlite } from './migrator';
+import { endPoolWithin, POOL_CLOSE_TIMEOUT_MS, trackConnections } from './pool-shutdown';
 
 /**
  * Connections per instance. Hot-path statements are batched, so a few connections carry any concurrency; staying
@@ -43,6 +44,8 @@ export class PrismaService implements OnModuleInit, OnApplicationShutdown {
   readonly pool: Pool | null;
   /** PostgreSQL connections for the hot-path statements of the queue store (see QUEUE_PLANNER_OPTIONS); null on SQLite. */
   readonly queuePool: Pool | null;
+  /** The connections each pool has open, so that shutdown can close those never handed back. */
+  private readonly connections = new Map<Pool, Set<Client>>();
   /** Prisma's SQLite connection, once connected; null on PostgreSQL. */
   private sqlite: Database.Database | null = null;
   /**
@@ -58,6 +61,7 @@ export class PrismaService implements OnModuleInit, OnApplicationShutdown {
       this.queuePool = new Pool({ connectionString: this.target.url, max: QUEUE_POOL_SIZE, options: QUEUE_PLANNER_OPTIONS });
       for (const pool of [this.pool, this.queuePool]) {
         pool.on('error', (error) => this.logger.warn(`idle PostgreSQL connection failed: ${error.message}`));
+        this.connections.set(pool, trackConnections(pool));
       }
       this.client = new PostgresClient({ adapter: new PrismaPg(this.pool) });
       this.fragments = PostgresPrisma;
@@ -119,10 +123,26 @@ export class PrismaService implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
-  /** The last shutdown phase: workers drain in beforeApplicationShutdown and still need the database. */
+  /**
+   * The last shutdown phase: workers drain in beforeApplicationShutdown and still need the database.
+   *
+   * The pools end first, Prisma disconnects after: end() lets what is under way finish and hand its connection back.
+   * The other way round hung shutdown for good: every Prisma write is a transaction (a lone updateMany is BEGIN,
+   * UPDATE, COMMIT), and $disconnect drops the transactions still waiting for their connection; the connection then
+   * came anyway, was never handed back, and end() waited for it forever. A job's last progress write, begun as the
+   * drained job finished, was caught so: the worker's close() hung in 1 of 8 runs of listen-connection-loss under CPU
+   * load (3 of 4 full PostgreSQL runs), and the event bus, closed after this, never was.
+   */
   async onApplicationShutdown(): Promise<void> {
+    await Promise.all([this.pool, this.queuePool].map((pool) => pool && this.endPool(pool)));
     await this.client.$disconnect();
-    await Promise.all([this.pool?.end(), this.queuePool?.end()]);
+  }
+
+  private async endPool(pool: Pool): Promise<void> {
+    const closed = await endPoolWithin(pool, this.connections.get(pool)!, POOL_CLOSE_TIMEOUT_MS);
+    if (closed > 0) {
+      this.logger.warn(`closed ${closed} PostgreSQL connection(s) still in use ${POOL_CLOSE_TIMEOUT_MS} ms after shutdown began to close the pool`);
+    }
   }
 
   private async migrate(): Promise<void> {
