@@ -1,70 +1,9 @@
-import type { DatabaseClient } from '../database/prisma.service';
-
-/** A job row as the database layer returns it (Prisma's model type). */
-export type JobRecord = NonNullable<Awaited<ReturnType<DatabaseClient['processingJob']['findUnique']>>>;
-export type JobAttemptRecord = NonNullable<Awaited<ReturnType<DatabaseClient['jobAttempt']['findUnique']>>>;
-export type StoredFileRecord = NonNullable<Awaited<ReturnType<DatabaseClient['storedFile']['findUnique']>>>;
-
-const fieldNames = new Map<string, string>();
-const snakeToCamel = (column: string): string => {
-  let field = fieldNames.get(column);
-  if (field === undefined) {
-    field = column.replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase());
-    fieldNames.set(column, field);
-  }
-  return field;
-};
-
-/** Columns of each table modelled as bigint. */
-const JOB_BIGINTS = new Set(['fileSize', 'bytesProcessed']);
-const FILE_BIGINTS = new Set(['size']);
+import type { JobAttempt, ProcessingJob, StoredFile } from '.prisma/postgresql-client';
 
 /**
- * Maps raw `SELECT *` / `RETURNING *` rows read with node-postgres to the model's field names and types (it
- * returns int8 as a string; Prisma models it as bigint). The column mapping is worked out once per result, not per
- * row: claims and bulk inserts map thousands of rows.
+ * The rows as the database layer returns them: Prisma's model types (the two providers' clients generate the same
+ * models, which test/database/schema-parity.spec.ts holds them to). Mapping raw rows to these is the driver's work.
  */
-function recordsFromRows<T>(rows: Record<string, unknown>[], bigints: Set<string>): T[] {
-  if (rows.length === 0) return [];
-  const columns = Object.keys(rows[0]);
-  const fields = columns.map(snakeToCamel);
-  const isBigint = fields.map((field) => bigints.has(field));
-  return rows.map((row) => {
-    const record: Record<string, unknown> = {};
-    for (let index = 0; index < columns.length; index++) {
-      const value = row[columns[index]];
-      record[fields[index]] = isBigint[index] && value !== null && typeof value !== 'bigint' ? BigInt(value as string) : value;
-    }
-    return record as T;
-  });
-}
-
-export const jobRecordsFromRows = (rows: Record<string, unknown>[]) => recordsFromRows<JobRecord>(rows, JOB_BIGINTS);
-export const storedFilesFromRows = (rows: Record<string, unknown>[]) => recordsFromRows<StoredFileRecord>(rows, FILE_BIGINTS);
-
-const DATE_FIELDS = new Set([
-  'lastRetryAt', 'nextRetryAt', 'runAt', 'availableAt', 'leaseExpiresAt', 'cancelRequestedAt', 'createdAt', 'startedAt', 'completedAt', 'updatedAt',
-]);
-const JSON_FIELDS = new Set(['options', 'result', 'metadata']);
-const BOOLEAN_FIELDS = new Set(['errorRecoverable', 'nextAttemptManual']);
-
-/**
- * Maps a row read straight from SQLite (better-sqlite3, not through Prisma): timestamps are epoch milliseconds,
- * JSON is text and booleans are 0/1.
- */
-function recordFromSqliteRow<T>(row: Record<string, unknown>, bigints: Set<string>): T {
-  const record: Record<string, unknown> = {};
-  for (const [column, value] of Object.entries(row)) {
-    const field = snakeToCamel(column);
-    if (value === null) record[field] = null;
-    else if (DATE_FIELDS.has(field)) record[field] = new Date(Number(value));
-    else if (JSON_FIELDS.has(field)) record[field] = JSON.parse(value as string);
-    else if (BOOLEAN_FIELDS.has(field)) record[field] = Number(value) === 1;
-    else if (bigints.has(field)) record[field] = BigInt(value as number);
-    else record[field] = value;
-  }
-  return record as T;
-}
-
-export const jobRecordFromSqliteRow = (row: Record<string, unknown>) => recordFromSqliteRow<JobRecord>(row, JOB_BIGINTS);
-export const storedFileFromSqliteRow = (row: Record<string, unknown>) => recordFromSqliteRow<StoredFileRecord>(row, FILE_BIGINTS);
+export type JobRecord = ProcessingJob;
+export type JobAttemptRecord = JobAttempt;
+export type StoredFileRecord = StoredFile;

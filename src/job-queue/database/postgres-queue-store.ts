@@ -1,4 +1,5 @@
-import { jobRecordsFromRows, type JobRecord, storedFilesFromRows, type StoredFileRecord } from '../common/job-record';
+import type { JobRecord, StoredFileRecord } from '../common/job-record';
+import { jobRecordsFromRows, storedFilesFromRows } from './row-mapping';
 import { Prisma as PostgresPrisma } from '.prisma/postgresql-client';
 import type { PrismaService } from './prisma.service';
 import {

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
-import { jobRecordFromSqliteRow, type JobRecord, storedFileFromSqliteRow, type StoredFileRecord } from '../common/job-record';
+import type { JobRecord, StoredFileRecord } from '../common/job-record';
+import { jobRecordFromSqliteRow, storedFileFromSqliteRow } from './row-mapping';
 import type { PrismaService } from './prisma.service';
 import {
   attemptId,
