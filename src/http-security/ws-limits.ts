@@ -3,7 +3,7 @@ import { GraphQLError } from 'graphql';
 import type { Context as GraphQLWsContext } from 'graphql-ws';
 import type { WsConnection } from '../job-queue';
 import { connectionCaller } from '../job-queue/common/connection-callers';
-import { PublicErrorCode } from '../job-queue/common/job-queue-exception.filter';
+import { PublicErrorCode } from '../job-queue/common/public-error';
 import { callerKey } from './caller-key';
 
 /** Caps of graphql-ws per caller (GRAPHQL_WS_MAX_*); 0 turns one off. */

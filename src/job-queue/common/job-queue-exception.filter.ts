@@ -2,85 +2,11 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpSta
 import type { GqlContextType } from '@nestjs/graphql';
 import type { Response } from 'express';
 import { GraphQLError } from 'graphql';
-import { FilesErrorCode, FilesException } from '../files/files.exception';
-import { JobsErrorCode, JobsException } from '../jobs/jobs.exception';
-import { AccessErrorCode, AccessException } from './access.exception';
+import { CodedError } from './coded-error';
 import { isDatabaseUnavailable } from './database-unavailable';
+import { HTTP_STATUS, PublicErrorCode } from './public-error';
 
-/** The public error codes (GraphQL `extensions.code`) and their HTTP statuses. */
-export enum PublicErrorCode {
-  /** No credentials, or bad ones. */
-  UNAUTHENTICATED = 'UNAUTHENTICATED',
-  /** Signed in, not allowed. */
-  FORBIDDEN = 'FORBIDDEN',
-  NOT_FOUND = 'NOT_FOUND',
-  BAD_USER_INPUT = 'BAD_USER_INPUT',
-  CONFLICT = 'CONFLICT',
-  PAYLOAD_TOO_LARGE = 'PAYLOAD_TOO_LARGE',
-  UNSUPPORTED_MEDIA_TYPE = 'UNSUPPORTED_MEDIA_TYPE',
-  /** Over a per-caller rate limit (a host's throttler, e.g. @nestjs/throttler's 429): worth retrying later. */
-  RATE_LIMITED = 'RATE_LIMITED',
-  /** The database cannot be reached: worth retrying shortly. */
-  SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE',
-  INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
-}
-
-const HTTP_STATUS: Record<PublicErrorCode, number> = {
-  UNAUTHENTICATED: HttpStatus.UNAUTHORIZED,
-  FORBIDDEN: HttpStatus.FORBIDDEN,
-  NOT_FOUND: HttpStatus.NOT_FOUND,
-  BAD_USER_INPUT: HttpStatus.BAD_REQUEST,
-  CONFLICT: HttpStatus.CONFLICT,
-  PAYLOAD_TOO_LARGE: HttpStatus.PAYLOAD_TOO_LARGE,
-  UNSUPPORTED_MEDIA_TYPE: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
-  RATE_LIMITED: HttpStatus.TOO_MANY_REQUESTS,
-  SERVICE_UNAVAILABLE: HttpStatus.SERVICE_UNAVAILABLE,
-  INTERNAL_SERVER_ERROR: HttpStatus.INTERNAL_SERVER_ERROR,
-};
-
-function jobsCode(code: JobsErrorCode): PublicErrorCode {
-  switch (code) {
-    case JobsErrorCode.JOB_NOT_FOUND:
-      return PublicErrorCode.NOT_FOUND;
-    case JobsErrorCode.UNKNOWN_FILE:
-    case JobsErrorCode.INVALID_INPUT:
-    case JobsErrorCode.INVALID_CURSOR:
-      return PublicErrorCode.BAD_USER_INPUT;
-    case JobsErrorCode.INVALID_TRANSITION:
-      return PublicErrorCode.CONFLICT;
-    default:
-      return assertNever(code);
-  }
-}
-
-function filesCode(code: FilesErrorCode): PublicErrorCode {
-  switch (code) {
-    case FilesErrorCode.FILE_TOO_LARGE:
-      return PublicErrorCode.PAYLOAD_TOO_LARGE;
-    case FilesErrorCode.MISSING_FILE:
-    case FilesErrorCode.INVALID_FIELD:
-      return PublicErrorCode.BAD_USER_INPUT;
-    case FilesErrorCode.NOT_MULTIPART:
-      return PublicErrorCode.UNSUPPORTED_MEDIA_TYPE;
-    default:
-      return assertNever(code);
-  }
-}
-
-function accessCode(code: AccessErrorCode): PublicErrorCode {
-  switch (code) {
-    case AccessErrorCode.UNAUTHENTICATED:
-      return PublicErrorCode.UNAUTHENTICATED;
-    case AccessErrorCode.FORBIDDEN:
-      return PublicErrorCode.FORBIDDEN;
-    default:
-      return assertNever(code);
-  }
-}
-
-function assertNever(code: never): never {
-  throw new Error(`Unmapped error code ${String(code)}`);
-}
+export { PublicErrorCode } from './public-error';
 
 interface PublicError {
   code: PublicErrorCode;
@@ -89,14 +15,9 @@ interface PublicError {
 }
 
 function toPublicError(exception: unknown): PublicError {
-  if (exception instanceof JobsException) {
-    return { code: jobsCode(exception.code), reason: exception.code, message: exception.message };
-  }
-  if (exception instanceof FilesException) {
-    return { code: filesCode(exception.code), reason: exception.code, message: exception.message };
-  }
-  if (exception instanceof AccessException) {
-    return { code: accessCode(exception.code), message: exception.message };
+  // Each module maps its own codes, beside their enum (jobs.exception.ts, files.exception.ts, access.exception.ts).
+  if (exception instanceof CodedError) {
+    return { code: exception.publicCode, reason: exception.reason, message: exception.message };
   }
   // A host's own rule may refuse the Nest way (UnauthorizedException, ForbiddenException).
   if (exception instanceof HttpException && exception.getStatus() === HttpStatus.UNAUTHORIZED) {
