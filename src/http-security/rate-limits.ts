@@ -13,7 +13,7 @@ import {
   type ThrottlerStorage,
 } from '@nestjs/throttler';
 import type { GraphQLResolveInfo } from 'graphql';
-import { CallerService } from '../job-queue/common/caller.service';
+import { CallerService } from '../job-queue/access/caller.service';
 import { FilesController } from '../job-queue/files/files.controller';
 import { callerKey } from './caller-key';
 

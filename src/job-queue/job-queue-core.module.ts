@@ -1,6 +1,6 @@
 import { ConfigurableModuleBuilder, Global, Inject, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import type { PubSubEngine } from 'graphql-subscriptions';
-import { CallerService } from './common/caller.service';
+import { CallerService } from './access/caller.service';
 import { PostgresQueueStore } from './database/postgres-queue-store';
 import { PrismaService } from './database/prisma.service';
 import { SqliteQueueStore } from './database/sqlite-queue-store';

@@ -1,6 +1,6 @@
 import { Controller, HttpCode, HttpStatus, Inject, Post, Req, UseFilters } from '@nestjs/common';
 import type { Request } from 'express';
-import { CallerService } from '../common/caller.service';
+import { CallerService } from '../access/caller.service';
 import { JobQueueExceptionFilter } from '../common/job-queue-exception.filter';
 import type { JobRecord } from '../common/job-record';
 import { JobsService } from '../jobs/jobs.service';

@@ -1,6 +1,6 @@
 import { UseFilters, UsePipes } from '@nestjs/common';
 import { Args, Context, ID, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
-import { CallerService, type GraphQLCallerContext } from '../common/caller.service';
+import { CallerService, type GraphQLCallerContext } from '../access/caller.service';
 import { JobQueueExceptionFilter } from '../common/job-queue-exception.filter';
 import { validationPipe } from '../common/validation';
 import { EnqueueJobInput } from './dto/enqueue-job.input';

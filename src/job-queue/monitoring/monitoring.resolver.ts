@@ -2,7 +2,7 @@ import { Inject, UseFilters, UsePipes } from '@nestjs/common';
 import { Args, Context, Int, Mutation, Query, Resolver, Subscription } from '@nestjs/graphql';
 import type { PubSubEngine } from 'graphql-subscriptions';
 import { requireAdmin } from '../common/admin-only';
-import { CallerService, type GraphQLCallerContext } from '../common/caller.service';
+import { CallerService, type GraphQLCallerContext } from '../access/caller.service';
 import { JobQueueExceptionFilter } from '../common/job-queue-exception.filter';
 import { validationPipe } from '../common/validation';
 import { JOB_EVENT_BUS } from '../job-queue.constants';

@@ -2,10 +2,10 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import { JOB_QUEUE_OPTIONS } from '../job-queue.constants';
 import type { ResolvedJobQueueOptions } from '../job-queue.options';
-import { AccessException } from './access.exception';
-import type { Caller } from './caller';
-import { isWsConnection, type WsConnection, wsCallerContext } from './caller-context';
-import { connectionCaller, rememberConnectionCaller } from './connection-callers';
+import { AccessException } from '../common/access.exception';
+import type { Caller } from '../common/caller';
+import { isWsConnection, type WsConnection, wsCallerContext } from '../common/caller-context';
+import { connectionCaller, rememberConnectionCaller } from '../common/connection-callers';
 
 /** The GraphQL context of an operation: `req` is the express request, or the graphql-ws connection for subscriptions. */
 export interface GraphQLCallerContext {
