@@ -15,8 +15,6 @@ export const JobTopics = {
   cancelRequested: 'job.cancel-requested',
 } as const;
 
-export type JobTopic = (typeof JobTopics)[keyof typeof JobTopics];
-
 export interface JobChangedEvent {
   jobId: string;
   status: JobStatus;

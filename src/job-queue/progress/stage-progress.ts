@@ -14,10 +14,6 @@ const STAGE_START: Record<ProcessingStage, number> = {
 
 const STAGE_ORDER = Object.values(ProcessingStage);
 
-export function stageStart(stage: ProcessingStage): number {
-  return STAGE_START[stage];
-}
-
 /** Percentage for `fraction` (0–1) of the way through `stage`; COMPLETED alone reaches 100. */
 export function stagePercent(stage: ProcessingStage, fraction: number): number {
   if (stage === ProcessingStage.COMPLETED) return 100;

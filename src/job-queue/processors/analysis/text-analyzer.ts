@@ -8,5 +8,3 @@ import type { JobRecord } from '../../common/job-record';
 export interface TextAnalyzer {
   analyze(input: { text: string; job: Readonly<JobRecord>; signal: AbortSignal }): Promise<Record<string, unknown>>;
 }
-
-export const TEXT_ANALYZER = Symbol('TEXT_ANALYZER');
