@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { JobRecord, ProcessingContext, ProgressReporter } from '../../src/job-queue';
 import { ProcessingStage } from '../../src/job-queue';
-import type { ProgressSnapshot } from '../../src/job-queue/progress/progress-reporter';
+import type { ProgressSnapshot } from '../../src/job-queue/processor-contract/progress-reporter';
 
 /** A ProgressReporter that keeps every call, for processors run outside the queue. */
 export class RecordingProgress implements ProgressReporter {

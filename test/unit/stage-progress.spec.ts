@@ -1,5 +1,6 @@
 import { ProcessingStage } from '../../src/job-queue/common/job.enums';
-import { MonotonicProgressReporter, type ProgressSnapshot } from '../../src/job-queue/progress/progress-reporter';
+import type { ProgressSnapshot } from '../../src/job-queue/processor-contract/progress-reporter';
+import { MonotonicProgressReporter } from '../../src/job-queue/progress/progress-reporter';
 import { stagePercent } from '../../src/job-queue/progress/stage-progress';
 
 const { QUEUED, VALIDATING, READING, PARSING, EXTRACTING, ANALYZING, FINALIZING, COMPLETED } = ProcessingStage;

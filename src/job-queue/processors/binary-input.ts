@@ -1,5 +1,5 @@
 import { ProcessingStage } from '../common/job.enums';
-import type { ProcessingContext } from '../workers/file-processor.interface';
+import type { ProcessingContext } from '../processor-contract/file-processor.interface';
 
 /**
  * Reads the whole file into one buffer of its own (safe to transfer to a worker thread), in the READING stage,

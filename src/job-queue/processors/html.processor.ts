@@ -3,8 +3,8 @@ import { Parser } from 'htmlparser2';
 import { ProcessingStage } from '../common/job.enums';
 import { JOB_QUEUE_OPTIONS } from '../job-queue.constants';
 import type { ResolvedJobQueueOptions } from '../job-queue.options';
-import { FileProcessor } from '../workers/file-processor.decorator';
-import type { FileProcessorHandler, ProcessingContext, ProcessingOutput } from '../workers/file-processor.interface';
+import { FileProcessor } from '../processor-contract/file-processor.decorator';
+import type { FileProcessorHandler, ProcessingContext, ProcessingOutput } from '../processor-contract/file-processor.interface';
 import { CappedText, countCharacters } from './text-decoding';
 import { readText, textOutput } from './text-streams';
 

@@ -3,8 +3,8 @@ import MarkdownIt from 'markdown-it';
 import { ProcessingStage } from '../common/job.enums';
 import { JOB_QUEUE_OPTIONS } from '../job-queue.constants';
 import type { ResolvedJobQueueOptions } from '../job-queue.options';
-import { FileProcessor } from '../workers/file-processor.decorator';
-import type { FileProcessorHandler, ProcessingContext, ProcessingOutput } from '../workers/file-processor.interface';
+import { FileProcessor } from '../processor-contract/file-processor.decorator';
+import type { FileProcessorHandler, ProcessingContext, ProcessingOutput } from '../processor-contract/file-processor.interface';
 import { CappedText, countCharacters } from './text-decoding';
 import { countLines, MAX_WHOLE_TEXT_BYTES, readWholeText, textOutput } from './text-streams';
 

@@ -1,6 +1,6 @@
 import { ProcessingErrorCode, NonRecoverableError } from '../retry/processing-error';
 import { sniffFormat } from '../files/format-detection';
-import type { ProcessingContext } from '../workers/file-processor.interface';
+import type { ProcessingContext } from '../processor-contract/file-processor.interface';
 
 /** The file is not well-formed for its format; say what is wrong and where (line, byte, page) when known. */
 export function malformed(message: string, cause?: unknown): NonRecoverableError {

@@ -1,5 +1,5 @@
 import { NonRecoverableError } from '../retry/processing-error';
-import type { ProcessingContext, ProcessingOutput } from '../workers/file-processor.interface';
+import type { ProcessingContext, ProcessingOutput } from '../processor-contract/file-processor.interface';
 import { CappedText, detectBom } from './text-decoding';
 
 /** Shared by the text-format processors (CSV, JSON, Markdown, HTML): reading, decoding, and the text output. */

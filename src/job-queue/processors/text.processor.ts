@@ -2,8 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ProcessingStage } from '../common/job.enums';
 import { JOB_QUEUE_OPTIONS } from '../job-queue.constants';
 import type { ResolvedJobQueueOptions } from '../job-queue.options';
-import { FileProcessor } from '../workers/file-processor.decorator';
-import type { FileProcessorHandler, ProcessingContext, ProcessingOutput } from '../workers/file-processor.interface';
+import { FileProcessor } from '../processor-contract/file-processor.decorator';
+import type { FileProcessorHandler, ProcessingContext, ProcessingOutput } from '../processor-contract/file-processor.interface';
 import { readHead } from './processor-kit';
 import { CappedText, countCharacters, detectBom, type TextEncoding } from './text-decoding';
 

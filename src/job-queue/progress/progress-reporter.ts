@@ -1,22 +1,6 @@
 import { ProcessingStage } from '../common/job.enums';
+import type { ProgressReporter, ProgressSnapshot } from '../processor-contract/progress-reporter';
 import { stagePercent } from './stage-progress';
-
-export interface ProgressSnapshot {
-  stage: ProcessingStage;
-  progress: number;
-  bytesProcessed: number;
-  totalBytes: number;
-  message: string | null;
-}
-
-/** What a processor reports through; the tracker decides when it reaches the database and subscribers. */
-export interface ProgressReporter {
-  /** Enter a stage (stages only move forward; an earlier one is ignored). */
-  stage(stage: ProcessingStage, message?: string): void;
-  /** Bytes of the file handled so far (moves progress within the current stage). */
-  bytes(processed: number): void;
-  snapshot(): ProgressSnapshot;
-}
 
 export type ProgressSink = (snapshot: ProgressSnapshot, stageChanged: boolean) => void;
 

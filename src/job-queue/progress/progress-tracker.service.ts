@@ -4,7 +4,8 @@ import type { JobRecord } from '../common/job-record';
 import { JobStatus } from '../common/job.enums';
 import { type JobProgressEvent, JobTopics } from '../events/job-events';
 import { JOB_EVENT_BUS } from '../job-queue.constants';
-import { MonotonicProgressReporter, type ProgressReporter, type ProgressSnapshot } from './progress-reporter';
+import type { ProgressReporter, ProgressSnapshot } from '../processor-contract/progress-reporter';
+import { MonotonicProgressReporter } from './progress-reporter';
 import { ProgressRepository } from './progress.repository';
 import { Throttle } from './throttle';
 

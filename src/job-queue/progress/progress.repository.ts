@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { JobStatus } from '../common/job.enums';
 import { PrismaService } from '../database/prisma.service';
-import type { ProgressSnapshot } from './progress-reporter';
+import type { ProgressSnapshot } from '../processor-contract/progress-reporter';
 
 /** Saves a running job's progress, under the worker's lease (a job taken from this worker is left alone). */
 @Injectable()

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { ProcessingStage } from '../common/job.enums';
-import type { FileProcessorHandler, ProcessingContext } from '../workers/file-processor.interface';
+import type { FileProcessorHandler, ProcessingContext } from '../processor-contract/file-processor.interface';
 
 /**
  * Wraps any processor so that it reports the standard stages without doing so itself: VALIDATING before it

@@ -6,7 +6,7 @@ import { JobEventsPublisher } from '../events/job-events.publisher';
 import { LocalJobEvents } from '../events/local-job-events';
 import { QUEUE_STORE } from '../job-queue.constants';
 import { isDatabaseUnavailable } from '../common/database-unavailable';
-import type { ProcessingOutput } from './file-processor.interface';
+import type { ProcessingOutput } from '../processor-contract/file-processor.interface';
 import { commitRetryDelayMs, type Lease } from './lease';
 
 /** Completions committed by one statement at most; more wait for the next round. */

@@ -1,4 +1,4 @@
-import type { ProcessingOutput } from './file-processor.interface';
+import type { ProcessingOutput } from '../processor-contract/file-processor.interface';
 
 /** The first `maxBytes` of `text` in UTF-8, never ending inside a character. */
 export function cutToBytes(text: string, maxBytes: number): string {

@@ -1,7 +1,7 @@
 import { Injectable, type Type } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { FILE_PROCESSOR_METADATA } from '../job-queue.constants';
-import type { FileProcessorMetadata } from './file-processor.decorator';
+import type { FileProcessorMetadata } from '../processor-contract/file-processor.decorator';
 
 @Injectable()
 export class FileProcessorMetadataAccessor {

@@ -2,7 +2,7 @@ import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper';
 import { FileProcessorMetadataAccessor } from './file-processor-metadata.accessor';
-import type { FileProcessorHandler } from './file-processor.interface';
+import type { FileProcessorHandler } from '../processor-contract/file-processor.interface';
 import { FileProcessorRegistry } from './file-processor.registry';
 
 /**

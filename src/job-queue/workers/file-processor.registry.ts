@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { normalizeFormat } from './file-processor.decorator';
-import type { FileProcessorHandler } from './file-processor.interface';
+import { normalizeFormat } from '../processor-contract/file-processor.decorator';
+import type { FileProcessorHandler } from '../processor-contract/file-processor.interface';
 
 export interface RegisteredProcessor {
   name: string;

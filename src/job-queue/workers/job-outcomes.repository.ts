@@ -3,7 +3,7 @@ import type { JobRecord } from '../common/job-record';
 import { JobStatus, ProcessingStage } from '../common/job.enums';
 import { type Prisma, PrismaService } from '../database/prisma.service';
 import { ProcessingError, ProcessingErrorCode } from '../retry/processing-error';
-import type { ProcessingOutput } from './file-processor.interface';
+import type { ProcessingOutput } from '../processor-contract/file-processor.interface';
 
 export type AttemptOutcome = 'COMPLETED' | 'FAILED' | 'RETRYING' | 'CANCELLED' | 'INTERRUPTED';
 export type FailedOutcome = JobStatus.RETRYING | JobStatus.FAILED | JobStatus.CANCELLED;

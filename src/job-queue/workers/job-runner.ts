@@ -7,13 +7,13 @@ import { LocalJobEvents, type SettledOutcome } from '../events/local-job-events'
 import { JOB_QUEUE_OPTIONS } from '../job-queue.constants';
 import type { ResolvedJobQueueOptions } from '../job-queue.options';
 import { FileStorageService } from '../files/file-storage.service';
-import type { ProgressReporter } from '../progress/progress-reporter';
+import type { ProgressReporter } from '../processor-contract/progress-reporter';
 import { ProgressTrackerService } from '../progress/progress-tracker.service';
 import { NonRecoverableError, ProcessingError, ProcessingErrorCode, RecoverableError, toProcessingError } from '../retry/processing-error';
 import { attemptTimeoutMs } from '../retry/job-options';
 import { RetryService } from '../retry/retry.service';
 import { capExtractedText } from './extracted-text-cap';
-import type { ProcessingOutput } from './file-processor.interface';
+import type { ProcessingOutput } from '../processor-contract/file-processor.interface';
 import { FileProcessorRegistry } from './file-processor.registry';
 import { CompletionBatcher } from './completion-batcher';
 import { JobOutcomesRepository } from './job-outcomes.repository';

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { JobRecord } from '../common/job-record';
-import type { ProgressReporter } from '../progress/progress-reporter';
+import type { ProgressReporter } from './progress-reporter';
 
 export interface ProcessingContext {
   job: Readonly<JobRecord>;
