@@ -32,6 +32,6 @@ export { HealthStatus, QueueHealth } from './monitoring/models/queue-health.mode
 export { ErrorStat, FormatCount, JobStats, PriorityCount, StatusCount, Throughput } from './monitoring/models/job-stats.model';
 export type { HealthThresholds } from './job-queue.options';
 export { LocalJobEvents, type JobSettled, type SettledOutcome } from './events/local-job-events';
-export type { TextAnalyzer } from './processors/analysis/text-analyzer';
+export type { TextAnalyzer } from './processor-contract/text-analyzer';
 export { LocalTextAnalyzer } from './processors/analysis/local-text-analyzer';
 export { malformed, invalidFile, confirmSignature, readHead } from './processors/processor-kit';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ResolveCaller } from './common/caller-context';
-import type { TextAnalyzer } from './processors/analysis/text-analyzer';
+import type { TextAnalyzer } from './processor-contract/text-analyzer';
 
 /**
  * The one statement of the queue's options: type, default and limits of each. forRoot, forRootAsync and the

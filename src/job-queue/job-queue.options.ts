@@ -1,7 +1,6 @@
 import { ANONYMOUS_ADMIN } from './common/caller';
 import type { ResolveCaller } from './common/caller-context';
-import { LocalTextAnalyzer } from './processors/analysis/local-text-analyzer';
-import type { TextAnalyzer } from './processors/analysis/text-analyzer';
+import type { TextAnalyzer } from './processor-contract/text-analyzer';
 import type { RetryPolicy } from './retry/retry-policy';
 import type { z } from 'zod';
 import { jobQueueOptionsSchema } from './job-queue-options.schema';
@@ -80,7 +79,8 @@ export interface HealthThresholds {
 }
 
 export type ResolvedJobQueueOptions = Omit<z.output<typeof jobQueueOptionsSchema>, 'databaseUrl' | 'analyzer' | 'resolveCaller'> & {
-  analyzer: TextAnalyzer | null;
+  /** undefined: the default analyzer, chosen by the job runner (options do not construct processor-side objects). */
+  analyzer: TextAnalyzer | null | undefined;
   resolveCaller: ResolveCaller;
   database: DatabaseTarget;
 };
@@ -109,7 +109,7 @@ export function resolveJobQueueOptions(options: JobQueueModuleOptions = {}): Res
   return {
     ...rest,
     database: parseDatabaseUrl(databaseUrl),
-    analyzer: analyzer === undefined ? new LocalTextAnalyzer() : analyzer,
+    analyzer,
     resolveCaller: resolveCaller ?? (() => ANONYMOUS_ADMIN),
   };
 }

@@ -14,6 +14,8 @@ import { attemptTimeoutMs } from '../retry/job-options';
 import { RetryService } from '../retry/retry.service';
 import { capExtractedText } from './extracted-text-cap';
 import type { ProcessingOutput } from '../processor-contract/file-processor.interface';
+import type { TextAnalyzer } from '../processor-contract/text-analyzer';
+import { LocalTextAnalyzer } from '../processors/analysis/local-text-analyzer';
 import { FileProcessorRegistry } from './file-processor.registry';
 import { CompletionBatcher } from './completion-batcher';
 import { JobOutcomesRepository } from './job-outcomes.repository';
@@ -31,6 +33,8 @@ export class JobAbort extends Error {
 @Injectable()
 export class JobRunner {
   private readonly logger = new Logger(JobRunner.name);
+  /** The module's analyzer; unset, the local one that ships with the processors; null, none. */
+  private readonly analyzer: TextAnalyzer | null;
 
   constructor(
     private readonly registry: FileProcessorRegistry,
@@ -42,7 +46,9 @@ export class JobRunner {
     private readonly events: JobEventsPublisher,
     private readonly local: LocalJobEvents,
     @Inject(JOB_QUEUE_OPTIONS) private readonly options: ResolvedJobQueueOptions,
-  ) {}
+  ) {
+    this.analyzer = options.analyzer === undefined ? new LocalTextAnalyzer() : options.analyzer;
+  }
 
   async run(job: JobRecord, workerId: string, abort: AbortController, lease: Lease): Promise<void> {
     const timeoutMs = attemptTimeoutMs(job.options, this.options.jobTimeoutMs);
@@ -86,7 +92,7 @@ export class JobRunner {
 
   /** Adds `result.analysis`; when the analyzer fails the extraction is saved and the attempt fails recoverably. */
   private async analyze(job: JobRecord, workerId: string, output: ProcessingOutput, signal: AbortSignal, reporter: ProgressReporter): Promise<ProcessingOutput> {
-    const analyzer = this.options.analyzer;
+    const analyzer = this.analyzer;
     if (!analyzer || !output.extractedText) return output;
     reporter.stage(ProcessingStage.ANALYZING);
     try {

@@ -1,4 +1,4 @@
-import type { TextAnalyzer } from './text-analyzer';
+import type { TextAnalyzer } from '../../processor-contract/text-analyzer';
 
 const WORDS_PER_MINUTE = 200;
 const TOP_TERMS = 10;

@@ -1,4 +1,4 @@
-import type { JobRecord } from '../../common/job-record';
+import type { JobRecord } from '../common/job-record';
 
 /**
  * Runs after a processor extracted text (stage ANALYZING); what it returns is stored as `result.analysis`.
