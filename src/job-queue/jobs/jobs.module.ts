@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { JobUpdatesResolver } from './job-updates.resolver';
 import { JobUpdatesService } from './job-updates.service';
 import { JobsRepository } from './jobs.repository';
 import { JobsResolver } from './jobs.resolver';
@@ -6,7 +7,7 @@ import { JobsService } from './jobs.service';
 import { RunningJobCanceller } from './running-job-canceller';
 
 @Module({
-  providers: [JobsRepository, JobsService, JobsResolver, RunningJobCanceller, JobUpdatesService],
+  providers: [JobsRepository, JobsService, JobsResolver, RunningJobCanceller, JobUpdatesService, JobUpdatesResolver],
   exports: [JobsService, JobUpdatesService],
 })
 export class JobsModule {}

@@ -3,10 +3,7 @@ import { Args, Context, ID, Resolver, Subscription } from '@nestjs/graphql';
 import { CallerService, type GraphQLCallerContext } from '../access/caller.service';
 import { JobQueueExceptionFilter } from '../common/job-queue-exception.filter';
 import { validationPipe } from '../common/validation';
-import { JobFilterInput } from '../jobs/dto/job-filter.input';
-import { JobUpdatesService } from '../jobs/job-updates.service';
 import { JobsService } from '../jobs/jobs.service';
-import { ProcessingJobModel } from '../jobs/models/processing-job.model';
 import { ProgressUpdateModel } from './models/progress-update.model';
 import type { ProgressUpdate } from './progress-update';
 import { ProgressService } from './progress.service';
@@ -18,7 +15,6 @@ export class ProgressResolver {
   constructor(
     private readonly progress: ProgressService,
     private readonly jobs: JobsService,
-    private readonly jobUpdates: JobUpdatesService,
     private readonly callers: CallerService,
   ) {}
 
@@ -29,16 +25,5 @@ export class ProgressResolver {
   async jobProgress(@Args('jobId', { type: () => ID }) jobId: string, @Context() context: GraphQLCallerContext) {
     const job = await this.jobs.get(jobId, await this.callers.resolve(context));
     return this.progress.watch(job);
-  }
-
-  @Subscription(() => ProcessingJobModel, {
-    description: 'Every status change of jobs matching the filter.',
-    resolve: ProcessingJobModel.fromRecord,
-  })
-  async jobUpdated(
-    @Args('filter', { type: () => JobFilterInput, nullable: true }) filter: JobFilterInput | undefined,
-    @Context() context: GraphQLCallerContext,
-  ) {
-    return this.jobUpdates.watch(filter, await this.callers.resolve(context));
   }
 }
