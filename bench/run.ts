@@ -106,7 +106,7 @@ async function main(): Promise<void> {
     for (let run = 1; run <= options.runs; run++) {
       // Its own baseline, on a fresh database of the same run: the slowdown compares like with like.
       const plain = await withBenchDatabase(kind, options.postgresUrl, 'ours_subs0', (db) => measureBurnDown('ours', adapters.get('ours')!, db, options.jobs, 1));
-      const subscribed = await withBenchDatabase(kind, options.postgresUrl, 'ours_subs', (db) => measureSubscribedBurnDown(db, options.jobs, count));
+      const subscribed = await withBenchDatabase(kind, options.postgresUrl, 'ours_subs', (db) => measureSubscribedBurnDown(db, options.jobs, count, !options.subscribersSamePriority));
       const slowdown = (plain.jobsPerSecond / subscribed.jobsPerSecond - 1) * 100;
       record(report, 'subscribedBurndown', column, subscribed.jobsPerSecond);
       record(report, 'subscribedSlowdown', column, slowdown);
@@ -114,8 +114,8 @@ async function main(): Promise<void> {
       record(report, 'subscribedCaughtUp', column, subscribed.caughtUpMs);
       log(
         `[run ${run}/${options.runs}] ${column} burn-down with ${count} jobUpdated subscribers: ${rate(subscribed.jobsPerSecond)} vs ${rate(plain.jobsPerSecond)} without (${slowdown.toFixed(0)} % slower); ` +
-          `peak RSS ${Math.round(subscribed.peakRssMb)} MB (${Math.round(plain.peakRssMb[0])} MB without); all caught up ${Math.round(subscribed.caughtUpMs)} ms after the end ` +
-          `(${subscribed.caughtUp} of ${count}; ended: ${subscribed.ended.length ? subscribed.ended.join(' | ') : 'none'})`,
+          `peak RSS ${Math.round(subscribed.peakRssMb)} MB (${Math.round(plain.peakRssMb[0])} MB without); worker CPU ${Math.round(subscribed.cpuMs)} ms (${Math.round(plain.cpuMs[0])} ms without); all caught up ${Math.round(subscribed.caughtUpMs)} ms after the end ` +
+          `(${subscribed.caughtUp} of ${count}; ended: ${subscribed.ended.length ? subscribed.ended.join(' | ') : 'none'}; clients at ${options.subscribersSamePriority ? 'the same' : 'the lowest'} priority)`,
       );
     }
   }

@@ -1,7 +1,7 @@
 /**
  * One worker instance of a queue system in a process of its own, for the burn-down. Spawned by bench/lib/child-worker.ts
  * as `node -r ts-node/register/transpile-only bench/worker-child.ts SYSTEM KIND URL DIR`; answers over IPC:
- * ready (booted, not claiming; the port of its GraphQL server where it has one) → go → started … stop → stopped { peakRssMb, jobs }.
+ * ready (booted, not claiming; the port of its GraphQL server where it has one) → go → started … stop → stopped { peakRssMb, jobs, cpuMs }.
  */
 import 'reflect-metadata';
 import type { DbKind, SystemName } from './lib/options';
@@ -9,7 +9,7 @@ import { peakRssMb } from './lib/stats';
 import { loadAdapter } from './lib/systems';
 
 export type ParentMessage = { type: 'go' } | { type: 'stop' };
-export type ChildMessage = { type: 'ready'; port?: number } | { type: 'started' } | { type: 'stopped'; peakRssMb: number; jobs: number } | { type: 'failed'; error: string };
+export type ChildMessage = { type: 'ready'; port?: number } | { type: 'started' } | { type: 'stopped'; peakRssMb: number; jobs: number; cpuMs: number } | { type: 'failed'; error: string };
 
 const send = (message: ChildMessage) => process.send!(message);
 
@@ -18,12 +18,16 @@ async function main(): Promise<void> {
   const adapter = await loadAdapter(system);
   const worker = await adapter.openWorker({ kind, url, dir, drop: async () => undefined });
   let jobs = 0;
+  let atGo: NodeJS.CpuUsage | undefined;
   process.on('message', (message: ParentMessage) => {
+    if (message.type === 'go') atGo = process.cpuUsage();
+    // CPU from go to stop: the burn-down, and whatever it left to do (deliveries to subscribers), not the shutdown.
+    const used = message.type === 'stop' ? process.cpuUsage(atGo) : undefined;
     const step =
       message.type === 'go'
         ? worker.start(() => jobs++).then(() => send({ type: 'started' }))
         : worker.stop().then(() => {
-            send({ type: 'stopped', peakRssMb: peakRssMb(), jobs });
+            send({ type: 'stopped', peakRssMb: peakRssMb(), jobs, cpuMs: used ? (used.user + used.system) / 1000 : 0 });
             process.disconnect();
           });
     step.catch(fail);

@@ -9,6 +9,8 @@ export interface ChildReport {
   peakRssMb: number;
   /** Jobs whose handler started in this instance. */
   jobs: number;
+  /** CPU time (user + system) of the process from go to stop. */
+  cpuMs: number;
 }
 
 /** A worker instance in a child process (node -r ts-node/register/transpile-only bench/worker-child.ts …). */
@@ -51,7 +53,7 @@ export class ChildWorker {
     this.send({ type: 'stop' });
     const report = (await this.expect('stopped')) as Extract<ChildMessage, { type: 'stopped' }>;
     if (!this.exited) await once(this.child, 'exit');
-    return { peakRssMb: report.peakRssMb, jobs: report.jobs };
+    return { peakRssMb: report.peakRssMb, jobs: report.jobs, cpuMs: report.cpuMs };
   }
 
   /** For a run that failed: ends the process at once. */

@@ -18,6 +18,8 @@ export interface BenchOptions {
   subscribers: number;
   /** jobUpdated subscribers of the "burn-down with subscribers" scenario. */
   updateSubscribers: number;
+  /** Run those subscribers' process at normal priority instead of the lowest (`--subscribers-same-priority`). */
+  subscribersSamePriority: boolean;
   scenarios: Scenario[];
   systems: SystemName[];
   databases: DbKind[];
@@ -27,7 +29,8 @@ export interface BenchOptions {
 }
 
 const usage = `Usage: npm run bench -- [--quick] [--only ${SCENARIOS.join(',')}] [--systems ${SYSTEMS.join(',')}]
-                      [--db sqlite,postgres] [--runs N] [--jobs N] [--stats-rows N] [--update-subscribers N] [--update-results]
+                      [--db sqlite,postgres] [--runs N] [--jobs N] [--stats-rows N] [--update-subscribers N]
+                      [--subscribers-same-priority] [--update-results]
 PostgreSQL: BENCH_POSTGRES_URL (default postgresql://postgres@127.0.0.1:5432/postgres); scratch databases are named bench_*.`;
 
 export function parseOptions(argv: string[]): BenchOptions {
@@ -67,6 +70,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     latencyGapMs: 20,
     subscribers: 100,
     updateSubscribers: count('update-subscribers', 200),
+    subscribersSamePriority: argv.includes('--subscribers-same-priority'),
     scenarios: list('only', SCENARIOS),
     systems: list('systems', SYSTEMS),
     databases: list('db', ['sqlite', 'postgres'] as const),

@@ -22,6 +22,8 @@ export interface BurnDown {
   peakRssMb: number[];
   /** Jobs started by each instance. */
   jobsPerInstance: number[];
+  /** CPU time of each worker process from go until it was stopped (after the burn-down). */
+  cpuMs: number[];
 }
 
 /**
@@ -45,7 +47,7 @@ export async function measureBurnDown(system: SystemName, adapter: QueueAdapter,
     const jobsPerInstance = reports.map((report) => report.jobs);
     const ran = jobsPerInstance.reduce((sum, count) => sum + count, 0);
     if (ran < jobs) throw new Error(`${system} burn-down: ${ran} of ${jobs} jobs ran`);
-    return { jobsPerSecond: jobs / seconds, peakRssMb: reports.map((report) => report.peakRssMb), jobsPerInstance };
+    return { jobsPerSecond: jobs / seconds, peakRssMb: reports.map((report) => report.peakRssMb), jobsPerInstance, cpuMs: reports.map((report) => report.cpuMs) };
   } finally {
     workers.forEach((worker) => worker.kill());
     await producer.close();
