@@ -23,6 +23,9 @@ export const retrySettingsSchema = z.strictObject({
   jitterFactor: fraction().default(0.1),
 });
 
+/** The global backoff settings (RetryPolicy without maxRetries, which is defaultMaxRetries). */
+export type RetrySettings = z.output<typeof retrySettingsSchema>;
+
 export const healthThresholdsSchema = z.strictObject({
   successRateDegraded: fraction().default(0.9),
   successRateUnhealthy: fraction().default(0.7),

@@ -1,4 +1,3 @@
 export const JOB_QUEUE_OPTIONS = Symbol('JOB_QUEUE_OPTIONS');
 export const JOB_EVENT_BUS = Symbol('JOB_EVENT_BUS');
 export const QUEUE_STORE = Symbol('QUEUE_STORE');
-export const FILE_PROCESSOR_METADATA = 'file-jobs:processor';

@@ -1,9 +1,8 @@
 import { ANONYMOUS_ADMIN } from './common/caller';
 import type { ResolveCaller } from './common/caller-context';
 import type { TextAnalyzer } from './processor-contract/text-analyzer';
-import type { RetryPolicy } from './retry/retry-policy';
 import type { z } from 'zod';
-import { jobQueueOptionsSchema } from './job-queue-options.schema';
+import { jobQueueOptionsSchema, type RetrySettings } from './job-queue-options.schema';
 import { checkAgainst, shownValue } from './option-problems';
 
 /**
@@ -35,7 +34,7 @@ export interface JobQueueModuleOptions {
   /** maxRetries of jobs that do not set their own. Default 3. */
   defaultMaxRetries?: number;
   /** Backoff of automatic retries (initial 1 s, ×2, at most 60 s, ±10 %); a job overrides it with `options.retry`. */
-  retry?: Partial<Omit<RetryPolicy, 'maxRetries'>>;
+  retry?: Partial<RetrySettings>;
   /** An attempt still running after this long is aborted and fails with TIMEOUT; `options.timeoutMs` overrides. Default none. */
   jobTimeoutMs?: number | null;
   /** extractedText is kept up to this many bytes (the full length and a truncation flag go to metadata). Default 1 MiB. */

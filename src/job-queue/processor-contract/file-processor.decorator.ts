@@ -1,5 +1,7 @@
 import { applyDecorators, Injectable, SetMetadata } from '@nestjs/common';
-import { FILE_PROCESSOR_METADATA } from '../job-queue.constants';
+
+/** The metadata key @FileProcessor sets, read by the workers' explorer. */
+export const FILE_PROCESSOR_METADATA = 'file-jobs:processor';
 
 export interface FileProcessorMetadata {
   formats: string[];

@@ -1,7 +1,6 @@
 import { Injectable, type Type } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { FILE_PROCESSOR_METADATA } from '../job-queue.constants';
-import type { FileProcessorMetadata } from '../processor-contract/file-processor.decorator';
+import { FILE_PROCESSOR_METADATA, type FileProcessorMetadata } from '../processor-contract/file-processor.decorator';
 
 @Injectable()
 export class FileProcessorMetadataAccessor {
