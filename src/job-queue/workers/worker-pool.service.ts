@@ -198,7 +198,16 @@ export class WorkerPoolService implements OnApplicationBootstrap, BeforeApplicat
     const unfinished = [...this.running.values()];
     for (const entry of unfinished) entry.abort.abort(new JobAbort('shutdown', 'The instance is shutting down'));
     await finishesWithin(all(), ABORT_GRACE_MS);
-    const released = await this.outcomes.release(this.workerId, unfinished.map((entry) => entry.job));
+    let released: JobRecord[];
+    try {
+      released = await this.outcomes.release(this.workerId, unfinished.map((entry) => entry.job));
+    } catch (error) {
+      // The database is down, say. Thrown from here, the error ended the whole shutdown: the HTTP server, the pools and
+      // the event bus (reconnecting every second) stayed open. Unreleased jobs are recovered once their leases expire.
+      const reason = (error as Error).message;
+      this.logger.warn(`could not release ${unfinished.length} unfinished job(s), run again once their leases expire: ${reason}`);
+      return;
+    }
     await this.events.jobsChanged(released);
     this.logger.log(`Released ${released.length} unfinished job(s) back to PENDING (or CANCELLED, when asked)`);
   }
