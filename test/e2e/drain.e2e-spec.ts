@@ -1,20 +1,24 @@
 import { WorkerPoolService } from '../../src/job-queue';
 import type { DatabaseClient } from '../../src/job-queue/database/prisma.service';
 import { createTestDatabase, databaseLabel, describePostgres, type TestDatabase } from '../support/database';
-import { countByStatus, enqueueJobs, type ProcessorLog, recordingProcessor, sleep, storeFile } from '../support/queue-helpers';
+import { countByStatus, enqueueJobs, type ProcessorLog, recordingProcessor, storeFile } from '../support/queue-helpers';
+import { workersIdle } from '../support/signals';
 import { startTestApp, type TestApp, waitFor } from '../support/test-app';
 
 const JOBS = 2_000;
 const CONCURRENCY = 4;
 const DRAIN_TIMEOUT_MS = 150_000;
 
-/** Waits until no job is left to run, then a moment more so that a stray second run would show up. */
-async function waitUntilDrained(db: DatabaseClient): Promise<void> {
+/**
+ * Waits until no job is left to run, then until every worker pool has looked for more work, found none and runs
+ * nothing: a stray second run would have started (and been logged) by then.
+ */
+async function waitUntilDrained(db: DatabaseClient, workers: TestApp[]): Promise<void> {
   await waitFor(async () => {
     const counts = await countByStatus(db);
     return counts.PENDING + counts.PROCESSING + counts.RETRYING === 0;
   }, DRAIN_TIMEOUT_MS, 250);
-  await sleep(500);
+  await workersIdle(workers.map((worker) => worker.app));
 }
 
 /** Every job ran exactly once, completed, and has exactly one attempt, which completed. */
@@ -62,7 +66,7 @@ describe(`Draining ${JOBS} jobs with one instance × ${CONCURRENCY} workers (${d
 
     const started = Date.now();
     worker = await startTestApp(database, { providers: [recording.processor], queue: { workerConcurrency: CONCURRENCY } });
-    await waitUntilDrained(worker.prisma.client);
+    await waitUntilDrained(worker.prisma.client, [worker]);
     console.log(`[drain] ${databaseLabel}: one instance × ${CONCURRENCY} drained ${JOBS} jobs in ${Date.now() - started} ms`);
 
     await expectDrainedExactlyOnce(worker.prisma.client, jobIds, recording.log);
@@ -96,7 +100,7 @@ describePostgres(`Draining ${JOBS} jobs with two instances × ${CONCURRENCY} wor
     const fileId = await storeFile(first.app, 'drain.noop');
     const started = Date.now();
     const jobIds = (await enqueueJobs(first.app, fileId, JOBS)).map((job) => job.id);
-    await waitUntilDrained(second.prisma.client);
+    await waitUntilDrained(second.prisma.client, instances);
     console.log(`[drain] PostgreSQL: two instances × ${CONCURRENCY} drained ${JOBS} jobs in ${Date.now() - started} ms`);
 
     await expectDrainedExactlyOnce(second.prisma.client, jobIds, recording.log);

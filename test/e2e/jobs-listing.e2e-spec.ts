@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { CANCEL_JOB, ENQUEUE_JOBS, gqlData, gqlError, JOBS, uploadFileId } from '../support/api-helpers';
 import { createTestDatabase, databaseLabel, type TestDatabase } from '../support/database';
+import { clockPasses } from '../support/signals';
 import { startTestApp, type TestApp } from '../support/test-app';
 
 interface Job {
@@ -16,10 +17,8 @@ interface Page {
   cursors: string[];
 }
 
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /**
- * The jobs query over a known set of eight jobs, enqueued in three batches a few milliseconds apart:
+ * The jobs query over a known set of eight jobs, enqueued in three batches, each in a later millisecond:
  *   A = [txt LOW, md NORMAL (cancelled), pdf HIGH]   B = [txt HIGH (cancelled), txt NORMAL, md LOW]   C = [pdf NORMAL, txt LOW]
  * Newest first is C1 C0 B2 B1 B0 A2 A1 A0 (one batch shares createdAt; ids break the tie in creation order).
  */
@@ -45,9 +44,11 @@ describe(`GraphQL jobs query: order, cursor pagination, filters (${databaseLabel
     const txt = await uploadFileId(service, 'a.txt', 'text');
     const md = await uploadFileId(service, 'b.md', '# md');
     const pdf = await uploadFileId(service, 'c.pdf', '%PDF-1.4\n');
+    let previous: Job[] = [];
     const batch = async (inputs: [string, string][]) => {
-      await pause(15);
-      return (await gqlData(service, ENQUEUE_JOBS, { inputs: inputs.map(([fileId, priority]) => ({ fileId, priority })) })).enqueueJobs;
+      if (previous.length > 0) await clockPasses(new Date(previous[0].createdAt));
+      previous = (await gqlData(service, ENQUEUE_JOBS, { inputs: inputs.map(([fileId, priority]) => ({ fileId, priority })) })).enqueueJobs;
+      return previous;
     };
     A = await batch([[txt, 'LOW'], [md, 'NORMAL'], [pdf, 'HIGH']]);
     B = await batch([[txt, 'HIGH'], [txt, 'NORMAL'], [md, 'LOW']]);

@@ -37,29 +37,22 @@ describe(`GraphQL jobs API with workers (${databaseLabel})`, () => {
     expect(await job(id)).toMatchObject({ status: 'COMPLETED', progress: 100, attempts: [{ number: 1 }] });
   });
 
-  it('runAt in the future holds a job PENDING until it is due; a job without runAt completes promptly', async () => {
+  it('runAt in the future holds a job PENDING until it is due; a job without runAt completes before then', async () => {
     const fileId = await uploadFileId(service, 'later.txt', 'due later\n');
-    const runAt = new Date(Date.now() + 1_500).toISOString();
+    const runAt = new Date(Date.now() + 3_000).toISOString();
     const delayed = (await gqlData(service, ENQUEUE_JOB, { input: { fileId, runAt } })).enqueueJob;
-    const enqueuedAt = Date.now();
     const prompt = (await gqlData(service, ENQUEUE_JOB, { input: { fileId } })).enqueueJob;
     expect(delayed).toMatchObject({ status: 'PENDING', runAt });
     expect(prompt.runAt).toBeNull();
 
-    const promptDone = await completed(prompt.id, 1_000);
-    expect(Date.parse(promptDone.completedAt) - Date.parse(prompt.createdAt)).toBeLessThan(1_000);
+    // The job enqueued without runAt is not held: it is done while the other still waits for its time.
+    const promptDone = await completed(prompt.id, 10_000);
+    expect(Date.parse(promptDone.completedAt)).toBeLessThan(Date.parse(runAt));
 
-    const seen = new Set<string>();
-    while (Date.now() - enqueuedAt < 1_000) {
-      const current = await job(delayed.id);
-      seen.add(`${current.status} ${current.startedAt}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    expect([...seen]).toEqual(['PENDING null']);
-
-    const delayedDone = await completed(delayed.id, 5_000);
+    // Its one attempt started at runAt or later (the database's record, not a sample), and (generously) soon after.
+    const delayedDone = await completed(delayed.id, 15_000);
     expect(Date.parse(delayedDone.startedAt)).toBeGreaterThanOrEqual(Date.parse(runAt));
-    expect(Date.parse(delayedDone.startedAt) - Date.parse(runAt)).toBeLessThan(1_500);
+    expect(Date.parse(delayedDone.startedAt) - Date.parse(runAt)).toBeLessThan(5_000);
     expect(delayedDone.attempts).toEqual([{ number: 1 }]);
   });
 });

@@ -1,11 +1,12 @@
 import { ANONYMOUS_ADMIN, JobPriority, JobsService, type JobRecord } from '../../src/job-queue';
 import { createTestDatabase, databaseLabel, type TestDatabase } from '../support/database';
-import { countByStatus, enqueueJobs, recordingProcessor, sleep, storeFile } from '../support/queue-helpers';
+import { countByStatus, enqueueJobs, recordingProcessor, storeFile } from '../support/queue-helpers';
+import { clockPasses, workersIdle } from '../support/signals';
 import { startTestApp, type TestApp, waitFor } from '../support/test-app';
 
 const { LOW, NORMAL, HIGH } = JobPriority;
 
-/** Enqueued one by one, a few ms apart, so that their createdAt differ (labels #0 to #6). */
+/** Enqueued one by one, each in a later millisecond, so that their createdAt differ (labels #0 to #6). */
 const SINGLES_BEFORE: JobPriority[] = [LOW, NORMAL, HIGH, LOW, HIGH, NORMAL, LOW];
 /** One enqueueMany call (#7 to #12): every job gets the same createdAt, so the tie-break keeps their order. */
 const BATCH: JobPriority[] = [NORMAL, LOW, HIGH, LOW, HIGH, NORMAL];
@@ -40,13 +41,13 @@ describe(`Claim order by priority, then age (${databaseLabel})`, () => {
       const fileId = await storeFile(seeding.app, 'order.prio');
       const enqueueSingles = async (priorities: JobPriority[]) => {
         for (const priority of priorities) {
+          if (enqueued.length > 0) await clockPasses(enqueued.at(-1)!.createdAt);
           enqueued.push(...(await enqueueJobs(seeding.app, fileId, 1, priority)));
-          await sleep(5);
         }
       };
       await enqueueSingles(SINGLES_BEFORE);
+      await clockPasses(enqueued.at(-1)!.createdAt);
       enqueued.push(...(await seeding.app.get(JobsService).enqueueMany(BATCH.map((priority) => ({ fileId, priority })), ANONYMOUS_ADMIN)));
-      await sleep(5);
       await enqueueSingles(SINGLES_AFTER);
     } finally {
       await seeding.close();
@@ -61,7 +62,7 @@ describe(`Claim order by priority, then age (${databaseLabel})`, () => {
 
     worker = await startTestApp(database, { providers: [recording.processor], queue: { workerConcurrency: 1 } });
     await waitFor(async () => (await countByStatus(worker!.prisma.client)).COMPLETED === enqueued.length, 30_000);
-    await sleep(200);
+    await workersIdle([worker.app]); // no stray start is still on its way
 
     expect(recording.log.starts.map((id) => label.get(id))).toEqual(EXPECTED_ORDER);
     expect(await countByStatus(worker.prisma.client)).toEqual({

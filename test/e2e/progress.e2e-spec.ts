@@ -12,6 +12,7 @@ import {
 import { ProgressRepository } from '../../src/job-queue/progress/progress.repository';
 import { Readable } from 'node:stream';
 import { databaseLabel, type TestDatabase } from '../support/database';
+import { simulateWork } from '../support/signals';
 import { PROGRESS_SUBSCRIPTION, subscribe } from '../support/subscriptions';
 import { type TestApp, useTestApp, waitFor } from '../support/test-app';
 
@@ -28,7 +29,7 @@ class ChattyProcessor implements FileProcessorHandler {
     const total = Number(job.fileSize);
     for (let step = 1; step <= 5000; step++) {
       progress.bytes(Math.floor((total * step) / 5000));
-      if (step % 500 === 0) await new Promise((resolve) => setTimeout(resolve, 100));
+      if (step % 500 === 0) await simulateWork(100);
     }
     progress.stage(ProcessingStage.ANALYZING);
     return { metadata: { steps: 5000 } };

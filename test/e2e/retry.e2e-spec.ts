@@ -12,7 +12,9 @@ import {
   type ProcessingContext,
 } from '../../src/job-queue';
 import { PrismaService } from '../../src/job-queue/database/prisma.service';
+import { JobOutcomesRepository } from '../../src/job-queue/workers/job-outcomes.repository';
 import { createTestDatabase, databaseLabel, type TestDatabase } from '../support/database';
+import { nextCall, workersIdle } from '../support/signals';
 import { startTestApp, type TestApp, waitFor } from '../support/test-app';
 
 type Behaviour = 'hang' | 'fatal' | 'flaky' | 'lose-lease';
@@ -118,7 +120,8 @@ describe(`Retries, timeouts and attempt history (${databaseLabel})`, () => {
       errorRecoverable: false,
     });
     expect(failed.attempts).toHaveLength(1);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The pool has since looked for due work and found none: no second call is on its way.
+    await workersIdle([service.app]);
     expect(ScriptedProcessor.calls.get(job.id)).toBe(1);
   });
 
@@ -137,9 +140,11 @@ describe(`Retries, timeouts and attempt history (${databaseLabel})`, () => {
   });
 
   it('ignores the failure report of a worker that lost its lease', async () => {
+    // The signal: the worker's attempt to settle the failure has returned (null: it no longer held the job).
+    const settling = nextCall(service.app.get(JobOutcomesRepository), 'fail', (running) => (running.options as { behaviour?: Behaviour }).behaviour === 'lose-lease');
     const job = await enqueue('lose-lease');
-    await waitFor(() => ScriptedProcessor.calls.get(job.id) === 1);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await settling).toBeNull();
+    expect(ScriptedProcessor.calls.get(job.id)).toBe(1);
     const row = await service.prisma.client.processingJob.findUniqueOrThrow({ where: { id: job.id } });
     expect(row).toMatchObject({ status: 'PROCESSING', leaseOwner: 'someone-else', retryCount: 0, errorCode: null });
     const attempts = await service.prisma.client.jobAttempt.findMany({ where: { jobId: job.id } });

@@ -6,6 +6,7 @@ import { ANONYMOUS_ADMIN, FileProcessor, FileStorageService, JobsService, Monito
 import type { QueueHealth } from '../../src/job-queue/monitoring/models/queue-health.model';
 import { createTestDatabase, databaseLabel, type TestDatabase } from '../support/database';
 import { insertFile, insertJob } from '../support/fixtures';
+import { observeFor, simulateWork } from '../support/signals';
 import { subscribe } from '../support/subscriptions';
 import { startTestApp, type TestApp, useTestApp, waitFor } from '../support/test-app';
 
@@ -16,7 +17,7 @@ const HOUR = 3_600_000;
 @FileProcessor('slowpoke')
 class SlowButAliveProcessor implements FileProcessorHandler {
   async process() {
-    await new Promise((resolve) => setTimeout(resolve, 2500));
+    await simulateWork(2500);
     return { metadata: { slow: true } };
   }
 }
@@ -81,8 +82,8 @@ describe(`Stalled jobs and cleanup (${databaseLabel})`, () => {
     await waitFor(() => results.length >= 2, 3000);
     stop();
     const count = results.length;
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(results.length).toBe(count);
+    // Stopped: in three of its 100-ms intervals, nothing more arrives.
+    expect(new Set(await observeFor(300, () => results.length))).toEqual(new Set([count]));
     expect(results[0]).toMatchObject({ status: expect.stringMatching(/HEALTHY|DEGRADED|UNHEALTHY/), issues: expect.any(Array) });
   });
 

@@ -18,11 +18,14 @@ describePostgres('Sweeps run on one instance at a time (PostgreSQL advisory lock
 
   it('lets a second instance skip a sweep while the first runs it, and run it once the first is done', async () => {
     let release: () => void = () => undefined;
-    const holding = first.app
-      .get(SweepLock)
-      .runExclusive(Sweep.CLEANUP, () => new Promise<string>((resolve) => (release = () => resolve('first'))));
+    let markHeld: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (markHeld = resolve));
+    const holding = first.app.get(SweepLock).runExclusive(Sweep.CLEANUP, () => {
+      markHeld(); // the sweep runs only once the first instance holds the lock
+      return new Promise<string>((resolve) => (release = () => resolve('first')));
+    });
     try {
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await held;
       expect(await second.app.get(SweepLock).runExclusive(Sweep.CLEANUP, async () => 'second')).toBeUndefined();
       expect(await second.app.get(SweepLock).runExclusive(Sweep.HEALTH_CHECK, async () => 'other sweep')).toBe('other sweep');
     } finally {

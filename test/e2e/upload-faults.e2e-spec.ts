@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { storageContents, upload } from '../support/api-helpers';
 import { databaseLabel, type TestDatabase } from '../support/database';
 import { jsonBodyOf, openDescriptors, openRawUpload, type RawUpload, statusOf } from '../support/raw-upload';
+import { settlesWithin } from '../support/signals';
 import { type TestApp, useTestApp, waitFor } from '../support/test-app';
 
 const IDLE_TIMEOUT_MS = 1_000;
@@ -13,10 +14,7 @@ const filePart = (size: number, filename = 'dropped.txt') => [{ name: 'file', va
 
 /** The server's answer and close, or `timedOut` when the connection is still open after `deadlineMs`. */
 async function outcome(raw: RawUpload, deadlineMs: number) {
-  let deadline: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<null>((resolve) => (deadline = setTimeout(() => resolve(null), deadlineMs)));
-  const closed = await Promise.race([raw.closed, timedOut]);
-  clearTimeout(deadline);
+  const closed = await settlesWithin(raw.closed, deadlineMs);
   raw.drop();
   return closed ?? { response: '', byServer: false, timedOut: true };
 }

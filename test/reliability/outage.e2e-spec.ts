@@ -3,7 +3,8 @@ import request from 'supertest';
 import { FileProcessor, type FileProcessorHandler, type ProcessingContext } from '../../src/job-queue';
 import type { TestDatabase } from '../support/database';
 import { describePrivatePostgres, type PrivatePostgres, privateTestDatabase, startPrivatePostgres } from '../support/private-postgres';
-import { countByStatus, enqueueJobs, sleep, storeFile } from '../support/queue-helpers';
+import { countByStatus, enqueueJobs, storeFile } from '../support/queue-helpers';
+import { observeFor, simulateWork } from '../support/signals';
 import { subscribe, type SubscriptionRun } from '../support/subscriptions';
 import { startTestApp, type TestApp, waitFor } from '../support/test-app';
 
@@ -25,7 +26,7 @@ class BriefProcessor implements FileProcessorHandler {
   async process({ job }: ProcessingContext) {
     if (runs.finished.has(job.id)) runs.againAfterFinishing.push(job.id);
     runs.started.set(job.id, (runs.started.get(job.id) ?? 0) + 1);
-    await sleep(JOB_MS);
+    await simulateWork(JOB_MS);
     runs.finished.add(job.id);
     return { result: { ok: true } };
   }
@@ -99,12 +100,8 @@ describePrivatePostgres(`PostgreSQL restarted and stopped for ${OUTAGE_MS / 1000
 
     await waitFor(async () => (await completedSoFar()) >= 2_500, 120_000, 20);
     cluster.stop('fast');
-    const duringOutage: number[] = [];
-    const outageEnds = Date.now() + OUTAGE_MS;
-    while (Date.now() < outageEnds) {
-      duringOutage.push(...(await Promise.all(instances.map(readiness))));
-      await sleep(500); // the outage lasts OUTAGE_MS whatever happens: readiness is sampled through it
-    }
+    // The outage lasts OUTAGE_MS whatever happens: readiness is sampled through it.
+    const duringOutage = (await observeFor(OUTAGE_MS, () => Promise.all(instances.map(readiness)), 500)).flat();
     cluster.start();
     await waitFor(async () => (await Promise.all(instances.map(readiness))).every((status) => status === 200), 30_000, 250);
 

@@ -12,6 +12,7 @@ import {
   type ProcessingOutput,
 } from '../../src/job-queue';
 import type { DatabaseClient } from '../../src/job-queue/database/prisma.service';
+import { simulateWork } from './signals';
 
 /** What a recording processor saw, shared by every app instance of the test process that registers it. */
 export interface ProcessorLog {
@@ -54,7 +55,7 @@ export function recordingProcessor(format: string, options: RecordingOptions = {
       log.calls.set(job.id, (log.calls.get(job.id) ?? 0) + 1);
       if (signal.aborted) log.aborts.set(job.id, abortKind(signal.reason));
       else signal.addEventListener('abort', () => log.aborts.set(job.id, abortKind(signal.reason)), { once: true });
-      if (durationMs > 0) await pause(durationMs, options.ignoreAbort ? undefined : signal);
+      if (durationMs > 0) await simulateWork(durationMs, options.ignoreAbort ? undefined : signal);
       log.finished.add(job.id);
       return { result: { processedBy: format } };
     }
@@ -66,21 +67,6 @@ function abortKind(reason: unknown): string {
   const kind = (reason as { kind?: unknown } | undefined)?.kind;
   return typeof kind === 'string' ? kind : String((reason as Error | undefined)?.message ?? reason);
 }
-
-/** Resolves after `ms`; rejects with the signal's reason as soon as it aborts. The timer never holds the process. */
-function pause(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(resolve, ms);
-    timer.unref();
-    signal?.addEventListener('abort', () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    }, { once: true });
-  });
-}
-
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Stores a small file as the anonymous admin; its extension is the format of its jobs. Returns its id. */
 export async function storeFile(app: INestApplication, name: string, content = 'payload'): Promise<string> {
