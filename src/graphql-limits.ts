@@ -68,14 +68,15 @@ export function validateWithLimits(limits: GraphQLLimits) {
  * QUERY_TOO_COMPLEX back on the limits' errors (they keep their other extensions, `limit` among them).
  */
 export const graphqlLimitErrorsPlugin: ApolloServerPlugin = {
-  async requestDidStart() {
-    return {
-      async willSendResponse({ response }) {
-        if (response.body.kind !== 'single') return;
-        for (const error of response.body.singleResult.errors ?? []) {
+  // Apollo's hooks return promises; nothing here waits.
+  requestDidStart: () =>
+    Promise.resolve({
+      willSendResponse: ({ response }) => {
+        const errors = response.body.kind === 'single' ? (response.body.singleResult.errors ?? []) : [];
+        for (const error of errors) {
           if (error.extensions?.limit) (error.extensions as Record<string, unknown>).code = QUERY_TOO_COMPLEX;
         }
+        return Promise.resolve();
       },
-    };
-  },
+    }),
 };

@@ -45,7 +45,9 @@ export class ApiKeyRing {
     try {
       text = readFileSync(file, 'utf8');
     } catch (error) {
-      throw new Error(`AUTH_API_KEYS_FILE cannot be read (${file}): ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      throw new Error(`AUTH_API_KEYS_FILE cannot be read (${file}): ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, {
+        cause: error,
+      });
     }
     return new ApiKeyRing(parseApiKeyFile(text, `AUTH_API_KEYS_FILE ${file}`));
   }

@@ -13,6 +13,7 @@ import {
   type ThrottlerStorage,
 } from '@nestjs/throttler';
 import type { GraphQLResolveInfo } from 'graphql';
+import type { Readable } from 'node:stream';
 import { CallerService } from '../job-queue/access/caller.service';
 import { FilesController } from '../job-queue/files/files.controller';
 import { callerKey } from './caller-key';
@@ -61,9 +62,9 @@ export class CallerThrottlerGuard extends ThrottlerGuard {
   }
 
   /** GraphQL: the express request of the operation (or, over graphql-ws, its connection, which has no response). */
-  protected override getRequestResponse(context: ExecutionContext): { req: Record<string, any>; res: Record<string, any> } {
+  protected override getRequestResponse(context: ExecutionContext): { req: Record<string, unknown>; res: Record<string, unknown> } {
     if (context.getType<GqlContextType>() !== 'graphql') return super.getRequestResponse(context);
-    const req = GqlExecutionContext.create(context).getContext<{ req?: Record<string, any> }>().req ?? {};
+    const req = GqlExecutionContext.create(context).getContext<{ req?: { res?: Record<string, unknown> } & Record<string, unknown> }>().req ?? {};
     return { req, res: req.res ?? {} };
   }
 
@@ -71,7 +72,7 @@ export class CallerThrottlerGuard extends ThrottlerGuard {
    * The caller the operation itself will resolve (cached per request, so credentials are checked once). Refused
    * credentials count against the client address: a key-guessing loop is limited too, then refused by the handler.
    */
-  protected override async getTracker(req: Record<string, any>): Promise<string> {
+  protected override async getTracker(req: Record<string, unknown>): Promise<string> {
     return callerKey(await this.callers.resolve(req).catch(() => undefined), req);
   }
 
@@ -79,12 +80,12 @@ export class CallerThrottlerGuard extends ThrottlerGuard {
     return `${budget}:${tracker}`;
   }
 
-  protected override async throwThrottlingException(context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
+  protected override throwThrottlingException(context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
     const budget: Budget = isUpload(context) ? 'uploads' : 'mutations';
     // The standard header (the library's own would be named Retry-After-uploads, after the budget).
     this.setResponseHeader(this.getRequestResponse(context).res, 'Retry-After', detail.timeToBlockExpire);
     // Answered without reading the upload's body: let it drain rather than reset the client mid-upload.
-    if (budget === 'uploads') context.switchToHttp().getRequest().resume();
+    if (budget === 'uploads') context.switchToHttp().getRequest<Readable>().resume();
     throw new ThrottlerException(
       `Too many ${budget}: at most ${detail.limit} a minute per caller (${SETTING[budget]}); retry in ${detail.timeToBlockExpire} s`,
     );

@@ -16,10 +16,10 @@ export interface AsyncQueueLimit {
  */
 export class AsyncQueue<T> implements AsyncIterableIterator<T> {
   private readonly values: T[] = [];
-  private readonly readers: { resolve: (result: IteratorResult<T>) => void; reject: (error: unknown) => void }[] = [];
+  private readonly readers: { resolve: (result: IteratorResult<T>) => void; reject: (error: Error) => void }[] = [];
   private ended = false;
   private closed = false;
-  private error: unknown = undefined;
+  private error: Error | undefined = undefined;
 
   constructor(
     private readonly onClose: () => void = () => undefined,
@@ -79,7 +79,7 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
 
   throw(error: unknown): Promise<IteratorResult<T>> {
     void this.return();
-    return Promise.reject(error);
+    return Promise.reject(error instanceof Error ? error : new Error(String(error)));
   }
 
   [Symbol.asyncIterator](): AsyncIterableIterator<T> {

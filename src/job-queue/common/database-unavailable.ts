@@ -57,7 +57,7 @@ function* wrappedErrors(error: unknown): Generator<ErrorFields> {
     const fields = next as ErrorFields;
     yield fields;
     queue.push(fields.cause, fields.meta?.driverAdapterError);
-    if (Array.isArray(fields.errors)) queue.push(...fields.errors);
+    if (Array.isArray(fields.errors)) queue.push(...(fields.errors as unknown[]));
   }
 }
 

@@ -14,25 +14,28 @@ interface PublicError {
   message: string;
 }
 
+const BAD_REQUEST: number = HttpStatus.BAD_REQUEST;
+const NEST_REFUSALS = new Map<number, PublicErrorCode>([
+  [HttpStatus.UNAUTHORIZED, PublicErrorCode.UNAUTHENTICATED],
+  [HttpStatus.FORBIDDEN, PublicErrorCode.FORBIDDEN],
+  [HttpStatus.TOO_MANY_REQUESTS, PublicErrorCode.RATE_LIMITED],
+]);
+
 function toPublicError(exception: unknown): PublicError {
   // Each module maps its own codes, beside their enum (jobs.exception.ts, files.exception.ts, access.exception.ts).
   if (exception instanceof CodedError) {
     return { code: exception.publicCode, reason: exception.reason, message: exception.message };
   }
-  // A host's own rule may refuse the Nest way (UnauthorizedException, ForbiddenException).
-  if (exception instanceof HttpException && exception.getStatus() === HttpStatus.UNAUTHORIZED) {
-    return { code: PublicErrorCode.UNAUTHENTICATED, message: exception.message };
-  }
-  if (exception instanceof HttpException && exception.getStatus() === HttpStatus.FORBIDDEN) {
-    return { code: PublicErrorCode.FORBIDDEN, message: exception.message };
-  }
-  if (exception instanceof HttpException && exception.getStatus() === HttpStatus.TOO_MANY_REQUESTS) {
-    return { code: PublicErrorCode.RATE_LIMITED, message: exception.message };
-  }
-  if (exception instanceof HttpException && exception.getStatus() === HttpStatus.BAD_REQUEST) {
-    const body = exception.getResponse() as { message?: string | string[] };
-    const message = Array.isArray(body.message) ? body.message.join('; ') : (body.message ?? exception.message);
-    return { code: PublicErrorCode.BAD_USER_INPUT, message };
+  if (exception instanceof HttpException) {
+    const status: number = exception.getStatus();
+    // A host's own rule may refuse the Nest way (UnauthorizedException, ForbiddenException, a throttler's 429).
+    const refusal = NEST_REFUSALS.get(status);
+    if (refusal) return { code: refusal, message: exception.message };
+    if (status === BAD_REQUEST) {
+      const body = exception.getResponse() as { message?: string | string[] };
+      const message = Array.isArray(body.message) ? body.message.join('; ') : (body.message ?? exception.message);
+      return { code: PublicErrorCode.BAD_USER_INPUT, message };
+    }
   }
   if (isDatabaseUnavailable(exception)) {
     return { code: PublicErrorCode.SERVICE_UNAVAILABLE, message: 'The database cannot be reached; try again shortly' };

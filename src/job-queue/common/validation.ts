@@ -94,7 +94,7 @@ function checkedBy<T>(name: string, applies: (value: unknown) => value is T, che
       validator: {
         validate: (value: unknown) => !applies(value) || check(value, 'value') === null,
         defaultMessage: (args) => {
-          const value = args?.value;
+          const value: unknown = args?.value;
           return (applies(value) && check(value, '$property')) || '$property is invalid';
         },
       },

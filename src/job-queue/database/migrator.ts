@@ -74,7 +74,7 @@ export async function migratePostgres(pool: Pool, migrations = loadMigrations('p
   try {
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
     await client.query(POSTGRES_TABLE);
-    const { rows } = await client.query(APPLIED);
+    const { rows } = await client.query<{ migration_name: string; checksum: string }>(APPLIED);
     const pending = pendingMigrations(migrations, rows);
     for (const migration of pending) {
       await client.query('BEGIN');
@@ -88,7 +88,7 @@ export async function migratePostgres(pool: Pool, migrations = loadMigrations('p
         await client.query('COMMIT');
       } catch (error) {
         await client.query('ROLLBACK');
-        throw new Error(`Migration ${migration.name} failed: ${(error as Error).message}`);
+        throw new Error(`Migration ${migration.name} failed: ${(error as Error).message}`, { cause: error });
       }
     }
     return pending.map((migration) => migration.name);

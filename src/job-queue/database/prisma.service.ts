@@ -80,8 +80,8 @@ export class PrismaService implements OnModuleInit, OnApplicationShutdown {
         this.sqlite = (connected as unknown as { client: Database.Database }).client;
         return connected;
       };
-      this.client = new SqliteClient({ adapter }) as unknown as DatabaseClient;
-      this.fragments = SqlitePrisma as unknown as typeof PostgresPrisma;
+      this.client = new SqliteClient({ adapter }) as unknown as DatabaseClient; // same models, another client class
+      this.fragments = SqlitePrisma;
     }
   }
 
@@ -134,7 +134,8 @@ export class PrismaService implements OnModuleInit, OnApplicationShutdown {
    * load (3 of 4 full PostgreSQL runs), and the event bus, closed after this, never was.
    */
   async onApplicationShutdown(): Promise<void> {
-    await Promise.all([this.pool, this.queuePool].map((pool) => pool && this.endPool(pool)));
+    const pools = [this.pool, this.queuePool].filter((pool): pool is Pool => pool !== null);
+    await Promise.all(pools.map((pool) => this.endPool(pool)));
     await this.client.$disconnect();
   }
 

@@ -37,6 +37,7 @@ export function detectFormat(fileName: string, head: Buffer): string {
 
 /** A safe display name: the last path segment, without control characters, at most 255 characters. */
 export function sanitizeFileName(fileName: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what is removed
   const base = (fileName.split(/[\\/]/).pop() ?? '').replace(/[\u0000-\u001f\u007f]/g, '').trim();
   return (base || 'upload').slice(0, 255);
 }

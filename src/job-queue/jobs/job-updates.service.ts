@@ -72,7 +72,9 @@ export class JobUpdatesService implements OnApplicationShutdown {
 
   onApplicationShutdown(): void {
     this.stopMissedEvents();
-    void this.feed?.then((id) => this.bus.unsubscribe(id));
+    void this.feed?.then((id) => {
+      this.bus.unsubscribe(id);
+    });
     this.feed = null;
   }
 

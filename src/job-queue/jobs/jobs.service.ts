@@ -80,7 +80,7 @@ export class JobsService {
   /** PENDING or RETRYING: cancelled at once. PROCESSING: its processor is aborted wherever it runs. */
   async cancel(id: string, caller: Caller): Promise<JobRecord> {
     const job = await this.get(id, caller);
-    if (job.status === JobStatus.PROCESSING) return this.canceller.cancelRunning(job);
+    if (isRunning(job)) return this.canceller.cancelRunning(job);
     const cancelled = await this.repository.transition(id, CLAIMABLE_STATUSES, {
       status: JobStatus.CANCELLED,
       completedAt: new Date(),
@@ -88,7 +88,7 @@ export class JobsService {
     });
     if (!cancelled) {
       const current = await this.get(id, caller);
-      if (current.status === JobStatus.PROCESSING) return this.canceller.cancelRunning(current);
+      if (isRunning(current)) return this.canceller.cancelRunning(current);
       throw this.conflict(current, 'cancelled');
     }
     return this.changed(id, caller);
@@ -131,4 +131,9 @@ export class JobsService {
 /** Idempotency keys are per user: the same key from two users names two jobs (and never reveals the other's). */
 function scopedIdempotencyKey(caller: Caller, key: string): string {
   return `${caller.userId ?? ''}:${key}`;
+}
+
+/** The record's status is the column's text; JobStatus names its values. */
+function isRunning(job: JobRecord): boolean {
+  return (job.status as JobStatus) === JobStatus.PROCESSING;
 }

@@ -33,7 +33,7 @@ export class MonitoringScheduler implements OnApplicationBootstrap {
       onTick: () => void this.guard('cleanup', () => this.lock.runExclusive(Sweep.CLEANUP, () => this.cleanup.cleanup())),
       start: true,
     });
-    this.registry.addCronJob(CLEANUP_CRON_NAME, cleanup as never);
+    this.registry.addCronJob(CLEANUP_CRON_NAME, cleanup);
   }
 
   private async guard(name: string, work: () => Promise<unknown>): Promise<void> {

@@ -31,6 +31,7 @@ enum State { Value, ValueOrClose, Key, KeyOrClose, Colon, After, String, Escape,
 /** Where a number is: after '-', after a leading 0, in the integer, after '.', in the fraction, after 'e', after its sign, in the exponent. */
 enum Num { Minus, Zero, Int, Dot, Frac, Exp, ExpSign, ExpDigits }
 
+// eslint-disable-next-line no-control-regex -- a JSON string may not hold U+0000 to U+001F unescaped (RFC 8259, section 7)
 const STRING_RUN = /[^"\\\u0000-\u001f]+/y;
 const ESCAPES: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
 const NUMBER_COMPLETE = new Set([Num.Zero, Num.Int, Num.Frac, Num.ExpDigits]);
@@ -196,7 +197,7 @@ export class JsonTokenizer {
   private numberAccepts(char: string): boolean {
     const digit = isDigit(char);
     const exponent = char === 'e' || char === 'E';
-    let next: Num | null = null;
+    let next: Num | null;
     switch (this.number) {
       case Num.Minus:
         next = char === '0' ? Num.Zero : digit ? Num.Int : null;

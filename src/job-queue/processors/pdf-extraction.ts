@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { asError } from '../common/as-error';
 
 /**
  * PDF text extraction with PDF.js (pdfjs-dist, Mozilla), run in a worker thread of its own for each document:
@@ -124,7 +125,7 @@ const WORKER_FAILURE = 'WorkerError';
  */
 export function extractPdfText(data: Uint8Array, handlers: PdfExtractionHandlers): Promise<void> {
   const { signal } = handlers;
-  if (signal.aborted) return Promise.reject(signal.reason);
+  if (signal.aborted) return Promise.reject(asError(signal.reason));
   return new Promise<void>((resolve, reject) => {
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
@@ -144,7 +145,7 @@ export function extractPdfText(data: Uint8Array, handlers: PdfExtractionHandlers
       void worker.terminate();
       outcome();
     };
-    const onAbort = () => settle(() => reject(signal.reason));
+    const onAbort = () => settle(() => reject(asError(signal.reason)));
     signal.addEventListener('abort', onAbort, { once: true });
     worker.on('message', (message: WorkerMessage) => {
       if (settled) return;
@@ -155,7 +156,7 @@ export function extractPdfText(data: Uint8Array, handlers: PdfExtractionHandlers
         else if (message.name === WORKER_FAILURE) settle(() => reject(new Error(`The PDF worker failed: ${message.message}`)));
         else settle(() => reject(new PdfReadError(message.name, message.message, message.page)));
       } catch (error) {
-        settle(() => reject(error));
+        settle(() => reject(asError(error)));
       }
     });
     worker.on('error', (error) => settle(() => reject(new Error(`The PDF worker failed: ${error.message}`, { cause: error }))));

@@ -40,7 +40,7 @@ export class ProgressTrackerService {
     // Events are handed to the bus at once, which keeps their order, each with the snapshot of its moment: a stage
     // passed quickly is still seen, and nothing here waits for delivery.
     const publish = (snapshot: ProgressSnapshot) => this.publish(job.id, snapshot);
-    const publisher = new Throttle(PROGRESS_EVENT_INTERVAL_MS, async () => publish(reporter.snapshot()));
+    const publisher = new Throttle(PROGRESS_EVENT_INTERVAL_MS, () => Promise.resolve(publish(reporter.snapshot())));
     // Every stage change is published at once; byte counts are throttled; writes go out at most twice a second.
     const reporter = new MonotonicProgressReporter(Number(job.fileSize), (snapshot, stageChanged) => {
       writer.soon();

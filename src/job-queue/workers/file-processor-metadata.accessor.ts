@@ -6,7 +6,7 @@ import { FILE_PROCESSOR_METADATA, type FileProcessorMetadata } from '../processo
 export class FileProcessorMetadataAccessor {
   constructor(private readonly reflector: Reflector) {}
 
-  getMetadata(target: Type<unknown> | Function): FileProcessorMetadata | undefined {
+  getMetadata(target: Type<unknown>): FileProcessorMetadata | undefined {
     return this.reflector.get<FileProcessorMetadata | undefined>(FILE_PROCESSOR_METADATA, target);
   }
 }

@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnModuleInit, type Type } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper';
 import { FileProcessorMetadataAccessor } from './file-processor-metadata.accessor';
@@ -32,7 +32,7 @@ export class FileProcessorExplorer implements OnModuleInit {
     if (!instance || typeof instance !== 'object') return;
     const target: unknown = !wrapper.metatype || wrapper.inject ? instance.constructor : wrapper.metatype;
     if (typeof target !== 'function') return;
-    const metadata = this.accessor.getMetadata(target);
+    const metadata = this.accessor.getMetadata(target as Type<unknown>);
     // An alias (useExisting) hands out an instance registered already under its own token.
     if (!metadata || registered.has(instance)) return;
     registered.add(instance);

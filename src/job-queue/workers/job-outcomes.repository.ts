@@ -83,7 +83,7 @@ export class JobOutcomesRepository {
       data: {
         extractedText: output.extractedText ?? null,
         metadata: (output.metadata ?? undefined) as Prisma.InputJsonValue | undefined,
-        result: { ...output.result, analysisPending: true } as Prisma.InputJsonValue,
+        result: { ...output.result, analysisPending: true },
       },
     });
   }

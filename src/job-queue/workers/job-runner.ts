@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { asError } from '../common/as-error';
 import type { JobRecord } from '../common/job-record';
 import { JobStatus, ProcessingStage } from '../common/job.enums';
 import { JobEventsPublisher } from '../events/job-events.publisher';
@@ -107,16 +108,16 @@ export class JobRunner {
 
   /** Resolves with the processor's result unless the signal aborts first: a late result is discarded. */
   private untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-    if (signal.aborted) return Promise.reject(signal.reason);
+    if (signal.aborted) return Promise.reject(asError(signal.reason));
     return new Promise<T>((resolve, reject) => {
-      const onAbort = () => reject(signal.reason);
+      const onAbort = () => reject(asError(signal.reason));
       signal.addEventListener('abort', onAbort, { once: true });
       work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
     });
   }
 
   private async settleFailure(job: JobRecord, workerId: string, thrown: unknown, signal: AbortSignal, lease: Lease): Promise<void> {
-    const reason = signal.aborted ? signal.reason : thrown;
+    const reason: unknown = signal.aborted ? signal.reason : thrown;
     // On shutdown the pool releases the job; a lost job belongs to whoever took it: nothing to write either way.
     if (reason instanceof JobAbort && (reason.kind === 'shutdown' || reason.kind === 'lost')) return;
     if (reason instanceof JobAbort && reason.kind === 'cancelled') {

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import type { PubSubEngine } from 'graphql-subscriptions';
 import type { JobRecord } from '../common/job-record';
-import { CLAIMABLE_STATUSES, JobStatus } from '../common/job.enums';
+import { CLAIMABLE_STATUSES } from '../common/job.enums';
 import { PrismaService } from '../database/prisma.service';
 import type { QueueStore } from '../database/queue-store';
 import { JobTopics, type WakeupMessage } from '../events/job-events';

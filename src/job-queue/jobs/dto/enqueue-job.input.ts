@@ -18,7 +18,7 @@ export class EnqueueJobInput {
 
   // nullable keeps the contract's `priority: JobPriority = NORMAL`; an explicit null means NORMAL.
   @Field(() => JobPriority, { nullable: true, defaultValue: JobPriority.NORMAL })
-  @Transform(({ value }) => value ?? JobPriority.NORMAL)
+  @Transform(({ value }: { value: unknown }) => value ?? JobPriority.NORMAL)
   @IsEnum(JobPriority)
   priority: JobPriority = JobPriority.NORMAL;
 

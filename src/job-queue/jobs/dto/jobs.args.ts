@@ -15,7 +15,7 @@ export class JobsArgs {
 
   // nullable keeps the contract's `first: Int = 20`; an explicit null means the default too.
   @Field(() => Int, { nullable: true, defaultValue: 20, description: `Page size, 0 to ${MAX_PAGE_SIZE}.` })
-  @Transform(({ value }) => value ?? 20)
+  @Transform(({ value }: { value: unknown }) => value ?? 20)
   @IsInt()
   @Min(0)
   @Max(MAX_PAGE_SIZE)

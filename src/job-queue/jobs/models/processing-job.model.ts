@@ -98,7 +98,8 @@ export class ProcessingJobModel {
   attempts?: JobAttemptModel[];
 
   /** The public view of a row: internal columns (lease, availability, idempotency key, counters) stay out. */
-  static fromRecord(record: JobRecord): ProcessingJobModel {
+  /** this: void, so it can be handed around as a mapper (`jobs.map(ProcessingJobModel.fromRecord)`). */
+  static fromRecord(this: void, record: JobRecord): ProcessingJobModel {
     return Object.assign(new ProcessingJobModel(), {
       id: record.id,
       fileId: record.fileId,

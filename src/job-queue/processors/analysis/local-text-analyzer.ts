@@ -10,7 +10,7 @@ const MIN_TERM_LENGTH = 4;
  * script, case-folded, at least four characters, numbers left out) and reading time at 200 words a minute.
  */
 export class LocalTextAnalyzer implements TextAnalyzer {
-  async analyze({ text }: { text: string }): Promise<Record<string, unknown>> {
+  analyze({ text }: { text: string }): Promise<Record<string, unknown>> {
     const counts = new Map<string, number>();
     let words = 0;
     for (const match of text.matchAll(/[\p{L}\p{N}][\p{L}\p{N}\p{M}'’_-]*/gu)) {
@@ -23,6 +23,6 @@ export class LocalTextAnalyzer implements TextAnalyzer {
       .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
       .slice(0, TOP_TERMS)
       .map(([term, count]) => ({ term, count }));
-    return { wordCount: words, topTerms, readingTimeMinutes: Math.round((words / WORDS_PER_MINUTE) * 10) / 10 };
+    return Promise.resolve({ wordCount: words, topTerms, readingTimeMinutes: Math.round((words / WORDS_PER_MINUTE) * 10) / 10 });
   }
 }
