@@ -69,7 +69,9 @@ describe(`Analysis stage (${databaseLabel})`, () => {
 
   it('keeps the extraction when the analyzer fails, and runs only the analysis again', async () => {
     const analyzer = new FlakyAnalyzer();
-    const service = await startTestApp(database, { providers: [NoteProcessor], queue: { analyzer } });
+    // The retry waits an hour, so the RETRYING state can be looked at whatever the machine's load; then it is made due.
+    const retry = { initialDelayMs: 3_600_000, maxDelayMs: 3_600_000 };
+    const service = await startTestApp(database, { providers: [NoteProcessor], queue: { analyzer, retry } });
     try {
       NoteProcessor.calls = 0;
       const upload = await service.http().post('/files').attach('file', Buffer.from('x'), 'a.note').expect(201);
@@ -83,6 +85,7 @@ describe(`Analysis stage (${databaseLabel})`, () => {
         metadata: { source: 'note' },
         result: { pages: 1, analysisPending: true },
       });
+      await service.prisma.client.processingJob.update({ where: { id: upload.body.job.id }, data: { availableAt: new Date() } });
       const job = await waitFor(async () => {
         const { data } = await service.gql(JOB, { id: upload.body.job.id });
         return data.job.status === 'COMPLETED' ? data.job : null;
