@@ -34,6 +34,14 @@ async function graphql(port: number, query: string, variables: Record<string, un
   return body.data;
 }
 
+/** An error, an error message's errors, or the CloseEvent of a connection the server closed (its fields are getters). */
+function describeEnding(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  const close = error as { code?: unknown; reason?: unknown };
+  if (typeof close?.code === 'number') return `connection closed: ${close.code} ${String(close.reason ?? '')}`.trim();
+  return JSON.stringify(error).slice(0, 200);
+}
+
 const until = async (probe: () => boolean | Promise<boolean>, intervalMs: number) => {
   while (!(await probe())) await new Promise((resolve) => setTimeout(resolve, intervalMs));
 };
@@ -51,7 +59,7 @@ async function main(): Promise<void> {
           subscriber.seen++;
           if (data?.jobUpdated.status === 'COMPLETED') subscriber.completed++;
         },
-        error: (error) => (subscriber.ended = error instanceof Error ? error.message : JSON.stringify(error).slice(0, 200)),
+        error: (error) => (subscriber.ended = describeEnding(error)),
         complete: () => (subscriber.ended = 'completed'),
       },
     );
