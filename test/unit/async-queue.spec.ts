@@ -91,7 +91,7 @@ describe('AsyncQueue (subscription streams)', () => {
     queue.push(1);
     queue.push(2);
     const read: number[] = [];
-    void queue.next().then((result) => read.push(result.value));
+    void queue.next().then((result) => read.push(result.value as number));
     for (let i = 0; i < 10; i++) await Promise.resolve();
     expect(read).toEqual([]);
     await nextTurn();

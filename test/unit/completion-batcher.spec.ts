@@ -34,7 +34,10 @@ function fakeStore() {
   /** Lets the event loop turn until `count` statements were issued; fails after 100 turns without them. */
   const called = async (count: number) => {
     for (let turns = 0; calls.length < count; turns++) {
-      if (turns > 100) throw new Error(`expected ${count} statements, got ${calls.length}: ${JSON.stringify(calls.map((call) => call.jobIds))}`);
+      if (turns > 100)
+        throw new Error(
+          `expected ${count} statements, got ${calls.length}: ${JSON.stringify(calls.map((call) => call.jobIds))}`,
+        );
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
   };
@@ -47,7 +50,10 @@ const holdingLease = () => new Lease(Date.now() + 60_000);
 /** Tracks a completion's promise without waiting for it. */
 function tracked(promise: Promise<boolean>) {
   const state: { result?: boolean; error?: Error } = {};
-  promise.then((result) => (state.result = result), (error: Error) => (state.error = error));
+  promise.then(
+    (result) => (state.result = result),
+    (error: Error) => (state.error = error),
+  );
   return state;
 }
 
@@ -58,7 +64,12 @@ const flushPromises = async () => {
 function setUp() {
   const { store, calls, called } = fakeStore();
   const published: { id: string; status: string }[][] = [];
-  const events = { jobsChanged: async (jobs: { id: string; status: string }[]) => void published.push(jobs.map(({ id, status }) => ({ id, status }))) };
+  const events = {
+    jobsChanged: (jobs: { id: string; status: string }[]) => {
+      published.push(jobs.map(({ id, status }) => ({ id, status })));
+      return Promise.resolve();
+    },
+  };
   const local = new LocalJobEvents();
   const settled: JobSettled[] = [];
   local.onSettled((event) => settled.push(event));
@@ -69,7 +80,14 @@ function setUp() {
 describe('CompletionBatcher', () => {
   it('commits the completions of one turn in one statement per worker id, and reports each only once committed', async () => {
     const { batcher, calls, called, published, settled } = setUp();
-    const a1 = tracked(batcher.complete(job('a1'), 'worker-a', { extractedText: 'text', metadata: { pages: 2 }, result: { ok: true } }, holdingLease()));
+    const a1 = tracked(
+      batcher.complete(
+        job('a1'),
+        'worker-a',
+        { extractedText: 'text', metadata: { pages: 2 }, result: { ok: true } },
+        holdingLease(),
+      ),
+    );
     const a2 = tracked(batcher.complete(job('a2'), 'worker-a', {}, holdingLease()));
     const b1 = tracked(batcher.complete(job('b1'), 'worker-b', {}, holdingLease()));
     await called(2);
@@ -94,7 +112,10 @@ describe('CompletionBatcher', () => {
       ['a1', JobStatus.COMPLETED],
       ['b1', JobStatus.COMPLETED],
     ]);
-    expect(published).toEqual([[{ id: 'a1', status: JobStatus.COMPLETED }], [{ id: 'b1', status: JobStatus.COMPLETED }]]);
+    expect(published).toEqual([
+      [{ id: 'a1', status: JobStatus.COMPLETED }],
+      [{ id: 'b1', status: JobStatus.COMPLETED }],
+    ]);
   });
 
   it('commits at most 500 completions per statement; the rest go in the next one', async () => {

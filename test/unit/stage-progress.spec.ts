@@ -20,7 +20,7 @@ describe('stage percentages', () => {
     ]);
   });
 
-  it('moves within a stage\'s span by the fraction done, rounding down', () => {
+  it("moves within a stage's span by the fraction done, rounding down", () => {
     expect(stagePercent(READING, 0.5)).toBe(22); // 5 + 35 × 0.5 = 22.5
     expect(stagePercent(READING, 0.999)).toBe(39); // never the next stage's start
     expect(stagePercent(READING, 1)).toBe(40);
@@ -41,7 +41,12 @@ describe('stage percentages', () => {
 describe('MonotonicProgressReporter', () => {
   const reporter = (totalBytes: number) => {
     const seen: [ProgressSnapshot, boolean][] = [];
-    return { seen, reporter: new MonotonicProgressReporter(totalBytes, (snapshot, stageChanged) => seen.push([snapshot, stageChanged])) };
+    return {
+      seen,
+      reporter: new MonotonicProgressReporter(totalBytes, (snapshot, stageChanged) =>
+        seen.push([snapshot, stageChanged]),
+      ),
+    };
   };
 
   it('moves stages forward only, and progress never back', () => {
@@ -52,7 +57,15 @@ describe('MonotonicProgressReporter', () => {
     progress.stage(READING); // the same: ignored
     progress.bytes(400); // fewer bytes than before: ignored
     progress.stage(EXTRACTING, 'pages');
-    expect(seen.map(([snapshot, stageChanged]) => [snapshot.stage, snapshot.progress, snapshot.bytesProcessed, snapshot.message, stageChanged])).toEqual([
+    expect(
+      seen.map(([snapshot, stageChanged]) => [
+        snapshot.stage,
+        snapshot.progress,
+        snapshot.bytesProcessed,
+        snapshot.message,
+        stageChanged,
+      ]),
+    ).toEqual([
       [READING, 5, 0, null, true],
       [READING, 22, 500, null, false],
       [EXTRACTING, 60, 500, 'pages', true],

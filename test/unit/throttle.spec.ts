@@ -34,7 +34,7 @@ describe('Throttle (progress writes)', () => {
   });
 
   it('runs a first soon() at once when it never ran, then coalesces any number of soon() into one trailing run an interval later', async () => {
-    const action = jest.fn(async () => undefined);
+    const action = jest.fn(() => Promise.resolve());
     const throttle = new Throttle(500, action);
     throttle.soon();
     await jest.advanceTimersByTimeAsync(0);
@@ -50,7 +50,7 @@ describe('Throttle (progress writes)', () => {
   });
 
   it('counts the interval from `last` given at construction', async () => {
-    const action = jest.fn(async () => undefined);
+    const action = jest.fn(() => Promise.resolve());
     const throttle = new Throttle(500, action, Date.now() - 200);
     throttle.soon();
     await jest.advanceTimersByTimeAsync(299);
@@ -60,7 +60,7 @@ describe('Throttle (progress writes)', () => {
   });
 
   it('now() runs at once, cancels a scheduled run, and restarts the interval', async () => {
-    const action = jest.fn(async () => undefined);
+    const action = jest.fn(() => Promise.resolve());
     const throttle = new Throttle(500, action, Date.now());
     throttle.soon(); // due in 500 ms
     await jest.advanceTimersByTimeAsync(100);
@@ -93,9 +93,9 @@ describe('Throttle (progress writes)', () => {
 
   it('keeps running after an action fails', async () => {
     let calls = 0;
-    const throttle = new Throttle(500, async () => {
+    const throttle = new Throttle(500, () => {
       calls++;
-      if (calls === 1) throw new Error('database hiccup');
+      return calls === 1 ? Promise.reject(new Error('database hiccup')) : Promise.resolve();
     });
     await expect(throttle.now()).rejects.toThrow('database hiccup');
     await expect(throttle.now()).resolves.toBeUndefined();
@@ -103,7 +103,7 @@ describe('Throttle (progress writes)', () => {
   });
 
   it('flush() runs a scheduled trailing run at once (and only once), and otherwise only waits for the current run', async () => {
-    const action = jest.fn(async () => undefined);
+    const action = jest.fn(() => Promise.resolve());
     const throttle = new Throttle(500, action, Date.now());
     await throttle.flush();
     expect(action).toHaveBeenCalledTimes(0); // nothing scheduled: nothing to run
@@ -115,7 +115,7 @@ describe('Throttle (progress writes)', () => {
   });
 
   it('cancel() drops the scheduled run', async () => {
-    const action = jest.fn(async () => undefined);
+    const action = jest.fn(() => Promise.resolve());
     const throttle = new Throttle(500, action, Date.now());
     throttle.soon();
     throttle.cancel();

@@ -7,7 +7,7 @@ function tracked(promise: Promise<void>) {
   return state;
 }
 
-describe('Wakeup (the idle worker loop\'s latch)', () => {
+describe("Wakeup (the idle worker loop's latch)", () => {
   beforeEach(() => {
     jest.useFakeTimers();
   });
