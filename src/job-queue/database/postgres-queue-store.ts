@@ -94,13 +94,13 @@ RETURNING job.id, job.cancel_requested_at IS NOT NULL AS cancel_requested`;
 
 const INSERT_SQL = `
 INSERT INTO processing_jobs (id, file_id, file_name, file_size, format, status, stage, priority, max_retries, options,
-                             run_at, available_at, idempotency_key, user_id, created_at, updated_at)
+                             run_at, available_at, idempotency_key, user_id, created_at, updated_at, estimated_duration)
 SELECT id, file_id, file_name, file_size, format, 'PENDING', 'QUEUED', priority, max_retries, options,
-       run_at, available_at, idempotency_key, user_id, created_at, created_at
+       run_at, available_at, idempotency_key, user_id, created_at, created_at, estimated_duration
   FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::int[], $7::int[], $8::jsonb[],
-              $9::timestamptz[], $10::timestamptz[], $11::text[], $12::text[], $13::timestamptz[])
+              $9::timestamptz[], $10::timestamptz[], $11::text[], $12::text[], $13::timestamptz[], $14::int[])
     AS input(id, file_id, file_name, file_size, format, priority, max_retries, options,
-             run_at, available_at, idempotency_key, user_id, created_at)
+             run_at, available_at, idempotency_key, user_id, created_at, estimated_duration)
 ON CONFLICT (idempotency_key) DO NOTHING
 RETURNING ${jobColumns()}`;
 
@@ -117,7 +117,7 @@ export class PostgresQueueStore implements QueueStore {
     const { rows } = await this.run('insert-jobs', INSERT_SQL, [
       column('id'), column('fileId'), column('fileName'), jobs.map((job) => job.fileSize.toString()), column('format'),
       column('priority'), column('maxRetries'), column('options'), column('runAt'), column('availableAt'),
-      column('idempotencyKey'), column('userId'), column('createdAt'),
+      column('idempotencyKey'), column('userId'), column('createdAt'), column('estimatedDuration'),
     ]);
     const inserted = jobRecordsFromRows(rows);
     const conflicting = jobs.length === inserted.length ? [] : this.conflictingKeys(jobs, inserted);

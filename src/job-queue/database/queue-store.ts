@@ -97,6 +97,8 @@ export interface NewJob {
   idempotencyKey: string | null;
   userId: string | null;
   createdAt: Date;
+  /** Milliseconds the job is expected to run (see DurationEstimates), or null. */
+  estimatedDuration: number | null;
 }
 
 /** Puts each input's job (inserted, or the existing one with its idempotency key) in input order. */

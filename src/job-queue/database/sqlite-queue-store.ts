@@ -50,8 +50,8 @@ RETURNING id, cancel_requested_at IS NOT NULL AS cancel_requested`;
 
 const INSERT_SQL = `
 INSERT INTO processing_jobs (id, file_id, file_name, file_size, format, status, stage, priority, max_retries, options,
-                             run_at, available_at, idempotency_key, user_id, created_at, updated_at)
-VALUES (?, ?, ?, ?, ?, 'PENDING', 'QUEUED', ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                             run_at, available_at, idempotency_key, user_id, created_at, updated_at, estimated_duration)
+VALUES (?, ?, ?, ?, ?, 'PENDING', 'QUEUED', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (idempotency_key) DO NOTHING
 RETURNING *`;
 
@@ -89,7 +89,7 @@ export class SqliteQueueStore implements QueueStore {
           insert.get(
             job.id, job.fileId, job.fileName, job.fileSize, job.format, job.priority, job.maxRetries, job.options,
             job.runAt?.getTime() ?? null, job.availableAt.getTime(), job.idempotencyKey, job.userId,
-            job.createdAt.getTime(), job.createdAt.getTime(),
+            job.createdAt.getTime(), job.createdAt.getTime(), job.estimatedDuration,
           ) ?? byKey.get(job.idempotencyKey);
         return jobRecordFromSqliteRow(row as Record<string, unknown>);
       });

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { DurationEstimates } from './duration-estimates';
 import { JobUpdatesResolver } from './job-updates.resolver';
 import { JobUpdatesService } from './job-updates.service';
 import { JobsRepository } from './jobs.repository';
@@ -7,7 +8,15 @@ import { JobsService } from './jobs.service';
 import { RunningJobCanceller } from './running-job-canceller';
 
 @Module({
-  providers: [JobsRepository, JobsService, JobsResolver, RunningJobCanceller, JobUpdatesService, JobUpdatesResolver],
+  providers: [
+    DurationEstimates,
+    JobsRepository,
+    JobsService,
+    JobsResolver,
+    RunningJobCanceller,
+    JobUpdatesService,
+    JobUpdatesResolver,
+  ],
   exports: [JobsService, JobUpdatesService],
 })
 export class JobsModule {}

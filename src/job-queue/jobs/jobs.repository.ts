@@ -7,6 +7,7 @@ import { type Prisma, PrismaService } from '../database/prisma.service';
 import type { NewJob, QueueStore } from '../database/queue-store';
 import { QUEUE_STORE } from '../job-queue.constants';
 import type { JobFilterInput } from './dto/job-filter.input';
+import { type DurationEstimate, DurationEstimates } from './duration-estimates';
 import type { JobCursor } from './job-cursor';
 
 /** A job to insert, resolved against its stored file. */
@@ -32,6 +33,7 @@ export class JobsRepository {
   constructor(
     private readonly prisma: PrismaService,
     @Inject(QUEUE_STORE) private readonly store: QueueStore,
+    private readonly estimates: DurationEstimates,
   ) {}
 
   private get db() {
@@ -57,12 +59,13 @@ export class JobsRepository {
    */
   async insert(drafts: JobDraft[]): Promise<{ jobs: JobRecord[]; created: string[] }> {
     const now = new Date();
+    const estimate = await this.estimates.current();
     const idByKey = new Map<string, string>();
     const rows: NewJob[] = [];
     const ids = drafts.map((draft) => {
       const repeated = draft.idempotencyKey ? idByKey.get(draft.idempotencyKey) : undefined;
       if (repeated) return repeated;
-      const row = toNewJob(newId(), draft, now);
+      const row = toNewJob(newId(), draft, now, estimate);
       if (draft.idempotencyKey) idByKey.set(draft.idempotencyKey, row.id);
       rows.push(row);
       return row.id;
@@ -140,7 +143,7 @@ export class JobsRepository {
   }
 }
 
-function toNewJob(id: string, draft: JobDraft, now: Date): NewJob {
+function toNewJob(id: string, draft: JobDraft, now: Date, estimate: DurationEstimate): NewJob {
   return {
     id,
     fileId: draft.file.id,
@@ -155,6 +158,7 @@ function toNewJob(id: string, draft: JobDraft, now: Date): NewJob {
     idempotencyKey: draft.idempotencyKey,
     userId: draft.userId,
     createdAt: now,
+    estimatedDuration: estimate(draft.file.format),
   };
 }
 
