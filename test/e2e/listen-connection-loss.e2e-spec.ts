@@ -1,5 +1,4 @@
 import { Client as PgClient } from 'pg';
-import { JobStatus } from '../../src/job-queue';
 import { PostgresEventBus } from '../../src/job-queue/events/postgres-event-bus';
 import { createTestDatabase, describePostgres, type TestDatabase } from '../support/database';
 import { endingOf, liveSubscribers } from '../support/live-subscribers';
@@ -60,7 +59,7 @@ describePostgres('Events across a lost LISTEN connection and at shutdown (Postgr
 
     // Each subscriber either saw all 150 complete or was told that it may have missed some; never silence.
     const outcome = (index: number) => {
-      const completed = new Set(subscribers[index].updates.filter((update) => update.status === JobStatus.COMPLETED).map((update) => update.id));
+      const completed = new Set(subscribers[index].updates.filter((update) => update.status === 'COMPLETED').map((update) => update.id));
       return jobs.every((job) => completed.has(job.id)) ? 'all' : MISSED.test(endings[index]()) ? 'error' : null;
     };
     const outcomes = await waitFor(() => (subscribers.every((_run, index) => outcome(index)) ? subscribers.map((_run, index) => outcome(index)) : null), 15_000);
@@ -72,7 +71,7 @@ describePostgres('Events across a lost LISTEN connection and at shutdown (Postgr
     // Back to normal once LISTEN is back: a new subscriber sees new jobs complete.
     const [after] = await liveSubscribers(1, () => service.wsClient(), async () => (await enqueueJobs(service.app, tickFile, 1))[0].id);
     const [last] = await enqueueJobs(service.app, tickFile, 1);
-    await waitFor(() => after.updates.some((update) => update.id === last.id && update.status === JobStatus.COMPLETED));
+    await waitFor(() => after.updates.some((update) => update.id === last.id && update.status === 'COMPLETED'));
   });
 
   // Its worker's close() used to hang now and then (3 of 4 full PostgreSQL runs, 1 of 8 runs of this file under CPU
@@ -92,7 +91,7 @@ describePostgres('Events across a lost LISTEN connection and at shutdown (Postgr
     open.delete(worker);
     await within(worker.close(), 60_000, 'the worker to close'); // drains: the three finish and are committed during close
     expect(jobs.every((job) => brief.log.finished.has(job.id))).toBe(true);
-    await waitFor(() => jobs.every((job) => watcher.updates.some((update) => update.id === job.id && update.status === JobStatus.COMPLETED)), 15_000);
+    await waitFor(() => jobs.every((job) => watcher.updates.some((update) => update.id === job.id && update.status === 'COMPLETED')), 15_000);
   }, 150_000); // its waits alone may add up past Jest's 60 s on a loaded run (it failed so twice in full runs, never alone)
 
   it('close() sends what was published in the same turn before its pool ends, and refuses what comes after', async () => {

@@ -31,7 +31,7 @@ describePostgres('Shutdown with a database write in flight (PostgreSQL)', () => 
     let closing!: () => void;
     const closingStarted = new Promise<void>((resolve) => (closing = resolve));
     const end = pool.end.bind(pool);
-    pool.end = (() => (closing(), end())) as Pool['end'];
+    pool.end = () => (closing(), end());
     const disconnect = app.prisma.client.$disconnect.bind(app.prisma.client);
     app.prisma.client.$disconnect = () => (closing(), disconnect());
     const connect = pool.connect.bind(pool) as (...args: unknown[]) => unknown;
