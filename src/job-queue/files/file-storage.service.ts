@@ -12,7 +12,7 @@ import { PrismaService } from '../database/prisma.service';
 import { JOB_QUEUE_OPTIONS } from '../job-queue.constants';
 import type { ResolvedJobQueueOptions } from '../job-queue.options';
 import { FilesErrorCode, FilesException } from './files.exception';
-import { detectFormat, sanitizeFileName, SNIFF_BYTES } from './format-detection';
+import { detectFormat, mediaTypeOf, sanitizeFileName, SNIFF_BYTES } from './format-detection';
 
 const PATH_CACHE_SIZE = 10_000;
 /** Waits between attempts to delete the row of a rejected upload while the database is down: about an hour in all. */
@@ -48,9 +48,10 @@ export class FileStorageService implements OnModuleInit, OnApplicationShutdown {
 
   /**
    * Writes the stream to disk without holding it in memory, hashing and counting as it goes. Over
-   * maxUploadBytes the partial file is removed and FILE_TOO_LARGE thrown.
+   * maxUploadBytes the partial file is removed and FILE_TOO_LARGE thrown. `declaredType` is the Content-Type the
+   * client gave the file, if any (see mediaTypeOf for what is recorded).
    */
-  async store(source: Readable, clientName: string, caller: Caller): Promise<StoredFileRecord> {
+  async store(source: Readable, clientName: string, caller: Caller, declaredType?: string): Promise<StoredFileRecord> {
     const id = newId();
     const incoming = path.join(this.root, 'incoming', id);
     const hash = createHash('sha256');
@@ -95,6 +96,7 @@ export class FileStorageService implements OnModuleInit, OnApplicationShutdown {
           originalName: displayName(clientName),
           size: BigInt(size),
           format,
+          mimeType: mediaTypeOf(format, declaredType),
           checksum: hash.digest('hex'),
           storagePath,
           userId: caller.userId,

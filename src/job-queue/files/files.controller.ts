@@ -48,7 +48,10 @@ export class FilesController {
     });
     const { file, fields } = await receiveForm(
       request,
-      { store: (source, clientName) => this.storage.store(source, clientName, caller), remove: (stored) => this.storage.remove(stored) },
+      {
+        store: (source, clientName, declaredType) => this.storage.store(source, clientName, caller, declaredType),
+        remove: (stored) => this.storage.remove(stored),
+      },
       this.options.uploadIdleTimeoutMs,
     );
     let job: JobRecord | null;

@@ -35,6 +35,45 @@ export function detectFormat(fileName: string, head: Buffer): string {
   return extensionOf(fileName) ?? sniffFormat(head) ?? 'bin';
 }
 
+/** The media types of the formats the built-in processors handle, and of zip (recognised by its magic bytes). */
+const FORMAT_MIME_TYPES: Record<string, string> = {
+  txt: 'text/plain',
+  text: 'text/plain',
+  log: 'text/plain',
+  md: 'text/markdown',
+  markdown: 'text/markdown',
+  csv: 'text/csv',
+  tsv: 'text/tab-separated-values',
+  html: 'text/html',
+  htm: 'text/html',
+  json: 'application/json',
+  ndjson: 'application/x-ndjson',
+  jsonl: 'application/jsonl',
+  pdf: 'application/pdf',
+  docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  gif: 'image/gif',
+  webp: 'image/webp',
+  zip: 'application/zip',
+};
+
+/** type/subtype as RFC 9110 spells a media type (parameters such as charset are not kept). */
+const MEDIA_TYPE = /^[a-z0-9!#$&^_.+-]{1,63}\/[a-z0-9!#$&^_.+-]{1,63}$/;
+
+/**
+ * A stored file's media type: the type of the format it is processed as when that format has one; otherwise the
+ * type the client declared for the file part, lower-case and without parameters, when well-formed (a part that
+ * declares none is text/plain, multipart's default); otherwise application/octet-stream.
+ */
+export function mediaTypeOf(format: string, declared?: string): string {
+  const known = FORMAT_MIME_TYPES[format];
+  if (known) return known;
+  const type = declared?.split(';')[0].trim().toLowerCase();
+  return type && MEDIA_TYPE.test(type) ? type : 'application/octet-stream';
+}
+
 /** A safe display name: the last path segment, without control characters, at most 255 characters. */
 export function sanitizeFileName(fileName: string): string {
   // eslint-disable-next-line no-control-regex -- control characters are what is removed

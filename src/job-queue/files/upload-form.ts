@@ -21,7 +21,7 @@ export interface ReceivedForm {
 
 /** Where the file part goes, and how a stored file is taken back when the form turns out to be rejected. */
 export interface FormStorage {
-  store(source: Readable, clientName: string): Promise<StoredFileRecord>;
+  store(source: Readable, clientName: string, declaredType: string): Promise<StoredFileRecord>;
   remove(file: StoredFileRecord): Promise<void>;
 }
 
@@ -92,7 +92,7 @@ class FormReception {
         stream.resume();
         return;
       }
-      this.stored = this.storage.store(stream, info.filename ?? 'upload');
+      this.stored = this.storage.store(stream, info.filename ?? 'upload', info.mimeType);
       this.stored.catch(() => stream.resume()); // keep the form flowing after a storage error
     });
     parser.on('filesLimit', () => this.noteProblem(invalid(`Only one file can be sent, in the field "file" (limit: ${FORM_LIMITS.files} file)`)));
