@@ -20,7 +20,6 @@ export { JobFilterInput } from './jobs/dto/job-filter.input';
 export type { JobPage } from './jobs/jobs.repository';
 export { FileStorageService } from './files/file-storage.service';
 export { WorkerPoolService } from './workers/worker-pool.service';
-export { JOB_EVENT_BUS } from './job-queue.constants';
 export { ProgressService } from './progress/progress.service';
 export type { ProgressListener, ProgressChange } from './progress/progress.service';
 export type { ProgressUpdate } from './progress/progress-update';

@@ -5,6 +5,7 @@ import { PostgresQueueStore } from './database/postgres-queue-store';
 import { PrismaService } from './database/prisma.service';
 import { SqliteQueueStore } from './database/sqlite-queue-store';
 import { InMemoryEventBus } from './events/in-memory-event-bus';
+import { JobEventBus } from './events/job-event-bus';
 import { JobEventsPublisher } from './events/job-events.publisher';
 import { LocalJobEvents } from './events/local-job-events';
 import { PostgresEventBus } from './events/postgres-event-bus';
@@ -38,6 +39,7 @@ export const {
     JobEventsPublisher,
     LocalJobEvents,
     CallerService,
+    JobEventBus,
     {
       provide: QUEUE_STORE,
       inject: [PrismaService],
@@ -53,7 +55,8 @@ export const {
           : new InMemoryEventBus(),
     },
   ],
-  exports: [JOB_QUEUE_OPTIONS, PrismaService, QUEUE_STORE, JOB_EVENT_BUS, JobEventsPublisher, LocalJobEvents, CallerService],
+  // The bus itself stays here: everything else publishes and subscribes through the typed JobEventBus.
+  exports: [JOB_QUEUE_OPTIONS, PrismaService, QUEUE_STORE, JobEventBus, JobEventsPublisher, LocalJobEvents, CallerService],
 })
 export class JobQueueCoreModule extends ConfigurableJobQueueCore implements OnModuleInit, OnApplicationShutdown {
   constructor(@Inject(JOB_EVENT_BUS) private readonly bus: PubSubEngine) {

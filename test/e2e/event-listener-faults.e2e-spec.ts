@@ -1,5 +1,5 @@
 import type { PubSubEngine } from 'graphql-subscriptions';
-import { JOB_EVENT_BUS } from '../../src/job-queue';
+import { JOB_EVENT_BUS } from '../../src/job-queue/job-queue.constants';
 import { JobTopics } from '../../src/job-queue/events/job-events';
 import { databaseLabel } from '../support/database';
 import { liveSubscribers } from '../support/live-subscribers';

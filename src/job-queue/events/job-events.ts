@@ -11,9 +11,15 @@ export const JobTopics = {
   jobChanged: 'job.changed',
   /** A running job's progress moved (payload: JobProgressEvent). */
   jobProgress: 'job.progress',
-  /** Abort a running job wherever it runs (payload: { jobId }). */
+  /** Abort a running job wherever it runs (payload: CancelRequest). */
   cancelRequested: 'job.cancel-requested',
+  /** A scheduled health check's result, for the queueHealthChanged subscription. */
+  queueHealth: 'queue.health',
 } as const;
+
+export interface CancelRequest {
+  jobId: string;
+}
 
 export interface JobChangedEvent {
   jobId: string;

@@ -1,12 +1,10 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import type { PubSubEngine } from 'graphql-subscriptions';
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { AsyncQueue } from '../common/async-queue';
 import type { Caller } from '../common/caller';
 import type { JobRecord } from '../common/job-record';
 import { PrismaService } from '../database/prisma.service';
-import { onEventsMissed } from '../events/event-gaps';
-import { changesIn, type JobChangedEvent, JobTopics } from '../events/job-events';
-import { JOB_EVENT_BUS } from '../job-queue.constants';
+import { JobEventBus } from '../events/job-event-bus';
+import { type JobChangedEvent, JobTopics } from '../events/job-events';
 import type { JobFilterInput } from './dto/job-filter.input';
 import { changeMatches } from './job-filter.matcher';
 
@@ -34,13 +32,13 @@ interface Watcher {
 export class JobUpdatesService implements OnApplicationShutdown {
   private readonly logger = new Logger(JobUpdatesService.name);
   private readonly watchers = new Set<Watcher>();
-  private feed: Promise<number> | null = null;
+  private feed: Promise<() => void> | null = null;
   private stopMissedEvents: () => void = () => undefined;
   private reading: Promise<void> = Promise.resolve();
   private readCount = 0;
 
   constructor(
-    @Inject(JOB_EVENT_BUS) private readonly bus: PubSubEngine,
+    private readonly bus: JobEventBus,
     private readonly prisma: PrismaService,
   ) {}
 
@@ -72,16 +70,14 @@ export class JobUpdatesService implements OnApplicationShutdown {
 
   onApplicationShutdown(): void {
     this.stopMissedEvents();
-    void this.feed?.then((id) => {
-      this.bus.unsubscribe(id);
-    });
+    void this.feed?.then((stop) => stop());
     this.feed = null;
   }
 
   private startFeed(): void {
     if (this.feed) return;
-    this.feed = this.bus.subscribe(JobTopics.jobChanged, (message: unknown) => this.onChanges(changesIn(message)), {});
-    this.stopMissedEvents = onEventsMissed(this.bus, (reason) =>
+    this.feed = this.bus.subscribe(JobTopics.jobChanged, ({ changes }) => this.onChanges(changes));
+    this.stopMissedEvents = this.bus.onEventsMissed((reason) =>
       this.failAll(`${reason}: events may have been missed; read the jobs again and subscribe again`),
     );
   }

@@ -1,11 +1,10 @@
-import { Inject, Injectable } from '@nestjs/common';
-import type { PubSubEngine } from 'graphql-subscriptions';
+import { Injectable } from '@nestjs/common';
 import type { JobRecord } from '../common/job-record';
 import { JobStatus } from '../common/job.enums';
 import { PrismaService } from '../database/prisma.service';
-import { type JobsChangedMessage, JobTopics } from '../events/job-events';
+import { JobEventBus } from '../events/job-event-bus';
+import { JobTopics } from '../events/job-events';
 import { JobEventsPublisher } from '../events/job-events.publisher';
-import { JOB_EVENT_BUS } from '../job-queue.constants';
 
 /** How long cancelJob waits for the worker (on any instance) to abort a running job. */
 export const CANCEL_WAIT_MS = 3000;
@@ -21,20 +20,16 @@ export class RunningJobCanceller {
   constructor(
     private readonly prisma: PrismaService,
     private readonly events: JobEventsPublisher,
-    @Inject(JOB_EVENT_BUS) private readonly bus: PubSubEngine,
+    private readonly bus: JobEventBus,
   ) {}
 
   async cancelRunning(job: JobRecord): Promise<JobRecord> {
-    let subscription: number | undefined;
-    let timer: NodeJS.Timeout | undefined;
-    const settled = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, CANCEL_WAIT_MS);
-      void this.bus
-        .subscribe(JobTopics.jobChanged, ({ changes }: JobsChangedMessage) => {
-          if (changes.some((change) => change.jobId === job.id && change.status !== JobStatus.PROCESSING)) resolve();
-        }, {})
-        .then((id) => (subscription = id));
+    let markSettled: () => void = () => undefined;
+    const settled = new Promise<void>((resolve) => (markSettled = resolve));
+    const listening = this.bus.subscribe(JobTopics.jobChanged, ({ changes }) => {
+      if (changes.some((change) => change.jobId === job.id && change.status !== JobStatus.PROCESSING)) markSettled();
     });
+    const timer = setTimeout(markSettled, CANCEL_WAIT_MS);
     try {
       const { count } = await this.prisma.client.processingJob.updateMany({
         where: { id: job.id, status: JobStatus.PROCESSING },
@@ -46,7 +41,7 @@ export class RunningJobCanceller {
       }
     } finally {
       clearTimeout(timer);
-      if (subscription !== undefined) this.bus.unsubscribe(subscription);
+      void listening.then((stop) => stop());
     }
     return (await this.prisma.client.processingJob.findUnique({ where: { id: job.id } })) ?? job;
   }

@@ -1,18 +1,17 @@
-import { Inject, UseFilters, UsePipes } from '@nestjs/common';
+import { UseFilters, UsePipes } from '@nestjs/common';
 import { Args, Context, Int, Mutation, Query, Resolver, Subscription } from '@nestjs/graphql';
-import type { PubSubEngine } from 'graphql-subscriptions';
 import { requireAdmin } from '../common/admin-only';
 import { CallerService, type GraphQLCallerContext } from '../access/caller.service';
 import { JobQueueExceptionFilter } from '../common/job-queue-exception.filter';
 import { validationPipe } from '../common/validation';
-import { JOB_EVENT_BUS } from '../job-queue.constants';
+import { JobEventBus } from '../events/job-event-bus';
+import { JobTopics } from '../events/job-events';
 import { ProcessingJobModel } from '../jobs/models/processing-job.model';
 import { CleanupService } from './cleanup.service';
 import { CleanupJobsArgs } from './dto/cleanup-jobs.args';
 import { HealthService } from './health.service';
 import { JobStats } from './models/job-stats.model';
 import { QueueHealth } from './models/queue-health.model';
-import { QUEUE_HEALTH_TOPIC } from './monitoring.service';
 import { StalledJobsService } from './stalled-jobs.service';
 import { StatsService } from './stats.service';
 
@@ -26,7 +25,7 @@ export class MonitoringResolver {
     private readonly stalled: StalledJobsService,
     private readonly cleanup: CleanupService,
     private readonly callers: CallerService,
-    @Inject(JOB_EVENT_BUS) private readonly bus: PubSubEngine,
+    private readonly bus: JobEventBus,
   ) {}
 
   @Query(() => JobStats)
@@ -65,7 +64,7 @@ export class MonitoringResolver {
   })
   async queueHealthChanged(@Context() context: GraphQLCallerContext) {
     await this.admin(context, 'queueHealthChanged');
-    return this.bus.asyncIterableIterator(QUEUE_HEALTH_TOPIC);
+    return this.bus.iterate(JobTopics.queueHealth);
   }
 
   private async admin(context: GraphQLCallerContext, operation: string): Promise<void> {

@@ -1,12 +1,11 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { PubSubEngine } from 'graphql-subscriptions';
-import { JOB_EVENT_BUS } from '../job-queue.constants';
+import { Injectable, Logger } from '@nestjs/common';
+import { JobEventBus } from '../events/job-event-bus';
+import { JobTopics } from '../events/job-events';
 import { HealthService } from './health.service';
 import type { QueueHealth } from './models/queue-health.model';
 import { StalledJobsService } from './stalled-jobs.service';
 import { Sweep, SweepLock } from './sweep-lock';
 
-export const QUEUE_HEALTH_TOPIC = 'queue.health';
 
 /** The periodic health check: recover stalled jobs, evaluate health, publish it. Also open to host code. */
 @Injectable()
@@ -17,7 +16,7 @@ export class MonitoringService {
     private readonly health: HealthService,
     private readonly stalled: StalledJobsService,
     private readonly lock: SweepLock,
-    @Inject(JOB_EVENT_BUS) private readonly bus: PubSubEngine,
+    private readonly bus: JobEventBus,
   ) {}
 
   /** One scheduled round (skipped when another instance runs it right now). */
@@ -25,7 +24,7 @@ export class MonitoringService {
     return this.lock.runExclusive(Sweep.HEALTH_CHECK, async () => {
       await this.stalled.recover();
       const health = await this.health.check();
-      await this.bus.publish(QUEUE_HEALTH_TOPIC, health).catch((error: Error) => this.logger.warn(`health not published: ${error.message}`));
+      await this.bus.publish(JobTopics.queueHealth, { ...health });
       return health;
     });
   }

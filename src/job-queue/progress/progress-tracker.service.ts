@@ -1,9 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
-import type { PubSubEngine } from 'graphql-subscriptions';
+import { Injectable } from '@nestjs/common';
 import type { JobRecord } from '../common/job-record';
 import { JobStatus } from '../common/job.enums';
+import { JobEventBus } from '../events/job-event-bus';
 import { type JobProgressEvent, JobTopics } from '../events/job-events';
-import { JOB_EVENT_BUS } from '../job-queue.constants';
 import type { ProgressReporter, ProgressSnapshot } from '../processor-contract/progress-reporter';
 import { MonotonicProgressReporter } from './progress-reporter';
 import { ProgressRepository } from './progress.repository';
@@ -31,7 +30,7 @@ export class ProgressTrackerService {
 
   constructor(
     private readonly repository: ProgressRepository,
-    @Inject(JOB_EVENT_BUS) private readonly bus: PubSubEngine,
+    private readonly bus: JobEventBus,
   ) {}
 
   track(job: JobRecord, workerId: string): TrackedProgress {
@@ -83,6 +82,6 @@ export class ProgressTrackerService {
       message: snapshot.message,
       at: new Date().toISOString(),
     };
-    this.bus.publish(JobTopics.jobProgress, event).catch(() => undefined);
+    void this.bus.publish(JobTopics.jobProgress, event);
   }
 }

@@ -1,12 +1,10 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import type { PubSubEngine } from 'graphql-subscriptions';
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { AsyncQueue } from '../common/async-queue';
 import type { JobRecord } from '../common/job-record';
 import { JobStatus, type ProcessingStage } from '../common/job.enums';
 import { PrismaService } from '../database/prisma.service';
-import { onEventsMissed } from '../events/event-gaps';
-import { changesIn, type JobProgressEvent, JobTopics } from '../events/job-events';
-import { JOB_EVENT_BUS } from '../job-queue.constants';
+import { JobEventBus } from '../events/job-event-bus';
+import { type JobChangedEvent, JobTopics } from '../events/job-events';
 import { ProgressTrackerService } from './progress-tracker.service';
 import { isTerminal, type ProgressUpdate, updateFromEvent, updateFromJob } from './progress-update';
 
@@ -28,27 +26,27 @@ export class ProgressService implements OnApplicationBootstrap, OnApplicationShu
   private readonly listeners = new Map<string, Set<ProgressListener>>();
   /** How to end each watch() stream with an error, by job id: when it can no longer be told every change. */
   private readonly failers = new Map<string, Set<(error: Error) => void>>();
-  private readonly subscriptions: number[] = [];
+  private readonly subscriptions: (() => void)[] = [];
   private stopMissedEvents: () => void = () => undefined;
 
   constructor(
-    @Inject(JOB_EVENT_BUS) private readonly bus: PubSubEngine,
+    private readonly bus: JobEventBus,
     private readonly prisma: PrismaService,
     private readonly tracker: ProgressTrackerService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     this.subscriptions.push(
-      await this.bus.subscribe(JobTopics.jobProgress, (event: JobProgressEvent) => this.dispatch(updateFromEvent(event)), {}),
-      await this.bus.subscribe(JobTopics.jobChanged, (message: unknown) => void this.onStatusChanges(message), {}),
+      await this.bus.subscribe(JobTopics.jobProgress, (event) => this.dispatch(updateFromEvent(event))),
+      await this.bus.subscribe(JobTopics.jobChanged, ({ changes }) => this.onStatusChanges(changes)),
     );
-    this.stopMissedEvents = onEventsMissed(this.bus, (reason) =>
+    this.stopMissedEvents = this.bus.onEventsMissed((reason) =>
       this.fail([...this.failers.keys()], `${reason}: events may have been missed; read the job and subscribe again`),
     );
   }
 
   onApplicationShutdown(): void {
-    for (const id of this.subscriptions.splice(0)) this.bus.unsubscribe(id);
+    for (const stop of this.subscriptions.splice(0)) stop();
     this.stopMissedEvents();
   }
 
@@ -111,9 +109,9 @@ export class ProgressService implements OnApplicationBootstrap, OnApplicationShu
     if (isTerminal(update.status)) this.listeners.delete(update.jobId);
   }
 
-  /** Never rejects: it runs detached from the bus, where a rejection would end the process. */
-  private async onStatusChanges(message: unknown): Promise<void> {
-    const watched = [...new Set(changesIn(message).map((change) => change.jobId))].filter((jobId) => this.listeners.has(jobId));
+  /** Never rejects: a failed read ends the watchers it concerns with an error instead. */
+  private async onStatusChanges(changes: JobChangedEvent[]): Promise<void> {
+    const watched = [...new Set(changes.map((change) => change.jobId))].filter((jobId) => this.listeners.has(jobId));
     if (watched.length === 0) return;
     let jobs: JobRecord[];
     try {

@@ -1,15 +1,15 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import type { PubSubEngine } from 'graphql-subscriptions';
 import type { JobRecord } from '../common/job-record';
 import { CLAIMABLE_STATUSES } from '../common/job.enums';
 import { PrismaService } from '../database/prisma.service';
 import type { QueueStore } from '../database/queue-store';
-import { JobTopics, type WakeupMessage } from '../events/job-events';
+import { JobEventBus } from '../events/job-event-bus';
+import { JobTopics } from '../events/job-events';
 import { LocalJobEvents } from '../events/local-job-events';
 import { JobEventsPublisher } from '../events/job-events.publisher';
-import { JOB_EVENT_BUS, JOB_QUEUE_OPTIONS, QUEUE_STORE } from '../job-queue.constants';
+import { JOB_QUEUE_OPTIONS, QUEUE_STORE } from '../job-queue.constants';
 import type { ResolvedJobQueueOptions } from '../job-queue.options';
 import { JobAbort, JobRunner } from './job-runner';
 import { JobOutcomesRepository } from './job-outcomes.repository';
@@ -44,7 +44,7 @@ export class WorkerPoolService implements OnApplicationBootstrap, BeforeApplicat
   readonly workerId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   private readonly running = new Map<string, RunningJob>();
   private readonly wakeup = new Wakeup();
-  private readonly subscriptions: number[] = [];
+  private readonly subscriptions: (() => void)[] = [];
   private stopLocalWakeups: (() => void) | null = null;
   private loop: Promise<void> | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
@@ -55,7 +55,7 @@ export class WorkerPoolService implements OnApplicationBootstrap, BeforeApplicat
   constructor(
     @Inject(JOB_QUEUE_OPTIONS) private readonly options: ResolvedJobQueueOptions,
     @Inject(QUEUE_STORE) private readonly store: QueueStore,
-    @Inject(JOB_EVENT_BUS) private readonly bus: PubSubEngine,
+    private readonly bus: JobEventBus,
     private readonly prisma: PrismaService,
     private readonly runner: JobRunner,
     private readonly outcomes: JobOutcomesRepository,
@@ -80,10 +80,12 @@ export class WorkerPoolService implements OnApplicationBootstrap, BeforeApplicat
     this.started = true;
     this.stopLocalWakeups = this.local.onWakeWorkers(() => this.wakeup.notify());
     this.subscriptions.push(
-      await this.bus.subscribe(JobTopics.wakeup, ({ origin }: WakeupMessage) => origin !== this.local.instanceId && this.wakeup.notify(), {}),
-      await this.bus.subscribe(JobTopics.cancelRequested, ({ jobId }: { jobId: string }) =>
-        this.running.get(jobId)?.abort.abort(new JobAbort('cancelled', 'Cancelled while running')),
-      {}),
+      await this.bus.subscribe(JobTopics.wakeup, ({ origin }) => {
+        if (origin !== this.local.instanceId) this.wakeup.notify();
+      }),
+      await this.bus.subscribe(JobTopics.cancelRequested, ({ jobId }) => {
+        this.running.get(jobId)?.abort.abort(new JobAbort('cancelled', 'Cancelled while running'));
+      }),
     );
     const leaseMs = this.options.stalledJobThresholdMs;
     const renewEveryMs = Math.max(250, Math.min(MAX_RENEWAL_INTERVAL_MS, Math.floor(leaseMs / 3)));
@@ -97,7 +99,7 @@ export class WorkerPoolService implements OnApplicationBootstrap, BeforeApplicat
     this.stopping = true;
     this.wakeup.notify();
     await this.loop;
-    for (const id of this.subscriptions) this.bus.unsubscribe(id);
+    for (const stop of this.subscriptions.splice(0)) stop();
     this.stopLocalWakeups?.();
     await this.drain();
     if (this.heartbeat) clearInterval(this.heartbeat);
