@@ -49,7 +49,8 @@ export const jobQueueOptionsSchema = z.strictObject({
   workerConcurrency: whole(1, 256).default(4),
   shutdownTimeoutMs: whole(0).default(30_000),
   pollIntervalMs: whole(10).default(5_000),
-  stalledJobThresholdMs: whole(1_000).default(300_000),
+  // Leases are renewed every third of this, at most every 250 ms: shorter makes no lease that renewals can keep.
+  stalledJobThresholdMs: whole(500).default(300_000),
   defaultMaxRetries: whole(0, 100).default(3),
   // prefault: a partial object gets the defaults of the keys it leaves out.
   retry: retrySettingsSchema.prefault({}),
