@@ -62,11 +62,11 @@ describePostgres('Progress and cancellation across instances (PostgreSQL LISTEN/
     await waitFor(async () => (await api.prisma.client.processingJob.findUnique({ where: { id: jobId } }))?.status === 'PROCESSING');
     const run = subscribe(api.wsClient(), PROGRESS_SUBSCRIPTION, { jobId }, 'jobProgress');
     await run.firstUpdate;
-    const started = Date.now();
     const { data, errors } = await api.gql(`mutation($id: ID!) { cancelJob(id: $id) { status } }`, { id: jobId });
     expect(errors).toBeUndefined();
+    // cancelJob answers once the worker settled, or PROCESSING after its 3-s wait (CANCEL_WAIT_MS): CANCELLED means
+    // the worker instance acted on the cancel event, not on its next lease renewal (every 10 s here).
     expect(data.cancelJob.status).toBe('CANCELLED');
-    expect(Date.now() - started).toBeLessThan(1000);
     expect((await run.finished).at(-1)).toMatchObject({ status: 'CANCELLED' });
   });
 });
