@@ -49,9 +49,10 @@ describe('PDF, DOCX and image processors on real files', () => {
       });
     };
     await expect(new PdfProcessor(options()).process({ ...context, signal: controller.signal })).rejects.toBe(reason);
-    // Extracting the 400 pages takes about a second; the worker thread is terminated instead.
+    // Extracting the 400 pages takes about a second; the worker thread is terminated instead (measured: 1 ms;
+    // the bound is generous for a loaded machine, and still half the extraction).
     expect(abortedAt).toBeGreaterThan(0);
-    expect(Date.now() - abortedAt).toBeLessThan(100);
+    expect(Date.now() - abortedAt).toBeLessThan(500);
   });
 
   it('reads a DOCX in READING, then PARSING and EXTRACTING, and cuts its text at the cap', async () => {
