@@ -38,7 +38,8 @@ async function graphql(port: number, query: string, variables: Record<string, un
 function describeEnding(error: unknown): string {
   if (error instanceof Error) return error.message;
   const close = error as { code?: unknown; reason?: unknown };
-  if (typeof close?.code === 'number') return `connection closed: ${close.code} ${String(close.reason ?? '')}`.trim();
+  if (typeof close?.code === 'number')
+    return `connection closed: ${close.code} ${typeof close.reason === 'string' ? close.reason : ''}`.trim();
   return JSON.stringify(error).slice(0, 200);
 }
 
@@ -51,7 +52,13 @@ async function main(): Promise<void> {
   const subscribers: Subscriber[] = Array.from({ length: count }, () => ({ seen: 0, completed: 0, ended: null }));
   subscribers.forEach((subscriber) => {
     // The server closes every connection as it stops; how each subscription ended is kept in `ended`, not printed.
-    const client = createClient({ url: `ws://127.0.0.1:${port}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0, lazy: false, onNonLazyError: () => undefined });
+    const client = createClient({
+      url: `ws://127.0.0.1:${port}/graphql`,
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+      lazy: false,
+      onNonLazyError: () => undefined,
+    });
     client.subscribe<{ jobUpdated: { id: string; status: string } }>(
       { query: SUBSCRIPTION },
       {
@@ -66,14 +73,19 @@ async function main(): Promise<void> {
   });
   let probes = 0;
   await until(async () => {
-    const { enqueueJob } = await graphql(port, 'mutation($f: String!) { enqueueJob(input: { fileId: $f }) { id } }', { f: fileId });
+    const { enqueueJob } = await graphql(port, 'mutation($f: String!) { enqueueJob(input: { fileId: $f }) { id } }', {
+      f: fileId,
+    });
     await graphql(port, 'mutation($id: ID!) { cancelJob(id: $id) { id } }', { id: enqueueJob.id });
     probes++;
     return subscribers.every((subscriber) => subscriber.seen > 0);
   }, 100);
   send({ type: 'live', probes });
   process.on('message', (message: SubscribersParentMessage) => {
-    void until(() => subscribers.every((subscriber) => subscriber.ended !== null || subscriber.completed >= message.completed), 20).then(() =>
+    void until(
+      () => subscribers.every((subscriber) => subscriber.ended !== null || subscriber.completed >= message.completed),
+      20,
+    ).then(() =>
       send({
         type: 'done',
         caughtUp: subscribers.filter((subscriber) => subscriber.completed >= message.completed).length,

@@ -43,9 +43,14 @@ async function main(): Promise<void> {
   }
   // Ours on each database; the peers need PostgreSQL.
   const targets = options.systems.flatMap((system) =>
-    (system === 'ours' ? options.databases : options.databases.filter((kind) => kind === 'postgres')).map((kind) => ({ system, kind })),
+    (system === 'ours' ? options.databases : options.databases.filter((kind) => kind === 'postgres')).map((kind) => ({
+      system,
+      kind,
+    })),
   );
-  log(`${options.runs} run(s), ${options.jobs} jobs; ${targets.map(({ system, kind }) => `${system}/${kind}`).join(', ')}; ${options.scenarios.join(', ')}`);
+  log(
+    `${options.runs} run(s), ${options.jobs} jobs; ${targets.map(({ system, kind }) => `${system}/${kind}`).join(', ')}; ${options.scenarios.join(', ')}`,
+  );
 
   for (let run = 1; run <= options.runs; run++) {
     for (const { system, kind } of targets) {
@@ -61,18 +66,26 @@ async function main(): Promise<void> {
       }
       if (has('burndown')) {
         for (const instances of [1, 2]) {
-          const result = await fresh(`burn${instances}`, (db) => measureBurnDown(system, adapter, db, options.jobs, instances));
+          const result = await fresh(`burn${instances}`, (db) =>
+            measureBurnDown(system, adapter, db, options.jobs, instances),
+          );
           record(report, instances === 1 ? 'burndown1' : 'burndown2', column, result.jobsPerSecond);
           if (instances === 1) record(report, 'peakRss', column, result.peakRssMb[0]);
-          log(`${label} burn-down ×${instances}: ${rate(result.jobsPerSecond)} (jobs per instance ${result.jobsPerInstance.join(' + ')}; peak RSS ${result.peakRssMb.map((mb) => `${Math.round(mb)} MB`).join(', ')})`);
+          log(
+            `${label} burn-down ×${instances}: ${rate(result.jobsPerSecond)} (jobs per instance ${result.jobsPerInstance.join(' + ')}; peak RSS ${result.peakRssMb.map((mb) => `${Math.round(mb)} MB`).join(', ')})`,
+          );
         }
       }
       if (has('latency')) {
-        const latency = await fresh('latency', (db) => measureLatency(adapter, db, options.latencyJobs, options.latencyGapMs));
+        const latency = await fresh('latency', (db) =>
+          measureLatency(adapter, db, options.latencyJobs, options.latencyGapMs),
+        );
         record(report, 'latencyP50', column, latency.p50);
         record(report, 'latencyP95', column, latency.p95);
         record(report, 'latencyMax', column, latency.max);
-        log(`${label} enqueue → start: p50 ${latency.p50.toFixed(1)} ms, p95 ${latency.p95.toFixed(1)} ms, max ${latency.max.toFixed(1)} ms`);
+        log(
+          `${label} enqueue → start: p50 ${latency.p50.toFixed(1)} ms, p95 ${latency.p95.toFixed(1)} ms, max ${latency.max.toFixed(1)} ms`,
+        );
       }
     }
   }
@@ -92,10 +105,14 @@ async function main(): Promise<void> {
     }
     if (has('fanout')) {
       for (let run = 1; run <= options.runs; run++) {
-        const fanout = await withBenchDatabase(kind, options.postgresUrl, 'ours_fanout', (db) => measureFanout(db, options.subscribers));
+        const fanout = await withBenchDatabase(kind, options.postgresUrl, 'ours_fanout', (db) =>
+          measureFanout(db, options.subscribers),
+        );
         record(report, 'fanoutP50', column, fanout.p50);
         record(report, 'fanoutP99', column, fanout.p99);
-        log(`[run ${run}/${options.runs}] ${column} fan-out to ${options.subscribers}: ${fanout.deliveries} deliveries, p50 ${fanout.p50.toFixed(1)} ms, p99 ${fanout.p99.toFixed(1)} ms`);
+        log(
+          `[run ${run}/${options.runs}] ${column} fan-out to ${options.subscribers}: ${fanout.deliveries} deliveries, p50 ${fanout.p50.toFixed(1)} ms, p99 ${fanout.p99.toFixed(1)} ms`,
+        );
       }
     }
   }
@@ -105,8 +122,12 @@ async function main(): Promise<void> {
     const count = options.updateSubscribers;
     for (let run = 1; run <= options.runs; run++) {
       // Its own baseline, on a fresh database of the same run: the slowdown compares like with like.
-      const plain = await withBenchDatabase(kind, options.postgresUrl, 'ours_subs0', (db) => measureBurnDown('ours', adapters.get('ours')!, db, options.jobs, 1));
-      const subscribed = await withBenchDatabase(kind, options.postgresUrl, 'ours_subs', (db) => measureSubscribedBurnDown(db, options.jobs, count, !options.subscribersSamePriority));
+      const plain = await withBenchDatabase(kind, options.postgresUrl, 'ours_subs0', (db) =>
+        measureBurnDown('ours', adapters.get('ours')!, db, options.jobs, 1),
+      );
+      const subscribed = await withBenchDatabase(kind, options.postgresUrl, 'ours_subs', (db) =>
+        measureSubscribedBurnDown(db, options.jobs, count, !options.subscribersSamePriority),
+      );
       const slowdown = (plain.jobsPerSecond / subscribed.jobsPerSecond - 1) * 100;
       record(report, 'subscribedBurndown', column, subscribed.jobsPerSecond);
       record(report, 'subscribedSlowdown', column, slowdown);

@@ -9,7 +9,11 @@ import { peakRssMb } from './lib/stats';
 import { loadAdapter } from './lib/systems';
 
 export type ParentMessage = { type: 'go' } | { type: 'stop' };
-export type ChildMessage = { type: 'ready'; port?: number } | { type: 'started' } | { type: 'stopped'; peakRssMb: number; jobs: number; cpuMs: number } | { type: 'failed'; error: string };
+export type ChildMessage =
+  | { type: 'ready'; port?: number }
+  | { type: 'started' }
+  | { type: 'stopped'; peakRssMb: number; jobs: number; cpuMs: number }
+  | { type: 'failed'; error: string };
 
 const send = (message: ChildMessage) => process.send!(message);
 

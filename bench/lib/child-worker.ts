@@ -24,7 +24,11 @@ export class ChildWorker {
     const root = path.resolve(__dirname, '../..');
     this.child = fork(path.join(root, 'bench/worker-child.ts'), [system, db.kind, db.url, db.dir], {
       cwd: root,
-      execArgv: ['-r', 'ts-node/register/transpile-only', ...(process.env.PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : [])],
+      execArgv: [
+        '-r',
+        'ts-node/register/transpile-only',
+        ...(process.env.PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []),
+      ],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     this.child.on('message', (message: ChildMessage) => {

@@ -26,7 +26,12 @@ export interface SubscribedBurnDown {
  * CANCELLED: every job's end) on the worker instance, from a separate process. The subscribers are live before
  * the clock starts; the clock stops, as in the plain burn-down, when no job is unfinished.
  */
-export async function measureSubscribedBurnDown(db: BenchDatabase, jobs: number, subscribers: number, niceClients: boolean): Promise<SubscribedBurnDown> {
+export async function measureSubscribedBurnDown(
+  db: BenchDatabase,
+  jobs: number,
+  subscribers: number,
+  niceClients: boolean,
+): Promise<SubscribedBurnDown> {
   const producer = await startOurService(queueOptions(db, false));
   const worker = new ChildWorker('ours', db);
   const root = path.resolve(__dirname, '../..');
@@ -46,7 +51,12 @@ export async function measureSubscribedBurnDown(db: BenchDatabase, jobs: number,
     const messages: SubscribersChildMessage[] = [];
     child.on('message', (message: SubscribersChildMessage) => messages.push(message));
     const next = async (type: SubscribersChildMessage['type']) => {
-      await until(async () => messages.some((message) => message.type === type || message.type === 'failed'), `subscribers: ${type}`, 10 * 60_000, 20);
+      await until(
+        async () => messages.some((message) => message.type === type || message.type === 'failed'),
+        `subscribers: ${type}`,
+        10 * 60_000,
+        20,
+      );
       const message = messages.find((candidate) => candidate.type === type || candidate.type === 'failed')!;
       if (message.type === 'failed') throw new Error(`subscribers failed: ${message.error}`);
       return message;
@@ -63,7 +73,14 @@ export async function measureSubscribedBurnDown(db: BenchDatabase, jobs: number,
     const caughtUpMs = performance.now() - ended;
     const report = await worker.stop();
     if (report.jobs < jobs) throw new Error(`burn-down with subscribers: ${report.jobs} of ${jobs} jobs ran`);
-    return { jobsPerSecond: jobs / ((ended - started) / 1000), peakRssMb: report.peakRssMb, cpuMs: report.cpuMs, caughtUpMs, caughtUp: done.caughtUp, ended: done.ended };
+    return {
+      jobsPerSecond: jobs / ((ended - started) / 1000),
+      peakRssMb: report.peakRssMb,
+      cpuMs: report.cpuMs,
+      caughtUpMs,
+      caughtUp: done.caughtUp,
+      ended: done.ended,
+    };
   } finally {
     child?.kill();
     worker.kill();

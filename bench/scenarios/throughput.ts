@@ -5,7 +5,11 @@ import { percentile, sleep, until } from '../lib/stats';
 import type { QueueAdapter } from '../lib/systems';
 
 /** Jobs per second of bulk enqueue (BULK_BATCH per call) into an empty queue with no worker running. */
-export async function measureEnqueue(adapter: QueueAdapter, db: BenchDatabase, jobs: number): Promise<{ jobsPerSecond: number }> {
+export async function measureEnqueue(
+  adapter: QueueAdapter,
+  db: BenchDatabase,
+  jobs: number,
+): Promise<{ jobsPerSecond: number }> {
   const producer = await adapter.openProducer(db);
   try {
     const started = performance.now();
@@ -30,7 +34,13 @@ export interface BurnDown {
  * `jobs` no-op jobs are queued first; then `instances` worker processes, booted and idle, are told to go at once.
  * The clock runs from "go" until the database holds no unfinished job (polled every 25 ms).
  */
-export async function measureBurnDown(system: SystemName, adapter: QueueAdapter, db: BenchDatabase, jobs: number, instances: number): Promise<BurnDown> {
+export async function measureBurnDown(
+  system: SystemName,
+  adapter: QueueAdapter,
+  db: BenchDatabase,
+  jobs: number,
+  instances: number,
+): Promise<BurnDown> {
   const producer = await adapter.openProducer(db);
   const workers: ChildWorker[] = [];
   try {
@@ -47,7 +57,12 @@ export async function measureBurnDown(system: SystemName, adapter: QueueAdapter,
     const jobsPerInstance = reports.map((report) => report.jobs);
     const ran = jobsPerInstance.reduce((sum, count) => sum + count, 0);
     if (ran < jobs) throw new Error(`${system} burn-down: ${ran} of ${jobs} jobs ran`);
-    return { jobsPerSecond: jobs / seconds, peakRssMb: reports.map((report) => report.peakRssMb), jobsPerInstance, cpuMs: reports.map((report) => report.cpuMs) };
+    return {
+      jobsPerSecond: jobs / seconds,
+      peakRssMb: reports.map((report) => report.peakRssMb),
+      jobsPerInstance,
+      cpuMs: reports.map((report) => report.cpuMs),
+    };
   } finally {
     workers.forEach((worker) => worker.kill());
     await producer.close();
@@ -65,7 +80,12 @@ export interface Latency {
  * idle worker in the same process; latency = handler start − the moment enqueue was called. Five unmeasured
  * jobs warm the path first.
  */
-export async function measureLatency(adapter: QueueAdapter, db: BenchDatabase, count: number, gapMs: number): Promise<Latency> {
+export async function measureLatency(
+  adapter: QueueAdapter,
+  db: BenchDatabase,
+  count: number,
+  gapMs: number,
+): Promise<Latency> {
   const starts = new Map<string, number>();
   const rig = await adapter.openLatencyRig(db, (jobId) => starts.set(String(jobId), performance.now()));
   try {

@@ -32,7 +32,8 @@ interface Run {
   socket: () => { pause(): void; resume(): void };
   ids: string[];
   errors: string[];
-  ending: 'open' | 'completed' | string;
+  /** 'open', 'completed', or the error's message. */
+  ending: string;
   cancel: () => void;
 }
 
@@ -59,7 +60,10 @@ describe('shareSubscriptions', () => {
     await new Promise((resolve) => server.once('listening', resolve));
     url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}`;
     // The caller is whoever connectionParams.user names; "nobody" is left unknown (its subscriptions run alone).
-    const resolveCaller = (context: { connectionParams?: Readonly<Record<string, unknown>> }): Caller => ({ userId: String(context.connectionParams?.user), isAdmin: false });
+    const resolveCaller = (context: { connectionParams?: Readonly<Record<string, unknown>> }): Caller => ({
+      userId: String(context.connectionParams?.user),
+      isAdmin: false,
+    });
     const authenticate = authenticateConnections(resolveCaller as never);
     const share = shareSubscriptions({
       fields: ['jobUpdated'],
@@ -104,7 +108,7 @@ describe('shareSubscriptions', () => {
   });
 
   afterEach(async () => {
-    await Promise.all(clients.splice(0).map((client) => client.dispose()));
+    await Promise.all(clients.splice(0).map(async (client) => client.dispose()));
   });
 
   afterAll(async () => {
@@ -113,12 +117,13 @@ describe('shareSubscriptions', () => {
 
   const subscribe = (user: string, query = UPDATES): Run => {
     let socket: WebSocket | undefined;
+    const created = (instance: WebSocket) => (socket = instance);
     const client = createClient({
       url,
       webSocketImpl: class extends WebSocket {
         constructor(...args: ConstructorParameters<typeof WebSocket>) {
           super(...args);
-          socket = this;
+          created(this);
         }
       },
       retryAttempts: 0,
@@ -126,7 +131,13 @@ describe('shareSubscriptions', () => {
       connectionParams: { user },
     });
     clients.push(client);
-    const run: Run = { socket: () => (socket as unknown as { _socket: ReturnType<Run['socket']> })._socket, ids: [], errors: [], ending: 'open', cancel: () => undefined };
+    const run: Run = {
+      socket: () => (socket as unknown as { _socket: ReturnType<Run['socket']> })._socket,
+      ids: [],
+      errors: [],
+      ending: 'open',
+      cancel: () => undefined,
+    };
     run.cancel = client.subscribe<{ jobUpdated: { id: string } }>(
       { query },
       {
@@ -134,7 +145,8 @@ describe('shareSubscriptions', () => {
           if (message.data) run.ids.push(message.data.jobUpdated.id);
           for (const error of message.errors ?? []) run.errors.push(error.message);
         },
-        error: (error) => (run.ending = Array.isArray(error) ? error[0].message : String((error as Error).message ?? error)),
+        error: (error) =>
+          (run.ending = Array.isArray(error) ? error[0].message : String((error as Error).message ?? error)),
         complete: () => (run.ending = 'completed'),
       },
     );
@@ -182,7 +194,12 @@ describe('shareSubscriptions', () => {
     sources[1].push(result(2));
     sources[1].fail(new Error('events may have been missed'));
     await until(() => third.ending !== 'open' && fourth.ending !== 'open', 'both to end');
-    expect([third.ids, third.ending, fourth.ids, fourth.ending]).toEqual([['2'], 'events may have been missed', ['2'], 'events may have been missed']);
+    expect([third.ids, third.ending, fourth.ids, fourth.ending]).toEqual([
+      ['2'],
+      'events may have been missed',
+      ['2'],
+      'events may have been missed',
+    ]);
   });
 
   it('runs subscriptions of other callers, other documents, unshared fields and unknown callers on their own', async () => {
@@ -197,7 +214,7 @@ describe('shareSubscriptions', () => {
     expect(sources).toHaveLength(6);
   });
 
-  it("writes the results that arrive within a few milliseconds to each socket at once, not one write per result", async () => {
+  it('writes the results that arrive within a few milliseconds to each socket at once, not one write per result', async () => {
     const runs = [subscribe('frank'), subscribe('frank')];
     await until(() => sources.length === 1, 'the shared source');
     await live(2);
@@ -220,14 +237,20 @@ describe('shareSubscriptions', () => {
     const big = 'x'.repeat(64 * 1024);
     for (let id = 1; id <= 400; id++) {
       sources[0].push(result(id, big));
-      if (id % 50 === 0) await until(() => reader.ids.length === id, `the reader to have ${id} (it has ${reader.ids.length}, the stuck one ${stuck.ids.length})`);
+      if (id % 50 === 0)
+        await until(
+          () => reader.ids.length === id,
+          `the reader to have ${id} (it has ${reader.ids.length}, the stuck one ${stuck.ids.length})`,
+        );
     }
     expect(reader.ids).toEqual(Array.from({ length: 400 }, (_, index) => String(index + 1)));
     expect(reader.ending).toBe('open');
 
     stuck.socket().resume();
     await until(() => stuck.ending !== 'open', 'the stuck subscriber to be ended');
-    expect(stuck.ending).toBe('subscriber ended: it left more than 5 updates unread, so that it holds back no other subscriber; read again and subscribe again');
+    expect(stuck.ending).toBe(
+      'subscriber ended: it left more than 5 updates unread, so that it holds back no other subscriber; read again and subscribe again',
+    );
     // What it had been written before, in order and without a gap; the rest was dropped.
     expect(stuck.ids.length).toBeLessThan(400);
     expect(stuck.ids).toEqual(Array.from({ length: stuck.ids.length }, (_, index) => String(index + 1)));

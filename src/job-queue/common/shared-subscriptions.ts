@@ -1,4 +1,12 @@
-import { type ExecutionArgs, type ExecutionResult, getOperationAST, Kind, print, subscribe as graphqlSubscribe } from 'graphql';
+import {
+  type ExecutionArgs,
+  type ExecutionResult,
+  getOperationAST,
+  Kind,
+  OperationTypeNode,
+  print,
+  subscribe as graphqlSubscribe,
+} from 'graphql';
 import { connectionCaller } from './connection-callers';
 import { isWsConnection, type WsConnection } from './caller-context';
 import { type FanoutSocket, nextPayload, SocketSubscriber, socketOf, WriteCoalescer } from './socket-fanout';
@@ -28,7 +36,7 @@ export interface SharedSubscriptionsOptions {
  *   subscriptions: { 'graphql-ws': { onConnect: authenticateConnections(rule), subscribe: shareSubscriptions({ fields: ['jobUpdated'], maxUnread }) } }
  */
 export function shareSubscriptions(options: SharedSubscriptionsOptions): SubscribeFunction {
-  const subscribe = options.subscribe ?? (graphqlSubscribe as SubscribeFunction);
+  const subscribe: SubscribeFunction = options.subscribe ?? graphqlSubscribe;
   const shareable = new Set(options.fields);
   const streams = new Map<string, Promise<SharedStream | ExecutionResult>>();
   return async (args) => {
@@ -42,7 +50,10 @@ export function shareSubscriptions(options: SharedSubscriptionsOptions): Subscri
       );
       streams.set(key, stream);
       // A subscription refused at its start (bad arguments, no access) is not kept for others to join.
-      void stream.then((shared) => shared instanceof SharedStream || streams.delete(key), () => streams.delete(key));
+      void stream.then(
+        (shared) => shared instanceof SharedStream || streams.delete(key),
+        () => streams.delete(key),
+      );
     }
     const shared = await stream;
     return shared instanceof SharedStream ? shared.attach(connection, socket) : shared;
@@ -53,10 +64,13 @@ export function shareSubscriptions(options: SharedSubscriptionsOptions): Subscri
  * The identity of what a subscription receives and where it is written, or null when it must run alone: not a
  * single shareable root field, caller unknown, or a transport other than graphql-ws/use/ws.
  */
-function sharingOf(args: ExecutionArgs, shareable: Set<string>): { key: string; connection: WsConnection; socket: FanoutSocket } | null {
+function sharingOf(
+  args: ExecutionArgs,
+  shareable: Set<string>,
+): { key: string; connection: WsConnection; socket: FanoutSocket } | null {
   const operation = getOperationAST(args.document, args.operationName);
   const selections = operation?.selectionSet.selections ?? [];
-  if (operation?.operation !== 'subscription' || selections.length !== 1) return null;
+  if (operation?.operation !== OperationTypeNode.SUBSCRIPTION || selections.length !== 1) return null;
   const [root] = selections;
   if (root.kind !== Kind.FIELD || !shareable.has(root.name.value)) return null;
   const connection = (args.contextValue as { req?: unknown } | undefined)?.req;
@@ -64,7 +78,11 @@ function sharingOf(args: ExecutionArgs, shareable: Set<string>): { key: string; 
   const caller = connectionCaller(connection);
   const socket = socketOf(connection);
   if (!caller || !socket) return null;
-  return { key: JSON.stringify([print(operation), args.variableValues ?? null, caller.userId, caller.isAdmin]), connection, socket };
+  return {
+    key: JSON.stringify([print(operation), args.variableValues ?? null, caller.userId, caller.isAdmin]),
+    connection,
+    socket,
+  };
 }
 
 function isAsyncIterable(value: SubscribeResult): value is AsyncGenerator<ExecutionResult, void, void> {
@@ -93,13 +111,19 @@ class SharedStream {
   }
 
   attach(connection: WsConnection, socket: FanoutSocket): AsyncGenerator<ExecutionResult, void, void> {
-    const subscriber: SocketSubscriber = new SocketSubscriber(connection, socket, this.coalescer, {
-      maxUnread: this.maxUnread,
-      overflow: () =>
-        new Error(
-          `subscriber ended: it left more than ${this.maxUnread} updates unread, so that it holds back no other subscriber; read again and subscribe again`,
-        ),
-    }, () => this.detach(subscriber));
+    const subscriber: SocketSubscriber = new SocketSubscriber(
+      connection,
+      socket,
+      this.coalescer,
+      {
+        maxUnread: this.maxUnread,
+        overflow: () =>
+          new Error(
+            `subscriber ended: it left more than ${this.maxUnread} updates unread, so that it holds back no other subscriber; read again and subscribe again`,
+          ),
+      },
+      () => this.detach(subscriber),
+    );
     if (this.finished) subscriber.end();
     else this.subscribers.add(subscriber);
     return subscriber as unknown as AsyncGenerator<ExecutionResult, void, void>;
@@ -118,7 +142,8 @@ class SharedStream {
       }
       for (const subscriber of this.subscribers) subscriber.end();
     } catch (error) {
-      for (const subscriber of this.subscribers) subscriber.fail(error instanceof Error ? error : new Error(String(error)));
+      for (const subscriber of this.subscribers)
+        subscriber.fail(error instanceof Error ? error : new Error(String(error)));
     } finally {
       this.finish();
     }

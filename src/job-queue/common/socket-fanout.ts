@@ -113,7 +113,8 @@ export class SocketSubscriber implements AsyncIterableIterator<never, void> {
   private full = false;
   private outcome: { error?: Error } | null = null;
   private closed = false;
-  private settle: { resolve: (result: IteratorResult<never, void>) => void; reject: (error: Error) => void } | null = null;
+  private settle: { resolve: (result: IteratorResult<never, void>) => void; reject: (error: Error) => void } | null =
+    null;
 
   constructor(
     private readonly connection: WsConnection,
@@ -163,7 +164,8 @@ export class SocketSubscriber implements AsyncIterableIterator<never, void> {
     if (this.head === null) {
       // graphql-ws keeps the generator under the subscription's id before it starts reading it.
       const id = Object.keys(this.connection.subscriptions).find((key) => this.connection.subscriptions[key] === this);
-      if (id === undefined) return this.close(new Error('shared subscription: graphql-ws did not register it under an id'));
+      if (id === undefined)
+        return this.close(new Error('shared subscription: graphql-ws did not register it under an id'));
       this.head = Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`);
     }
     return new Promise((resolve, reject) => {
@@ -179,7 +181,7 @@ export class SocketSubscriber implements AsyncIterableIterator<never, void> {
 
   throw(error: unknown): Promise<IteratorResult<never, void>> {
     void this.close();
-    return Promise.reject(error);
+    return Promise.reject(error instanceof Error ? error : new Error(String(error)));
   }
 
   [Symbol.asyncIterator](): AsyncIterableIterator<never, void> {
