@@ -41,7 +41,7 @@ async function main(): Promise<void> {
         }),
     ),
   );
-  await Promise.all(clients.map((client) => client.dispose()));
+  await Promise.all(clients.map(async (client) => client.dispose()));
   send({ type: 'done', delays });
 }
 

@@ -3,6 +3,7 @@ import { Pool } from 'pg';
 import type { BenchDatabase } from './databases';
 import type { QueueAdapter } from './systems';
 import { BULK_BATCH } from './systems';
+import { packageVersion } from './package-version';
 
 /**
  * The configuration of graphile-worker's performance page ("Quick stats in optimal conditions"): a local queue
@@ -32,7 +33,7 @@ function startRunner(db: BenchDatabase, onStart?: (jobId: string) => void): Prom
 }
 
 export const graphileAdapter: QueueAdapter = {
-  version: (require('graphile-worker/package.json') as { version: string }).version,
+  version: packageVersion(require.resolve('graphile-worker/package.json')),
   settings:
     `concurrentJobs ${GRAPHILE_SETTINGS.concurrentJobs}, maxPoolSize ${GRAPHILE_SETTINGS.maxPoolSize}, ` +
     `localQueue.size ${GRAPHILE_SETTINGS.localQueue.size}, completeJobBatchDelay ${GRAPHILE_SETTINGS.completeJobBatchDelay}, ` +

@@ -2,6 +2,7 @@ import { ANONYMOUS_ADMIN, JobPriority, type JobQueueModuleOptions } from '../../
 import type { BenchDatabase } from './databases';
 import { enqueueNoopJobs, noopStarts, type OurService, startOurService, startWorkers, storeNoopFile } from './our-service';
 import type { QueueAdapter } from './systems';
+import { packageVersion } from './package-version';
 
 /** No-op jobs finish at once, so many run side by side; the fallback poll stays at its documented default. */
 export const OURS_SETTINGS = { workerConcurrency: Number(process.env.OURS_C ?? 100), pollIntervalMs: 5_000 } as const;
@@ -22,7 +23,7 @@ export async function hasUnfinished(service: OurService): Promise<boolean> {
 }
 
 export const oursAdapter: QueueAdapter = {
-  version: (require('../../package.json') as { version: string }).version,
+  version: packageVersion(`${__dirname}/../../package.json`),
   settings: `workerConcurrency ${OURS_SETTINGS.workerConcurrency}, pollIntervalMs ${OURS_SETTINGS.pollIntervalMs} (default), analyzer null, enqueue via JobsService.enqueueMany`,
 
   async openProducer(db) {

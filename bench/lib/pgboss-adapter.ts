@@ -2,6 +2,7 @@ import PgBoss from 'pg-boss';
 import type { BenchDatabase } from './databases';
 import type { QueueAdapter } from './systems';
 import { BULK_BATCH } from './systems';
+import { packageVersion } from './package-version';
 
 /**
  * pg-boss 10 has no teamSize or localConcurrency (removed in 10; localConcurrency came in 11): parallelism is one
@@ -34,7 +35,7 @@ async function work(boss: PgBoss, onStart?: (jobId: string) => void): Promise<st
 }
 
 export const pgBossAdapter: QueueAdapter = {
-  version: (require('pg-boss/package.json') as { version: string }).version,
+  version: packageVersion(require.resolve('pg-boss/package.json')),
   settings:
     `${PGBOSS_SETTINGS.workers} × work() per instance, batchSize ${PGBOSS_SETTINGS.batchSize}, ` +
     `pollingIntervalSeconds ${PGBOSS_SETTINGS.pollingIntervalSeconds} (the minimum), pool max ${PGBOSS_SETTINGS.max}, ` +

@@ -17,6 +17,7 @@ import type { DatabaseClient } from '../../src/job-queue/database/prisma.service
 import { createTestDatabase, databaseLabel, describePostgres, type TestDatabase } from '../support/database';
 import { insertJob } from '../support/fixtures';
 import { startTestApp, type TestApp, waitFor } from '../support/test-app';
+import { asError } from '../../src/job-queue/common/as-error';
 
 const HOUR = 3_600_000;
 const UNFINISHED = ['PENDING', 'PROCESSING', 'RETRYING'];
@@ -39,7 +40,7 @@ class ScriptedProcessor implements FileProcessorHandler {
         if (call === 1) throw new RecoverableError('IO_ERROR', 'disk hiccup');
         return { result: { call } };
       case 'hang':
-        return new Promise<never>((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
+        return new Promise<never>((_resolve, reject) => signal.addEventListener('abort', () => reject(asError(signal.reason)), { once: true }));
       default:
         return { result: { call } };
     }

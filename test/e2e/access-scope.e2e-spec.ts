@@ -73,7 +73,7 @@ describe(`Every operation scoped to its caller (${databaseLabel})`, () => {
     fileOfB = (await upload(b, false)).body.file.id;
   });
   afterAll(async () => {
-    await Promise.all(clients.map((client) => client.dispose()));
+    await Promise.all(clients.map(async (client) => client.dispose()));
     await app?.close();
     await database?.drop();
   });

@@ -1,5 +1,5 @@
 import type { CallerContext } from '../../src/job-queue';
-import { databaseLabel, type TestDatabase } from '../support/database';
+import { databaseLabel } from '../support/database';
 import { signedWsClient } from '../support/sign-in';
 import { PROGRESS_SUBSCRIPTION, subscribe } from '../support/subscriptions';
 import { type TestApp, useTestApp } from '../support/test-app';
@@ -8,9 +8,8 @@ import { type TestApp, useTestApp } from '../support/test-app';
 const resolveCaller = ({ request }: CallerContext) => ({ userId: (request.headers['x-user'] as string) ?? null, isAdmin: false });
 
 describe(`Every operation is scoped to its caller (${databaseLabel})`, () => {
-  let database: TestDatabase;
   let service: TestApp;
-  useTestApp({ queue: { workersEnabled: false, resolveCaller } }, (started) => ({ service, database } = started));
+  useTestApp({ queue: { workersEnabled: false, resolveCaller } }, (started) => ({ service } = started));
 
   const as = (user: string) => ({
     upload: async (name: string) =>

@@ -77,7 +77,7 @@ describe(`Draining ${JOBS} jobs with one instance × ${CONCURRENCY} workers (${d
 
 describePostgres(`Draining ${JOBS} jobs with two instances × ${CONCURRENCY} workers (PostgreSQL)`, () => {
   let database: TestDatabase;
-  let instances: TestApp[] = [];
+  const instances: TestApp[] = [];
   const recording = recordingProcessor('noop');
 
   beforeAll(async () => {

@@ -59,7 +59,7 @@ describePostgres('Faults in the event path leave the process serving (PostgreSQL
   });
 
   afterEach(async () => {
-    await Promise.all(clients.splice(0).map((client) => client.dispose()));
+    await Promise.all(clients.splice(0).map(async (client) => client.dispose()));
     if (host && alive()) host.process.kill('SIGKILL');
     await host?.exited;
     host = undefined;

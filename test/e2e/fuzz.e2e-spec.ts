@@ -89,7 +89,6 @@ describe(`fuzzed GraphQL arguments and upload fields (${databaseLabel})`, () => 
     const fileIds = [await uploadFileId(service, 'a.txt', 'alpha'), await uploadFileId(service, 'b.md', '# b')];
     const job = (await gqlData(service, ENQUEUE_JOB, { input: { fileId: fileIds[0] } })).enqueueJob;
     const cursor = (await gqlData(service, JOBS, { first: 1 })).jobs.pageInfo.endCursor;
-    // eslint-disable-next-line no-console
     console.log(`fuzz seed ${SEED}, ${RUNS} runs (${databaseLabel}): FUZZ_SEED=${SEED} reproduces this run`);
 
     const outcomes = new Map<string, number>();
@@ -126,7 +125,6 @@ describe(`fuzzed GraphQL arguments and upload fields (${databaseLabel})`, () => 
 
     // Controls: the generators reach both sides of every check, so the run proves something.
     const seen = [...outcomes.keys()];
-    // eslint-disable-next-line no-console
     console.log(`fuzz outcomes: ${JSON.stringify(Object.fromEntries([...outcomes].sort()))}`);
     for (const expected of ['enqueueJob ok', 'enqueueJob BAD_USER_INPUT', 'jobs ok', 'jobs BAD_USER_INPUT', 'job NOT_FOUND', 'upload 201', 'upload 400']) {
       expect(seen).toContain(expected);
@@ -165,7 +163,6 @@ describe(`fuzzed GraphQL arguments and upload fields (${databaseLabel})`, () => 
       }),
       { seed: SEED, numRuns: SUBSCRIPTION_RUNS, endOnFailure: true },
     );
-    // eslint-disable-next-line no-console
     console.log(`jobProgress fuzz outcomes: ${JSON.stringify(Object.fromEntries(outcomes))}`);
     expect([...outcomes.keys()].sort()).toEqual(['BAD_USER_INPUT', 'NOT_FOUND', 'none', 'update']);
   });

@@ -29,9 +29,8 @@ function expectOneLineReason(body: Record<string, unknown>, check: string): void
 }
 
 describe(`Health endpoints for orchestrators (${databaseLabel})`, () => {
-  let database: TestDatabase;
   let service: TestApp;
-  useTestApp({}, (started) => ({ service, database } = started));
+  useTestApp({}, (started) => ({ service } = started));
 
   it('answers liveness and readiness with 200 and say what they checked', async () => {
     expect((await service.http().get('/health/live').expect(200)).body).toEqual({ status: 'ok' });

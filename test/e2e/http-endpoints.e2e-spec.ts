@@ -35,9 +35,8 @@ function sampleValue(samples: Sample[], name: string, labels: Record<string, str
 }
 
 describe(`GET /health and GET /metrics (${databaseLabel})`, () => {
-  let database: TestDatabase;
   let service: TestApp;
-  useTestApp({}, (started) => ({ service, database } = started));
+  useTestApp({}, (started) => ({ service } = started));
 
   it('answers /health as readiness: an UNHEALTHY queue makes /health/queue 503, not /health', async () => {
     const provider = databaseLabel === 'PostgreSQL' ? 'postgresql' : 'sqlite';

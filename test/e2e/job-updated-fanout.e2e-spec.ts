@@ -86,7 +86,7 @@ describe(`SIGTERM with 200 jobUpdated subscribers connected (${databaseLabel})`,
   });
 
   afterAll(async () => {
-    await Promise.all(clients.splice(0).map((client) => client.dispose()));
+    await Promise.all(clients.splice(0).map(async (client) => client.dispose()));
     await database?.drop();
   });
 

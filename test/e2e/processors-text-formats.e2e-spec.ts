@@ -1,5 +1,5 @@
 import { upload } from '../support/api-helpers';
-import { databaseLabel, type TestDatabase } from '../support/database';
+import { databaseLabel } from '../support/database';
 import { type TestApp, useTestApp, waitFor } from '../support/test-app';
 
 const JOB = `query($id: ID!) {
@@ -10,9 +10,8 @@ const JOB = `query($id: ID!) {
 const whole = (text: string) => ({ textBytes: Buffer.byteLength(text), truncated: false });
 
 describe(`Text-format processors, from upload to a finished job (${databaseLabel})`, () => {
-  let database: TestDatabase;
   let service: TestApp;
-  useTestApp({}, (started) => ({ service, database } = started));
+  useTestApp({}, (started) => ({ service } = started));
 
   /** Uploads `content` as `name` and waits for its job to finish. */
   async function processed(name: string, content: string) {

@@ -11,10 +11,11 @@ import {
 } from '../../src/job-queue';
 import { ProgressRepository } from '../../src/job-queue/progress/progress.repository';
 import { Readable } from 'node:stream';
-import { databaseLabel, type TestDatabase } from '../support/database';
+import { databaseLabel } from '../support/database';
 import { simulateWork } from '../support/signals';
 import { PROGRESS_SUBSCRIPTION, subscribe } from '../support/subscriptions';
 import { type TestApp, useTestApp, waitFor } from '../support/test-app';
+import { asError } from '../../src/job-queue/common/as-error';
 
 /** Reports thousands of byte counts over about a second, or waits to be cancelled. */
 @Injectable()
@@ -23,7 +24,7 @@ class ChattyProcessor implements FileProcessorHandler {
   async process({ job, progress, signal }: ProcessingContext) {
     if (job.format === 'stuck') {
       progress.stage(ProcessingStage.READING);
-      await new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
+      await new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(asError(signal.reason))));
     }
     progress.stage(ProcessingStage.READING);
     const total = Number(job.fileSize);
@@ -52,9 +53,8 @@ class PlainProcessor implements FileProcessorHandler {
 }
 
 describe(`Progress and subscriptions (${databaseLabel})`, () => {
-  let database: TestDatabase;
   let service: TestApp;
-  useTestApp({ providers: [ChattyProcessor, PlainProcessor] }, (started) => ({ service, database } = started));
+  useTestApp({ providers: [ChattyProcessor, PlainProcessor] }, (started) => ({ service } = started));
 
   const storeFile = async (name: string, content: Buffer | string) =>
     (await service.app.get(FileStorageService).store(Readable.from([content]), name, ANONYMOUS_ADMIN)).id;

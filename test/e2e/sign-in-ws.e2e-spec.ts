@@ -24,7 +24,7 @@ describe(`Sign-in over graphql-ws (${databaseLabel})`, () => {
     app = await startSignInApp(database, SETTINGS, { resolveCaller: counted });
   });
   afterAll(async () => {
-    await Promise.all(clients.map((client) => client.dispose()));
+    await Promise.all(clients.map(async (client) => client.dispose()));
     await app?.close();
     await database?.drop();
   });

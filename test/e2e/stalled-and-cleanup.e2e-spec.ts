@@ -117,9 +117,8 @@ describe(`Stalled jobs and cleanup (${databaseLabel})`, () => {
 });
 
 describe(`recoverStalledJobs on demand (${databaseLabel})`, () => {
-  let database: TestDatabase;
   let service: TestApp;
-  useTestApp({ queue: { workersEnabled: false, healthCheckIntervalMs: 3_600_000 } }, (started) => ({ service, database } = started));
+  useTestApp({ queue: { workersEnabled: false, healthCheckIntervalMs: 3_600_000 } }, (started) => ({ service } = started));
 
   it('lists stalled jobs and recovers exactly those, once', async () => {
     const db = service.prisma.client;

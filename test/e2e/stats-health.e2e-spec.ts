@@ -1,4 +1,4 @@
-import { databaseLabel, type TestDatabase } from '../support/database';
+import { databaseLabel } from '../support/database';
 import { insertJob } from '../support/fixtures';
 import { type TestApp, useTestApp } from '../support/test-app';
 
@@ -13,9 +13,8 @@ const STATS = `{ jobStats {
 const HEALTH = `{ queueHealth { status issues pendingCount processingCount failedCount inputFailedCount systemFailedCount stalledCount successRate systemSuccessRate oldestPendingAgeMs checkedAt } }`;
 
 describe(`Statistics and health against hand-counted fixtures (${databaseLabel})`, () => {
-  let database: TestDatabase;
   let service: TestApp;
-  useTestApp({ queue: { workersEnabled: false } }, (started) => ({ service, database } = started));
+  useTestApp({ queue: { workersEnabled: false } }, (started) => ({ service } = started));
 
   it('reports an empty queue', async () => {
     const { data, errors } = await service.gql(STATS);

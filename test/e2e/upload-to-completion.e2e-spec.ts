@@ -1,10 +1,9 @@
-import { databaseLabel, type TestDatabase } from '../support/database';
+import { databaseLabel } from '../support/database';
 import { type TestApp, useTestApp, waitFor } from '../support/test-app';
 
 describe(`Upload a text file to a completed job (${databaseLabel})`, () => {
-  let database: TestDatabase;
   let service: TestApp;
-  useTestApp({}, (started) => ({ service, database } = started));
+  useTestApp({}, (started) => ({ service } = started));
 
   it('stores the upload, runs the txt processor and exposes the text through GraphQL', async () => {
     const text = 'first line\nsecond line with ünïcode\n';

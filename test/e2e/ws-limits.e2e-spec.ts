@@ -23,8 +23,8 @@ class RawConnection {
   readonly closed: Promise<{ code: number; reason: string }>;
 
   private constructor(private readonly socket: WebSocket) {
-    socket.on('message', (data) => {
-      this.received.push(JSON.parse(data.toString()));
+    socket.on('message', (data: Buffer) => {
+      this.received.push(JSON.parse(data.toString('utf8')));
       this.waiters.splice(0).forEach((wake) => wake());
     });
     this.closed = new Promise((resolve) => socket.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));

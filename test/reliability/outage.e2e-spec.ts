@@ -121,7 +121,7 @@ describePrivatePostgres(`PostgreSQL restarted and stopped for ${OUTAGE_MS / 1000
 
     await waitFor(() => subscribers.every((subscriber) => subscriber.error || completedIds(subscriber).size === jobIds.length), 60_000);
     const outcomes = subscribers.map((subscriber) =>
-      subscriber.error ? `error: ${(subscriber.error as Error).message ?? String(subscriber.error)}` : `${completedIds(subscriber).size} COMPLETED`,
+      subscriber.error ? `error: ${(subscriber.error as Error).message}` : `${completedIds(subscriber).size} COMPLETED`,
     );
     console.log(`[outage] subscribers: ${outcomes.join('; ')}`);
     for (const subscriber of subscribers) {

@@ -62,7 +62,7 @@ describePrivatePostgres('Shutdown while the database is down (private PostgreSQL
       queue: { stalledJobThresholdMs: 2_000, healthCheckIntervalMs: 500 },
     });
     service = next;
-    await waitFor(async () => (await jobState(next.prisma.client, job.id)).status === 'COMPLETED', 30_000);
+    await waitFor(async () => (await jobState(next.prisma.client, job.id)).status === JobStatus.COMPLETED, 30_000);
     expect(quick.log.calls.get(job.id)).toBe(1);
   }, 120_000);
 });

@@ -63,6 +63,5 @@ export function describePostgres(name: string, body: () => void): void {
   describe(name, () => {
     it.skip(`skipped: needs PostgreSQL (run with DATABASE_URL=postgresql://...)`, () => undefined);
   });
-  // eslint-disable-next-line no-console
   console.log(`[skipped] "${name}" needs PostgreSQL: set DATABASE_URL=postgresql://... to run it`);
 }

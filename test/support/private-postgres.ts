@@ -63,7 +63,6 @@ export function describePrivatePostgres(name: string, body: () => void): void {
   describe(name, () => {
     it.skip(`skipped: ${reason}`, () => undefined);
   });
-  // eslint-disable-next-line no-console
   console.log(`[skipped] "${name}" ${reason}`);
 }
 

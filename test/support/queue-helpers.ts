@@ -5,6 +5,7 @@ import {
   FileProcessor,
   FileStorageService,
   JobPriority,
+  type JobStatus,
   JobsService,
   type FileProcessorHandler,
   type JobRecord,
@@ -104,7 +105,7 @@ export async function countByStatus(db: DatabaseClient): Promise<Record<string, 
 export async function jobState(db: DatabaseClient, jobId: string) {
   const job = await db.processingJob.findUniqueOrThrow({ where: { id: jobId }, include: { attempts: { orderBy: { number: 'asc' } } } });
   return {
-    status: job.status,
+    status: job.status as JobStatus,
     attemptCount: job.attemptCount,
     leaseOwner: job.leaseOwner,
     attempts: job.attempts.map((attempt) => ({

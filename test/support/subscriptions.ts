@@ -32,7 +32,7 @@ export function subscribe<T = any>(client: Client, query: string, variables: Rec
           updates.push(message.data![field]);
           markFirst();
         },
-        error: (error) => reject(Array.isArray(error) ? Object.assign(new Error(error[0].message), { errors: error }) : error),
+        error: (error) => reject(Array.isArray(error) ? Object.assign(new Error(error[0].message), { errors: error }) : (error as Error)), // a CloseEvent or an Error, passed on as it came
         complete: () => resolve(updates),
       },
     );

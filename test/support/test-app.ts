@@ -80,7 +80,7 @@ export async function launchTestApp(rootModule: Type<unknown>): Promise<TestApp>
       return client;
     },
     close: async () => {
-      await Promise.all(clients.map((client) => client.dispose()));
+      await Promise.all(clients.map(async (client) => client.dispose()));
       await app.close();
     },
   };
@@ -91,7 +91,7 @@ export async function waitFor<T>(probe: () => Promise<T> | T, timeoutMs = 15_000
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
-    if (value) return value as NonNullable<T>;
+    if (value) return value;
     if (Date.now() > deadline) throw new Error(`waitFor: condition not met within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }

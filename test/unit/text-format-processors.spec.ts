@@ -1,4 +1,4 @@
-import { ProcessingStage, type ProcessingContext } from '../../src/job-queue';
+import { ProcessingStage } from '../../src/job-queue';
 import type { ResolvedJobQueueOptions } from '../../src/job-queue/job-queue.options';
 import { CsvProcessor } from '../../src/job-queue/processors/csv.processor';
 import { cellType, detectDelimiter, looksLikeHeader, mergeType } from '../../src/job-queue/processors/csv-table';
@@ -118,7 +118,7 @@ describe('Text-format processors, run directly', () => {
 
   it('refuses Markdown larger than it can hold, before reading it', async () => {
     const { context } = files.context('big.md', '# small really');
-    const claimed = { ...context, job: { ...context.job, fileSize: BigInt(MAX_WHOLE_TEXT_BYTES + 1) } } as ProcessingContext;
+    const claimed = { ...context, job: { ...context.job, fileSize: BigInt(MAX_WHOLE_TEXT_BYTES + 1) } };
     await expect(new MarkdownProcessor(options()).process(claimed)).rejects.toMatchObject({ code: 'FILE_TOO_LARGE', recoverable: false });
     await expect(readWholeText(context, 4)).rejects.toMatchObject({ code: 'FILE_TOO_LARGE' });
   });
