@@ -14,7 +14,11 @@ const LAYERS = ['common', 'contract', 'options', 'driver', 'feature', 'module', 
 const ELEMENTS = [
   { type: 'common', pattern: 'src/job-queue/common' },
   { type: 'contract', pattern: 'src/job-queue/processor-contract' },
-  { type: 'options', pattern: 'src/job-queue/(job-queue.constants|job-queue.options|job-queue-options.schema|option-problems).ts', mode: 'file' },
+  {
+    type: 'options',
+    pattern: 'src/job-queue/(job-queue.constants|job-queue.options|job-queue-options.schema|option-problems).ts',
+    mode: 'file',
+  },
   { type: 'driver', pattern: 'src/job-queue/database' },
   { type: 'feature', pattern: 'src/job-queue/(access|events|files|jobs|monitoring|processors|progress|retry|workers)' },
   { type: 'module', pattern: 'src/job-queue/*.ts', mode: 'file' },
@@ -28,15 +32,30 @@ const LAYER_POLICIES = LAYERS.map((type, index) => ({
 
 export default defineConfig(
   // The boundaries fixture breaks the layering on purpose; test/lint/boundaries.spec.ts lints it on its own.
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'data/**', 'bench/results/**', 'test/fixtures/boundaries/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'coverage/**',
+      'data/**',
+      'bench/results/**',
+      'test/fixtures/boundaries/**',
+    ],
+  },
   eslint.configs.recommended,
   tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: { allowDefaultProject: ['eslint.config.mjs'] }, tsconfigRootDir: import.meta.dirname },
+      parserOptions: {
+        projectService: { allowDefaultProject: ['eslint.config.mjs', 'prisma/*/prisma.config.ts'] },
+        tsconfigRootDir: import.meta.dirname,
+      },
     },
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
     },
   },
   {

@@ -8,7 +8,8 @@ import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { PROGRESS_SUBSCRIPTION } from '../test/support/subscriptions';
 
-export type SubscribersMessage = { type: 'subscribed' } | { type: 'done'; delays: number[] } | { type: 'failed'; error: string };
+export type SubscribersMessage =
+  { type: 'subscribed' } | { type: 'done'; delays: number[] } | { type: 'failed'; error: string };
 
 const send = (message: SubscribersMessage) => process.send!(message);
 

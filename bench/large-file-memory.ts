@@ -28,7 +28,11 @@ async function writeSample(file: string, bytes: number): Promise<void> {
   while (written < bytes) {
     const chunk: string[] = [];
     for (let index = 0; index < 10_000; index++, row++) {
-      chunk.push(format === 'csv' ? `${row},name ${row % 977},${(row * 1.25).toFixed(2)},2026-11-${String((row % 28) + 1).padStart(2, '0')}\n` : `line ${row} of a large text file for the memory benchmark\n`);
+      chunk.push(
+        format === 'csv'
+          ? `${row},name ${row % 977},${(row * 1.25).toFixed(2)},2026-11-${String((row % 28) + 1).padStart(2, '0')}\n`
+          : `line ${row} of a large text file for the memory benchmark\n`,
+      );
     }
     const text = chunk.join('');
     written += Buffer.byteLength(text);
@@ -45,16 +49,29 @@ function peakRssMb(pid: number): number {
 
 async function upload(file: string): Promise<{ job: { id: string } }> {
   const boundary = `----bench${Date.now()}`;
-  const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="large.${format}"\r\nContent-Type: application/octet-stream\r\n\r\n`);
+  const head = Buffer.from(
+    `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="large.${format}"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+  );
   const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
   const size = statSync(file).size;
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port, path: '/files', method: 'POST', headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': head.length + size + tail.length } },
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/files',
+        method: 'POST',
+        headers: {
+          'content-type': `multipart/form-data; boundary=${boundary}`,
+          'content-length': head.length + size + tail.length,
+        },
+      },
       (res) => {
         let body = '';
         res.on('data', (chunk) => (body += chunk));
-        res.on('end', () => (res.statusCode === 201 ? resolve(JSON.parse(body)) : reject(new Error(`${res.statusCode} ${body}`))));
+        res.on('end', () =>
+          res.statusCode === 201 ? resolve(JSON.parse(body)) : reject(new Error(`${res.statusCode} ${body}`)),
+        );
       },
     );
     req.on('error', reject);
@@ -65,11 +82,16 @@ async function upload(file: string): Promise<{ job: { id: string } }> {
   });
 }
 
-async function jobStatus(id: string): Promise<{ status: string; metadata: Record<string, unknown> | null; errorMessage: string | null }> {
+async function jobStatus(
+  id: string,
+): Promise<{ status: string; metadata: Record<string, unknown> | null; errorMessage: string | null }> {
   const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query: `query($id: ID!) { job(id: $id) { status metadata errorMessage } }`, variables: { id } }),
+    body: JSON.stringify({
+      query: `query($id: ID!) { job(id: $id) { status metadata errorMessage } }`,
+      variables: { id },
+    }),
   });
   return ((await response.json()) as { data: { job: never } }).data.job;
 }
@@ -82,12 +104,24 @@ async function main(): Promise<void> {
     await writeSample(file, megabytes * 1_000_000);
     console.log('done');
     const service = spawn(process.execPath, ['dist/main.js'], {
-      env: { ...process.env, PORT: String(port), DATABASE_URL: `file:${dir}/queue.db`, STORAGE_DIR: `${dir}/files`, MAX_UPLOAD_BYTES: String(2 * 1024 ** 3) },
+      env: {
+        ...process.env,
+        PORT: String(port),
+        DATABASE_URL: `file:${dir}/queue.db`,
+        STORAGE_DIR: `${dir}/files`,
+        MAX_UPLOAD_BYTES: String(2 * 1024 ** 3),
+      },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     try {
       for (let attempt = 0; ; attempt++) {
-        if (await fetch(`http://127.0.0.1:${port}/health`).then(() => true, () => false)) break;
+        if (
+          await fetch(`http://127.0.0.1:${port}/health`).then(
+            () => true,
+            () => false,
+          )
+        )
+          break;
         if (attempt > 100) throw new Error('service did not start');
         await new Promise((resolve) => setTimeout(resolve, 200));
       }

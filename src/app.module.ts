@@ -6,13 +6,24 @@ import { GraphQLModule } from '@nestjs/graphql';
 import type { Request } from 'express';
 import { createStandaloneResolveCaller } from './auth/standalone-caller';
 import type { AppConfig } from './config/environment';
-import { DEFAULT_GRAPHQL_LIMITS, graphqlLimitErrorsPlugin, graphqlLimitRules, validateWithLimits } from './graphql-limits';
+import {
+  DEFAULT_GRAPHQL_LIMITS,
+  graphqlLimitErrorsPlugin,
+  graphqlLimitRules,
+  validateWithLimits,
+} from './graphql-limits';
 import { GraphQLNestingMiddleware, queryNestingError } from './graphql-nesting.middleware';
 import { HttpSecurityModule } from './http-security/http-security.module';
 import { refuseForeignOrigins } from './http-security/origins';
 import { RateLimitModule } from './http-security/rate-limits';
 import { WsCallerLimits } from './http-security/ws-limits';
-import { ANONYMOUS_ADMIN, authenticateConnections, JobQueueModule, MAX_UNREAD_JOB_UPDATES, shareSubscriptions } from './job-queue';
+import {
+  ANONYMOUS_ADMIN,
+  authenticateConnections,
+  JobQueueModule,
+  MAX_UNREAD_JOB_UPDATES,
+  shareSubscriptions,
+} from './job-queue';
 
 /** The standalone service: the job queue module behind Apollo GraphQL (HTTP and graphql-ws on /graphql). */
 @Module({})
@@ -22,7 +33,9 @@ export class AppModule implements NestModule {
     const resolveCaller = config.jobQueue.resolveCaller ?? (config.auth && createStandaloneResolveCaller(config.auth));
     const limits = { ...DEFAULT_GRAPHQL_LIMITS, ...config.graphqlLimits };
     // Unset (a hand-built config, as in tests): no caps; loadConfig gives the documented defaults.
-    const wsLimits = new WsCallerLimits(config.wsLimits ?? { maxConnectionsPerCaller: 0, maxSubscriptionsPerCaller: 0 });
+    const wsLimits = new WsCallerLimits(
+      config.wsLimits ?? { maxConnectionsPerCaller: 0, maxSubscriptionsPerCaller: 0 },
+    );
     return {
       module: AppModule,
       imports: [
@@ -42,7 +55,12 @@ export class AppModule implements NestModule {
           validationRules: graphqlLimitRules(limits),
           allowBatchedHttpRequests: false,
           // Explicitly disabled otherwise: Apollo's own default would still serve a landing page.
-          plugins: [graphqlLimitErrorsPlugin, (config.graphqlLandingPage ?? !config.production) ? ApolloServerPluginLandingPageLocalDefault({ embed: true }) : ApolloServerPluginLandingPageDisabled()],
+          plugins: [
+            graphqlLimitErrorsPlugin,
+            (config.graphqlLandingPage ?? !config.production)
+              ? ApolloServerPluginLandingPageLocalDefault({ embed: true })
+              : ApolloServerPluginLandingPageDisabled(),
+          ],
           subscriptions: {
             'graphql-ws': {
               // Without it, graphql-ws closes the socket with 4500 (internal error) when the parser overflows the stack.
@@ -55,13 +73,18 @@ export class AppModule implements NestModule {
               // Without sign-in every connection is the anonymous administrator, known at once all the same.
               // A browser's upgrade from an origin outside CORS_ORIGINS is refused first, with the same 4403.
               // An accepted caller's connection over GRAPHQL_WS_MAX_CONNECTIONS_PER_CALLER is closed with 4429.
-              onConnect: refuseForeignOrigins(config.corsOrigins ?? [], wsLimits.capConnections(authenticateConnections(resolveCaller ?? (() => ANONYMOUS_ADMIN)))),
+              onConnect: refuseForeignOrigins(
+                config.corsOrigins ?? [],
+                wsLimits.capConnections(authenticateConnections(resolveCaller ?? (() => ANONYMOUS_ADMIN))),
+              ),
               onClose: wsLimits.forget,
               // The same limits over graphql-ws: a refused subscribe answers their errors, the socket stays open.
               ...({ validate: validateWithLimits(limits) } as object),
               // Identical jobUpdated subscriptions of one caller execute each event once, for all of them. Nest's
               // type leaves `subscribe` out, but GqlSubscriptionService spreads these options over its own.
-              ...({ subscribe: shareSubscriptions({ fields: ['jobUpdated'], maxUnread: MAX_UNREAD_JOB_UPDATES }) } as object),
+              ...({
+                subscribe: shareSubscriptions({ fields: ['jobUpdated'], maxUnread: MAX_UNREAD_JOB_UPDATES }),
+              } as object),
             },
           },
           context: ({ req }: { req?: Request }) => ({ req }),

@@ -3,7 +3,15 @@ import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
-import { type DocumentNode, GraphQLError, type GraphQLSchema, specifiedRules, validate, type ValidationContext, type ValidationRule } from 'graphql';
+import {
+  type DocumentNode,
+  GraphQLError,
+  type GraphQLSchema,
+  specifiedRules,
+  validate,
+  type ValidationContext,
+  type ValidationRule,
+} from 'graphql';
 
 /** The `extensions.code` of an operation refused for its size before it runs. */
 export const QUERY_TOO_COMPLEX = 'QUERY_TOO_COMPLEX';
@@ -25,7 +33,12 @@ export interface GraphQLLimits {
 }
 
 /** The deepest real operation (`jobs { edges { node { attempts { number } } } }`) is 5 levels and costs about 40. */
-export const DEFAULT_GRAPHQL_LIMITS: GraphQLLimits = { maxAliases: 30, maxDepth: 10, maxCost: 5_000, maxDirectives: 50 };
+export const DEFAULT_GRAPHQL_LIMITS: GraphQLLimits = {
+  maxAliases: 30,
+  maxDepth: 10,
+  maxCost: 5_000,
+  maxDirectives: 50,
+};
 
 const SETTING: Record<keyof GraphQLLimits, string> = {
   maxAliases: 'GRAPHQL_MAX_ALIASES',
@@ -41,7 +54,9 @@ function reject(limit: keyof GraphQLLimits) {
     onReject: [
       (context: ValidationContext | null, error: GraphQLError) => {
         const message = `${error.message.replace(/^Syntax Error: /, '')} (${SETTING[limit]})`;
-        context?.reportError(new GraphQLError(message, { extensions: { code: QUERY_TOO_COMPLEX, limit: SETTING[limit] } }));
+        context?.reportError(
+          new GraphQLError(message, { extensions: { code: QUERY_TOO_COMPLEX, limit: SETTING[limit] } }),
+        );
       },
     ],
   };

@@ -45,7 +45,10 @@ export function queryNestingError(query: unknown): GraphQLError | null {
 export class GraphQLNestingMiddleware implements NestMiddleware {
   use(request: Request, response: Response, next: NextFunction): void {
     const body: unknown = request.body;
-    const documents = [...(Array.isArray(body) ? body : [body]).map((entry) => (entry as { query?: unknown } | undefined)?.query), request.query?.query];
+    const documents = [
+      ...(Array.isArray(body) ? body : [body]).map((entry) => (entry as { query?: unknown } | undefined)?.query),
+      request.query?.query,
+    ];
     const error = documents.map(queryNestingError).find((found) => found !== null);
     if (!error) return next();
     response.status(400).json({ errors: [error.toJSON()] });

@@ -44,7 +44,8 @@ export async function createBenchDatabase(kind: DbKind, adminUrl: string, label:
       kind,
       url: withDatabase(adminUrl, name),
       dir,
-      drop: () => admin(adminUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
+      drop: () =>
+        admin(adminUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
     };
   }
   const drop = database.drop;
@@ -57,7 +58,12 @@ export async function createBenchDatabase(kind: DbKind, adminUrl: string, label:
 }
 
 /** Runs `work` on a fresh database and drops it afterwards, whatever happens. */
-export async function withBenchDatabase<T>(kind: DbKind, adminUrl: string, label: string, work: (db: BenchDatabase) => Promise<T>): Promise<T> {
+export async function withBenchDatabase<T>(
+  kind: DbKind,
+  adminUrl: string,
+  label: string,
+  work: (db: BenchDatabase) => Promise<T>,
+): Promise<T> {
   const database = await createBenchDatabase(kind, adminUrl, label);
   try {
     return await work(database);
@@ -74,11 +80,15 @@ export async function dropAllBenchDatabases(): Promise<void> {
 /** Drops bench_* databases left by earlier runs whose process is gone (a crash or kill -9). */
 export async function dropStaleBenchDatabases(adminUrl: string): Promise<string[]> {
   return admin(adminUrl, async (client) => {
-    const { rows } = await client.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE 'bench\\_%'`);
-    const stale = rows.map((row) => row.datname).filter((name) => {
-      const pid = Number(/_(\d+)_[a-z0-9]+$/.exec(name)?.[1]);
-      return Number.isInteger(pid) && pid !== process.pid && !isAlive(pid);
-    });
+    const { rows } = await client.query<{ datname: string }>(
+      `SELECT datname FROM pg_database WHERE datname LIKE 'bench\\_%'`,
+    );
+    const stale = rows
+      .map((row) => row.datname)
+      .filter((name) => {
+        const pid = Number(/_(\d+)_[a-z0-9]+$/.exec(name)?.[1]);
+        return Number.isInteger(pid) && pid !== process.pid && !isAlive(pid);
+      });
     for (const name of stale) await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     return stale;
   });
@@ -95,5 +105,8 @@ function isAlive(pid: number): boolean {
 
 /** The server's version, e.g. "15.20". */
 export function postgresVersion(adminUrl: string): Promise<string> {
-  return admin(adminUrl, async (client) => (await client.query<{ server_version: string }>('SHOW server_version')).rows[0].server_version);
+  return admin(
+    adminUrl,
+    async (client) => (await client.query<{ server_version: string }>('SHOW server_version')).rows[0].server_version,
+  );
 }

@@ -28,7 +28,9 @@ function startRunner(db: BenchDatabase, onStart?: (jobId: string) => void): Prom
         onStart?.(helpers.job.id);
       },
     },
-    preset: { worker: { connectionString: db.url, ...GRAPHILE_SETTINGS, localQueue: { ...GRAPHILE_SETTINGS.localQueue } } },
+    preset: {
+      worker: { connectionString: db.url, ...GRAPHILE_SETTINGS, localQueue: { ...GRAPHILE_SETTINGS.localQueue } },
+    },
   });
 }
 
@@ -51,7 +53,8 @@ export const graphileAdapter: QueueAdapter = {
         }
       },
       // Completed jobs are deleted; failed ones would stay (with attempts = max_attempts): none here.
-      hasUnfinished: async () => (await pool.query('SELECT 1 FROM graphile_worker._private_jobs LIMIT 1')).rowCount! > 0,
+      hasUnfinished: async () =>
+        (await pool.query('SELECT 1 FROM graphile_worker._private_jobs LIMIT 1')).rowCount! > 0,
       close: async () => {
         await pool.end();
         await utils.release();

@@ -6,6 +6,7 @@ export async function graphql<T>(port: number, query: string, variables: Record<
     body: JSON.stringify({ query, variables }),
   });
   const body = (await response.json()) as { data?: T; errors?: { message: string }[] };
-  if (body.errors?.length || !body.data) throw new Error(`GraphQL: ${body.errors?.map((error) => error.message).join('; ') ?? response.status}`);
+  if (body.errors?.length || !body.data)
+    throw new Error(`GraphQL: ${body.errors?.map((error) => error.message).join('; ') ?? response.status}`);
   return body.data;
 }

@@ -2,7 +2,16 @@ import { Injectable, Module, type INestApplication, type Provider } from '@nestj
 import { NestFactory } from '@nestjs/core';
 import { Readable } from 'node:stream';
 import { AppModule } from '../../src/app.module';
-import { ANONYMOUS_ADMIN, FileProcessor, FileStorageService, JobPriority, JobsService, WorkerPoolService, type FileProcessorHandler, type JobQueueModuleOptions } from '../../src/job-queue';
+import {
+  ANONYMOUS_ADMIN,
+  FileProcessor,
+  FileStorageService,
+  JobPriority,
+  JobsService,
+  WorkerPoolService,
+  type FileProcessorHandler,
+  type JobQueueModuleOptions,
+} from '../../src/job-queue';
 import { PrismaService } from '../../src/job-queue/database/prisma.service';
 
 /** Called by the no-op processor with each job id, when it starts. */
@@ -29,7 +38,9 @@ export interface OurService {
 /** The real service (GraphQL, workers, the no-op processor and any `processors` given) in this process, on a random port. */
 export async function startOurService(queue: JobQueueModuleOptions, processors: Provider[] = []): Promise<OurService> {
   @Module({
-    imports: [AppModule.forRoot({ port: 0, production: true, jobQueue: { analyzer: null, httpEndpoints: true, ...queue } })],
+    imports: [
+      AppModule.forRoot({ port: 0, production: true, jobQueue: { analyzer: null, httpEndpoints: true, ...queue } }),
+    ],
     providers: [NoopProcessor, ...processors],
   })
   class BenchModule {}
@@ -50,7 +61,10 @@ export async function storeNoopFile(service: OurService): Promise<string> {
 export async function enqueueNoopJobs(service: OurService, fileId: string, count: number): Promise<void> {
   for (let start = 0; start < count; start += 1000) {
     const size = Math.min(1000, count - start);
-    await service.jobs.enqueueMany(Array.from({ length: size }, () => ({ fileId, priority: JobPriority.NORMAL })), ANONYMOUS_ADMIN);
+    await service.jobs.enqueueMany(
+      Array.from({ length: size }, () => ({ fileId, priority: JobPriority.NORMAL })),
+      ANONYMOUS_ADMIN,
+    );
   }
 }
 

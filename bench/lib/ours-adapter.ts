@@ -1,6 +1,13 @@
 import { ANONYMOUS_ADMIN, JobPriority, type JobQueueModuleOptions } from '../../src/job-queue';
 import type { BenchDatabase } from './databases';
-import { enqueueNoopJobs, noopStarts, type OurService, startOurService, startWorkers, storeNoopFile } from './our-service';
+import {
+  enqueueNoopJobs,
+  noopStarts,
+  type OurService,
+  startOurService,
+  startWorkers,
+  storeNoopFile,
+} from './our-service';
 import type { QueueAdapter } from './systems';
 import { packageVersion } from './package-version';
 
@@ -53,7 +60,8 @@ export const oursAdapter: QueueAdapter = {
     const fileId = await storeNoopFile(service);
     noopStarts.listener = onStart;
     return {
-      enqueueOne: async () => (await service.jobs.enqueue({ fileId, priority: JobPriority.NORMAL }, ANONYMOUS_ADMIN)).id,
+      enqueueOne: async () =>
+        (await service.jobs.enqueue({ fileId, priority: JobPriority.NORMAL }, ANONYMOUS_ADMIN)).id,
       close: async () => {
         noopStarts.listener = null;
         await service.close();

@@ -10,7 +10,12 @@ import { packageVersion } from './package-version';
  * LISTEN/NOTIFY either: a worker sleeps pollingIntervalSeconds (at least 0.5) after a fetch that took less, unless
  * notifyWorker(id) wakes it, which the latency rig does after each send (the documented way; it works in-process only).
  */
-export const PGBOSS_SETTINGS = { workers: Number(process.env.PGB_W ?? 4), batchSize: Number(process.env.PGB_B ?? 250), pollingIntervalSeconds: 0.5, max: Number(process.env.PGB_MAX ?? 10) } as const;
+export const PGBOSS_SETTINGS = {
+  workers: Number(process.env.PGB_W ?? 4),
+  batchSize: Number(process.env.PGB_B ?? 250),
+  pollingIntervalSeconds: 0.5,
+  max: Number(process.env.PGB_MAX ?? 10),
+} as const;
 const QUEUE = 'noop';
 
 async function startBoss(db: BenchDatabase): Promise<PgBoss> {
@@ -51,7 +56,9 @@ export const pgBossAdapter: QueueAdapter = {
         }
       },
       hasUnfinished: async () => {
-        const { rows } = await boss.getDb().executeSql(`SELECT 1 FROM pgboss.job WHERE name = $1 AND state < 'completed' LIMIT 1`, [QUEUE]);
+        const { rows } = await boss
+          .getDb()
+          .executeSql(`SELECT 1 FROM pgboss.job WHERE name = $1 AND state < 'completed' LIMIT 1`, [QUEUE]);
         return rows.length > 0;
       },
       close: () => boss.stop({ graceful: false, timeout: 1000 }),

@@ -27,8 +27,16 @@ export const FIGURES = {
   fanoutP99: { label: 'progress fan-out delivery p99', unit: 'ms', better: 'lower' },
   subscribedBurndown: { label: 'burn-down, 1 instance, with jobUpdated subscribers', unit: 'jobs/s', better: 'higher' },
   subscribedSlowdown: { label: 'burn-down time with jobUpdated subscribers vs without', unit: '%', better: 'lower' },
-  subscribedPeakRss: { label: 'peak RSS of the worker process with jobUpdated subscribers', unit: 'MB', better: 'lower' },
-  subscribedCaughtUp: { label: 'last jobUpdated subscriber caught up, after the burn-down', unit: 'ms', better: 'lower' },
+  subscribedPeakRss: {
+    label: 'peak RSS of the worker process with jobUpdated subscribers',
+    unit: 'MB',
+    better: 'lower',
+  },
+  subscribedCaughtUp: {
+    label: 'last jobUpdated subscriber caught up, after the burn-down',
+    unit: 'ms',
+    better: 'lower',
+  },
 } as const;
 export type FigureId = keyof typeof FIGURES;
 

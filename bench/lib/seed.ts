@@ -30,7 +30,8 @@ const postgres: Dialect = {
 };
 
 const sqlite: Dialect = {
-  series: (count) => `(WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i < ${count - 1}) SELECT i FROM s) AS seq`,
+  series: (count) =>
+    `(WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i < ${count - 1}) SELECT i FROM s) AS seq`,
   ts: (ms) => `(${ms})`,
   json: (text) => `'${text}'`,
   pad: (expression, width) => `printf('%0${width}d', ${expression})`,

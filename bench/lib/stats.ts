@@ -18,7 +18,12 @@ export const median = (values: number[]): number => {
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Polls `probe` every `intervalMs` until it is true; throws after `timeoutMs`. */
-export async function until(probe: () => Promise<boolean>, what: string, timeoutMs: number, intervalMs = 25): Promise<void> {
+export async function until(
+  probe: () => Promise<boolean>,
+  what: string,
+  timeoutMs: number,
+  intervalMs = 25,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await probe())) {
     if (Date.now() > deadline) throw new Error(`${what}: not done within ${Math.round(timeoutMs / 1000)} s`);

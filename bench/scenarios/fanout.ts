@@ -2,7 +2,15 @@ import { fork } from 'node:child_process';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { Injectable } from '@nestjs/common';
-import { ANONYMOUS_ADMIN, FileProcessor, FileStorageService, JobPriority, ProcessingStage, type FileProcessorHandler, type ProcessingContext } from '../../src/job-queue';
+import {
+  ANONYMOUS_ADMIN,
+  FileProcessor,
+  FileStorageService,
+  JobPriority,
+  ProcessingStage,
+  type FileProcessorHandler,
+  type ProcessingContext,
+} from '../../src/job-queue';
 import type { SubscribersMessage } from '../fanout-subscribers';
 import type { BenchDatabase } from '../lib/databases';
 import { OURS_SETTINGS } from '../lib/ours-adapter';
@@ -47,17 +55,25 @@ export async function measureFanout(db: BenchDatabase, subscribers: number): Pro
   let open = () => undefined as void;
   gate.opened = new Promise<void>((resolve) => (open = resolve));
   const started = new Promise<string>((resolve) => (gate.started = resolve));
-  const service = await startOurService({ databaseUrl: db.url, storageDir: `${db.dir}/files`, ...OURS_SETTINGS }, [FanoutProcessor]);
+  const service = await startOurService({ databaseUrl: db.url, storageDir: `${db.dir}/files`, ...OURS_SETTINGS }, [
+    FanoutProcessor,
+  ]);
   try {
-    const file = await service.app.get(FileStorageService).store(Readable.from([Buffer.alloc(FILE_BYTES)]), 'bench.fanout', ANONYMOUS_ADMIN);
+    const file = await service.app
+      .get(FileStorageService)
+      .store(Readable.from([Buffer.alloc(FILE_BYTES)]), 'bench.fanout', ANONYMOUS_ADMIN);
     const job = await service.jobs.enqueue({ fileId: file.id, priority: JobPriority.NORMAL }, ANONYMOUS_ADMIN);
     await started;
     const root = path.resolve(__dirname, '../..');
-    const child = fork(path.join(root, 'bench/fanout-subscribers.ts'), [String(service.port), job.id, String(subscribers)], {
-      cwd: root,
-      execArgv: ['-r', 'ts-node/register/transpile-only'],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
+    const child = fork(
+      path.join(root, 'bench/fanout-subscribers.ts'),
+      [String(service.port), job.id, String(subscribers)],
+      {
+        cwd: root,
+        execArgv: ['-r', 'ts-node/register/transpile-only'],
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      },
+    );
     const delays = await new Promise<number[]>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('fan-out: subscribers did not finish within 60 s')), 60_000);
       child.on('message', (message: SubscribersMessage) => {

@@ -34,12 +34,19 @@ async function timed(port: number, query: string): Promise<number> {
  * Seeds `rows` jobs, then measures jobStats and jobs(first: 20) over HTTP against an API-only instance (no workers,
  * so the table holds still): three warm-up requests each, then `rounds` rounds of 15 sequential requests each.
  */
-export async function measureQueries(db: BenchDatabase, rows: number, rounds: number, log: (message: string) => void): Promise<QueryRound[]> {
+export async function measureQueries(
+  db: BenchDatabase,
+  rows: number,
+  rounds: number,
+  log: (message: string) => void,
+): Promise<QueryRound[]> {
   const service = await startOurService({ databaseUrl: db.url, storageDir: `${db.dir}/files`, workersEnabled: false });
   try {
     const seedStarted = Date.now();
     await seedJobs(db, rows);
-    log(`ours/${db.kind} seeded ${rows.toLocaleString('en-US')} jobs in ${((Date.now() - seedStarted) / 1000).toFixed(1)} s`);
+    log(
+      `ours/${db.kind} seeded ${rows.toLocaleString('en-US')} jobs in ${((Date.now() - seedStarted) / 1000).toFixed(1)} s`,
+    );
     const { jobStats } = await graphql<{ jobStats: { total: number } }>(service.port, JOB_STATS);
     if (jobStats.total !== rows) throw new Error(`jobStats.total is ${jobStats.total}, expected ${rows}`);
     for (let index = 0; index < 3; index++) {
@@ -55,7 +62,9 @@ export async function measureQueries(db: BenchDatabase, rows: number, rounds: nu
         pages.push(await timed(service.port, JOBS_PAGE));
       }
       results.push({ jobStatsP50: percentile(stats, 0.5), jobsP50: percentile(pages, 0.5) });
-      log(`[round ${round}/${rounds}] ours/${db.kind} at ${rows.toLocaleString('en-US')} jobs: jobStats p50 ${results.at(-1)!.jobStatsP50.toFixed(1)} ms, jobs(first: 20) p50 ${results.at(-1)!.jobsP50.toFixed(1)} ms`);
+      log(
+        `[round ${round}/${rounds}] ours/${db.kind} at ${rows.toLocaleString('en-US')} jobs: jobStats p50 ${results.at(-1)!.jobStatsP50.toFixed(1)} ms, jobs(first: 20) p50 ${results.at(-1)!.jobsP50.toFixed(1)} ms`,
+      );
     }
     return results;
   } finally {

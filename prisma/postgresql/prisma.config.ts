@@ -14,6 +14,5 @@ export default defineConfig({
   engine: 'js',
   schema: path.join(__dirname, 'schema.prisma'),
   migrations: { path: path.join(__dirname, 'migrations') },
-  adapter: async () =>
-    new PrismaPg({ connectionString: process.env.DATABASE_URL }),
+  adapter: () => Promise.resolve(new PrismaPg({ connectionString: process.env.DATABASE_URL })),
 });

@@ -10,5 +10,5 @@ export default defineConfig({
   engine: 'js',
   schema: path.join(__dirname, 'schema.prisma'),
   migrations: { path: path.join(__dirname, 'migrations') },
-  adapter: async () => new PrismaBetterSQLite3({ url: ':memory:' }),
+  adapter: () => Promise.resolve(new PrismaBetterSQLite3({ url: ':memory:' })),
 });

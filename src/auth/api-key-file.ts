@@ -22,7 +22,8 @@ export function parseApiKeyFile(text: string, source: string): ApiKeyEntry[] {
     if (line === '') return;
     const where = `${source} line ${index + 1}`;
     const [hash, userId, flag, ...rest] = line.split(/\s+/);
-    if (!/^[0-9a-fA-F]{64}$/.test(hash)) throw new Error(`${where}: the first field must be the 64-hex-digit SHA-256 of the key`);
+    if (!/^[0-9a-fA-F]{64}$/.test(hash))
+      throw new Error(`${where}: the first field must be the 64-hex-digit SHA-256 of the key`);
     if (!userId) throw new Error(`${where}: a user id must follow the key's hash`);
     if ((flag !== undefined && flag !== 'admin') || rest.length > 0) {
       throw new Error(`${where}: after the user id only the word "admin" may follow`);
@@ -45,9 +46,12 @@ export class ApiKeyRing {
     try {
       text = readFileSync(file, 'utf8');
     } catch (error) {
-      throw new Error(`AUTH_API_KEYS_FILE cannot be read (${file}): ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, {
-        cause: error,
-      });
+      throw new Error(
+        `AUTH_API_KEYS_FILE cannot be read (${file}): ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
     }
     return new ApiKeyRing(parseApiKeyFile(text, `AUTH_API_KEYS_FILE ${file}`));
   }

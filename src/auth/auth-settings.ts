@@ -28,7 +28,8 @@ export function signInConfigured(settings: AuthSettings): boolean {
  */
 export function signInAtStartup(settings: AuthSettings, production: boolean): { refusal?: string; warning?: string } {
   if (signInConfigured(settings)) return {};
-  if (settings.disabled) return { warning: 'AUTH_DISABLED=true: no sign-in, every caller is an anonymous administrator' };
+  if (settings.disabled)
+    return { warning: 'AUTH_DISABLED=true: no sign-in, every caller is an anonymous administrator' };
   if (production) {
     return {
       refusal:
@@ -36,5 +37,8 @@ export function signInAtStartup(settings: AuthSettings, production: boolean): { 
         'or AUTH_DISABLED=true to run without it on purpose',
     };
   }
-  return { warning: 'No sign-in configured (AUTH_JWT_SECRET, AUTH_JWKS_URL, AUTH_API_KEYS_FILE): every caller is an anonymous administrator' };
+  return {
+    warning:
+      'No sign-in configured (AUTH_JWT_SECRET, AUTH_JWKS_URL, AUTH_API_KEYS_FILE): every caller is an anonymous administrator',
+  };
 }

@@ -12,7 +12,8 @@ export type Credential = { kind: 'bearer' | 'api-key'; value: string };
 export function presentedCredential(context: CallerContext): Credential | undefined {
   if (context.transport === 'ws') {
     const fromParams = context.connectionParams?.authorization;
-    if (fromParams !== undefined) return { kind: 'bearer', value: typeof fromParams === 'string' ? bearerValue(fromParams) : '' };
+    if (fromParams !== undefined)
+      return { kind: 'bearer', value: typeof fromParams === 'string' ? bearerValue(fromParams) : '' };
   }
   return fromHeaders(context.request.headers);
 }

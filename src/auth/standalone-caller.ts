@@ -13,7 +13,10 @@ export function createStandaloneResolveCaller(settings: AuthSettings): ResolveCa
   if (!signInConfigured(settings)) return undefined;
   const apiKeys = settings.apiKeysFile ? ApiKeyRing.fromFile(settings.apiKeysFile) : undefined;
   const verifyToken = createTokenVerifier(settings);
-  const accepted = [apiKeys && 'an API key (Authorization: Bearer <key> or x-api-key)', verifyToken && 'a JWT (Authorization: Bearer <token>)']
+  const accepted = [
+    apiKeys && 'an API key (Authorization: Bearer <key> or x-api-key)',
+    verifyToken && 'a JWT (Authorization: Bearer <token>)',
+  ]
     .filter(Boolean)
     .join(' or ');
   return async (context) => {
@@ -22,6 +25,8 @@ export function createStandaloneResolveCaller(settings: AuthSettings): ResolveCa
     const byKey = apiKeys?.match(credential.value);
     if (byKey) return byKey;
     if (credential.kind === 'bearer' && verifyToken) return verifyToken(credential.value);
-    throw AccessException.unauthenticated(credential.kind === 'api-key' ? 'Unknown API key' : 'Unknown API key or token');
+    throw AccessException.unauthenticated(
+      credential.kind === 'api-key' ? 'Unknown API key' : 'Unknown API key or token',
+    );
   };
 }

@@ -32,7 +32,8 @@ export function createTokenVerifier(settings: AuthSettings): TokenVerifier | und
     } catch (error) {
       throw refusal(error);
     }
-    if (typeof payload.sub !== 'string' || payload.sub === '') throw AccessException.unauthenticated('The token has no sub claim (the user id)');
+    if (typeof payload.sub !== 'string' || payload.sub === '')
+      throw AccessException.unauthenticated('The token has no sub claim (the user id)');
     return { userId: payload.sub, isAdmin: hasAdminClaim(payload, settings.adminClaim) };
   };
 }
@@ -42,7 +43,11 @@ function refusal(error: unknown): AccessException {
   if (error instanceof errors.JWTClaimValidationFailed) {
     return AccessException.unauthenticated(`The token's ${error.claim} claim is not accepted`);
   }
-  if (error instanceof errors.JWKSTimeout || !(error instanceof errors.JOSEError) || error instanceof errors.JWKSInvalid) {
+  if (
+    error instanceof errors.JWKSTimeout ||
+    !(error instanceof errors.JOSEError) ||
+    error instanceof errors.JWKSInvalid
+  ) {
     // The key server, not the token: worth a line in the log, since every sign-in fails while it lasts.
     logger.warn(`AUTH_JWKS_URL could not be used: ${error instanceof Error ? error.message : String(error)}`);
     return AccessException.unauthenticated('The token could not be checked: the signing keys are unavailable');

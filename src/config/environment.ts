@@ -68,12 +68,27 @@ export function loadConfig(env: Env = process.env): AppConfig {
       maxDirectives: integer('GRAPHQL_MAX_DIRECTIVES', DEFAULT_GRAPHQL_LIMITS.maxDirectives, 1, 10_000),
     },
     rateLimits: {
-      mutationsPerMinute: integer('RATE_LIMIT_MUTATIONS_PER_MINUTE', DEFAULT_RATE_LIMITS.mutationsPerMinute, 0, 1_000_000),
+      mutationsPerMinute: integer(
+        'RATE_LIMIT_MUTATIONS_PER_MINUTE',
+        DEFAULT_RATE_LIMITS.mutationsPerMinute,
+        0,
+        1_000_000,
+      ),
       uploadsPerMinute: integer('RATE_LIMIT_UPLOADS_PER_MINUTE', DEFAULT_RATE_LIMITS.uploadsPerMinute, 0, 1_000_000),
     },
     wsLimits: {
-      maxConnectionsPerCaller: integer('GRAPHQL_WS_MAX_CONNECTIONS_PER_CALLER', DEFAULT_WS_LIMITS.maxConnectionsPerCaller, 0, 1_000_000),
-      maxSubscriptionsPerCaller: integer('GRAPHQL_WS_MAX_SUBSCRIPTIONS_PER_CALLER', DEFAULT_WS_LIMITS.maxSubscriptionsPerCaller, 0, 1_000_000),
+      maxConnectionsPerCaller: integer(
+        'GRAPHQL_WS_MAX_CONNECTIONS_PER_CALLER',
+        DEFAULT_WS_LIMITS.maxConnectionsPerCaller,
+        0,
+        1_000_000,
+      ),
+      maxSubscriptionsPerCaller: integer(
+        'GRAPHQL_WS_MAX_SUBSCRIPTIONS_PER_CALLER',
+        DEFAULT_WS_LIMITS.maxSubscriptionsPerCaller,
+        0,
+        1_000_000,
+      ),
     },
     maxJsonBodyBytes: integer('GRAPHQL_MAX_BODY_BYTES', DEFAULT_MAX_JSON_BODY_BYTES, 1_024, 100 * 1024 ** 2),
     corsOrigins: corsOrigins(env.CORS_ORIGINS, problems),
@@ -99,24 +114,31 @@ function authSettings(env: Env, problems: string[], disabled: boolean): AuthSett
     disabled,
   };
   // RFC 7518 3.2: an HS256 key must be at least as long as the hash (256 bits).
-  if (settings.jwtSecret && Buffer.byteLength(settings.jwtSecret) < 32) problems.push('AUTH_JWT_SECRET must be at least 32 bytes long');
+  if (settings.jwtSecret && Buffer.byteLength(settings.jwtSecret) < 32)
+    problems.push('AUTH_JWT_SECRET must be at least 32 bytes long');
   if (settings.jwksUrl && !(URL.canParse(settings.jwksUrl) && /^https?:$/.test(new URL(settings.jwksUrl).protocol))) {
     problems.push(`AUTH_JWKS_URL must be an http:// or https:// URL, got "${settings.jwksUrl}"`);
   }
-  if (settings.jwtSecret && settings.jwksUrl) problems.push('AUTH_JWT_SECRET and AUTH_JWKS_URL exclude each other: set one');
+  if (settings.jwtSecret && settings.jwksUrl)
+    problems.push('AUTH_JWT_SECRET and AUTH_JWKS_URL exclude each other: set one');
   const jwt = settings.jwtSecret || settings.jwksUrl;
   for (const name of ['AUTH_ISSUER', 'AUTH_AUDIENCE'] as const) {
     if (text(name) && !jwt) problems.push(`${name} applies to JWTs: set AUTH_JWT_SECRET or AUTH_JWKS_URL too`);
   }
   if (disabled && (jwt || settings.apiKeysFile)) {
-    problems.push('AUTH_DISABLED=true contradicts AUTH_JWT_SECRET, AUTH_JWKS_URL and AUTH_API_KEYS_FILE: drop one side');
+    problems.push(
+      'AUTH_DISABLED=true contradicts AUTH_JWT_SECRET, AUTH_JWKS_URL and AUTH_API_KEYS_FILE: drop one side',
+    );
   }
   return settings;
 }
 
 function corsOrigins(raw: string | undefined, problems: string[]): string[] | undefined {
   const { origins, invalid } = parseOrigins(raw);
-  for (const entry of invalid) problems.push(`CORS_ORIGINS must list origins like https://app.example.com (scheme, host, optional port; no path), got "${entry}"`);
+  for (const entry of invalid)
+    problems.push(
+      `CORS_ORIGINS must list origins like https://app.example.com (scheme, host, optional port; no path), got "${entry}"`,
+    );
   // None listed: undefined, like the other optional settings (AppModule reads it as no origin allowed).
   return origins.length > 0 ? origins : undefined;
 }

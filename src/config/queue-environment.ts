@@ -36,11 +36,16 @@ export function queueOptionsFromEnvironment(env: Env, problems: string[]): JobQu
     const keys = path.split('.');
     const schema = schemaAt(jobQueueOptionsSchema, keys);
     const value = fromText(text, schema);
-    if (value === undefined) problems.push(`${variable} must be ${expectation(schema ?? z.never())}, got "${env[variable]}"`);
+    if (value === undefined)
+      problems.push(`${variable} must be ${expectation(schema ?? z.never())}, got "${env[variable]}"`);
     else setAt(input, keys, value);
   }
-  const variableOf = (path: readonly PropertyKey[]) => ENVIRONMENT_VARIABLES[path.join('.') as OptionPath] ?? path.join('.');
-  const checked = checkAgainst(jobQueueOptionsSchema, input, { name: variableOf, shown: (path) => `"${env[variableOf(path)]}"` });
+  const variableOf = (path: readonly PropertyKey[]) =>
+    ENVIRONMENT_VARIABLES[path.join('.') as OptionPath] ?? path.join('.');
+  const checked = checkAgainst(jobQueueOptionsSchema, input, {
+    name: variableOf,
+    shown: (path) => `"${env[variableOf(path)]}"`,
+  });
   problems.push(...checked.problems);
   return checked.value ?? {};
 }

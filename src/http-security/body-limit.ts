@@ -13,6 +13,10 @@ export function limitJsonBodies(app: NestExpressApplication, maxBytes: number): 
   app.useBodyParser('json', { limit: maxBytes });
   app.use((error: { type?: string; status?: number }, _request: Request, response: Response, next: NextFunction) => {
     if (error?.type !== 'entity.too.large') return next(error);
-    response.status(413).json({ statusCode: 413, code: 'PAYLOAD_TOO_LARGE', message: `The JSON body is larger than ${maxBytes} bytes (GRAPHQL_MAX_BODY_BYTES)` });
+    response.status(413).json({
+      statusCode: 413,
+      code: 'PAYLOAD_TOO_LARGE',
+      message: `The JSON body is larger than ${maxBytes} bytes (GRAPHQL_MAX_BODY_BYTES)`,
+    });
   });
 }

@@ -1,5 +1,12 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { type DynamicModule, Inject, type MiddlewareConsumer, Module, type NestModule, RequestMethod } from '@nestjs/common';
+import {
+  type DynamicModule,
+  Inject,
+  type MiddlewareConsumer,
+  Module,
+  type NestModule,
+  RequestMethod,
+} from '@nestjs/common';
 import type { CorsOptions } from '@nestjs/common/interfaces/external/cors-options.interface';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { originAllowed } from './origins';
@@ -41,7 +48,8 @@ export class HttpSecurityModule implements NestModule {
       )
       .forRoutes(...ROUTES);
     consumer.apply(refuseForeignUploads(corsOrigins)).forRoutes({ path: 'files', method: RequestMethod.POST });
-    if (metricsToken) consumer.apply(requireBearer(metricsToken)).forRoutes({ path: 'metrics', method: RequestMethod.GET });
+    if (metricsToken)
+      consumer.apply(requireBearer(metricsToken)).forRoutes({ path: 'metrics', method: RequestMethod.GET });
   }
 }
 
@@ -54,7 +62,9 @@ function refuseForeignUploads(allowed: readonly string[]) {
     const origin = request.headers.origin;
     if (originAllowed(allowed, origin, request.headers.host)) return next();
     request.resume(); // answered without reading the body: let it drain rather than reset the client mid-upload
-    response.status(403).json({ statusCode: 403, code: 'FORBIDDEN', message: `Origin ${String(origin)} is not allowed (CORS_ORIGINS)` });
+    response
+      .status(403)
+      .json({ statusCode: 403, code: 'FORBIDDEN', message: `Origin ${String(origin)} is not allowed (CORS_ORIGINS)` });
   };
 }
 
@@ -63,11 +73,14 @@ function requireBearer(token: string) {
   const expected = createHash('sha256').update(token).digest();
   return (request: Request, response: Response, next: NextFunction): void => {
     const match = /^Bearer\s+(.+)$/i.exec(request.headers.authorization ?? '');
-    const given = createHash('sha256').update(match?.[1] ?? '').digest();
+    const given = createHash('sha256')
+      .update(match?.[1] ?? '')
+      .digest();
     if (match && timingSafeEqual(given, expected)) return next();
-    response
-      .status(401)
-      .setHeader('WWW-Authenticate', 'Bearer realm="metrics"')
-      .json({ statusCode: 401, code: 'UNAUTHENTICATED', message: 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>' });
+    response.status(401).setHeader('WWW-Authenticate', 'Bearer realm="metrics"').json({
+      statusCode: 401,
+      code: 'UNAUTHENTICATED',
+      message: 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>',
+    });
   };
 }

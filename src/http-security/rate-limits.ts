@@ -33,7 +33,10 @@ const MINUTE_MS = 60_000;
 
 type Budget = 'mutations' | 'uploads';
 
-const SETTING: Record<Budget, string> = { mutations: 'RATE_LIMIT_MUTATIONS_PER_MINUTE', uploads: 'RATE_LIMIT_UPLOADS_PER_MINUTE' };
+const SETTING: Record<Budget, string> = {
+  mutations: 'RATE_LIMIT_MUTATIONS_PER_MINUTE',
+  uploads: 'RATE_LIMIT_UPLOADS_PER_MINUTE',
+};
 
 function isRootMutation(context: ExecutionContext): boolean {
   if (context.getType<GqlContextType>() !== 'graphql') return false;
@@ -41,7 +44,11 @@ function isRootMutation(context: ExecutionContext): boolean {
 }
 
 function isUpload(context: ExecutionContext): boolean {
-  return context.getType() === 'http' && context.getClass() === FilesController && context.getHandler() === FilesController.prototype.upload;
+  return (
+    context.getType() === 'http' &&
+    context.getClass() === FilesController &&
+    context.getHandler() === FilesController.prototype.upload
+  );
 }
 
 const COUNTS: Record<Budget, (context: ExecutionContext) => boolean> = { mutations: isRootMutation, uploads: isUpload };
@@ -62,9 +69,15 @@ export class CallerThrottlerGuard extends ThrottlerGuard {
   }
 
   /** GraphQL: the express request of the operation (or, over graphql-ws, its connection, which has no response). */
-  protected override getRequestResponse(context: ExecutionContext): { req: Record<string, unknown>; res: Record<string, unknown> } {
+  protected override getRequestResponse(context: ExecutionContext): {
+    req: Record<string, unknown>;
+    res: Record<string, unknown>;
+  } {
     if (context.getType<GqlContextType>() !== 'graphql') return super.getRequestResponse(context);
-    const req = GqlExecutionContext.create(context).getContext<{ req?: { res?: Record<string, unknown> } & Record<string, unknown> }>().req ?? {};
+    const req =
+      GqlExecutionContext.create(context).getContext<{
+        req?: { res?: Record<string, unknown> } & Record<string, unknown>;
+      }>().req ?? {};
     return { req, res: req.res ?? {} };
   }
 
@@ -99,12 +112,22 @@ export class CallerThrottlerGuard extends ThrottlerGuard {
 @Module({})
 export class RateLimitModule {
   static forRoot(settings: RateLimitSettings): DynamicModule {
-    const perMinute: Record<Budget, number> = { mutations: settings.mutationsPerMinute, uploads: settings.uploadsPerMinute };
+    const perMinute: Record<Budget, number> = {
+      mutations: settings.mutationsPerMinute,
+      uploads: settings.uploadsPerMinute,
+    };
     const throttlers: ThrottlerOptions[] = (Object.keys(perMinute) as Budget[])
       .filter((budget) => perMinute[budget] > 0)
       // blockDuration 0: a sliding window (a refused request is not counted, the budget frees as old ones age out)
       // rather than a minute-long block after the first refusal.
-      .map((budget) => ({ name: budget, limit: perMinute[budget], ttl: MINUTE_MS, blockDuration: 0, setHeaders: false, skipIf: (context) => !COUNTS[budget](context) }));
+      .map((budget) => ({
+        name: budget,
+        limit: perMinute[budget],
+        ttl: MINUTE_MS,
+        blockDuration: 0,
+        setHeaders: false,
+        skipIf: (context) => !COUNTS[budget](context),
+      }));
     if (throttlers.length === 0) return { module: RateLimitModule };
     return {
       module: RateLimitModule,

@@ -47,7 +47,10 @@ export class WsCallerLimits {
       const max = this.settings.maxConnectionsPerCaller;
       if (max > 0 && peers.size >= max) {
         // The close frame's reason is limited to 123 bytes. graphql-ws's own 4403 close that follows is a no-op.
-        (connection.extra as { socket: WebSocket }).socket.close(TOO_MANY_CONNECTIONS_CLOSE_CODE, `Too many connections: ${max} (GRAPHQL_WS_MAX_CONNECTIONS_PER_CALLER)`);
+        (connection.extra as { socket: WebSocket }).socket.close(
+          TOO_MANY_CONNECTIONS_CLOSE_CODE,
+          `Too many connections: ${max} (GRAPHQL_WS_MAX_CONNECTIONS_PER_CALLER)`,
+        );
         return false;
       }
       peers.add(connection);
@@ -74,8 +77,11 @@ export class WsCallerLimits {
     let live = 0;
     for (const peer of this.open.get(key) ?? []) live += Object.keys(peer.subscriptions).length;
     if (live <= max) return undefined;
-    return new GraphQLError(`Too many subscriptions: at most ${max} at once per caller (GRAPHQL_WS_MAX_SUBSCRIPTIONS_PER_CALLER)`, {
-      extensions: { code: PublicErrorCode.RATE_LIMITED, limit: 'GRAPHQL_WS_MAX_SUBSCRIPTIONS_PER_CALLER' },
-    });
+    return new GraphQLError(
+      `Too many subscriptions: at most ${max} at once per caller (GRAPHQL_WS_MAX_SUBSCRIPTIONS_PER_CALLER)`,
+      {
+        extensions: { code: PublicErrorCode.RATE_LIMITED, limit: 'GRAPHQL_WS_MAX_SUBSCRIPTIONS_PER_CALLER' },
+      },
+    );
   }
 }

@@ -11,7 +11,11 @@ export { shareSubscriptions, type SharedSubscriptionsOptions } from './common/sh
 export { JobPriority, JobStatus, ProcessingStage } from './common/job.enums';
 export type { JobRecord, JobAttemptRecord, StoredFileRecord } from './common/job-record';
 export { FileProcessor, type FileProcessorMetadata } from './processor-contract/file-processor.decorator';
-export type { FileProcessorHandler, ProcessingContext, ProcessingOutput } from './processor-contract/file-processor.interface';
+export type {
+  FileProcessorHandler,
+  ProcessingContext,
+  ProcessingOutput,
+} from './processor-contract/file-processor.interface';
 export type { ProgressReporter, ProgressSnapshot } from './processor-contract/progress-reporter';
 export { ProcessingError, RecoverableError, NonRecoverableError, ProcessingErrorCode } from './retry/processing-error';
 export { JobsService } from './jobs/jobs.service';
@@ -28,7 +32,14 @@ export { MonitoringService } from './monitoring/monitoring.service';
 export { StatsService } from './monitoring/stats.service';
 export { HealthService } from './monitoring/health.service';
 export { HealthStatus, QueueHealth } from './monitoring/models/queue-health.model';
-export { ErrorStat, FormatCount, JobStats, PriorityCount, StatusCount, Throughput } from './monitoring/models/job-stats.model';
+export {
+  ErrorStat,
+  FormatCount,
+  JobStats,
+  PriorityCount,
+  StatusCount,
+  Throughput,
+} from './monitoring/models/job-stats.model';
 export type { HealthThresholds } from './job-queue.options';
 export { LocalJobEvents, type JobSettled, type SettledOutcome } from './events/local-job-events';
 export type { TextAnalyzer } from './processor-contract/text-analyzer';

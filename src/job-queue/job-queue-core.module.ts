@@ -50,13 +50,19 @@ export const {
       provide: JOB_EVENT_BUS,
       inject: [PrismaService],
       useFactory: (prisma: PrismaService): PubSubEngine =>
-        prisma.target.provider === 'postgresql'
-          ? new PostgresEventBus(prisma.target.url)
-          : new InMemoryEventBus(),
+        prisma.target.provider === 'postgresql' ? new PostgresEventBus(prisma.target.url) : new InMemoryEventBus(),
     },
   ],
   // The bus itself stays here: everything else publishes and subscribes through the typed JobEventBus.
-  exports: [JOB_QUEUE_OPTIONS, PrismaService, QUEUE_STORE, JobEventBus, JobEventsPublisher, LocalJobEvents, CallerService],
+  exports: [
+    JOB_QUEUE_OPTIONS,
+    PrismaService,
+    QUEUE_STORE,
+    JobEventBus,
+    JobEventsPublisher,
+    LocalJobEvents,
+    CallerService,
+  ],
 })
 export class JobQueueCoreModule extends ConfigurableJobQueueCore implements OnModuleInit, OnApplicationShutdown {
   constructor(@Inject(JOB_EVENT_BUS) private readonly bus: PubSubEngine) {

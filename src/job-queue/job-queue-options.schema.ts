@@ -57,9 +57,12 @@ export const jobQueueOptionsSchema = z.strictObject({
   jobTimeoutMs: whole(1, DAY_MS).nullable().default(null),
   maxExtractedTextBytes: whole(0).default(1024 ** 2),
   analyzer: z
-      .custom<TextAnalyzer | null>((value) => value === null || (typeof value === 'object' && isFunction((value as { analyze?: unknown }).analyze)), {
-      message: 'must be null or an object with an analyze(input) method',
-    })
+    .custom<TextAnalyzer | null>(
+      (value) => value === null || (typeof value === 'object' && isFunction((value as { analyze?: unknown }).analyze)),
+      {
+        message: 'must be null or an object with an analyze(input) method',
+      },
+    )
     .optional(),
   builtInProcessors: z.boolean().default(true),
   healthCheckIntervalMs: whole(100).default(60_000),
@@ -67,7 +70,9 @@ export const jobQueueOptionsSchema = z.strictObject({
   healthThresholds: healthThresholdsSchema.prefault({}),
   httpEndpoints: z.boolean().default(true),
   migrateOnStart: z.boolean().default(true),
-  resolveCaller: z.custom<ResolveCaller>(isFunction, { message: 'must be a function (request or connection) => caller' }).optional(),
+  resolveCaller: z
+    .custom<ResolveCaller>(isFunction, { message: 'must be a function (request or connection) => caller' })
+    .optional(),
 });
 
 /** The environment variable of each option the standalone server reads, by the option's path. */

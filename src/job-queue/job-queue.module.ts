@@ -1,10 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { FilesModule } from './files/files.module';
-import {
-  JOB_QUEUE_ASYNC_OPTIONS_TYPE,
-  JOB_QUEUE_OPTIONS_TYPE,
-  JobQueueCoreModule,
-} from './job-queue-core.module';
+import { JOB_QUEUE_ASYNC_OPTIONS_TYPE, JOB_QUEUE_OPTIONS_TYPE, JobQueueCoreModule } from './job-queue-core.module';
 import type { JobQueueModuleOptions } from './job-queue.options';
 import { JobsModule } from './jobs/jobs.module';
 import { MonitoringHttpModule } from './monitoring/http/monitoring-http.module';

@@ -77,16 +77,17 @@ export interface HealthThresholds {
   oldestPendingDegradedMs: number;
 }
 
-export type ResolvedJobQueueOptions = Omit<z.output<typeof jobQueueOptionsSchema>, 'databaseUrl' | 'analyzer' | 'resolveCaller'> & {
+export type ResolvedJobQueueOptions = Omit<
+  z.output<typeof jobQueueOptionsSchema>,
+  'databaseUrl' | 'analyzer' | 'resolveCaller'
+> & {
   /** undefined: the default analyzer, chosen by the job runner (options do not construct processor-side objects). */
   analyzer: TextAnalyzer | null | undefined;
   resolveCaller: ResolveCaller;
   database: DatabaseTarget;
 };
 
-export type DatabaseTarget =
-  | { provider: 'sqlite'; filePath: string }
-  | { provider: 'postgresql'; url: string };
+export type DatabaseTarget = { provider: 'sqlite'; filePath: string } | { provider: 'postgresql'; url: string };
 
 export const DEFAULT_SQLITE_FILE = './data/queue.db';
 
@@ -102,7 +103,10 @@ export function parseDatabaseUrl(url: string | undefined): DatabaseTarget {
  * Invalid options stop start-up with every problem named at once.
  */
 export function resolveJobQueueOptions(options: JobQueueModuleOptions = {}): ResolvedJobQueueOptions {
-  const checked = checkAgainst(jobQueueOptionsSchema, options, { name: (path) => path.join('.'), shown: (path) => shownValue(options, path) });
+  const checked = checkAgainst(jobQueueOptionsSchema, options, {
+    name: (path) => path.join('.'),
+    shown: (path) => shownValue(options, path),
+  });
   if (!checked.value) throw new Error(`Invalid JobQueueModule options:\n  - ${checked.problems.join('\n  - ')}`);
   const { databaseUrl, analyzer, resolveCaller, ...rest } = checked.value;
   return {

@@ -17,7 +17,11 @@ const defOf = (schema: z.ZodType) => (schema as unknown as { def: Def }).def;
 /** The schema of a value itself, under the default, optional and nullable wrappers. */
 export function unwrap(schema: z.ZodType): z.ZodType {
   let current = schema;
-  for (let def = defOf(current); def.innerType && ['default', 'prefault', 'optional', 'nullable'].includes(def.type); def = defOf(current)) {
+  for (
+    let def = defOf(current);
+    def.innerType && ['default', 'prefault', 'optional', 'nullable'].includes(def.type);
+    def = defOf(current)
+  ) {
     current = def.innerType;
   }
   return current;
@@ -69,7 +73,9 @@ export function checkAgainst<S extends z.ZodType>(
       return issue.keys.map((key) => `${naming.name([...issue.path, key])} is not an option here (known: ${known})`);
     }
     // A custom check's or a pattern's own message says what is wanted better than the type can.
-    const wanted = issue.message.startsWith('must ') ? issue.message : `must be ${expectation(schemaAt(schema, issue.path) ?? z.never())}`;
+    const wanted = issue.message.startsWith('must ')
+      ? issue.message
+      : `must be ${expectation(schemaAt(schema, issue.path) ?? z.never())}`;
     return [`${naming.name(issue.path)} ${wanted}, got ${naming.shown(issue.path)}`];
   });
   return { value: undefined, problems };
@@ -78,7 +84,8 @@ export function checkAgainst<S extends z.ZodType>(
 /** The value at `path` in `input`, shown briefly (JSON, at most 60 characters). */
 export function shownValue(input: unknown, path: readonly PropertyKey[]): string {
   let value = input;
-  for (const key of path) value = value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined;
+  for (const key of path)
+    value = value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined;
   if (typeof value === 'function') return 'a function';
   const text = value === undefined ? 'undefined' : (JSON.stringify(value) ?? typeof value);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;

@@ -40,7 +40,9 @@ class ScriptedProcessor implements FileProcessorHandler {
         if (call === 1) throw new RecoverableError('IO_ERROR', 'disk hiccup');
         return { result: { call } };
       case 'hang':
-        return new Promise<never>((_resolve, reject) => signal.addEventListener('abort', () => reject(asError(signal.reason)), { once: true }));
+        return new Promise<never>((_resolve, reject) =>
+          signal.addEventListener('abort', () => reject(asError(signal.reason)), { once: true }),
+        );
       default:
         return { result: { call } };
     }
@@ -48,7 +50,8 @@ class ScriptedProcessor implements FileProcessorHandler {
 }
 
 type Tally = Record<string, number>;
-const key = (row: { status: string; format: string; priority: unknown }) => `${row.status}/${row.format}/${Number(row.priority)}`;
+const key = (row: { status: string; format: string; priority: unknown }) =>
+  `${row.status}/${row.format}/${Number(row.priority)}`;
 
 /** The triggers' tallies (shards summed, zeros dropped) and a GROUP BY of the jobs themselves, in one snapshot each. */
 async function tallies(db: DatabaseClient): Promise<{ kept: Tally; counted: Tally }> {
@@ -81,7 +84,8 @@ describe(`job_counts tallies kept by triggers (${databaseLabel})`, () => {
       queue: { pollIntervalMs: 100, workerConcurrency: 4, retry: { initialDelayMs: 50, maxDelayMs: 100 } },
     });
     db = service.prisma.client;
-    fileId = (await service.app.get(FileStorageService).store(Readable.from(['x']), 'sample.tally', ANONYMOUS_ADMIN)).id;
+    fileId = (await service.app.get(FileStorageService).store(Readable.from(['x']), 'sample.tally', ANONYMOUS_ADMIN))
+      .id;
   });
 
   afterAll(async () => {
@@ -112,12 +116,22 @@ describe(`job_counts tallies kept by triggers (${databaseLabel})`, () => {
     const behaviours: Behaviour[] = ['ok', 'ok', 'ok', 'fatal', 'flaky', 'ok', 'flaky', 'fatal'];
     const priorities = [JobPriority.LOW, JobPriority.NORMAL, JobPriority.HIGH];
     const enqueued = await jobs().enqueueMany(
-      behaviours.map((behaviour, index) => ({ fileId, priority: priorities[index % 3], maxRetries: 2, options: { behaviour } })),
+      behaviours.map((behaviour, index) => ({
+        fileId,
+        priority: priorities[index % 3],
+        maxRetries: 2,
+        options: { behaviour },
+      })),
       ANONYMOUS_ADMIN,
     );
     const hanging = await enqueue('hang', JobPriority.HIGH);
     const later = await enqueue('ok', JobPriority.LOW, new Date(Date.now() + HOUR));
-    await waitFor(async () => (await db.processingJob.count({ where: { id: { in: enqueued.map((job) => job.id) }, status: { in: UNFINISHED } } })) === 0);
+    await waitFor(
+      async () =>
+        (await db.processingJob.count({
+          where: { id: { in: enqueued.map((job) => job.id) }, status: { in: UNFINISHED } },
+        })) === 0,
+    );
     await waitFor(async () => (await statusOf(hanging.id)) === 'PROCESSING');
     const settled = await expectTalliesExact(db);
     expect(settled['COMPLETED/tally/2']).toBeGreaterThan(0);
@@ -133,7 +147,10 @@ describe(`job_counts tallies kept by triggers (${databaseLabel})`, () => {
     await expectTalliesExact(db);
 
     // Updates through Prisma: one moving jobs between tallies, one changing nothing they count (a progress write).
-    await db.processingJob.updateMany({ where: { id: { in: fixtures.slice(3) } }, data: { priority: 3, format: 'txt', status: 'PENDING' } });
+    await db.processingJob.updateMany({
+      where: { id: { in: fixtures.slice(3) } },
+      data: { priority: 3, format: 'txt', status: 'PENDING' },
+    });
     await db.processingJob.updateMany({ where: { id: { in: fixtures } }, data: { stage: 'READING', progress: 40 } });
     await db.processingJob.updateMany({ where: { id: fixtures[3] }, data: { status: 'PENDING' } });
     await expectTalliesExact(db);
@@ -148,7 +165,8 @@ describe(`job_counts tallies kept by triggers (${databaseLabel})`, () => {
 
     const { data: stats } = await service.gql(`{ jobStats { total byStatus { status count } } }`);
     expect(stats.jobStats.total).toBe(await db.processingJob.count());
-    for (const { status, count } of stats.jobStats.byStatus) expect(count).toBe(await db.processingJob.count({ where: { status } }));
+    for (const { status, count } of stats.jobStats.byStatus)
+      expect(count).toBe(await db.processingJob.count({ where: { status } }));
   });
 });
 
@@ -186,7 +204,9 @@ describePostgres('job_counts tallies under concurrent writers (PostgreSQL)', () 
   });
 
   it('stay exact when two writers on the same shard move jobs across the same tallies in opposite directions', async () => {
-    const ids = await Promise.all(Array.from({ length: 40 }, (_, index) => insertJob(db, { status: index % 2 ? 'COMPLETED' : 'PENDING' })));
+    const ids = await Promise.all(
+      Array.from({ length: 40 }, (_, index) => insertJob(db, { status: index % 2 ? 'COMPLETED' : 'PENDING' })),
+    );
     const first = await connectOnShard(database.url);
     const second = await connectOnShard(database.url, first.shard);
     // Each transaction holds its tally rows until it commits; the other's statements touch the same two rows the
@@ -194,16 +214,38 @@ describePostgres('job_counts tallies under concurrent writers (PostgreSQL)', () 
     const flip = async (client: Client, mine: string[], from: string, to: string) => {
       for (let round = 0; round < 25; round++) {
         await client.query('BEGIN');
-        await client.query(`UPDATE processing_jobs SET status = $1 WHERE id = ANY($2) AND status = $3`, [to, mine, from]);
-        await client.query(`UPDATE processing_jobs SET status = $1 WHERE id = ANY($2) AND status = $3`, [from, mine, to]);
-        await client.query(`UPDATE processing_jobs SET status = $1 WHERE id = ANY($2) AND status = $3`, [to, mine.slice(0, round % 5), from]);
+        await client.query(`UPDATE processing_jobs SET status = $1 WHERE id = ANY($2) AND status = $3`, [
+          to,
+          mine,
+          from,
+        ]);
+        await client.query(`UPDATE processing_jobs SET status = $1 WHERE id = ANY($2) AND status = $3`, [
+          from,
+          mine,
+          to,
+        ]);
+        await client.query(`UPDATE processing_jobs SET status = $1 WHERE id = ANY($2) AND status = $3`, [
+          to,
+          mine.slice(0, round % 5),
+          from,
+        ]);
         await client.query('COMMIT');
       }
     };
     try {
       await Promise.all([
-        flip(first.client, ids.filter((_, index) => index % 2 === 0), 'PENDING', 'COMPLETED'),
-        flip(second.client, ids.filter((_, index) => index % 2 === 1), 'COMPLETED', 'PENDING'),
+        flip(
+          first.client,
+          ids.filter((_, index) => index % 2 === 0),
+          'PENDING',
+          'COMPLETED',
+        ),
+        flip(
+          second.client,
+          ids.filter((_, index) => index % 2 === 1),
+          'COMPLETED',
+          'PENDING',
+        ),
       ]);
     } finally {
       await Promise.all([first.client.end(), second.client.end()]);
@@ -217,14 +259,24 @@ describePostgres('job_counts tallies under concurrent writers (PostgreSQL)', () 
     const other = await startTestApp(database, { providers: [ScriptedProcessor], queue });
     const worker = await startTestApp(database, { providers: [ScriptedProcessor], queue });
     try {
-      const fileId = (await worker.app.get(FileStorageService).store(Readable.from(['x']), 'burn.tally', ANONYMOUS_ADMIN)).id;
+      const fileId = (
+        await worker.app.get(FileStorageService).store(Readable.from(['x']), 'burn.tally', ANONYMOUS_ADMIN)
+      ).id;
       const behaviours: Behaviour[] = ['ok', 'ok', 'flaky', 'ok', 'fatal'];
       const enqueued = await worker.app.get(JobsService).enqueueMany(
-        Array.from({ length: 200 }, (_, index) => ({ fileId, priority: JobPriority.NORMAL, maxRetries: 1, options: { behaviour: behaviours[index % 5] } })),
+        Array.from({ length: 200 }, (_, index) => ({
+          fileId,
+          priority: JobPriority.NORMAL,
+          maxRetries: 1,
+          options: { behaviour: behaviours[index % 5] },
+        })),
         ANONYMOUS_ADMIN,
       );
       const ids = enqueued.map((job) => job.id);
-      await waitFor(async () => (await db.processingJob.count({ where: { id: { in: ids }, status: { in: UNFINISHED } } })) === 0, 30_000);
+      await waitFor(
+        async () => (await db.processingJob.count({ where: { id: { in: ids }, status: { in: UNFINISHED } } })) === 0,
+        30_000,
+      );
       const kept = await expectTalliesExact(db);
       expect(kept['COMPLETED/tally/2']).toBe(160);
       expect(kept['FAILED/tally/2']).toBe(40);

@@ -27,8 +27,14 @@ function configuration(schema: PrismaSchema) {
   const without = (settings: Record<string, string>, keys: string[]) =>
     Object.fromEntries(Object.entries(settings).filter(([key]) => !keys.includes(key)));
   return {
-    generators: blocksOf(schema, 'generator').map((block) => ({ ...block, settings: without(block.settings, ['output']) })),
-    datasources: blocksOf(schema, 'datasource').map((block) => ({ ...block, settings: without(block.settings, ['provider', 'url']) })),
+    generators: blocksOf(schema, 'generator').map((block) => ({
+      ...block,
+      settings: without(block.settings, ['output']),
+    })),
+    datasources: blocksOf(schema, 'datasource').map((block) => ({
+      ...block,
+      settings: without(block.settings, ['provider', 'url']),
+    })),
   };
 }
 
@@ -44,7 +50,12 @@ describe('Prisma schemas (prisma/sqlite and prisma/postgresql)', () => {
   });
 
   it('are read completely (the comparison is not vacuous)', () => {
-    expect(blocksOf(sqliteSchema, 'model').map((model) => model.name)).toEqual(['StoredFile', 'ProcessingJob', 'JobAttempt', 'JobCount']);
+    expect(blocksOf(sqliteSchema, 'model').map((model) => model.name)).toEqual([
+      'StoredFile',
+      'ProcessingJob',
+      'JobAttempt',
+      'JobCount',
+    ]);
     const job = blocksOf(sqliteSchema, 'model')[1];
     expect(job.fields.find((field) => field.name === 'bytesProcessed')).toMatchObject({
       type: 'BigInt',
@@ -62,7 +73,9 @@ describe('Prisma schemas (prisma/sqlite and prisma/postgresql)', () => {
     };
     expect(drifted('mimeType     String? ', 'mimeType     String  ')).not.toEqual(dataModel(sqliteSchema));
     expect(drifted('@default(2)', '@default(3)')).not.toEqual(dataModel(sqliteSchema));
-    expect(drifted('@map("run_at") @db.Timestamptz(3)', '@map("run_at") @db.Timestamp(6)')).toEqual(dataModel(sqliteSchema));
+    expect(drifted('@map("run_at") @db.Timestamptz(3)', '@map("run_at") @db.Timestamp(6)')).toEqual(
+      dataModel(sqliteSchema),
+    );
   });
 });
 
@@ -97,7 +110,10 @@ describe.each(targets)('%s migrations (src/job-queue/database/migrator.ts)', (_l
   it('refuse a migration whose file changed after it was applied, and apply nothing else', async () => {
     const [first, ...rest] = loadMigrations(target.provider);
     const edited = migrationWithSql(first, `${first.sql}\n-- edited after it was applied\n`);
-    const added = migrationWithSql({ ...first, name: '29991231000000_added_later' }, 'CREATE TABLE "never_applied" ("id" TEXT);');
+    const added = migrationWithSql(
+      { ...first, name: '29991231000000_added_later' },
+      'CREATE TABLE "never_applied" ("id" TEXT);',
+    );
     await expect(target.migrate([edited, ...rest, added])).rejects.toThrow(
       `Migration ${first.name} was changed after it was applied (checksum mismatch)`,
     );
@@ -111,7 +127,10 @@ describe.each(targets)('%s migrations (src/job-queue/database/migrator.ts)', (_l
     expect(Object.keys(facts).sort()).toEqual(['_prisma_migrations', ...models.map(tableOf)].sort());
     for (const model of models) {
       const table = facts[tableOf(model)];
-      const expectedColumns = columnsOf(model, sqliteSchema).map(({ column, nullable }) => ({ name: column, nullable }));
+      const expectedColumns = columnsOf(model, sqliteSchema).map(({ column, nullable }) => ({
+        name: column,
+        nullable,
+      }));
       expect({ model: model.name, columns: table.columns }).toEqual({
         model: model.name,
         columns: [...expectedColumns].sort((a, b) => a.name.localeCompare(b.name)),

@@ -1,5 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { FileProcessor, type FileProcessorHandler, type ProcessingContext, type TextAnalyzer } from '../../src/job-queue';
+import {
+  FileProcessor,
+  type FileProcessorHandler,
+  type ProcessingContext,
+  type TextAnalyzer,
+} from '../../src/job-queue';
 import { createTestDatabase, databaseLabel, type TestDatabase } from '../support/database';
 import { startTestApp, type TestApp, waitFor } from '../support/test-app';
 
@@ -85,7 +90,10 @@ describe(`Analysis stage (${databaseLabel})`, () => {
         metadata: { source: 'note' },
         result: { pages: 1, analysisPending: true },
       });
-      await service.prisma.client.processingJob.update({ where: { id: upload.body.job.id }, data: { availableAt: new Date() } });
+      await service.prisma.client.processingJob.update({
+        where: { id: upload.body.job.id },
+        data: { availableAt: new Date() },
+      });
       const job = await waitFor(async () => {
         const { data } = await service.gql(JOB, { id: upload.body.job.id });
         return data.job.status === 'COMPLETED' ? data.job : null;

@@ -5,7 +5,10 @@ import { PROGRESS_SUBSCRIPTION, subscribe } from '../support/subscriptions';
 import { type TestApp, useTestApp } from '../support/test-app';
 
 /** A host rule: the caller is named by a header (of the HTTP or the upgrade request) and sees only its own jobs and files. */
-const resolveCaller = ({ request }: CallerContext) => ({ userId: (request.headers['x-user'] as string) ?? null, isAdmin: false });
+const resolveCaller = ({ request }: CallerContext) => ({
+  userId: (request.headers['x-user'] as string) ?? null,
+  isAdmin: false,
+});
 
 describe(`Every operation is scoped to its caller (${databaseLabel})`, () => {
   let service: TestApp;
@@ -13,7 +16,15 @@ describe(`Every operation is scoped to its caller (${databaseLabel})`, () => {
 
   const as = (user: string) => ({
     upload: async (name: string) =>
-      (await service.http().post('/files').set('x-user', user).field('enqueue', 'false').attach('file', Buffer.from('x'), name).expect(201)).body.file.id as string,
+      (
+        await service
+          .http()
+          .post('/files')
+          .set('x-user', user)
+          .field('enqueue', 'false')
+          .attach('file', Buffer.from('x'), name)
+          .expect(201)
+      ).body.file.id as string,
     gql: async (query: string, variables: Record<string, unknown> = {}) =>
       (await service.http().post('/graphql').set('x-user', user).send({ query, variables })).body,
   });
@@ -53,7 +64,9 @@ describe(`Every operation is scoped to its caller (${databaseLabel})`, () => {
     const bob = as('bob');
     const cancelled = async (user: ReturnType<typeof as>, name: string) => {
       const job = (await user.gql(ENQUEUE, { f: await user.upload(name), k: null })).data.enqueueJob;
-      expect((await user.gql(`mutation($id: ID!) { cancelJob(id: $id) { status } }`, { id: job.id })).data.cancelJob.status).toBe('CANCELLED');
+      expect(
+        (await user.gql(`mutation($id: ID!) { cancelJob(id: $id) { status } }`, { id: job.id })).data.cancelJob.status,
+      ).toBe('CANCELLED');
       return job.id as string;
     };
     const [aliceJob, bobJob] = [await cancelled(alice, 'a.txt'), await cancelled(bob, 'b.txt')];
@@ -61,7 +74,9 @@ describe(`Every operation is scoped to its caller (${databaseLabel})`, () => {
     try {
       const own = await subscribe(ws, PROGRESS_SUBSCRIPTION, { jobId: aliceJob }, 'jobProgress').finished;
       expect(own).toEqual([expect.objectContaining({ jobId: aliceJob, status: 'CANCELLED' })]);
-      await expect(subscribe(ws, PROGRESS_SUBSCRIPTION, { jobId: bobJob }, 'jobProgress').finished).rejects.toMatchObject({
+      await expect(
+        subscribe(ws, PROGRESS_SUBSCRIPTION, { jobId: bobJob }, 'jobProgress').finished,
+      ).rejects.toMatchObject({
         errors: [expect.objectContaining({ extensions: expect.objectContaining({ code: 'NOT_FOUND' }) })],
       });
     } finally {

@@ -23,11 +23,16 @@ describe(`A killed instance's job is recovered (${databaseLabel})`, () => {
   it('kill -9 during processing: a restarted instance recovers the job as STALLED, and it completes', async () => {
     host = spawnSlowHost(database, { STALLED_JOB_THRESHOLD_MS: '1500', HEALTH_CHECK_INTERVAL_MS: '600000' });
     const port = await host.ready;
-    const upload = await request(`http://127.0.0.1:${port}`).post('/files').attach('file', Buffer.from('work'), 'doomed.slow').expect(201);
+    const upload = await request(`http://127.0.0.1:${port}`)
+      .post('/files')
+      .attach('file', Buffer.from('work'), 'doomed.slow')
+      .expect(201);
     const jobId: string = upload.body.job.id;
 
     await waitFor(async () => {
-      const { body } = await request(`http://127.0.0.1:${port}`).post('/graphql').send({ query: `{ job(id: "${jobId}") { status } }` });
+      const { body } = await request(`http://127.0.0.1:${port}`)
+        .post('/graphql')
+        .send({ query: `{ job(id: "${jobId}") { status } }` });
       return body.data.job.status === JobStatus.PROCESSING;
     }, 15_000);
 
@@ -47,7 +52,12 @@ describe(`A killed instance's job is recovered (${databaseLabel})`, () => {
     const finished = await jobState(survivor.prisma.client, jobId);
     expect(finished.attempts).toEqual([
       { number: 1, outcome: 'RETRYING', finished: true, workerId: running.leaseOwner },
-      { number: 2, outcome: 'COMPLETED', finished: true, workerId: expect.not.stringContaining(`:${host.process.pid}:`) },
+      {
+        number: 2,
+        outcome: 'COMPLETED',
+        finished: true,
+        workerId: expect.not.stringContaining(`:${host.process.pid}:`),
+      },
     ]);
     const attempts = await survivor.prisma.client.jobAttempt.findMany({ where: { jobId }, orderBy: { number: 'asc' } });
     expect(attempts.map((attempt) => attempt.errorCode)).toEqual(['STALLED', null]);

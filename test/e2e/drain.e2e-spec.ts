@@ -14,10 +14,14 @@ const DRAIN_TIMEOUT_MS = 150_000;
  * nothing: a stray second run would have started (and been logged) by then.
  */
 async function waitUntilDrained(db: DatabaseClient, workers: TestApp[]): Promise<void> {
-  await waitFor(async () => {
-    const counts = await countByStatus(db);
-    return counts.PENDING + counts.PROCESSING + counts.RETRYING === 0;
-  }, DRAIN_TIMEOUT_MS, 250);
+  await waitFor(
+    async () => {
+      const counts = await countByStatus(db);
+      return counts.PENDING + counts.PROCESSING + counts.RETRYING === 0;
+    },
+    DRAIN_TIMEOUT_MS,
+    250,
+  );
   await workersIdle(workers.map((worker) => worker.app));
 }
 
@@ -29,7 +33,14 @@ async function expectDrainedExactlyOnce(db: DatabaseClient, jobIds: string[], lo
   expect([...log.calls.entries()].filter(([, calls]) => calls !== 1)).toEqual([]);
   expect(log.finished.size).toBe(JOBS);
 
-  expect(await countByStatus(db)).toEqual({ PENDING: 0, PROCESSING: 0, RETRYING: 0, COMPLETED: JOBS, FAILED: 0, CANCELLED: 0 });
+  expect(await countByStatus(db)).toEqual({
+    PENDING: 0,
+    PROCESSING: 0,
+    RETRYING: 0,
+    COMPLETED: JOBS,
+    FAILED: 0,
+    CANCELLED: 0,
+  });
   expect(await db.processingJob.count({ where: { attemptCount: { not: 1 } } })).toBe(0);
   const attemptsPerJob = await db.jobAttempt.groupBy({ by: ['jobId'], _count: { _all: true } });
   expect(attemptsPerJob).toHaveLength(JOBS);
@@ -53,26 +64,37 @@ describe(`Draining ${JOBS} jobs with one instance × ${CONCURRENCY} workers (${d
     await database?.drop();
   });
 
-  it('runs every queued job exactly once and completes them all', async () => {
-    const seeding = await startTestApp(database, { queue: { workersEnabled: false } });
-    let jobIds: string[];
-    try {
-      const fileId = await storeFile(seeding.app, 'drain.noop');
-      jobIds = (await enqueueJobs(seeding.app, fileId, JOBS)).map((job) => job.id);
-    } finally {
-      await seeding.close();
-    }
-    expect(recording.log.starts).toHaveLength(0);
+  it(
+    'runs every queued job exactly once and completes them all',
+    async () => {
+      const seeding = await startTestApp(database, { queue: { workersEnabled: false } });
+      let jobIds: string[];
+      try {
+        const fileId = await storeFile(seeding.app, 'drain.noop');
+        jobIds = (await enqueueJobs(seeding.app, fileId, JOBS)).map((job) => job.id);
+      } finally {
+        await seeding.close();
+      }
+      expect(recording.log.starts).toHaveLength(0);
 
-    const started = Date.now();
-    worker = await startTestApp(database, { providers: [recording.processor], queue: { workerConcurrency: CONCURRENCY } });
-    await waitUntilDrained(worker.prisma.client, [worker]);
-    console.log(`[drain] ${databaseLabel}: one instance × ${CONCURRENCY} drained ${JOBS} jobs in ${Date.now() - started} ms`);
+      const started = Date.now();
+      worker = await startTestApp(database, {
+        providers: [recording.processor],
+        queue: { workerConcurrency: CONCURRENCY },
+      });
+      await waitUntilDrained(worker.prisma.client, [worker]);
+      console.log(
+        `[drain] ${databaseLabel}: one instance × ${CONCURRENCY} drained ${JOBS} jobs in ${Date.now() - started} ms`,
+      );
 
-    await expectDrainedExactlyOnce(worker.prisma.client, jobIds, recording.log);
-    const workerIds = await worker.prisma.client.jobAttempt.groupBy({ by: ['workerId'], _count: { _all: true } });
-    expect(workerIds.map((group) => [group.workerId, group._count._all])).toEqual([[worker.app.get(WorkerPoolService).workerId, JOBS]]);
-  }, DRAIN_TIMEOUT_MS + 30_000);
+      await expectDrainedExactlyOnce(worker.prisma.client, jobIds, recording.log);
+      const workerIds = await worker.prisma.client.jobAttempt.groupBy({ by: ['workerId'], _count: { _all: true } });
+      expect(workerIds.map((group) => [group.workerId, group._count._all])).toEqual([
+        [worker.app.get(WorkerPoolService).workerId, JOBS],
+      ]);
+    },
+    DRAIN_TIMEOUT_MS + 30_000,
+  );
 });
 
 describePostgres(`Draining ${JOBS} jobs with two instances × ${CONCURRENCY} workers (PostgreSQL)`, () => {
@@ -89,26 +111,36 @@ describePostgres(`Draining ${JOBS} jobs with two instances × ${CONCURRENCY} wor
     await database?.drop();
   });
 
-  it('shares the jobs enqueued while both run: each job exactly once, both instances did work', async () => {
-    // Start one first so that the second does not race it through the migrations.
-    instances.push(await startTestApp(database, { providers: [recording.processor], queue: { workerConcurrency: CONCURRENCY } }));
-    instances.push(await startTestApp(database, { providers: [recording.processor], queue: { workerConcurrency: CONCURRENCY } }));
-    const [first, second] = instances;
-    const workerIds = instances.map((instance) => instance.app.get(WorkerPoolService).workerId);
-    expect(new Set(workerIds).size).toBe(2);
+  it(
+    'shares the jobs enqueued while both run: each job exactly once, both instances did work',
+    async () => {
+      // Start one first so that the second does not race it through the migrations.
+      instances.push(
+        await startTestApp(database, { providers: [recording.processor], queue: { workerConcurrency: CONCURRENCY } }),
+      );
+      instances.push(
+        await startTestApp(database, { providers: [recording.processor], queue: { workerConcurrency: CONCURRENCY } }),
+      );
+      const [first, second] = instances;
+      const workerIds = instances.map((instance) => instance.app.get(WorkerPoolService).workerId);
+      expect(new Set(workerIds).size).toBe(2);
 
-    const fileId = await storeFile(first.app, 'drain.noop');
-    const started = Date.now();
-    const jobIds = (await enqueueJobs(first.app, fileId, JOBS)).map((job) => job.id);
-    await waitUntilDrained(second.prisma.client, instances);
-    console.log(`[drain] PostgreSQL: two instances × ${CONCURRENCY} drained ${JOBS} jobs in ${Date.now() - started} ms`);
+      const fileId = await storeFile(first.app, 'drain.noop');
+      const started = Date.now();
+      const jobIds = (await enqueueJobs(first.app, fileId, JOBS)).map((job) => job.id);
+      await waitUntilDrained(second.prisma.client, instances);
+      console.log(
+        `[drain] PostgreSQL: two instances × ${CONCURRENCY} drained ${JOBS} jobs in ${Date.now() - started} ms`,
+      );
 
-    await expectDrainedExactlyOnce(second.prisma.client, jobIds, recording.log);
-    const perWorker = await second.prisma.client.jobAttempt.groupBy({ by: ['workerId'], _count: { _all: true } });
-    const done = new Map(perWorker.map((group) => [group.workerId, group._count._all]));
-    console.log(`[drain] attempts per instance: ${workerIds.map((id) => done.get(id) ?? 0).join(' + ')}`);
-    expect([...done.keys()].sort()).toEqual([...workerIds].sort());
-    for (const id of workerIds) expect(done.get(id)).toBeGreaterThan(0);
-    expect(workerIds.reduce((sum, id) => sum + (done.get(id) ?? 0), 0)).toBe(JOBS);
-  }, DRAIN_TIMEOUT_MS + 30_000);
+      await expectDrainedExactlyOnce(second.prisma.client, jobIds, recording.log);
+      const perWorker = await second.prisma.client.jobAttempt.groupBy({ by: ['workerId'], _count: { _all: true } });
+      const done = new Map(perWorker.map((group) => [group.workerId, group._count._all]));
+      console.log(`[drain] attempts per instance: ${workerIds.map((id) => done.get(id) ?? 0).join(' + ')}`);
+      expect([...done.keys()].sort()).toEqual([...workerIds].sort());
+      for (const id of workerIds) expect(done.get(id)).toBeGreaterThan(0);
+      expect(workerIds.reduce((sum, id) => sum + (done.get(id) ?? 0), 0)).toBe(JOBS);
+    },
+    DRAIN_TIMEOUT_MS + 30_000,
+  );
 });

@@ -3,7 +3,13 @@ import { Module } from '@nestjs/common';
 import { Client } from 'pg';
 import { AppModule } from '../../src/app.module';
 import { ENQUEUE_JOB, JOB, JOBS, upload, uploadFileId } from '../support/api-helpers';
-import { createTestDatabase, databaseLabel, describePostgres, POSTGRES_URL, type TestDatabase } from '../support/database';
+import {
+  createTestDatabase,
+  databaseLabel,
+  describePostgres,
+  POSTGRES_URL,
+  type TestDatabase,
+} from '../support/database';
 import { launchTestApp, type TestApp, waitFor } from '../support/test-app';
 
 /** The app as `npm start` runs it: no NODE_ENV (Apollo then defaults to stack traces in every error). */
@@ -62,7 +68,10 @@ describe(`what a client sees of errors (${databaseLabel})`, () => {
     service = await startWithoutNodeEnv(database, true);
     for (const [origin, query, variables] of ERRORS_OF_EACH_ORIGIN) {
       const { body } = await service.http().post('/graphql').send({ query, variables });
-      expect({ origin, stacktrace: Array.isArray(body.errors[0].extensions?.stacktrace) }).toEqual({ origin, stacktrace: true });
+      expect({ origin, stacktrace: Array.isArray(body.errors[0].extensions?.stacktrace) }).toEqual({
+        origin,
+        stacktrace: true,
+      });
     }
   });
 });
@@ -78,7 +87,10 @@ async function databaseOutage(database: TestDatabase) {
   return {
     begin: async () => {
       await admin.query(`ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS false`);
-      await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [name]);
+      await admin.query(
+        'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+        [name],
+      );
     },
     end: async () => {
       await admin.query(`ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS true`);
@@ -105,7 +117,11 @@ describePostgres('while the database cannot be reached (PostgreSQL)', () => {
     const outage = await databaseOutage(database);
     await outage.begin();
     try {
-      const operations: [string, Record<string, unknown>][] = [[JOB, { id: 'any-job' }], [JOBS, { first: 1 }], [ENQUEUE_JOB, { input: { fileId } }]];
+      const operations: [string, Record<string, unknown>][] = [
+        [JOB, { id: 'any-job' }],
+        [JOBS, { first: 1 }],
+        [ENQUEUE_JOB, { input: { fileId } }],
+      ];
       for (const [query, variables] of operations) {
         const { errors } = await service.gql(query, variables);
         expect(errors?.map((error) => [error.extensions?.code, error.message])).toEqual([

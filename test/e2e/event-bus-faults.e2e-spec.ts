@@ -29,23 +29,37 @@ describePostgres('Faults in the event path leave the process serving (PostgreSQL
   };
   const notify = (payload: string) => db.query(`SELECT pg_notify('file_jobs_events', $1)`, [payload]);
   const uploadTo = async (name: string): Promise<string> => {
-    const response = await request(`http://127.0.0.1:${port}`).post('/files').attach('file', Buffer.from('some text'), name).expect(201);
+    const response = await request(`http://127.0.0.1:${port}`)
+      .post('/files')
+      .attach('file', Buffer.from('some text'), name)
+      .expect(201);
     return response.body.job.id;
   };
   const alive = () => host!.process.exitCode === null && host!.process.signalCode === null;
-  const statusOf = async (jobId: string) => (await db.query(`SELECT status FROM processing_jobs WHERE id = $1`, [jobId])).rows[0]?.status;
+  const statusOf = async (jobId: string) =>
+    (await db.query(`SELECT status FROM processing_jobs WHERE id = $1`, [jobId])).rows[0]?.status;
   /**
    * The process still answers, runs new jobs to COMPLETED, and a jobUpdated subscriber opened now sees them (new
    * uploads until one is seen: the subscription goes live on the server at a moment the client is not told).
    */
   const expectServing = async (): Promise<string[]> => {
     expect(alive()).toBe(true);
-    const watcher = subscribe(wsClient(), 'subscription { jobUpdated(filter: { status: [COMPLETED] }) { id status } }', {}, 'jobUpdated');
+    const watcher = subscribe(
+      wsClient(),
+      'subscription { jobUpdated(filter: { status: [COMPLETED] }) { id status } }',
+      {},
+      'jobUpdated',
+    );
     const uploaded: string[] = [];
-    await waitFor(async () => {
-      if (uploaded.length === 0 || (await statusOf(uploaded.at(-1)!)) === JobStatus.COMPLETED) uploaded.push(await uploadTo('after.txt'));
-      return watcher.updates.some((update) => uploaded.includes(update.id));
-    }, 30_000, 200);
+    await waitFor(
+      async () => {
+        if (uploaded.length === 0 || (await statusOf(uploaded.at(-1)!)) === JobStatus.COMPLETED)
+          uploaded.push(await uploadTo('after.txt'));
+        return watcher.updates.some((update) => uploaded.includes(update.id));
+      },
+      30_000,
+      200,
+    );
     expect(alive()).toBe(true);
     return uploaded;
   };
@@ -78,13 +92,26 @@ describePostgres('Faults in the event path leave the process serving (PostgreSQL
     await notify('"just a string"');
     await notify('null');
     // Inside an array: not objects, no payload, and payloads whose listeners throw (changes is not an array).
-    await notify(JSON.stringify([5, null, 'x', { topic: 'job.changed' }, { topic: 'job.changed', payload: { changes: 7 } }, { topic: 'job.progress', payload: null }]));
-    await notify(JSON.stringify([{ topic: 'job.changed', payload: { changes: [null, { jobId: slowJob, status: 'COMPLETED' }] } }]));
+    await notify(
+      JSON.stringify([
+        5,
+        null,
+        'x',
+        { topic: 'job.changed' },
+        { topic: 'job.changed', payload: { changes: 7 } },
+        { topic: 'job.progress', payload: null },
+      ]),
+    );
+    await notify(
+      JSON.stringify([{ topic: 'job.changed', payload: { changes: [null, { jobId: slowJob, status: 'COMPLETED' }] } }]),
+    );
     await notify('z!!!not base64 deflate');
 
     const uploaded = await expectServing();
     // The subscription opened before the bad payloads still works: it sees the new job complete.
-    await waitFor(() => updated.updates.some((update) => uploaded.includes(update.id) && update.status === JobStatus.COMPLETED));
+    await waitFor(() =>
+      updated.updates.some((update) => uploaded.includes(update.id) && update.status === JobStatus.COMPLETED),
+    );
   });
 
   it('1(c): a database error while a jobProgress subscriber watches a job ends that subscription with an error, not the process', async () => {
@@ -97,9 +124,23 @@ describePostgres('Faults in the event path leave the process serving (PostgreSQL
     // another instance would send it) makes it read.
     await db.query('ALTER TABLE processing_jobs RENAME TO processing_jobs_away');
     try {
-      const change = { jobId: slowJob, status: 'PROCESSING', format: 'slow', priority: 2, userId: null, createdAt: new Date().toISOString() };
+      const change = {
+        jobId: slowJob,
+        status: 'PROCESSING',
+        format: 'slow',
+        priority: 2,
+        userId: null,
+        createdAt: new Date().toISOString(),
+      };
       await notify(JSON.stringify([{ topic: 'job.changed', payload: { changes: [change] } }]));
-      const failure = await within(progress.finished.then(() => null, (error: Error) => error), 30_000, 'the jobProgress subscription to end');
+      const failure = await within(
+        progress.finished.then(
+          () => null,
+          (error: Error) => error,
+        ),
+        30_000,
+        'the jobProgress subscription to end',
+      );
       expect(alive()).toBe(true);
       expect(failure?.message).toMatch(/could not read job .* events may have been missed/i);
     } finally {

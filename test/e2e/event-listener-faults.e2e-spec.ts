@@ -19,13 +19,21 @@ describe(`A throwing event listener (${databaseLabel})`, () => {
     const { service } = suite;
     const bus = service.app.get<PubSubEngine>(JOB_EVENT_BUS);
     let thrown = 0;
-    const id = await bus.subscribe(JobTopics.jobChanged, () => {
-      thrown++;
-      throw new Error('a listener that fails');
-    }, {});
+    const id = await bus.subscribe(
+      JobTopics.jobChanged,
+      () => {
+        thrown++;
+        throw new Error('a listener that fails');
+      },
+      {},
+    );
     try {
       const fileId = await storeFile(service.app, 'a.txt');
-      const [subscriber] = await liveSubscribers(1, () => service.wsClient(), async () => (await enqueueJobs(service.app, fileId, 1))[0].id);
+      const [subscriber] = await liveSubscribers(
+        1,
+        () => service.wsClient(),
+        async () => (await enqueueJobs(service.app, fileId, 1))[0].id,
+      );
       const jobs = await enqueueJobs(service.app, fileId, 3);
       await waitFor(() => jobs.every((job) => subscriber.updates.some((update) => update.id === job.id)));
       expect(thrown).toBeGreaterThanOrEqual(2);

@@ -1,6 +1,16 @@
 import 'reflect-metadata';
 import fc from 'fast-check';
-import { CANCEL_JOB, ENQUEUE_JOB, ENQUEUE_JOBS, gqlData, JOB, JOBS, RETRY_JOB, upload, uploadFileId } from '../support/api-helpers';
+import {
+  CANCEL_JOB,
+  ENQUEUE_JOB,
+  ENQUEUE_JOBS,
+  gqlData,
+  JOB,
+  JOBS,
+  RETRY_JOB,
+  upload,
+  uploadFileId,
+} from '../support/api-helpers';
 import { databaseLabel } from '../support/database';
 import { PROGRESS_SUBSCRIPTION, subscribe } from '../support/subscriptions';
 import { dateArg, enumArg, formFieldText, intArg, optionsArg, stringArg } from '../support/fuzz-arbitraries';
@@ -21,8 +31,19 @@ type FuzzRequest =
   | { kind: 'graphql'; operation: string; query: string; variables: Record<string, unknown>; names: string[] }
   | { kind: 'upload'; fields: Record<string, string> };
 
-function operation(name: string, query: string, variables: fc.Arbitrary<Record<string, unknown>>, names: string[]): fc.Arbitrary<FuzzRequest> {
-  return variables.map((generated) => ({ kind: 'graphql' as const, operation: name, query, variables: generated, names }));
+function operation(
+  name: string,
+  query: string,
+  variables: fc.Arbitrary<Record<string, unknown>>,
+  names: string[],
+): fc.Arbitrary<FuzzRequest> {
+  return variables.map((generated) => ({
+    kind: 'graphql' as const,
+    operation: name,
+    query,
+    variables: generated,
+    names,
+  }));
 }
 
 function requests(fileIds: string[], jobIds: string[], cursors: string[]): fc.Arbitrary<FuzzRequest> {
@@ -57,12 +78,17 @@ function requests(fileIds: string[], jobIds: string[], cursors: string[]): fc.Ar
     operation(
       'jobs',
       JOBS,
-      fc.record({ filter, first: intArg, after: fc.oneof(stringArg(cursors), fc.constant(undefined)) }, { requiredKeys: [] }),
+      fc.record(
+        { filter, first: intArg, after: fc.oneof(stringArg(cursors), fc.constant(undefined)) },
+        { requiredKeys: [] },
+      ),
       ['filter', 'first', 'after', 'status', 'format', 'priority', 'userId', 'createdAfter', 'createdBefore'],
     ),
     { weight: 3, arbitrary: operation('enqueueJob', ENQUEUE_JOB, fc.record({ input }), inputNames) },
     operation('enqueueJobs', ENQUEUE_JOBS, fc.record({ inputs: fc.array(input, { maxLength: 3 }) }), inputNames),
-    operation('cleanupJobs', CLEANUP_JOBS, fc.record({ olderThanHours: intArg }, { requiredKeys: [] }), ['olderThanHours']),
+    operation('cleanupJobs', CLEANUP_JOBS, fc.record({ olderThanHours: intArg }, { requiredKeys: [] }), [
+      'olderThanHours',
+    ]),
     {
       weight: 2,
       arbitrary: fc
@@ -101,14 +127,20 @@ describe(`fuzzed GraphQL arguments and upload fields (${databaseLabel})`, () => 
           expect(response.status).toBeLessThan(500);
           if (response.status !== 201) {
             expect(response.body.code).toBe('BAD_USER_INPUT');
-            expect({ message: response.body.message, named: namesOneOf(response.body.message, Object.keys(request.fields)) }).toEqual({
+            expect({
+              message: response.body.message,
+              named: namesOneOf(response.body.message, Object.keys(request.fields)),
+            }).toEqual({
               message: response.body.message,
               named: true,
             });
           }
           return;
         }
-        const response = await service.http().post('/graphql').send({ query: request.query, variables: request.variables });
+        const response = await service
+          .http()
+          .post('/graphql')
+          .send({ query: request.query, variables: request.variables });
         expect(response.status).toBeLessThan(500);
         const errors: { message: string; extensions?: { code?: string } }[] = response.body.errors ?? [];
         count(`${request.operation} ${errors.length === 0 ? 'ok' : errors[0].extensions?.code}`);
@@ -116,7 +148,10 @@ describe(`fuzzed GraphQL arguments and upload fields (${databaseLabel})`, () => 
           const code = error.extensions?.code ?? 'none';
           expect([...INPUT_REJECTIONS, ...OTHER_ANSWERS]).toContain(code);
           if (INPUT_REJECTIONS.includes(code)) {
-            expect({ message: error.message, named: namesOneOf(error.message, request.names) }).toEqual({ message: error.message, named: true });
+            expect({ message: error.message, named: namesOneOf(error.message, request.names) }).toEqual({
+              message: error.message,
+              named: true,
+            });
           }
         }
       }),
@@ -126,7 +161,15 @@ describe(`fuzzed GraphQL arguments and upload fields (${databaseLabel})`, () => 
     // Controls: the generators reach both sides of every check, so the run proves something.
     const seen = [...outcomes.keys()];
     console.log(`fuzz outcomes: ${JSON.stringify(Object.fromEntries([...outcomes].sort()))}`);
-    for (const expected of ['enqueueJob ok', 'enqueueJob BAD_USER_INPUT', 'jobs ok', 'jobs BAD_USER_INPUT', 'job NOT_FOUND', 'upload 201', 'upload 400']) {
+    for (const expected of [
+      'enqueueJob ok',
+      'enqueueJob BAD_USER_INPUT',
+      'jobs ok',
+      'jobs BAD_USER_INPUT',
+      'job NOT_FOUND',
+      'upload 201',
+      'upload 400',
+    ]) {
       expect(seen).toContain(expected);
     }
   });
@@ -159,7 +202,11 @@ describe(`fuzzed GraphQL arguments and upload fields (${databaseLabel})`, () => 
         const code = first.extensions?.code ?? 'none';
         outcomes.set(code, (outcomes.get(code) ?? 0) + 1);
         expect(['BAD_USER_INPUT', 'NOT_FOUND', 'none']).toContain(code);
-        if (code !== 'NOT_FOUND') expect({ message: first.message, named: namesOneOf(first.message, ['jobId']) }).toEqual({ message: first.message, named: true });
+        if (code !== 'NOT_FOUND')
+          expect({ message: first.message, named: namesOneOf(first.message, ['jobId']) }).toEqual({
+            message: first.message,
+            named: true,
+          });
       }),
       { seed: SEED, numRuns: SUBSCRIPTION_RUNS, endOnFailure: true },
     );

@@ -41,16 +41,27 @@ describe(`Health endpoints for orchestrators (${databaseLabel})`, () => {
 
   it(`stays ready after ${BAD_UPLOADS} uploads of "{" as .json, while queueHealth reports them as input failures`, async () => {
     for (let start = 0; start < BAD_UPLOADS; start += 20) {
-      await Promise.all(Array.from({ length: 20 }, (_, index) => upload(service, { name: `broken-${start + index}.json`, content: '{' }).expect(201)));
+      await Promise.all(
+        Array.from({ length: 20 }, (_, index) =>
+          upload(service, { name: `broken-${start + index}.json`, content: '{' }).expect(201),
+        ),
+      );
     }
     const db = service.prisma.client;
-    await waitFor(async () => (await db.processingJob.count({ where: { status: 'FAILED' } })) === BAD_UPLOADS, 60_000, 100);
+    await waitFor(
+      async () => (await db.processingJob.count({ where: { status: 'FAILED' } })) === BAD_UPLOADS,
+      60_000,
+      100,
+    );
     expect(await db.processingJob.count({ where: { errorCode: 'MALFORMED_FILE' } })).toBe(BAD_UPLOADS);
 
     await service.http().get('/health').expect(200);
     await service.http().get('/health/ready').expect(200);
     const queue = await service.http().get('/health/queue').expect(200);
-    expect(queue.body).toMatchObject({ status: 'ok', queue: { status: 'HEALTHY', inputFailedCount: BAD_UPLOADS, systemFailedCount: 0 } });
+    expect(queue.body).toMatchObject({
+      status: 'ok',
+      queue: { status: 'HEALTHY', inputFailedCount: BAD_UPLOADS, systemFailedCount: 0 },
+    });
     const { data } = await service.gql(QUEUE_HEALTH);
     expect(data.queueHealth).toEqual({
       status: 'HEALTHY',
@@ -63,12 +74,17 @@ describe(`Health endpoints for orchestrators (${databaseLabel})`, () => {
     });
 
     // Control: three system failures do turn the queue UNHEALTHY (/health/queue 503), and readiness still does not care.
-    for (let index = 0; index < 3; index++) await insertJob(db, { status: 'FAILED', errorCode: 'INTERNAL_ERROR', completedAgoMs: 1000 });
+    for (let index = 0; index < 3; index++)
+      await insertJob(db, { status: 'FAILED', errorCode: 'INTERNAL_ERROR', completedAgoMs: 1000 });
     const unhealthy = await service.http().get('/health/queue').expect(503);
     expect(unhealthy.body.error).toBe(
       `queue: UNHEALTHY (Success rate 0.0 % is below 70.0 % (3 system failures; ${BAD_UPLOADS} input failures not counted, 0.0 % with them))`,
     );
-    expect(unhealthy.body.queue).toMatchObject({ status: 'UNHEALTHY', inputFailedCount: BAD_UPLOADS, systemFailedCount: 3 });
+    expect(unhealthy.body.queue).toMatchObject({
+      status: 'UNHEALTHY',
+      inputFailedCount: BAD_UPLOADS,
+      systemFailedCount: 3,
+    });
     expectOneLineReason(unhealthy.body, 'queue');
     await service.http().get('/health/ready').expect(200);
     await service.http().get('/health').expect(200);
@@ -77,15 +93,21 @@ describe(`Health endpoints for orchestrators (${databaseLabel})`, () => {
 
   it('is not ready while the newest migration the code knows is not recorded', async () => {
     const db = service.prisma.client;
-    const [recorded] = await db.$queryRawUnsafe<{ id: string }[]>(`SELECT id FROM "_prisma_migrations" WHERE migration_name = '${NEWEST_MIGRATION}'`);
-    await db.$executeRawUnsafe(`UPDATE "_prisma_migrations" SET migration_name = 'renamed_by_test' WHERE id = '${recorded.id}'`);
+    const [recorded] = await db.$queryRawUnsafe<{ id: string }[]>(
+      `SELECT id FROM "_prisma_migrations" WHERE migration_name = '${NEWEST_MIGRATION}'`,
+    );
+    await db.$executeRawUnsafe(
+      `UPDATE "_prisma_migrations" SET migration_name = 'renamed_by_test' WHERE id = '${recorded.id}'`,
+    );
     try {
       const response = await service.http().get('/health/ready').expect(503);
       expect(response.body).toEqual({ status: 'error', error: `migrations: ${NEWEST_MIGRATION} is not applied` });
       await service.http().get('/health').expect(503);
       await service.http().get('/health/live').expect(200);
     } finally {
-      await db.$executeRawUnsafe(`UPDATE "_prisma_migrations" SET migration_name = '${NEWEST_MIGRATION}' WHERE id = '${recorded.id}'`);
+      await db.$executeRawUnsafe(
+        `UPDATE "_prisma_migrations" SET migration_name = '${NEWEST_MIGRATION}' WHERE id = '${recorded.id}'`,
+      );
     }
     await service.http().get('/health/ready').expect(200);
   });
@@ -117,8 +139,16 @@ function heldProcessor() {
 function hostKeepingHttpThroughDrain(database: TestDatabase, processor: Type<FileProcessorHandler>): Type<unknown> {
   @Module({
     imports: [
-      GraphQLModule.forRoot<ApolloDriverConfig>({ driver: ApolloDriver, autoSchemaFile: true, stopOnApplicationShutdown: true }),
-      JobQueueModule.forRoot({ databaseUrl: database.url, storageDir: `${database.dir}/files`, shutdownTimeoutMs: 60_000 }),
+      GraphQLModule.forRoot<ApolloDriverConfig>({
+        driver: ApolloDriver,
+        autoSchemaFile: true,
+        stopOnApplicationShutdown: true,
+      }),
+      JobQueueModule.forRoot({
+        databaseUrl: database.url,
+        storageDir: `${database.dir}/files`,
+        shutdownTimeoutMs: 60_000,
+      }),
     ],
     providers: [processor],
   })
@@ -130,8 +160,14 @@ function hostKeepingHttpThroughDrain(database: TestDatabase, processor: Type<Fil
  * A service launched for one describe, whose job is held until its test releases it; the test starts the close
  * (`suite.closing`), and whatever it left open is released and closed afterwards.
  */
-function useServiceHoldingItsJob(launch: (database: TestDatabase, processor: Type<FileProcessorHandler>) => Promise<TestApp>) {
-  const suite = { held: heldProcessor(), service: undefined as unknown as TestApp, closing: undefined as Promise<void> | undefined };
+function useServiceHoldingItsJob(
+  launch: (database: TestDatabase, processor: Type<FileProcessorHandler>) => Promise<TestApp>,
+) {
+  const suite = {
+    held: heldProcessor(),
+    service: undefined as unknown as TestApp,
+    closing: undefined as Promise<void> | undefined,
+  };
   let database: TestDatabase | undefined;
   beforeAll(async () => {
     database = await createTestDatabase();
@@ -146,7 +182,9 @@ function useServiceHoldingItsJob(launch: (database: TestDatabase, processor: Typ
 }
 
 describe(`Readiness during shutdown (${databaseLabel})`, () => {
-  const suite = useServiceHoldingItsJob((database, processor) => launchTestApp(hostKeepingHttpThroughDrain(database, processor)));
+  const suite = useServiceHoldingItsJob((database, processor) =>
+    launchTestApp(hostKeepingHttpThroughDrain(database, processor)),
+  );
 
   it('answers 503 as soon as shutdown starts, while running jobs still drain', async () => {
     const { service, held } = suite;
@@ -161,7 +199,9 @@ describe(`Readiness during shutdown (${databaseLabel})`, () => {
     });
     expect(down).toEqual({ status: 'error', error: 'shutdown: the instance is shutting down' });
     // The worker is still draining: the job has not finished, and liveness still answers.
-    expect((await service.prisma.client.processingJob.findUniqueOrThrow({ where: { id: job.id } })).status).toBe('PROCESSING');
+    expect((await service.prisma.client.processingJob.findUniqueOrThrow({ where: { id: job.id } })).status).toBe(
+      'PROCESSING',
+    );
     expect((await fetch(`${service.url}/health/live`)).status).toBe(200);
     held.state.release();
     await closing;

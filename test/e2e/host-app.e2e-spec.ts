@@ -50,7 +50,12 @@ describe(`A host app importing JobQueueModule (${databaseLabel})`, () => {
     const options = await queueOptions();
     const app = await startHost(JobQueueModule.forRootAsync({ useFactory: async () => options }), [WordCountProcessor]);
     const job = await uploadAndSettle(app, 'speech.wordcount', 'four score  and\nseven years ago\n');
-    expect(job).toMatchObject({ status: 'COMPLETED', errorCode: null, metadata: { words: 6 }, attempts: [{ number: 1, outcome: 'COMPLETED' }] });
+    expect(job).toMatchObject({
+      status: 'COMPLETED',
+      errorCode: null,
+      metadata: { words: 6 },
+      attempts: [{ number: 1, outcome: 'COMPLETED' }],
+    });
 
     // The host's graphql-ws endpoint serves the queue's subscriptions: a finished job's progress ends at once.
     const updates = await subscribe(app.wsClient(), PROGRESS_SUBSCRIPTION, { jobId: job.id }, 'jobProgress').finished;
@@ -58,7 +63,9 @@ describe(`A host app importing JobQueueModule (${databaseLabel})`, () => {
   });
 
   it('with builtInProcessors: false, fails txt jobs at once: UNSUPPORTED_FORMAT, not recoverable, one attempt', async () => {
-    const app = await startHost(JobQueueModule.forRoot({ ...(await queueOptions()), builtInProcessors: false }), [WordCountProcessor]);
+    const app = await startHost(JobQueueModule.forRoot({ ...(await queueOptions()), builtInProcessors: false }), [
+      WordCountProcessor,
+    ]);
     const job = await uploadAndSettle(app, 'notes.txt', 'plain text nobody reads');
     expect(job).toMatchObject({
       status: 'FAILED',
@@ -76,7 +83,9 @@ describe(`A host app importing JobQueueModule (${databaseLabel})`, () => {
     const app = moduleRef.createNestApplication({ logger: false });
     try {
       const startup = app.init();
-      await expect(startup).rejects.toThrow(/Format "dup" has two processors: (FirstDupProcessor and SecondDupProcessor|SecondDupProcessor and FirstDupProcessor)/);
+      await expect(startup).rejects.toThrow(
+        /Format "dup" has two processors: (FirstDupProcessor and SecondDupProcessor|SecondDupProcessor and FirstDupProcessor)/,
+      );
     } finally {
       await app.close().catch(() => undefined);
     }

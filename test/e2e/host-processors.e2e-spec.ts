@@ -1,6 +1,12 @@
 import { Inject } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { FileProcessor, type FileProcessorHandler, JobQueueModule, type ProcessingContext, type ProcessingOutput } from '../../src/job-queue';
+import {
+  FileProcessor,
+  type FileProcessorHandler,
+  JobQueueModule,
+  type ProcessingContext,
+  type ProcessingOutput,
+} from '../../src/job-queue';
 import { databaseLabel } from '../support/database';
 import { hostModule, useHostApps } from '../support/host-app';
 
@@ -47,18 +53,35 @@ describe(`Processors given every way a Nest provider can be (${databaseLabel})`,
       { provide: 'SHOUTING', useFactory: () => new VoiceProcessor('loud') },
       { provide: 'SHOUTING_ALIAS', useExisting: 'SHOUTING' },
     ]);
-    expect(await uploadAndSettle(app, 'a.greet', 'x')).toMatchObject({ status: 'COMPLETED', metadata: { greeting: 'hello' } });
-    expect(await uploadAndSettle(app, 'b.shout', 'x')).toMatchObject({ status: 'COMPLETED', metadata: { voice: 'loud', format: 'shout' } });
-    expect(await uploadAndSettle(app, 'c.whisper', 'x')).toMatchObject({ status: 'COMPLETED', metadata: { voice: 'loud', format: 'whisper' } });
+    expect(await uploadAndSettle(app, 'a.greet', 'x')).toMatchObject({
+      status: 'COMPLETED',
+      metadata: { greeting: 'hello' },
+    });
+    expect(await uploadAndSettle(app, 'b.shout', 'x')).toMatchObject({
+      status: 'COMPLETED',
+      metadata: { voice: 'loud', format: 'shout' },
+    });
+    expect(await uploadAndSettle(app, 'c.whisper', 'x')).toMatchObject({
+      status: 'COMPLETED',
+      metadata: { voice: 'loud', format: 'whisper' },
+    });
   });
 
   it('runs a value provider', async () => {
-    const app = await startHost(JobQueueModule.forRoot(await queueOptions()), [{ provide: 'QUIET', useValue: new VoiceProcessor('soft') }]);
-    expect(await uploadAndSettle(app, 'd.whisper', 'x')).toMatchObject({ status: 'COMPLETED', metadata: { voice: 'soft' } });
+    const app = await startHost(JobQueueModule.forRoot(await queueOptions()), [
+      { provide: 'QUIET', useValue: new VoiceProcessor('soft') },
+    ]);
+    expect(await uploadAndSettle(app, 'd.whisper', 'x')).toMatchObject({
+      status: 'COMPLETED',
+      metadata: { voice: 'soft' },
+    });
   });
 
   it('keeps at most maxExtractedTextBytes of any processor’s text, whole characters only, and says so in metadata', async () => {
-    const app = await startHost(JobQueueModule.forRoot({ ...(await queueOptions()), maxExtractedTextBytes: 1_001, analyzer: null }), [VerboseProcessor]);
+    const app = await startHost(
+      JobQueueModule.forRoot({ ...(await queueOptions()), maxExtractedTextBytes: 1_001, analyzer: null }),
+      [VerboseProcessor],
+    );
     const job = await uploadAndSettle(app, 'e.verbose', 'x');
     expect(job).toMatchObject({ status: 'COMPLETED', metadata: { lines: 1, textBytes: 10_000, truncated: true } });
     expect(job.extractedText).toBe('é'.repeat(500));
@@ -66,7 +89,11 @@ describe(`Processors given every way a Nest provider can be (${databaseLabel})`,
 
   it('refuses to start when a factory provider’s @FileProcessor object has no process method, naming it', async () => {
     const moduleRef = await Test.createTestingModule({
-      imports: [hostModule(JobQueueModule.forRoot(await queueOptions()), [{ provide: 'BROKEN', useFactory: () => new NotAProcessor() }])],
+      imports: [
+        hostModule(JobQueueModule.forRoot(await queueOptions()), [
+          { provide: 'BROKEN', useFactory: () => new NotAProcessor() },
+        ]),
+      ],
     }).compile();
     const app = moduleRef.createNestApplication({ logger: false });
     try {
@@ -76,4 +103,3 @@ describe(`Processors given every way a Nest provider can be (${databaseLabel})`,
     }
   });
 });
-

@@ -1,5 +1,11 @@
 import { Client } from 'pg';
-import { createTestDatabase, databaseLabel, describePostgres, POSTGRES_URL, type TestDatabase } from '../support/database';
+import {
+  createTestDatabase,
+  databaseLabel,
+  describePostgres,
+  POSTGRES_URL,
+  type TestDatabase,
+} from '../support/database';
 import { insertJob } from '../support/fixtures';
 import { startTestApp, type TestApp, useTestApp, waitFor } from '../support/test-app';
 
@@ -22,16 +28,26 @@ function parsePrometheus(text: string): { samples: Sample[]; types: Map<string, 
     }
     if (/^# HELP [a-zA-Z_:][a-zA-Z0-9_:]* .*$/.test(line)) continue;
     // prom-client writes a NaN gauge (the event-loop lag before its first sample) as "Nan", which Prometheus reads too.
-    const sample = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{((?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*",?)*)\})? (-?[0-9.e+-]+|NaN|Nan|\+Inf|-Inf)(?: -?\d+)?$/.exec(line);
+    const sample =
+      /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{((?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*",?)*)\})? (-?[0-9.e+-]+|NaN|Nan|\+Inf|-Inf)(?: -?\d+)?$/.exec(
+        line,
+      );
     if (!sample) throw new Error(`Not Prometheus text: ${line}`);
-    const labels = Object.fromEntries([...(sample[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)].map((match) => [match[1], match[2]]));
+    const labels = Object.fromEntries(
+      [...(sample[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)].map((match) => [
+        match[1],
+        match[2],
+      ]),
+    );
     samples.push({ name: sample[1], labels, value: Number(sample[3]) });
   }
   return { samples, types };
 }
 
 function sampleValue(samples: Sample[], name: string, labels: Record<string, string> = {}): number | undefined {
-  return samples.find((sample) => sample.name === name && Object.entries(labels).every(([key, val]) => sample.labels[key] === val))?.value;
+  return samples.find(
+    (sample) => sample.name === name && Object.entries(labels).every(([key, val]) => sample.labels[key] === val),
+  )?.value;
 }
 
 describe(`GET /health and GET /metrics (${databaseLabel})`, () => {
@@ -42,9 +58,17 @@ describe(`GET /health and GET /metrics (${databaseLabel})`, () => {
     const provider = databaseLabel === 'PostgreSQL' ? 'postgresql' : 'sqlite';
     expect((await service.http().get('/health').expect(200)).body).toMatchObject({ status: 'ok', database: provider });
     const healthy = await service.http().get('/health/queue').expect(200);
-    expect(healthy.body).toMatchObject({ status: 'ok', queue: { status: 'HEALTHY', issues: [], pendingCount: 0, stalledCount: 0 } });
+    expect(healthy.body).toMatchObject({
+      status: 'ok',
+      queue: { status: 'HEALTHY', issues: [], pendingCount: 0, stalledCount: 0 },
+    });
     for (let index = 0; index < 3; index++) {
-      await insertJob(service.prisma.client, { format: 'ghost', status: 'FAILED', errorCode: 'INTERNAL_ERROR', completedAgoMs: 1000 });
+      await insertJob(service.prisma.client, {
+        format: 'ghost',
+        status: 'FAILED',
+        errorCode: 'INTERNAL_ERROR',
+        completedAgoMs: 1000,
+      });
     }
     const unhealthy = await service.http().get('/health/queue').expect(503);
     expect(unhealthy.body).toMatchObject({
@@ -66,8 +90,16 @@ describe(`GET /health and GET /metrics (${databaseLabel})`, () => {
   });
 
   it('serves Prometheus text with queue gauges, finished-job counters, histograms and process metrics', async () => {
-    const upload = await service.http().post('/files').attach('file', Buffer.from('one\ntwo\n'), 'count.txt').expect(201);
-    await waitFor(async () => (await service.prisma.client.processingJob.findUnique({ where: { id: upload.body.job.id } }))?.status === 'COMPLETED');
+    const upload = await service
+      .http()
+      .post('/files')
+      .attach('file', Buffer.from('one\ntwo\n'), 'count.txt')
+      .expect(201);
+    await waitFor(
+      async () =>
+        (await service.prisma.client.processingJob.findUnique({ where: { id: upload.body.job.id } }))?.status ===
+        'COMPLETED',
+    );
     const response = await service.http().get('/metrics').expect(200);
     expect(response.headers['content-type']).toMatch(/^text\/plain/);
     const { samples, types } = parsePrometheus(response.text);
@@ -94,14 +126,21 @@ describe(`GET /health and GET /metrics (${databaseLabel})`, () => {
     const extensions = Array.from({ length: 50 }, (_, index) => `made${index}up`);
     const jobIds: string[] = [];
     for (const extension of extensions) {
-      jobIds.push((await service.http().post('/files').attach('file', Buffer.from('x'), `file.${extension}`).expect(201)).body.job.id);
+      jobIds.push(
+        (await service.http().post('/files').attach('file', Buffer.from('x'), `file.${extension}`).expect(201)).body.job
+          .id,
+      );
     }
     const db = service.prisma.client;
-    await waitFor(async () => (await db.processingJob.count({ where: { id: { in: jobIds }, status: 'FAILED' } })) === jobIds.length);
+    await waitFor(
+      async () => (await db.processingJob.count({ where: { id: { in: jobIds }, status: 'FAILED' } })) === jobIds.length,
+    );
     const after = await seriesOf();
     expect(after.length - before.length).toBeLessThanOrEqual(1);
     expect(after.filter((sample) => extensions.includes(sample.labels.format))).toEqual([]);
-    expect(after.find((sample) => sample.labels.format === 'other' && sample.labels.outcome === 'FAILED')?.value).toBe(50);
+    expect(after.find((sample) => sample.labels.format === 'other' && sample.labels.outcome === 'FAILED')?.value).toBe(
+      50,
+    );
     // A format with a processor keeps its own label (the Prometheus test above saw format="txt").
     expect(after.some((sample) => sample.labels.format === 'txt')).toBe(true);
   });

@@ -39,9 +39,15 @@ describe(`jobUpdated: one shared read per event batch, bounded per subscriber ($
       // Each cancel publishes its own batch (one message, one change); the next waits until all have it.
       for (const id of cancelled) {
         await gqlData(service, CANCEL_JOB, { id });
-        await waitFor(() => runs.every((run) => run.updates.some((update) => update.id === id && update.status === 'CANCELLED')), 15_000, 5);
+        await waitFor(
+          () => runs.every((run) => run.updates.some((update) => update.id === id && update.status === 'CANCELLED')),
+          15_000,
+          5,
+        );
       }
-      const reads = findMany.mock.calls.filter(([args]) => Array.isArray((args?.where?.id as { in?: unknown })?.in)).length;
+      const reads = findMany.mock.calls.filter(([args]) =>
+        Array.isArray((args?.where?.id as { in?: unknown })?.in),
+      ).length;
       expect(reads).toBe(cancelled.length);
     } finally {
       findMany.mockRestore();
@@ -96,28 +102,60 @@ describe(`SIGTERM with 200 jobUpdated subscribers connected (${databaseLabel})`,
     try {
       const port = await host.ready;
       const upload = async (name: string) =>
-        (await request(`http://127.0.0.1:${port}`).post('/files').attach('file', Buffer.from('some text'), name).expect(201)).body.job.id as string;
+        (
+          await request(`http://127.0.0.1:${port}`)
+            .post('/files')
+            .attach('file', Buffer.from('some text'), name)
+            .expect(201)
+        ).body.job.id as string;
       const connect = () => {
-        const client = createClient({ url: `ws://127.0.0.1:${port}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0 });
+        const client = createClient({
+          url: `ws://127.0.0.1:${port}/graphql`,
+          webSocketImpl: WebSocket,
+          retryAttempts: 0,
+        });
         clients.push(client);
         return client;
       };
       const runs = await liveSubscribers(200, connect, () => upload('probe.txt'));
       await upload('long.slow'); // runs past the shutdown timeout: the drain waits for it, then gives it up
       // And a burn-down under way, whose every update goes to all 200 subscribers.
-      const fileId: string = (await request(`http://127.0.0.1:${port}`).post('/files').attach('file', Buffer.from('text'), 'many.txt').expect(201)).body.file.id;
+      const fileId: string = (
+        await request(`http://127.0.0.1:${port}`)
+          .post('/files')
+          .attach('file', Buffer.from('text'), 'many.txt')
+          .expect(201)
+      ).body.file.id;
       const enqueue = await request(`http://127.0.0.1:${port}`)
         .post('/graphql')
-        .send({ query: 'mutation($inputs: [EnqueueJobInput!]!) { enqueueJobs(inputs: $inputs) { id } }', variables: { inputs: Array.from({ length: 1000 }, () => ({ fileId })) } })
+        .send({
+          query: 'mutation($inputs: [EnqueueJobInput!]!) { enqueueJobs(inputs: $inputs) { id } }',
+          variables: { inputs: Array.from({ length: 1000 }, () => ({ fileId })) },
+        })
         .expect(200);
       expect(enqueue.body.data.enqueueJobs).toHaveLength(1000);
-      await waitFor(() => runs.every((run) => run.updates.filter((update) => update.status === 'COMPLETED').length >= 50), 60_000, 100);
+      await waitFor(
+        () => runs.every((run) => run.updates.filter((update) => update.status === 'COMPLETED').length >= 50),
+        60_000,
+        100,
+      );
 
       const started = Date.now();
       host.process.kill('SIGTERM');
       await within(host.exited, shutdownTimeoutMs + 10_000, 'the service to exit after SIGTERM');
       const exitMs = Date.now() - started;
-      const endings = await within(Promise.all(runs.map((run) => run.finished.then(() => 'completed', (error) => String(error?.code ?? error?.message)))), 10_000, 'every subscription to end');
+      const endings = await within(
+        Promise.all(
+          runs.map((run) =>
+            run.finished.then(
+              () => 'completed',
+              (error) => String(error?.code ?? error?.message),
+            ),
+          ),
+        ),
+        10_000,
+        'every subscription to end',
+      );
       expect(exitMs).toBeLessThan(shutdownTimeoutMs + 5_000);
       expect(new Set(endings)).toEqual(new Set(['1001'])); // "going away": the server closed each connection as it left
     } finally {

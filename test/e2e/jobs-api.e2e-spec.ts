@@ -21,7 +21,8 @@ describe(`GraphQL jobs API: enqueue, read, cancel, retry (${databaseLabel})`, ()
   let mdFile: string;
 
   const enqueue = async (input: Record<string, unknown>) => (await gqlData(service, ENQUEUE_JOB, { input })).enqueueJob;
-  const enqueueMany = async (inputs: Record<string, unknown>[]) => (await gqlData(service, ENQUEUE_JOBS, { inputs })).enqueueJobs;
+  const enqueueMany = async (inputs: Record<string, unknown>[]) =>
+    (await gqlData(service, ENQUEUE_JOBS, { inputs })).enqueueJobs;
 
   beforeAll(async () => {
     database = await createTestDatabase();
@@ -68,7 +69,13 @@ describe(`GraphQL jobs API: enqueue, read, cancel, retry (${databaseLabel})`, ()
 
     it('defaults to NORMAL priority, maxRetries 3, no options and no runAt', async () => {
       const job = await enqueue({ fileId: mdFile });
-      expect(job).toMatchObject({ fileId: mdFile, fileName: 'readme.md', fileSize: 8, format: 'md', status: 'PENDING' });
+      expect(job).toMatchObject({
+        fileId: mdFile,
+        fileName: 'readme.md',
+        fileSize: 8,
+        format: 'md',
+        status: 'PENDING',
+      });
       expect(job).toMatchObject({ priority: 'NORMAL', maxRetries: 3, options: null, runAt: null });
     });
   });
@@ -81,7 +88,15 @@ describe(`GraphQL jobs API: enqueue, read, cancel, retry (${databaseLabel})`, ()
         { fileId: mdFile, priority: 'HIGH' },
         { fileId: txtFile, options: { n: 3 } },
       ]);
-      expect(jobs.map(({ fileId, priority, maxRetries, options, status }: any) => ({ fileId, priority, maxRetries, options, status }))).toEqual([
+      expect(
+        jobs.map(({ fileId, priority, maxRetries, options, status }: any) => ({
+          fileId,
+          priority,
+          maxRetries,
+          options,
+          status,
+        })),
+      ).toEqual([
         { fileId: txtFile, priority: 'LOW', maxRetries: 0, options: null, status: 'PENDING' },
         { fileId: mdFile, priority: 'HIGH', maxRetries: 3, options: null, status: 'PENDING' },
         { fileId: txtFile, priority: 'NORMAL', maxRetries: 3, options: { n: 3 }, status: 'PENDING' },
@@ -129,7 +144,9 @@ describe(`GraphQL jobs API: enqueue, read, cancel, retry (${databaseLabel})`, ()
 
     it('concurrent enqueueJob calls with one key create exactly one job', async () => {
       const before = await totalJobs(service);
-      const jobs = await Promise.all(Array.from({ length: 6 }, () => enqueue({ fileId: txtFile, idempotencyKey: 'key-race' })));
+      const jobs = await Promise.all(
+        Array.from({ length: 6 }, () => enqueue({ fileId: txtFile, idempotencyKey: 'key-race' })),
+      );
       expect(new Set(jobs.map((job) => job.id)).size).toBe(1);
       expect(await totalJobs(service)).toBe(before + 1);
     });
@@ -173,12 +190,27 @@ describe(`GraphQL jobs API: enqueue, read, cancel, retry (${databaseLabel})`, ()
       const cancelled = (await gqlData(service, CANCEL_JOB, { id })).cancelJob;
       expect(cancelled).toMatchObject({ id, status: 'CANCELLED', stage: 'QUEUED', completedAt: expect.any(String) });
       const again = await gqlError(service, CANCEL_JOB, { id });
-      expect(again).toEqual({ code: 'CONFLICT', message: `Job ${id} is CANCELLED and cannot be cancelled`, data: null });
+      expect(again).toEqual({
+        code: 'CONFLICT',
+        message: `Job ${id} is CANCELLED and cannot be cancelled`,
+        data: null,
+      });
 
       const retried = (await gqlData(service, RETRY_JOB, { id })).retryJob;
-      expect(retried).toMatchObject({ id, status: 'PENDING', stage: 'QUEUED', progress: 0, completedAt: null, errorCode: null });
+      expect(retried).toMatchObject({
+        id,
+        status: 'PENDING',
+        stage: 'QUEUED',
+        progress: 0,
+        completedAt: null,
+        errorCode: null,
+      });
       const retryPending = await gqlError(service, RETRY_JOB, { id });
-      expect(retryPending).toEqual({ code: 'CONFLICT', message: `Job ${id} is PENDING and cannot be retried`, data: null });
+      expect(retryPending).toEqual({
+        code: 'CONFLICT',
+        message: `Job ${id} is PENDING and cannot be retried`,
+        data: null,
+      });
 
       expect((await gqlData(service, JOB, { id })).job.status).toBe('PENDING');
     });

@@ -33,7 +33,13 @@ describe(`GraphQL jobs query: order, cursor pagination, filters (${databaseLabel
     const { jobs } = await gqlData(service, JOBS, variables);
     const ids = jobs.edges.map((edge: any) => edge.node.id);
     const cursors = jobs.edges.map((edge: any) => edge.cursor);
-    return { ids, cursors, hasNextPage: jobs.pageInfo.hasNextPage, endCursor: jobs.pageInfo.endCursor, totalCount: jobs.totalCount };
+    return {
+      ids,
+      cursors,
+      hasNextPage: jobs.pageInfo.hasNextPage,
+      endCursor: jobs.pageInfo.endCursor,
+      totalCount: jobs.totalCount,
+    };
   };
   const ids = (...jobs: Job[]) => jobs.map((job) => job.id);
   const newestFirst = () => ids(C[1], C[0], B[2], B[1], B[0], A[2], A[1], A[0]);
@@ -47,12 +53,25 @@ describe(`GraphQL jobs query: order, cursor pagination, filters (${databaseLabel
     let previous: Job[] = [];
     const batch = async (inputs: [string, string][]) => {
       if (previous.length > 0) await clockPasses(new Date(previous[0].createdAt));
-      previous = (await gqlData(service, ENQUEUE_JOBS, { inputs: inputs.map(([fileId, priority]) => ({ fileId, priority })) })).enqueueJobs;
+      previous = (
+        await gqlData(service, ENQUEUE_JOBS, { inputs: inputs.map(([fileId, priority]) => ({ fileId, priority })) })
+      ).enqueueJobs;
       return previous;
     };
-    A = await batch([[txt, 'LOW'], [md, 'NORMAL'], [pdf, 'HIGH']]);
-    B = await batch([[txt, 'HIGH'], [txt, 'NORMAL'], [md, 'LOW']]);
-    C = await batch([[pdf, 'NORMAL'], [txt, 'LOW']]);
+    A = await batch([
+      [txt, 'LOW'],
+      [md, 'NORMAL'],
+      [pdf, 'HIGH'],
+    ]);
+    B = await batch([
+      [txt, 'HIGH'],
+      [txt, 'NORMAL'],
+      [md, 'LOW'],
+    ]);
+    C = await batch([
+      [pdf, 'NORMAL'],
+      [txt, 'LOW'],
+    ]);
     for (const job of [A[1], B[0]]) await gqlData(service, CANCEL_JOB, { id: job.id });
   });
 
@@ -73,7 +92,11 @@ describe(`GraphQL jobs query: order, cursor pagination, filters (${databaseLabel
       pages.push(await page({ first: 3, after }));
       after = pages.at(-1)!.endCursor ?? undefined;
     } while (pages.at(-1)!.hasNextPage && pages.length < 10);
-    expect(pages.map((p) => [p.ids.length, p.hasNextPage, p.totalCount])).toEqual([[3, true, 8], [3, true, 8], [2, false, 8]]);
+    expect(pages.map((p) => [p.ids.length, p.hasNextPage, p.totalCount])).toEqual([
+      [3, true, 8],
+      [3, true, 8],
+      [2, false, 8],
+    ]);
     for (const p of pages) expect(p.endCursor).toBe(p.cursors.at(-1));
     expect(pages.flatMap((p) => p.ids)).toEqual(newestFirst());
   });
@@ -87,9 +110,19 @@ describe(`GraphQL jobs query: order, cursor pagination, filters (${databaseLabel
   });
 
   it('hasNextPage is exact at the boundary; first: 0 gives no edges and no endCursor', async () => {
-    expect(await page({ first: 7 })).toMatchObject({ ids: newestFirst().slice(0, 7), hasNextPage: true, totalCount: 8 });
+    expect(await page({ first: 7 })).toMatchObject({
+      ids: newestFirst().slice(0, 7),
+      hasNextPage: true,
+      totalCount: 8,
+    });
     expect(await page({ first: 100 })).toMatchObject({ ids: newestFirst(), hasNextPage: false, totalCount: 8 });
-    expect(await page({ first: 0 })).toEqual({ ids: [], cursors: [], hasNextPage: true, endCursor: null, totalCount: 8 });
+    expect(await page({ first: 0 })).toEqual({
+      ids: [],
+      cursors: [],
+      hasNextPage: true,
+      endCursor: null,
+      totalCount: 8,
+    });
   });
 
   it.each([
@@ -117,7 +150,10 @@ describe(`GraphQL jobs query: order, cursor pagination, filters (${databaseLabel
     const filter = { status: ['PENDING'] };
     const first = await page({ filter, first: 4 });
     const second = await page({ filter, first: 4, after: first.endCursor });
-    expect([first, second].map((p) => [p.hasNextPage, p.totalCount])).toEqual([[true, 6], [false, 6]]);
+    expect([first, second].map((p) => [p.hasNextPage, p.totalCount])).toEqual([
+      [true, 6],
+      [false, 6],
+    ]);
     expect([...first.ids, ...second.ids]).toEqual(ids(C[1], C[0], B[2], B[1], A[2], A[0]));
   });
 
@@ -125,9 +161,21 @@ describe(`GraphQL jobs query: order, cursor pagination, filters (${databaseLabel
     ['first above 100', { first: 101 }, 'first'],
     ['a negative first', { first: -1 }, 'first'],
     ['the cursor "abc"', { after: 'abc' }, 'Malformed cursor'],
-    ['a base64 cursor of garbage', { after: Buffer.from('definitely not a cursor').toString('base64') }, 'Malformed cursor'],
-    ['a base64 cursor of binary bytes', { after: Buffer.from([0xde, 0xad, 0xbe, 0xef, 0x00]).toString('base64') }, 'Malformed cursor'],
-    ['a cursor with a non-numeric time', { after: Buffer.from('later:cabc').toString('base64url') }, 'Malformed cursor'],
+    [
+      'a base64 cursor of garbage',
+      { after: Buffer.from('definitely not a cursor').toString('base64') },
+      'Malformed cursor',
+    ],
+    [
+      'a base64 cursor of binary bytes',
+      { after: Buffer.from([0xde, 0xad, 0xbe, 0xef, 0x00]).toString('base64') },
+      'Malformed cursor',
+    ],
+    [
+      'a cursor with a non-numeric time',
+      { after: Buffer.from('later:cabc').toString('base64url') },
+      'Malformed cursor',
+    ],
   ])('rejects %s with BAD_USER_INPUT', async (_case, variables, named) => {
     const error = await gqlError(service, JOBS, variables);
     expect(error.code).toBe('BAD_USER_INPUT');

@@ -1,5 +1,14 @@
 import 'reflect-metadata';
-import { CANCEL_JOB, ENQUEUE_JOB, gqlData, gqlError, JOB, RETRY_JOB, upload, uploadFileId } from '../support/api-helpers';
+import {
+  CANCEL_JOB,
+  ENQUEUE_JOB,
+  gqlData,
+  gqlError,
+  JOB,
+  RETRY_JOB,
+  upload,
+  uploadFileId,
+} from '../support/api-helpers';
 import { createTestDatabase, databaseLabel, type TestDatabase } from '../support/database';
 import { startTestApp, type TestApp, waitFor } from '../support/test-app';
 

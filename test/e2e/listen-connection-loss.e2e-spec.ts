@@ -46,7 +46,11 @@ describePostgres('Events across a lost LISTEN connection and at shutdown (Postgr
     const progress = subscribe(service.wsClient(), PROGRESS_SUBSCRIPTION, { jobId: longJob.id }, 'jobProgress');
     const progressEnding = endingOf(progress);
     await progress.firstUpdate;
-    const subscribers = await liveSubscribers(3, () => service.wsClient(), async () => (await enqueueJobs(service.app, tickFile, 1))[0].id);
+    const subscribers = await liveSubscribers(
+      3,
+      () => service.wsClient(),
+      async () => (await enqueueJobs(service.app, tickFile, 1))[0].id,
+    );
     const endings = subscribers.map(endingOf);
 
     const jobs = await enqueueJobs(service.app, tickFile, 150);
@@ -59,17 +63,27 @@ describePostgres('Events across a lost LISTEN connection and at shutdown (Postgr
 
     // Each subscriber either saw all 150 complete or was told that it may have missed some; never silence.
     const outcome = (index: number) => {
-      const completed = new Set(subscribers[index].updates.filter((update) => update.status === 'COMPLETED').map((update) => update.id));
+      const completed = new Set(
+        subscribers[index].updates.filter((update) => update.status === 'COMPLETED').map((update) => update.id),
+      );
       return jobs.every((job) => completed.has(job.id)) ? 'all' : MISSED.test(endings[index]()) ? 'error' : null;
     };
-    const outcomes = await waitFor(() => (subscribers.every((_run, index) => outcome(index)) ? subscribers.map((_run, index) => outcome(index)) : null), 15_000);
+    const outcomes = await waitFor(
+      () =>
+        subscribers.every((_run, index) => outcome(index)) ? subscribers.map((_run, index) => outcome(index)) : null,
+      15_000,
+    );
     expect(outcomes.every((value) => value === 'all' || value === 'error')).toBe(true);
     // The jobProgress subscriber of the running job was told too: its end may have gone by during the gap.
     await waitFor(() => progressEnding() !== 'open');
     expect(progressEnding()).toMatch(MISSED);
 
     // Back to normal once LISTEN is back: a new subscriber sees new jobs complete.
-    const [after] = await liveSubscribers(1, () => service.wsClient(), async () => (await enqueueJobs(service.app, tickFile, 1))[0].id);
+    const [after] = await liveSubscribers(
+      1,
+      () => service.wsClient(),
+      async () => (await enqueueJobs(service.app, tickFile, 1))[0].id,
+    );
     const [last] = await enqueueJobs(service.app, tickFile, 1);
     await waitFor(() => after.updates.some((update) => update.id === last.id && update.status === 'COMPLETED'));
   });
@@ -81,9 +95,16 @@ describePostgres('Events across a lost LISTEN connection and at shutdown (Postgr
   it('at shutdown, the COMPLETED events of jobs the workers drain still reach other instances', async () => {
     const brief = recordingProcessor('brief', { durationMs: 500 });
     const observer = await start({ queue: { workersEnabled: false } });
-    const worker = await start({ providers: [brief.processor], queue: { shutdownTimeoutMs: 10_000, workerConcurrency: 4 } });
+    const worker = await start({
+      providers: [brief.processor],
+      queue: { shutdownTimeoutMs: 10_000, workerConcurrency: 4 },
+    });
     const file = await storeFile(worker.app, 'c.brief');
-    const [watcher] = await liveSubscribers(1, () => observer.wsClient(), async () => (await enqueueJobs(observer.app, file, 1))[0].id);
+    const [watcher] = await liveSubscribers(
+      1,
+      () => observer.wsClient(),
+      async () => (await enqueueJobs(observer.app, file, 1))[0].id,
+    );
     await waitFor(() => brief.log.finished.size > 0, 30_000);
 
     const jobs = await enqueueJobs(worker.app, file, 3);
@@ -91,7 +112,11 @@ describePostgres('Events across a lost LISTEN connection and at shutdown (Postgr
     open.delete(worker);
     await within(worker.close(), 60_000, 'the worker to close'); // drains: the three finish and are committed during close
     expect(jobs.every((job) => brief.log.finished.has(job.id))).toBe(true);
-    await waitFor(() => jobs.every((job) => watcher.updates.some((update) => update.id === job.id && update.status === 'COMPLETED')), 15_000);
+    await waitFor(
+      () =>
+        jobs.every((job) => watcher.updates.some((update) => update.id === job.id && update.status === 'COMPLETED')),
+      15_000,
+    );
   }, 150_000); // its waits alone may add up past Jest's 60 s on a loaded run (it failed so twice in full runs, never alone)
 
   it('close() sends what was published in the same turn before its pool ends, and refuses what comes after', async () => {

@@ -20,7 +20,12 @@ function startApp(database: TestDatabase, settings: Partial<AppConfig>): Promise
         port: 0,
         production: false,
         ...settings,
-        jobQueue: { databaseUrl: database.url, storageDir: `${database.dir}/files`, workersEnabled: false, shutdownTimeoutMs: 5_000 },
+        jobQueue: {
+          databaseUrl: database.url,
+          storageDir: `${database.dir}/files`,
+          workersEnabled: false,
+          shutdownTimeoutMs: 5_000,
+        },
       }),
     ],
   })
@@ -69,7 +74,12 @@ describe(`CORS, origins and production defaults (${databaseLabel})`, () => {
     database = await createTestDatabase();
     app = await startApp(database, { corsOrigins: [APP_ORIGIN], metricsToken: METRICS_TOKEN });
     production = await startApp(database, { production: true });
-    productionOverridden = await startApp(database, { production: true, graphqlIntrospection: true, graphqlLandingPage: true, graphqlDebug: true });
+    productionOverridden = await startApp(database, {
+      production: true,
+      graphqlIntrospection: true,
+      graphqlLandingPage: true,
+      graphqlDebug: true,
+    });
   });
   afterAll(async () => {
     await Promise.all([app, production, productionOverridden].map((started) => started?.close()));
@@ -78,7 +88,11 @@ describe(`CORS, origins and production defaults (${databaseLabel})`, () => {
 
   it('POST /files: refused (403, nothing stored) from an origin outside CORS_ORIGINS; accepted from a listed one and without Origin', async () => {
     const refused = await uploadFrom(app, EVIL_ORIGIN).expect(403);
-    expect(refused.body).toEqual({ statusCode: 403, code: 'FORBIDDEN', message: `Origin ${EVIL_ORIGIN} is not allowed (CORS_ORIGINS)` });
+    expect(refused.body).toEqual({
+      statusCode: 403,
+      code: 'FORBIDDEN',
+      message: `Origin ${EVIL_ORIGIN} is not allowed (CORS_ORIGINS)`,
+    });
     expect(await app.prisma.client.storedFile.count()).toBe(0);
     expect(storageContents(database).stored).toEqual([]);
     await uploadFrom(app, 'null').expect(403); // sandboxed frames and file:// pages send "null"
@@ -91,7 +105,11 @@ describe(`CORS, origins and production defaults (${databaseLabel})`, () => {
 
   it('answers a preflight OPTIONS /graphql for a listed origin, and gives an unlisted one no CORS header', async () => {
     const preflight = (origin: string) =>
-      app.http().options('/graphql').set({ Origin: origin, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type,authorization' });
+      app.http().options('/graphql').set({
+        Origin: origin,
+        'Access-Control-Request-Method': 'POST',
+        'Access-Control-Request-Headers': 'content-type,authorization',
+      });
     const allowed = await preflight(APP_ORIGIN).expect(204);
     expect(allowed.headers).toMatchObject({
       'access-control-allow-origin': APP_ORIGIN,
@@ -107,7 +125,12 @@ describe(`CORS, origins and production defaults (${databaseLabel})`, () => {
       const response = await app.http().get(path).set('Origin', APP_ORIGIN);
       expect([path, response.headers['access-control-allow-origin']]).toEqual([path, APP_ORIGIN]);
     }
-    const graphql = await app.http().post('/graphql').set('Origin', APP_ORIGIN).send({ query: '{ __typename }' }).expect(200);
+    const graphql = await app
+      .http()
+      .post('/graphql')
+      .set('Origin', APP_ORIGIN)
+      .send({ query: '{ __typename }' })
+      .expect(200);
     expect(graphql.headers['access-control-allow-origin']).toBe(APP_ORIGIN);
   });
 
@@ -136,7 +159,9 @@ describe(`CORS, origins and production defaults (${databaseLabel})`, () => {
     const refused = await production.gql(INTROSPECTION);
     expect(refused.data).toBeUndefined();
     expect(refused.errors?.[0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
-    expect((await productionOverridden.gql(INTROSPECTION)).data).toEqual({ __schema: { queryType: { name: 'Query' } } });
+    expect((await productionOverridden.gql(INTROSPECTION)).data).toEqual({
+      __schema: { queryType: { name: 'Query' } },
+    });
 
     const landingPage = (target: TestApp) => target.http().get('/graphql').set('Accept', 'text/html');
     expect((await landingPage(app).expect(200)).text).toContain('<!DOCTYPE html>');
@@ -146,7 +171,12 @@ describe(`CORS, origins and production defaults (${databaseLabel})`, () => {
 
   it('in production no error a client receives carries a stack trace or a server path', async () => {
     const graphql = await production.http().post('/graphql').send({ query: '{ job(id: "no-such-job") { id } nope }' });
-    const rest = await production.http().post('/files').set('Content-Type', 'application/json').send({ file: 'x' }).expect(415);
+    const rest = await production
+      .http()
+      .post('/files')
+      .set('Content-Type', 'application/json')
+      .send({ file: 'x' })
+      .expect(415);
     const notFound = await production.http().get('/no-such-route').expect(404);
     for (const body of [graphql.text, rest.text, notFound.text]) {
       expect(body).not.toMatch(/stacktrace|"stack"|\s+at .+:\d+:\d+|node_modules|\/src\//);
@@ -154,7 +184,10 @@ describe(`CORS, origins and production defaults (${databaseLabel})`, () => {
     }
     expect(graphql.body.errors.length).toBeGreaterThan(0);
     // Control: the same request with GRAPHQL_DEBUG=true, asked for on purpose, does show the stack, and is caught.
-    const debugged = await productionOverridden.http().post('/graphql').send({ query: '{ job(id: "no-such-job") { id } nope }' });
+    const debugged = await productionOverridden
+      .http()
+      .post('/graphql')
+      .send({ query: '{ job(id: "no-such-job") { id } nope }' });
     expect(debugged.text).toMatch(/stacktrace/);
   });
 });

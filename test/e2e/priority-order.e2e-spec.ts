@@ -15,9 +15,22 @@ const SINGLES_AFTER: JobPriority[] = [HIGH, LOW, NORMAL];
 
 /** The start order a single worker must follow: priority, then enqueue order within it. */
 const EXPECTED_ORDER = [
-  'HIGH#2', 'HIGH#4', 'HIGH#9', 'HIGH#11', 'HIGH#13',
-  'NORMAL#1', 'NORMAL#5', 'NORMAL#7', 'NORMAL#12', 'NORMAL#15',
-  'LOW#0', 'LOW#3', 'LOW#6', 'LOW#8', 'LOW#10', 'LOW#14',
+  'HIGH#2',
+  'HIGH#4',
+  'HIGH#9',
+  'HIGH#11',
+  'HIGH#13',
+  'NORMAL#1',
+  'NORMAL#5',
+  'NORMAL#7',
+  'NORMAL#12',
+  'NORMAL#15',
+  'LOW#0',
+  'LOW#3',
+  'LOW#6',
+  'LOW#8',
+  'LOW#10',
+  'LOW#14',
 ];
 
 describe(`Claim order by priority, then age (${databaseLabel})`, () => {
@@ -47,7 +60,12 @@ describe(`Claim order by priority, then age (${databaseLabel})`, () => {
       };
       await enqueueSingles(SINGLES_BEFORE);
       await clockPasses(enqueued.at(-1)!.createdAt);
-      enqueued.push(...(await seeding.app.get(JobsService).enqueueMany(BATCH.map((priority) => ({ fileId, priority })), ANONYMOUS_ADMIN)));
+      enqueued.push(
+        ...(await seeding.app.get(JobsService).enqueueMany(
+          BATCH.map((priority) => ({ fileId, priority })),
+          ANONYMOUS_ADMIN,
+        )),
+      );
       await enqueueSingles(SINGLES_AFTER);
     } finally {
       await seeding.close();
@@ -58,7 +76,9 @@ describe(`Claim order by priority, then age (${databaseLabel})`, () => {
     const createdAt = enqueued.map((job) => job.createdAt.getTime());
     expect(new Set(createdAt.slice(batchStart, batchStart + BATCH.length)).size).toBe(1);
     expect(new Set(createdAt).size).toBe(SINGLES_BEFORE.length + 1 + SINGLES_AFTER.length);
-    const label = new Map(enqueued.map((job, index) => [job.id, `${[...SINGLES_BEFORE, ...BATCH, ...SINGLES_AFTER][index]}#${index}`]));
+    const label = new Map(
+      enqueued.map((job, index) => [job.id, `${[...SINGLES_BEFORE, ...BATCH, ...SINGLES_AFTER][index]}#${index}`]),
+    );
 
     worker = await startTestApp(database, { providers: [recording.processor], queue: { workerConcurrency: 1 } });
     await waitFor(async () => (await countByStatus(worker!.prisma.client)).COMPLETED === enqueued.length, 30_000);
@@ -66,7 +86,12 @@ describe(`Claim order by priority, then age (${databaseLabel})`, () => {
 
     expect(recording.log.starts.map((id) => label.get(id))).toEqual(EXPECTED_ORDER);
     expect(await countByStatus(worker.prisma.client)).toEqual({
-      PENDING: 0, PROCESSING: 0, RETRYING: 0, COMPLETED: EXPECTED_ORDER.length, FAILED: 0, CANCELLED: 0,
+      PENDING: 0,
+      PROCESSING: 0,
+      RETRYING: 0,
+      COMPLETED: EXPECTED_ORDER.length,
+      FAILED: 0,
+      CANCELLED: 0,
     });
   });
 });

@@ -31,7 +31,12 @@ describe(`Text-format processors, from upload to a finished job (${databaseLabel
   /** A malformed file fails at once, not retried, with a message naming where. */
   async function expectMalformed(name: string, content: string, where: RegExp) {
     const job = await processed(name, content);
-    expect(job).toMatchObject({ status: 'FAILED', errorCode: 'MALFORMED_FILE', errorRecoverable: false, retryCount: 0 });
+    expect(job).toMatchObject({
+      status: 'FAILED',
+      errorCode: 'MALFORMED_FILE',
+      errorRecoverable: false,
+      retryCount: 0,
+    });
     expect(job.attempts).toEqual([{ number: 1, outcome: 'FAILED', errorCode: 'MALFORMED_FILE' }]);
     expect(job.errorMessage).toMatch(where);
     return job.errorMessage as string;
@@ -39,16 +44,25 @@ describe(`Text-format processors, from upload to a finished job (${databaseLabel
 
   describe('CSV and TSV', () => {
     it('reads a CSV with a header: column names, types from every value, data rows, the cells as text', async () => {
-      const csv = 'id,name,price,active,joined,notes\n1,Alice,3.5,true,2024-01-15,\n2,Bob,4,false,2024-02-01,\n3,Carol,,TRUE,2024-03-10,\n';
+      const csv =
+        'id,name,price,active,joined,notes\n1,Alice,3.5,true,2024-01-15,\n2,Bob,4,false,2024-02-01,\n3,Carol,,TRUE,2024-03-10,\n';
       const job = await completed('products.csv', csv);
-      const text = 'id\tname\tprice\tactive\tjoined\tnotes\n1\tAlice\t3.5\ttrue\t2024-01-15\t\n2\tBob\t4\tfalse\t2024-02-01\t\n3\tCarol\t\tTRUE\t2024-03-10\t';
+      const text =
+        'id\tname\tprice\tactive\tjoined\tnotes\n1\tAlice\t3.5\ttrue\t2024-01-15\t\n2\tBob\t4\tfalse\t2024-02-01\t\n3\tCarol\t\tTRUE\t2024-03-10\t';
       expect(job.extractedText).toBe(text);
       expect(job.metadata).toEqual({
         delimiter: ',',
         hasHeader: true,
         columns: ['id', 'name', 'price', 'active', 'joined', 'notes'],
         rowCount: 3,
-        columnTypes: { id: 'integer', name: 'string', price: 'number', active: 'boolean', joined: 'date', notes: 'empty' },
+        columnTypes: {
+          id: 'integer',
+          name: 'string',
+          price: 'number',
+          active: 'boolean',
+          joined: 'date',
+          notes: 'empty',
+        },
         ...whole(text),
       });
     });
@@ -96,7 +110,7 @@ describe(`Text-format processors, from upload to a finished job (${databaseLabel
       });
     });
 
-    it('fails an unclosed quote as MALFORMED_FILE naming the line it opens on and the parser\'s', async () => {
+    it("fails an unclosed quote as MALFORMED_FILE naming the line it opens on and the parser's", async () => {
       const message = await expectMalformed('broken.csv', 'a,b\n"1\n2",3\n\n"open,3\n4,5\n', /line 5/);
       expect(message).toBe(
         'Malformed CSV at line 6: a quoted field opened on line 5 is never closed (Quote Not Closed: the parsing is finished with an opening quote at line 6)',
@@ -104,14 +118,25 @@ describe(`Text-format processors, from upload to a finished job (${databaseLabel
     });
 
     it('fails a row with another column count as MALFORMED_FILE naming its line', async () => {
-      await expectMalformed('ragged.csv', 'a,b,c\n1,2,3\n4,5\n', /^Malformed CSV at line 3: Invalid Record Length: expect 3, got 2/);
+      await expectMalformed(
+        'ragged.csv',
+        'a,b,c\n1,2,3\n4,5\n',
+        /^Malformed CSV at line 3: Invalid Record Length: expect 3, got 2/,
+      );
     });
   });
 
   describe('JSON and NDJSON', () => {
     it('reads nested JSON: top-level keys, depth, and its string values one a line', async () => {
       const json = JSON.stringify(
-        { name: 'queue', tags: ['fast', 'durable'], nested: { level2: { level3: [1, { deep: 'yes' }] } }, count: 3, ok: true, none: null },
+        {
+          name: 'queue',
+          tags: ['fast', 'durable'],
+          nested: { level2: { level3: [1, { deep: 'yes' }] } },
+          count: 3,
+          ok: true,
+          none: null,
+        },
         null,
         2,
       );
@@ -139,18 +164,36 @@ describe(`Text-format processors, from upload to a finished job (${databaseLabel
       const job = await completed('events.ndjson', ndjson);
       const text = 'start\na\nnext\ndeep';
       expect(job.extractedText).toBe(text);
-      expect(job.metadata).toEqual({ valid: true, topLevelType: 'records', recordCount: 3, maxDepth: 3, ...whole(text) });
+      expect(job.metadata).toEqual({
+        valid: true,
+        topLevelType: 'records',
+        recordCount: 3,
+        maxDepth: 3,
+        ...whole(text),
+      });
     });
 
     it('reads .jsonl files as NDJSON too', async () => {
       const job = await completed('log.jsonl', '"one"\r\n"two"\r\n');
       expect(job.extractedText).toBe('one\ntwo');
-      expect(job.metadata).toEqual({ valid: true, topLevelType: 'records', recordCount: 2, maxDepth: 0, ...whole('one\ntwo') });
+      expect(job.metadata).toEqual({
+        valid: true,
+        topLevelType: 'records',
+        recordCount: 2,
+        maxDepth: 0,
+        ...whole('one\ntwo'),
+      });
     });
 
     it('fails a broken NDJSON line as MALFORMED_FILE naming its line', async () => {
-      const message = await expectMalformed('broken.ndjson', '{"id":1}\n{"id":2}\n{"id":3,\n{"id":4}\n', /the record on line 3 is not valid JSON/);
-      expect(message).toBe('Malformed NDJSON: the record on line 3 is not valid JSON: unexpected end of input in an unclosed object at column 9');
+      const message = await expectMalformed(
+        'broken.ndjson',
+        '{"id":1}\n{"id":2}\n{"id":3,\n{"id":4}\n',
+        /the record on line 3 is not valid JSON/,
+      );
+      expect(message).toBe(
+        'Malformed NDJSON: the record on line 3 is not valid JSON: unexpected end of input in an unclosed object at column 9',
+      );
     });
   });
 
@@ -211,7 +254,8 @@ describe(`Text-format processors, from upload to a finished job (${databaseLabel
         '',
       ].join('\n');
       const job = await completed('README.md', markdown);
-      const text = 'Title\nIntro with a link and code.\nSection one\nitem one\nitem two\nconst x = 1;\na\tb\n1\t2\nDeep html';
+      const text =
+        'Title\nIntro with a link and code.\nSection one\nitem one\nitem two\nconst x = 1;\na\tb\n1\t2\nDeep html';
       expect(job.extractedText).toBe(text);
       expect(job.metadata).toEqual({
         headings: [

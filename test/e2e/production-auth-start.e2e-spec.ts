@@ -18,7 +18,14 @@ function startServer(database: TestDatabase, env: Record<string, string>): Promi
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('AUTH_')));
   const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
     cwd: REPO_ROOT,
-    env: { ...inherited, DATABASE_URL: database.url, STORAGE_DIR: path.join(database.dir, 'files'), PORT: '0', NO_COLOR: '1', ...env },
+    env: {
+      ...inherited,
+      DATABASE_URL: database.url,
+      STORAGE_DIR: path.join(database.dir, 'files'),
+      PORT: '0',
+      NO_COLOR: '1',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -32,7 +39,9 @@ function startServer(database: TestDatabase, env: Record<string, string>): Promi
   };
   child.stdout.on('data', collect);
   child.stderr.on('data', collect);
-  const exited = new Promise<StartOutcome>((resolve) => child.once('exit', (code) => resolve({ code, output, listened })));
+  const exited = new Promise<StartOutcome>((resolve) =>
+    child.once('exit', (code) => resolve({ code, output, listened })),
+  );
   return within(exited, 60_000, 'the server to exit').finally(() => child.kill('SIGKILL'));
 }
 
@@ -44,25 +53,41 @@ describe(`Production start without sign-in settings (${databaseLabel})`, () => {
   beforeAll(async () => (database = await createTestDatabase()));
   afterAll(() => database?.drop());
 
-  it('exits non-zero before listening, with a message naming every setting that would let it start', async () => {
-    const outcome = await startServer(database, { NODE_ENV: 'production' });
-    expect(outcome.listened).toBe(false);
-    expect(outcome.code).toBe(1);
-    for (const setting of AUTH_SETTINGS) expect(outcome.output).toContain(setting);
-  }, START_TIMEOUT_MS);
+  it(
+    'exits non-zero before listening, with a message naming every setting that would let it start',
+    async () => {
+      const outcome = await startServer(database, { NODE_ENV: 'production' });
+      expect(outcome.listened).toBe(false);
+      expect(outcome.code).toBe(1);
+      for (const setting of AUTH_SETTINGS) expect(outcome.output).toContain(setting);
+    },
+    START_TIMEOUT_MS,
+  );
 
-  it('a sign-in setting that cannot be used stops start-up with a message naming it', async () => {
-    const missingFile = path.join(database.dir, 'no-such-keys.txt');
-    const outcome = await startServer(database, { NODE_ENV: 'production', AUTH_API_KEYS_FILE: missingFile, AUTH_JWT_SECRET: 'short' });
-    expect(outcome).toMatchObject({ listened: false, code: 1 });
-    expect(outcome.output).toContain('AUTH_JWT_SECRET must be at least 32 bytes long');
-    const unreadable = await startServer(database, { NODE_ENV: 'production', AUTH_API_KEYS_FILE: missingFile });
-    expect(unreadable).toMatchObject({ listened: false, code: 1 });
-    expect(unreadable.output).toContain(`AUTH_API_KEYS_FILE cannot be read (${missingFile}): ENOENT`);
-  }, START_TIMEOUT_MS);
+  it(
+    'a sign-in setting that cannot be used stops start-up with a message naming it',
+    async () => {
+      const missingFile = path.join(database.dir, 'no-such-keys.txt');
+      const outcome = await startServer(database, {
+        NODE_ENV: 'production',
+        AUTH_API_KEYS_FILE: missingFile,
+        AUTH_JWT_SECRET: 'short',
+      });
+      expect(outcome).toMatchObject({ listened: false, code: 1 });
+      expect(outcome.output).toContain('AUTH_JWT_SECRET must be at least 32 bytes long');
+      const unreadable = await startServer(database, { NODE_ENV: 'production', AUTH_API_KEYS_FILE: missingFile });
+      expect(unreadable).toMatchObject({ listened: false, code: 1 });
+      expect(unreadable.output).toContain(`AUTH_API_KEYS_FILE cannot be read (${missingFile}): ENOENT`);
+    },
+    START_TIMEOUT_MS,
+  );
 
-  it('control: AUTH_DISABLED=true given explicitly lets the same production start listen', async () => {
-    const outcome = await startServer(database, { NODE_ENV: 'production', AUTH_DISABLED: 'true' });
-    expect(outcome).toMatchObject({ listened: true });
-  }, START_TIMEOUT_MS);
+  it(
+    'control: AUTH_DISABLED=true given explicitly lets the same production start listen',
+    async () => {
+      const outcome = await startServer(database, { NODE_ENV: 'production', AUTH_DISABLED: 'true' });
+      expect(outcome).toMatchObject({ listened: true });
+    },
+    START_TIMEOUT_MS,
+  );
 });

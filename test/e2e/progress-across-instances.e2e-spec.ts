@@ -1,6 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { Readable } from 'node:stream';
-import { ANONYMOUS_ADMIN, FileProcessor, FileStorageService, type FileProcessorHandler, type ProcessingContext, ProcessingStage } from '../../src/job-queue';
+import {
+  ANONYMOUS_ADMIN,
+  FileProcessor,
+  FileStorageService,
+  type FileProcessorHandler,
+  type ProcessingContext,
+  ProcessingStage,
+} from '../../src/job-queue';
 import { createTestDatabase, describePostgres, type TestDatabase } from '../support/database';
 import { PROGRESS_SUBSCRIPTION, subscribe } from '../support/subscriptions';
 import { startTestApp, type TestApp, waitFor } from '../support/test-app';
@@ -11,7 +18,7 @@ import { startTestApp, type TestApp, waitFor } from '../support/test-app';
 class StuckProcessor implements FileProcessorHandler {
   async process({ progress, signal }: ProcessingContext): Promise<never> {
     progress.stage(ProcessingStage.READING);
-    return new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
+    return new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error)));
   }
 }
 
@@ -35,7 +42,10 @@ describePostgres('Progress and cancellation across instances (PostgreSQL LISTEN/
   const enqueueOnApi = async (name: string, content: string, delayMs: number): Promise<string> => {
     const file = await api.app.get(FileStorageService).store(Readable.from([content]), name, ANONYMOUS_ADMIN);
     const runAt = new Date(Date.now() + delayMs).toISOString();
-    const { data } = await api.gql(`mutation($f: String!, $r: DateTime) { enqueueJob(input: { fileId: $f, runAt: $r }) { id } }`, { f: file.id, r: runAt });
+    const { data } = await api.gql(
+      `mutation($f: String!, $r: DateTime) { enqueueJob(input: { fileId: $f, runAt: $r }) { id } }`,
+      { f: file.id, r: runAt },
+    );
     return data.enqueueJob.id;
   };
 
@@ -52,14 +62,20 @@ describePostgres('Progress and cancellation across instances (PostgreSQL LISTEN/
       'FINALIZING',
       'COMPLETED',
     ]);
-    expect(updates.at(-1)).toMatchObject({ status: 'COMPLETED', progress: 100, bytesProcessed: Buffer.byteLength(content) });
+    expect(updates.at(-1)).toMatchObject({
+      status: 'COMPLETED',
+      progress: 100,
+      bytesProcessed: Buffer.byteLength(content),
+    });
     const attempts = await api.prisma.client.jobAttempt.findMany({ where: { jobId } });
     expect(attempts.map((attempt) => attempt.workerId)).toEqual([expect.stringContaining(`:${process.pid}:`)]);
   });
 
   it('stops a job on the worker instance when cancelJob reaches the API instance', async () => {
     const jobId = await enqueueOnApi('remote.stuck', 'x', 0);
-    await waitFor(async () => (await api.prisma.client.processingJob.findUnique({ where: { id: jobId } }))?.status === 'PROCESSING');
+    await waitFor(
+      async () => (await api.prisma.client.processingJob.findUnique({ where: { id: jobId } }))?.status === 'PROCESSING',
+    );
     const run = subscribe(api.wsClient(), PROGRESS_SUBSCRIPTION, { jobId }, 'jobProgress');
     await run.firstUpdate;
     const { data, errors } = await api.gql(`mutation($id: ID!) { cancelJob(id: $id) { status } }`, { id: jobId });

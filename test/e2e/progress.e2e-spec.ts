@@ -61,7 +61,10 @@ describe(`Progress and subscriptions (${databaseLabel})`, () => {
 
   const enqueue = async (fileId: string, delayMs = 0): Promise<string> => {
     const runAt = new Date(Date.now() + delayMs).toISOString();
-    const { data, errors } = await service.gql(`mutation($fileId: String!, $runAt: DateTime) { enqueueJob(input: { fileId: $fileId, runAt: $runAt }) { id } }`, { fileId, runAt });
+    const { data, errors } = await service.gql(
+      `mutation($fileId: String!, $runAt: DateTime) { enqueueJob(input: { fileId: $fileId, runAt: $runAt }) { id } }`,
+      { fileId, runAt },
+    );
     expect(errors).toBeUndefined();
     return data.enqueueJob.id;
   };
@@ -69,7 +72,8 @@ describe(`Progress and subscriptions (${databaseLabel})`, () => {
   /** A job due in an hour: it cannot start before its test has subscribed, whatever the machine's load. */
   const enqueueHeld = (fileId: string) => enqueue(fileId, 3_600_000);
   /** Makes a held job due now; the worker's next poll claims it. */
-  const release = (jobId: string) => service.prisma.client.processingJob.update({ where: { id: jobId }, data: { availableAt: new Date() } });
+  const release = (jobId: string) =>
+    service.prisma.client.processingJob.update({ where: { id: jobId }, data: { availableAt: new Date() } });
 
   it('streams the progress of a large text file: monotonic, through the stages, bytes to the end, COMPLETED at 100', async () => {
     const line = 'the quick brown fox jumps over the lazy dog 0123456789\n';
@@ -89,7 +93,12 @@ describe(`Progress and subscriptions (${databaseLabel})`, () => {
     const stages = [...new Set(updates.map((update) => update.stage))];
     expect(stages).toEqual(['QUEUED', 'VALIDATING', 'READING', 'EXTRACTING', 'ANALYZING', 'FINALIZING', 'COMPLETED']);
     expect(processing.some((update) => update.bytesProcessed > 0 && update.bytesProcessed < fileSize)).toBe(true);
-    expect(updates.at(-1)).toMatchObject({ status: 'COMPLETED', stage: 'COMPLETED', progress: 100, bytesProcessed: fileSize });
+    expect(updates.at(-1)).toMatchObject({
+      status: 'COMPLETED',
+      stage: 'COMPLETED',
+      progress: 100,
+      bytesProcessed: fileSize,
+    });
     expect(updates.filter((update) => update.status === 'COMPLETED')).toHaveLength(1);
   });
 
@@ -99,19 +108,33 @@ describe(`Progress and subscriptions (${databaseLabel})`, () => {
     await run.firstUpdate;
     await release(jobId);
     const updates = await run.finished;
-    expect([...new Set(updates.map((update) => update.stage))]).toEqual(['QUEUED', 'VALIDATING', 'READING', 'PARSING', 'FINALIZING', 'COMPLETED']);
+    expect([...new Set(updates.map((update) => update.stage))]).toEqual([
+      'QUEUED',
+      'VALIDATING',
+      'READING',
+      'PARSING',
+      'FINALIZING',
+      'COMPLETED',
+    ]);
     expect(updates.find((update) => update.stage === 'PARSING')).toMatchObject({ bytesProcessed: 3 * 1024 * 1024 });
-    expect(() => service.app.get(ProgressService).updaterFor(jobId)({ stage: ProcessingStage.ANALYZING })).toThrow('not running on this instance');
+    expect(() => service.app.get(ProgressService).updaterFor(jobId)({ stage: ProcessingStage.ANALYZING })).toThrow(
+      'not running on this instance',
+    );
   });
 
   it('answers a subscription to an unknown job with NOT_FOUND', async () => {
     const run = subscribe(service.wsClient(), PROGRESS_SUBSCRIPTION, { jobId: 'no-such-job' }, 'jobProgress');
-    await expect(run.finished).rejects.toMatchObject({ errors: [expect.objectContaining({ extensions: expect.objectContaining({ code: 'NOT_FOUND' }) })] });
+    await expect(run.finished).rejects.toMatchObject({
+      errors: [expect.objectContaining({ extensions: expect.objectContaining({ code: 'NOT_FOUND' }) })],
+    });
   });
 
   it('sends the current state at once and completes for a job that has already ended', async () => {
     const jobId = await enqueue(await storeFile('small.txt', 'done already\n'));
-    await waitFor(async () => (await service.prisma.client.processingJob.findUnique({ where: { id: jobId } }))?.status === 'COMPLETED');
+    await waitFor(
+      async () =>
+        (await service.prisma.client.processingJob.findUnique({ where: { id: jobId } }))?.status === 'COMPLETED',
+    );
     const updates = await subscribe(service.wsClient(), PROGRESS_SUBSCRIPTION, { jobId }, 'jobProgress').finished;
     expect(updates).toHaveLength(1);
     expect(updates[0]).toMatchObject({ status: 'COMPLETED', progress: 100 });
@@ -125,7 +148,10 @@ describe(`Progress and subscriptions (${databaseLabel})`, () => {
     const stop = service.app.get(ProgressService).onProgress(jobId, (update) => listened.push(update.progress));
     await release(jobId);
     const started = Date.now();
-    await waitFor(async () => (await service.prisma.client.processingJob.findUnique({ where: { id: jobId } }))?.status === 'COMPLETED');
+    await waitFor(
+      async () =>
+        (await service.prisma.client.processingJob.findUnique({ where: { id: jobId } }))?.status === 'COMPLETED',
+    );
     const seconds = (Date.now() - started) / 1000;
     const writes = save.mock.calls.filter(([id]) => id === jobId).length;
     save.mockRestore();
@@ -141,25 +167,42 @@ describe(`Progress and subscriptions (${databaseLabel})`, () => {
     const query = `subscription { jobUpdated(filter: { format: ["txt"] }) { id status format } }`;
     const run = subscribe(service.wsClient(), query, {}, 'jobUpdated');
     // jobUpdated sends nothing on subscribing: probe jobs run until one is seen, so the subscription is live.
-    await waitFor(async () => run.updates.length > 0 || (await enqueue(await storeFile('probe.txt', 'probe\n')), false), 15_000, 500);
+    await waitFor(
+      async () => run.updates.length > 0 || (await enqueue(await storeFile('probe.txt', 'probe\n')), false),
+      15_000,
+      500,
+    );
     const ignoredId = await enqueue(await storeFile('other.chatty', Buffer.alloc(10)));
     const jobId = await enqueue(await storeFile('watched.txt', 'watched\n'));
-    await waitFor(() => run.updates.some((job: { id: string; status: string }) => job.id === jobId && job.status === 'COMPLETED'));
+    await waitFor(() =>
+      run.updates.some((job: { id: string; status: string }) => job.id === jobId && job.status === 'COMPLETED'),
+    );
     run.cancel();
-    expect(run.updates.filter((job: { id: string }) => job.id === jobId).map((job: { status: string }) => job.status)).toEqual(['PENDING', 'PROCESSING', 'COMPLETED']);
+    expect(
+      run.updates.filter((job: { id: string }) => job.id === jobId).map((job: { status: string }) => job.status),
+    ).toEqual(['PENDING', 'PROCESSING', 'COMPLETED']);
     expect(run.updates.some((job: { id: string }) => job.id === ignoredId)).toBe(false);
   });
 
   it('cancels a running job within a second; its subscribers see CANCELLED', async () => {
     const jobId = await enqueue(await storeFile('forever.stuck', Buffer.alloc(10)));
-    await waitFor(async () => (await service.prisma.client.processingJob.findUnique({ where: { id: jobId } }))?.status === 'PROCESSING');
+    await waitFor(
+      async () =>
+        (await service.prisma.client.processingJob.findUnique({ where: { id: jobId } }))?.status === 'PROCESSING',
+    );
     const run = subscribe(service.wsClient(), PROGRESS_SUBSCRIPTION, { jobId }, 'jobProgress');
     await run.firstUpdate;
     const started = Date.now();
-    const { data, errors } = await service.gql(`mutation($id: ID!) { cancelJob(id: $id) { status attempts { outcome errorCode } } }`, { id: jobId });
+    const { data, errors } = await service.gql(
+      `mutation($id: ID!) { cancelJob(id: $id) { status attempts { outcome errorCode } } }`,
+      { id: jobId },
+    );
     expect(errors).toBeUndefined();
     expect(Date.now() - started).toBeLessThan(1000);
-    expect(data.cancelJob).toEqual({ status: 'CANCELLED', attempts: [{ outcome: 'CANCELLED', errorCode: 'CANCELLED' }] });
+    expect(data.cancelJob).toEqual({
+      status: 'CANCELLED',
+      attempts: [{ outcome: 'CANCELLED', errorCode: 'CANCELLED' }],
+    });
     const updates = await run.finished;
     expect(updates.at(-1)).toMatchObject({ status: 'CANCELLED' });
   });

@@ -25,7 +25,12 @@ describe(`Rate limits on mutations and uploads (${databaseLabel})`, () => {
           production: false,
           auth: authSettings({ jwtSecret: HS256_SECRET, issuer: ISSUER, audience: AUDIENCE }),
           rateLimits: LIMITS,
-          jobQueue: { databaseUrl: database.url, storageDir: `${database.dir}/files`, workersEnabled: false, shutdownTimeoutMs: 5_000 },
+          jobQueue: {
+            databaseUrl: database.url,
+            storageDir: `${database.dir}/files`,
+            workersEnabled: false,
+            shutdownTimeoutMs: 5_000,
+          },
         }),
       ],
     })
@@ -42,15 +47,23 @@ describe(`Rate limits on mutations and uploads (${databaseLabel})`, () => {
   const as = (user: string) => ({ authorization: `Bearer ${tokens[user]}` });
   const gql = (user: string, query: string) => app.http().post('/graphql').set(as(user)).send({ query });
   const upload = (headers: Record<string, string>, name: string) =>
-    app.http().post('/files').set(headers).field('enqueue', 'true').attach('file', Buffer.from(`text of ${name}`), name);
+    app
+      .http()
+      .post('/files')
+      .set(headers)
+      .field('enqueue', 'true')
+      .attach('file', Buffer.from(`text of ${name}`), name);
 
   it('answers a caller past its mutation budget RATE_LIMITED with Retry-After; its queries and other callers are still served', async () => {
-    for (let served = 0; served < LIMITS.mutationsPerMinute; served++) expect((await gql('ops-1', RECOVER)).body).toEqual({ data: { recoverStalledJobs: 0 } });
+    for (let served = 0; served < LIMITS.mutationsPerMinute; served++)
+      expect((await gql('ops-1', RECOVER)).body).toEqual({ data: { recoverStalledJobs: 0 } });
     const refused = await gql('ops-1', RECOVER);
     expect(refused.body.data).toBeNull();
     expect(refused.body.errors).toHaveLength(1);
     expect(refused.body.errors[0].extensions.code).toBe('RATE_LIMITED');
-    expect(refused.body.errors[0].message).toMatch(/^Too many mutations: at most 3 a minute per caller \(RATE_LIMIT_MUTATIONS_PER_MINUTE\); retry in \d+ s$/);
+    expect(refused.body.errors[0].message).toMatch(
+      /^Too many mutations: at most 3 a minute per caller \(RATE_LIMIT_MUTATIONS_PER_MINUTE\); retry in \d+ s$/,
+    );
     expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     expect(Number(refused.headers['retry-after'])).toBeLessThanOrEqual(60);
     // Queries do not count; another caller has a budget of its own.
@@ -59,10 +72,18 @@ describe(`Rate limits on mutations and uploads (${databaseLabel})`, () => {
   });
 
   it('counts each mutation field (aliases included) and the same budget over graphql-ws', async () => {
-    const aliased = await gql('ops-3', 'mutation { a: recoverStalledJobs b: recoverStalledJobs c: recoverStalledJobs d: recoverStalledJobs }');
+    const aliased = await gql(
+      'ops-3',
+      'mutation { a: recoverStalledJobs b: recoverStalledJobs c: recoverStalledJobs d: recoverStalledJobs }',
+    );
     // a, b and c ran; d was refused, and since the field is non-null the whole data is null.
     expect(aliased.body.data).toBeNull();
-    expect(aliased.body.errors.map((error: { path: string[]; extensions: { code: string } }) => [error.path[0], error.extensions.code])).toEqual([['d', 'RATE_LIMITED']]);
+    expect(
+      aliased.body.errors.map((error: { path: string[]; extensions: { code: string } }) => [
+        error.path[0],
+        error.extensions.code,
+      ]),
+    ).toEqual([['d', 'RATE_LIMITED']]);
     const client = signedWsClient(app, { authorization: `Bearer ${tokens['ops-3']}` });
     try {
       const overWs = await firstResult(client, RECOVER);
@@ -81,7 +102,9 @@ describe(`Rate limits on mutations and uploads (${databaseLabel})`, () => {
     expect(refused.body).toEqual({
       statusCode: 429,
       code: 'RATE_LIMITED',
-      message: expect.stringMatching(/^Too many uploads: at most 2 a minute per caller \(RATE_LIMIT_UPLOADS_PER_MINUTE\); retry in \d+ s$/),
+      message: expect.stringMatching(
+        /^Too many uploads: at most 2 a minute per caller \(RATE_LIMIT_UPLOADS_PER_MINUTE\); retry in \d+ s$/,
+      ),
     });
     expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     expect(await app.prisma.client.storedFile.count({ where: { userId: 'alice' } })).toBe(2);
@@ -91,7 +114,8 @@ describe(`Rate limits on mutations and uploads (${databaseLabel})`, () => {
 
   it('counts refused credentials by client address: a key-guessing loop is limited too, signed-in callers are not', async () => {
     const guess = () => app.http().post('/graphql').set({ 'x-api-key': 'guessed-key' }).send({ query: RECOVER });
-    for (let tried = 0; tried < LIMITS.mutationsPerMinute; tried++) expect((await guess()).body.errors[0].extensions.code).toBe('UNAUTHENTICATED');
+    for (let tried = 0; tried < LIMITS.mutationsPerMinute; tried++)
+      expect((await guess()).body.errors[0].extensions.code).toBe('UNAUTHENTICATED');
     expect((await guess()).body.errors[0].extensions.code).toBe('RATE_LIMITED');
     expect((await gql('ops-2', RECOVER)).body).toEqual({ data: { recoverStalledJobs: 0 } });
   });
@@ -105,6 +129,9 @@ interface WsResult {
 /** The first result of one operation over graphql-ws. */
 function firstResult(client: Client, query: string): Promise<WsResult> {
   return new Promise((resolve, reject) => {
-    client.subscribe({ query }, { next: (value) => resolve(value as WsResult), error: reject, complete: () => undefined });
+    client.subscribe(
+      { query },
+      { next: (value) => resolve(value as WsResult), error: reject, complete: () => undefined },
+    );
   });
 }

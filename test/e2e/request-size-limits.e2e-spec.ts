@@ -15,14 +15,23 @@ const JOBS = '{ jobs { totalCount } }';
 const bodyOf = (bytes: number) => JSON.stringify({ query: JOBS, variables: { pad: 'x'.repeat(bytes - 60) } });
 
 /** The standalone AppModule created as main.ts does: GRAPHQL_MAX_BODY_BYTES applied before init. */
-async function startApp(database: TestDatabase, config: Partial<AppConfig>, maxJsonBodyBytes: number): Promise<NestExpressApplication> {
+async function startApp(
+  database: TestDatabase,
+  config: Partial<AppConfig>,
+  maxJsonBodyBytes: number,
+): Promise<NestExpressApplication> {
   @Module({
     imports: [
       AppModule.forRoot({
         port: 0,
         production: false,
         ...config,
-        jobQueue: { databaseUrl: database.url, storageDir: `${database.dir}/files`, workersEnabled: false, shutdownTimeoutMs: 5_000 },
+        jobQueue: {
+          databaseUrl: database.url,
+          storageDir: `${database.dir}/files`,
+          workersEnabled: false,
+          shutdownTimeoutMs: 5_000,
+        },
       }),
     ],
   })
@@ -48,7 +57,8 @@ describe(`Depth, directive and body-size limits (${databaseLabel})`, () => {
     await database?.drop();
   });
 
-  const post = (body: string) => request(app.getHttpServer()).post('/graphql').set('content-type', 'application/json').send(body);
+  const post = (body: string) =>
+    request(app.getHttpServer()).post('/graphql').set('content-type', 'application/json').send(body);
   const query = (text: string) => post(JSON.stringify({ query: text }));
   const servesNext = async () => expect((await query(JOBS)).body).toEqual({ data: { jobs: { totalCount: 0 } } });
 
@@ -80,14 +90,21 @@ describe(`Depth, directive and body-size limits (${databaseLabel})`, () => {
   it('answers a JSON body over GRAPHQL_MAX_BODY_BYTES 413 PAYLOAD_TOO_LARGE (JSON, no stack), then serves the next request', async () => {
     const refused = await post(bodyOf(3_000));
     expect(refused.status).toBe(413);
-    expect(refused.body).toEqual({ statusCode: 413, code: 'PAYLOAD_TOO_LARGE', message: 'The JSON body is larger than 2048 bytes (GRAPHQL_MAX_BODY_BYTES)' });
+    expect(refused.body).toEqual({
+      statusCode: 413,
+      code: 'PAYLOAD_TOO_LARGE',
+      message: 'The JSON body is larger than 2048 bytes (GRAPHQL_MAX_BODY_BYTES)',
+    });
     expect((await post(bodyOf(2_000))).body).toEqual({ data: { jobs: { totalCount: 0 } } });
   });
 
   it('raises the cap above Nest’s default 100 kB when set higher', async () => {
     const roomy = await startApp(database, {}, 1024 ** 2);
     try {
-      const response = await request(roomy.getHttpServer()).post('/graphql').set('content-type', 'application/json').send(bodyOf(200 * 1024));
+      const response = await request(roomy.getHttpServer())
+        .post('/graphql')
+        .set('content-type', 'application/json')
+        .send(bodyOf(200 * 1024));
       expect(response.status).toBe(200);
       expect(response.body).toEqual({ data: { jobs: { totalCount: 0 } } });
     } finally {

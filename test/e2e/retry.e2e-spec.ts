@@ -58,7 +58,9 @@ describe(`Retries, timeouts and attempt history (${databaseLabel})`, () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     service = await startTestApp(database, { providers: [ScriptedProcessor], queue: { pollIntervalMs: 5_000 } });
-    const file = await service.app.get(FileStorageService).store(Readable.from(['payload']), 'sample.retrytest', ANONYMOUS_ADMIN);
+    const file = await service.app
+      .get(FileStorageService)
+      .store(Readable.from(['payload']), 'sample.retrytest', ANONYMOUS_ADMIN);
     fileId = file.id;
   });
 
@@ -69,7 +71,12 @@ describe(`Retries, timeouts and attempt history (${databaseLabel})`, () => {
 
   const enqueue = (behaviour: Behaviour, extra: { maxRetries?: number; timeoutMs?: number } = {}): Promise<JobRecord> =>
     service.app.get(JobsService).enqueue(
-      { fileId, priority: 'NORMAL' as never, maxRetries: extra.maxRetries, options: { behaviour, timeoutMs: extra.timeoutMs } },
+      {
+        fileId,
+        priority: 'NORMAL' as never,
+        maxRetries: extra.maxRetries,
+        options: { behaviour, timeoutMs: extra.timeoutMs },
+      },
       ANONYMOUS_ADMIN,
     );
 
@@ -85,8 +92,21 @@ describe(`Retries, timeouts and attempt history (${databaseLabel})`, () => {
   it('times out every attempt, backs off about 1 s then 2 s, ends FAILED with TIMEOUT; retryJob runs it once more', async () => {
     const job = await enqueue('hang', { maxRetries: 2, timeoutMs: 150 });
     const failed = await settled(job.id, 'FAILED');
-    expect(failed).toMatchObject({ retryCount: 2, maxRetries: 2, errorCode: 'TIMEOUT', errorRecoverable: true, nextRetryAt: null });
-    expect(failed.attempts.map((a: { number: number; errorCode: string; outcome: string; manual: boolean }) => [a.number, a.errorCode, a.outcome, a.manual])).toEqual([
+    expect(failed).toMatchObject({
+      retryCount: 2,
+      maxRetries: 2,
+      errorCode: 'TIMEOUT',
+      errorRecoverable: true,
+      nextRetryAt: null,
+    });
+    expect(
+      failed.attempts.map((a: { number: number; errorCode: string; outcome: string; manual: boolean }) => [
+        a.number,
+        a.errorCode,
+        a.outcome,
+        a.manual,
+      ]),
+    ).toEqual([
       [1, 'TIMEOUT', 'RETRYING', false],
       [2, 'TIMEOUT', 'RETRYING', false],
       [3, 'TIMEOUT', 'FAILED', false],
@@ -103,7 +123,10 @@ describe(`Retries, timeouts and attempt history (${databaseLabel})`, () => {
     expect(gapMs(second, third)).toBeLessThan(3600);
     expect(ScriptedProcessor.calls.get(job.id)).toBe(3);
 
-    const { data, errors } = await service.gql(`mutation($id: ID!) { retryJob(id: $id) { status nextRetryAt errorCode } }`, { id: job.id });
+    const { data, errors } = await service.gql(
+      `mutation($id: ID!) { retryJob(id: $id) { status nextRetryAt errorCode } }`,
+      { id: job.id },
+    );
     expect(errors).toBeUndefined();
     expect(data.retryJob).toEqual({ status: 'PENDING', nextRetryAt: null, errorCode: null });
     const again = await settled(job.id, 'FAILED');
@@ -135,7 +158,13 @@ describe(`Retries, timeouts and attempt history (${databaseLabel})`, () => {
     expect(Date.parse(retrying.nextRetryAt) - Date.parse(retrying.lastRetryAt)).toBeLessThanOrEqual(1100);
     const completed = await settled(job.id, 'COMPLETED');
     expect(completed.errorCode).toBeNull();
-    expect(completed.attempts.map((a: { errorCode: string | null; errorMessage: string | null; outcome: string }) => [a.errorCode, a.errorMessage, a.outcome])).toEqual([
+    expect(
+      completed.attempts.map((a: { errorCode: string | null; errorMessage: string | null; outcome: string }) => [
+        a.errorCode,
+        a.errorMessage,
+        a.outcome,
+      ]),
+    ).toEqual([
       ['IO_ERROR', 'disk hiccup', 'RETRYING'],
       [null, null, 'COMPLETED'],
     ]);
@@ -143,7 +172,11 @@ describe(`Retries, timeouts and attempt history (${databaseLabel})`, () => {
 
   it('ignores the failure report of a worker that lost its lease', async () => {
     // The signal: the worker's attempt to settle the failure has returned (null: it no longer held the job).
-    const settling = nextCall(service.app.get(JobOutcomesRepository), 'fail', (running) => (running.options as { behaviour?: Behaviour }).behaviour === 'lose-lease');
+    const settling = nextCall(
+      service.app.get(JobOutcomesRepository),
+      'fail',
+      (running) => (running.options as { behaviour?: Behaviour }).behaviour === 'lose-lease',
+    );
     const job = await enqueue('lose-lease');
     expect(await settling).toBeNull();
     expect(ScriptedProcessor.calls.get(job.id)).toBe(1);

@@ -18,17 +18,25 @@ describe(`Identical jobUpdated subscriptions share one execution (${databaseLabe
   let service: TestApp;
   let fileId: string;
   // The caller is whoever connectionParams.user names (an admin when none), resolved once per connection.
-  const resolveCaller = (context: { transport: string; connectionParams?: Readonly<Record<string, unknown>> }): Caller => {
+  const resolveCaller = (context: {
+    transport: string;
+    connectionParams?: Readonly<Record<string, unknown>>;
+  }): Caller => {
     const user = context.transport === 'ws' ? context.connectionParams?.user : undefined;
     return typeof user === 'string' ? { userId: user, isAdmin: true } : { userId: null, isAdmin: true };
   };
-  useTestApp({ queue: { workersEnabled: false, resolveCaller: resolveCaller as never } }, async (started) => {
+  useTestApp({ queue: { workersEnabled: false, resolveCaller } }, (started) => {
     service = started.service;
   });
   const updates = () => service.app.get(JobUpdatesService);
   const enqueueProbe = async () => (await enqueueJobs(service.app, fileId, 1))[0].id;
   const clientAs = (user: string) =>
-    createClient({ url: service.url.replace('http', 'ws') + '/graphql', webSocketImpl: WebSocket, retryAttempts: 0, connectionParams: { user } });
+    createClient({
+      url: service.url.replace('http', 'ws') + '/graphql',
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+      connectionParams: { user },
+    });
 
   beforeAll(async () => {
     fileId = await storeFile(service.app, 'shared.txt');
@@ -39,7 +47,12 @@ describe(`Identical jobUpdated subscriptions share one execution (${databaseLabe
     expect(updates().subscriberCount).toBe(1);
 
     // Control: another filter, or the same document from another caller, is a subscription of its own.
-    const [cancelledOnly] = await liveSubscribers(1, () => service.wsClient(), enqueueProbe, 'subscription { jobUpdated(filter: { status: [PENDING, CANCELLED] }) { id status } }');
+    const [cancelledOnly] = await liveSubscribers(
+      1,
+      () => service.wsClient(),
+      enqueueProbe,
+      'subscription { jobUpdated(filter: { status: [PENDING, CANCELLED] }) { id status } }',
+    );
     const [otherCaller] = await liveSubscribers(1, () => clientAs('someone-else'), enqueueProbe);
     expect(updates().subscriberCount).toBe(3);
 
@@ -48,7 +61,9 @@ describe(`Identical jobUpdated subscriptions share one execution (${databaseLabe
     const expected = [...jobs.map((id) => [id, 'PENDING']), ...jobs.map((id) => [id, 'CANCELLED'])];
     for (const run of [...runs, cancelledOnly, otherCaller]) {
       await waitFor(() => run.updates.filter((update) => jobs.includes(update.id)).length === expected.length);
-      expect(run.updates.filter((update) => jobs.includes(update.id)).map((update) => [update.id, update.status])).toEqual(expected);
+      expect(
+        run.updates.filter((update) => jobs.includes(update.id)).map((update) => [update.id, update.status]),
+      ).toEqual(expected);
     }
 
     // The shared execution lives while anyone follows it, and ends with the last one.

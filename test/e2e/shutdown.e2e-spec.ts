@@ -57,7 +57,12 @@ describe(`Graceful shutdown (${databaseLabel})`, () => {
       expect(closeMs).toBeLessThan(5_000); // far from the processor's 60 s: shutdown did not wait for it
 
       await inspect(async ({ prisma }) => {
-        expect(await countByStatus(prisma.client)).toMatchObject({ PENDING: 1, PROCESSING: 0, COMPLETED: 0, FAILED: 0 });
+        expect(await countByStatus(prisma.client)).toMatchObject({
+          PENDING: 1,
+          PROCESSING: 0,
+          COMPLETED: 0,
+          FAILED: 0,
+        });
         expect(await jobState(prisma.client, job.id)).toEqual({
           status: JobStatus.PENDING,
           attemptCount: 1,
@@ -70,7 +75,9 @@ describe(`Graceful shutdown (${databaseLabel})`, () => {
       const quick = recordingProcessor('slow');
       const next = await start({ providers: [quick.processor] });
       await waitFor(async () => (await jobState(next.prisma.client, job.id)).status === JobStatus.COMPLETED);
-      expect((await jobState(next.prisma.client, job.id)).attempts.map((attempt) => [attempt.number, attempt.outcome])).toEqual([
+      expect(
+        (await jobState(next.prisma.client, job.id)).attempts.map((attempt) => [attempt.number, attempt.outcome]),
+      ).toEqual([
         [1, 'INTERRUPTED'],
         [2, 'COMPLETED'],
       ]);
@@ -89,7 +96,9 @@ describe(`Graceful shutdown (${databaseLabel})`, () => {
       expect(brief.log.aborts.has(job.id)).toBe(false);
       await inspect(async ({ prisma }) => {
         expect(await countByStatus(prisma.client)).toMatchObject({ PENDING: 0, PROCESSING: 0, COMPLETED: 1 });
-        expect((await jobState(prisma.client, job.id)).attempts.map((attempt) => [attempt.number, attempt.outcome])).toEqual([[1, 'COMPLETED']]);
+        expect(
+          (await jobState(prisma.client, job.id)).attempts.map((attempt) => [attempt.number, attempt.outcome]),
+        ).toEqual([[1, 'COMPLETED']]);
       });
     });
   });
@@ -107,17 +116,31 @@ describe(`Graceful shutdown (${databaseLabel})`, () => {
       host = spawnSlowHost(database, { SHUTDOWN_TIMEOUT_MS: '500' });
       const port = await host.ready;
 
-      const upload = await request(`http://127.0.0.1:${port}`).post('/files').attach('file', Buffer.from('slow work'), 'long.slow').expect(201);
+      const upload = await request(`http://127.0.0.1:${port}`)
+        .post('/files')
+        .attach('file', Buffer.from('slow work'), 'long.slow')
+        .expect(201);
       const jobId: string = upload.body.job.id;
       expect(upload.body.job).toMatchObject({ status: 'PENDING', format: 'slow' });
-      await waitFor(async () => (await jobState(observer.prisma.client, jobId)).status === JobStatus.PROCESSING, 15_000);
+      await waitFor(
+        async () => (await jobState(observer.prisma.client, jobId)).status === JobStatus.PROCESSING,
+        15_000,
+      );
       const running = await jobState(observer.prisma.client, jobId);
       expect(running.leaseOwner).toContain(`:${host.process.pid}:`);
 
       host.process.kill('SIGTERM');
-      expect(await within(host.exited, 30_000, 'the slow host to exit after SIGTERM')).toEqual({ code: null, signal: 'SIGTERM' });
+      expect(await within(host.exited, 30_000, 'the slow host to exit after SIGTERM')).toEqual({
+        code: null,
+        signal: 'SIGTERM',
+      });
 
-      expect(await countByStatus(observer.prisma.client)).toMatchObject({ PENDING: 1, PROCESSING: 0, COMPLETED: 0, FAILED: 0 });
+      expect(await countByStatus(observer.prisma.client)).toMatchObject({
+        PENDING: 1,
+        PROCESSING: 0,
+        COMPLETED: 0,
+        FAILED: 0,
+      });
       expect(await jobState(observer.prisma.client, jobId)).toEqual({
         status: JobStatus.PENDING,
         attemptCount: 1,

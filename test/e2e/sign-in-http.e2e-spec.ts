@@ -1,6 +1,15 @@
 import { createTestDatabase, databaseLabel, type TestDatabase } from '../support/database';
 import type { TestApp } from '../support/test-app';
-import { AUDIENCE, authSettings, HS256_SECRET, hs256, ISSUER, startJwksServer, startSignInApp, writeApiKeyFile } from '../support/sign-in';
+import {
+  AUDIENCE,
+  authSettings,
+  HS256_SECRET,
+  hs256,
+  ISSUER,
+  startJwksServer,
+  startSignInApp,
+  writeApiKeyFile,
+} from '../support/sign-in';
 
 const JOBS = `{ jobs { totalCount edges { node { userId } } } }`;
 const JOB = `query($id: ID!) { job(id: $id) { id userId } }`;
@@ -14,7 +23,12 @@ describe(`Sign-in over HTTP (${databaseLabel})`, () => {
   const gql = (app: TestApp, query: string, headers: Record<string, string>, variables?: Record<string, unknown>) =>
     app.http().post('/graphql').set(headers).send({ query, variables });
   const upload = (app: TestApp, headers: Record<string, string>) =>
-    app.http().post('/files').set(headers).field('enqueue', 'true').attach('file', Buffer.from('some text'), 'notes.txt');
+    app
+      .http()
+      .post('/files')
+      .set(headers)
+      .field('enqueue', 'true')
+      .attach('file', Buffer.from('some text'), 'notes.txt');
   const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
   /** Every way in refuses `headers`: UNAUTHENTICATED for GraphQL, 401 for POST /files, and nothing is stored. */
@@ -39,14 +53,21 @@ describe(`Sign-in over HTTP (${databaseLabel})`, () => {
         { key: 'bob-service-key', userId: 'bob' },
         { key: 'ops-admin-key', userId: 'ops', admin: true },
       ]);
-      app = await startSignInApp(database, authSettings({ jwtSecret: HS256_SECRET, issuer: ISSUER, audience: AUDIENCE, apiKeysFile }));
+      app = await startSignInApp(
+        database,
+        authSettings({ jwtSecret: HS256_SECRET, issuer: ISSUER, audience: AUDIENCE, apiKeysFile }),
+      );
     });
     afterAll(() => app?.close());
 
     it('refuses missing, expired, wrongly signed, wrong-audience, wrong-issuer and unknown credentials', async () => {
       await expectRefused(app, {}, /^Sign in: send an API key .* or a JWT/);
       await expectRefused(app, bearer(await hs256({ sub: 'alice' }, { expiresIn: -120 })), /expired/);
-      await expectRefused(app, bearer(await hs256({ sub: 'alice' }, {}, 'another-secret-of-thirty-two-bytes-or-more')), /not valid/);
+      await expectRefused(
+        app,
+        bearer(await hs256({ sub: 'alice' }, {}, 'another-secret-of-thirty-two-bytes-or-more')),
+        /not valid/,
+      );
       await expectRefused(app, bearer(await hs256({ sub: 'alice' }, { audience: 'someone-else' })), /aud claim/);
       await expectRefused(app, bearer(await hs256({ sub: 'alice' }, { issuer: 'https://evil.example' })), /iss claim/);
       await expectRefused(app, bearer(await hs256({ roles: ['admin'] })), /no sub claim/);
@@ -66,8 +87,13 @@ describe(`Sign-in over HTTP (${databaseLabel})`, () => {
       expect((await gql(app, JOB, alice, { id: aliceUpload.body.job.id })).body.data.job.userId).toBe('alice');
 
       // Not admin: "administrator" is not "admin", so alice sees her own job only (bob's answers NOT_FOUND).
-      expect((await gql(app, JOBS, alice)).body.data.jobs).toEqual({ totalCount: 1, edges: [{ node: { userId: 'alice' } }] });
-      expect((await gql(app, JOB, alice, { id: bobUpload.body.job.id })).body.errors[0].extensions.code).toBe('NOT_FOUND');
+      expect((await gql(app, JOBS, alice)).body.data.jobs).toEqual({
+        totalCount: 1,
+        edges: [{ node: { userId: 'alice' } }],
+      });
+      expect((await gql(app, JOB, alice, { id: bobUpload.body.job.id })).body.errors[0].extensions.code).toBe(
+        'NOT_FOUND',
+      );
       expect((await gql(app, JOBS, bob)).body.data.jobs.totalCount).toBe(1);
       // jobStats and jobProgress resolve the caller the same way (async rule): alice's statistics are hers.
       expect((await gql(app, `{ jobStats { total } }`, alice)).body.data.jobStats.total).toBe(1);
@@ -84,7 +110,10 @@ describe(`Sign-in over HTTP (${databaseLabel})`, () => {
     beforeAll(async () => {
       jwks = await startJwksServer();
       other = await startJwksServer(); // same kid, another key: its tokens are wrongly signed for the first
-      app = await startSignInApp(database, authSettings({ jwksUrl: jwks.url, audience: AUDIENCE, adminClaim: 'groups' }));
+      app = await startSignInApp(
+        database,
+        authSettings({ jwksUrl: jwks.url, audience: AUDIENCE, adminClaim: 'groups' }),
+      );
     });
     afterAll(async () => {
       await app?.close();
@@ -102,10 +131,14 @@ describe(`Sign-in over HTTP (${databaseLabel})`, () => {
       await upload(app, bearer(await jwks.sign({ sub: 'dave' }))).expect(201);
       expect((await gql(app, JOBS, carol)).body.data.jobs.totalCount).toBe(1);
       // The admin claim is the one AUTH_ADMIN_CLAIM names: `roles` means nothing here, `groups` does.
-      expect((await gql(app, JOBS, bearer(await jwks.sign({ sub: 'x', roles: ['admin'] })))).body.data.jobs.totalCount).toBe(0);
+      expect(
+        (await gql(app, JOBS, bearer(await jwks.sign({ sub: 'x', roles: ['admin'] })))).body.data.jobs.totalCount,
+      ).toBe(0);
       const everyJob = await app.prisma.client.processingJob.count(); // the suites' database holds the HS256 suite's jobs too
       expect(everyJob).toBeGreaterThanOrEqual(2);
-      expect((await gql(app, JOBS, bearer(await jwks.sign({ sub: 'y', groups: ['admin'] })))).body.data.jobs.totalCount).toBe(everyJob);
+      expect(
+        (await gql(app, JOBS, bearer(await jwks.sign({ sub: 'y', groups: ['admin'] })))).body.data.jobs.totalCount,
+      ).toBe(everyJob);
     });
   });
 

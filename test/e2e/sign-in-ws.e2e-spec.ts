@@ -2,7 +2,15 @@ import type { Client } from 'graphql-ws';
 import { createStandaloneResolveCaller } from '../../src/auth/standalone-caller';
 import type { CallerContext, ResolveCaller } from '../../src/job-queue';
 import { createTestDatabase, databaseLabel, type TestDatabase } from '../support/database';
-import { AUDIENCE, authSettings, HS256_SECRET, hs256, ISSUER, signedWsClient, startSignInApp } from '../support/sign-in';
+import {
+  AUDIENCE,
+  authSettings,
+  HS256_SECRET,
+  hs256,
+  ISSUER,
+  signedWsClient,
+  startSignInApp,
+} from '../support/sign-in';
 import { PROGRESS_SUBSCRIPTION, subscribe } from '../support/subscriptions';
 import type { TestApp } from '../support/test-app';
 
@@ -37,8 +45,17 @@ describe(`Sign-in over graphql-ws (${databaseLabel})`, () => {
   /** A cancelled job of `user`, made over HTTP with the user's token: its jobProgress ends at once. */
   async function cancelledJobOf(user: string): Promise<string> {
     const authorization = `Bearer ${await hs256({ sub: user })}`;
-    const upload = await app.http().post('/files').set({ authorization }).attach('file', Buffer.from('text'), 'a.txt').expect(201);
-    const cancel = await app.http().post('/graphql').set({ authorization }).send({ query: `mutation($id: ID!) { cancelJob(id: $id) { status } }`, variables: { id: upload.body.job.id } });
+    const upload = await app
+      .http()
+      .post('/files')
+      .set({ authorization })
+      .attach('file', Buffer.from('text'), 'a.txt')
+      .expect(201);
+    const cancel = await app
+      .http()
+      .post('/graphql')
+      .set({ authorization })
+      .send({ query: `mutation($id: ID!) { cancelJob(id: $id) { status } }`, variables: { id: upload.body.job.id } });
     expect(cancel.body.data.cancelJob.status).toBe('CANCELLED');
     return upload.body.job.id;
   }
@@ -48,12 +65,17 @@ describe(`Sign-in over graphql-ws (${databaseLabel})`, () => {
       client(),
       client({ authorization: `Bearer ${await hs256({ sub: 'alice' }, { expiresIn: -120 })}` }),
       client({ authorization: `Bearer ${await hs256({ sub: 'alice' }, { audience: 'another-api' })}` }),
-      client({ authorization: `Bearer ${await hs256({ sub: 'alice' }, {}, 'another-secret-of-thirty-two-bytes-or-more')}` }),
+      client({
+        authorization: `Bearer ${await hs256({ sub: 'alice' }, {}, 'another-secret-of-thirty-two-bytes-or-more')}`,
+      }),
       client({ authorization: { token: 'not a string' } }),
       client(undefined, { authorization: 'Bearer not-a-token' }),
     ];
     for (const refusedClient of refused) {
-      await expect(subscribe(refusedClient, JOB_UPDATED, {}, 'jobUpdated').finished).rejects.toMatchObject({ code: 4403, reason: 'Forbidden' });
+      await expect(subscribe(refusedClient, JOB_UPDATED, {}, 'jobUpdated').finished).rejects.toMatchObject({
+        code: 4403,
+        reason: 'Forbidden',
+      });
     }
   });
 
@@ -70,12 +92,16 @@ describe(`Sign-in over graphql-ws (${databaseLabel})`, () => {
     expect(own).toEqual([expect.objectContaining({ jobId: aliceJob, status: 'CANCELLED' })]);
     // Bob's job is not hers: NOT_FOUND, as for an unknown id.
     const others = subscribe(alice, PROGRESS_SUBSCRIPTION, { jobId: bobJob }, 'jobProgress').finished;
-    await expect(others).rejects.toMatchObject({ errors: [expect.objectContaining({ extensions: expect.objectContaining({ code: 'NOT_FOUND' }) })] });
+    await expect(others).rejects.toMatchObject({
+      errors: [expect.objectContaining({ extensions: expect.objectContaining({ code: 'NOT_FOUND' }) })],
+    });
     expect(asked).toEqual(['ws']); // three subscriptions, one check at connection_init
     held.cancel();
 
     const viaHeader = client(undefined, { authorization: `Bearer ${aliceToken}` });
-    expect(await subscribe(viaHeader, PROGRESS_SUBSCRIPTION, { jobId: aliceJob }, 'jobProgress').finished).toHaveLength(1);
+    expect(await subscribe(viaHeader, PROGRESS_SUBSCRIPTION, { jobId: aliceJob }, 'jobProgress').finished).toHaveLength(
+      1,
+    );
     const admin = client({ authorization: await hs256({ sub: 'root', roles: ['admin'] }) }); // "Bearer " is optional here
     expect(await subscribe(admin, PROGRESS_SUBSCRIPTION, { jobId: bobJob }, 'jobProgress').finished).toEqual([
       expect.objectContaining({ jobId: bobJob, status: 'CANCELLED' }),
@@ -87,7 +113,11 @@ describe(`Sign-in over graphql-ws (${databaseLabel})`, () => {
     const authorization = `Bearer ${await hs256({ sub: 'alice' })}`;
     const aliases = Array.from({ length: 20 }, (_, index) => `a${index}: jobs { totalCount }`).join(' ');
     asked.length = 0;
-    const { body } = await app.http().post('/graphql').set({ authorization }).send({ query: `{ ${aliases} }` });
+    const { body } = await app
+      .http()
+      .post('/graphql')
+      .set({ authorization })
+      .send({ query: `{ ${aliases} }` });
     expect(Object.keys(body.data)).toHaveLength(20);
     expect(asked).toEqual(['http']);
   });

@@ -2,7 +2,14 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { Injectable } from '@nestjs/common';
-import { ANONYMOUS_ADMIN, FileProcessor, FileStorageService, JobsService, MonitoringService, type FileProcessorHandler } from '../../src/job-queue';
+import {
+  ANONYMOUS_ADMIN,
+  FileProcessor,
+  FileStorageService,
+  JobsService,
+  MonitoringService,
+  type FileProcessorHandler,
+} from '../../src/job-queue';
 import type { QueueHealth } from '../../src/job-queue/monitoring/models/queue-health.model';
 import { createTestDatabase, databaseLabel, type TestDatabase } from '../support/database';
 import { insertFile, insertJob } from '../support/fixtures';
@@ -44,18 +51,54 @@ describe(`Stalled jobs and cleanup (${databaseLabel})`, () => {
   it('lists a PROCESSING job whose lease ran out and recovers it as a STALLED attempt, under the retry rules', async () => {
     const db = service.prisma.client;
     // A format no worker here handles, so only recovery touches these jobs.
-    const stalledId = await insertJob(db, { format: 'ghost', status: 'PROCESSING', startedAgoMs: 60_000, leaseExpiresInMs: -30_000, maxRetries: 3, retryCount: 1, attempts: [] });
-    const exhaustedId = await insertJob(db, { format: 'ghost', status: 'PROCESSING', startedAgoMs: 60_000, leaseExpiresInMs: -30_000, maxRetries: 1, retryCount: 1, attempts: [] });
+    const stalledId = await insertJob(db, {
+      format: 'ghost',
+      status: 'PROCESSING',
+      startedAgoMs: 60_000,
+      leaseExpiresInMs: -30_000,
+      maxRetries: 3,
+      retryCount: 1,
+      attempts: [],
+    });
+    const exhaustedId = await insertJob(db, {
+      format: 'ghost',
+      status: 'PROCESSING',
+      startedAgoMs: 60_000,
+      leaseExpiresInMs: -30_000,
+      maxRetries: 1,
+      retryCount: 1,
+      attempts: [],
+    });
     for (const jobId of [stalledId, exhaustedId]) {
       await db.processingJob.update({ where: { id: jobId }, data: { attemptCount: 1 } });
-      await db.jobAttempt.create({ data: { id: `${jobId}:1`, jobId, number: 1, workerId: 'fixture-worker', startedAt: new Date(Date.now() - 60_000) } });
+      await db.jobAttempt.create({
+        data: {
+          id: `${jobId}:1`,
+          jobId,
+          number: 1,
+          workerId: 'fixture-worker',
+          startedAt: new Date(Date.now() - 60_000),
+        },
+      });
     }
     // The scheduled health check (every 200 ms) recovers them by itself.
-    await waitFor(async () => (await db.processingJob.count({ where: { id: { in: [stalledId, exhaustedId] }, status: 'PROCESSING' } })) === 0, 5000);
+    await waitFor(
+      async () =>
+        (await db.processingJob.count({ where: { id: { in: [stalledId, exhaustedId] }, status: 'PROCESSING' } })) === 0,
+      5000,
+    );
 
     const retried = await db.processingJob.findUniqueOrThrow({ where: { id: stalledId }, include: { attempts: true } });
-    expect(retried).toMatchObject({ status: 'RETRYING', retryCount: 2, errorCode: 'STALLED', errorRecoverable: true, leaseOwner: null });
-    expect(retried.attempts).toEqual([expect.objectContaining({ number: 1, outcome: 'RETRYING', errorCode: 'STALLED' })]);
+    expect(retried).toMatchObject({
+      status: 'RETRYING',
+      retryCount: 2,
+      errorCode: 'STALLED',
+      errorRecoverable: true,
+      leaseOwner: null,
+    });
+    expect(retried.attempts).toEqual([
+      expect.objectContaining({ number: 1, outcome: 'RETRYING', errorCode: 'STALLED' }),
+    ]);
     expect(retried.attempts[0].finishedAt).not.toBeNull();
     const failed = await db.processingJob.findUniqueOrThrow({ where: { id: exhaustedId } });
     expect(failed).toMatchObject({ status: 'FAILED', errorCode: 'STALLED', retryCount: 1 });
@@ -63,18 +106,34 @@ describe(`Stalled jobs and cleanup (${databaseLabel})`, () => {
   });
 
   it('never recovers a job that is slower than the threshold but keeps renewing its lease', async () => {
-    const file = await service.app.get(FileStorageService).store(Readable.from(['x']), 'long.slowpoke', ANONYMOUS_ADMIN);
-    const job = await service.app.get(JobsService).enqueue({ fileId: file.id, priority: 'NORMAL' as never }, ANONYMOUS_ADMIN);
-    await waitFor(async () => (await service.prisma.client.processingJob.findUnique({ where: { id: job.id } }))?.status === 'COMPLETED', 10_000);
+    const file = await service.app
+      .get(FileStorageService)
+      .store(Readable.from(['x']), 'long.slowpoke', ANONYMOUS_ADMIN);
+    const job = await service.app
+      .get(JobsService)
+      .enqueue({ fileId: file.id, priority: 'NORMAL' as never }, ANONYMOUS_ADMIN);
+    await waitFor(
+      async () =>
+        (await service.prisma.client.processingJob.findUnique({ where: { id: job.id } }))?.status === 'COMPLETED',
+      10_000,
+    );
     const attempts = await service.prisma.client.jobAttempt.findMany({ where: { jobId: job.id } });
     expect(attempts).toEqual([expect.objectContaining({ number: 1, outcome: 'COMPLETED', errorCode: null })]);
   });
 
   it('publishes each scheduled health check to queueHealthChanged and to in-process monitors', async () => {
-    const run = subscribe(service.wsClient(), `subscription { queueHealthChanged { status issues pendingCount checkedAt } }`, {}, 'queueHealthChanged');
+    const run = subscribe(
+      service.wsClient(),
+      `subscription { queueHealthChanged { status issues pendingCount checkedAt } }`,
+      {},
+      'queueHealthChanged',
+    );
     await waitFor(() => run.updates.length >= 2, 3000);
     run.cancel();
-    expect(run.updates[0]).toMatchObject({ status: expect.stringMatching(/^(HEALTHY|DEGRADED|UNHEALTHY)$/), pendingCount: expect.any(Number) });
+    expect(run.updates[0]).toMatchObject({
+      status: expect.stringMatching(/^(HEALTHY|DEGRADED|UNHEALTHY)$/),
+      pendingCount: expect.any(Number),
+    });
     expect(Date.parse(run.updates[1].checkedAt)).toBeGreaterThan(Date.parse(run.updates[0].checkedAt));
 
     const results: QueueHealth[] = [];
@@ -84,7 +143,10 @@ describe(`Stalled jobs and cleanup (${databaseLabel})`, () => {
     const count = results.length;
     // Stopped: in three of its 100-ms intervals, nothing more arrives.
     expect(new Set(await observeFor(300, () => results.length))).toEqual(new Set([count]));
-    expect(results[0]).toMatchObject({ status: expect.stringMatching(/HEALTHY|DEGRADED|UNHEALTHY/), issues: expect.any(Array) });
+    expect(results[0]).toMatchObject({
+      status: expect.stringMatching(/HEALTHY|DEGRADED|UNHEALTHY/),
+      issues: expect.any(Array),
+    });
   });
 
   it('deletes only old terminal jobs, their attempts, and their files when no other job needs them', async () => {
@@ -92,19 +154,58 @@ describe(`Stalled jobs and cleanup (${databaseLabel})`, () => {
     const oldAlone = await insertFile(db, storageDir, 'old-alone.txt');
     const shared = await insertFile(db, storageDir, 'shared.txt');
     const recentFile = await insertFile(db, storageDir, 'recent.txt');
-    const oldCompleted = await insertJob(db, { format: 'ghost', status: 'COMPLETED', fileId: oldAlone, createdAgoMs: 200 * HOUR, startedAgoMs: 200 * HOUR, completedAgoMs: 199 * HOUR, attempts: [{ errorCode: null, finishedAgoMs: 199 * HOUR }] });
-    const oldFailed = await insertJob(db, { format: 'ghost', status: 'FAILED', fileId: shared, createdAgoMs: 200 * HOUR, completedAgoMs: 180 * HOUR });
-    const oldCancelled = await insertJob(db, { format: 'ghost', status: 'CANCELLED', fileId: shared, createdAgoMs: 200 * HOUR, completedAgoMs: 170 * HOUR });
-    const keptPending = await insertJob(db, { format: 'ghost', status: 'PENDING', fileId: shared, createdAgoMs: 300 * HOUR, availableInMs: HOUR });
-    const keptRecent = await insertJob(db, { format: 'ghost', status: 'COMPLETED', fileId: recentFile, createdAgoMs: 2 * HOUR, startedAgoMs: 2 * HOUR, completedAgoMs: HOUR });
+    const oldCompleted = await insertJob(db, {
+      format: 'ghost',
+      status: 'COMPLETED',
+      fileId: oldAlone,
+      createdAgoMs: 200 * HOUR,
+      startedAgoMs: 200 * HOUR,
+      completedAgoMs: 199 * HOUR,
+      attempts: [{ errorCode: null, finishedAgoMs: 199 * HOUR }],
+    });
+    const oldFailed = await insertJob(db, {
+      format: 'ghost',
+      status: 'FAILED',
+      fileId: shared,
+      createdAgoMs: 200 * HOUR,
+      completedAgoMs: 180 * HOUR,
+    });
+    const oldCancelled = await insertJob(db, {
+      format: 'ghost',
+      status: 'CANCELLED',
+      fileId: shared,
+      createdAgoMs: 200 * HOUR,
+      completedAgoMs: 170 * HOUR,
+    });
+    const keptPending = await insertJob(db, {
+      format: 'ghost',
+      status: 'PENDING',
+      fileId: shared,
+      createdAgoMs: 300 * HOUR,
+      availableInMs: HOUR,
+    });
+    const keptRecent = await insertJob(db, {
+      format: 'ghost',
+      status: 'COMPLETED',
+      fileId: recentFile,
+      createdAgoMs: 2 * HOUR,
+      startedAgoMs: 2 * HOUR,
+      completedAgoMs: HOUR,
+    });
 
     const { data, errors } = await service.gql(`mutation { cleanupJobs(olderThanHours: 168) }`);
     expect(errors).toBeUndefined();
     expect(data.cleanupJobs).toBe(3);
-    const remaining = (await db.processingJob.findMany({ where: { id: { in: [oldCompleted, oldFailed, oldCancelled, keptPending, keptRecent] } } })).map((job) => job.id);
+    const remaining = (
+      await db.processingJob.findMany({
+        where: { id: { in: [oldCompleted, oldFailed, oldCancelled, keptPending, keptRecent] } },
+      })
+    ).map((job) => job.id);
     expect(remaining.sort()).toEqual([keptPending, keptRecent].sort());
     expect(await db.jobAttempt.count({ where: { jobId: oldCompleted } })).toBe(0);
-    const files = (await db.storedFile.findMany({ where: { id: { in: [oldAlone, shared, recentFile] } } })).map((file) => file.id);
+    const files = (await db.storedFile.findMany({ where: { id: { in: [oldAlone, shared, recentFile] } } })).map(
+      (file) => file.id,
+    );
     expect(files.sort()).toEqual([shared, recentFile].sort());
     expect(existsSync(path.join(storageDir, `${oldAlone}.txt`))).toBe(false);
     expect(existsSync(path.join(storageDir, `${shared}.txt`))).toBe(true);
@@ -118,12 +219,25 @@ describe(`Stalled jobs and cleanup (${databaseLabel})`, () => {
 
 describe(`recoverStalledJobs on demand (${databaseLabel})`, () => {
   let service: TestApp;
-  useTestApp({ queue: { workersEnabled: false, healthCheckIntervalMs: 3_600_000 } }, (started) => ({ service } = started));
+  useTestApp(
+    { queue: { workersEnabled: false, healthCheckIntervalMs: 3_600_000 } },
+    (started) => ({ service } = started),
+  );
 
   it('lists stalled jobs and recovers exactly those, once', async () => {
     const db = service.prisma.client;
-    const stalledId = await insertJob(db, { status: 'PROCESSING', startedAgoMs: 5000, leaseExpiresInMs: -1000, attempts: [] });
-    const aliveId = await insertJob(db, { status: 'PROCESSING', startedAgoMs: 5000, leaseExpiresInMs: 60_000, attempts: [] });
+    const stalledId = await insertJob(db, {
+      status: 'PROCESSING',
+      startedAgoMs: 5000,
+      leaseExpiresInMs: -1000,
+      attempts: [],
+    });
+    const aliveId = await insertJob(db, {
+      status: 'PROCESSING',
+      startedAgoMs: 5000,
+      leaseExpiresInMs: 60_000,
+      attempts: [],
+    });
     const listed = await service.gql(`{ stalledJobs { id status } }`);
     expect(listed.data.stalledJobs).toEqual([{ id: stalledId, status: 'PROCESSING' }]);
     expect((await service.gql(`mutation { recoverStalledJobs }`)).data.recoverStalledJobs).toBe(1);

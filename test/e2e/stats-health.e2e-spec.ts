@@ -21,7 +21,10 @@ describe(`Statistics and health against hand-counted fixtures (${databaseLabel})
     expect(errors).toBeUndefined();
     expect(data.jobStats).toEqual({
       total: 0,
-      byStatus: ['PENDING', 'PROCESSING', 'RETRYING', 'COMPLETED', 'FAILED', 'CANCELLED'].map((status) => ({ status, count: 0 })),
+      byStatus: ['PENDING', 'PROCESSING', 'RETRYING', 'COMPLETED', 'FAILED', 'CANCELLED'].map((status) => ({
+        status,
+        count: 0,
+      })),
       byFormat: [],
       byPriority: [
         { priority: 'HIGH', count: 0 },
@@ -56,22 +59,100 @@ describe(`Statistics and health against hand-counted fixtures (${databaseLabel})
   it('counts every field of a known set of jobs', async () => {
     const now = Date.now();
     const db = service.prisma.client;
-    await insertJob(db, { format: 'txt', priority: 3, status: 'COMPLETED', createdAgoMs: 40 * MIN, startedAgoMs: 39 * MIN, completedAgoMs: 38 * MIN }, now);
-    await insertJob(db, { format: 'txt', priority: 2, status: 'COMPLETED', createdAgoMs: 5 * HOUR, startedAgoMs: 5 * HOUR - 30_000, completedAgoMs: 5 * HOUR - 150_000 }, now);
-    await insertJob(db, { format: 'pdf', priority: 2, status: 'COMPLETED', createdAgoMs: 3 * DAY, startedAgoMs: 3 * DAY - 10_000, completedAgoMs: 3 * DAY - 20_000 }, now);
-    await insertJob(db, { format: 'pdf', priority: 1, status: 'COMPLETED', createdAgoMs: 10 * DAY, startedAgoMs: 10 * DAY - 10_000, completedAgoMs: 10 * DAY - 20_000 }, now);
-    await insertJob(db, {
-      format: 'csv', priority: 1, status: 'FAILED', errorCode: 'MALFORMED_FILE', createdAgoMs: 2 * HOUR, startedAgoMs: 2 * HOUR - 1000, completedAgoMs: 2 * HOUR - 2000,
-      attempts: [{ errorCode: 'MALFORMED_FILE', finishedAgoMs: 2 * HOUR - 2000 }],
-    }, now);
+    await insertJob(
+      db,
+      {
+        format: 'txt',
+        priority: 3,
+        status: 'COMPLETED',
+        createdAgoMs: 40 * MIN,
+        startedAgoMs: 39 * MIN,
+        completedAgoMs: 38 * MIN,
+      },
+      now,
+    );
+    await insertJob(
+      db,
+      {
+        format: 'txt',
+        priority: 2,
+        status: 'COMPLETED',
+        createdAgoMs: 5 * HOUR,
+        startedAgoMs: 5 * HOUR - 30_000,
+        completedAgoMs: 5 * HOUR - 150_000,
+      },
+      now,
+    );
+    await insertJob(
+      db,
+      {
+        format: 'pdf',
+        priority: 2,
+        status: 'COMPLETED',
+        createdAgoMs: 3 * DAY,
+        startedAgoMs: 3 * DAY - 10_000,
+        completedAgoMs: 3 * DAY - 20_000,
+      },
+      now,
+    );
+    await insertJob(
+      db,
+      {
+        format: 'pdf',
+        priority: 1,
+        status: 'COMPLETED',
+        createdAgoMs: 10 * DAY,
+        startedAgoMs: 10 * DAY - 10_000,
+        completedAgoMs: 10 * DAY - 20_000,
+      },
+      now,
+    );
+    await insertJob(
+      db,
+      {
+        format: 'csv',
+        priority: 1,
+        status: 'FAILED',
+        errorCode: 'MALFORMED_FILE',
+        createdAgoMs: 2 * HOUR,
+        startedAgoMs: 2 * HOUR - 1000,
+        completedAgoMs: 2 * HOUR - 2000,
+        attempts: [{ errorCode: 'MALFORMED_FILE', finishedAgoMs: 2 * HOUR - 2000 }],
+      },
+      now,
+    );
     await insertJob(db, { format: 'csv', priority: 3, status: 'PENDING', createdAgoMs: 20 * MIN }, now);
-    await insertJob(db, { format: 'txt', priority: 2, status: 'PENDING', createdAgoMs: 30 * MIN, runAtInMs: HOUR, availableInMs: HOUR }, now);
-    await insertJob(db, { format: 'txt', priority: 2, status: 'PROCESSING', startedAgoMs: 10_000, leaseExpiresInMs: 5 * MIN }, now);
-    await insertJob(db, {
-      format: 'txt', priority: 1, status: 'RETRYING', retryCount: 2, createdAgoMs: HOUR, availableInMs: MIN,
-      attempts: [{ errorCode: 'TIMEOUT', finishedAgoMs: 30 * MIN }, { errorCode: 'TIMEOUT', finishedAgoMs: 10 * MIN }],
-    }, now);
-    await insertJob(db, { format: 'json', priority: 2, status: 'CANCELLED', createdAgoMs: 3 * MIN, completedAgoMs: 2 * MIN }, now);
+    await insertJob(
+      db,
+      { format: 'txt', priority: 2, status: 'PENDING', createdAgoMs: 30 * MIN, runAtInMs: HOUR, availableInMs: HOUR },
+      now,
+    );
+    await insertJob(
+      db,
+      { format: 'txt', priority: 2, status: 'PROCESSING', startedAgoMs: 10_000, leaseExpiresInMs: 5 * MIN },
+      now,
+    );
+    await insertJob(
+      db,
+      {
+        format: 'txt',
+        priority: 1,
+        status: 'RETRYING',
+        retryCount: 2,
+        createdAgoMs: HOUR,
+        availableInMs: MIN,
+        attempts: [
+          { errorCode: 'TIMEOUT', finishedAgoMs: 30 * MIN },
+          { errorCode: 'TIMEOUT', finishedAgoMs: 10 * MIN },
+        ],
+      },
+      now,
+    );
+    await insertJob(
+      db,
+      { format: 'json', priority: 2, status: 'CANCELLED', createdAgoMs: 3 * MIN, completedAgoMs: 2 * MIN },
+      now,
+    );
 
     const { data, errors } = await service.gql(STATS);
     expect(errors).toBeUndefined();
@@ -140,11 +221,23 @@ describe(`Statistics and health against hand-counted fixtures (${databaseLabel})
     expect(stats).toMatchObject({ successRate: 0.4, inputFailedCount: 4, systemFailedCount: 2 });
     expect(stats.systemSuccessRate).toBeCloseTo(4 / 6, 12);
     const health = (await service.gql(HEALTH)).data.queueHealth;
-    expect(health).toMatchObject({ status: 'UNHEALTHY', failedCount: 6, inputFailedCount: 4, systemFailedCount: 2, successRate: 0.4 });
+    expect(health).toMatchObject({
+      status: 'UNHEALTHY',
+      failedCount: 6,
+      inputFailedCount: 4,
+      systemFailedCount: 2,
+      successRate: 0.4,
+    });
     expect(health.systemSuccessRate).toBeCloseTo(4 / 6, 12);
-    expect(health.issues[0]).toBe('Success rate 66.7 % is below 70.0 % (2 system failures; 4 input failures not counted, 40.0 % with them)');
+    expect(health.issues[0]).toBe(
+      'Success rate 66.7 % is below 70.0 % (2 system failures; 4 input failures not counted, 40.0 % with them)',
+    );
     await db.processingJob.deleteMany({ where: { format: 'bin' } });
-    expect((await service.gql(HEALTH)).data.queueHealth).toMatchObject({ status: 'DEGRADED', inputFailedCount: 1, systemFailedCount: 0 });
+    expect((await service.gql(HEALTH)).data.queueHealth).toMatchObject({
+      status: 'DEGRADED',
+      inputFailedCount: 1,
+      systemFailedCount: 0,
+    });
   });
 
   it('turns UNHEALTHY past the unhealthy thresholds', async () => {

@@ -27,7 +27,9 @@ describePostgres('Sweeps run on one instance at a time (PostgreSQL advisory lock
     try {
       await held;
       expect(await second.app.get(SweepLock).runExclusive(Sweep.CLEANUP, async () => 'second')).toBeUndefined();
-      expect(await second.app.get(SweepLock).runExclusive(Sweep.HEALTH_CHECK, async () => 'other sweep')).toBe('other sweep');
+      expect(await second.app.get(SweepLock).runExclusive(Sweep.HEALTH_CHECK, async () => 'other sweep')).toBe(
+        'other sweep',
+      );
     } finally {
       release();
     }

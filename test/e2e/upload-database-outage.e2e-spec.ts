@@ -10,7 +10,10 @@ import { type TestApp, useTestApp, waitFor } from '../support/test-app';
  * are mapped, 500 before), the file streamed to disk must not stay there, and the next upload after the database is
  * back must succeed.
  */
-function uploadDuringOutage(label: string, outage: { start(database: TestDatabase): Promise<void>; end(database: TestDatabase): Promise<void> }) {
+function uploadDuringOutage(
+  label: string,
+  outage: { start(database: TestDatabase): Promise<void>; end(database: TestDatabase): Promise<void> },
+) {
   describe(`POST /files during a database outage (${label})`, () => {
     let database: TestDatabase;
     let service: TestApp;
@@ -29,10 +32,16 @@ function uploadDuringOutage(label: string, outage: { start(database: TestDatabas
       const diskDuring = storageContents(database);
       await outage.end(database);
 
-      expect({ status: during.status >= 500 && during.status < 600, disk: diskDuring }).toEqual({ status: true, disk: diskBefore });
+      expect({ status: during.status >= 500 && during.status < 600, disk: diskDuring }).toEqual({
+        status: true,
+        disk: diskBefore,
+      });
       expect(await service.prisma.client.storedFile.count()).toBe(rowsBefore);
       const after = await upload(service, { name: 'after-outage.txt' }).expect(201);
-      expect(storageContents(database)).toEqual({ stored: [...diskBefore.stored, `${after.body.file.id}.txt`].sort(), incoming: [] });
+      expect(storageContents(database)).toEqual({
+        stored: [...diskBefore.stored, `${after.body.file.id}.txt`].sort(),
+        incoming: [],
+      });
     });
   });
 }
@@ -53,13 +62,16 @@ if (usingPostgres) {
     start: (database: TestDatabase) =>
       asAdmin(async (admin) => {
         await admin.query(`ALTER DATABASE ${databaseName(database)} WITH ALLOW_CONNECTIONS false`);
-        await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [databaseName(database)]);
+        await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [
+          databaseName(database),
+        ]);
       }),
-    end: (database: TestDatabase) => asAdmin((admin) => admin.query(`ALTER DATABASE ${databaseName(database)} WITH ALLOW_CONNECTIONS true`)),
+    end: (database: TestDatabase) =>
+      asAdmin((admin) => admin.query(`ALTER DATABASE ${databaseName(database)} WITH ALLOW_CONNECTIONS true`)),
   };
   uploadDuringOutage('PostgreSQL refuses connections', outage);
 
-  describe('POST /files when PostgreSQL goes away between the file\'s row and its job', () => {
+  describe("POST /files when PostgreSQL goes away between the file's row and its job", () => {
     let database: TestDatabase;
     let service: TestApp;
     const inTestDatabase = async (sql: string) => {
@@ -82,7 +94,14 @@ if (usingPostgres) {
       await inTestDatabase(`CREATE FUNCTION slow_job_insert() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(60); RETURN NEW; END $$;
         CREATE TRIGGER slow_job_insert BEFORE INSERT ON processing_jobs FOR EACH ROW EXECUTE FUNCTION slow_job_insert()`);
       const during = upload(service, { name: 'between.txt' }).then((response) => response);
-      await waitFor(async () => (await inTestDatabase(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event = 'PgSleep'`)).length > 0);
+      await waitFor(
+        async () =>
+          (
+            await inTestDatabase(
+              `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event = 'PgSleep'`,
+            )
+          ).length > 0,
+      );
       // Control: the row was written, so the outage below strikes between the row and the job.
       expect(Number((await inTestDatabase('SELECT count(*) AS n FROM stored_files'))[0].n)).toBe(rowsBefore + 1);
 
@@ -92,7 +111,10 @@ if (usingPostgres) {
       await outage.end(database);
       await inTestDatabase('DROP TRIGGER slow_job_insert ON processing_jobs');
 
-      expect({ status: response.status >= 500 && response.status < 600, disk: diskDuring }).toEqual({ status: true, disk: diskBefore });
+      expect({ status: response.status >= 500 && response.status < 600, disk: diskDuring }).toEqual({
+        status: true,
+        disk: diskBefore,
+      });
       // The row is deleted by the retries that follow the database's return (the first comes after 1 s).
       await waitFor(async () => (await service.prisma.client.storedFile.count()) === rowsBefore).catch(() => null);
       expect(await service.prisma.client.storedFile.count()).toBe(rowsBefore);

@@ -31,15 +31,32 @@ describe(`POST /files: file names and form limits (${databaseLabel})`, () => {
   useTestApp({ queue: { workersEnabled: false } }, (started) => ({ service, database } = started));
 
   async function kept() {
-    return { rows: await service.prisma.client.storedFile.count(), jobs: await service.prisma.client.processingJob.count(), disk: storageContents(database) };
+    return {
+      rows: await service.prisma.client.storedFile.count(),
+      jobs: await service.prisma.client.processingJob.count(),
+      disk: storageContents(database),
+    };
   }
 
-  const post = ({ contentType, body }: { contentType: string; body: Buffer }) => service.http().post('/files').set('Content-Type', contentType).send(body);
+  const post = ({ contentType, body }: { contentType: string; body: Buffer }) =>
+    service.http().post('/files').set('Content-Type', contentType).send(body);
 
   it.each([
     ['filename="…" in raw UTF-8, as browsers and curl send it', () => post(multipart([file(NAME, 'grüße')]))],
-    ["filename*=UTF-8''… (RFC 5987), as some HTTP libraries send it", () => post(fileWithDisposition(`form-data; name="file"; filename*=UTF-8''${encodeURIComponent(NAME)}`, 'grüße'))],
-    ['both, filename* preferred (RFC 7578 §4.2)', () => post(fileWithDisposition(`form-data; name="file"; filename="u.txt"; filename*=utf-8''${encodeURIComponent(NAME)}`, 'grüße'))],
+    [
+      "filename*=UTF-8''… (RFC 5987), as some HTTP libraries send it",
+      () => post(fileWithDisposition(`form-data; name="file"; filename*=UTF-8''${encodeURIComponent(NAME)}`, 'grüße')),
+    ],
+    [
+      'both, filename* preferred (RFC 7578 §4.2)',
+      () =>
+        post(
+          fileWithDisposition(
+            `form-data; name="file"; filename="u.txt"; filename*=utf-8''${encodeURIComponent(NAME)}`,
+            'grüße',
+          ),
+        ),
+    ],
     ['supertest attach() (the form-data package)', () => upload(service, { name: NAME, content: 'grüße' })],
   ])('stores and returns a UTF-8 file name exactly as sent: %s', async (_case, send) => {
     const response = await send().expect(201);
@@ -57,13 +74,41 @@ describe(`POST /files: file names and form limits (${databaseLabel})`, () => {
   });
 
   it.each([
-    ['two files in "file"', [file('one.txt'), file('two.txt')], 'Only one file can be sent, in the field "file" (limit: 1 file)'],
-    ['a file in "file" and one in another field', [file('one.txt'), { ...file('two.txt'), name: 'attachment' }], 'Only one file can be sent, in the field "file" (limit: 1 file)'],
-    ['21 fields', [...Array.from({ length: 21 }, () => field('enqueue', 'true')), file()], 'The form has more than 20 fields (limit: 20 fields)'],
-    ['21 fields after the file', [file(), ...Array.from({ length: 21 }, () => field('enqueue', 'true'))], 'The form has more than 20 fields (limit: 20 fields)'],
-    ['a 70 KB field', [field('options', optionsOfSize(70_000)), file()], `The field "options" is longer than the limit of ${FIELD_LIMIT} bytes`],
-    ['a field one byte over the limit', [file(), field('options', optionsOfSize(FIELD_LIMIT + 1))], `The field "options" is longer than the limit of ${FIELD_LIMIT} bytes`],
-    ['a field sent twice', [field('priority', 'LOW'), field('priority', 'HIGH'), file()], 'The field "priority" is sent more than once'],
+    [
+      'two files in "file"',
+      [file('one.txt'), file('two.txt')],
+      'Only one file can be sent, in the field "file" (limit: 1 file)',
+    ],
+    [
+      'a file in "file" and one in another field',
+      [file('one.txt'), { ...file('two.txt'), name: 'attachment' }],
+      'Only one file can be sent, in the field "file" (limit: 1 file)',
+    ],
+    [
+      '21 fields',
+      [...Array.from({ length: 21 }, () => field('enqueue', 'true')), file()],
+      'The form has more than 20 fields (limit: 20 fields)',
+    ],
+    [
+      '21 fields after the file',
+      [file(), ...Array.from({ length: 21 }, () => field('enqueue', 'true'))],
+      'The form has more than 20 fields (limit: 20 fields)',
+    ],
+    [
+      'a 70 KB field',
+      [field('options', optionsOfSize(70_000)), file()],
+      `The field "options" is longer than the limit of ${FIELD_LIMIT} bytes`,
+    ],
+    [
+      'a field one byte over the limit',
+      [file(), field('options', optionsOfSize(FIELD_LIMIT + 1))],
+      `The field "options" is longer than the limit of ${FIELD_LIMIT} bytes`,
+    ],
+    [
+      'a field sent twice',
+      [field('priority', 'LOW'), field('priority', 'HIGH'), file()],
+      'The field "priority" is sent more than once',
+    ],
   ])('answers 400 BAD_USER_INPUT naming the limit to %s, and keeps nothing', async (_case, parts, message) => {
     const before = await kept();
     const response = await post(multipart(parts)).expect(400);
@@ -81,7 +126,11 @@ describe(`POST /files: file names and form limits (${databaseLabel})`, () => {
     const { contentType, body } = multipart([file('cut.txt', 'complete part'), field('priority', 'HIGH')]);
     const cut = body.subarray(0, body.lastIndexOf('\r\n--')); // the file part is whole; the form never ends
     const response = await post({ contentType, body: cut }).expect(400);
-    expect(response.body).toEqual({ statusCode: 400, code: 'BAD_USER_INPUT', message: 'Malformed multipart body: Unexpected end of form' });
+    expect(response.body).toEqual({
+      statusCode: 400,
+      code: 'BAD_USER_INPUT',
+      message: 'Malformed multipart body: Unexpected end of form',
+    });
     expect(await kept()).toEqual(before);
   });
 });

@@ -24,6 +24,11 @@ describe(`Upload a text file to a completed job (${databaseLabel})`, () => {
       fileSize: Buffer.byteLength(text),
       attempts: [{ number: 1, outcome: 'COMPLETED' }],
     });
-    expect(job.metadata).toMatchObject({ bytes: Buffer.byteLength(text), lines: 2, characters: text.length, encoding: 'utf-8' });
+    expect(job.metadata).toMatchObject({
+      bytes: Buffer.byteLength(text),
+      lines: 2,
+      characters: text.length,
+      encoding: 'utf-8',
+    });
   });
 });

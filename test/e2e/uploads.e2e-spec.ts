@@ -23,15 +23,39 @@ describe(`POST /files (${databaseLabel})`, () => {
     const response = await upload(service, { name: 'notes.txt', content }).expect(201).expect('Content-Type', /json/);
     const { file, job } = response.body;
     expect(Object.keys(response.body).sort()).toEqual(['file', 'job']);
-    expect(file).toEqual({ id: expect.any(String), name: 'notes.txt', size: Buffer.byteLength(content), format: 'txt', checksum: sha256(content) });
+    expect(file).toEqual({
+      id: expect.any(String),
+      name: 'notes.txt',
+      size: Buffer.byteLength(content),
+      format: 'txt',
+      checksum: sha256(content),
+    });
     expect(job).toMatchObject({
-      id: expect.any(String), fileId: file.id, fileName: 'notes.txt', fileSize: Buffer.byteLength(content), format: 'txt',
-      status: 'PENDING', stage: 'QUEUED', progress: 0, priority: 'NORMAL', maxRetries: 3, retryCount: 0, options: null, runAt: null,
+      id: expect.any(String),
+      fileId: file.id,
+      fileName: 'notes.txt',
+      fileSize: Buffer.byteLength(content),
+      format: 'txt',
+      status: 'PENDING',
+      stage: 'QUEUED',
+      progress: 0,
+      priority: 'NORMAL',
+      maxRetries: 3,
+      retryCount: 0,
+      options: null,
+      runAt: null,
     });
     for (const field of INTERNAL_JOB_FIELDS) expect(job).not.toHaveProperty(field);
 
-    const row = await service.prisma.client.storedFile.findUniqueOrThrow({ where: { id: file.id }, include: { jobs: true } });
-    expect(row).toMatchObject({ originalName: 'notes.txt', size: BigInt(Buffer.byteLength(content)), checksum: sha256(content) });
+    const row = await service.prisma.client.storedFile.findUniqueOrThrow({
+      where: { id: file.id },
+      include: { jobs: true },
+    });
+    expect(row).toMatchObject({
+      originalName: 'notes.txt',
+      size: BigInt(Buffer.byteLength(content)),
+      checksum: sha256(content),
+    });
     expect(row.jobs.map((stored) => stored.id)).toEqual([job.id]);
     expect(readFileSync(path.join(database.dir, 'files', row.storagePath), 'utf8')).toBe(content);
   });
@@ -73,7 +97,11 @@ describe(`POST /files (${databaseLabel})`, () => {
     const before = await kept(service, database);
     const { contentType, body } = multipart(parts);
     const response = await service.http().post('/files').set('Content-Type', contentType).send(body).expect(400);
-    expect(response.body).toEqual({ statusCode: 400, code: 'BAD_USER_INPUT', message: 'The form has no file in the field "file"' });
+    expect(response.body).toEqual({
+      statusCode: 400,
+      code: 'BAD_USER_INPUT',
+      message: 'The form has no file in the field "file"',
+    });
     expect(await kept(service, database)).toEqual(before);
   });
 
@@ -107,7 +135,10 @@ describe(`POST /files (${databaseLabel})`, () => {
     ['../../etc/passwd.txt', 'passwd.txt'],
     ['..\\..\\evil.txt', 'evil.txt'],
   ])('stores %s under a generated name inside the storage directory', async (clientName, lastSegment) => {
-    const parts = [{ name: 'enqueue', value: 'false' }, { name: 'file', value: 'escape attempt', filename: clientName }];
+    const parts = [
+      { name: 'enqueue', value: 'false' },
+      { name: 'file', value: 'escape attempt', filename: clientName },
+    ];
     const { contentType, body } = multipart(parts);
     const response = await service.http().post('/files').set('Content-Type', contentType).send(body).expect(201);
     expect(response.body.file).toMatchObject({ name: lastSegment, format: 'txt' });
@@ -162,6 +193,10 @@ describe(`POST /files with maxUploadBytes 1024 (${databaseLabel})`, () => {
     const content = Buffer.alloc(1024, 'b');
     const { body } = await upload(service, { name: 'exact.txt', content }).expect(201);
     expect(body.file).toMatchObject({ size: 1024, checksum: sha256(content) });
-    expect(await kept(service, database)).toEqual({ files: 1, jobs: 1, disk: { stored: [`${body.file.id}.txt`], incoming: [] } });
+    expect(await kept(service, database)).toEqual({
+      files: 1,
+      jobs: 1,
+      disk: { stored: [`${body.file.id}.txt`], incoming: [] },
+    });
   });
 });

@@ -1,7 +1,13 @@
 import { JobPriority, JobStatus, WorkerPoolService } from '../../src/job-queue';
 import { createTestDatabase, databaseLabel, describePostgres, type TestDatabase } from '../support/database';
 import { insertJob } from '../support/fixtures';
-import { enqueueJobs, jobState, type RecordingProcessor, recordingProcessor, storeFile } from '../support/queue-helpers';
+import {
+  enqueueJobs,
+  jobState,
+  type RecordingProcessor,
+  recordingProcessor,
+  storeFile,
+} from '../support/queue-helpers';
 import { observeFor } from '../support/signals';
 import { startTestApp, type TestApp, waitFor } from '../support/test-app';
 
@@ -12,14 +18,21 @@ const POLL_MS = 60_000;
  * Shared steps: `enqueuer` enqueues through JobsService (which publishes the wake-up), `worker` runs the jobs.
  * Returns how long the job took from the enqueue call to the start of its processor.
  */
-async function enqueueAndTimeStart(enqueuer: TestApp, worker: TestApp, recording: RecordingProcessor, fileId: string): Promise<number> {
+async function enqueueAndTimeStart(
+  enqueuer: TestApp,
+  worker: TestApp,
+  recording: RecordingProcessor,
+  fileId: string,
+): Promise<number> {
   const before = Date.now();
   const [job] = await enqueueJobs(enqueuer.app, fileId, 1, JobPriority.NORMAL);
   await waitFor(() => recording.log.startedAt.has(job.id), 10_000, 10);
   const latency = recording.log.startedAt.get(job.id)! - before;
   await waitFor(async () => (await jobState(worker.prisma.client, job.id)).status === JobStatus.COMPLETED, 10_000);
   const state = await jobState(worker.prisma.client, job.id);
-  expect(state.attempts).toEqual([{ number: 1, outcome: 'COMPLETED', finished: true, workerId: worker.app.get(WorkerPoolService).workerId }]);
+  expect(state.attempts).toEqual([
+    { number: 1, outcome: 'COMPLETED', finished: true, workerId: worker.app.get(WorkerPoolService).workerId },
+  ]);
   return latency;
 }
 
@@ -28,10 +41,20 @@ async function enqueueAndTimeStart(enqueuer: TestApp, worker: TestApp, recording
  * due job), a job written straight into the table (no wake-up event) stays PENDING: only a wake-up or the
  * poll ends that sleep, so a start within a second afterwards was a wake-up's doing.
  */
-async function expectUnannouncedJobWaits(inserter: TestApp, worker: TestApp, fileId: string, recording: RecordingProcessor): Promise<string> {
+async function expectUnannouncedJobWaits(
+  inserter: TestApp,
+  worker: TestApp,
+  fileId: string,
+  recording: RecordingProcessor,
+): Promise<string> {
   const pool = worker.app.get(WorkerPoolService);
   await waitFor(() => pool.sleepsUntilPoll, 10_000, 10);
-  const silent = await insertJob(inserter.prisma.client, { status: 'PENDING', format: 'wake', fileId, createdAgoMs: 0 });
+  const silent = await insertJob(inserter.prisma.client, {
+    status: 'PENDING',
+    format: 'wake',
+    fileId,
+    createdAgoMs: 0,
+  });
   expect(pool.sleepsUntilPoll).toBe(true);
   expect(recording.log.calls.has(silent)).toBe(false);
   expect((await jobState(inserter.prisma.client, silent)).status).toBe(JobStatus.PENDING);
@@ -96,7 +119,9 @@ describePostgres('Wake-up of an idle worker instance by another instance (Postgr
     for (const latency of latencies) expect(latency).toBeLessThan(2_000);
     expect(recording.log.calls.get(silent)).toBe(1);
     const ranBy = await api.prisma.client.jobAttempt.groupBy({ by: ['workerId'], _count: { _all: true } });
-    expect(ranBy.map((group) => [group.workerId, group._count._all])).toEqual([[worker.app.get(WorkerPoolService).workerId, 3]]);
+    expect(ranBy.map((group) => [group.workerId, group._count._all])).toEqual([
+      [worker.app.get(WorkerPoolService).workerId, 3],
+    ]);
   });
 });
 

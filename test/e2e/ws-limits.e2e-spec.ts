@@ -27,7 +27,9 @@ class RawConnection {
       this.received.push(JSON.parse(data.toString('utf8')));
       this.waiters.splice(0).forEach((wake) => wake());
     });
-    this.closed = new Promise((resolve) => socket.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+    this.closed = new Promise((resolve) =>
+      socket.once('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+    );
     void this.closed.then(() => this.waiters.splice(0).forEach((wake) => wake()));
   }
 
@@ -49,7 +51,8 @@ class RawConnection {
     for (;;) {
       const found = this.received.find(matches);
       if (found) return found;
-      if (this.socket.readyState === WebSocket.CLOSED) throw new Error(`closed while waiting; received ${JSON.stringify(this.received)}`);
+      if (this.socket.readyState === WebSocket.CLOSED)
+        throw new Error(`closed while waiting; received ${JSON.stringify(this.received)}`);
       await new Promise<void>((wake) => this.waiters.push(wake));
     }
   }
@@ -83,7 +86,12 @@ describe(`graphql-ws connection and subscription caps (${databaseLabel})`, () =>
           production: false,
           auth: authSettings({ jwtSecret: HS256_SECRET, issuer: ISSUER, audience: AUDIENCE }),
           wsLimits: LIMITS,
-          jobQueue: { databaseUrl: database.url, storageDir: `${database.dir}/files`, workersEnabled: false, shutdownTimeoutMs: 5_000 },
+          jobQueue: {
+            databaseUrl: database.url,
+            storageDir: `${database.dir}/files`,
+            workersEnabled: false,
+            shutdownTimeoutMs: 5_000,
+          },
         }),
       ],
     })
@@ -108,13 +116,19 @@ describe(`graphql-ws connection and subscription caps (${databaseLabel})`, () =>
     const [first, second] = [await connect('alice'), await connect('alice')];
     await Promise.all([acknowledged(first), acknowledged(second)]);
     const third = await connect('alice');
-    expect(await third.closed).toEqual({ code: 4429, reason: 'Too many connections: 2 (GRAPHQL_WS_MAX_CONNECTIONS_PER_CALLER)' });
+    expect(await third.closed).toEqual({
+      code: 4429,
+      reason: 'Too many connections: 2 (GRAPHQL_WS_MAX_CONNECTIONS_PER_CALLER)',
+    });
     await acknowledged(await connect('bob'));
     // The server forgets a closed connection when its own socket closes, which may come just after the client's.
     await first.close();
     await waitFor(async () => {
       const retry = await connect('alice');
-      return acknowledged(retry).then(() => true, () => false);
+      return acknowledged(retry).then(
+        () => true,
+        () => false,
+      );
     });
   });
 
@@ -140,10 +154,18 @@ describe(`graphql-ws connection and subscription caps (${databaseLabel})`, () =>
     const bob = await connect('bob');
     await acknowledged(bob);
     bob.send({ type: 'subscribe', id: 'x', payload: { query: '{ jobs { totalCount } }' } });
-    expect(await bob.next((message) => message.id === 'x')).toEqual({ type: 'next', id: 'x', payload: { data: { jobs: { totalCount: 0 } } } });
+    expect(await bob.next((message) => message.id === 'x')).toEqual({
+      type: 'next',
+      id: 'x',
+      payload: { data: { jobs: { totalCount: 0 } } },
+    });
     first.send({ type: 'complete', id: 'a' });
     await first.settled();
     second.send({ type: 'subscribe', id: 'e', payload: { query: '{ jobs { totalCount } }' } });
-    expect(await second.next((message) => message.id === 'e')).toEqual({ type: 'next', id: 'e', payload: { data: { jobs: { totalCount: 0 } } } });
+    expect(await second.next((message) => message.id === 'e')).toEqual({
+      type: 'next',
+      id: 'e',
+      payload: { data: { jobs: { totalCount: 0 } } },
+    });
   });
 });

@@ -2,7 +2,12 @@ import { Client } from 'pg';
 import request from 'supertest';
 import { JobStatus } from '../../src/job-queue';
 import type { TestDatabase } from '../support/database';
-import { describePrivatePostgres, type PrivatePostgres, privateTestDatabase, startPrivatePostgres } from '../support/private-postgres';
+import {
+  describePrivatePostgres,
+  type PrivatePostgres,
+  privateTestDatabase,
+  startPrivatePostgres,
+} from '../support/private-postgres';
 import { jobState, recordingProcessor } from '../support/queue-helpers';
 import { type SlowHost, spawnSlowHost, within } from '../support/slow-host-process';
 import { startTestApp, type TestApp, waitFor } from '../support/test-app';
@@ -29,7 +34,8 @@ describePrivatePostgres('A cancel the running instance misses (private PostgreSQ
   });
 
   afterAll(async () => {
-    for (const host of hosts) if (host.process.exitCode === null && host.process.signalCode === null) host.process.kill('SIGKILL');
+    for (const host of hosts)
+      if (host.process.exitCode === null && host.process.signalCode === null) host.process.kill('SIGKILL');
     await Promise.all(services.map((service) => service.close()));
     await admin?.end();
     await Promise.all(databases.map((database) => database.drop()));
@@ -40,7 +46,10 @@ describePrivatePostgres('A cancel the running instance misses (private PostgreSQ
   async function cancelWhileFrozen(name: string, leaseMs: number, api: (database: TestDatabase) => Promise<TestApp>) {
     const database = await privateTestDatabase(cluster, name);
     databases.push(database);
-    const host = spawnSlowHost(database, { STALLED_JOB_THRESHOLD_MS: String(leaseMs), HEALTH_CHECK_INTERVAL_MS: '600000' });
+    const host = spawnSlowHost(database, {
+      STALLED_JOB_THRESHOLD_MS: String(leaseMs),
+      HEALTH_CHECK_INTERVAL_MS: '600000',
+    });
     hosts.push(host);
     const hostUrl = `http://127.0.0.1:${await host.ready}`;
     const upload = await request(hostUrl).post('/files').attach('file', Buffer.from('work'), 'long.slow').expect(201);
@@ -66,7 +75,9 @@ describePrivatePostgres('A cancel the running instance misses (private PostgreSQ
       startTestApp(database, { queue: { workersEnabled: false, healthCheckIntervalMs: 600_000 } }),
     );
     expect(answered).toBe(JobStatus.PROCESSING); // durable, not yet seen by the frozen worker
-    expect((await service.prisma.client.processingJob.findUniqueOrThrow({ where: { id: jobId } })).cancelRequestedAt).not.toBeNull();
+    expect(
+      (await service.prisma.client.processingJob.findUniqueOrThrow({ where: { id: jobId } })).cancelRequestedAt,
+    ).not.toBeNull();
 
     host.process.kill('SIGCONT');
     await waitFor(async () => (await jobState(service.prisma.client, jobId)).status === JobStatus.CANCELLED, 20_000);

@@ -1,6 +1,11 @@
 import { WorkerPoolService } from '../../src/job-queue';
 import { countByStatus, enqueueJobs, recordingProcessor, storeFile } from '../support/queue-helpers';
-import { describePrivatePostgres, type PrivatePostgres, privateTestDatabase, startPrivatePostgres } from '../support/private-postgres';
+import {
+  describePrivatePostgres,
+  type PrivatePostgres,
+  privateTestDatabase,
+  startPrivatePostgres,
+} from '../support/private-postgres';
 import type { TestDatabase } from '../support/database';
 import { startTestApp, type TestApp, waitFor } from '../support/test-app';
 
@@ -17,43 +22,62 @@ const LEASE_MS = 750;
  * Lease renewal and batched completion both lock several job rows. Taken in different orders they deadlocked:
  * 4 deadlocks and 6 jobs run twice in 10,000 on 2 instances x 32 workers, with no fault at all.
  */
-describePrivatePostgres(`${JOBS} no-op jobs on ${INSTANCES} instances x ${CONCURRENCY} workers, no fault (private PostgreSQL)`, () => {
-  let cluster: PrivatePostgres;
-  let database: TestDatabase;
-  const instances: TestApp[] = [];
-  const noop = recordingProcessor('noop');
+describePrivatePostgres(
+  `${JOBS} no-op jobs on ${INSTANCES} instances x ${CONCURRENCY} workers, no fault (private PostgreSQL)`,
+  () => {
+    let cluster: PrivatePostgres;
+    let database: TestDatabase;
+    const instances: TestApp[] = [];
+    const noop = recordingProcessor('noop');
 
-  beforeAll(async () => {
-    cluster = await startPrivatePostgres();
-    database = await privateTestDatabase(cluster, 'no_deadlock');
-  });
+    beforeAll(async () => {
+      cluster = await startPrivatePostgres();
+      database = await privateTestDatabase(cluster, 'no_deadlock');
+    });
 
-  afterAll(async () => {
-    await Promise.all(instances.map((instance) => instance.close()));
-    await database?.drop();
-    cluster?.destroy();
-  });
+    afterAll(async () => {
+      await Promise.all(instances.map((instance) => instance.close()));
+      await database?.drop();
+      cluster?.destroy();
+    });
 
-  it('completes every job with exactly one attempt, and PostgreSQL logs no deadlock', async () => {
-    const queue = { workerConcurrency: CONCURRENCY, stalledJobThresholdMs: LEASE_MS, healthCheckIntervalMs: 600_000, workersEnabled: false };
-    // Migrate with the first before the second starts; both start claiming only once every job is queued.
-    for (let index = 0; index < INSTANCES; index++) instances.push(await startTestApp(database, { providers: [noop.processor], queue }));
-    const fileId = await storeFile(instances[0].app, 'many.noop');
-    const jobIds = (await enqueueJobs(instances[0].app, fileId, JOBS)).map((job) => job.id);
+    it('completes every job with exactly one attempt, and PostgreSQL logs no deadlock', async () => {
+      const queue = {
+        workerConcurrency: CONCURRENCY,
+        stalledJobThresholdMs: LEASE_MS,
+        healthCheckIntervalMs: 600_000,
+        workersEnabled: false,
+      };
+      // Migrate with the first before the second starts; both start claiming only once every job is queued.
+      for (let index = 0; index < INSTANCES; index++)
+        instances.push(await startTestApp(database, { providers: [noop.processor], queue }));
+      const fileId = await storeFile(instances[0].app, 'many.noop');
+      const jobIds = (await enqueueJobs(instances[0].app, fileId, JOBS)).map((job) => job.id);
 
-    const started = Date.now();
-    await Promise.all(instances.map((instance) => instance.app.get(WorkerPoolService).startClaiming()));
-    const db = instances[0].prisma.client;
-    await waitFor(async () => (await countByStatus(db)).COMPLETED === JOBS, 240_000, 250);
-    console.log(`[no-deadlock] ${JOBS} jobs on ${INSTANCES} x ${CONCURRENCY} in ${Date.now() - started} ms`);
+      const started = Date.now();
+      await Promise.all(instances.map((instance) => instance.app.get(WorkerPoolService).startClaiming()));
+      const db = instances[0].prisma.client;
+      await waitFor(async () => (await countByStatus(db)).COMPLETED === JOBS, 240_000, 250);
+      console.log(`[no-deadlock] ${JOBS} jobs on ${INSTANCES} x ${CONCURRENCY} in ${Date.now() - started} ms`);
 
-    expect(await countByStatus(db)).toEqual({ PENDING: 0, PROCESSING: 0, RETRYING: 0, COMPLETED: JOBS, FAILED: 0, CANCELLED: 0 });
-    expect(await db.processingJob.count({ where: { attemptCount: { not: 1 } } })).toBe(0);
-    expect(await db.jobAttempt.count()).toBe(JOBS);
-    expect(await db.jobAttempt.count({ where: { errorCode: { not: null } } })).toBe(0);
-    expect([...noop.log.calls.values()].filter((calls) => calls !== 1)).toEqual([]);
-    expect(noop.log.calls.size).toBe(jobIds.length);
-    const deadlocks = cluster.log().split('\n').filter((line) => /deadlock detected/.test(line));
-    expect(deadlocks).toEqual([]);
-  }, 300_000);
-});
+      expect(await countByStatus(db)).toEqual({
+        PENDING: 0,
+        PROCESSING: 0,
+        RETRYING: 0,
+        COMPLETED: JOBS,
+        FAILED: 0,
+        CANCELLED: 0,
+      });
+      expect(await db.processingJob.count({ where: { attemptCount: { not: 1 } } })).toBe(0);
+      expect(await db.jobAttempt.count()).toBe(JOBS);
+      expect(await db.jobAttempt.count({ where: { errorCode: { not: null } } })).toBe(0);
+      expect([...noop.log.calls.values()].filter((calls) => calls !== 1)).toEqual([]);
+      expect(noop.log.calls.size).toBe(jobIds.length);
+      const deadlocks = cluster
+        .log()
+        .split('\n')
+        .filter((line) => /deadlock detected/.test(line));
+      expect(deadlocks).toEqual([]);
+    }, 300_000);
+  },
+);

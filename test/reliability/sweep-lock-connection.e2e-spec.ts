@@ -3,7 +3,12 @@ import { Client } from 'pg';
 import { JobStatus } from '../../src/job-queue';
 import { Sweep, SweepLock } from '../../src/job-queue/monitoring/sweep-lock';
 import type { TestDatabase } from '../support/database';
-import { describePrivatePostgres, type PrivatePostgres, privateTestDatabase, startPrivatePostgres } from '../support/private-postgres';
+import {
+  describePrivatePostgres,
+  type PrivatePostgres,
+  privateTestDatabase,
+  startPrivatePostgres,
+} from '../support/private-postgres';
 import { enqueueJobs, jobState, recordingProcessor, storeFile } from '../support/queue-helpers';
 import { startTestApp, type TestApp, waitFor } from '../support/test-app';
 
@@ -44,7 +49,9 @@ describePrivatePostgres('A sweep whose lock connection is killed (private Postgr
     const sweepWork = new Promise<void>((resolve) => (finishSweep = resolve));
     const sweep = lock.runExclusive(Sweep.CLEANUP, () => sweepWork.then(() => 'swept'));
 
-    const holder = await waitFor(async () => (await admin.query<{ pid: number }>(LOCK_HOLDER, [Sweep.CLEANUP])).rows[0]?.pid);
+    const holder = await waitFor(
+      async () => (await admin.query<{ pid: number }>(LOCK_HOLDER, [Sweep.CLEANUP])).rows[0]?.pid,
+    );
     await admin.query('SELECT pg_terminate_backend($1)', [holder]);
     await waitFor(() => warnings.mock.calls.some(([message]) => /CLEANUP lock was lost/.test(String(message))));
     finishSweep();

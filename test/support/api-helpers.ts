@@ -27,7 +27,11 @@ export interface GqlResult<T> {
 }
 
 /** POST /graphql. Fails the test on HTTP 500 or an INTERNAL_SERVER_ERROR, which no API call may produce. */
-export async function gql<T = any>(service: TestApp, query: string, variables?: Record<string, unknown>): Promise<GqlResult<T>> {
+export async function gql<T = any>(
+  service: TestApp,
+  query: string,
+  variables?: Record<string, unknown>,
+): Promise<GqlResult<T>> {
   const response = await service.http().post('/graphql').send({ query, variables });
   expect(response.status).not.toBe(500);
   const errors: GraphQLErrorBody[] | undefined = response.body.errors;
@@ -36,7 +40,11 @@ export async function gql<T = any>(service: TestApp, query: string, variables?: 
 }
 
 /** The data of an operation that must succeed without errors. */
-export async function gqlData<T = any>(service: TestApp, query: string, variables?: Record<string, unknown>): Promise<T> {
+export async function gqlData<T = any>(
+  service: TestApp,
+  query: string,
+  variables?: Record<string, unknown>,
+): Promise<T> {
   const result = await gql<T>(service, query, variables);
   expect(result.errors).toBeUndefined();
   return result.data as T;
@@ -69,7 +77,11 @@ export function upload(service: TestApp, { name = 'notes.txt', content = 'hello'
 }
 
 /** Uploads with enqueue=false and returns the new file's id. */
-export async function uploadFileId(service: TestApp, name = 'notes.txt', content: string | Buffer = 'hello'): Promise<string> {
+export async function uploadFileId(
+  service: TestApp,
+  name = 'notes.txt',
+  content: string | Buffer = 'hello',
+): Promise<string> {
   const response = await upload(service, { name, content, fields: { enqueue: 'false' } }).expect(201);
   expect(response.body.job).toBeNull();
   return response.body.file.id;
@@ -88,9 +100,16 @@ export function multipart(parts: MultipartPart[]): { contentType: string; body: 
   const chunks = parts.flatMap((part) => {
     const disposition = `form-data; name="${part.name}"${part.filename === undefined ? '' : `; filename="${part.filename}"`}`;
     const type = part.filename === undefined ? '' : 'Content-Type: application/octet-stream\r\n';
-    return [Buffer.from(`--${boundary}\r\nContent-Disposition: ${disposition}\r\n${type}\r\n`), Buffer.from(part.value), Buffer.from('\r\n')];
+    return [
+      Buffer.from(`--${boundary}\r\nContent-Disposition: ${disposition}\r\n${type}\r\n`),
+      Buffer.from(part.value),
+      Buffer.from('\r\n'),
+    ];
   });
-  return { contentType: `multipart/form-data; boundary=${boundary}`, body: Buffer.concat([...chunks, Buffer.from(`--${boundary}--\r\n`)]) };
+  return {
+    contentType: `multipart/form-data; boundary=${boundary}`,
+    body: Buffer.concat([...chunks, Buffer.from(`--${boundary}--\r\n`)]),
+  };
 }
 
 export const sha256 = (content: string | Buffer) => createHash('sha256').update(content).digest('hex');
@@ -99,7 +118,9 @@ export const sha256 = (content: string | Buffer) => createHash('sha256').update(
 export function storageContents(database: TestDatabase): { stored: string[]; incoming: string[] } {
   const root = path.join(database.dir, 'files');
   return {
-    stored: readdirSync(root).filter((name) => name !== 'incoming').sort(),
+    stored: readdirSync(root)
+      .filter((name) => name !== 'incoming')
+      .sort(),
     incoming: readdirSync(path.join(root, 'incoming')).sort(),
   };
 }

@@ -45,7 +45,14 @@ export async function passwordProtectedPdfFile(): Promise<Buffer> {
   const document = await PDFDocument.create();
   document.addPage([200, 200]);
   const hex = (byte: number) => PDFHexString.of(Buffer.alloc(32, byte).toString('hex'));
-  document.context.trailerInfo.Encrypt = document.context.obj({ Filter: 'Standard', V: 1, R: 2, O: hex(1), U: hex(2), P: -4 });
+  document.context.trailerInfo.Encrypt = document.context.obj({
+    Filter: 'Standard',
+    V: 1,
+    R: 2,
+    O: hex(1),
+    U: hex(2),
+    P: -4,
+  });
   document.context.trailerInfo.ID = document.context.obj([hex(3), hex(3)]);
   return Buffer.from(await document.save({ useObjectStreams: false }));
 }
@@ -71,7 +78,10 @@ export async function docxFile(sample: DocxSample): Promise<Buffer> {
   const zip = await JSZip.loadAsync(await Packer.toBuffer(document));
   const core = await zip.file('docProps/core.xml')!.async('string');
   const at = (element: string, date: Date) => (xml: string) =>
-    xml.replace(new RegExp(`(<dcterms:${element}[^>]*>)[^<]*(</dcterms:${element}>)`), `$1${date.toISOString().replace(/\.\d{3}Z$/, 'Z')}$2`);
+    xml.replace(
+      new RegExp(`(<dcterms:${element}[^>]*>)[^<]*(</dcterms:${element}>)`),
+      `$1${date.toISOString().replace(/\.\d{3}Z$/, 'Z')}$2`,
+    );
   zip.file('docProps/core.xml', at('modified', sample.modified)(at('created', sample.created)(core)));
   return zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE' });
 }
@@ -175,7 +185,11 @@ function exifWithOrientation(orientation: number): Buffer {
  * a quantisation table, the frame header (SOF0 baseline or SOF2 progressive: 8-bit, one component), then SOS,
  * a few bytes of scan data and EOI. The processor reads no further than the frame header.
  */
-export function jpegFile(width: number, height: number, { orientation, progressive = false }: { orientation?: number; progressive?: boolean } = {}): Buffer {
+export function jpegFile(
+  width: number,
+  height: number,
+  { orientation, progressive = false }: { orientation?: number; progressive?: boolean } = {},
+): Buffer {
   return Buffer.concat([
     Buffer.from([0xff, 0xd8]),
     jpegSegment(0xe0, Buffer.from('JFIF\0\x01\x01\0\0\x01\0\x01\0\0', 'latin1')),
@@ -183,14 +197,22 @@ export function jpegFile(width: number, height: number, { orientation, progressi
     jpegSegment(0xfe, Buffer.from('written by hand for a test', 'latin1')),
     Buffer.from([0xff]), // a fill byte before the next marker
     jpegSegment(0xdb, Buffer.concat([Buffer.from([0]), Buffer.alloc(64, 1)])),
-    jpegSegment(progressive ? 0xc2 : 0xc0, Buffer.concat([Buffer.from([8]), u16be(height), u16be(width), Buffer.from([1, 1, 0x11, 0])])),
+    jpegSegment(
+      progressive ? 0xc2 : 0xc0,
+      Buffer.concat([Buffer.from([8]), u16be(height), u16be(width), Buffer.from([1, 1, 0x11, 0])]),
+    ),
     jpegSegment(0xda, Buffer.from([1, 1, 0, 0, 0x3f, 0])),
     Buffer.from([0x00, 0x00, 0xff, 0xd9]),
   ]);
 }
 
 function riff(chunkType: string, chunk: Buffer): Buffer {
-  const body = Buffer.concat([Buffer.from('WEBP', 'latin1'), Buffer.from(chunkType, 'latin1'), u32le(chunk.length), chunk]);
+  const body = Buffer.concat([
+    Buffer.from('WEBP', 'latin1'),
+    Buffer.from(chunkType, 'latin1'),
+    u32le(chunk.length),
+    chunk,
+  ]);
   return Buffer.concat([Buffer.from('RIFF', 'latin1'), u32le(body.length), body]);
 }
 
@@ -202,7 +224,10 @@ export function webpLosslessFile(width: number, height: number, { alpha = false 
 
 /** A lossy WebP's RIFF container and VP8 key-frame header (frame tag, start code 9d 01 2a, 14-bit width and height). */
 export function webpLossyFile(width: number, height: number): Buffer {
-  return riff('VP8 ', Buffer.concat([Buffer.from([0x30, 0x01, 0x00, 0x9d, 0x01, 0x2a]), u16le(width), u16le(height), Buffer.alloc(4)]));
+  return riff(
+    'VP8 ',
+    Buffer.concat([Buffer.from([0x30, 0x01, 0x00, 0x9d, 0x01, 0x2a]), u16le(width), u16le(height), Buffer.alloc(4)]),
+  );
 }
 
 /** An extended WebP's VP8X chunk: flags (alpha 0x10, animation 0x02) and the 24-bit canvas width-1 and height-1. */

@@ -7,7 +7,9 @@ import { Client } from 'pg';
  * The database the suites run against: PostgreSQL when DATABASE_URL is a postgres URL (CI runs the suites
  * once each way), else SQLite files in a temporary directory.
  */
-export const POSTGRES_URL = /^postgres(ql)?:\/\//.test(process.env.DATABASE_URL ?? '') ? process.env.DATABASE_URL! : null;
+export const POSTGRES_URL = /^postgres(ql)?:\/\//.test(process.env.DATABASE_URL ?? '')
+  ? process.env.DATABASE_URL!
+  : null;
 export const usingPostgres = POSTGRES_URL !== null;
 export const databaseLabel = usingPostgres ? 'PostgreSQL' : 'SQLite';
 
@@ -28,7 +30,11 @@ function withDatabase(url: string, database: string): string {
 export async function createTestDatabase(): Promise<TestDatabase> {
   const dir = mkdtempSync(path.join(tmpdir(), 'file-jobs-test-'));
   if (!POSTGRES_URL) {
-    return { url: `file:${path.join(dir, 'queue.db')}`, dir, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+    return {
+      url: `file:${path.join(dir, 'queue.db')}`,
+      dir,
+      drop: async () => rmSync(dir, { recursive: true, force: true }),
+    };
   }
   const name = `file_jobs_test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
   const admin = new Client({ connectionString: POSTGRES_URL });

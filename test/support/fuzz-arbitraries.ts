@@ -7,9 +7,30 @@ import fc from 'fast-check';
  */
 
 const NASTY_TEXT = [
-  '', ' ', '\u0000', 'a\u0000b', '\ud800', '\udfff', 'a\ud800b', '\udc00\ud800', '😀', 'ü😀.txt', '%00', '\\u0000',
-  "'; DROP TABLE processing_jobs; --", 'null', 'undefined', '0', '-1', 'NaN', '__proto__', 'constructor', '\n\r\t',
-  'x'.repeat(300), 'c'.repeat(25), '0000-01-01T00:00:00.000Z',
+  '',
+  ' ',
+  '\u0000',
+  'a\u0000b',
+  '\ud800',
+  '\udfff',
+  'a\ud800b',
+  '\udc00\ud800',
+  '😀',
+  'ü😀.txt',
+  '%00',
+  '\\u0000',
+  "'; DROP TABLE processing_jobs; --",
+  'null',
+  'undefined',
+  '0',
+  '-1',
+  'NaN',
+  '__proto__',
+  'constructor',
+  '\n\r\t',
+  'x'.repeat(300),
+  'c'.repeat(25),
+  '0000-01-01T00:00:00.000Z',
 ];
 
 const utf16Unit = fc.integer({ min: 0, max: 0xffff }).map((code) => String.fromCharCode(code));
@@ -22,18 +43,41 @@ export const text: fc.Arbitrary<string> = fc.oneof(
 );
 
 /** A value of the wrong type for a string argument. */
-const wrongType = fc.oneof(fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.constant({}), fc.constant([]));
+const wrongType = fc.oneof(
+  fc.integer(),
+  fc.double(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.constant({}),
+  fc.constant([]),
+);
 
 export const stringArg = (valid: string[] = []): fc.Arbitrary<unknown> =>
-  valid.length > 0 ? fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...valid) }, { weight: 5, arbitrary: text }, { weight: 1, arbitrary: wrongType }) : fc.oneof({ weight: 5, arbitrary: text }, { weight: 1, arbitrary: wrongType });
+  valid.length > 0
+    ? fc.oneof(
+        { weight: 3, arbitrary: fc.constantFrom(...valid) },
+        { weight: 5, arbitrary: text },
+        { weight: 1, arbitrary: wrongType },
+      )
+    : fc.oneof({ weight: 5, arbitrary: text }, { weight: 1, arbitrary: wrongType });
 
 export const dateArg: fc.Arbitrary<unknown> = fc.oneof(
   fc.constantFrom(
-    '0000-01-01T00:00:00.000Z', '+275760-09-13T00:00:00.000Z', '-000001-01-01T00:00:00.000Z', '+010000-01-01T00:00:00.000Z',
-    '0001-01-01T00:00:00.000Z', '9999-12-31T23:59:59.999Z', '2024-02-30T00:00:00.000Z', '2024-01-01', 'not a date', '',
+    '0000-01-01T00:00:00.000Z',
+    '+275760-09-13T00:00:00.000Z',
+    '-000001-01-01T00:00:00.000Z',
+    '+010000-01-01T00:00:00.000Z',
+    '0001-01-01T00:00:00.000Z',
+    '9999-12-31T23:59:59.999Z',
+    '2024-02-30T00:00:00.000Z',
+    '2024-01-01',
+    'not a date',
+    '',
   ),
   fc.date({ noInvalidDate: true }).map((date) => date.toISOString()),
-  fc.date({ min: new Date('2000-01-01'), max: new Date('2100-01-01'), noInvalidDate: true }).map((date) => date.toISOString()),
+  fc
+    .date({ min: new Date('2000-01-01'), max: new Date('2100-01-01'), noInvalidDate: true })
+    .map((date) => date.toISOString()),
   fc.integer(),
   text,
 );
@@ -60,22 +104,45 @@ export const optionsArg: fc.Arbitrary<unknown> = fc.oneof(
   fc.constant(null),
   fc.dictionary(text, fc.oneof(jsonLeaf, fc.jsonValue({ maxDepth: 3 })), { maxKeys: 5 }),
   fc.record(
-    { timeoutMs: intArg, retry: fc.oneof(fc.dictionary(retrySetting, fc.oneof(fc.integer(), fc.double(), text), { maxKeys: 3 }), jsonLeaf) },
+    {
+      timeoutMs: intArg,
+      retry: fc.oneof(fc.dictionary(retrySetting, fc.oneof(fc.integer(), fc.double(), text), { maxKeys: 3 }), jsonLeaf),
+    },
     { requiredKeys: [] },
   ),
-  fc.tuple(fc.integer({ min: 1, max: 3000 }), fc.constantFrom('object' as const, 'array' as const)).map(([depth, kind]) => ({ deep: nestedJson(depth, kind) })),
+  fc
+    .tuple(fc.integer({ min: 1, max: 3000 }), fc.constantFrom('object' as const, 'array' as const))
+    .map(([depth, kind]) => ({ deep: nestedJson(depth, kind) })),
   fc.constantFrom(16_000, 17_000, 40_000).map((length) => ({ text: 'x'.repeat(length) })),
   fc.array(jsonLeaf, { maxLength: 3 }),
   jsonLeaf,
 );
 
 export const enumArg = (values: string[]): fc.Arbitrary<unknown> =>
-  fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...values) }, { weight: 1, arbitrary: fc.oneof(text, fc.constant(null), fc.integer()) });
+  fc.oneof(
+    { weight: 4, arbitrary: fc.constantFrom(...values) },
+    { weight: 1, arbitrary: fc.oneof(text, fc.constant(null), fc.integer()) },
+  );
 
 /** Text for a multipart field: random text, numbers, JSON of the options above, broken JSON, words. */
 export const formFieldText: fc.Arbitrary<string> = fc.oneof(
   text,
   intArg.map((value) => String(value)),
   optionsArg.map((value) => JSON.stringify(value) ?? ''),
-  fc.constantFrom('true', 'false', 'TRUE', ' yes', 'HIGH', 'low', 'Normal', '{', '[]', '{"a":1}', '{"a":"\\u0000"}', '{"a":"\\ud800"}', '1e3', '007'),
+  fc.constantFrom(
+    'true',
+    'false',
+    'TRUE',
+    ' yes',
+    'HIGH',
+    'low',
+    'Normal',
+    '{',
+    '[]',
+    '{"a":1}',
+    '{"a":"\\u0000"}',
+    '{"a":"\\ud800"}',
+    '1e3',
+    '007',
+  ),
 );

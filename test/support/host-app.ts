@@ -41,7 +41,12 @@ export function useHostApps() {
     async queueOptions(): Promise<JobQueueModuleOptions> {
       const database = await createTestDatabase();
       databases.push(database);
-      return { databaseUrl: database.url, storageDir: `${database.dir}/files`, pollIntervalMs: 200, shutdownTimeoutMs: 5_000 };
+      return {
+        databaseUrl: database.url,
+        storageDir: `${database.dir}/files`,
+        pollIntervalMs: 200,
+        shutdownTimeoutMs: 5_000,
+      };
     },
 
     async startHost(queue: DynamicModule, providers: Provider[] = []): Promise<TestApp> {

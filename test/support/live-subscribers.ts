@@ -22,10 +22,14 @@ export async function liveSubscribers(
   const runs = Array.from({ length: count }, () => subscribe<JobUpdate>(connect(), query, {}, 'jobUpdated'));
   for (const run of runs) run.finished.catch(() => undefined);
   const probes: string[] = [];
-  await waitFor(async () => {
-    probes.push(await enqueueProbe());
-    return runs.every((run) => run.updates.some((update) => probes.includes(update.id)));
-  }, 30_000, 100);
+  await waitFor(
+    async () => {
+      probes.push(await enqueueProbe());
+      return runs.every((run) => run.updates.some((update) => probes.includes(update.id)));
+    },
+    30_000,
+    100,
+  );
   return runs;
 }
 

@@ -43,7 +43,9 @@ function collect(
   for (const table of [...tables].sort()) {
     facts[table] = {
       columns: byName(columns.filter((c) => c.table === table).map(({ name, nullable }) => ({ name, nullable }))),
-      indexes: byName(indexes.filter((i) => i.table === table).map(({ name, unique, partial }) => ({ name, unique, partial }))),
+      indexes: byName(
+        indexes.filter((i) => i.table === table).map(({ name, unique, partial }) => ({ name, unique, partial })),
+      ),
     };
   }
   return facts;
@@ -57,9 +59,17 @@ export async function openSqliteTarget(): Promise<MigrationTarget> {
     provider: 'sqlite',
     migrate: async (migrations = loadMigrations('sqlite')) => migrateSqlite(db, migrations),
     facts: async () => {
-      const tables = (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`).all() as { name: string }[]).map((t) => t.name);
+      const tables = (
+        db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`).all() as {
+          name: string;
+        }[]
+      ).map((t) => t.name);
       const columns = tables.flatMap((table) =>
-        (db.pragma(`table_info("${table}")`) as { name: string; notnull: number }[]).map((c) => ({ table, name: c.name, nullable: c.notnull === 0 })),
+        (db.pragma(`table_info("${table}")`) as { name: string; notnull: number }[]).map((c) => ({
+          table,
+          name: c.name,
+          nullable: c.notnull === 0,
+        })),
       );
       const indexes = tables.flatMap((table) =>
         (db.pragma(`index_list("${table}")`) as { name: string; unique: number; origin: string; partial: number }[])
@@ -98,9 +108,14 @@ export async function openPostgresTarget(): Promise<MigrationTarget> {
              SELECT constraint_name FROM information_schema.table_constraints
               WHERE table_schema = current_schema() AND constraint_type = 'PRIMARY KEY')`,
       );
-      return collect(tables.map((t) => t.table), columns, indexes);
+      return collect(
+        tables.map((t) => t.table),
+        columns,
+        indexes,
+      );
     },
-    appliedCount: async () => Number((await rows<{ n: string }>('SELECT count(*) AS n FROM "_prisma_migrations"'))[0].n),
+    appliedCount: async () =>
+      Number((await rows<{ n: string }>('SELECT count(*) AS n FROM "_prisma_migrations"'))[0].n),
     close: async () => {
       await pool.end();
       await database.drop();

@@ -64,7 +64,14 @@ function parseField(line: string, docs: string[]): PrismaField {
   const match = /^(\w+)(?:\s+(\w+)(\[\])?(\?)?)?\s*(.*)$/.exec(line);
   if (!match) throw new Error(`Unreadable Prisma field line: ${line}`);
   const [, name, type = '', list, optional, rest] = match;
-  return { name, type, list: list !== undefined, optional: optional !== undefined, attributes: splitAttributes(rest), docs };
+  return {
+    name,
+    type,
+    list: list !== undefined,
+    optional: optional !== undefined,
+    attributes: splitAttributes(rest),
+    docs,
+  };
 }
 
 export function parsePrismaSchema(text: string): PrismaSchema {
@@ -106,7 +113,10 @@ export function dataModel(schema: PrismaSchema): PrismaBlock[] {
     .filter((block) => block.kind !== 'generator' && block.kind !== 'datasource')
     .map((block) => ({
       ...block,
-      fields: block.fields.map((field) => ({ ...field, attributes: field.attributes.filter((a) => !a.startsWith('@db.')) })),
+      fields: block.fields.map((field) => ({
+        ...field,
+        attributes: field.attributes.filter((a) => !a.startsWith('@db.')),
+      })),
     }));
 }
 
@@ -129,7 +139,11 @@ export function columnsOf(model: PrismaBlock, schema: PrismaSchema): ModelColumn
   const models = new Set(blocksOf(schema, 'model').map((block) => block.name));
   return model.fields
     .filter((field) => !models.has(field.type))
-    .map((field) => ({ field: field.name, column: mapped(field.attributes, field.name, '@map'), nullable: field.optional }));
+    .map((field) => ({
+      field: field.name,
+      column: mapped(field.attributes, field.name, '@map'),
+      nullable: field.optional,
+    }));
 }
 
 export interface ModelIndex {
@@ -141,7 +155,8 @@ export interface ModelIndex {
 export function indexesOf(model: PrismaBlock, schema: PrismaSchema): ModelIndex[] {
   const table = tableOf(model);
   const columnOf = new Map(columnsOf(model, schema).map((column) => [column.field, column.column]));
-  const named = (fields: string[], suffix: string) => `${table}_${fields.map((field) => columnOf.get(field) ?? field).join('_')}_${suffix}`;
+  const named = (fields: string[], suffix: string) =>
+    `${table}_${fields.map((field) => columnOf.get(field) ?? field).join('_')}_${suffix}`;
   const fieldIndexes = model.fields
     .filter((field) => field.attributes.some((a) => a === '@unique' || a.startsWith('@unique(')))
     .map((field) => ({ name: named([field.name], 'key'), unique: true }));
@@ -149,7 +164,10 @@ export function indexesOf(model: PrismaBlock, schema: PrismaSchema): ModelIndex[
     const match = /^@@(index|unique)\(\[([^\]]*)\]/.exec(attribute);
     if (!match) return [];
     const explicit = /map:\s*"([^"]+)"/.exec(attribute)?.[1];
-    const fields = match[2].replace(/\([^)]*\)/g, '').split(',').map((part) => part.trim());
+    const fields = match[2]
+      .replace(/\([^)]*\)/g, '')
+      .split(',')
+      .map((part) => part.trim());
     const unique = match[1] === 'unique';
     return [{ name: explicit ?? named(fields, unique ? 'key' : 'idx'), unique }];
   });

@@ -42,7 +42,9 @@ export function postgresBinaries(): string | null {
   if (fromPath && existsSync(path.join(path.dirname(fromPath), 'initdb'))) return path.dirname(fromPath);
   if (!existsSync(root)) return null;
   const versions = readdirSync(root).sort((a, b) => Number(b) - Number(a));
-  const bin = versions.map((version) => path.join(root, version, 'bin')).find((dir) => existsSync(path.join(dir, 'pg_ctl')));
+  const bin = versions
+    .map((version) => path.join(root, version, 'bin'))
+    .find((dir) => existsSync(path.join(dir, 'pg_ctl')));
   return bin ?? null;
 }
 
@@ -106,7 +108,18 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     const result = exec(command);
     if (result.status !== 0) throw new Error(`${command.join(' ')} failed:\n${result.stdout}\n${result.stderr}`);
   };
-  run([path.join(bin, 'initdb'), '-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync', '--no-instructions']);
+  run([
+    path.join(bin, 'initdb'),
+    '-D',
+    dataDir,
+    '-U',
+    'postgres',
+    '--auth=trust',
+    '-E',
+    'UTF8',
+    '--no-sync',
+    '--no-instructions',
+  ]);
   // fsync off: the tests stop the server, never the machine, so the OS keeps every write; it saves seconds per run.
   const serverOptions = [
     `-p ${port}`,
@@ -115,7 +128,8 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     '-c max_connections=200',
     '-c fsync=off',
   ].join(' ');
-  const start = () => run([path.join(bin, 'pg_ctl'), '-D', dataDir, '-l', logFile, '-o', serverOptions, '-w', '-t', '60', 'start']);
+  const start = () =>
+    run([path.join(bin, 'pg_ctl'), '-D', dataDir, '-l', logFile, '-o', serverOptions, '-w', '-t', '60', 'start']);
   start();
   const url = (database = 'postgres') => `postgresql://postgres@127.0.0.1:${port}/${database}`;
   return {

@@ -44,7 +44,13 @@ export interface RecordingProcessor {
 
 /** A fresh @FileProcessor(format) provider class that records every call in its log. */
 export function recordingProcessor(format: string, options: RecordingOptions = {}): RecordingProcessor {
-  const log: ProcessorLog = { starts: [], calls: new Map(), startedAt: new Map(), finished: new Set(), aborts: new Map() };
+  const log: ProcessorLog = {
+    starts: [],
+    calls: new Map(),
+    startedAt: new Map(),
+    finished: new Set(),
+    aborts: new Map(),
+  };
   const durationMs = options.durationMs ?? 0;
 
   @Injectable()
@@ -96,14 +102,24 @@ export async function enqueueJobs(
 /** Jobs per status, with every status present (0 when none). */
 export async function countByStatus(db: DatabaseClient): Promise<Record<string, number>> {
   const groups = await db.processingJob.groupBy({ by: ['status'], _count: { _all: true } });
-  const counts: Record<string, number> = { PENDING: 0, PROCESSING: 0, RETRYING: 0, COMPLETED: 0, FAILED: 0, CANCELLED: 0 };
+  const counts: Record<string, number> = {
+    PENDING: 0,
+    PROCESSING: 0,
+    RETRYING: 0,
+    COMPLETED: 0,
+    FAILED: 0,
+    CANCELLED: 0,
+  };
   for (const group of groups) counts[group.status] = group._count._all;
   return counts;
 }
 
 /** The job's status and its attempts in order (number, outcome, workerId, finished or not). */
 export async function jobState(db: DatabaseClient, jobId: string) {
-  const job = await db.processingJob.findUniqueOrThrow({ where: { id: jobId }, include: { attempts: { orderBy: { number: 'asc' } } } });
+  const job = await db.processingJob.findUniqueOrThrow({
+    where: { id: jobId },
+    include: { attempts: { orderBy: { number: 'asc' } } },
+  });
   return {
     status: job.status as JobStatus,
     attemptCount: job.attemptCount,

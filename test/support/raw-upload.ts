@@ -33,7 +33,9 @@ export async function openRawUpload(baseUrl: string, parts: MultipartPart[]): Pr
     socket.on('error', () => undefined); // a reset after the server answered early is expected
     socket.once('close', () => resolve({ response, byServer: !destroyedByUs }));
   });
-  socket.write(`POST /files HTTP/1.1\r\nHost: ${hostname}:${port}\r\nContent-Type: ${contentType}\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`);
+  socket.write(
+    `POST /files HTTP/1.1\r\nHost: ${hostname}:${port}\r\nContent-Type: ${contentType}\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`,
+  );
   const upload: RawUpload = {
     socket,
     body,
@@ -56,7 +58,8 @@ export async function openRawUpload(baseUrl: string, parts: MultipartPart[]): Pr
 export const openDescriptors = (): number => readdirSync('/proc/self/fd').length;
 
 /** The status code of a raw HTTP response, or null when nothing was answered. */
-export const statusOf = (response: string): number | null => Number(/^HTTP\/1\.1 (\d{3})/.exec(response)?.[1] ?? NaN) || null;
+export const statusOf = (response: string): number | null =>
+  Number(/^HTTP\/1\.1 (\d{3})/.exec(response)?.[1] ?? NaN) || null;
 
 /** The JSON body of a raw HTTP response (Content-Length framed, as Express sends it). */
 export const jsonBodyOf = (response: string): unknown => JSON.parse(response.slice(response.indexOf('\r\n\r\n') + 4));

@@ -35,7 +35,15 @@ const PER_CALLER_LIMITS_OFF = {
 export function spawnSlowHost(database: TestDatabase, env: Record<string, string>): SlowHost {
   const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'test/support/slow-host.ts'], {
     cwd: REPO_ROOT,
-    env: { ...process.env, DATABASE_URL: database.url, STORAGE_DIR: path.join(database.dir, 'files'), PORT: '0', NO_COLOR: '1', ...PER_CALLER_LIMITS_OFF, ...env },
+    env: {
+      ...process.env,
+      DATABASE_URL: database.url,
+      STORAGE_DIR: path.join(database.dir, 'files'),
+      PORT: '0',
+      NO_COLOR: '1',
+      ...PER_CALLER_LIMITS_OFF,
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -15,7 +15,12 @@ export interface SubscriptionRun<T> {
 }
 
 /** Subscribes with a real graphql-ws client and collects what arrives under `field`. */
-export function subscribe<T = any>(client: Client, query: string, variables: Record<string, unknown>, field: string): SubscriptionRun<T> {
+export function subscribe<T = any>(
+  client: Client,
+  query: string,
+  variables: Record<string, unknown>,
+  field: string,
+): SubscriptionRun<T> {
   const updates: T[] = [];
   let markFirst: () => void = () => undefined;
   const firstUpdate = new Promise<void>((resolve) => (markFirst = resolve));
@@ -32,7 +37,10 @@ export function subscribe<T = any>(client: Client, query: string, variables: Rec
           updates.push(message.data![field]);
           markFirst();
         },
-        error: (error) => reject(Array.isArray(error) ? Object.assign(new Error(error[0].message), { errors: error }) : (error as Error)), // a CloseEvent or an Error, passed on as it came
+        error: (error) =>
+          reject(
+            Array.isArray(error) ? Object.assign(new Error(error[0].message), { errors: error }) : (error as Error),
+          ), // a CloseEvent or an Error, passed on as it came
         complete: () => resolve(updates),
       },
     );

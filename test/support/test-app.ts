@@ -75,7 +75,11 @@ export async function launchTestApp(rootModule: Type<unknown>): Promise<TestApp>
       return response.body;
     },
     wsClient: () => {
-      const client = createClient({ url: `ws://127.0.0.1:${address.port}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0 });
+      const client = createClient({
+        url: `ws://127.0.0.1:${address.port}/graphql`,
+        webSocketImpl: WebSocket,
+        retryAttempts: 0,
+      });
       clients.push(client);
       return client;
     },
@@ -87,7 +91,11 @@ export async function launchTestApp(rootModule: Type<unknown>): Promise<TestApp>
 }
 
 /** Polls `probe` until it returns a truthy value or the time is up. */
-export async function waitFor<T>(probe: () => Promise<T> | T, timeoutMs = 15_000, intervalMs = 50): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  probe: () => Promise<T> | T,
+  timeoutMs = 15_000,
+  intervalMs = 50,
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

@@ -9,10 +9,12 @@ const sha = (key: string) => createHash('sha256').update(key).digest('hex');
 describe('AUTH_API_KEYS_FILE (src/auth/api-key-file.ts)', () => {
   it('reads `<sha256> <user-id> [admin]` lines, skipping blank lines and # comments', () => {
     const text = `# service keys\n\n${sha('k1')} billing\n  ${sha('k2').toUpperCase()}   ops admin  # the on-call key\r\n`;
-    expect(parseApiKeyFile(text, 'keys').map(({ hash, ...rest }) => ({ hash: hash.toString('hex'), ...rest }))).toEqual([
-      { hash: sha('k1'), userId: 'billing', isAdmin: false },
-      { hash: sha('k2'), userId: 'ops', isAdmin: true },
-    ]);
+    expect(parseApiKeyFile(text, 'keys').map(({ hash, ...rest }) => ({ hash: hash.toString('hex'), ...rest }))).toEqual(
+      [
+        { hash: sha('k1'), userId: 'billing', isAdmin: false },
+        { hash: sha('k2'), userId: 'ops', isAdmin: true },
+      ],
+    );
   });
 
   it.each([

@@ -27,7 +27,10 @@ describe('PDF, DOCX and image processors on real files', () => {
     expect(output.extractedText).toBe('abcdefgh\fijk');
     expect(output.metadata).toMatchObject({
       pageCount: 2,
-      pages: [{ number: 1, characters: 8 }, { number: 2, characters: 8 }],
+      pages: [
+        { number: 1, characters: 8 },
+        { number: 2, characters: 8 },
+      ],
       textBytes: 17,
       truncated: true,
     });
@@ -56,7 +59,11 @@ describe('PDF, DOCX and image processors on real files', () => {
   });
 
   it('reads a DOCX in READING, then PARSING and EXTRACTING, and cuts its text at the cap', async () => {
-    const docx = await docxFile({ paragraphs: ['first paragraph', 'second'], created: new Date(0), modified: new Date(0) });
+    const docx = await docxFile({
+      paragraphs: ['first paragraph', 'second'],
+      created: new Date(0),
+      modified: new Date(0),
+    });
     const { context, progress } = files.context('short.docx', docx);
     const output = await new DocxProcessor(options(5)).process(context);
     expect(output.extractedText).toBe('first');

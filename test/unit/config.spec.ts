@@ -53,7 +53,9 @@ describe('loadConfig (src/config/environment.ts)', () => {
   });
 
   it('treats blank values as unset', () => {
-    expect(loadConfig({ PORT: ' ', DATABASE_URL: '', WORKERS_ENABLED: '', JOB_TIMEOUT_MS: '  ' })).toEqual(loadConfig({}));
+    expect(loadConfig({ PORT: ' ', DATABASE_URL: '', WORKERS_ENABLED: '', JOB_TIMEOUT_MS: '  ' })).toEqual(
+      loadConfig({}),
+    );
   });
 
   it('reads valid values', () => {
@@ -98,7 +100,13 @@ describe('loadConfig (src/config/environment.ts)', () => {
   });
 
   it('names every invalid variable at once', () => {
-    const found = problems({ PORT: 'abc', WORKER_CONCURRENCY: '0', WORKERS_ENABLED: 'maybe', DATABASE_URL: 'mysql://x', RETRY_JITTER_FACTOR: '2' });
+    const found = problems({
+      PORT: 'abc',
+      WORKER_CONCURRENCY: '0',
+      WORKERS_ENABLED: 'maybe',
+      DATABASE_URL: 'mysql://x',
+      RETRY_JITTER_FACTOR: '2',
+    });
     expect(found.map((problem) => problem.split(' ')[0]).sort()).toEqual(
       ['DATABASE_URL', 'PORT', 'RETRY_JITTER_FACTOR', 'WORKERS_ENABLED', 'WORKER_CONCURRENCY'].sort(),
     );
@@ -120,17 +128,29 @@ describe('loadConfig (src/config/environment.ts)', () => {
       apiKeysFile: '/etc/file-jobs/keys',
       disabled: false,
     });
-    expect(loadConfig({ AUTH_DISABLED: 'true', NODE_ENV: 'production' }).auth).toEqual({ adminClaim: 'roles', disabled: true });
+    expect(loadConfig({ AUTH_DISABLED: 'true', NODE_ENV: 'production' }).auth).toEqual({
+      adminClaim: 'roles',
+      disabled: true,
+    });
   });
 
   it.each([
     [{ AUTH_JWT_SECRET: 'short' }, 'AUTH_JWT_SECRET must be at least 32 bytes long'],
     [{ AUTH_JWKS_URL: 'ftp://keys' }, 'AUTH_JWKS_URL must be an http:// or https:// URL, got "ftp://keys"'],
     [{ AUTH_JWKS_URL: 'not a url' }, 'AUTH_JWKS_URL must be an http:// or https:// URL, got "not a url"'],
-    [{ AUTH_JWT_SECRET: 'x'.repeat(32), AUTH_JWKS_URL: 'https://id/jwks' }, 'AUTH_JWT_SECRET and AUTH_JWKS_URL exclude each other: set one'],
-    [{ AUTH_AUDIENCE: 'file-jobs', AUTH_API_KEYS_FILE: '/keys' }, 'AUTH_AUDIENCE applies to JWTs: set AUTH_JWT_SECRET or AUTH_JWKS_URL too'],
+    [
+      { AUTH_JWT_SECRET: 'x'.repeat(32), AUTH_JWKS_URL: 'https://id/jwks' },
+      'AUTH_JWT_SECRET and AUTH_JWKS_URL exclude each other: set one',
+    ],
+    [
+      { AUTH_AUDIENCE: 'file-jobs', AUTH_API_KEYS_FILE: '/keys' },
+      'AUTH_AUDIENCE applies to JWTs: set AUTH_JWT_SECRET or AUTH_JWKS_URL too',
+    ],
     [{ AUTH_DISABLED: 'maybe' }, 'AUTH_DISABLED must be true or false, got "maybe"'],
-    [{ AUTH_DISABLED: 'true', AUTH_API_KEYS_FILE: '/keys' }, 'AUTH_DISABLED=true contradicts AUTH_JWT_SECRET, AUTH_JWKS_URL and AUTH_API_KEYS_FILE: drop one side'],
+    [
+      { AUTH_DISABLED: 'true', AUTH_API_KEYS_FILE: '/keys' },
+      'AUTH_DISABLED=true contradicts AUTH_JWT_SECRET, AUTH_JWKS_URL and AUTH_API_KEYS_FILE: drop one side',
+    ],
   ])('rejects the sign-in settings %j naming the variable', (env, problem) => {
     expect(problems(env)).toEqual([problem]);
   });

@@ -17,7 +17,10 @@ async function closedPort(): Promise<number> {
 async function droppingServer(): Promise<{ port: number; close: () => Promise<unknown> }> {
   const server = createServer((socket) => socket.destroy());
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { port: (server.address() as { port: number }).port, close: () => new Promise((resolve) => server.close(resolve)) };
+  return {
+    port: (server.address() as { port: number }).port,
+    close: () => new Promise((resolve) => server.close(resolve)),
+  };
 }
 
 async function thrownBy(action: () => Promise<unknown>): Promise<unknown> {
@@ -58,17 +61,41 @@ describe('isDatabaseUnavailable', () => {
   describe('the shapes seen against PostgreSQL (ALLOW_CONNECTIONS false, pg_terminate_backend)', () => {
     const driverAdapterError = (cause: object) => Object.assign(new Error('x'), { name: 'DriverAdapterError', cause });
     it.each<[string, unknown]>([
-      ['database not accepting connections (FATAL 55000)', driverAdapterError({ kind: 'postgres', code: '55000', severity: 'FATAL' })],
+      [
+        'database not accepting connections (FATAL 55000)',
+        driverAdapterError({ kind: 'postgres', code: '55000', severity: 'FATAL' }),
+      ],
       ['terminated backend (57P01)', driverAdapterError({ kind: 'postgres', code: '57P01', severity: 'FATAL' })],
-      ['pg error, cannot connect now (57P03)', Object.assign(new Error('the database system is starting up'), { code: '57P03', severity: 'FATAL' })],
-      ['connection failure class 08 (08006)', Object.assign(new Error('connection failure'), { code: '08006', severity: 'ERROR' })],
+      [
+        'pg error, cannot connect now (57P03)',
+        Object.assign(new Error('the database system is starting up'), { code: '57P03', severity: 'FATAL' }),
+      ],
+      [
+        'connection failure class 08 (08006)',
+        Object.assign(new Error('connection failure'), { code: '08006', severity: 'ERROR' }),
+      ],
       ['pg: Connection terminated unexpectedly', new Error('Connection terminated unexpectedly')],
       ['adapter kind ConnectionClosed', driverAdapterError({ kind: 'ConnectionClosed' })],
-      ['adapter kind DatabaseNotReachable', driverAdapterError({ kind: 'DatabaseNotReachable', host: 'db', port: 5432 })],
+      [
+        'adapter kind DatabaseNotReachable',
+        driverAdapterError({ kind: 'DatabaseNotReachable', host: 'db', port: 5432 }),
+      ],
       ['Prisma P1001', Object.assign(new Error("Can't reach database server"), { code: 'P1001' })],
-      ['Prisma P1017 wrapping the adapter error', Object.assign(new Error('Server has closed the connection.'), { code: 'P1017', meta: {} })],
-      ['meta.driverAdapterError', Object.assign(new Error('x'), { code: 'P2010', meta: { driverAdapterError: driverAdapterError({ kind: 'SocketTimeout' }) } })],
-      ['AggregateError of ECONNREFUSED', new AggregateError([Object.assign(new Error('connect ECONNREFUSED ::1:5432'), { code: 'ECONNREFUSED' })])],
+      [
+        'Prisma P1017 wrapping the adapter error',
+        Object.assign(new Error('Server has closed the connection.'), { code: 'P1017', meta: {} }),
+      ],
+      [
+        'meta.driverAdapterError',
+        Object.assign(new Error('x'), {
+          code: 'P2010',
+          meta: { driverAdapterError: driverAdapterError({ kind: 'SocketTimeout' }) },
+        }),
+      ],
+      [
+        'AggregateError of ECONNREFUSED',
+        new AggregateError([Object.assign(new Error('connect ECONNREFUSED ::1:5432'), { code: 'ECONNREFUSED' })]),
+      ],
     ])('%s: yes', (_case, error) => {
       expect(isDatabaseUnavailable(error)).toBe(true);
     });
@@ -77,7 +104,10 @@ describe('isDatabaseUnavailable', () => {
       ['a unique violation (23505)', driverAdapterError({ kind: 'UniqueConstraintViolation' })],
       ['a NUL in text (22021, ERROR)', driverAdapterError({ kind: 'postgres', code: '22021', severity: 'ERROR' })],
       ['a deadlock (40P01)', Object.assign(new Error('deadlock detected'), { code: '40P01', severity: 'ERROR' })],
-      ['55000 that is not FATAL', Object.assign(new Error('object not in prerequisite state'), { code: '55000', severity: 'ERROR' })],
+      [
+        '55000 that is not FATAL',
+        Object.assign(new Error('object not in prerequisite state'), { code: '55000', severity: 'ERROR' }),
+      ],
       ['a plain bug', new TypeError("Cannot read properties of undefined (reading 'id')")],
       ['not an error at all', 'Connection terminated'],
     ])('%s: no (control)', (_case, error) => {

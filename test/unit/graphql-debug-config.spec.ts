@@ -12,6 +12,8 @@ describe('GRAPHQL_DEBUG (src/config/environment.ts)', () => {
   });
 
   it('a value that is no boolean is a configuration problem naming the variable', () => {
-    expect(() => loadConfig({ GRAPHQL_DEBUG: 'verbose' })).toThrow('GRAPHQL_DEBUG must be true or false, got "verbose"');
+    expect(() => loadConfig({ GRAPHQL_DEBUG: 'verbose' })).toThrow(
+      'GRAPHQL_DEBUG must be true or false, got "verbose"',
+    );
   });
 });

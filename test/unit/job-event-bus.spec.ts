@@ -36,7 +36,10 @@ describe('JobEventBus: the typed facade over the event bus', () => {
 
   it('drops a payload that is not of its topic’s shape (anyone may NOTIFY on the channel)', async () => {
     const changes: string[] = [];
-    const stop = await events.subscribe(JobTopics.jobChanged, (message) => void changes.push(...message.changes.map((change) => change.jobId)));
+    const stop = await events.subscribe(
+      JobTopics.jobChanged,
+      (message) => void changes.push(...message.changes.map((change) => change.jobId)),
+    );
     await raw.publish(JobTopics.jobChanged, { changes: 'not a list' });
     await raw.publish(JobTopics.jobChanged, null);
     await raw.publish(JobTopics.jobChanged, { changes: [{ jobId: 'a', status: 'COMPLETED' }, { jobId: 7 }] });

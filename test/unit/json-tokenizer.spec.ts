@@ -2,7 +2,13 @@ import { JsonSyntaxError, JsonTokenizer, type JsonTokenHandler } from '../../src
 
 /** What a tokenizer reports over a document fed in pieces of `pieceLength` characters (0: whole). */
 function tokenize(json: string, pieceLength = 0) {
-  const summary = { topLevelType: null as string | null, keyCount: 0, itemCount: 0, maxDepth: 0, strings: [] as string[] };
+  const summary = {
+    topLevelType: null as string | null,
+    keyCount: 0,
+    itemCount: 0,
+    maxDepth: 0,
+    strings: [] as string[],
+  };
   const handler: JsonTokenHandler = {
     value(type, depth, parent) {
       if (depth === 0) summary.topLevelType ??= type;
@@ -58,7 +64,7 @@ const errorOf = (json: string, pieceLength = 0) => {
 /** A seeded generator, so that a failure can be replayed. */
 function random(seed: number) {
   let state = seed;
-  const next = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const next = () => (state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const int = (max: number) => Math.floor(next() * max);
   const pick = <T>(items: readonly T[]) => items[int(items.length)];
   return { next, int, pick };
@@ -72,7 +78,12 @@ function randomValue(rng: ReturnType<typeof random>, depth: number): unknown {
   if (kind === 1) return rng.pick([0, -0.5, 12, 3.25e-7, -1e21, 42, 1234567.125]);
   if (kind === 2 || kind === 3) return Array.from({ length: rng.int(4) }, () => rng.pick(STRING_PARTS)).join('');
   if (kind === 4) return Array.from({ length: rng.int(4) }, () => randomValue(rng, depth + 1));
-  return Object.fromEntries(Array.from({ length: rng.int(4) }, (_, index) => [`k${index}${rng.pick(STRING_PARTS)}`, randomValue(rng, depth + 1)]));
+  return Object.fromEntries(
+    Array.from({ length: rng.int(4) }, (_, index) => [
+      `k${index}${rng.pick(STRING_PARTS)}`,
+      randomValue(rng, depth + 1),
+    ]),
+  );
 }
 
 const MUTATION_CHARACTERS = '{}[],:"\\ 0123456789.eE-+tfnrul\nx\u0000';
@@ -94,7 +105,10 @@ describe('JsonTokenizer', () => {
       const at = rng.int(valid.length + 1);
       const edit = rng.int(3);
       const character = rng.pick([...MUTATION_CHARACTERS]);
-      const json = edit === 0 ? valid.slice(0, at) + valid.slice(at + 1) : valid.slice(0, at) + character + valid.slice(at + (edit === 1 ? 0 : 1));
+      const json =
+        edit === 0
+          ? valid.slice(0, at) + valid.slice(at + 1)
+          : valid.slice(0, at) + character + valid.slice(at + (edit === 1 ? 0 : 1));
       let parses = true;
       try {
         JSON.parse(json);
@@ -120,7 +134,12 @@ describe('JsonTokenizer', () => {
     [' \r\n ', 'expected a value but the input is empty', 2, 2],
     ['{"a" 1}', `expected ':' after a key but found "1"`, 1, 6],
   ])('names what is wrong and where: %j', (json, detail, line, column) => {
-    expect(errorOf(json)).toMatchObject({ detail, line, column, message: `${detail} at line ${line}, column ${column}` });
+    expect(errorOf(json)).toMatchObject({
+      detail,
+      line,
+      column,
+      message: `${detail} at line ${line}, column ${column}`,
+    });
     expect(errorOf(json, 1)).toMatchObject({ detail, line, column });
   });
 

@@ -34,7 +34,13 @@ describe('retry delay', () => {
   });
 
   it('follows a custom policy', () => {
-    const policy = { ...DEFAULT_RETRY_POLICY, initialDelayMs: 100, backoffMultiplier: 3, maxDelayMs: 1000, jitterFactor: 0 };
+    const policy = {
+      ...DEFAULT_RETRY_POLICY,
+      initialDelayMs: 100,
+      backoffMultiplier: 3,
+      maxDelayMs: 1000,
+      jitterFactor: 0,
+    };
     expect([0, 1, 2, 3].map((n) => retryDelayMs(policy, n))).toEqual([100, 300, 900, 1000]);
   });
 });
@@ -51,13 +57,17 @@ describe('retry eligibility', () => {
 
 describe('job options the queue reads', () => {
   it('accepts valid timeout and retry settings and names every problem', () => {
-    expect(jobOptionsProblems({ timeoutMs: 500, retry: { initialDelayMs: 10, jitterFactor: 0 }, other: 'x' })).toEqual([]);
-    expect(jobOptionsProblems({ timeoutMs: -1, retry: { initialDelayMs: 'soon', delay: 5, jitterFactor: 2 } })).toEqual([
-      'options.timeoutMs must be a whole number of milliseconds from 1 to 86400000',
-      'options.retry.initialDelayMs must be a whole number from 0 to 86400000, got "soon"',
-      'options.retry.jitterFactor must be a number from 0 to 1, got 2',
-      'options.retry.delay is not an option here (known: initialDelayMs, maxDelayMs, backoffMultiplier, jitterFactor)',
-    ]);
+    expect(jobOptionsProblems({ timeoutMs: 500, retry: { initialDelayMs: 10, jitterFactor: 0 }, other: 'x' })).toEqual(
+      [],
+    );
+    expect(jobOptionsProblems({ timeoutMs: -1, retry: { initialDelayMs: 'soon', delay: 5, jitterFactor: 2 } })).toEqual(
+      [
+        'options.timeoutMs must be a whole number of milliseconds from 1 to 86400000',
+        'options.retry.initialDelayMs must be a whole number from 0 to 86400000, got "soon"',
+        'options.retry.jitterFactor must be a number from 0 to 1, got 2',
+        'options.retry.delay is not an option here (known: initialDelayMs, maxDelayMs, backoffMultiplier, jitterFactor)',
+      ],
+    );
     expect(jobOptionsProblems({ retry: [1] })).toEqual(['options.retry must be an object, got [1]']);
   });
 

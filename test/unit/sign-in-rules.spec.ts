@@ -25,9 +25,14 @@ describe('the admin claim (src/auth/admin-claim.ts)', () => {
 });
 
 describe('the presented credential (src/auth/credentials.ts)', () => {
-  const http = (headers: Record<string, string | string[]>): CallerContext => ({ transport: 'http', request: { headers } as unknown as Request });
-  const ws = (connectionParams: Record<string, unknown> | undefined, headers: Record<string, string> = {}): CallerContext =>
-    ({ transport: 'ws', connectionParams, request: { headers } }) as unknown as CallerContext;
+  const http = (headers: Record<string, string | string[]>): CallerContext => ({
+    transport: 'http',
+    request: { headers } as unknown as Request,
+  });
+  const ws = (
+    connectionParams: Record<string, unknown> | undefined,
+    headers: Record<string, string> = {},
+  ): CallerContext => ({ transport: 'ws', connectionParams, request: { headers } }) as unknown as CallerContext;
 
   it.each([
     [http({ authorization: 'Bearer abc.def.ghi' }), { kind: 'bearer', value: 'abc.def.ghi' }],
@@ -50,11 +55,14 @@ describe('sign-in at start-up (src/auth/auth-settings.ts)', () => {
   const none = { adminClaim: 'roles', disabled: false };
   it('refuses production without a setting, naming each that would let it start', () => {
     const { refusal } = signInAtStartup(none, true);
-    for (const name of ['AUTH_JWT_SECRET', 'AUTH_JWKS_URL', 'AUTH_API_KEYS_FILE', 'AUTH_DISABLED=true']) expect(refusal).toContain(name);
+    for (const name of ['AUTH_JWT_SECRET', 'AUTH_JWKS_URL', 'AUTH_API_KEYS_FILE', 'AUTH_DISABLED=true'])
+      expect(refusal).toContain(name);
   });
   it('warns, without refusing, outside production or when disabled on purpose', () => {
     expect(signInAtStartup(none, false)).toEqual({ warning: expect.stringContaining('anonymous administrator') });
-    expect(signInAtStartup({ ...none, disabled: true }, true)).toEqual({ warning: expect.stringContaining('AUTH_DISABLED=true') });
+    expect(signInAtStartup({ ...none, disabled: true }, true)).toEqual({
+      warning: expect.stringContaining('AUTH_DISABLED=true'),
+    });
     expect(signInAtStartup({ ...none, apiKeysFile: '/keys' }, true)).toEqual({});
   });
 });

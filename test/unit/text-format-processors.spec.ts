@@ -36,9 +36,37 @@ describe('Text-format processors, run directly', () => {
     });
 
     it('types cells and widens column types', () => {
-      expect(['42', '-7', '3.5', '.5', '1e3', 'True', '2024-02-29', '2024-02-29T10:00:00Z', '', '  ', 'x', '12a', '2024-13-45'].map(cellType)).toEqual(
-        ['integer', 'integer', 'number', 'number', 'number', 'boolean', 'date', 'date', 'empty', 'empty', 'string', 'string', 'string'],
-      );
+      expect(
+        [
+          '42',
+          '-7',
+          '3.5',
+          '.5',
+          '1e3',
+          'True',
+          '2024-02-29',
+          '2024-02-29T10:00:00Z',
+          '',
+          '  ',
+          'x',
+          '12a',
+          '2024-13-45',
+        ].map(cellType),
+      ).toEqual([
+        'integer',
+        'integer',
+        'number',
+        'number',
+        'number',
+        'boolean',
+        'date',
+        'date',
+        'empty',
+        'empty',
+        'string',
+        'string',
+        'string',
+      ]);
       expect(mergeType('empty', 'integer')).toBe('integer');
       expect(mergeType('integer', 'empty')).toBe('integer');
       expect(mergeType('integer', 'number')).toBe('number');
@@ -59,8 +87,15 @@ describe('Text-format processors, run directly', () => {
     const csv = `n,label,even\n${rows.join('\n')}\n`;
     const { output, progress } = run('csv', csv, 64);
     const result = await output;
-    expect(result.metadata).toMatchObject({ rowCount: 30_000, hasHeader: true, columnTypes: { n: 'integer', label: 'string', even: 'boolean' } });
-    expect(result.metadata).toMatchObject({ truncated: true, textBytes: Buffer.byteLength(csv.replace(/,/g, '\t').trimEnd()) });
+    expect(result.metadata).toMatchObject({
+      rowCount: 30_000,
+      hasHeader: true,
+      columnTypes: { n: 'integer', label: 'string', even: 'boolean' },
+    });
+    expect(result.metadata).toMatchObject({
+      truncated: true,
+      textBytes: Buffer.byteLength(csv.replace(/,/g, '\t').trimEnd()),
+    });
     expect(Buffer.byteLength(result.extractedText!)).toBe(64);
     expect(progress.stages).toEqual([ProcessingStage.READING, ProcessingStage.EXTRACTING]);
     expect(progress.bytesReported.length).toBeGreaterThan(1);
@@ -71,12 +106,16 @@ describe('Text-format processors, run directly', () => {
     const csv = `a,b\n${'1,"x\ny"\n'.repeat(20_000)}\n2,"never closed\n3,4\n`;
     await expect(run('csv', csv).output).rejects.toMatchObject({
       code: 'MALFORMED_FILE',
-      message: expect.stringMatching(/^Malformed CSV at line 40004: a quoted field opened on line 40003 is never closed/),
+      message: expect.stringMatching(
+        /^Malformed CSV at line 40004: a quoted field opened on line 40003 is never closed/,
+      ),
     });
   });
 
   it('reads NDJSON records across chunk boundaries and long JSON strings with escapes split between chunks', async () => {
-    const records = Array.from({ length: 5000 }, (_, index) => JSON.stringify({ index, text: `record ${index} ${'x'.repeat(80)}` }));
+    const records = Array.from({ length: 5000 }, (_, index) =>
+      JSON.stringify({ index, text: `record ${index} ${'x'.repeat(80)}` }),
+    );
     const ndjson = await run('ndjson', records.join('\n')).output;
     expect(ndjson.metadata).toMatchObject({ recordCount: 5000, maxDepth: 1, truncated: false });
     expect(ndjson.extractedText!.split('\n')).toHaveLength(5000);
@@ -84,7 +123,14 @@ describe('Text-format processors, run directly', () => {
     const long = 'é😀\n"'.repeat(50_000);
     const json = await run('json', JSON.stringify({ long })).output;
     expect(json.extractedText).toBe(long);
-    expect(json.metadata).toEqual({ valid: true, topLevelType: 'object', keyCount: 1, maxDepth: 1, textBytes: Buffer.byteLength(long), truncated: false });
+    expect(json.metadata).toEqual({
+      valid: true,
+      topLevelType: 'object',
+      keyCount: 1,
+      maxDepth: 1,
+      textBytes: Buffer.byteLength(long),
+      truncated: false,
+    });
   });
 
   it('reads UTF-16 JSON by its byte-order mark', async () => {
@@ -93,46 +139,68 @@ describe('Text-format processors, run directly', () => {
   });
 
   it('decodes HTML by its meta charset when there is no byte-order mark', async () => {
-    const content = Buffer.concat([Buffer.from('<meta charset="windows-1252"><p>caf'), Buffer.from([0xe9, 0x80]), Buffer.from('</p>')]);
+    const content = Buffer.concat([
+      Buffer.from('<meta charset="windows-1252"><p>caf'),
+      Buffer.from([0xe9, 0x80]),
+      Buffer.from('</p>'),
+    ]);
     expect((await run('html', content).output).extractedText).toBe('café€');
   });
 
-  it('takes the first <title> as the title; later ones (an SVG icon\'s) are not text', async () => {
+  it("takes the first <title> as the title; later ones (an SVG icon's) are not text", async () => {
     const html = '<title>Page</title><body><svg><title>icon</title></svg><p>x &lt; y</p><title>again</title>';
-    expect(await run('html', html).output).toMatchObject({ extractedText: 'x < y', metadata: { title: 'Page', linkCount: 0, characters: 5 } });
+    expect(await run('html', html).output).toMatchObject({
+      extractedText: 'x < y',
+      metadata: { title: 'Page', linkCount: 0, characters: 5 },
+    });
   });
 
   it('keeps the Markdown outline to the configured text cap and reports PARSING between reading and extracting', async () => {
     const { output, progress } = run('md', '# One\n\ntext *here*\n', 5);
     expect(await output).toEqual({
       extractedText: 'One\nt',
-      metadata: { headings: [{ level: 1, text: 'One' }], headingCount: 1, linkCount: 0, lines: 3, characters: 19, textBytes: 13, truncated: true },
+      metadata: {
+        headings: [{ level: 1, text: 'One' }],
+        headingCount: 1,
+        linkCount: 0,
+        lines: 3,
+        characters: 19,
+        textBytes: 13,
+        truncated: true,
+      },
     });
     expect(progress.stages).toEqual([ProcessingStage.READING, ProcessingStage.PARSING, ProcessingStage.EXTRACTING]);
   });
 
   it('reduces raw HTML blocks in Markdown to their text', async () => {
-    const markdown = '<div>\n<script>track()</script>\n<b>Bold</b> &amp; text <!-- note -->\n</div>\n\nAfter <kbd>Ctrl</kbd>\n';
+    const markdown =
+      '<div>\n<script>track()</script>\n<b>Bold</b> &amp; text <!-- note -->\n</div>\n\nAfter <kbd>Ctrl</kbd>\n';
     expect((await run('md', markdown).output).extractedText).toBe('Bold & text\nAfter Ctrl');
   });
 
   it('refuses Markdown larger than it can hold, before reading it', async () => {
     const { context } = files.context('big.md', '# small really');
     const claimed = { ...context, job: { ...context.job, fileSize: BigInt(MAX_WHOLE_TEXT_BYTES + 1) } };
-    await expect(new MarkdownProcessor(options()).process(claimed)).rejects.toMatchObject({ code: 'FILE_TOO_LARGE', recoverable: false });
+    await expect(new MarkdownProcessor(options()).process(claimed)).rejects.toMatchObject({
+      code: 'FILE_TOO_LARGE',
+      recoverable: false,
+    });
     await expect(readWholeText(context, 4)).rejects.toMatchObject({ code: 'FILE_TOO_LARGE' });
   });
 
-  it.each(Object.keys(PROCESSORS) as (keyof typeof PROCESSORS)[])('%s stops with the reason when the signal aborts mid-file', async (format) => {
-    const { context, progress } = files.context(`sample.${format}`, JSON.stringify('a'.repeat(300_000)));
-    const controller = new AbortController();
-    const reason = new Error('cancelled by test');
-    const report = progress.bytes.bind(progress);
-    progress.bytes = (bytes) => {
-      report(bytes);
-      controller.abort(reason);
-    };
-    await expect(PROCESSORS[format]().process({ ...context, signal: controller.signal })).rejects.toBe(reason);
-    expect(progress.bytesReported).toHaveLength(1);
-  });
+  it.each(Object.keys(PROCESSORS) as (keyof typeof PROCESSORS)[])(
+    '%s stops with the reason when the signal aborts mid-file',
+    async (format) => {
+      const { context, progress } = files.context(`sample.${format}`, JSON.stringify('a'.repeat(300_000)));
+      const controller = new AbortController();
+      const reason = new Error('cancelled by test');
+      const report = progress.bytes.bind(progress);
+      progress.bytes = (bytes) => {
+        report(bytes);
+        controller.abort(reason);
+      };
+      await expect(PROCESSORS[format]().process({ ...context, signal: controller.signal })).rejects.toBe(reason);
+      expect(progress.bytesReported).toHaveLength(1);
+    },
+  );
 });

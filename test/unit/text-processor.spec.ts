@@ -13,11 +13,19 @@ describe('TextProcessor on real files', () => {
   afterAll(() => files.remove());
 
   /** Processes `content` as `name` with the given cap; resolves with the output and what progress saw. */
-  async function processFile(content: string | Buffer, { name = 'sample.txt', maxExtractedTextBytes = 1024 * 1024 } = {}) {
+  async function processFile(
+    content: string | Buffer,
+    { name = 'sample.txt', maxExtractedTextBytes = 1024 * 1024 } = {},
+  ) {
     const processor = new TextProcessor({ maxExtractedTextBytes } as ResolvedJobQueueOptions);
     const { context, progress } = files.context(name, content);
     const output = await processor.process(context);
-    return { ...output, metadata: output.metadata as Record<string, unknown>, progress, size: Buffer.byteLength(content) };
+    return {
+      ...output,
+      metadata: output.metadata as Record<string, unknown>,
+      progress,
+      size: Buffer.byteLength(content),
+    };
   }
 
   describe('UTF-8 without a byte-order mark', () => {
@@ -44,7 +52,12 @@ describe('TextProcessor on real files', () => {
       const text = 'Grüße, naïve café — 東京 😀!\nzweite Zeile';
       const { extractedText, metadata } = await processFile(text);
       expect(extractedText).toBe(text);
-      expect(metadata).toMatchObject({ lines: 2, characters: [...text].length, bytes: Buffer.byteLength(text), encoding: 'utf-8' });
+      expect(metadata).toMatchObject({
+        lines: 2,
+        characters: [...text].length,
+        bytes: Buffer.byteLength(text),
+        encoding: 'utf-8',
+      });
       expect([...text].length).toBe(text.length - 1); // the emoji is the only surrogate pair
       expect(Buffer.byteLength(text)).toBeGreaterThan(text.length);
     });
@@ -54,7 +67,11 @@ describe('TextProcessor on real files', () => {
       const text = line.repeat(Math.ceil(300_000 / Buffer.byteLength(line)));
       const { extractedText, metadata } = await processFile(text);
       expect(extractedText).toBe(text);
-      expect(metadata).toMatchObject({ characters: [...text].length, lines: text.split('\n').length - 1, truncated: false });
+      expect(metadata).toMatchObject({
+        characters: [...text].length,
+        lines: text.split('\n').length - 1,
+        truncated: false,
+      });
     });
   });
 
@@ -96,7 +113,14 @@ describe('TextProcessor on real files', () => {
     const text = 'café\nnaïve ÿ©';
     expect(extractedText).toBe(text);
     expect(extractedText).toBe(content.toString('latin1'));
-    expect(metadata).toEqual({ bytes: size, lines: 2, characters: 13, encoding: 'latin1', textBytes: Buffer.byteLength(text), truncated: false });
+    expect(metadata).toEqual({
+      bytes: size,
+      lines: 2,
+      characters: 13,
+      encoding: 'latin1',
+      textBytes: Buffer.byteLength(text),
+      truncated: false,
+    });
     expect(Math.max(...progress.bytesReported)).toBe(size);
   });
 
@@ -116,7 +140,11 @@ describe('TextProcessor on real files', () => {
       ['a cap of zero', 'some text', 0],
     ])('keeps a valid prefix of %s and reports the full length', async (_case, text, cap) => {
       const { extractedText, metadata } = await processFile(text, { maxExtractedTextBytes: cap });
-      expect(metadata).toMatchObject({ truncated: true, textBytes: Buffer.byteLength(text), characters: [...text].length });
+      expect(metadata).toMatchObject({
+        truncated: true,
+        textBytes: Buffer.byteLength(text),
+        characters: [...text].length,
+      });
       expect(text.startsWith(extractedText!)).toBe(true);
       expect(extractedText).not.toContain('\uFFFD');
       const kept = Buffer.byteLength(extractedText!);
@@ -125,7 +153,10 @@ describe('TextProcessor on real files', () => {
     });
 
     it('keeps the text whole when it is exactly at the cap, and across many chunks when beyond it', async () => {
-      expect((await processFile('12345', { maxExtractedTextBytes: 5 })).metadata).toMatchObject({ truncated: false, textBytes: 5 });
+      expect((await processFile('12345', { maxExtractedTextBytes: 5 })).metadata).toMatchObject({
+        truncated: false,
+        textBytes: 5,
+      });
       const text = 'ü'.repeat(200_000);
       const { extractedText, metadata } = await processFile(text, { maxExtractedTextBytes: 100_001 });
       expect(extractedText).toBe('ü'.repeat(50_000));

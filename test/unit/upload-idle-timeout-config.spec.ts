@@ -8,7 +8,9 @@ describe('UPLOAD_IDLE_TIMEOUT_MS (src/config/environment.ts)', () => {
   });
 
   it('reads a whole number of milliseconds', () => {
-    expect(resolveJobQueueOptions(loadConfig({ UPLOAD_IDLE_TIMEOUT_MS: ' 5000 ' }).jobQueue).uploadIdleTimeoutMs).toBe(5_000);
+    expect(resolveJobQueueOptions(loadConfig({ UPLOAD_IDLE_TIMEOUT_MS: ' 5000 ' }).jobQueue).uploadIdleTimeoutMs).toBe(
+      5_000,
+    );
   });
 
   it.each(['0', '99', '3600001', '1.5', 'soon'])('refuses %j, naming the variable', (value) => {

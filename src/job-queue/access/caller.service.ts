@@ -52,5 +52,10 @@ function carriedBy(carrier: unknown): Request | WsConnection | undefined {
 }
 
 function isHttpRequest(value: unknown): value is Request {
-  return typeof value === 'object' && value !== null && typeof (value as Request).method === 'string' && typeof (value as Request).headers === 'object';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Request).method === 'string' &&
+    typeof (value as Request).headers === 'object'
+  );
 }

@@ -29,5 +29,9 @@ export function isWsConnection(value: unknown): value is WsConnection {
 }
 
 export function wsCallerContext(connection: WsConnection): CallerContext {
-  return { transport: 'ws', connectionParams: connection.connectionParams ?? undefined, request: connection.extra.request };
+  return {
+    transport: 'ws',
+    connectionParams: connection.connectionParams ?? undefined,
+    request: connection.extra.request,
+  };
 }

@@ -23,10 +23,14 @@ const logger = new Logger('JobQueueCallers');
  *
  *   subscriptions: { 'graphql-ws': { onConnect: authenticateConnections(resolveCaller) } }
  */
-export function authenticateConnections(resolveCaller: ResolveCaller): (connection: GraphQLWsContext<Record<string, unknown> | undefined, unknown>) => Promise<boolean> {
+export function authenticateConnections(
+  resolveCaller: ResolveCaller,
+): (connection: GraphQLWsContext<Record<string, unknown> | undefined, unknown>) => Promise<boolean> {
   return async (connection) => {
     if (!isWsConnection(connection)) {
-      logger.warn('authenticateConnections needs the ws transport of graphql-ws (its extra.request): connection refused');
+      logger.warn(
+        'authenticateConnections needs the ws transport of graphql-ws (its extra.request): connection refused',
+      );
       return false;
     }
     try {
@@ -35,7 +39,9 @@ export function authenticateConnections(resolveCaller: ResolveCaller): (connecti
     } catch (error) {
       if (!isRefusal(error)) {
         // Still a refusal: graphql-ws would otherwise close with 4500 and the error's message as the reason.
-        logger.warn(`resolveCaller failed at connection_init: ${error instanceof Error ? error.message : String(error)}`);
+        logger.warn(
+          `resolveCaller failed at connection_init: ${error instanceof Error ? error.message : String(error)}`,
+        );
       }
       return false;
     }

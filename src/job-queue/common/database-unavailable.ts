@@ -12,7 +12,16 @@
 
 /** SQLSTATEs of a lost or refused connection: class 08, admin/crash shutdown, cannot connect now, too many connections. */
 const POSTGRES_CODES = /^(08[0-9A-Z]{3}|57P0[123]|53300)$/;
-const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+const SOCKET_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+]);
 /** Prisma: can't reach the server, timed out reaching it, the server closed the connection. */
 const PRISMA_CODES = new Set(['P1001', 'P1002', 'P1017']);
 const ADAPTER_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections']);
@@ -78,7 +87,8 @@ export function databaseErrorCode(error: unknown): string | undefined {
   for (const { kind, code, originalCode } of wrappedErrors(error)) {
     if (typeof kind === 'string' && kind !== 'postgres' && kind !== 'sqlite' && SAFE_CODE.test(kind)) return kind;
     for (const candidate of [originalCode, code]) {
-      if (typeof candidate === 'string' && SAFE_CODE.test(candidate) && !/^P\d{4}$/.test(candidate)) fallback ??= candidate;
+      if (typeof candidate === 'string' && SAFE_CODE.test(candidate) && !/^P\d{4}$/.test(candidate))
+        fallback ??= candidate;
     }
   }
   return fallback;

@@ -16,6 +16,9 @@ export function newId(): string {
   }
   const time = now.toString(36).padStart(9, '0');
   const count = counter.toString(36).padStart(4, '0').slice(-4);
-  const random = BigInt(`0x${randomBytes(8).toString('hex')}`).toString(36).padStart(13, '0').slice(0, 11);
+  const random = BigInt(`0x${randomBytes(8).toString('hex')}`)
+    .toString(36)
+    .padStart(13, '0')
+    .slice(0, 11);
   return `c${time}${count}${random}`;
 }

@@ -65,7 +65,9 @@ export class JobQueueExceptionFilter implements ExceptionFilter {
     if (!response.headersSent) {
       // RFC 9110: a 401 names the scheme that would be accepted.
       if (error.code === PublicErrorCode.UNAUTHENTICATED) response.setHeader('WWW-Authenticate', 'Bearer');
-      response.status(HTTP_STATUS[error.code]).json({ statusCode: HTTP_STATUS[error.code], code: error.code, message: error.message });
+      response
+        .status(HTTP_STATUS[error.code])
+        .json({ statusCode: HTTP_STATUS[error.code], code: error.code, message: error.message });
     }
     return undefined;
   }

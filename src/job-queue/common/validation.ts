@@ -50,16 +50,22 @@ export function jsonProblem(value: unknown, field: string): string | null {
     } else if (typeof next.value === 'number' && !Number.isFinite(next.value)) {
       return `${next.path} must be a finite number`;
     } else if (next.value !== null && typeof next.value === 'object') {
-      if (next.depth >= INPUT_LIMITS.optionsMaxDepth) return `${field} must not be nested more than ${INPUT_LIMITS.optionsMaxDepth} levels deep`;
+      if (next.depth >= INPUT_LIMITS.optionsMaxDepth)
+        return `${field} must not be nested more than ${INPUT_LIMITS.optionsMaxDepth} levels deep`;
       for (const [key, child] of Object.entries(next.value)) {
         const keyProblem = textProblem(key, `a key in ${next.path}`);
         if (keyProblem) return keyProblem;
-        pending.push({ value: child, depth: next.depth + 1, path: Array.isArray(next.value) ? `${next.path}[${key}]` : `${next.path}.${key}` });
+        pending.push({
+          value: child,
+          depth: next.depth + 1,
+          path: Array.isArray(next.value) ? `${next.path}[${key}]` : `${next.path}.${key}`,
+        });
       }
     }
   }
   const bytes = Buffer.byteLength(JSON.stringify(value) ?? '', 'utf8');
-  if (bytes > INPUT_LIMITS.optionsMaxBytes) return `${field} must be at most ${INPUT_LIMITS.optionsMaxBytes} bytes of JSON, not ${bytes}`;
+  if (bytes > INPUT_LIMITS.optionsMaxBytes)
+    return `${field} must be at most ${INPUT_LIMITS.optionsMaxBytes} bytes of JSON, not ${bytes}`;
   return null;
 }
 
@@ -87,7 +93,12 @@ export function nestingProblem(value: unknown, field: string, maxDepth: number, 
 type Check<T> = (value: T, field: string) => string | null;
 
 /** A class-validator decorator from one of the checks above; `each` checks every element of an array. */
-function checkedBy<T>(name: string, applies: (value: unknown) => value is T, check: Check<T>, options?: ValidationOptions): PropertyDecorator {
+function checkedBy<T>(
+  name: string,
+  applies: (value: unknown) => value is T,
+  check: Check<T>,
+  options?: ValidationOptions,
+): PropertyDecorator {
   return ValidateBy(
     {
       name,
@@ -108,9 +119,11 @@ const isDate = (value: unknown): value is Date => value instanceof Date;
 const isAny = (value: unknown): value is unknown => value !== undefined && value !== null;
 
 /** The string holds no NUL character and no lone surrogate. */
-export const IsStorableText = (options?: ValidationOptions) => checkedBy('isStorableText', isString, textProblem, options);
+export const IsStorableText = (options?: ValidationOptions) =>
+  checkedBy('isStorableText', isString, textProblem, options);
 /** The date lies in INPUT_LIMITS' range. */
-export const IsStorableDate = (options?: ValidationOptions) => checkedBy('isStorableDate', isDate, dateProblem, options);
+export const IsStorableDate = (options?: ValidationOptions) =>
+  checkedBy('isStorableDate', isDate, dateProblem, options);
 /** The JSON value is within INPUT_LIMITS' depth and size and holds storable text only. */
 export const IsStorableJson = (options?: ValidationOptions) => checkedBy('isStorableJson', isAny, jsonProblem, options);
 

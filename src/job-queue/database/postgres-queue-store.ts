@@ -115,9 +115,20 @@ export class PostgresQueueStore implements QueueStore {
   async insertJobs(jobs: NewJob[]): Promise<JobRecord[]> {
     const column = <K extends keyof NewJob>(key: K) => jobs.map((job) => job[key]);
     const { rows } = await this.run('insert-jobs', INSERT_SQL, [
-      column('id'), column('fileId'), column('fileName'), jobs.map((job) => job.fileSize.toString()), column('format'),
-      column('priority'), column('maxRetries'), column('options'), column('runAt'), column('availableAt'),
-      column('idempotencyKey'), column('userId'), column('createdAt'), column('estimatedDuration'),
+      column('id'),
+      column('fileId'),
+      column('fileName'),
+      jobs.map((job) => job.fileSize.toString()),
+      column('format'),
+      column('priority'),
+      column('maxRetries'),
+      column('options'),
+      column('runAt'),
+      column('availableAt'),
+      column('idempotencyKey'),
+      column('userId'),
+      column('createdAt'),
+      column('estimatedDuration'),
     ]);
     const inserted = jobRecordsFromRows(rows);
     const conflicting = jobs.length === inserted.length ? [] : this.conflictingKeys(jobs, inserted);
@@ -156,12 +167,20 @@ export class PostgresQueueStore implements QueueStore {
 
   async renewLeases(workerId: string, jobIds: string[], leaseMs: number): Promise<LeaseRenewal> {
     if (jobIds.length === 0) return { lost: [], cancelRequested: [] };
-    const { rows } = await this.run<{ id: string; cancel_requested: boolean }>('renew-leases', RENEW_SQL, [workerId, jobIds, leaseMs]);
+    const { rows } = await this.run<{ id: string; cancel_requested: boolean }>('renew-leases', RENEW_SQL, [
+      workerId,
+      jobIds,
+      leaseMs,
+    ]);
     return leaseRenewal(jobIds, rows);
   }
 
   /** A named statement: parsed and planned once per connection (planning the claim took longer than running it). */
-  private run<R extends Record<string, unknown> = Record<string, unknown>>(name: string, text: string, values: unknown[]) {
+  private run<R extends Record<string, unknown> = Record<string, unknown>>(
+    name: string,
+    text: string,
+    values: unknown[],
+  ) {
     return this.prisma.queuePool!.query<R>({ name: `queue.${name}`, text, values });
   }
 }

@@ -24,7 +24,13 @@ const QUEUE_POOL_SIZE = 4;
  * statistics were last gathered (a bulk enqueue, a fresh database) makes the planner sort or scan every queued
  * job instead, 10-50x slower; on these connections only keyed, ordered plans are left to choose from.
  */
-const QUEUE_PLANNER_OPTIONS = ['enable_seqscan', 'enable_bitmapscan', 'enable_sort', 'enable_hashjoin', 'enable_mergejoin']
+const QUEUE_PLANNER_OPTIONS = [
+  'enable_seqscan',
+  'enable_bitmapscan',
+  'enable_sort',
+  'enable_hashjoin',
+  'enable_mergejoin',
+]
   .map((setting) => `-c ${setting}=off`)
   .join(' ');
 
@@ -58,7 +64,11 @@ export class PrismaService implements OnModuleInit, OnApplicationShutdown {
     this.target = options.database;
     if (this.target.provider === 'postgresql') {
       this.pool = new Pool({ connectionString: this.target.url, max: POOL_SIZE });
-      this.queuePool = new Pool({ connectionString: this.target.url, max: QUEUE_POOL_SIZE, options: QUEUE_PLANNER_OPTIONS });
+      this.queuePool = new Pool({
+        connectionString: this.target.url,
+        max: QUEUE_POOL_SIZE,
+        options: QUEUE_PLANNER_OPTIONS,
+      });
       for (const pool of [this.pool, this.queuePool]) {
         pool.on('error', (error) => this.logger.warn(`idle PostgreSQL connection failed: ${error.message}`));
         this.connections.set(pool, trackConnections(pool));
@@ -142,7 +152,9 @@ export class PrismaService implements OnModuleInit, OnApplicationShutdown {
   private async endPool(pool: Pool): Promise<void> {
     const closed = await endPoolWithin(pool, this.connections.get(pool)!, POOL_CLOSE_TIMEOUT_MS);
     if (closed > 0) {
-      this.logger.warn(`closed ${closed} PostgreSQL connection(s) still in use ${POOL_CLOSE_TIMEOUT_MS} ms after shutdown began to close the pool`);
+      this.logger.warn(
+        `closed ${closed} PostgreSQL connection(s) still in use ${POOL_CLOSE_TIMEOUT_MS} ms after shutdown began to close the pool`,
+      );
     }
   }
 

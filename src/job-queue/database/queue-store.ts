@@ -47,7 +47,10 @@ export interface LeaseRenewal {
 }
 
 /** The renewal's outcome from the rows it updated (each with its cancel flag). */
-export function leaseRenewal(jobIds: string[], renewed: { id: string; cancel_requested: boolean | number }[]): LeaseRenewal {
+export function leaseRenewal(
+  jobIds: string[],
+  renewed: { id: string; cancel_requested: boolean | number }[],
+): LeaseRenewal {
   const held = new Set(renewed.map((row) => row.id));
   return {
     lost: jobIds.filter((id) => !held.has(id)),

@@ -29,17 +29,28 @@ function recordsFromRows<T>(rows: Record<string, unknown>[], bigints: Set<string
     const record: Record<string, unknown> = {};
     for (let index = 0; index < columns.length; index++) {
       const value = row[columns[index]];
-      record[fields[index]] = isBigint[index] && value !== null && typeof value !== 'bigint' ? BigInt(value as string) : value;
+      record[fields[index]] =
+        isBigint[index] && value !== null && typeof value !== 'bigint' ? BigInt(value as string) : value;
     }
     return record as T;
   });
 }
 
 export const jobRecordsFromRows = (rows: Record<string, unknown>[]) => recordsFromRows<JobRecord>(rows, JOB_BIGINTS);
-export const storedFilesFromRows = (rows: Record<string, unknown>[]) => recordsFromRows<StoredFileRecord>(rows, FILE_BIGINTS);
+export const storedFilesFromRows = (rows: Record<string, unknown>[]) =>
+  recordsFromRows<StoredFileRecord>(rows, FILE_BIGINTS);
 
 const DATE_FIELDS = new Set([
-  'lastRetryAt', 'nextRetryAt', 'runAt', 'availableAt', 'leaseExpiresAt', 'cancelRequestedAt', 'createdAt', 'startedAt', 'completedAt', 'updatedAt',
+  'lastRetryAt',
+  'nextRetryAt',
+  'runAt',
+  'availableAt',
+  'leaseExpiresAt',
+  'cancelRequestedAt',
+  'createdAt',
+  'startedAt',
+  'completedAt',
+  'updatedAt',
 ]);
 const JSON_FIELDS = new Set(['options', 'result', 'metadata']);
 const BOOLEAN_FIELDS = new Set(['errorRecoverable', 'nextAttemptManual']);
@@ -62,5 +73,7 @@ function recordFromSqliteRow<T>(row: Record<string, unknown>, bigints: Set<strin
   return record as T;
 }
 
-export const jobRecordFromSqliteRow = (row: Record<string, unknown>) => recordFromSqliteRow<JobRecord>(row, JOB_BIGINTS);
-export const storedFileFromSqliteRow = (row: Record<string, unknown>) => recordFromSqliteRow<StoredFileRecord>(row, FILE_BIGINTS);
+export const jobRecordFromSqliteRow = (row: Record<string, unknown>) =>
+  recordFromSqliteRow<JobRecord>(row, JOB_BIGINTS);
+export const storedFileFromSqliteRow = (row: Record<string, unknown>) =>
+  recordFromSqliteRow<StoredFileRecord>(row, FILE_BIGINTS);

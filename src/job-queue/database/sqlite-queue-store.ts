@@ -87,9 +87,21 @@ export class SqliteQueueStore implements QueueStore {
       return jobs.map((job) => {
         const row =
           insert.get(
-            job.id, job.fileId, job.fileName, job.fileSize, job.format, job.priority, job.maxRetries, job.options,
-            job.runAt?.getTime() ?? null, job.availableAt.getTime(), job.idempotencyKey, job.userId,
-            job.createdAt.getTime(), job.createdAt.getTime(), job.estimatedDuration,
+            job.id,
+            job.fileId,
+            job.fileName,
+            job.fileSize,
+            job.format,
+            job.priority,
+            job.maxRetries,
+            job.options,
+            job.runAt?.getTime() ?? null,
+            job.availableAt.getTime(),
+            job.idempotencyKey,
+            job.userId,
+            job.createdAt.getTime(),
+            job.createdAt.getTime(),
+            job.estimatedDuration,
           ) ?? byKey.get(job.idempotencyKey);
         return jobRecordFromSqliteRow(row as Record<string, unknown>);
       });
@@ -107,9 +119,18 @@ export class SqliteQueueStore implements QueueStore {
     return this.prisma.sqliteTransaction((db) => {
       const { claim, openAttempt } = this.prepared(db);
       const now = Date.now();
-      const jobs = (claim.all(workerId, now + leaseMs, now, now, now, limit) as Record<string, unknown>[]).map(jobRecordFromSqliteRow);
+      const jobs = (claim.all(workerId, now + leaseMs, now, now, now, limit) as Record<string, unknown>[]).map(
+        jobRecordFromSqliteRow,
+      );
       for (const job of jobs) {
-        openAttempt.run(attemptId(job.id, job.attemptCount), job.id, job.attemptCount, workerId, now, job.nextAttemptManual ? 1 : 0);
+        openAttempt.run(
+          attemptId(job.id, job.attemptCount),
+          job.id,
+          job.attemptCount,
+          workerId,
+          now,
+          job.nextAttemptManual ? 1 : 0,
+        );
       }
       return sortInClaimOrder(jobs);
     });
@@ -126,7 +147,9 @@ export class SqliteQueueStore implements QueueStore {
           completion.extractedText,
           completion.metadata,
           completion.result,
-          now, now, now,
+          now,
+          now,
+          now,
           completion.jobId,
           workerId,
         ) as { attempt_count: number } | undefined;

@@ -2,7 +2,14 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { PubSubEngine } from 'graphql-subscriptions';
 import { JOB_EVENT_BUS } from '../job-queue.constants';
 import { type EventsMissedListener, onEventsMissed } from './event-gaps';
-import { changesIn, type CancelRequest, type JobProgressEvent, type JobsChangedMessage, JobTopics, type WakeupMessage } from './job-events';
+import {
+  changesIn,
+  type CancelRequest,
+  type JobProgressEvent,
+  type JobsChangedMessage,
+  JobTopics,
+  type WakeupMessage,
+} from './job-events';
 
 /** Each topic of the queue's events and the payload it carries: the one place that pairs them. */
 export interface JobEventPayloads {
@@ -24,14 +31,18 @@ const isObject = (value: unknown): value is Record<string, unknown> => typeof va
  * versions included) and from anyone allowed to NOTIFY on the channel, so nothing about their shape is trusted.
  */
 const READERS: { [T in JobTopic]: (payload: unknown) => JobEventPayloads[T] | null } = {
-  [JobTopics.wakeup]: (payload) => (isObject(payload) ? { origin: typeof payload.origin === 'string' ? payload.origin : undefined } : {}),
+  [JobTopics.wakeup]: (payload) =>
+    isObject(payload) ? { origin: typeof payload.origin === 'string' ? payload.origin : undefined } : {},
   [JobTopics.jobChanged]: (payload) => {
     const changes = changesIn(payload);
     return changes.length > 0 ? { changes } : null;
   },
   [JobTopics.jobProgress]: (payload) =>
-    isObject(payload) && typeof payload.jobId === 'string' && typeof payload.status === 'string' ? (payload as unknown as JobProgressEvent) : null,
-  [JobTopics.cancelRequested]: (payload) => (isObject(payload) && typeof payload.jobId === 'string' ? { jobId: payload.jobId } : null),
+    isObject(payload) && typeof payload.jobId === 'string' && typeof payload.status === 'string'
+      ? (payload as unknown as JobProgressEvent)
+      : null,
+  [JobTopics.cancelRequested]: (payload) =>
+    isObject(payload) && typeof payload.jobId === 'string' ? { jobId: payload.jobId } : null,
   [JobTopics.queueHealth]: (payload) => (isObject(payload) ? payload : null),
 };
 
@@ -70,7 +81,9 @@ export class JobEventBus {
       },
       {},
     );
-    return () => this.bus.unsubscribe(id);
+    return () => {
+      this.bus.unsubscribe(id);
+    };
   }
 
   /** The payloads of `topic` as an async iterator, for a GraphQL subscription. */
@@ -84,6 +97,8 @@ export class JobEventBus {
   }
 
   private listenerFailed(topic: JobTopic, error: unknown): void {
-    this.logger.error(`a ${topic} listener failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    this.logger.error(
+      `a ${topic} listener failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    );
   }
 }

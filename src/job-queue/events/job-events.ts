@@ -60,6 +60,9 @@ export function changesIn(message: unknown): JobChangedEvent[] {
   if (!Array.isArray(changes)) return [];
   return changes.filter(
     (change): change is JobChangedEvent =>
-      typeof change === 'object' && change !== null && typeof change.jobId === 'string' && typeof change.status === 'string',
+      typeof change === 'object' &&
+      change !== null &&
+      typeof change.jobId === 'string' &&
+      typeof change.status === 'string',
   );
 }

@@ -48,11 +48,15 @@ function encode(group: string[]): Packet {
   const plainBytes = Buffer.byteLength(json);
   if (plainBytes <= PLAIN_UP_TO_BYTES) return { payload: json, count: group.length };
   const deflated = DEFLATED_PREFIX + deflateRawSync(json).toString('base64');
-  return deflated.length <= MAX_PAYLOAD_BYTES || plainBytes > MAX_PAYLOAD_BYTES ? { payload: deflated, count: group.length } : { payload: json, count: group.length };
+  return deflated.length <= MAX_PAYLOAD_BYTES || plainBytes > MAX_PAYLOAD_BYTES
+    ? { payload: deflated, count: group.length }
+    : { payload: json, count: group.length };
 }
 
 /** The messages of one payload, plain or deflated (instances of older versions send plain ones). */
 export function unpackPayload(payload: string): unknown[] {
-  const json = payload.startsWith(DEFLATED_PREFIX) ? inflateRawSync(Buffer.from(payload.slice(1), 'base64')).toString() : payload;
+  const json = payload.startsWith(DEFLATED_PREFIX)
+    ? inflateRawSync(Buffer.from(payload.slice(1), 'base64')).toString()
+    : payload;
   return JSON.parse(json) as unknown[];
 }

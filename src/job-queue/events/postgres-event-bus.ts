@@ -92,14 +92,21 @@ export class PostgresEventBus extends PubSubEngine implements ReportsMissedEvent
    * NOTIFY payloads as fit (see packMessages). Resolves once its NOTIFY has been sent.
    */
   publish(topic: string, payload: unknown): Promise<void> {
-    if (this.closed && this.publisherEnded()) return Promise.reject(new Error(`Event on ${topic} not sent: the event bus is closed`));
+    if (this.closed && this.publisherEnded())
+      return Promise.reject(new Error(`Event on ${topic} not sent: the event bus is closed`));
     const message = JSON.stringify({ topic, payload });
     if (Buffer.byteLength(message) > MAX_PAYLOAD_BYTES) {
-      return Promise.reject(new Error(`Event on ${topic} is too large for NOTIFY (${Buffer.byteLength(message)} bytes)`));
+      return Promise.reject(
+        new Error(`Event on ${topic} is too large for NOTIFY (${Buffer.byteLength(message)} bytes)`),
+      );
     }
     return new Promise((resolve, reject) => {
       this.outbox.push({ message, resolve, reject });
-      if (this.outbox.length === 1) setImmediate(() => (this.sending = this.sending.then(() => this.flush())));
+      if (this.outbox.length === 1) {
+        setImmediate(() => {
+          this.sending = this.sending.then(() => this.flush());
+        });
+      }
     });
   }
 
@@ -137,10 +144,10 @@ export class PostgresEventBus extends PubSubEngine implements ReportsMissedEvent
     }
   }
 
-  async subscribe(topic: string, onMessage: Listener): Promise<number> {
+  subscribe(topic: string, onMessage: Listener): Promise<number> {
     const id = this.nextId++;
     this.subscriptions.set(id, { topic, listener: onMessage });
-    return id;
+    return Promise.resolve(id);
   }
 
   unsubscribe(id: number): void {

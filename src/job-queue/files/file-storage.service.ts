@@ -142,7 +142,9 @@ export class FileStorageService implements OnModuleInit, OnApplicationShutdown {
 
   private retryRowDelete(id: string, attempt: number): void {
     if (this.closing || attempt >= ROW_DELETE_DELAYS_MS.length) {
-      this.logger.warn(`The row of rejected upload ${id} could not be deleted (its file was): the database stayed unreachable`);
+      this.logger.warn(
+        `The row of rejected upload ${id} could not be deleted (its file was): the database stayed unreachable`,
+      );
       return;
     }
     const timer = setTimeout(() => {
@@ -161,7 +163,10 @@ export class FileStorageService implements OnModuleInit, OnApplicationShutdown {
   async pathOfFile(fileId: string): Promise<string | null> {
     const cached = this.pathCache.get(fileId);
     if (cached) return cached;
-    const file = await this.prisma.client.storedFile.findUnique({ where: { id: fileId }, select: { storagePath: true } });
+    const file = await this.prisma.client.storedFile.findUnique({
+      where: { id: fileId },
+      select: { storagePath: true },
+    });
     if (!file) return null;
     const absolute = this.absolutePath(file.storagePath);
     if (!(await stat(absolute).catch(() => null))) return null;
@@ -172,7 +177,8 @@ export class FileStorageService implements OnModuleInit, OnApplicationShutdown {
 
   absolutePath(storagePath: string): string {
     const absolute = path.resolve(this.root, storagePath);
-    if (path.dirname(absolute) !== this.root) throw new Error(`Stored path escapes the storage directory: ${storagePath}`);
+    if (path.dirname(absolute) !== this.root)
+      throw new Error(`Stored path escapes the storage directory: ${storagePath}`);
     return absolute;
   }
 }

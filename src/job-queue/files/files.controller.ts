@@ -35,12 +35,18 @@ export class FilesController {
   @HttpCode(HttpStatus.CREATED)
   async upload(@Req() request: Request): Promise<UploadResponse> {
     if (!request.is('multipart/form-data')) {
-      throw new FilesException(FilesErrorCode.NOT_MULTIPART, 'Send the file as multipart/form-data in the field "file"');
+      throw new FilesException(
+        FilesErrorCode.NOT_MULTIPART,
+        'Send the file as multipart/form-data in the field "file"',
+      );
     }
     const declared = Number(request.headers['content-length'] ?? 0);
     if (declared > this.storage.maxUploadBytes + MULTIPART_OVERHEAD) {
       request.resume();
-      throw new FilesException(FilesErrorCode.FILE_TOO_LARGE, `The upload is larger than the limit of ${this.storage.maxUploadBytes} bytes`);
+      throw new FilesException(
+        FilesErrorCode.FILE_TOO_LARGE,
+        `The upload is larger than the limit of ${this.storage.maxUploadBytes} bytes`,
+      );
     }
     const caller = await this.callers.resolve(request).catch((error: unknown) => {
       request.resume(); // answered without reading the body: let it drain rather than reset the client mid-upload
@@ -58,14 +64,23 @@ export class FilesController {
     try {
       const upload = parseUploadFields(fields);
       job = upload.enqueue
-        ? await this.jobs.enqueue({ fileId: file.id, priority: upload.priority, maxRetries: upload.maxRetries, options: upload.options }, caller)
+        ? await this.jobs.enqueue(
+            { fileId: file.id, priority: upload.priority, maxRetries: upload.maxRetries, options: upload.options },
+            caller,
+          )
         : null;
     } catch (error) {
       await this.storage.remove(file); // a rejected upload keeps nothing
       throw error;
     }
     return {
-      file: { id: file.id, name: file.originalName, size: Number(file.size), format: file.format, checksum: file.checksum },
+      file: {
+        id: file.id,
+        name: file.originalName,
+        size: Number(file.size),
+        format: file.format,
+        checksum: file.checksum,
+      },
       job: job ? ProcessingJobModel.fromRecord(job) : null,
     };
   }

@@ -19,7 +19,8 @@ function invalid(message: string): FilesException {
 
 export function parseUploadFields(fields: Map<string, string>): UploadFields {
   for (const name of fields.keys()) {
-    if (!KNOWN_FIELDS.has(name)) throw invalid(`Unknown field "${name}" (expected file, ${[...KNOWN_FIELDS].join(', ')})`);
+    if (!KNOWN_FIELDS.has(name))
+      throw invalid(`Unknown field "${name}" (expected file, ${[...KNOWN_FIELDS].join(', ')})`);
   }
   const parsed: UploadFields = { priority: JobPriority.NORMAL, enqueue: true };
   const priority = fields.get('priority');

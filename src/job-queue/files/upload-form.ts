@@ -75,7 +75,8 @@ class FormReception {
     this.listen(parser);
     request.on('close', () => {
       // 499 (nginx's "client closed request"): nobody reads this answer, and it is no server error to log.
-      if (!request.complete) this.abandon(parser, new HttpException('The client closed the connection before the upload ended', 499));
+      if (!request.complete)
+        this.abandon(parser, new HttpException('The client closed the connection before the upload ended', 499));
     });
     this.watchProgress(parser);
     request.pipe(parser);
@@ -83,7 +84,8 @@ class FormReception {
 
   private listen(parser: busboy.Busboy): void {
     parser.on('field', (name, value, info) => {
-      if (info.valueTruncated) this.noteProblem(invalid(`The field "${name}" is longer than the limit of ${FORM_LIMITS.fieldBytes} bytes`));
+      if (info.valueTruncated)
+        this.noteProblem(invalid(`The field "${name}" is longer than the limit of ${FORM_LIMITS.fieldBytes} bytes`));
       else if (this.fields.has(name)) this.repeated ??= name;
       else this.fields.set(name, value);
     });
@@ -95,8 +97,14 @@ class FormReception {
       this.stored = this.storage.store(stream, info.filename ?? 'upload', info.mimeType);
       this.stored.catch(() => stream.resume()); // keep the form flowing after a storage error
     });
-    parser.on('filesLimit', () => this.noteProblem(invalid(`Only one file can be sent, in the field "file" (limit: ${FORM_LIMITS.files} file)`)));
-    parser.on('fieldsLimit', () => this.noteProblem(invalid(`The form has more than ${FORM_LIMITS.fields} fields (limit: ${FORM_LIMITS.fields} fields)`)));
+    parser.on('filesLimit', () =>
+      this.noteProblem(invalid(`Only one file can be sent, in the field "file" (limit: ${FORM_LIMITS.files} file)`)),
+    );
+    parser.on('fieldsLimit', () =>
+      this.noteProblem(
+        invalid(`The form has more than ${FORM_LIMITS.fields} fields (limit: ${FORM_LIMITS.fields} fields)`),
+      ),
+    );
     parser.on('error', (error: Error) => {
       this.noteProblem(invalid(`Malformed multipart body: ${error.message}`));
       // The parser is done for; the rest of the body is read and dropped before the answer.
@@ -129,7 +137,13 @@ class FormReception {
       }
       this.request.res?.setHeader('Connection', 'close');
       const message = `The upload stalled: less than ${MIN_PROGRESS_BYTES} bytes of the body arrived in ${this.idleTimeoutMs} ms`;
-      this.abandon(parser, new HttpException({ statusCode: HttpStatus.REQUEST_TIMEOUT, code: 'REQUEST_TIMEOUT', message }, HttpStatus.REQUEST_TIMEOUT));
+      this.abandon(
+        parser,
+        new HttpException(
+          { statusCode: HttpStatus.REQUEST_TIMEOUT, code: 'REQUEST_TIMEOUT', message },
+          HttpStatus.REQUEST_TIMEOUT,
+        ),
+      );
     }, this.idleTimeoutMs);
     this.request.on('data', (chunk: Buffer) => {
       progress += chunk.length;
@@ -165,7 +179,8 @@ class FormReception {
           return null;
         })
       : null;
-    if (!failure && !file) failure = new FilesException(FilesErrorCode.MISSING_FILE, 'The form has no file in the field "file"');
+    if (!failure && !file)
+      failure = new FilesException(FilesErrorCode.MISSING_FILE, 'The form has no file in the field "file"');
     if (!failure) {
       this.resolve({ file: file!, fields: this.fields });
       return;

@@ -18,7 +18,10 @@ export function decodeJobCursor(value: string): JobCursor {
   const cursor = match ? { createdAt: new Date(Number(match[1])), id: match[2] } : null;
   if (!cursor || encodeJobCursor(cursor) !== value || dateProblem(cursor.createdAt, 'after') !== null) {
     const shown = JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
-    throw new JobsException(JobsErrorCode.INVALID_CURSOR, `Malformed cursor ${shown} in after: pass an endCursor from a previous page`);
+    throw new JobsException(
+      JobsErrorCode.INVALID_CURSOR,
+      `Malformed cursor ${shown} in after: pass an endCursor from a previous page`,
+    );
   }
   return cursor;
 }

@@ -105,7 +105,11 @@ export class JobUpdatesService implements OnApplicationShutdown {
       const cause = (error as Error).message.split('\n').at(-1);
       this.logger.warn(`could not read ${ids.length} changed job(s) for jobUpdated subscribers: ${cause}`);
       for (const watcher of wanted.keys()) {
-        watcher.queue.fail(new Error(`could not read the changed jobs (${cause}): events may have been missed; read the jobs again and subscribe again`));
+        watcher.queue.fail(
+          new Error(
+            `could not read the changed jobs (${cause}): events may have been missed; read the jobs again and subscribe again`,
+          ),
+        );
       }
       return;
     }

@@ -76,7 +76,12 @@ export class JobsRepository {
     return { jobs: ids.map((id) => byRowId.get(id)!), created };
   }
 
-  async list(filter: JobFilterInput | undefined, first: number, after: JobCursor | null, caller: Caller): Promise<JobPage> {
+  async list(
+    filter: JobFilterInput | undefined,
+    first: number,
+    after: JobCursor | null,
+    caller: Caller,
+  ): Promise<JobPage> {
     const where = this.filterWhere(filter, caller);
     const pageWhere: Prisma.ProcessingJobWhereInput = after
       ? {
@@ -119,9 +124,11 @@ export class JobsRepository {
     const { sql, join, empty } = this.prisma.fragments;
     const conditions: Prisma.Sql[] = [];
     if (filter?.status?.length) conditions.push(sql`status IN (${join(filter.status)})`);
-    if (filter?.format?.length) conditions.push(sql`format IN (${join(filter.format.map((format) => format.toLowerCase()))})`);
+    if (filter?.format?.length)
+      conditions.push(sql`format IN (${join(filter.format.map((format) => format.toLowerCase()))})`);
     if (filter?.priority?.length) conditions.push(sql`priority IN (${join(filter.priority.map(priorityToRank))})`);
-    for (const userId of ownerConditions(filter, caller)) conditions.push(userId === null ? sql`user_id IS NULL` : sql`user_id = ${userId}`);
+    for (const userId of ownerConditions(filter, caller))
+      conditions.push(userId === null ? sql`user_id IS NULL` : sql`user_id = ${userId}`);
     if (filter?.createdAfter) conditions.push(sql`created_at >= ${filter.createdAfter}`);
     if (filter?.createdBefore) conditions.push(sql`created_at < ${filter.createdBefore}`);
     const where = conditions.length > 0 ? sql`WHERE ${join(conditions, ' AND ')}` : empty;

@@ -22,7 +22,10 @@ export class JobsResolver {
   ) {}
 
   @Query(() => ProcessingJobModel, { nullable: true })
-  async job(@Args('id', { type: () => ID }) id: string, @Context() context: GraphQLCallerContext): Promise<ProcessingJobModel> {
+  async job(
+    @Args('id', { type: () => ID }) id: string,
+    @Context() context: GraphQLCallerContext,
+  ): Promise<ProcessingJobModel> {
     return ProcessingJobModel.fromRecord(await this.jobsService.get(id, await this.callers.resolve(context)));
   }
 
@@ -38,25 +41,38 @@ export class JobsResolver {
   }
 
   @Mutation(() => ProcessingJobModel)
-  async enqueueJob(@Args('input') input: EnqueueJobInput, @Context() context: GraphQLCallerContext): Promise<ProcessingJobModel> {
+  async enqueueJob(
+    @Args('input') input: EnqueueJobInput,
+    @Context() context: GraphQLCallerContext,
+  ): Promise<ProcessingJobModel> {
     return ProcessingJobModel.fromRecord(await this.jobsService.enqueue(input, await this.callers.resolve(context)));
   }
 
   @Mutation(() => [ProcessingJobModel])
-  async enqueueJobs(@Args() { inputs }: EnqueueJobsArgs, @Context() context: GraphQLCallerContext): Promise<ProcessingJobModel[]> {
+  async enqueueJobs(
+    @Args() { inputs }: EnqueueJobsArgs,
+    @Context() context: GraphQLCallerContext,
+  ): Promise<ProcessingJobModel[]> {
     const jobs = await this.jobsService.enqueueMany(inputs, await this.callers.resolve(context));
     return jobs.map(ProcessingJobModel.fromRecord);
   }
 
   @Mutation(() => ProcessingJobModel, {
-    description: 'PENDING or RETRYING: cancelled at once. PROCESSING: the running processor is aborted, then CANCELLED.',
+    description:
+      'PENDING or RETRYING: cancelled at once. PROCESSING: the running processor is aborted, then CANCELLED.',
   })
-  async cancelJob(@Args('id', { type: () => ID }) id: string, @Context() context: GraphQLCallerContext): Promise<ProcessingJobModel> {
+  async cancelJob(
+    @Args('id', { type: () => ID }) id: string,
+    @Context() context: GraphQLCallerContext,
+  ): Promise<ProcessingJobModel> {
     return ProcessingJobModel.fromRecord(await this.jobsService.cancel(id, await this.callers.resolve(context)));
   }
 
   @Mutation(() => ProcessingJobModel, { description: 'FAILED or CANCELLED back to PENDING for one more attempt.' })
-  async retryJob(@Args('id', { type: () => ID }) id: string, @Context() context: GraphQLCallerContext): Promise<ProcessingJobModel> {
+  async retryJob(
+    @Args('id', { type: () => ID }) id: string,
+    @Context() context: GraphQLCallerContext,
+  ): Promise<ProcessingJobModel> {
     return ProcessingJobModel.fromRecord(await this.jobsService.retry(id, await this.callers.resolve(context)));
   }
 

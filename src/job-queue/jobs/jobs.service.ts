@@ -41,7 +41,10 @@ export class JobsService {
     const files = new Map((await this.repository.findFiles(fileIds, caller)).map((file) => [file.id, file]));
     const unknown = fileIds.filter((id) => !files.has(id));
     if (unknown.length > 0) {
-      throw new JobsException(JobsErrorCode.UNKNOWN_FILE, `Unknown fileId: ${unknown.join(', ')} (upload it with POST /files)`);
+      throw new JobsException(
+        JobsErrorCode.UNKNOWN_FILE,
+        `Unknown fileId: ${unknown.join(', ')} (upload it with POST /files)`,
+      );
     }
     const { jobs, created } = await this.repository.insert(
       inputs.map((input) => ({
@@ -124,7 +127,10 @@ export class JobsService {
   }
 
   private conflict(job: JobRecord, action: string): JobsException {
-    return new JobsException(JobsErrorCode.INVALID_TRANSITION, `Job ${job.id} is ${job.status} and cannot be ${action}`);
+    return new JobsException(
+      JobsErrorCode.INVALID_TRANSITION,
+      `Job ${job.id} is ${job.status} and cannot be ${action}`,
+    );
   }
 }
 

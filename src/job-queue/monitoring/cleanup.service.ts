@@ -46,7 +46,11 @@ export class CleanupService {
 
   private async removeOrphanedFiles(fileIds: string[]): Promise<void> {
     const db = this.prisma.client;
-    const stillNeeded = await db.processingJob.findMany({ where: { fileId: { in: fileIds } }, select: { fileId: true }, distinct: ['fileId'] });
+    const stillNeeded = await db.processingJob.findMany({
+      where: { fileId: { in: fileIds } },
+      select: { fileId: true },
+      distinct: ['fileId'],
+    });
     const needed = new Set(stillNeeded.map((job) => job.fileId));
     const orphans = await db.storedFile.findMany({ where: { id: { in: fileIds.filter((id) => !needed.has(id)) } } });
     for (const file of orphans) {

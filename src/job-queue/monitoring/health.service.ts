@@ -28,21 +28,36 @@ function successRateIssue(figures: HealthFigures, systemRate: number, limit: num
  * Every threshold the figures cross, with the status it calls for and a line naming figure and threshold. The
  * success-rate thresholds judge the system success rate: a user's malformed files are not the queue's failures.
  */
-export function crossedThresholds(figures: HealthFigures, limits: HealthThresholds): { status: HealthStatus; issue: string }[] {
+export function crossedThresholds(
+  figures: HealthFigures,
+  limits: HealthThresholds,
+): { status: HealthStatus; issue: string }[] {
   const crossed: { status: HealthStatus; issue: string }[] = [];
   const rate = figures.systemSuccessRate;
   if (rate !== null && rate < limits.successRateUnhealthy) {
-    crossed.push({ status: HealthStatus.UNHEALTHY, issue: successRateIssue(figures, rate, limits.successRateUnhealthy) });
+    crossed.push({
+      status: HealthStatus.UNHEALTHY,
+      issue: successRateIssue(figures, rate, limits.successRateUnhealthy),
+    });
   } else if (rate !== null && rate < limits.successRateDegraded) {
     crossed.push({ status: HealthStatus.DEGRADED, issue: successRateIssue(figures, rate, limits.successRateDegraded) });
   }
   if (figures.stalledCount > limits.stalledUnhealthy) {
-    crossed.push({ status: HealthStatus.UNHEALTHY, issue: `${figures.stalledCount} stalled jobs (more than ${limits.stalledUnhealthy})` });
+    crossed.push({
+      status: HealthStatus.UNHEALTHY,
+      issue: `${figures.stalledCount} stalled jobs (more than ${limits.stalledUnhealthy})`,
+    });
   } else if (figures.stalledCount > limits.stalledDegraded) {
-    crossed.push({ status: HealthStatus.DEGRADED, issue: `${figures.stalledCount} stalled jobs (more than ${limits.stalledDegraded})` });
+    crossed.push({
+      status: HealthStatus.DEGRADED,
+      issue: `${figures.stalledCount} stalled jobs (more than ${limits.stalledDegraded})`,
+    });
   }
   if (figures.pendingCount > limits.pendingDegraded) {
-    crossed.push({ status: HealthStatus.DEGRADED, issue: `${figures.pendingCount} pending jobs (more than ${limits.pendingDegraded})` });
+    crossed.push({
+      status: HealthStatus.DEGRADED,
+      issue: `${figures.pendingCount} pending jobs (more than ${limits.pendingDegraded})`,
+    });
   }
   if (figures.oldestPendingAgeMs !== null && figures.oldestPendingAgeMs > limits.oldestPendingDegradedMs) {
     crossed.push({

@@ -26,11 +26,15 @@ export class MonitoringScheduler implements OnApplicationBootstrap {
   ) {}
 
   onApplicationBootstrap(): void {
-    const healthCheck = setInterval(() => void this.guard('health check', () => this.monitoring.runHealthCheck()), this.options.healthCheckIntervalMs);
+    const healthCheck = setInterval(
+      () => void this.guard('health check', () => this.monitoring.runHealthCheck()),
+      this.options.healthCheckIntervalMs,
+    );
     this.registry.addInterval(HEALTH_CHECK_INTERVAL_NAME, healthCheck);
     const cleanup = CronJob.from({
       cronTime: CLEANUP_CRON,
-      onTick: () => void this.guard('cleanup', () => this.lock.runExclusive(Sweep.CLEANUP, () => this.cleanup.cleanup())),
+      onTick: () =>
+        void this.guard('cleanup', () => this.lock.runExclusive(Sweep.CLEANUP, () => this.cleanup.cleanup())),
       start: true,
     });
     this.registry.addCronJob(CLEANUP_CRON_NAME, cleanup);

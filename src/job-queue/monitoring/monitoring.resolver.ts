@@ -33,7 +33,9 @@ export class MonitoringResolver {
     return this.stats.jobStats(await this.callers.resolve(context));
   }
 
-  @Query(() => QueueHealth, { description: "The whole queue's health for an admin; anyone else's is over their own jobs." })
+  @Query(() => QueueHealth, {
+    description: "The whole queue's health for an admin; anyone else's is over their own jobs.",
+  })
   async queueHealth(@Context() context: GraphQLCallerContext): Promise<QueueHealth> {
     return this.health.checkFor(await this.callers.resolve(context));
   }
@@ -44,16 +46,22 @@ export class MonitoringResolver {
     return (await this.stalled.findStalled()).map(ProcessingJobModel.fromRecord);
   }
 
-  @Mutation(() => Int, { description: 'Returns how many stalled PROCESSING jobs were put back to be run again. Admins only.' })
+  @Mutation(() => Int, {
+    description: 'Returns how many stalled PROCESSING jobs were put back to be run again. Admins only.',
+  })
   async recoverStalledJobs(@Context() context: GraphQLCallerContext): Promise<number> {
     await this.admin(context, 'recoverStalledJobs');
     return this.stalled.recover();
   }
 
   @Mutation(() => Int, {
-    description: 'Deletes COMPLETED, FAILED and CANCELLED jobs older than the retention window; returns how many. Admins only.',
+    description:
+      'Deletes COMPLETED, FAILED and CANCELLED jobs older than the retention window; returns how many. Admins only.',
   })
-  async cleanupJobs(@Args() { olderThanHours }: CleanupJobsArgs, @Context() context: GraphQLCallerContext): Promise<number> {
+  async cleanupJobs(
+    @Args() { olderThanHours }: CleanupJobsArgs,
+    @Context() context: GraphQLCallerContext,
+  ): Promise<number> {
     await this.admin(context, 'cleanupJobs');
     return this.cleanup.cleanup(olderThanHours);
   }

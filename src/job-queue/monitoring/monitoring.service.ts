@@ -6,7 +6,6 @@ import type { QueueHealth } from './models/queue-health.model';
 import { StalledJobsService } from './stalled-jobs.service';
 import { Sweep, SweepLock } from './sweep-lock';
 
-
 /** The periodic health check: recover stalled jobs, evaluate health, publish it. Also open to host code. */
 @Injectable()
 export class MonitoringService {
@@ -33,15 +32,21 @@ export class MonitoringService {
    * Calls `onResult` with a fresh health result every `intervalMs` (and once at once); returns a function that
    * stops it. For host code that wants health in-process rather than over GraphQL.
    */
-  startHealthMonitoring(intervalMs: number, onResult: (health: QueueHealth) => void, onError?: (error: Error) => void): () => void {
+  startHealthMonitoring(
+    intervalMs: number,
+    onResult: (health: QueueHealth) => void,
+    onError?: (error: Error) => void,
+  ): () => void {
     let stopped = false;
     const tick = () =>
       this.health
         .check()
         .then((health) => !stopped && onResult(health))
-        .catch((error: Error) => (onError ? onError(error) : this.logger.warn(`health check failed: ${error.message}`)));
+        .catch((error: Error) =>
+          onError ? onError(error) : this.logger.warn(`health check failed: ${error.message}`),
+        );
     void tick();
-    const timer = setInterval(tick, intervalMs);
+    const timer = setInterval(() => void tick(), intervalMs);
     return () => {
       stopped = true;
       clearInterval(timer);

@@ -34,7 +34,8 @@ export interface ErrorCount {
 }
 
 const toNumber = (value: unknown): number => (value === null || value === undefined ? 0 : Number(value));
-const toNullableNumber = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
+const toNullableNumber = (value: unknown): number | null =>
+  value === null || value === undefined ? null : Number(value);
 const toDate = (value: unknown): Date | null =>
   value === null || value === undefined ? null : value instanceof Date ? value : new Date(Number(value));
 
@@ -48,9 +49,16 @@ export class StatsRepository {
 
   /** Totals by status, format and priority, from which every other total follows. */
   async countsByStatusFormatPriority(userId: string | null | undefined): Promise<StatusFormatPriorityCount[]> {
-    const rows = await this.prisma.client.$queryRaw<{ status: string; format: string; priority: number; count: unknown }[]>`
+    const rows = await this.prisma.client.$queryRaw<
+      { status: string; format: string; priority: number; count: unknown }[]
+    >`
       SELECT status, format, priority, count FROM ${this.counts(userId)} AS counts`;
-    return rows.map((row) => ({ status: row.status, format: row.format, priority: Number(row.priority), count: toNumber(row.count) }));
+    return rows.map((row) => ({
+      status: row.status,
+      format: row.format,
+      priority: Number(row.priority),
+      count: toNumber(row.count),
+    }));
   }
 
   /**
@@ -121,7 +129,9 @@ export class StatsRepository {
 
   /** Prisma reads `userId: undefined` as no condition and `null` as IS NULL, as owner() does. */
   countStalled(now: Date, userId: string | null | undefined): Promise<number> {
-    return this.prisma.client.processingJob.count({ where: { status: JobStatus.PROCESSING, leaseExpiresAt: { lt: now }, userId } });
+    return this.prisma.client.processingJob.count({
+      where: { status: JobStatus.PROCESSING, leaseExpiresAt: { lt: now }, userId },
+    });
   }
 
   /** When the longest-waiting due PENDING job (of one owner, or of all) became due (a job held back by runAt is not waiting). */

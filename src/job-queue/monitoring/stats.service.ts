@@ -29,7 +29,10 @@ export function successFigures(completed: number, failed: number, inputFailed: n
 }
 
 export function countByStatus(counts: StatusFormatPriorityCount[]): Record<JobStatus, number> {
-  const byStatus = Object.fromEntries(Object.values(JobStatus).map((status) => [status, 0])) as Record<JobStatus, number>;
+  const byStatus = Object.fromEntries(Object.values(JobStatus).map((status) => [status, 0])) as Record<
+    JobStatus,
+    number
+  >;
   for (const row of counts) if (row.status in byStatus) byStatus[row.status as JobStatus] += row.count;
   return byStatus;
 }
@@ -76,7 +79,10 @@ export class StatsService {
       byFormat: [...byFormat]
         .map(([format, count]) => ({ format, count }))
         .sort((a, b) => b.count - a.count || a.format.localeCompare(b.format)),
-      byPriority: PRIORITIES_HIGH_FIRST.map((priority) => ({ priority, count: byPriority.get(priorityToRank(priority)) ?? 0 })),
+      byPriority: PRIORITIES_HIGH_FIRST.map((priority) => ({
+        priority,
+        count: byPriority.get(priorityToRank(priority)) ?? 0,
+      })),
       ...successFigures(byStatus.COMPLETED, byStatus.FAILED, figures.inputFailed),
       averageProcessingTimeMs: figures.averageProcessingTimeMs,
       averageQueueTimeMs: figures.averageQueueTimeMs,

@@ -31,12 +31,15 @@ export class SweepLock {
     };
     connection.on('error', onError);
     try {
-      const { rows } = await connection.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [sweep]);
+      const { rows } = await connection.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [
+        sweep,
+      ]);
       if (!rows[0].locked) return undefined;
       try {
         return await work();
       } finally {
-        if (!lost) await connection.query('SELECT pg_advisory_unlock($1)', [sweep]).catch((error: Error) => onError(error));
+        if (!lost)
+          await connection.query('SELECT pg_advisory_unlock($1)', [sweep]).catch((error: Error) => onError(error));
       }
     } finally {
       connection.off('error', onError);

@@ -122,6 +122,7 @@ export class TableSummary {
   }
 
   private count(record: string[]): void {
-    for (let index = 0; index < record.length; index++) this.types[index] = mergeType(this.types[index] ?? 'empty', cellType(record[index]));
+    for (let index = 0; index < record.length; index++)
+      this.types[index] = mergeType(this.types[index] ?? 'empty', cellType(record[index]));
   }
 }

@@ -5,7 +5,11 @@ import { ProcessingStage } from '../common/job.enums';
 import { JOB_QUEUE_OPTIONS } from '../job-queue.constants';
 import type { ResolvedJobQueueOptions } from '../job-queue.options';
 import { FileProcessor } from '../processor-contract/file-processor.decorator';
-import type { FileProcessorHandler, ProcessingContext, ProcessingOutput } from '../processor-contract/file-processor.interface';
+import type {
+  FileProcessorHandler,
+  ProcessingContext,
+  ProcessingOutput,
+} from '../processor-contract/file-processor.interface';
 import { TableSummary, detectDelimiter } from './csv-table';
 import { malformed, readHead } from './processor-kit';
 import { readChunks, textOutput } from './text-streams';
@@ -27,7 +31,9 @@ export class CsvProcessor implements FileProcessorHandler {
   async process(context: ProcessingContext): Promise<ProcessingOutput> {
     context.progress.stage(ProcessingStage.READING);
     const delimiter =
-      context.job.format === 'tsv' ? '\t' : detectDelimiter((await readHead(context, DELIMITER_SNIFF_BYTES)).toString('utf8'));
+      context.job.format === 'tsv'
+        ? '\t'
+        : detectDelimiter((await readHead(context, DELIMITER_SNIFF_BYTES)).toString('utf8'));
     const table = new TableSummary(this.options.maxExtractedTextBytes);
     const parser = parse({
       delimiter,
@@ -58,7 +64,10 @@ type ParserError = CsvError & { lines?: number; empty_lines?: number };
 function malformedCsv(error: ParserError, recordLines: number): Error {
   if (error.code === 'CSV_QUOTE_NOT_CLOSED') {
     const opening = recordLines + (error.empty_lines ?? 0) + 1;
-    return malformed(`Malformed CSV at line ${error.lines}: a quoted field opened on line ${opening} is never closed (${error.message})`, error);
+    return malformed(
+      `Malformed CSV at line ${error.lines}: a quoted field opened on line ${opening} is never closed (${error.message})`,
+      error,
+    );
   }
   return malformed(`Malformed CSV at line ${error.lines}: ${error.message}`, error);
 }

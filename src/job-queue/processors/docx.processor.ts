@@ -6,7 +6,11 @@ import { ProcessingStage } from '../common/job.enums';
 import { JOB_QUEUE_OPTIONS } from '../job-queue.constants';
 import type { ResolvedJobQueueOptions } from '../job-queue.options';
 import { FileProcessor } from '../processor-contract/file-processor.decorator';
-import type { FileProcessorHandler, ProcessingContext, ProcessingOutput } from '../processor-contract/file-processor.interface';
+import type {
+  FileProcessorHandler,
+  ProcessingContext,
+  ProcessingOutput,
+} from '../processor-contract/file-processor.interface';
 import { readWholeFile } from './binary-input';
 import { confirmSignature, malformed } from './processor-kit';
 import { CappedText, countCharacters } from './text-decoding';
@@ -75,10 +79,16 @@ export class DocxProcessor implements FileProcessorHandler {
 
 /** Title, author, subject and dates of docProps/core.xml; none when it is missing or unreadable. */
 async function coreProperties(archive: JSZip): Promise<Record<string, string>> {
-  const xml = await archive.file('docProps/core.xml')?.async('string').catch(() => undefined);
+  const xml = await archive
+    .file('docProps/core.xml')
+    ?.async('string')
+    .catch(() => undefined);
   if (!xml) return {};
   const quiet = () => undefined;
-  const document = new DOMParser({ errorHandler: { warning: quiet, error: quiet, fatalError: quiet } }).parseFromString(xml, 'text/xml');
+  const document = new DOMParser({ errorHandler: { warning: quiet, error: quiet, fatalError: quiet } }).parseFromString(
+    xml,
+    'text/xml',
+  );
   const properties: Record<string, string> = {};
   for (const [namespace, element, key, isDate] of CORE_PROPERTIES) {
     const value = document?.getElementsByTagNameNS(namespace, element).item(0)?.textContent?.trim();

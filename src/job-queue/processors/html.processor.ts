@@ -4,7 +4,11 @@ import { ProcessingStage } from '../common/job.enums';
 import { JOB_QUEUE_OPTIONS } from '../job-queue.constants';
 import type { ResolvedJobQueueOptions } from '../job-queue.options';
 import { FileProcessor } from '../processor-contract/file-processor.decorator';
-import type { FileProcessorHandler, ProcessingContext, ProcessingOutput } from '../processor-contract/file-processor.interface';
+import type {
+  FileProcessorHandler,
+  ProcessingContext,
+  ProcessingOutput,
+} from '../processor-contract/file-processor.interface';
 import { CappedText, countCharacters } from './text-decoding';
 import { readText, textOutput } from './text-streams';
 
@@ -12,10 +16,50 @@ import { readText, textOutput } from './text-streams';
 const HIDDEN = new Set(['script', 'style', 'noscript', 'template']);
 /** Elements that start and end a line of text. */
 const BLOCKS = new Set([
-  'address', 'article', 'aside', 'blockquote', 'body', 'br', 'caption', 'dd', 'details', 'dialog', 'div', 'dl', 'dt',
-  'fieldset', 'figcaption', 'figure', 'footer', 'form', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'header', 'hgroup', 'hr',
-  'html', 'legend', 'li', 'main', 'nav', 'ol', 'option', 'p', 'pre', 'section', 'summary', 'table', 'tbody', 'tfoot',
-  'thead', 'tr', 'ul',
+  'address',
+  'article',
+  'aside',
+  'blockquote',
+  'body',
+  'br',
+  'caption',
+  'dd',
+  'details',
+  'dialog',
+  'div',
+  'dl',
+  'dt',
+  'fieldset',
+  'figcaption',
+  'figure',
+  'footer',
+  'form',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'header',
+  'hgroup',
+  'hr',
+  'html',
+  'legend',
+  'li',
+  'main',
+  'nav',
+  'ol',
+  'option',
+  'p',
+  'pre',
+  'section',
+  'summary',
+  'table',
+  'tbody',
+  'tfoot',
+  'thead',
+  'tr',
+  'ul',
 ]);
 /** Elements whose neighbours are at least a space apart. */
 const CELLS = new Set(['td', 'th']);
@@ -133,7 +177,8 @@ export class HtmlTextExtractor {
   private onText(data: string): void {
     if (this.hiddenDepth > 0) return;
     if (!this.inTitle) this.visible.add(data);
-    else if (this.readingTitle && this.title!.length < MAX_TITLE_CHARACTERS) this.title = (this.title + data).slice(0, MAX_TITLE_CHARACTERS);
+    else if (this.readingTitle && this.title!.length < MAX_TITLE_CHARACTERS)
+      this.title = (this.title + data).slice(0, MAX_TITLE_CHARACTERS);
   }
 }
 

@@ -70,7 +70,10 @@ async function readPng(source: ByteSource): Promise<ImageHeader> {
 /** "GIF87a"/"GIF89a", then the logical screen descriptor: width and height, little-endian. */
 async function readGif(source: ByteSource): Promise<ImageHeader> {
   const head = await source.read(13);
-  return { ...positive(head.readUInt16LE(6), head.readUInt16LE(8), 6), details: { version: head.toString('latin1', 3, 6) } };
+  return {
+    ...positive(head.readUInt16LE(6), head.readUInt16LE(8), 6),
+    details: { version: head.toString('latin1', 3, 6) },
+  };
 }
 
 /** RIFF header (12), then the first chunk: VP8 (lossy), VP8L (lossless) or VP8X (extended, with a canvas size). */
@@ -78,7 +81,8 @@ async function readWebp(source: ByteSource): Promise<ImageHeader> {
   const head = await source.read(30);
   const chunk = head.toString('latin1', 12, 16);
   if (chunk === 'VP8 ') {
-    if (head[23] !== 0x9d || head[24] !== 0x01 || head[25] !== 0x2a) throw new BadImageHeader('the VP8 frame has no start code', 23);
+    if (head[23] !== 0x9d || head[24] !== 0x01 || head[25] !== 0x2a)
+      throw new BadImageHeader('the VP8 frame has no start code', 23);
     return {
       ...positive(head.readUInt16LE(26) & 0x3fff, head.readUInt16LE(28) & 0x3fff, 26),
       details: { encoding: 'VP8' },
@@ -121,7 +125,8 @@ async function readJpeg(source: ByteSource): Promise<ImageHeader> {
     let marker = await source.byte();
     while (marker === 0xff) marker = await source.byte(); // fill bytes
     if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) continue; // markers without a length
-    if (marker === 0xd9 || marker === 0xda) throw new BadImageHeader('the image data starts before any frame header (SOFn)', at);
+    if (marker === 0xd9 || marker === 0xda)
+      throw new BadImageHeader('the image data starts before any frame header (SOFn)', at);
     const length = (await source.read(2)).readUInt16BE(0);
     if (length < 2) throw new BadImageHeader(`a segment has an impossible length of ${length}`, at);
     if (SOF_MARKERS.has(marker)) {

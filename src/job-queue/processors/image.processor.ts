@@ -1,7 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { ProcessingStage } from '../common/job.enums';
 import { FileProcessor } from '../processor-contract/file-processor.decorator';
-import type { FileProcessorHandler, ProcessingContext, ProcessingOutput } from '../processor-contract/file-processor.interface';
+import type {
+  FileProcessorHandler,
+  ProcessingContext,
+  ProcessingOutput,
+} from '../processor-contract/file-processor.interface';
 import { ByteCursor, EndOfFile } from './binary-input';
 import { BadImageHeader, IMAGE_MIME_TYPES, type ImageType, readImageHeader } from './image-headers';
 import { confirmSignature, malformed } from './processor-kit';

@@ -27,9 +27,30 @@ export class JsonSyntaxError extends Error {
   }
 }
 
-enum State { Value, ValueOrClose, Key, KeyOrClose, Colon, After, String, Escape, Unicode, Literal, Number }
+enum State {
+  Value,
+  ValueOrClose,
+  Key,
+  KeyOrClose,
+  Colon,
+  After,
+  String,
+  Escape,
+  Unicode,
+  Literal,
+  Number,
+}
 /** Where a number is: after '-', after a leading 0, in the integer, after '.', in the fraction, after 'e', after its sign, in the exponent. */
-enum Num { Minus, Zero, Int, Dot, Frac, Exp, ExpSign, ExpDigits }
+enum Num {
+  Minus,
+  Zero,
+  Int,
+  Dot,
+  Frac,
+  Exp,
+  ExpSign,
+  ExpDigits,
+}
 
 // eslint-disable-next-line no-control-regex -- a JSON string may not hold U+0000 to U+001F unescaped (RFC 8259, section 7)
 const STRING_RUN = /[^"\\\u0000-\u001f]+/y;
@@ -98,7 +119,8 @@ export class JsonTokenizer {
           break;
         }
         case State.Literal:
-          if (char !== this.literal[this.literalIndex]) this.fail(`invalid literal (expected ${this.literal})`, chunk, index);
+          if (char !== this.literal[this.literalIndex])
+            this.fail(`invalid literal (expected ${this.literal})`, chunk, index);
           if (++this.literalIndex === this.literal.length) this.state = State.After;
           break;
         case State.Number:

@@ -3,8 +3,18 @@ import { ProcessingStage } from '../common/job.enums';
 import { JOB_QUEUE_OPTIONS } from '../job-queue.constants';
 import type { ResolvedJobQueueOptions } from '../job-queue.options';
 import { FileProcessor } from '../processor-contract/file-processor.decorator';
-import type { FileProcessorHandler, ProcessingContext, ProcessingOutput } from '../processor-contract/file-processor.interface';
-import { JsonSyntaxError, JsonTokenizer, type JsonContainer, type JsonTokenHandler, type JsonValueType } from './json-tokenizer';
+import type {
+  FileProcessorHandler,
+  ProcessingContext,
+  ProcessingOutput,
+} from '../processor-contract/file-processor.interface';
+import {
+  JsonSyntaxError,
+  JsonTokenizer,
+  type JsonContainer,
+  type JsonTokenHandler,
+  type JsonValueType,
+} from './json-tokenizer';
 import { malformed } from './processor-kit';
 import { CappedText } from './text-decoding';
 import { readText, textOutput } from './text-streams';
@@ -107,9 +117,15 @@ export class NdjsonProcessor implements FileProcessorHandler {
         }
         endLine();
       },
-      (error) => `Malformed NDJSON: the record on line ${error.line} is not valid JSON: ${error.detail} at column ${error.column}`,
+      (error) =>
+        `Malformed NDJSON: the record on line ${error.line} is not valid JSON: ${error.detail} at column ${error.column}`,
     );
     context.progress.stage(ProcessingStage.EXTRACTING);
-    return textOutput(summary.extracted, { valid: true, topLevelType: 'records', recordCount, maxDepth: summary.maxDepth });
+    return textOutput(summary.extracted, {
+      valid: true,
+      topLevelType: 'records',
+      recordCount,
+      maxDepth: summary.maxDepth,
+    });
   }
 }

@@ -4,7 +4,11 @@ import { ProcessingStage } from '../common/job.enums';
 import { JOB_QUEUE_OPTIONS } from '../job-queue.constants';
 import type { ResolvedJobQueueOptions } from '../job-queue.options';
 import { FileProcessor } from '../processor-contract/file-processor.decorator';
-import type { FileProcessorHandler, ProcessingContext, ProcessingOutput } from '../processor-contract/file-processor.interface';
+import type {
+  FileProcessorHandler,
+  ProcessingContext,
+  ProcessingOutput,
+} from '../processor-contract/file-processor.interface';
 import { CappedText, countCharacters } from './text-decoding';
 import { countLines, MAX_WHOLE_TEXT_BYTES, readWholeText, textOutput } from './text-streams';
 
@@ -113,6 +117,12 @@ export class MarkdownProcessor implements FileProcessorHandler {
     context.signal.throwIfAborted();
     context.progress.stage(ProcessingStage.EXTRACTING);
     const { text, headings, headingCount, linkCount } = extractMarkdown(tokens, this.options.maxExtractedTextBytes);
-    return textOutput(text, { headings, headingCount, linkCount, lines: countLines(source), characters: countCharacters(source) });
+    return textOutput(text, {
+      headings,
+      headingCount,
+      linkCount,
+      lines: countLines(source),
+      characters: countCharacters(source),
+    });
   }
 }

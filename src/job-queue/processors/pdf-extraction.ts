@@ -153,13 +153,18 @@ export function extractPdfText(data: Uint8Array, handlers: PdfExtractionHandlers
         if (message.type === 'document') handlers.onDocument(message.info);
         else if (message.type === 'page') handlers.onPage(message.page);
         else if (message.type === 'done') settle(resolve);
-        else if (message.name === WORKER_FAILURE) settle(() => reject(new Error(`The PDF worker failed: ${message.message}`)));
+        else if (message.name === WORKER_FAILURE)
+          settle(() => reject(new Error(`The PDF worker failed: ${message.message}`)));
         else settle(() => reject(new PdfReadError(message.name, message.message, message.page)));
       } catch (error) {
         settle(() => reject(asError(error)));
       }
     });
-    worker.on('error', (error) => settle(() => reject(new Error(`The PDF worker failed: ${error.message}`, { cause: error }))));
-    worker.on('exit', (code) => settle(() => reject(new Error(`The PDF worker stopped unexpectedly (exit code ${code})`))));
+    worker.on('error', (error) =>
+      settle(() => reject(new Error(`The PDF worker failed: ${error.message}`, { cause: error }))),
+    );
+    worker.on('exit', (code) =>
+      settle(() => reject(new Error(`The PDF worker stopped unexpectedly (exit code ${code})`))),
+    );
   });
 }

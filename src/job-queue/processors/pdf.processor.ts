@@ -4,7 +4,11 @@ import { JOB_QUEUE_OPTIONS } from '../job-queue.constants';
 import type { ResolvedJobQueueOptions } from '../job-queue.options';
 import { NonRecoverableError } from '../retry/processing-error';
 import { FileProcessor } from '../processor-contract/file-processor.decorator';
-import type { FileProcessorHandler, ProcessingContext, ProcessingOutput } from '../processor-contract/file-processor.interface';
+import type {
+  FileProcessorHandler,
+  ProcessingContext,
+  ProcessingOutput,
+} from '../processor-contract/file-processor.interface';
 import { readWholeFile } from './binary-input';
 import { extractPdfText, PdfReadError, type PdfDocumentInfo } from './pdf-extraction';
 import { confirmSignature, malformed } from './processor-kit';
@@ -37,7 +41,10 @@ export class PdfProcessor implements FileProcessorHandler {
         signal: context.signal,
         onDocument: (info) => {
           document = info;
-          context.progress.stage(ProcessingStage.EXTRACTING, `${info.pageCount} page${info.pageCount === 1 ? '' : 's'}`);
+          context.progress.stage(
+            ProcessingStage.EXTRACTING,
+            `${info.pageCount} page${info.pageCount === 1 ? '' : 's'}`,
+          );
         },
         onPage: (page) => {
           if (page.number > 1) text.append(PAGE_SEPARATOR);
@@ -60,7 +67,9 @@ export class PdfProcessor implements FileProcessorHandler {
 function readFailure(context: ProcessingContext, error: PdfReadError): NonRecoverableError {
   const name = context.job.fileName;
   if (error.kind === 'PasswordException') {
-    return new NonRecoverableError(PASSWORD_PROTECTED, `${name} is encrypted and needs a password: ${error.message}`, { cause: error });
+    return new NonRecoverableError(PASSWORD_PROTECTED, `${name} is encrypted and needs a password: ${error.message}`, {
+      cause: error,
+    });
   }
   const where = error.page ? ` (page ${error.page})` : '';
   return malformed(`${name} is not a readable PDF${where}: ${error.message}`, error);

@@ -15,7 +15,8 @@ export function invalidFile(message: string): NonRecoverableError {
 /** The first `bytes` bytes of the file (fewer when it is shorter). */
 export async function readHead(context: ProcessingContext, bytes: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const chunk of context.openStream({ start: 0, end: bytes - 1 }) as AsyncIterable<Buffer>) chunks.push(chunk);
+  for await (const chunk of context.openStream({ start: 0, end: bytes - 1 }) as AsyncIterable<Buffer>)
+    chunks.push(chunk);
   return Buffer.concat(chunks);
 }
 

@@ -10,6 +10,16 @@ import { ImageProcessor } from './image.processor';
 
 /** The processors that ship with the library; a host adds its own anywhere in its app. */
 @Module({
-  providers: [TextProcessor, PdfProcessor, DocxProcessor, ImageProcessor, CsvProcessor, JsonProcessor, NdjsonProcessor, MarkdownProcessor, HtmlProcessor],
+  providers: [
+    TextProcessor,
+    PdfProcessor,
+    DocxProcessor,
+    ImageProcessor,
+    CsvProcessor,
+    JsonProcessor,
+    NdjsonProcessor,
+    MarkdownProcessor,
+    HtmlProcessor,
+  ],
 })
 export class BuiltInProcessorsModule {}

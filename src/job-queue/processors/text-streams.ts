@@ -83,5 +83,8 @@ export function countLines(text: string): number {
 
 /** The processor output of an extracted text: the text, and textBytes and truncated beside the metadata. */
 export function textOutput(text: CappedText, metadata: Record<string, unknown>): ProcessingOutput {
-  return { extractedText: text.toString(), metadata: { ...metadata, textBytes: text.totalBytes, truncated: text.truncated } };
+  return {
+    extractedText: text.toString(),
+    metadata: { ...metadata, textBytes: text.totalBytes, truncated: text.truncated },
+  };
 }

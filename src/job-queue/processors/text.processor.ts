@@ -3,7 +3,11 @@ import { ProcessingStage } from '../common/job.enums';
 import { JOB_QUEUE_OPTIONS } from '../job-queue.constants';
 import type { ResolvedJobQueueOptions } from '../job-queue.options';
 import { FileProcessor } from '../processor-contract/file-processor.decorator';
-import type { FileProcessorHandler, ProcessingContext, ProcessingOutput } from '../processor-contract/file-processor.interface';
+import type {
+  FileProcessorHandler,
+  ProcessingContext,
+  ProcessingOutput,
+} from '../processor-contract/file-processor.interface';
 import { readHead } from './processor-kit';
 import { CappedText, countCharacters, detectBom, type TextEncoding } from './text-decoding';
 

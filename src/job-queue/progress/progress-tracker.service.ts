@@ -35,7 +35,11 @@ export class ProgressTrackerService {
 
   track(job: JobRecord, workerId: string): TrackedProgress {
     // The first write waits a full interval: a job that ends sooner has its final state written by its outcome alone.
-    const writer = new Throttle(PROGRESS_WRITE_INTERVAL_MS, () => this.repository.save(job.id, workerId, reporter.snapshot()), Date.now());
+    const writer = new Throttle(
+      PROGRESS_WRITE_INTERVAL_MS,
+      () => this.repository.save(job.id, workerId, reporter.snapshot()),
+      Date.now(),
+    );
     // Events are handed to the bus at once, which keeps their order, each with the snapshot of its moment: a stage
     // passed quickly is still seen, and nothing here waits for delivery.
     const publish = (snapshot: ProgressSnapshot) => this.publish(job.id, snapshot);

@@ -80,7 +80,8 @@ export class ProgressService implements OnApplicationBootstrap, OnApplicationShu
     const stopFailing = this.register(this.failers, job.id, (error) => queue.fail(error));
     const deliver = (update: ProgressUpdate) => {
       if (update.status === JobStatus.PROCESSING && update.progress < lastProgress) return;
-      lastProgress = update.status === JobStatus.PROCESSING || update.status === JobStatus.COMPLETED ? update.progress : -1;
+      lastProgress =
+        update.status === JobStatus.PROCESSING || update.status === JobStatus.COMPLETED ? update.progress : -1;
       queue.push(update);
       if (isTerminal(update.status)) queue.end();
     };
@@ -120,7 +121,11 @@ export class ProgressService implements OnApplicationBootstrap, OnApplicationShu
       const cause = (error as Error).message.split('\n').at(-1);
       this.logger.warn(`could not read ${watched.length} watched job(s) after a status change: ${cause}`);
       // Their new status is unknown: a watcher left waiting might wait for an end that already happened.
-      for (const jobId of watched) this.fail([jobId], `could not read job ${jobId} after a status change (${cause}): events may have been missed; read the job and subscribe again`);
+      for (const jobId of watched)
+        this.fail(
+          [jobId],
+          `could not read job ${jobId} after a status change (${cause}): events may have been missed; read the job and subscribe again`,
+        );
       return;
     }
     for (const job of jobs) this.dispatch(updateFromJob(job));

@@ -15,7 +15,10 @@ export function jobOptionsProblems(options: Record<string, unknown> | null | und
   if (!options) return [];
   const problems: string[] = [];
   const { timeoutMs } = options;
-  if (timeoutMs !== undefined && !(Number.isInteger(timeoutMs) && (timeoutMs as number) >= 1 && (timeoutMs as number) <= 86_400_000)) {
+  if (
+    timeoutMs !== undefined &&
+    !(Number.isInteger(timeoutMs) && (timeoutMs as number) >= 1 && (timeoutMs as number) <= 86_400_000)
+  ) {
     problems.push('options.timeoutMs must be a whole number of milliseconds from 1 to 86400000');
   }
   if (options.retry === undefined) return problems;

@@ -50,6 +50,7 @@ export function toProcessingError(error: unknown): ProcessingError {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   const message = error instanceof Error ? error.message : String(error);
   if (code === 'ENOENT') return new RecoverableError(ProcessingErrorCode.FILE_NOT_FOUND, message, { cause: error });
-  if (code && TRANSIENT_IO_CODES.has(code)) return new RecoverableError(ProcessingErrorCode.IO_ERROR, message, { cause: error });
+  if (code && TRANSIENT_IO_CODES.has(code))
+    return new RecoverableError(ProcessingErrorCode.IO_ERROR, message, { cause: error });
   return new RecoverableError(ProcessingErrorCode.INTERNAL_ERROR, message, { cause: error });
 }

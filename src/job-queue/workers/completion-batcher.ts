@@ -72,7 +72,10 @@ export class CompletionBatcher {
   private async commit(workerId: string, entries: PendingCompletion[]): Promise<void> {
     let committed: Set<string>;
     try {
-      committed = await this.store.completeMany(workerId, entries.map((entry) => entry.completion));
+      committed = await this.store.completeMany(
+        workerId,
+        entries.map((entry) => entry.completion),
+      );
     } catch (error) {
       if (isDatabaseUnavailable(error)) this.retryLater(entries, error as Error);
       else if (entries.length > 1) await Promise.all(entries.map((entry) => this.commit(workerId, [entry])));
@@ -91,9 +94,14 @@ export class CompletionBatcher {
   private retryLater(entries: PendingCompletion[], error: Error): void {
     const delayMs = commitRetryDelayMs(Math.max(...entries.map((entry) => entry.tries)));
     const holding = entries.filter((entry) => entry.lease.holdsAfter(delayMs));
-    this.giveUp(entries.filter((entry) => !holding.includes(entry)), error);
+    this.giveUp(
+      entries.filter((entry) => !holding.includes(entry)),
+      error,
+    );
     if (holding.length === 0) return;
-    this.logger.warn(`database unavailable, committing ${holding.length} completion(s) again in ${delayMs} ms: ${error.message}`);
+    this.logger.warn(
+      `database unavailable, committing ${holding.length} completion(s) again in ${delayMs} ms: ${error.message}`,
+    );
     for (const entry of holding) entry.tries++;
     setTimeout(() => this.enqueue(holding), delayMs).unref();
   }

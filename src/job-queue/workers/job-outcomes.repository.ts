@@ -40,7 +40,11 @@ export class JobOutcomesRepository {
     leaseExpiredBefore?: Date,
   ): Promise<FailedOutcome | null> {
     const now = new Date();
-    const failure = { errorCode: error.code, errorMessage: error.message.slice(0, 4000), errorRecoverable: error.recoverable };
+    const failure = {
+      errorCode: error.code,
+      errorMessage: error.message.slice(0, 4000),
+      errorRecoverable: error.recoverable,
+    };
     const data: Prisma.ProcessingJobUpdateManyMutationInput = retryAt
       ? {
           ...failure,
@@ -52,7 +56,14 @@ export class JobOutcomesRepository {
           leaseOwner: null,
           leaseExpiresAt: null,
         }
-      : { ...failure, status: JobStatus.FAILED, completedAt: now, nextRetryAt: null, leaseOwner: null, leaseExpiresAt: null };
+      : {
+          ...failure,
+          status: JobStatus.FAILED,
+          completedAt: now,
+          nextRetryAt: null,
+          leaseOwner: null,
+          leaseExpiresAt: null,
+        };
     const status = retryAt ? JobStatus.RETRYING : JobStatus.FAILED;
     const settled = await this.settle(job, workerId, retryAt ? 'RETRYING' : 'FAILED', error, data, {
       leaseExpiredBefore,
@@ -112,7 +123,8 @@ export class JobOutcomesRepository {
         { cancelRequested: false },
       );
       if (pending) released.push({ ...job, status: JobStatus.PENDING });
-      else if (await this.cancelled(job, workerId, CANCEL_REQUESTED)) released.push({ ...job, status: JobStatus.CANCELLED });
+      else if (await this.cancelled(job, workerId, CANCEL_REQUESTED))
+        released.push({ ...job, status: JobStatus.CANCELLED });
     }
     return released;
   }
@@ -141,7 +153,12 @@ export class JobOutcomesRepository {
       if (count === 0) return false;
       await tx.jobAttempt.updateMany({
         where: { jobId: job.id, number: job.attemptCount },
-        data: { finishedAt: now, outcome, errorCode: error?.code ?? null, errorMessage: error?.message.slice(0, 4000) ?? null },
+        data: {
+          finishedAt: now,
+          outcome,
+          errorCode: error?.code ?? null,
+          errorMessage: error?.message.slice(0, 4000) ?? null,
+        },
       });
       return true;
     });

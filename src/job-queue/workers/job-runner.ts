@@ -10,7 +10,13 @@ import type { ResolvedJobQueueOptions } from '../job-queue.options';
 import { FileStorageService } from '../files/file-storage.service';
 import type { ProgressReporter } from '../processor-contract/progress-reporter';
 import { ProgressTrackerService } from '../progress/progress-tracker.service';
-import { NonRecoverableError, ProcessingError, ProcessingErrorCode, RecoverableError, toProcessingError } from '../retry/processing-error';
+import {
+  NonRecoverableError,
+  ProcessingError,
+  ProcessingErrorCode,
+  RecoverableError,
+  toProcessingError,
+} from '../retry/processing-error';
 import { attemptTimeoutMs } from '../retry/job-options';
 import { RetryService } from '../retry/retry.service';
 import { capExtractedText } from './extracted-text-cap';
@@ -24,7 +30,10 @@ import { commitWhileLeaseHolds, type Lease } from './lease';
 
 /** Why a running job's signal was aborted. */
 export class JobAbort extends Error {
-  constructor(readonly kind: 'cancelled' | 'timeout' | 'shutdown' | 'lost', message: string) {
+  constructor(
+    readonly kind: 'cancelled' | 'timeout' | 'shutdown' | 'lost',
+    message: string,
+  ) {
     super(message);
     this.name = 'JobAbort';
   }
@@ -54,11 +63,16 @@ export class JobRunner {
   async run(job: JobRecord, workerId: string, abort: AbortController, lease: Lease): Promise<void> {
     const timeoutMs = attemptTimeoutMs(job.options, this.options.jobTimeoutMs);
     const timer = timeoutMs
-      ? setTimeout(() => abort.abort(new JobAbort('timeout', `Attempt exceeded its timeout of ${timeoutMs} ms`)), timeoutMs)
+      ? setTimeout(
+          () => abort.abort(new JobAbort('timeout', `Attempt exceeded its timeout of ${timeoutMs} ms`)),
+          timeoutMs,
+        )
       : null;
     const tracked = this.progress.track(job, workerId);
     try {
-      const extracted = resumedExtraction(job) ?? (await this.untilAborted(this.process(job, abort.signal, tracked.reporter), abort.signal));
+      const extracted =
+        resumedExtraction(job) ??
+        (await this.untilAborted(this.process(job, abort.signal, tracked.reporter), abort.signal));
       const output = await this.analyze(job, workerId, extracted, abort.signal, tracked.reporter);
       tracked.reporter.stage(ProcessingStage.FINALIZING);
       await tracked.flush();
@@ -75,11 +89,15 @@ export class JobRunner {
   private async process(job: JobRecord, signal: AbortSignal, reporter: ProgressReporter): Promise<ProcessingOutput> {
     const processor = this.registry.get(job.format);
     if (!processor) {
-      throw new NonRecoverableError(ProcessingErrorCode.UNSUPPORTED_FORMAT, `No processor handles format "${job.format}"`);
+      throw new NonRecoverableError(
+        ProcessingErrorCode.UNSUPPORTED_FORMAT,
+        `No processor handles format "${job.format}"`,
+      );
     }
     reporter.stage(ProcessingStage.VALIDATING);
     const filePath = await this.storage.pathOfFile(job.fileId);
-    if (!filePath) throw new NonRecoverableError(ProcessingErrorCode.FILE_NOT_FOUND, `Stored file ${job.fileId} no longer exists`);
+    if (!filePath)
+      throw new NonRecoverableError(ProcessingErrorCode.FILE_NOT_FOUND, `Stored file ${job.fileId} no longer exists`);
     signal.throwIfAborted(); // given up on while the file was looked up: the processor must not start at all
     const output = await processor.handler.process({
       job,
@@ -92,7 +110,13 @@ export class JobRunner {
   }
 
   /** Adds `result.analysis`; when the analyzer fails the extraction is saved and the attempt fails recoverably. */
-  private async analyze(job: JobRecord, workerId: string, output: ProcessingOutput, signal: AbortSignal, reporter: ProgressReporter): Promise<ProcessingOutput> {
+  private async analyze(
+    job: JobRecord,
+    workerId: string,
+    output: ProcessingOutput,
+    signal: AbortSignal,
+    reporter: ProgressReporter,
+  ): Promise<ProcessingOutput> {
     const analyzer = this.analyzer;
     if (!analyzer || !output.extractedText) return output;
     reporter.stage(ProcessingStage.ANALYZING);
@@ -102,7 +126,9 @@ export class JobRunner {
     } catch (error) {
       if (signal.aborted) throw error;
       await this.outcomes.checkpointExtraction(job, workerId, output);
-      throw new RecoverableError(ProcessingErrorCode.ANALYSIS_FAILED, `Analysis failed: ${(error as Error).message}`, { cause: error });
+      throw new RecoverableError(ProcessingErrorCode.ANALYSIS_FAILED, `Analysis failed: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
   }
 
@@ -116,7 +142,13 @@ export class JobRunner {
     });
   }
 
-  private async settleFailure(job: JobRecord, workerId: string, thrown: unknown, signal: AbortSignal, lease: Lease): Promise<void> {
+  private async settleFailure(
+    job: JobRecord,
+    workerId: string,
+    thrown: unknown,
+    signal: AbortSignal,
+    lease: Lease,
+  ): Promise<void> {
     const reason: unknown = signal.aborted ? signal.reason : thrown;
     // On shutdown the pool releases the job; a lost job belongs to whoever took it: nothing to write either way.
     if (reason instanceof JobAbort && (reason.kind === 'shutdown' || reason.kind === 'lost')) return;
@@ -128,12 +160,15 @@ export class JobRunner {
       return;
     }
     const error =
-      reason instanceof JobAbort ? new RecoverableError(ProcessingErrorCode.TIMEOUT, reason.message) : toProcessingError(reason);
+      reason instanceof JobAbort
+        ? new RecoverableError(ProcessingErrorCode.TIMEOUT, reason.message)
+        : toProcessingError(reason);
     const decision = this.retry.decide(job, error.recoverable);
     const retryAt = decision.retry ? new Date(Date.now() + decision.delayMs) : null;
     const outcome = await commitWhileLeaseHolds(() => this.outcomes.fail(job, workerId, error, retryAt), lease);
     if (!outcome) return;
-    if (outcome !== JobStatus.RETRYING) this.logger.warn(`Job ${job.id} ended ${outcome}: ${error.code}: ${error.message}`);
+    if (outcome !== JobStatus.RETRYING)
+      this.logger.warn(`Job ${job.id} ended ${outcome}: ${error.code}: ${error.message}`);
     await this.announce(job, outcome);
     if (outcome === JobStatus.RETRYING) await this.events.wakeWorkers();
   }
@@ -148,5 +183,9 @@ export class JobRunner {
 function resumedExtraction(job: JobRecord): ProcessingOutput | null {
   const { analysisPending, ...result } = (job.result ?? {}) as Record<string, unknown>;
   if (analysisPending !== true) return null;
-  return { extractedText: job.extractedText, metadata: (job.metadata ?? undefined) as Record<string, unknown> | undefined, result };
+  return {
+    extractedText: job.extractedText,
+    metadata: (job.metadata ?? undefined) as Record<string, unknown> | undefined,
+    result,
+  };
 }

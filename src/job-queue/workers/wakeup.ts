@@ -26,10 +26,13 @@ export class Wakeup {
     }
     this.sleepingMs = ms;
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.pending = null;
-        resolve();
-      }, Math.max(0, ms));
+      const timer = setTimeout(
+        () => {
+          this.pending = null;
+          resolve();
+        },
+        Math.max(0, ms),
+      );
       this.pending = { resolve, timer };
     });
   }

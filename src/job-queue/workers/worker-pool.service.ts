@@ -180,7 +180,8 @@ export class WorkerPoolService implements OnApplicationBootstrap, BeforeApplicat
       const { lost, cancelRequested } = await this.store.renewLeases(this.workerId, jobIds, leaseMs);
       const lostIds = new Set(lost);
       for (const jobId of jobIds) if (!lostIds.has(jobId)) this.running.get(jobId)?.lease.renewed(startedAt, leaseMs);
-      for (const jobId of lost) this.running.get(jobId)?.abort.abort(new JobAbort('lost', 'This worker no longer holds the job'));
+      for (const jobId of lost)
+        this.running.get(jobId)?.abort.abort(new JobAbort('lost', 'This worker no longer holds the job'));
       for (const jobId of cancelRequested) {
         this.running.get(jobId)?.abort.abort(new JobAbort('cancelled', 'Cancelled while running'));
       }
@@ -202,12 +203,17 @@ export class WorkerPoolService implements OnApplicationBootstrap, BeforeApplicat
     await finishesWithin(all(), ABORT_GRACE_MS);
     let released: JobRecord[];
     try {
-      released = await this.outcomes.release(this.workerId, unfinished.map((entry) => entry.job));
+      released = await this.outcomes.release(
+        this.workerId,
+        unfinished.map((entry) => entry.job),
+      );
     } catch (error) {
       // The database is down, say. Thrown from here, the error ended the whole shutdown: the HTTP server, the pools and
       // the event bus (reconnecting every second) stayed open. Unreleased jobs are recovered once their leases expire.
       const reason = (error as Error).message;
-      this.logger.warn(`could not release ${unfinished.length} unfinished job(s), run again once their leases expire: ${reason}`);
+      this.logger.warn(
+        `could not release ${unfinished.length} unfinished job(s), run again once their leases expire: ${reason}`,
+      );
       return;
     }
     await this.events.jobsChanged(released);

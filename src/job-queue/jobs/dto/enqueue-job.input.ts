@@ -1,6 +1,17 @@
 import { Field, InputType, Int } from '@nestjs/graphql';
 import { Transform } from 'class-transformer';
-import { IsDate, IsEnum, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import {
+  IsDate,
+  IsEnum,
+  IsInt,
+  IsNotEmpty,
+  IsObject,
+  IsOptional,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
 import { GraphQLJSON } from 'graphql-scalars';
 import { IsStorableDate, IsStorableJson, IsStorableText } from '../../common/validation';
 import { JobPriority } from '../models/job.enums.graphql';

@@ -11,7 +11,10 @@ export class JobAttemptModel {
   @Field(() => Date, { nullable: true })
   finishedAt: Date | null;
 
-  @Field(() => String, { nullable: true, description: 'COMPLETED, FAILED, CANCELLED or INTERRUPTED; null while running.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'COMPLETED, FAILED, CANCELLED or INTERRUPTED; null while running.',
+  })
   outcome: string | null;
 
   @Field(() => String, { nullable: true })

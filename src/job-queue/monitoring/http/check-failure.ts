@@ -27,5 +27,7 @@ export function databaseFailure(error: unknown): string {
   const code = databaseErrorCode(error);
   if (!code) return 'database: unreachable';
   // PostgreSQL's five-character SQLSTATE (55000: the database does not accept connections) says little bare.
-  return /^[0-9A-Z]{5}$/.test(code) && /\d/.test(code) ? `database: unreachable (SQLSTATE ${code})` : `database: unreachable (${code})`;
+  return /^[0-9A-Z]{5}$/.test(code) && /\d/.test(code)
+    ? `database: unreachable (SQLSTATE ${code})`
+    : `database: unreachable (${code})`;
 }

@@ -6,7 +6,8 @@ import { databaseFailure, withTimeout } from './check-failure';
 import { READINESS_TIMEOUT_MS, ReadinessService } from './readiness.service';
 
 /** What a probe answers: `status` ok or error; when error, `error` names the failing check and its cause in one line. */
-type ProbeBody = { status: 'ok'; [detail: string]: unknown } | { status: 'error'; error: string; [detail: string]: unknown };
+type ProbeBody =
+  { status: 'ok'; [detail: string]: unknown } | { status: 'error'; error: string; [detail: string]: unknown };
 
 /**
  * Probes for orchestrators. /health/live: the process runs (no database call; restart it when this fails).

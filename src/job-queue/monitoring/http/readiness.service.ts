@@ -8,8 +8,7 @@ import { databaseFailure, withTimeout } from './check-failure';
 export const READINESS_TIMEOUT_MS = 3000;
 
 export type Readiness =
-  | { ready: true; database: 'sqlite' | 'postgresql'; migration: string | null }
-  | { ready: false; reason: string };
+  { ready: true; database: 'sqlite' | 'postgresql'; migration: string | null } | { ready: false; reason: string };
 
 /**
  * Whether this instance should get traffic: the database answers, the newest migration this code knows is recorded,
@@ -56,7 +55,8 @@ export class ReadinessService implements OnModuleDestroy {
       );
       return rows.length > 0 ? null : `migrations: ${newest} is not applied`;
     } catch (error) {
-      if (databaseErrorCode(error) === 'TableDoesNotExist') return `migrations: ${newest} is not applied (no migration is recorded)`;
+      if (databaseErrorCode(error) === 'TableDoesNotExist')
+        return `migrations: ${newest} is not applied (no migration is recorded)`;
       return databaseFailure(error);
     }
   }

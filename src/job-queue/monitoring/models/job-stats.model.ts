@@ -66,7 +66,10 @@ export class JobStats {
   @Field(() => [PriorityCount], { description: 'Every priority, zeros included, HIGH first.' })
   byPriority: PriorityCount[];
 
-  @Field(() => Float, { nullable: true, description: 'COMPLETED / (COMPLETED + FAILED), 0 to 1; null when neither has happened.' })
+  @Field(() => Float, {
+    nullable: true,
+    description: 'COMPLETED / (COMPLETED + FAILED), 0 to 1; null when neither has happened.',
+  })
   successRate: number | null;
 
   @Field(() => Float, {
@@ -77,17 +80,24 @@ export class JobStats {
   systemSuccessRate: number | null;
 
   @Field(() => Int, {
-    description: 'FAILED jobs whose input was at fault (MALFORMED_FILE, INVALID_FILE, UNSUPPORTED_FORMAT, FILE_TOO_LARGE, PASSWORD_PROTECTED).',
+    description:
+      'FAILED jobs whose input was at fault (MALFORMED_FILE, INVALID_FILE, UNSUPPORTED_FORMAT, FILE_TOO_LARGE, PASSWORD_PROTECTED).',
   })
   inputFailedCount: number;
 
   @Field(() => Int, { description: 'FAILED jobs for any other reason (I/O, timeouts, stalls, unexpected errors).' })
   systemFailedCount: number;
 
-  @Field(() => Float, { nullable: true, description: 'Mean startedAt → completedAt of jobs completed in the last 24 hours, in ms.' })
+  @Field(() => Float, {
+    nullable: true,
+    description: 'Mean startedAt → completedAt of jobs completed in the last 24 hours, in ms.',
+  })
   averageProcessingTimeMs: number | null;
 
-  @Field(() => Float, { nullable: true, description: 'Mean createdAt → startedAt of jobs completed in the last 24 hours, in ms.' })
+  @Field(() => Float, {
+    nullable: true,
+    description: 'Mean createdAt → startedAt of jobs completed in the last 24 hours, in ms.',
+  })
   averageQueueTimeMs: number | null;
 
   @Field(() => Throughput)

@@ -40,7 +40,10 @@ export class QueueHealth {
   @Field(() => Float, { nullable: true, description: 'As in JobStats; the success-rate thresholds apply to this one.' })
   systemSuccessRate: number | null;
 
-  @Field(() => Float, { nullable: true, description: 'How long the longest-waiting due PENDING job has waited, in ms.' })
+  @Field(() => Float, {
+    nullable: true,
+    description: 'How long the longest-waiting due PENDING job has waited, in ms.',
+  })
   oldestPendingAgeMs: number | null;
 
   @Field()

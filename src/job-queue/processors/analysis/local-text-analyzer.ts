@@ -23,6 +23,10 @@ export class LocalTextAnalyzer implements TextAnalyzer {
       .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
       .slice(0, TOP_TERMS)
       .map(([term, count]) => ({ term, count }));
-    return Promise.resolve({ wordCount: words, topTerms, readingTimeMinutes: Math.round((words / WORDS_PER_MINUTE) * 10) / 10 });
+    return Promise.resolve({
+      wordCount: words,
+      topTerms,
+      readingTimeMinutes: Math.round((words / WORDS_PER_MINUTE) * 10) / 10,
+    });
   }
 }
