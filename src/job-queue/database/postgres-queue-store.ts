@@ -106,6 +106,8 @@ RETURNING ${jobColumns()}`;
 
 const BY_KEYS_SQL = `SELECT ${jobColumns()} FROM processing_jobs WHERE idempotency_key = ANY($1::text[])`;
 
+const FIND_JOBS_SQL = `SELECT ${jobColumns()} FROM processing_jobs WHERE id = ANY($1::text[])`;
+
 const FIND_FILES_SQL = `
 SELECT ${FILE_COLUMNS} FROM stored_files WHERE id = ANY($1::text[]) AND ($2::boolean OR user_id IS NOT DISTINCT FROM $3::text)`;
 
@@ -136,6 +138,10 @@ export class PostgresQueueStore implements QueueStore {
       ? jobRecordsFromRows((await this.run('jobs-by-keys', BY_KEYS_SQL, [conflicting])).rows)
       : [];
     return inInputOrder(jobs, inserted, existing);
+  }
+
+  async findJobs(ids: string[]): Promise<JobRecord[]> {
+    return jobRecordsFromRows((await this.run('find-jobs', FIND_JOBS_SQL, [ids])).rows);
   }
 
   async findFiles(ids: string[], ownerId: string | null | undefined): Promise<StoredFileRecord[]> {

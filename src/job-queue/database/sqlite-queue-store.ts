@@ -57,6 +57,8 @@ RETURNING *`;
 
 const BY_KEY_SQL = `SELECT * FROM processing_jobs WHERE idempotency_key = ?`;
 
+const FIND_JOBS_SQL = `SELECT * FROM processing_jobs WHERE id IN (SELECT value FROM json_each(?))`;
+
 const FIND_FILES_SQL = `
 SELECT * FROM stored_files WHERE id IN (SELECT value FROM json_each(?)) AND (? OR user_id IS ?)`;
 
@@ -64,6 +66,7 @@ interface Statements {
   insert: Database.Statement;
   byKey: Database.Statement;
   findFiles: Database.Statement;
+  findJobs: Database.Statement;
   claim: Database.Statement;
   openAttempt: Database.Statement;
   complete: Database.Statement;
@@ -106,6 +109,12 @@ export class SqliteQueueStore implements QueueStore {
         return jobRecordFromSqliteRow(row as Record<string, unknown>);
       });
     });
+  }
+
+  findJobs(ids: string[]): Promise<JobRecord[]> {
+    return this.prisma.sqliteRead((db) =>
+      (this.prepared(db).findJobs.all(JSON.stringify(ids)) as Record<string, unknown>[]).map(jobRecordFromSqliteRow),
+    );
   }
 
   findFiles(ids: string[], ownerId: string | null | undefined): Promise<StoredFileRecord[]> {
@@ -177,6 +186,7 @@ export class SqliteQueueStore implements QueueStore {
         insert: prepare(INSERT_SQL),
         byKey: prepare(BY_KEY_SQL),
         findFiles: prepare(FIND_FILES_SQL),
+        findJobs: prepare(FIND_JOBS_SQL),
         claim: prepare(CLAIM_SQL),
         openAttempt: db.prepare(OPEN_ATTEMPT_SQL),
         complete: prepare(COMPLETE_SQL),

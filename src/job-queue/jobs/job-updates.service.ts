@@ -1,8 +1,9 @@
-import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { AsyncQueue } from '../common/async-queue';
 import type { Caller } from '../common/caller';
 import type { JobRecord } from '../common/job-record';
-import { PrismaService } from '../database/prisma.service';
+import type { QueueStore } from '../database/queue-store';
+import { QUEUE_STORE } from '../job-queue.constants';
 import { JobEventBus } from '../events/job-event-bus';
 import { type JobChangedEvent, JobTopics } from '../events/job-events';
 import type { JobFilterInput } from './dto/job-filter.input';
@@ -39,7 +40,7 @@ export class JobUpdatesService implements OnApplicationShutdown {
 
   constructor(
     private readonly bus: JobEventBus,
-    private readonly prisma: PrismaService,
+    @Inject(QUEUE_STORE) private readonly store: QueueStore,
   ) {}
 
   /** Database reads made for subscribers since boot: one per event batch that any of them wants. */
@@ -100,7 +101,7 @@ export class JobUpdatesService implements OnApplicationShutdown {
     this.readCount++;
     let jobs: JobRecord[];
     try {
-      jobs = await this.prisma.client.processingJob.findMany({ where: { id: { in: ids } } });
+      jobs = await this.store.findJobs(ids);
     } catch (error) {
       const cause = (error as Error).message.split('\n').at(-1);
       this.logger.warn(`could not read ${ids.length} changed job(s) for jobUpdated subscribers: ${cause}`);
