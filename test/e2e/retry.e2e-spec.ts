@@ -90,7 +90,9 @@ describe(`Retries, timeouts and attempt history (${databaseLabel})`, () => {
     Date.parse(next.startedAt) - Date.parse(previous.finishedAt);
 
   it('times out every attempt, backs off about 1 s then 2 s, ends FAILED with TIMEOUT; retryJob runs it once more', async () => {
-    const job = await enqueue('hang', { maxRetries: 2, timeoutMs: 150 });
+    // 500 ms: long enough that the processor has started before the timeout fires, even on a loaded machine (at
+    // 150 ms a file lookup under load once outlasted it, so an attempt timed out before its processor ran).
+    const job = await enqueue('hang', { maxRetries: 2, timeoutMs: 500 });
     const failed = await settled(job.id, 'FAILED');
     expect(failed).toMatchObject({
       retryCount: 2,
@@ -112,7 +114,7 @@ describe(`Retries, timeouts and attempt history (${databaseLabel})`, () => {
       [3, 'TIMEOUT', 'FAILED', false],
     ]);
     for (const attempt of failed.attempts) {
-      expect(Date.parse(attempt.finishedAt) - Date.parse(attempt.startedAt)).toBeGreaterThanOrEqual(140);
+      expect(Date.parse(attempt.finishedAt) - Date.parse(attempt.startedAt)).toBeGreaterThanOrEqual(490);
     }
     const [first, second, third] = failed.attempts;
     // About 1 s, then about 2 s (±10 % jitter): the upper bounds leave room for a slow claim yet tell 1 s from 2 s
