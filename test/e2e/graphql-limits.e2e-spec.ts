@@ -1,10 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { Module } from '@nestjs/common';
 import request from 'supertest';
-import { AppModule } from '../../src/app.module';
 import { createTestDatabase, databaseLabel, type TestDatabase } from '../support/database';
 import { spawnSlowHost } from '../support/slow-host-process';
-import { launchTestApp, type TestApp } from '../support/test-app';
+import { startTestApp, type TestApp } from '../support/test-app';
 
 /** The request of issue 12 that ran 106 s to a 3 GB heap: 1,000 aliases of a nested list. */
 const ALIAS_BOMB = `{ ${Array.from({ length: 1_000 }, (_, index) => `a${index}: jobs(first: 100) { edges { node { attempts { number } } } }`).join(' ')} }`;
@@ -20,23 +18,7 @@ describe(`GraphQL abuse limits (${databaseLabel})`, () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    @Module({
-      imports: [
-        AppModule.forRoot({
-          port: 0,
-          production: false,
-          graphqlLimits: { maxCost: TEST_MAX_COST },
-          jobQueue: {
-            databaseUrl: database.url,
-            storageDir: `${database.dir}/files`,
-            pollIntervalMs: 500,
-            shutdownTimeoutMs: 5_000,
-          },
-        }),
-      ],
-    })
-    class LimitsHostModule {}
-    app = await launchTestApp(LimitsHostModule);
+    app = await startTestApp(database, { app: { graphqlLimits: { maxCost: TEST_MAX_COST } } });
   });
   afterAll(async () => {
     await app?.close();

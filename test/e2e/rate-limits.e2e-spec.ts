@@ -1,10 +1,8 @@
-import { Module } from '@nestjs/common';
 import type { Client } from 'graphql-ws';
-import { AppModule } from '../../src/app.module';
 import type { RateLimitSettings } from '../../src/http-security/rate-limits';
 import { createTestDatabase, databaseLabel, type TestDatabase } from '../support/database';
 import { AUDIENCE, authSettings, HS256_SECRET, hs256, ISSUER, signedWsClient } from '../support/sign-in';
-import { launchTestApp, type TestApp } from '../support/test-app';
+import { startTestApp, type TestApp } from '../support/test-app';
 
 const RECOVER = 'mutation { recoverStalledJobs }';
 const JOBS = '{ jobs { totalCount } }';
@@ -18,24 +16,10 @@ describe(`Rate limits on mutations and uploads (${databaseLabel})`, () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    @Module({
-      imports: [
-        AppModule.forRoot({
-          port: 0,
-          production: false,
-          auth: authSettings({ jwtSecret: HS256_SECRET, issuer: ISSUER, audience: AUDIENCE }),
-          rateLimits: LIMITS,
-          jobQueue: {
-            databaseUrl: database.url,
-            storageDir: `${database.dir}/files`,
-            workersEnabled: false,
-            shutdownTimeoutMs: 5_000,
-          },
-        }),
-      ],
-    })
-    class RateLimitedHostModule {}
-    app = await launchTestApp(RateLimitedHostModule);
+    app = await startTestApp(database, {
+      app: { auth: authSettings({ jwtSecret: HS256_SECRET, issuer: ISSUER, audience: AUDIENCE }), rateLimits: LIMITS },
+      queue: { workersEnabled: false },
+    });
     for (const user of ['ops-1', 'ops-2', 'ops-3']) tokens[user] = await hs256({ sub: user, roles: ['admin'] });
     for (const user of ['alice', 'bob']) tokens[user] = await hs256({ sub: user });
   });

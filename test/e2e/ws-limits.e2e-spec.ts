@@ -1,10 +1,8 @@
-import { Module } from '@nestjs/common';
 import WebSocket from 'ws';
-import { AppModule } from '../../src/app.module';
 import type { WsLimitSettings } from '../../src/http-security/ws-limits';
 import { createTestDatabase, databaseLabel, type TestDatabase } from '../support/database';
 import { AUDIENCE, authSettings, HS256_SECRET, hs256, ISSUER } from '../support/sign-in';
-import { launchTestApp, type TestApp, waitFor } from '../support/test-app';
+import { startTestApp, type TestApp, waitFor } from '../support/test-app';
 
 const LIMITS: WsLimitSettings = { maxConnectionsPerCaller: 2, maxSubscriptionsPerCaller: 3 };
 const JOB_UPDATED = 'subscription { jobUpdated { id } }';
@@ -79,24 +77,10 @@ describe(`graphql-ws connection and subscription caps (${databaseLabel})`, () =>
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    @Module({
-      imports: [
-        AppModule.forRoot({
-          port: 0,
-          production: false,
-          auth: authSettings({ jwtSecret: HS256_SECRET, issuer: ISSUER, audience: AUDIENCE }),
-          wsLimits: LIMITS,
-          jobQueue: {
-            databaseUrl: database.url,
-            storageDir: `${database.dir}/files`,
-            workersEnabled: false,
-            shutdownTimeoutMs: 5_000,
-          },
-        }),
-      ],
-    })
-    class CappedHostModule {}
-    app = await launchTestApp(CappedHostModule);
+    app = await startTestApp(database, {
+      app: { auth: authSettings({ jwtSecret: HS256_SECRET, issuer: ISSUER, audience: AUDIENCE }), wsLimits: LIMITS },
+      queue: { workersEnabled: false },
+    });
     for (const user of ['alice', 'bob', 'carol']) tokens[user] = await hs256({ sub: user });
   });
   afterAll(async () => {

@@ -3,15 +3,13 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { Module } from '@nestjs/common';
 import { createClient, type Client } from 'graphql-ws';
 import { exportJWK, generateKeyPair, type JWTPayload, type KeyLike, SignJWT } from 'jose';
 import WebSocket from 'ws';
-import { AppModule } from '../../src/app.module';
 import type { AuthSettings } from '../../src/auth/auth-settings';
 import type { JobQueueModuleOptions } from '../../src/job-queue';
 import type { TestDatabase } from './database';
-import { launchTestApp, type TestApp } from './test-app';
+import { startTestApp, type TestApp } from './test-app';
 
 export const HS256_SECRET = 'test-secret-of-at-least-thirty-two-bytes!';
 export const ISSUER = 'https://issuer.test';
@@ -21,30 +19,13 @@ export function authSettings(overrides: Partial<AuthSettings>): AuthSettings {
   return { adminClaim: 'roles', disabled: false, ...overrides };
 }
 
-/** The standalone AppModule as main.ts builds it, with these AUTH_* settings, on the test database. */
+/** The standalone AppModule as main.ts builds it, with these AUTH_* settings, on the test database (no workers). */
 export function startSignInApp(
   database: TestDatabase,
   auth: AuthSettings,
   queue: JobQueueModuleOptions = {},
 ): Promise<TestApp> {
-  @Module({
-    imports: [
-      AppModule.forRoot({
-        port: 0,
-        production: false,
-        auth,
-        jobQueue: {
-          databaseUrl: database.url,
-          storageDir: `${database.dir}/files`,
-          workersEnabled: false,
-          shutdownTimeoutMs: 5_000,
-          ...queue,
-        },
-      }),
-    ],
-  })
-  class SignInHostModule {}
-  return launchTestApp(SignInHostModule);
+  return startTestApp(database, { app: { auth }, queue: { workersEnabled: false, ...queue } });
 }
 
 export interface TokenOptions {

@@ -8,8 +8,11 @@ import { AppModule } from '../../src/app.module';
 import type { JobQueueModuleOptions } from '../../src/job-queue';
 import { PrismaService } from '../../src/job-queue/database/prisma.service';
 import { createTestDatabase, type TestDatabase } from './database';
+import type { AppConfig } from '../../src/config/environment';
 
 export interface TestAppOptions {
+  /** Settings of the standalone app beside the queue (auth, rate limits, graphql-ws caps, GraphQL limits, ...). */
+  app?: Partial<Omit<AppConfig, 'jobQueue'>>;
   /** Overrides of the queue's options; databaseUrl and storageDir come from the test database. */
   queue?: JobQueueModuleOptions;
   /** Extra providers (a test's own @FileProcessor classes) and imports of the host module. */
@@ -40,6 +43,7 @@ export async function startTestApp(database: TestDatabase, options: TestAppOptio
       AppModule.forRoot({
         port: 0,
         production: false,
+        ...options.app,
         jobQueue: {
           databaseUrl: database.url,
           storageDir: `${database.dir}/files`,
