@@ -1,7 +1,14 @@
 import { WorkerPoolService } from '../../src/job-queue';
 import type { DatabaseClient } from '../../src/job-queue/database/prisma.service';
 import { createTestDatabase, databaseLabel, describePostgres, type TestDatabase } from '../support/database';
-import { countByStatus, enqueueJobs, type ProcessorLog, recordingProcessor, storeFile } from '../support/queue-helpers';
+import {
+  countByStatus,
+  enqueueJobs,
+  expectAllCompletedOnce,
+  type ProcessorLog,
+  recordingProcessor,
+  storeFile,
+} from '../support/queue-helpers';
 import { workersIdle } from '../support/signals';
 import { startTestApp, type TestApp, waitFor } from '../support/test-app';
 
@@ -33,15 +40,7 @@ async function expectDrainedExactlyOnce(db: DatabaseClient, jobIds: string[], lo
   expect([...log.calls.entries()].filter(([, calls]) => calls !== 1)).toEqual([]);
   expect(log.finished.size).toBe(JOBS);
 
-  expect(await countByStatus(db)).toEqual({
-    PENDING: 0,
-    PROCESSING: 0,
-    RETRYING: 0,
-    COMPLETED: JOBS,
-    FAILED: 0,
-    CANCELLED: 0,
-  });
-  expect(await db.processingJob.count({ where: { attemptCount: { not: 1 } } })).toBe(0);
+  await expectAllCompletedOnce(db, JOBS);
   const attemptsPerJob = await db.jobAttempt.groupBy({ by: ['jobId'], _count: { _all: true } });
   expect(attemptsPerJob).toHaveLength(JOBS);
   expect(attemptsPerJob.filter((group) => group._count._all !== 1)).toEqual([]);

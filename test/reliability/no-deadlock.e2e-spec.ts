@@ -1,5 +1,11 @@
 import { WorkerPoolService } from '../../src/job-queue';
-import { countByStatus, enqueueJobs, recordingProcessor, storeFile } from '../support/queue-helpers';
+import {
+  countByStatus,
+  enqueueJobs,
+  expectAllCompletedOnce,
+  recordingProcessor,
+  storeFile,
+} from '../support/queue-helpers';
 import {
   describePrivatePostgres,
   type PrivatePostgres,
@@ -60,15 +66,7 @@ describePrivatePostgres(
       await waitFor(async () => (await countByStatus(db)).COMPLETED === JOBS, 240_000, 250);
       console.log(`[no-deadlock] ${JOBS} jobs on ${INSTANCES} x ${CONCURRENCY} in ${Date.now() - started} ms`);
 
-      expect(await countByStatus(db)).toEqual({
-        PENDING: 0,
-        PROCESSING: 0,
-        RETRYING: 0,
-        COMPLETED: JOBS,
-        FAILED: 0,
-        CANCELLED: 0,
-      });
-      expect(await db.processingJob.count({ where: { attemptCount: { not: 1 } } })).toBe(0);
+      await expectAllCompletedOnce(db, JOBS);
       expect(await db.jobAttempt.count()).toBe(JOBS);
       expect(await db.jobAttempt.count({ where: { errorCode: { not: null } } })).toBe(0);
       expect([...noop.log.calls.values()].filter((calls) => calls !== 1)).toEqual([]);

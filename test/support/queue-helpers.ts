@@ -114,6 +114,19 @@ export async function countByStatus(db: DatabaseClient): Promise<Record<string, 
   return counts;
 }
 
+/** Every one of the `jobs` in the table COMPLETED, each with exactly one attempt counted on the job. */
+export async function expectAllCompletedOnce(db: DatabaseClient, jobs: number): Promise<void> {
+  expect(await countByStatus(db)).toEqual({
+    PENDING: 0,
+    PROCESSING: 0,
+    RETRYING: 0,
+    COMPLETED: jobs,
+    FAILED: 0,
+    CANCELLED: 0,
+  });
+  expect(await db.processingJob.count({ where: { attemptCount: { not: 1 } } })).toBe(0);
+}
+
 /** The job's status and its attempts in order (number, outcome, workerId, finished or not). */
 export async function jobState(db: DatabaseClient, jobId: string) {
   const job = await db.processingJob.findUniqueOrThrow({
