@@ -24,9 +24,21 @@ const CONCURRENCY = 32;
  */
 const LEASE_MS = 750;
 
+/** Whole milliseconds below `below`, from a linear congruential sequence: the same run every time. */
+function seededDurations(seed: number, below: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return Math.floor((state / 2147483648) * below);
+  };
+}
+
 /**
  * Lease renewal and batched completion both lock several job rows. Taken in different orders they deadlocked:
- * 4 deadlocks and 6 jobs run twice in 10,000 on 2 instances x 32 workers, with no fault at all.
+ * 4 deadlocks and 6 jobs run twice in 10,000 on 2 instances x 32 workers, with no fault at all. The jobs take 0-7 ms
+ * (a seeded sequence): with no-op jobs they finish in claim order, which is id order, and the old statements then
+ * happened to lock in the same order. Jittered, the code before the fix (2bb6718^) showed 3 deadlocks and 9 jobs run
+ * more than once in one run, 2 and 6 in the next.
  */
 describePrivatePostgres(
   `${JOBS} no-op jobs on ${INSTANCES} instances x ${CONCURRENCY} workers, no fault (private PostgreSQL)`,
@@ -34,7 +46,7 @@ describePrivatePostgres(
     let cluster: PrivatePostgres;
     let database: TestDatabase;
     const instances: TestApp[] = [];
-    const noop = recordingProcessor('noop');
+    const noop = recordingProcessor('noop', { durationMs: seededDurations(20261130, 8) });
 
     beforeAll(async () => {
       cluster = await startPrivatePostgres();

@@ -30,8 +30,8 @@ export interface ProcessorLog {
 }
 
 export interface RecordingOptions {
-  /** How long each call takes. Default 0 (returns at once). */
-  durationMs?: number;
+  /** How long each call takes, or a function choosing it per call. Default 0 (returns at once). */
+  durationMs?: number | (() => number);
   /** Keep going when the signal aborts (until durationMs is over) instead of rejecting with its reason. */
   ignoreAbort?: boolean;
 }
@@ -51,7 +51,8 @@ export function recordingProcessor(format: string, options: RecordingOptions = {
     finished: new Set(),
     aborts: new Map(),
   };
-  const durationMs = options.durationMs ?? 0;
+  const duration = options.durationMs ?? 0;
+  const durationOf = typeof duration === 'function' ? duration : () => duration;
 
   @Injectable()
   @FileProcessor(format)
@@ -62,6 +63,7 @@ export function recordingProcessor(format: string, options: RecordingOptions = {
       log.calls.set(job.id, (log.calls.get(job.id) ?? 0) + 1);
       if (signal.aborted) log.aborts.set(job.id, abortKind(signal.reason));
       else signal.addEventListener('abort', () => log.aborts.set(job.id, abortKind(signal.reason)), { once: true });
+      const durationMs = durationOf();
       if (durationMs > 0) await simulateWork(durationMs, options.ignoreAbort ? undefined : signal);
       log.finished.add(job.id);
       return { result: { processedBy: format } };
