@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { WorkerPoolService } from '../../src/job-queue';
+import { waitFor } from './test-app';
 
 /**
  * What tests wait on instead of fixed sleeps. A test waits for a condition (waitFor in test-app.ts) or for a product
@@ -58,7 +59,7 @@ export async function settlesWithin<T>(promise: Promise<T>, ms: number): Promise
  */
 export async function clockPasses(instant: Date | number): Promise<void> {
   const time = typeof instant === 'number' ? instant : instant.getTime();
-  while (Date.now() <= time) await simulateWork(1);
+  await waitFor(() => Date.now() > time, 1_000, 1);
 }
 
 type Method = (...args: never[]) => unknown;
@@ -101,9 +102,5 @@ export function nextCall<T extends object, K extends MethodKeys<T>>(
  */
 export async function workersIdle(apps: INestApplication[], timeoutMs = 15_000): Promise<void> {
   const pools = apps.map((app) => app.get(WorkerPoolService));
-  const deadline = Date.now() + timeoutMs;
-  while (!pools.every((pool) => pool.sleepsUntilPoll)) {
-    if (Date.now() > deadline) throw new Error(`workersIdle: a worker pool was still busy after ${timeoutMs} ms`);
-    await simulateWork(10);
-  }
+  await waitFor(() => pools.every((pool) => pool.sleepsUntilPoll), timeoutMs, 10);
 }

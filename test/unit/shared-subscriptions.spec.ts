@@ -6,6 +6,7 @@ import { AsyncQueue } from '../../src/job-queue/common/async-queue';
 import type { Caller } from '../../src/job-queue/common/caller';
 import { authenticateConnections } from '../../src/job-queue/common/connection-callers';
 import { shareSubscriptions } from '../../src/job-queue/common/shared-subscriptions';
+import { waitFor } from '../support/test-app';
 
 // The transport the service runs (through Nest); its subpath is an export that this tsconfig's resolution does not read.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -19,13 +20,11 @@ const schema = buildSchema(`
 const UPDATES = 'subscription { jobUpdated { id text } }';
 const result = (id: number, text = ''): ExecutionResult => ({ data: { jobUpdated: { id: String(id), text } } });
 
-const until = async (condition: () => boolean, what: string, timeoutMs = 20_000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-};
+/** waitFor with a label: what was awaited, in the timeout's message. */
+const until = (condition: () => boolean, what: string, timeoutMs = 20_000) =>
+  waitFor(condition, timeoutMs, 5).catch(() => {
+    throw new Error(`timed out waiting for ${what}`);
+  });
 
 interface Run {
   /** The client's own socket. */
