@@ -1,5 +1,5 @@
 import { databaseLabel } from '../support/database';
-import { insertJob } from '../support/fixtures';
+import { insertJob, type JobFixture } from '../support/fixtures';
 import { type TestApp, useTestApp } from '../support/test-app';
 
 const MIN = 60_000;
@@ -59,100 +59,27 @@ describe(`Statistics and health against hand-counted fixtures (${databaseLabel})
   it('counts every field of a known set of jobs', async () => {
     const now = Date.now();
     const db = service.prisma.client;
-    await insertJob(
-      db,
+    // prettier-ignore
+    const fixtures: JobFixture[] = [
+      { format: 'txt', priority: 3, status: 'COMPLETED', createdAgoMs: 40 * MIN, startedAgoMs: 39 * MIN, completedAgoMs: 38 * MIN },
+      { format: 'txt', priority: 2, status: 'COMPLETED', createdAgoMs: 5 * HOUR, startedAgoMs: 5 * HOUR - 30_000, completedAgoMs: 5 * HOUR - 150_000 },
+      { format: 'pdf', priority: 2, status: 'COMPLETED', createdAgoMs: 3 * DAY, startedAgoMs: 3 * DAY - 10_000, completedAgoMs: 3 * DAY - 20_000 },
+      { format: 'pdf', priority: 1, status: 'COMPLETED', createdAgoMs: 10 * DAY, startedAgoMs: 10 * DAY - 10_000, completedAgoMs: 10 * DAY - 20_000 },
       {
-        format: 'txt',
-        priority: 3,
-        status: 'COMPLETED',
-        createdAgoMs: 40 * MIN,
-        startedAgoMs: 39 * MIN,
-        completedAgoMs: 38 * MIN,
-      },
-      now,
-    );
-    await insertJob(
-      db,
-      {
-        format: 'txt',
-        priority: 2,
-        status: 'COMPLETED',
-        createdAgoMs: 5 * HOUR,
-        startedAgoMs: 5 * HOUR - 30_000,
-        completedAgoMs: 5 * HOUR - 150_000,
-      },
-      now,
-    );
-    await insertJob(
-      db,
-      {
-        format: 'pdf',
-        priority: 2,
-        status: 'COMPLETED',
-        createdAgoMs: 3 * DAY,
-        startedAgoMs: 3 * DAY - 10_000,
-        completedAgoMs: 3 * DAY - 20_000,
-      },
-      now,
-    );
-    await insertJob(
-      db,
-      {
-        format: 'pdf',
-        priority: 1,
-        status: 'COMPLETED',
-        createdAgoMs: 10 * DAY,
-        startedAgoMs: 10 * DAY - 10_000,
-        completedAgoMs: 10 * DAY - 20_000,
-      },
-      now,
-    );
-    await insertJob(
-      db,
-      {
-        format: 'csv',
-        priority: 1,
-        status: 'FAILED',
-        errorCode: 'MALFORMED_FILE',
-        createdAgoMs: 2 * HOUR,
-        startedAgoMs: 2 * HOUR - 1000,
-        completedAgoMs: 2 * HOUR - 2000,
+        format: 'csv', priority: 1, status: 'FAILED', errorCode: 'MALFORMED_FILE',
+        createdAgoMs: 2 * HOUR, startedAgoMs: 2 * HOUR - 1000, completedAgoMs: 2 * HOUR - 2000,
         attempts: [{ errorCode: 'MALFORMED_FILE', finishedAgoMs: 2 * HOUR - 2000 }],
       },
-      now,
-    );
-    await insertJob(db, { format: 'csv', priority: 3, status: 'PENDING', createdAgoMs: 20 * MIN }, now);
-    await insertJob(
-      db,
+      { format: 'csv', priority: 3, status: 'PENDING', createdAgoMs: 20 * MIN },
       { format: 'txt', priority: 2, status: 'PENDING', createdAgoMs: 30 * MIN, runAtInMs: HOUR, availableInMs: HOUR },
-      now,
-    );
-    await insertJob(
-      db,
       { format: 'txt', priority: 2, status: 'PROCESSING', startedAgoMs: 10_000, leaseExpiresInMs: 5 * MIN },
-      now,
-    );
-    await insertJob(
-      db,
       {
-        format: 'txt',
-        priority: 1,
-        status: 'RETRYING',
-        retryCount: 2,
-        createdAgoMs: HOUR,
-        availableInMs: MIN,
-        attempts: [
-          { errorCode: 'TIMEOUT', finishedAgoMs: 30 * MIN },
-          { errorCode: 'TIMEOUT', finishedAgoMs: 10 * MIN },
-        ],
+        format: 'txt', priority: 1, status: 'RETRYING', retryCount: 2, createdAgoMs: HOUR, availableInMs: MIN,
+        attempts: [{ errorCode: 'TIMEOUT', finishedAgoMs: 30 * MIN }, { errorCode: 'TIMEOUT', finishedAgoMs: 10 * MIN }],
       },
-      now,
-    );
-    await insertJob(
-      db,
       { format: 'json', priority: 2, status: 'CANCELLED', createdAgoMs: 3 * MIN, completedAgoMs: 2 * MIN },
-      now,
-    );
+    ];
+    for (const fixture of fixtures) await insertJob(db, fixture, now);
 
     const { data, errors } = await service.gql(STATS);
     expect(errors).toBeUndefined();
