@@ -1,4 +1,4 @@
-import { JobPriority, JobStatus, WorkerPoolService } from '../../src/job-queue';
+import { ANONYMOUS_ADMIN, JobPriority, JobStatus, JobsService, WorkerPoolService } from '../../src/job-queue';
 import { createTestDatabase, databaseLabel, describePostgres, type TestDatabase } from '../support/database';
 import { insertJob } from '../support/fixtures';
 import {
@@ -87,6 +87,20 @@ describe(`Wake-up of idle workers in one instance (${databaseLabel})`, () => {
     for (const latency of latencies) expect(latency).toBeLessThan(1_000);
     // The first wake-up also picked up the job that had been waiting unannounced.
     expect(recording.log.calls.get(silent)).toBe(1);
+  });
+
+  it('sleeps only until the next job is due, not the whole 60-s poll, and starts it then', async () => {
+    const fileId = await storeFile(service.app, 'later.wake');
+    await waitFor(() => service.app.get(WorkerPoolService).sleepsUntilPoll, 10_000, 10);
+    const runAt = new Date(Date.now() + 400);
+    const [job] = await service.app
+      .get(JobsService)
+      .enqueueMany([{ fileId, runAt, priority: JobPriority.NORMAL }], ANONYMOUS_ADMIN);
+    await waitFor(() => recording.log.startedAt.has(job.id), 10_000, 10);
+    const startedAt = recording.log.startedAt.get(job.id)!;
+    // Not before it was due; well before the poll would have woken the worker (the enqueue's wake-up came early).
+    expect(startedAt).toBeGreaterThanOrEqual(runAt.getTime());
+    expect(startedAt - runAt.getTime()).toBeLessThan(5_000);
   });
 });
 

@@ -9,6 +9,7 @@ import {
   type LeaseRenewal,
   leaseRenewal,
   type NewJob,
+  NEXT_DUE_SQL,
   type QueueStore,
   sortInClaimOrder,
 } from './queue-store';
@@ -142,6 +143,11 @@ export class PostgresQueueStore implements QueueStore {
 
   async findJobs(ids: string[]): Promise<JobRecord[]> {
     return jobRecordsFromRows((await this.run('find-jobs', FIND_JOBS_SQL, [ids])).rows);
+  }
+
+  async nextDueAt(): Promise<Date | null> {
+    const { rows } = await this.run<{ due: Date | null }>('next-due', NEXT_DUE_SQL, []);
+    return rows[0]?.due ?? null;
   }
 
   async findFiles(ids: string[], ownerId: string | null | undefined): Promise<StoredFileRecord[]> {

@@ -23,6 +23,9 @@ export interface QueueStore {
    */
   findJobs(ids: string[]): Promise<JobRecord[]>;
 
+  /** When the next claimable job (PENDING or RETRYING) becomes due, or null when there is none: an idle worker sleeps until then. */
+  nextDueAt(): Promise<Date | null>;
+
   /**
    * Atomically moves up to `limit` due jobs (PENDING or RETRYING with availableAt <= now) to PROCESSING under
    * `workerId`'s lease, highest priority first and oldest first within a priority, and opens an attempt row for
@@ -74,6 +77,14 @@ export interface Completion {
   result: string | null;
   bytesProcessed: bigint;
 }
+
+/** The earliest availableAt among claimable jobs: one index walk per status, so no plan needs a sort. */
+export const NEXT_DUE_SQL = `
+SELECT min(due) AS due FROM (
+  SELECT (SELECT available_at FROM processing_jobs WHERE status = 'PENDING' ORDER BY available_at LIMIT 1) AS due
+  UNION ALL
+  SELECT (SELECT available_at FROM processing_jobs WHERE status = 'RETRYING' ORDER BY available_at LIMIT 1)
+) AS next_due`;
 
 export const CLAIM_ORDER = 'priority DESC, created_at ASC, id ASC';
 

@@ -9,6 +9,7 @@ import {
   type LeaseRenewal,
   leaseRenewal,
   type NewJob,
+  NEXT_DUE_SQL,
   type QueueStore,
   sortInClaimOrder,
 } from './queue-store';
@@ -67,6 +68,7 @@ interface Statements {
   byKey: Database.Statement;
   findFiles: Database.Statement;
   findJobs: Database.Statement;
+  nextDue: Database.Statement;
   claim: Database.Statement;
   openAttempt: Database.Statement;
   complete: Database.Statement;
@@ -115,6 +117,13 @@ export class SqliteQueueStore implements QueueStore {
     return this.prisma.sqliteRead((db) =>
       (this.prepared(db).findJobs.all(JSON.stringify(ids)) as Record<string, unknown>[]).map(jobRecordFromSqliteRow),
     );
+  }
+
+  nextDueAt(): Promise<Date | null> {
+    return this.prisma.sqliteRead((db) => {
+      const { due } = this.prepared(db).nextDue.get() as { due: number | null };
+      return due === null ? null : new Date(Number(due));
+    });
   }
 
   findFiles(ids: string[], ownerId: string | null | undefined): Promise<StoredFileRecord[]> {
@@ -187,6 +196,7 @@ export class SqliteQueueStore implements QueueStore {
         byKey: prepare(BY_KEY_SQL),
         findFiles: prepare(FIND_FILES_SQL),
         findJobs: prepare(FIND_JOBS_SQL),
+        nextDue: prepare(NEXT_DUE_SQL),
         claim: prepare(CLAIM_SQL),
         openAttempt: db.prepare(OPEN_ATTEMPT_SQL),
         complete: prepare(COMPLETE_SQL),

@@ -2,8 +2,6 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import type { JobRecord } from '../common/job-record';
-import { CLAIMABLE_STATUSES } from '../common/job.enums';
-import { PrismaService } from '../database/prisma.service';
 import type { QueueStore } from '../database/queue-store';
 import { JobEventBus } from '../events/job-event-bus';
 import { JobTopics } from '../events/job-events';
@@ -56,7 +54,6 @@ export class WorkerPoolService implements OnApplicationBootstrap, BeforeApplicat
     @Inject(JOB_QUEUE_OPTIONS) private readonly options: ResolvedJobQueueOptions,
     @Inject(QUEUE_STORE) private readonly store: QueueStore,
     private readonly bus: JobEventBus,
-    private readonly prisma: PrismaService,
     private readonly runner: JobRunner,
     private readonly outcomes: JobOutcomesRepository,
     private readonly events: JobEventsPublisher,
@@ -153,12 +150,7 @@ export class WorkerPoolService implements OnApplicationBootstrap, BeforeApplicat
   private async idleWaitMs(): Promise<number> {
     const poll = this.options.pollIntervalMs;
     try {
-      const next = await this.prisma.client.processingJob.findFirst({
-        where: { status: { in: [...CLAIMABLE_STATUSES] } },
-        orderBy: { availableAt: 'asc' },
-        select: { availableAt: true },
-      });
-      const due = next?.availableAt;
+      const due = await this.store.nextDueAt();
       // A due job that could not be claimed is locked by another claimer for a moment: look again shortly.
       return due ? Math.min(poll, Math.max(MIN_IDLE_WAIT_MS, due.getTime() - Date.now())) : poll;
     } catch {
