@@ -1,5 +1,7 @@
-export { JobQueueModule, type JobQueueModuleAsyncOptions } from './job-queue.module';
+export { JobQueueModule, type JobQueueModuleAsyncOptions, type JobQueueModuleShape } from './job-queue.module';
 export type { JobQueueModuleOptions } from './job-queue.options';
+export type { RetrySettings } from './job-queue-options.schema';
+export { PublicErrorCode } from './common/public-error';
 export type { RetryPolicy } from './retry/retry-policy';
 export type { Caller } from './common/caller';
 export { ANONYMOUS_ADMIN } from './common/caller';
@@ -7,7 +9,12 @@ export { MAX_UNREAD_JOB_UPDATES } from './jobs/job-updates.service';
 export type { CallerContext, ResolveCaller, WsConnection } from './common/caller-context';
 export { AccessErrorCode, AccessException } from './common/access.exception';
 export { authenticateConnections } from './common/connection-callers';
-export { shareSubscriptions, type SharedSubscriptionsOptions } from './common/shared-subscriptions';
+export {
+  shareSubscriptions,
+  type SharedSubscriptionsOptions,
+  type SubscribeFunction,
+  type SubscribeResult,
+} from './common/shared-subscriptions';
 export { JobPriority, JobStatus, ProcessingStage } from './common/job.enums';
 export type { JobRecord, JobAttemptRecord, StoredFileRecord } from './common/job-record';
 export { FileProcessor, type FileProcessorMetadata } from './processor-contract/file-processor.decorator';

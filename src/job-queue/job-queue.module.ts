@@ -10,10 +10,11 @@ import { ProgressModule } from './progress/progress.module';
 import { RetryModule } from './retry/retry.module';
 import { WorkersModule } from './workers/workers.module';
 
-type ModuleShape = Pick<JobQueueModuleOptions, 'builtInProcessors' | 'httpEndpoints'>;
+/** What decides the module's shape (built-in processors, the HTTP endpoints): known before any factory runs. */
+export type JobQueueModuleShape = Pick<JobQueueModuleOptions, 'builtInProcessors' | 'httpEndpoints'>;
 
 /** What forRootAsync takes: a factory (useFactory/useClass/useExisting, inject, imports) and the module's shape. */
-export type JobQueueModuleAsyncOptions = typeof JOB_QUEUE_ASYNC_OPTIONS_TYPE & ModuleShape;
+export type JobQueueModuleAsyncOptions = typeof JOB_QUEUE_ASYNC_OPTIONS_TYPE & JobQueueModuleShape;
 
 const FEATURE_MODULES = [JobsModule, FilesModule, WorkersModule, ProgressModule, RetryModule, MonitoringModule];
 
@@ -38,7 +39,7 @@ export class JobQueueModule {
     return JobQueueModule.compose(JobQueueCoreModule.forRootAsync(asyncOptions), { builtInProcessors, httpEndpoints });
   }
 
-  private static compose(core: DynamicModule, shape: ModuleShape): DynamicModule {
+  private static compose(core: DynamicModule, shape: JobQueueModuleShape): DynamicModule {
     return {
       module: JobQueueModule,
       imports: [

@@ -11,7 +11,7 @@ import { connectionCaller } from './connection-callers';
 import { isWsConnection, type WsConnection } from './caller-context';
 import { type FanoutSocket, nextPayload, SocketSubscriber, socketOf, WriteCoalescer } from './socket-fanout';
 
-type SubscribeResult = AsyncGenerator<ExecutionResult, void, void> | ExecutionResult;
+export type SubscribeResult = AsyncGenerator<ExecutionResult, void, void> | ExecutionResult;
 export type SubscribeFunction = (args: ExecutionArgs) => SubscribeResult | Promise<SubscribeResult>;
 
 export interface SharedSubscriptionsOptions {
