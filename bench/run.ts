@@ -1,13 +1,17 @@
 /**
  * The benchmark harness: `npm run bench` (full: 3 runs, 20,000 jobs, 1,000,000 rows; about 10 minutes) or
  * `npm run bench -- --quick` (1 run, 2,000 jobs, 100,000 rows). `--help` lists the options; bench/RESULTS.md
- * explains the scenarios and holds the latest figures. Not part of `npm test` or CI.
+ * explains the scenarios and holds the latest figures. Not part of `npm test` or CI. On a Node older than the peers
+ * need, it runs itself again under a provisioned Node 22 for the PostgreSQL figures (bench/lib/launcher.ts).
  */
 import 'reflect-metadata';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { type BenchDatabase, dropAllBenchDatabases, dropStaleBenchDatabases, withBenchDatabase } from './lib/databases';
+import { needsParts, partRequest, runInParts, signalPart } from './lib/launcher';
 import { machineInfo } from './lib/machine';
-import { type DbKind, parseOptions, type SystemName } from './lib/options';
+import { type BenchOptions, type DbKind, parseOptions, type SystemName } from './lib/options';
+import { installPeers, nodeRunsPeers } from './lib/provision';
 import { type BenchReport, type Column, markdownDetails, markdownTable, record, writeReport } from './lib/report';
 import { loadAdapter, type QueueAdapter } from './lib/systems';
 import { measureFanout } from './scenarios/fanout';
@@ -15,16 +19,13 @@ import { measureQueries } from './scenarios/queries';
 import { measureSubscribedBurnDown } from './scenarios/subscribers';
 import { measureBurnDown, measureEnqueue, measureLatency } from './scenarios/throughput';
 
-const began = Date.now();
+const part = partRequest();
+const began = part?.began ?? Date.now();
 const log = (message: string) => console.log(`[${((Date.now() - began) / 1000).toFixed(0).padStart(4)} s] ${message}`);
 const rate = (value: number) => `${Math.round(value).toLocaleString('en-US')} jobs/s`;
 
 async function main(): Promise<void> {
-  const options = parseOptions(process.argv.slice(2));
-  const has = (scenario: (typeof options.scenarios)[number]) => options.scenarios.includes(scenario);
-  const stale = await dropStaleBenchDatabases(options.postgresUrl).catch(() => []);
-  if (stale.length > 0) log(`dropped ${stale.length} bench database(s) left by earlier runs`);
-
+  const options = part?.options ?? parseOptions(process.argv.slice(2));
   const report: BenchReport = {
     command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
     startedAt: new Date(began).toISOString(),
@@ -35,6 +36,36 @@ async function main(): Promise<void> {
     runs: {},
     notes: [],
   };
+  if (part) {
+    await measure(options, report);
+    writeFileSync(part.output, JSON.stringify(report));
+    return;
+  }
+  const stale = await dropStaleBenchDatabases(options.postgresUrl).catch(() => []);
+  if (stale.length > 0) log(`dropped ${stale.length} bench database(s) left by earlier runs`);
+  if (needsParts(options)) {
+    await runInParts(options, report, log);
+  } else {
+    const peers = options.systems.some((system) => system !== 'ours') && options.databases.includes('postgres');
+    if (peers && !nodeRunsPeers()) {
+      throw new Error(
+        `the peers need Node >= 22.18 (this is ${process.version}): without --machine-node the bench provisions one`,
+      );
+    }
+    if (peers) {
+      const seconds = installPeers(process.execPath);
+      if (seconds) log(`installed the peers into bench/peers/node_modules in ${seconds.toFixed(1)} s`);
+    }
+    await measure(options, report);
+  }
+  report.durationSeconds = (Date.now() - began) / 1000;
+  console.log(`\n${markdownTable(report)}\n\n${markdownDetails(report)}\n`);
+  for (const file of writeReport(report, __dirname)) log(`wrote ${path.relative(process.cwd(), file)}`);
+}
+
+/** Every scenario asked for, on this process's Node; the figures go into `report`. */
+async function measure(options: BenchOptions, report: BenchReport): Promise<void> {
+  const has = (scenario: (typeof options.scenarios)[number]) => options.scenarios.includes(scenario);
   const adapters = new Map<SystemName, QueueAdapter>();
   for (const system of options.systems) {
     const adapter = await loadAdapter(system);
@@ -140,20 +171,17 @@ async function main(): Promise<void> {
       );
     }
   }
-
-  report.durationSeconds = (Date.now() - began) / 1000;
-  console.log(`\n${markdownTable(report)}\n\n${markdownDetails(report)}\n`);
-  for (const file of writeReport(report, __dirname)) log(`wrote ${path.relative(process.cwd(), file)}`);
 }
 
-async function abort(reason: unknown): Promise<never> {
+async function abort(reason: unknown, signal?: NodeJS.Signals): Promise<never> {
+  if (signal) signalPart(signal);
   console.error(reason instanceof Error ? (reason.stack ?? reason.message) : String(reason));
   await dropAllBenchDatabases();
   process.exit(1);
 }
 
-process.on('SIGINT', () => void abort('interrupted'));
-process.on('SIGTERM', () => void abort('terminated'));
+process.on('SIGINT', () => void abort('interrupted', 'SIGINT'));
+process.on('SIGTERM', () => void abort('terminated', 'SIGTERM'));
 main().then(
   () => process.exit(0),
   (error) => abort(error),

@@ -1,9 +1,32 @@
-import { Logger, makeWorkerUtils, run, type Runner, type WorkerUtils } from 'graphile-worker';
 import { Pool } from 'pg';
 import type { BenchDatabase } from './databases';
+import { loadPeer } from './peers';
 import type { QueueAdapter } from './systems';
 import { BULK_BATCH } from './systems';
-import { packageVersion } from './package-version';
+
+/** The members of graphile-worker 0.18 the bench uses (its types: bench/peers/node_modules/graphile-worker/dist). */
+interface Runner {
+  addJob(identifier: string, payload: object): Promise<{ id: string }>;
+  stop(): Promise<void>;
+}
+interface WorkerUtils {
+  migrate(): Promise<void>;
+  addJobs(specs: { identifier: string; payload: object }[]): Promise<unknown>;
+  release(): Promise<void>;
+}
+type Task = (payload: unknown, helpers: { job: { id: string } }) => Promise<void>;
+interface GraphileWorker {
+  Logger: new (factory: () => () => void) => object;
+  run(options: {
+    noHandleSignals: boolean;
+    logger: object;
+    taskList: Record<string, Task>;
+    preset: { worker: Record<string, unknown> };
+  }): Promise<Runner>;
+  makeWorkerUtils(options: { connectionString: string; logger: object }): Promise<WorkerUtils>;
+}
+
+const { module: graphile, version } = loadPeer<GraphileWorker>('graphile-worker');
 
 /**
  * The configuration of graphile-worker's performance page ("Quick stats in optimal conditions"): a local queue
@@ -17,10 +40,10 @@ export const GRAPHILE_SETTINGS = {
   failJobBatchDelay: 0,
 } as const;
 
-const quiet = new Logger(() => () => undefined);
+const quiet = new graphile.Logger(() => () => undefined);
 
 function startRunner(db: BenchDatabase, onStart?: (jobId: string) => void): Promise<Runner> {
-  return run({
+  return graphile.run({
     noHandleSignals: true,
     logger: quiet,
     taskList: {
@@ -35,14 +58,14 @@ function startRunner(db: BenchDatabase, onStart?: (jobId: string) => void): Prom
 }
 
 export const graphileAdapter: QueueAdapter = {
-  version: packageVersion(require.resolve('graphile-worker/package.json')),
+  version,
   settings:
     `concurrentJobs ${GRAPHILE_SETTINGS.concurrentJobs}, maxPoolSize ${GRAPHILE_SETTINGS.maxPoolSize}, ` +
     `localQueue.size ${GRAPHILE_SETTINGS.localQueue.size}, completeJobBatchDelay ${GRAPHILE_SETTINGS.completeJobBatchDelay}, ` +
     `failJobBatchDelay ${GRAPHILE_SETTINGS.failJobBatchDelay}, pollInterval 2000 (default); enqueue via workerUtils.addJobs`,
 
   async openProducer(db) {
-    const utils: WorkerUtils = await makeWorkerUtils({ connectionString: db.url, logger: quiet });
+    const utils = await graphile.makeWorkerUtils({ connectionString: db.url, logger: quiet });
     await utils.migrate();
     const pool = new Pool({ connectionString: db.url, max: 1 });
     return {

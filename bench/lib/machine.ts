@@ -13,10 +13,20 @@ export interface MachineInfo {
   commit: string;
 }
 
+/** SQLite's version, where better-sqlite3 loads: under a provisioned Node its addon is built for another ABI. */
+function sqliteVersion(): string {
+  try {
+    const memory = new Database(':memory:');
+    const { version } = memory.prepare('SELECT sqlite_version() AS version').get() as { version: string };
+    memory.close();
+    return version;
+  } catch {
+    return `not loaded under Node ${process.version}`;
+  }
+}
+
 export async function machineInfo(postgresUrl: string): Promise<MachineInfo> {
-  const memory = new Database(':memory:');
-  const sqlite = (memory.prepare('SELECT sqlite_version() AS version').get() as { version: string }).version;
-  memory.close();
+  const sqlite = sqliteVersion();
   let commit = 'unknown';
   try {
     const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();

@@ -1,58 +1,92 @@
-import PgBoss from 'pg-boss';
 import type { BenchDatabase } from './databases';
+import { loadPeer } from './peers';
 import type { QueueAdapter } from './systems';
 import { BULK_BATCH } from './systems';
-import { packageVersion } from './package-version';
+
+/** The members of pg-boss 12 the bench uses (its types: bench/peers/node_modules/pg-boss/dist/types.d.ts). */
+interface PgBossWorkOptions {
+  localConcurrency: number;
+  batchSize: number;
+  pollingIntervalSeconds: number;
+  burstWhenBatchFull: boolean;
+}
+interface PgBoss {
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  start(): Promise<unknown>;
+  stop(options: { graceful: boolean; timeout: number }): Promise<void>;
+  createQueue(name: string, options: { notify: boolean }): Promise<void>;
+  insert(name: string, jobs: { data: object }[]): Promise<string[] | null>;
+  send(name: string, data: object): Promise<string | null>;
+  work(name: string, options: PgBossWorkOptions, handler: (jobs: { id: string }[]) => Promise<void>): Promise<string>;
+  getDb(): { executeSql(text: string, values: unknown[]): Promise<{ rows: unknown[] }> };
+}
+interface PgBossModule {
+  PgBoss: new (options: {
+    connectionString: string;
+    max: number;
+    supervise: boolean;
+    schedule: boolean;
+    useListenNotify: boolean;
+  }) => PgBoss;
+}
+
+const { module: pgBoss, version } = loadPeer<PgBossModule>('pg-boss');
 
 /**
- * pg-boss 10 has no teamSize or localConcurrency (removed in 10; localConcurrency came in 11): parallelism is one
- * polling worker per work() call, each fetching `batchSize` jobs and completing them in one statement. It has no
- * LISTEN/NOTIFY either: a worker sleeps pollingIntervalSeconds (at least 0.5) after a fetch that took less, unless
- * notifyWorker(id) wakes it, which the latency rig does after each send (the documented way; it works in-process only).
+ * pg-boss 12's batch worker: one work() call whose `localConcurrency` polling loops each fetch `batchSize` jobs
+ * and complete them in one statement; `burstWhenBatchFull` fetches again at once while a fetch comes back full
+ * (otherwise each loop sleeps `pollingIntervalSeconds`, at least 0.5 s, between fetches). LISTEN/NOTIFY is opt-in
+ * twice (the instance's `useListenNotify` and the queue's `notify`): on for the latency rig, whose jobs arrive one
+ * at a time; off for enqueue and burn-down, where the jobs are queued before the workers start and a NOTIFY per
+ * insert would only cost.
  */
 export const PGBOSS_SETTINGS = {
-  workers: Number(process.env.PGB_W ?? 4),
+  localConcurrency: Number(process.env.PGB_W ?? 4),
   batchSize: Number(process.env.PGB_B ?? 250),
   pollingIntervalSeconds: 0.5,
+  burstWhenBatchFull: true,
   max: Number(process.env.PGB_MAX ?? 10),
 } as const;
 const QUEUE = 'noop';
 
-async function startBoss(db: BenchDatabase): Promise<PgBoss> {
-  const boss = new PgBoss({ connectionString: db.url, max: PGBOSS_SETTINGS.max, supervise: false, schedule: false });
+async function startBoss(db: BenchDatabase, notify: boolean): Promise<PgBoss> {
+  const boss = new pgBoss.PgBoss({
+    connectionString: db.url,
+    max: PGBOSS_SETTINGS.max,
+    supervise: false,
+    schedule: false,
+    useListenNotify: notify,
+  });
   boss.on('error', (error) => console.error(`pg-boss: ${error.message}`));
   await boss.start();
-  await boss.createQueue(QUEUE);
+  await boss.createQueue(QUEUE, { notify });
   return boss;
 }
 
-async function work(boss: PgBoss, onStart?: (jobId: string) => void): Promise<string[]> {
-  const ids: string[] = [];
-  const { batchSize, pollingIntervalSeconds } = PGBOSS_SETTINGS;
-  for (let index = 0; index < PGBOSS_SETTINGS.workers; index++) {
-    ids.push(
-      await boss.work(QUEUE, { batchSize, pollingIntervalSeconds }, async (jobs) => {
-        for (const job of jobs) onStart?.(job.id);
-      }),
-    );
-  }
-  return ids;
+function work(boss: PgBoss, onStart?: (jobId: string) => void): Promise<string> {
+  const { localConcurrency, batchSize, pollingIntervalSeconds, burstWhenBatchFull } = PGBOSS_SETTINGS;
+  return boss.work(QUEUE, { localConcurrency, batchSize, pollingIntervalSeconds, burstWhenBatchFull }, async (jobs) => {
+    for (const job of jobs) onStart?.(job.id);
+  });
 }
 
 export const pgBossAdapter: QueueAdapter = {
-  version: packageVersion(require.resolve('pg-boss/package.json')),
+  version,
   settings:
-    `${PGBOSS_SETTINGS.workers} × work() per instance, batchSize ${PGBOSS_SETTINGS.batchSize}, ` +
-    `pollingIntervalSeconds ${PGBOSS_SETTINGS.pollingIntervalSeconds} (the minimum), pool max ${PGBOSS_SETTINGS.max}, ` +
-    `supervise/schedule off; enqueue via insert(); latency: notifyWorker() after each send()`,
+    `work() with localConcurrency ${PGBOSS_SETTINGS.localConcurrency}, batchSize ${PGBOSS_SETTINGS.batchSize} (a batch handler), ` +
+    `burstWhenBatchFull, pollingIntervalSeconds ${PGBOSS_SETTINGS.pollingIntervalSeconds} (the minimum), pool max ${PGBOSS_SETTINGS.max}, ` +
+    `supervise/schedule off; enqueue via insert(); latency: useListenNotify on and the queue's notify: true (LISTEN/NOTIFY), off elsewhere`,
 
   async openProducer(db) {
-    const boss = await startBoss(db);
+    const boss = await startBoss(db, false);
     return {
       async enqueueBulk(count) {
         for (let start = 0; start < count; start += BULK_BATCH) {
           const size = Math.min(BULK_BATCH, count - start);
-          await boss.insert(Array.from({ length: size }, () => ({ name: QUEUE, data: {} })));
+          await boss.insert(
+            QUEUE,
+            Array.from({ length: size }, () => ({ data: {} })),
+          );
         }
       },
       hasUnfinished: async () => {
@@ -66,7 +100,7 @@ export const pgBossAdapter: QueueAdapter = {
   },
 
   async openWorker(db) {
-    const boss = await startBoss(db);
+    const boss = await startBoss(db, false);
     return {
       start: async (onStart) => void (await work(boss, onStart)),
       stop: () => boss.stop({ graceful: true, timeout: 5000 }),
@@ -74,14 +108,10 @@ export const pgBossAdapter: QueueAdapter = {
   },
 
   async openLatencyRig(db, onStart) {
-    const boss = await startBoss(db);
-    const workers = await work(boss, onStart);
+    const boss = await startBoss(db, true);
+    await work(boss, onStart);
     return {
-      async enqueueOne() {
-        const id = await boss.send(QUEUE, {});
-        for (const worker of workers) boss.notifyWorker(worker);
-        return id!;
-      },
+      enqueueOne: async () => (await boss.send(QUEUE, {}))!,
       close: () => boss.stop({ graceful: true, timeout: 5000 }),
     };
   },
