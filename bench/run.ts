@@ -44,7 +44,7 @@ async function main(): Promise<void> {
   const stale = await dropStaleBenchDatabases(options.postgresUrl).catch(() => []);
   if (stale.length > 0) log(`dropped ${stale.length} bench database(s) left by earlier runs`);
   if (needsParts(options)) {
-    await runInParts(options, report, log);
+    await runInParts(options, report, (here) => measure(here, report), log);
   } else {
     const peers = options.systems.some((system) => system !== 'ours') && options.databases.includes('postgres');
     if (peers && !nodeRunsPeers()) {

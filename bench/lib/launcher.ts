@@ -8,10 +8,10 @@ import { installPeers, nodeRunsPeers, provisionNode } from './provision';
 import type { BenchReport, FigureId } from './report';
 
 /**
- * On a Node older than the peers need, one invocation runs in parts, each a process of its own whose report the
- * launcher merges: ours on SQLite under the machine's Node (better-sqlite3 in node_modules is built for its ABI),
- * then everything on PostgreSQL — ours and both peers — under one provisioned Node 22. Each part's worker
- * processes are forked from it, so they run under its Node too (fork uses process.execPath).
+ * On a Node older than the peers need, one invocation runs in two parts: ours on SQLite in this process, under the
+ * machine's Node (better-sqlite3 in node_modules is built for its ABI), then everything on PostgreSQL — ours and
+ * both peers — in a process of its own under one provisioned Node 22, whose report is merged into this one. Each
+ * part's worker processes are forked from it, so they run under its Node too (fork uses process.execPath).
  */
 const PART_ENV = 'BENCH_PART';
 
@@ -60,39 +60,38 @@ async function runPart(node: string, request: Omit<PartRequest, 'output'>): Prom
   }
 }
 
-/** Provisions the Node and the peers, runs the parts, and returns one report of all their figures. */
+/**
+ * Provisions the Node and the peers, measures ours on SQLite here (`measureHere`) and the rest in a part under
+ * that Node; `report` receives every figure.
+ */
 export async function runInParts(
   options: BenchOptions,
   report: BenchReport,
+  measureHere: (options: BenchOptions) => Promise<void>,
   log: (message: string) => void,
 ): Promise<void> {
   const provisioned = provisionNode();
   const peers = options.systems.some((system) => system !== 'ours');
   const peersSeconds = peers ? installPeers(provisioned.binary) : 0;
+  const done = (seconds: number) => (seconds ? `in ${seconds.toFixed(1)} s` : 'already there');
   const setup =
     `Node ${process.version} is older than the peers need (22.18): PostgreSQL figures under Node ${provisioned.version}, ` +
-    `installed from the npm registry (node-${process.platform}-${process.arch}) into bench/.node ` +
-    `(${provisioned.seconds ? `in ${provisioned.seconds.toFixed(1)} s` : 'already there'})` +
-    (peers
-      ? `; peers from bench/peers (npm ci: ${peersSeconds ? `${peersSeconds.toFixed(1)} s` : 'already there'})`
-      : '');
+    `installed from the npm registry (node-${process.platform}-${process.arch}) into bench/.node (${done(provisioned.seconds)})` +
+    (peers ? `; peers installed into bench/peers/node_modules by npm ci (${done(peersSeconds)})` : '');
   log(setup);
   report.notes.push(setup);
 
-  const parts: { node: string; options: BenchOptions }[] = [];
-  if (options.systems.includes('ours') && options.databases.includes('sqlite')) {
-    parts.push({ node: process.execPath, options: { ...options, systems: ['ours'], databases: ['sqlite'] } });
-  }
-  parts.push({ node: provisioned.binary, options: { ...options, databases: ['postgres'] } });
   const nodes: string[] = [];
-  for (const part of parts) {
-    const partReport = await runPart(part.node, { options: part.options, began: Date.parse(report.startedAt) });
-    merge(report, partReport);
-    const where = part.options.databases.includes('sqlite') ? 'ours on SQLite' : 'PostgreSQL, every system';
-    nodes.push(
-      `${partReport.machine.node} (${part.node === process.execPath ? 'the machine’s' : 'provisioned'}: ${where})`,
-    );
+  if (options.systems.includes('ours') && options.databases.includes('sqlite')) {
+    await measureHere({ ...options, systems: ['ours'], databases: ['sqlite'] });
+    nodes.push(`${process.version} (the machine’s: ours on SQLite)`);
   }
+  const postgres = await runPart(provisioned.binary, {
+    options: { ...options, databases: ['postgres'] },
+    began: Date.parse(report.startedAt),
+  });
+  merge(report, postgres);
+  nodes.push(`${postgres.machine.node} (provisioned: PostgreSQL, every system)`);
   report.machine.node = nodes.join('; ');
 }
 
