@@ -24,10 +24,13 @@ const FILE_COLUMNS = Object.values(PostgresPrisma.StoredFileScalarFieldEnum).map
 const jobColumns = (table?: string) => JOB_COLUMNS.map((column) => (table ? `${table}.${column}` : column)).join(', ');
 
 /**
- * PostgreSQL: every hot-path operation is one statement on the pool (no ORM round trips). The claim picks due jobs with FOR UPDATE SKIP LOCKED (concurrent claimers skip each
- * other's rows instead of waiting), moves them to PROCESSING and opens their attempts.
+ * PostgreSQL: every hot-path operation is one statement on the pool (no ORM round trips). The claim picks due jobs
+ * with FOR UPDATE SKIP LOCKED (concurrent claimers skip each other's rows instead of waiting) and moves them to
+ * PROCESSING. It writes no attempt row: the running attempt is the job's own (attempt_count, started_at,
+ * lease_owner), and its row is written once, closed, with the outcome (an INSERT and its foreign-key check per
+ * job at the claim, and an UPDATE at the end, were 1.3 of the 4.4 ms of a claim of 100).
  */
-const CLAIM_SQL = `
+export const CLAIM_SQL = `
 WITH picked AS (
   SELECT id FROM processing_jobs
    WHERE status IN ('PENDING', 'RETRYING') AND available_at <= now()
@@ -42,11 +45,6 @@ WITH picked AS (
     FROM picked
    WHERE job.id = picked.id
   RETURNING ${jobColumns('job')}
-), opened AS (
-  INSERT INTO job_attempts (id, job_id, number, worker_id, started_at, manual)
-  SELECT claimed.id || ':' || claimed.attempt_count, claimed.id, claimed.attempt_count, $1, claimed.started_at,
-         claimed.next_attempt_manual
-    FROM claimed
 )
 SELECT ${jobColumns()} FROM claimed`;
 
@@ -56,10 +54,23 @@ SELECT ${jobColumns()} FROM claimed`;
  * x 32 workers). MATERIALIZED keeps the locking SELECT from being folded into the UPDATE's own join order.
  */
 const lockHeldInIdOrder = (ids: string, owner: string) => `
-  SELECT id FROM processing_jobs
+  SELECT id, started_at, next_attempt_manual FROM processing_jobs
    WHERE id = ANY(${ids}::text[]) AND lease_owner = ${owner} AND status = 'PROCESSING'
    ORDER BY id
    FOR UPDATE`;
+
+/**
+ * Writes the closed attempt row of each job settled by the CTE named `source` (its id, attempt_count, started_at,
+ * next_attempt_manual, completed_at). A row opened by an older version's claim is closed instead.
+ */
+const closedAttemptsFrom = (source: string, workerId: string, outcome: string) => `
+  INSERT INTO job_attempts AS attempt (id, job_id, number, worker_id, started_at, finished_at, outcome, manual)
+  SELECT ${source}.id || ':' || ${source}.attempt_count, ${source}.id, ${source}.attempt_count, ${workerId},
+         coalesce(${source}.started_at, ${source}.completed_at), ${source}.completed_at, ${outcome},
+         ${source}.next_attempt_manual
+    FROM ${source}
+  ON CONFLICT (job_id, number) DO UPDATE
+     SET finished_at = EXCLUDED.finished_at, outcome = EXCLUDED.outcome, error_code = NULL, error_message = NULL`;
 
 const COMPLETE_SQL = `
 WITH input AS (
@@ -75,12 +86,9 @@ WITH input AS (
          lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
     FROM input, locked
    WHERE job.id = input.id AND job.id = locked.id
-  RETURNING job.id, job.attempt_count
+  RETURNING job.id, job.attempt_count, locked.started_at, locked.next_attempt_manual, job.completed_at
 ), closed AS (
-  UPDATE job_attempts AS attempt
-     SET finished_at = now(), outcome = 'COMPLETED', error_code = NULL, error_message = NULL
-    FROM done
-   WHERE attempt.job_id = done.id AND attempt.number = done.attempt_count
+  ${closedAttemptsFrom('done', '$1', "'COMPLETED'")}
 )
 SELECT id FROM done`;
 
@@ -102,7 +110,7 @@ SELECT id, file_id, file_name, file_size, format, 'PENDING', 'QUEUED', priority,
               $9::timestamptz[], $10::timestamptz[], $11::text[], $12::text[], $13::timestamptz[], $14::int[])
     AS input(id, file_id, file_name, file_size, format, priority, max_retries, options,
              run_at, available_at, idempotency_key, user_id, created_at, estimated_duration)
-ON CONFLICT (idempotency_key) DO NOTHING
+ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
 RETURNING ${jobColumns()}`;
 
 const BY_KEYS_SQL = `SELECT ${jobColumns()} FROM processing_jobs WHERE idempotency_key = ANY($1::text[])`;

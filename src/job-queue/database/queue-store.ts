@@ -28,15 +28,16 @@ export interface QueueStore {
 
   /**
    * Atomically moves up to `limit` due jobs (PENDING or RETRYING with availableAt <= now) to PROCESSING under
-   * `workerId`'s lease, highest priority first and oldest first within a priority, and opens an attempt row for
-   * each (manual when the job was retried by hand; the flag is cleared when the attempt settles). No job is ever
-   * handed to two workers. Returns the claimed jobs in claim order.
+   * `workerId`'s lease, highest priority first and oldest first within a priority, counting the attempt on the job
+   * (attempt_count, started_at). No attempt row is written: the attempt's row is written closed when it settles
+   * (manual when the job was retried by hand; the flag is cleared then). No job is ever handed to two workers.
+   * Returns the claimed jobs in claim order.
    */
   claim(workerId: string, limit: number, leaseMs: number): Promise<JobRecord[]>;
 
   /**
    * Commits many successful attempts in one transaction: each job still held by `workerId` becomes COMPLETED with
-   * its output, and its attempt row is closed. Returns the ids that were committed (a job whose lease was lost
+   * its output, and its attempt row is written, closed. Returns the ids that were committed (a job whose lease was lost
    * meanwhile is left alone).
    */
   completeMany(workerId: string, completions: Completion[]): Promise<Set<string>>;
@@ -97,7 +98,7 @@ export function sortInClaimOrder(jobs: JobRecord[]): JobRecord[] {
   );
 }
 
-/** Attempt rows are keyed by job and number, so the claim statement can write them without generating ids. */
+/** Attempt rows are keyed by job and number, so the statements that settle attempts write them without generating ids. */
 export function attemptId(jobId: string, number: number): string {
   return `${jobId}:${number}`;
 }

@@ -3,7 +3,6 @@ import type { JobRecord, StoredFileRecord } from '../common/job-record';
 import { jobRecordFromSqliteRow, storedFileFromSqliteRow } from './row-mapping';
 import type { PrismaService } from './prisma.service';
 import {
-  attemptId,
   CLAIM_ORDER,
   type Completion,
   type LeaseRenewal,
@@ -29,8 +28,18 @@ UPDATE processing_jobs
                ORDER BY ${CLAIM_ORDER} LIMIT ?)
 RETURNING *`;
 
-const OPEN_ATTEMPT_SQL = `
-INSERT INTO job_attempts (id, job_id, number, worker_id, started_at, manual) VALUES (?, ?, ?, ?, ?, ?)`;
+/**
+ * The closed attempt row of a completion, written from the job row before the completion changes it (SQLite's
+ * RETURNING shows only new values, and the completion clears next_attempt_manual). As on PostgreSQL the claim
+ * writes no attempt row; a row opened by an older version's claim is closed instead.
+ */
+const CLOSED_ATTEMPT_SQL = `
+INSERT INTO job_attempts (id, job_id, number, worker_id, started_at, finished_at, outcome, manual)
+SELECT id || ':' || attempt_count, id, attempt_count, lease_owner, coalesce(started_at, ?), ?, 'COMPLETED',
+       next_attempt_manual
+  FROM processing_jobs WHERE id = ? AND lease_owner = ? AND status = 'PROCESSING'
+ON CONFLICT (job_id, number) DO UPDATE
+   SET finished_at = excluded.finished_at, outcome = excluded.outcome, error_code = NULL, error_message = NULL`;
 
 const COMPLETE_SQL = `
 UPDATE processing_jobs
@@ -39,10 +48,7 @@ UPDATE processing_jobs
        error_code = NULL, error_message = NULL, error_recoverable = 1, next_attempt_manual = 0,
        completed_at = ?, actual_duration = ? - started_at, lease_owner = NULL, lease_expires_at = NULL, updated_at = ?
  WHERE id = ? AND lease_owner = ? AND status = 'PROCESSING'
-RETURNING attempt_count`;
-
-const CLOSE_ATTEMPT_SQL = `
-UPDATE job_attempts SET finished_at = ?, outcome = 'COMPLETED', error_code = NULL, error_message = NULL WHERE id = ?`;
+RETURNING id`;
 
 const RENEW_SQL = `
 UPDATE processing_jobs SET lease_expires_at = ?
@@ -53,7 +59,7 @@ const INSERT_SQL = `
 INSERT INTO processing_jobs (id, file_id, file_name, file_size, format, status, stage, priority, max_retries, options,
                              run_at, available_at, idempotency_key, user_id, created_at, updated_at, estimated_duration)
 VALUES (?, ?, ?, ?, ?, 'PENDING', 'QUEUED', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT (idempotency_key) DO NOTHING
+ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
 RETURNING *`;
 
 const BY_KEY_SQL = `SELECT * FROM processing_jobs WHERE idempotency_key = ?`;
@@ -70,9 +76,8 @@ interface Statements {
   findJobs: Database.Statement;
   nextDue: Database.Statement;
   claim: Database.Statement;
-  openAttempt: Database.Statement;
+  closedAttempt: Database.Statement;
   complete: Database.Statement;
-  closeAttempt: Database.Statement;
   renew: Database.Statement;
 }
 
@@ -135,31 +140,19 @@ export class SqliteQueueStore implements QueueStore {
 
   claim(workerId: string, limit: number, leaseMs: number): Promise<JobRecord[]> {
     return this.prisma.sqliteTransaction((db) => {
-      const { claim, openAttempt } = this.prepared(db);
       const now = Date.now();
-      const jobs = (claim.all(workerId, now + leaseMs, now, now, now, limit) as Record<string, unknown>[]).map(
-        jobRecordFromSqliteRow,
-      );
-      for (const job of jobs) {
-        openAttempt.run(
-          attemptId(job.id, job.attemptCount),
-          job.id,
-          job.attemptCount,
-          workerId,
-          now,
-          job.nextAttemptManual ? 1 : 0,
-        );
-      }
-      return sortInClaimOrder(jobs);
+      const rows = this.prepared(db).claim.all(workerId, now + leaseMs, now, now, now, limit);
+      return sortInClaimOrder((rows as Record<string, unknown>[]).map(jobRecordFromSqliteRow));
     });
   }
 
   completeMany(workerId: string, completions: Completion[]): Promise<Set<string>> {
     return this.prisma.sqliteTransaction((db) => {
-      const { complete, closeAttempt } = this.prepared(db);
+      const { complete, closedAttempt } = this.prepared(db);
       const now = Date.now();
       const committed = new Set<string>();
       for (const completion of completions) {
+        closedAttempt.run(now, now, completion.jobId, workerId);
         const row = complete.get(
           completion.bytesProcessed,
           completion.extractedText,
@@ -170,10 +163,8 @@ export class SqliteQueueStore implements QueueStore {
           now,
           completion.jobId,
           workerId,
-        ) as { attempt_count: number } | undefined;
-        if (!row) continue;
-        closeAttempt.run(now, attemptId(completion.jobId, row.attempt_count));
-        committed.add(completion.jobId);
+        );
+        if (row) committed.add(completion.jobId);
       }
       return committed;
     });
@@ -198,9 +189,8 @@ export class SqliteQueueStore implements QueueStore {
         findJobs: prepare(FIND_JOBS_SQL),
         nextDue: prepare(NEXT_DUE_SQL),
         claim: prepare(CLAIM_SQL),
-        openAttempt: db.prepare(OPEN_ATTEMPT_SQL),
+        closedAttempt: db.prepare(CLOSED_ATTEMPT_SQL),
         complete: prepare(COMPLETE_SQL),
-        closeAttempt: db.prepare(CLOSE_ATTEMPT_SQL),
         renew: prepare(RENEW_SQL),
       };
     }

@@ -2,9 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { newId } from '../common/ids';
 import { ownerScope, type Caller } from '../common/caller';
 import type { JobAttemptRecord, JobRecord, StoredFileRecord } from '../common/job-record';
-import { type JobStatus, priorityToRank } from '../common/job.enums';
+import { JobStatus, priorityToRank } from '../common/job.enums';
 import { type Prisma, PrismaService } from '../database/prisma.service';
-import type { NewJob, QueueStore } from '../database/queue-store';
+import { attemptId, type NewJob, type QueueStore } from '../database/queue-store';
 import { QUEUE_STORE } from '../job-queue.constants';
 import type { JobFilterInput } from './dto/job-filter.input';
 import { type DurationEstimate, DurationEstimates } from './duration-estimates';
@@ -48,8 +48,31 @@ export class JobsRepository {
     return this.db.processingJob.findFirst({ where: { id, userId: ownerScope(caller) } });
   }
 
-  attemptsOf(jobId: string): Promise<JobAttemptRecord[]> {
-    return this.db.jobAttempt.findMany({ where: { jobId }, orderBy: { number: 'asc' } });
+  /**
+   * The job's attempts, the running one included. A running attempt has no row yet (the claim writes none; its row
+   * is written closed with the outcome), so it is read from the job itself. The job is read first: once it shows a
+   * status other than PROCESSING, the closed row of that attempt is committed too (same transaction).
+   */
+  async attemptsOf(jobId: string): Promise<JobAttemptRecord[]> {
+    const job = await this.db.processingJob.findUnique({
+      where: { id: jobId },
+      select: { status: true, attemptCount: true, startedAt: true, leaseOwner: true, nextAttemptManual: true },
+    });
+    const rows = await this.db.jobAttempt.findMany({ where: { jobId }, orderBy: { number: 'asc' } });
+    if (job?.status !== JobStatus.PROCESSING || rows.some((row) => row.number === job.attemptCount)) return rows;
+    const running: JobAttemptRecord = {
+      id: attemptId(jobId, job.attemptCount),
+      jobId,
+      number: job.attemptCount,
+      workerId: job.leaseOwner,
+      startedAt: job.startedAt ?? new Date(0),
+      finishedAt: null,
+      outcome: null,
+      errorCode: null,
+      errorMessage: null,
+      manual: job.nextAttemptManual,
+    };
+    return [...rows, running];
   }
 
   /**

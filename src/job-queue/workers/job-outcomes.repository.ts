@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { JobRecord } from '../common/job-record';
 import { JobStatus, ProcessingStage } from '../common/job.enums';
 import { type Prisma, PrismaService } from '../database/prisma.service';
+import { attemptId } from '../database/queue-store';
 import { ProcessingError, ProcessingErrorCode } from '../retry/processing-error';
 import type { ProcessingOutput } from '../processor-contract/file-processor.interface';
 
@@ -151,14 +152,25 @@ export class JobOutcomesRepository {
         data: { nextAttemptManual: outcome === 'INTERRUPTED' ? undefined : false, ...data, updatedAt: now },
       });
       if (count === 0) return false;
-      await tx.jobAttempt.updateMany({
-        where: { jobId: job.id, number: job.attemptCount },
-        data: {
-          finishedAt: now,
-          outcome,
-          errorCode: error?.code ?? null,
-          errorMessage: error?.message.slice(0, 4000) ?? null,
+      // The claim wrote no attempt row (see the queue store's claim): the attempt is written here, closed.
+      const ending = {
+        finishedAt: now,
+        outcome,
+        errorCode: error?.code ?? null,
+        errorMessage: error?.message.slice(0, 4000) ?? null,
+      };
+      await tx.jobAttempt.upsert({
+        where: { jobId_number: { jobId: job.id, number: job.attemptCount } },
+        create: {
+          id: attemptId(job.id, job.attemptCount),
+          jobId: job.id,
+          number: job.attemptCount,
+          workerId,
+          startedAt: job.startedAt ?? now,
+          manual: job.nextAttemptManual,
+          ...ending,
         },
+        update: ending,
       });
       return true;
     });
