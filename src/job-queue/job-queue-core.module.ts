@@ -1,15 +1,14 @@
 import { ConfigurableModuleBuilder, Global, Inject, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import type { PubSubEngine } from 'graphql-subscriptions';
 import { CallerService } from './access/caller.service';
-import { PostgresQueueStore } from './database/postgres-queue-store';
 import { PrismaService } from './database/prisma.service';
-import { SqliteQueueStore } from './database/sqlite-queue-store';
+import type { EventBuses, QueueDriver } from './database/queue-driver';
 import { InMemoryEventBus } from './events/in-memory-event-bus';
 import { JobEventBus } from './events/job-event-bus';
 import { JobEventsPublisher } from './events/job-events.publisher';
 import { LocalJobEvents } from './events/local-job-events';
 import { PostgresEventBus } from './events/postgres-event-bus';
-import { JOB_EVENT_BUS, JOB_QUEUE_OPTIONS, QUEUE_STORE } from './job-queue.constants';
+import { JOB_EVENT_BUS, JOB_QUEUE_OPTIONS, QUEUE_DRIVER, QUEUE_STORE } from './job-queue.constants';
 import { type JobQueueModuleOptions, resolveJobQueueOptions } from './job-queue.options';
 
 export const {
@@ -22,8 +21,17 @@ export const {
   .setFactoryMethodName('createJobQueueOptions')
   .build();
 
+/** The buses the drivers choose from (they live above the database layer, so they are handed down). */
+export const EVENT_BUSES: EventBuses = {
+  inProcess: () => new InMemoryEventBus(),
+  listenNotify: (url) => new PostgresEventBus(url),
+};
+
+/** A bus with connections of its own (PostgresEventBus) is started with the module and closed at its last phase. */
+type BusLifecycle = Partial<Record<'start' | 'close', () => Promise<void>>>;
+
 /**
- * The shared core of the job queue: resolved options, the database, the queue store and the event bus.
+ * The shared core of the job queue: resolved options, the database and its driver, and the event bus.
  * Global so that the feature modules (and a host's processors) reach it; its tokens are the library's own
  * symbols, so nothing of the host's is shadowed.
  */
@@ -40,23 +48,19 @@ export const {
     LocalJobEvents,
     CallerService,
     JobEventBus,
-    {
-      provide: QUEUE_STORE,
-      inject: [PrismaService],
-      useFactory: (prisma: PrismaService) =>
-        prisma.isPostgres ? new PostgresQueueStore(prisma) : new SqliteQueueStore(prisma),
-    },
+    { provide: QUEUE_DRIVER, inject: [PrismaService], useFactory: (prisma: PrismaService) => prisma.driver },
+    { provide: QUEUE_STORE, useExisting: QUEUE_DRIVER },
     {
       provide: JOB_EVENT_BUS,
-      inject: [PrismaService],
-      useFactory: (prisma: PrismaService): PubSubEngine =>
-        prisma.target.provider === 'postgresql' ? new PostgresEventBus(prisma.target.url) : new InMemoryEventBus(),
+      inject: [QUEUE_DRIVER],
+      useFactory: (driver: QueueDriver): PubSubEngine => driver.createEventBus(EVENT_BUSES),
     },
   ],
   // The bus itself stays here: everything else publishes and subscribes through the typed JobEventBus.
   exports: [
     JOB_QUEUE_OPTIONS,
     PrismaService,
+    QUEUE_DRIVER,
     QUEUE_STORE,
     JobEventBus,
     JobEventsPublisher,
@@ -70,7 +74,7 @@ export class JobQueueCoreModule extends ConfigurableJobQueueCore implements OnMo
   }
 
   async onModuleInit(): Promise<void> {
-    if (this.bus instanceof PostgresEventBus) await this.bus.start();
+    await (this.bus as BusLifecycle).start?.();
   }
 
   /**
@@ -79,6 +83,6 @@ export class JobQueueCoreModule extends ConfigurableJobQueueCore implements OnMo
    * "Cannot use a pool after calling end on the pool", and those events were lost).
    */
   async onApplicationShutdown(): Promise<void> {
-    if (this.bus instanceof PostgresEventBus) await this.bus.close();
+    await (this.bus as BusLifecycle).close?.();
   }
 }

@@ -3,14 +3,16 @@ import path from 'node:path';
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { type Client, Pool } from 'pg';
 import { Prisma as PostgresPrisma, PrismaClient as PostgresClient } from '.prisma/postgresql-client';
 import { Prisma as SqlitePrisma, PrismaClient as SqliteClient } from '.prisma/sqlite-client';
 import { JOB_QUEUE_OPTIONS } from '../job-queue.constants';
 import type { DatabaseTarget, ResolvedJobQueueOptions } from '../job-queue.options';
-import { migratePostgres, migrateSqlite } from './migrator';
 import { endPoolWithin, POOL_CLOSE_TIMEOUT_MS, trackConnections } from './pool-shutdown';
+import { PostgresDriver } from './postgres/postgres-driver';
+import type { QueueDriver } from './queue-driver';
+import { SqliteDriver } from './sqlite/sqlite-driver';
 
 /**
  * Connections per instance. Hot-path statements are batched, so a few connections carry any concurrency; staying
@@ -36,7 +38,7 @@ const QUEUE_PLANNER_OPTIONS = [
 
 /**
  * The two generated clients share every model (a test keeps the schemas identical), so the rest of the
- * code is typed against one of them. Only the database layer's provider-specific SQL knows which it has.
+ * code is typed against one of them. Only the provider's driver (QueueDriver) knows which it has.
  */
 export type DatabaseClient = PostgresClient;
 export type { Prisma } from '.prisma/postgresql-client';
@@ -59,6 +61,8 @@ export class PrismaService implements OnModuleInit, OnApplicationShutdown {
    * built by the other one's is not recognised as SQL.
    */
   readonly fragments: Pick<typeof PostgresPrisma, 'sql' | 'raw' | 'empty' | 'join'>;
+  /** Everything else that differs by provider: chosen here, with the connections it runs on. */
+  readonly driver: QueueDriver;
 
   constructor(@Inject(JOB_QUEUE_OPTIONS) private readonly options: ResolvedJobQueueOptions) {
     this.target = options.database;
@@ -75,6 +79,7 @@ export class PrismaService implements OnModuleInit, OnApplicationShutdown {
       }
       this.client = new PostgresClient({ adapter: new PrismaPg(this.pool) });
       this.fragments = PostgresPrisma;
+      this.driver = new PostgresDriver(this, this.target.url);
     } else {
       this.pool = null;
       this.queuePool = null;
@@ -92,6 +97,7 @@ export class PrismaService implements OnModuleInit, OnApplicationShutdown {
       };
       this.client = new SqliteClient({ adapter }) as unknown as DatabaseClient; // same models, another client class
       this.fragments = SqlitePrisma;
+      this.driver = new SqliteDriver(this, this.target.filePath);
     }
   }
 
@@ -116,21 +122,10 @@ export class PrismaService implements OnModuleInit, OnApplicationShutdown {
     return work(db);
   }
 
-  get isPostgres(): boolean {
-    return this.target.provider === 'postgresql';
-  }
-
   async onModuleInit(): Promise<void> {
     if (this.options.migrateOnStart) await this.migrate();
     await this.client.$connect();
-    // The claim loop starts with boot: its first claim should not also pay for a new connection.
-    await this.queuePool?.query('SELECT 1');
-    if (!this.isPostgres) {
-      // WAL lets readers run beside the one writer; NORMAL sync is durable across process crashes in WAL mode.
-      await this.client.$queryRawUnsafe('PRAGMA journal_mode = WAL');
-      await this.client.$executeRawUnsafe('PRAGMA synchronous = NORMAL');
-      await this.client.$executeRawUnsafe('PRAGMA foreign_keys = ON');
-    }
+    await this.driver.prepareConnection();
   }
 
   /**
@@ -159,18 +154,7 @@ export class PrismaService implements OnModuleInit, OnApplicationShutdown {
   }
 
   private async migrate(): Promise<void> {
-    let applied: string[];
-    if (this.target.provider === 'postgresql') {
-      applied = await migratePostgres(this.pool!);
-    } else {
-      const db = new Database(this.target.filePath, { timeout: 10_000 });
-      try {
-        db.pragma('journal_mode = WAL');
-        applied = migrateSqlite(db);
-      } finally {
-        db.close();
-      }
-    }
+    const applied = await this.driver.migrate();
     if (applied.length > 0) this.logger.log(`Applied migrations: ${applied.join(', ')}`);
   }
 }

@@ -1,6 +1,7 @@
-import { Injectable, OnModuleDestroy } from '@nestjs/common';
-import { loadMigrations } from '../../database/migrator';
+import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { PrismaService } from '../../database/prisma.service';
+import type { QueueDriver } from '../../database/queue-driver';
+import { QUEUE_DRIVER } from '../../job-queue.constants';
 import { databaseErrorCode } from '../../common/database-unavailable';
 import { databaseFailure, withTimeout } from './check-failure';
 
@@ -20,8 +21,11 @@ export class ReadinessService implements OnModuleDestroy {
   private shuttingDown = false;
   private readonly newestMigration: string | null;
 
-  constructor(private readonly prisma: PrismaService) {
-    this.newestMigration = loadMigrations(prisma.target.provider).at(-1)?.name ?? null;
+  constructor(
+    private readonly prisma: PrismaService,
+    @Inject(QUEUE_DRIVER) private readonly driver: QueueDriver,
+  ) {
+    this.newestMigration = driver.migrations().at(-1)?.name ?? null;
   }
 
   /**
@@ -41,7 +45,7 @@ export class ReadinessService implements OnModuleDestroy {
     }
     const migrationReason = await this.missingMigration();
     if (migrationReason) return { ready: false, reason: migrationReason };
-    return { ready: true, database: this.prisma.target.provider, migration: this.newestMigration };
+    return { ready: true, database: this.driver.provider, migration: this.newestMigration };
   }
 
   private async missingMigration(): Promise<string | null> {

@@ -1,0 +1,80 @@
+import { Logger } from '@nestjs/common';
+import type { PubSubEngine } from 'graphql-subscriptions';
+import type { Pool } from 'pg';
+import { loadMigrations, type Migration, migratePostgres } from '../migrator';
+import { PostgresQueueStore } from '../postgres-queue-store';
+import type { Prisma, PrismaService } from '../prisma.service';
+import type { EventBuses, ExclusiveLock, QueueDriver } from '../queue-driver';
+
+/**
+ * PostgreSQL: the queue's statements are PostgresQueueStore's (one prepared statement each on the queue pool);
+ * locks are session advisory locks, events go by LISTEN/NOTIFY, timestamps are timestamptz.
+ */
+export class PostgresDriver extends PostgresQueueStore implements QueueDriver {
+  readonly provider = 'postgresql';
+  private readonly logger = new Logger(PostgresDriver.name);
+
+  constructor(
+    private readonly connection: PrismaService,
+    private readonly url: string,
+  ) {
+    super(connection);
+  }
+
+  private get pool(): Pool {
+    return this.connection.pool!;
+  }
+
+  migrations(): Migration[] {
+    return loadMigrations('postgresql');
+  }
+
+  migrate(): Promise<string[]> {
+    return migratePostgres(this.pool, this.migrations());
+  }
+
+  /** The claim loop starts with boot: its first claim should not also pay for a new connection. */
+  async prepareConnection(): Promise<void> {
+    await this.connection.queuePool!.query('SELECT 1');
+  }
+
+  async runExclusive<T>(lock: ExclusiveLock, work: () => Promise<T>): Promise<T | undefined> {
+    const connection = await this.pool.connect();
+    // The lock lives as long as this connection. Checked-out clients get no pool-level 'error' listener, and an
+    // 'error' event nobody listens to kills the process: an outage (or pg_terminate_backend) while a sweep held the
+    // lock did. The lock goes with the connection; the sweep's own statements fail or finish on their own.
+    let lost: Error | undefined;
+    const onError = (error: Error) => {
+      lost = error;
+      this.logger.warn(`connection holding the ${lock.name} lock was lost: ${error.message}`);
+    };
+    connection.on('error', onError);
+    try {
+      const { rows } = await connection.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [
+        lock.key,
+      ]);
+      if (!rows[0].locked) return undefined;
+      try {
+        return await work();
+      } finally {
+        if (!lost)
+          await connection.query('SELECT pg_advisory_unlock($1)', [lock.key]).catch((error: Error) => onError(error));
+      }
+    } finally {
+      connection.off('error', onError);
+      connection.release(lost); // a broken connection is destroyed, not put back in the pool
+    }
+  }
+
+  /**
+   * date_part gives a double where EXTRACT gives a numeric, whose average over a day's completions (100,000 at 1M
+   * jobs) took twice as long.
+   */
+  millisBetween(from: string, to: string): Prisma.Sql {
+    return this.connection.fragments.raw(`date_part('epoch', ${to} - ${from}) * 1000`);
+  }
+
+  createEventBus(buses: EventBuses): PubSubEngine {
+    return buses.listenNotify(this.url);
+  }
+}

@@ -1,0 +1,57 @@
+import type { PubSubEngine } from 'graphql-subscriptions';
+import type { Migration } from './migrator';
+import type { Prisma } from './prisma.service';
+import type { QueueStore } from './queue-store';
+
+/**
+ * Everything whose SQL or mechanism differs by database provider, behind one object per provider (the model is
+ * River's riverdriver: one driver per database, one conformance suite every driver passes). The rest of the code
+ * goes through Prisma, whose queries are the same on every provider, or through this driver; nothing else asks
+ * which provider it runs on. PrismaService opens the connections and picks the driver; features inject it as
+ * QUEUE_DRIVER (QUEUE_STORE is the same object, for the consumers that only need the queue's statements).
+ *
+ * Adding a provider: connection set-up in PrismaService, a Prisma schema and migrations under prisma/<provider>,
+ * and one class implementing this interface that passes test/database/driver-conformance.spec.ts.
+ */
+export interface QueueDriver extends QueueStore {
+  readonly provider: 'sqlite' | 'postgresql';
+
+  /** The committed migrations of this provider, oldest first (readiness checks that the newest is applied). */
+  migrations(): Migration[];
+
+  /** Applies the migrations not yet recorded, serialised against other instances migrating the same database. */
+  migrate(): Promise<string[]>;
+
+  /** Session settings and warm-up once Prisma has connected, before the first query of the service. */
+  prepareConnection(): Promise<void>;
+
+  /**
+   * Runs `work` while holding `lock` against every other holder of the same key on this database, or returns
+   * undefined at once (without running it) when another holder has it. Sweeps use it to run on one instance.
+   */
+  runExclusive<T>(lock: ExclusiveLock, work: () => Promise<T>): Promise<T | undefined>;
+
+  /** Milliseconds between two timestamp columns as a number, for the statistics' averages. */
+  millisBetween(from: string, to: string): Prisma.Sql;
+
+  /**
+   * The bus by which the instances sharing this database hear each other's job events. The buses are written
+   * above the database layer (events/), so they are handed in; the driver picks the one its database supports.
+   */
+  createEventBus(buses: EventBuses): PubSubEngine;
+}
+
+export interface ExclusiveLock {
+  /** Stable across instances and releases: it names the lock in the database. */
+  key: number;
+  /** For log lines. */
+  name: string;
+}
+
+/** The event buses a driver may choose from. */
+export interface EventBuses {
+  /** Subscribers of this process only (instances in other processes poll the database instead). */
+  inProcess(): PubSubEngine;
+  /** PostgreSQL LISTEN/NOTIFY on its own connections to `url`: every instance on the database hears every event. */
+  listenNotify(url: string): PubSubEngine;
+}
