@@ -1,0 +1,200 @@
+import type { Completion } from '../../../src/job-queue/database/queue-store';
+import { type DriverUnderTest, idsOf, newJob, storedFile } from '../../support/driver-harness';
+
+/**
+ * The queue's statements (QueueStore): one describe per operation. A case seeds what it needs (the database is
+ * emptied before each) and checks exact outcomes beside a control that would differ if the driver got it wrong.
+ * Attempt rows are not asserted (when they are written is the store's choice).
+ */
+const HOUR = 3_600_000;
+const LEASE_MS = 30_000;
+const completion = (jobId: string, result: unknown = { ok: jobId }): Completion => ({
+  jobId,
+  extractedText: `text of ${jobId}`,
+  metadata: JSON.stringify({ pages: 1 }),
+  result: JSON.stringify(result),
+  bytesProcessed: 7n,
+});
+
+export function queueStatementCases(t: DriverUnderTest): void {
+  const jobRow = (id: string) => t.db.processingJob.findUniqueOrThrow({ where: { id } });
+
+  describe('insertJobs', () => {
+    it('inserts PENDING jobs and returns them in input order, mapped as Prisma maps them', async () => {
+      const jobs = [3, 1, 2].map((priority) =>
+        newJob(t.fileId, { priority, options: JSON.stringify({ language: 'en', pages: [1, 2] }) }),
+      );
+      const returned = await t.driver.insertJobs(jobs);
+      expect(returned.map((job) => job.id)).toEqual(jobs.map((job) => job.id));
+      expect(returned.map((job) => job.status)).toEqual(['PENDING', 'PENDING', 'PENDING']);
+      for (const job of returned) expect(job).toEqual(await jobRow(job.id)); // row mapping: types and values
+      expect(returned[0].options).toEqual({ language: 'en', pages: [1, 2] });
+      expect(returned[0].fileSize).toBe(7n);
+    });
+
+    it('folds an idempotency key that exists already to the existing job, and inserts the rest', async () => {
+      const [existing] = await t.driver.insertJobs([newJob(t.fileId, { idempotencyKey: 'key-1' })]);
+      const repeat = newJob(t.fileId, { idempotencyKey: 'key-1', priority: 3 });
+      const fresh = newJob(t.fileId, { idempotencyKey: 'key-2' });
+      const returned = await t.driver.insertJobs([repeat, fresh]);
+      expect(returned.map((job) => job.id)).toEqual([existing.id, fresh.id]);
+      expect(returned[0].priority).toBe(2); // the existing job as it is, not the repeat's fields
+      expect(await t.db.processingJob.count()).toBe(2);
+    });
+  });
+
+  describe('findFiles', () => {
+    it("returns the requested files, restricted to the owner's unless the owner is undefined", async () => {
+      const alice = await storedFile(t.db, 'alice');
+      const bob = await storedFile(t.db, 'bob');
+      const ids = [alice, bob, t.fileId, 'file_missing'];
+      expect(idsOf(await t.driver.findFiles(ids, 'alice'))).toEqual([alice]);
+      expect(idsOf(await t.driver.findFiles(ids, null))).toEqual([t.fileId]);
+      expect(idsOf(await t.driver.findFiles(ids, undefined))).toEqual([alice, bob, t.fileId].sort());
+      const [found] = await t.driver.findFiles([bob], undefined);
+      expect(found).toEqual(await t.db.storedFile.findUniqueOrThrow({ where: { id: bob } }));
+    });
+  });
+
+  describe('findJobs', () => {
+    it('returns the jobs among the ids, leaving missing ones out', async () => {
+      const jobs = await t.driver.insertJobs([newJob(t.fileId), newJob(t.fileId), newJob(t.fileId)]);
+      const found = await t.driver.findJobs([jobs[2].id, 'job_missing', jobs[0].id]);
+      expect(idsOf(found)).toEqual(idsOf([jobs[0], jobs[2]]));
+      for (const job of found) expect(job).toEqual(await jobRow(job.id));
+    });
+  });
+
+  describe('nextDueAt', () => {
+    it('is null without claimable jobs, else the earliest availableAt of PENDING and RETRYING jobs', async () => {
+      expect(await t.driver.nextDueAt()).toBeNull();
+      const now = Date.now();
+      const [processing, retrying] = await t.driver.insertJobs([
+        newJob(t.fileId, { availableAt: new Date(now - HOUR) }),
+        newJob(t.fileId, { availableAt: new Date(now + HOUR / 2) }),
+        newJob(t.fileId, { availableAt: new Date(now + HOUR) }),
+      ]);
+      await t.db.processingJob.update({ where: { id: processing.id }, data: { status: 'PROCESSING' } });
+      await t.db.processingJob.update({ where: { id: retrying.id }, data: { status: 'RETRYING' } });
+      expect((await t.driver.nextDueAt())?.getTime()).toBe(now + HOUR / 2);
+      await t.db.processingJob.update({ where: { id: retrying.id }, data: { status: 'FAILED' } });
+      expect((await t.driver.nextDueAt())?.getTime()).toBe(now + HOUR);
+    });
+  });
+
+  describe('claim', () => {
+    it('takes the highest priority first, then the oldest', async () => {
+      const base = Date.now() - HOUR;
+      const at = (offsetMs: number) => ({ createdAt: new Date(base + offsetMs), availableAt: new Date(base) });
+      const [low, highNew, medium, highOld] = await t.driver.insertJobs([
+        newJob(t.fileId, { priority: 1, ...at(0) }),
+        newJob(t.fileId, { priority: 3, ...at(2000) }),
+        newJob(t.fileId, { priority: 2, ...at(1000) }),
+        newJob(t.fileId, { priority: 3, ...at(3000 - 2000) }),
+      ]);
+      const claimed = await t.driver.claim('worker-a', 10, LEASE_MS);
+      expect(claimed.map((job) => job.id)).toEqual([highOld.id, highNew.id, medium.id, low.id]);
+    });
+
+    it('leaves jobs that are not due yet, and takes RETRYING jobs that are', async () => {
+      const [future, due, retrying] = await t.driver.insertJobs([
+        newJob(t.fileId, { availableAt: new Date(Date.now() + HOUR) }),
+        newJob(t.fileId),
+        newJob(t.fileId),
+      ]);
+      await t.db.processingJob.update({ where: { id: retrying.id }, data: { status: 'RETRYING' } });
+      expect(idsOf(await t.driver.claim('worker-a', 10, LEASE_MS))).toEqual(idsOf([due, retrying]));
+      expect((await jobRow(future.id)).status).toBe('PENDING');
+    });
+
+    it('takes at most `limit` jobs', async () => {
+      await t.driver.insertJobs(Array.from({ length: 5 }, () => newJob(t.fileId)));
+      expect(await t.driver.claim('worker-a', 3, LEASE_MS)).toHaveLength(3);
+      expect(await t.driver.claim('worker-a', 3, LEASE_MS)).toHaveLength(2);
+      expect(await t.driver.claim('worker-a', 3, LEASE_MS)).toEqual([]);
+    });
+
+    it("moves the job to PROCESSING under the worker's lease and counts the attempt", async () => {
+      const [job] = await t.driver.insertJobs([newJob(t.fileId)]);
+      const before = Date.now();
+      const [claimed] = await t.driver.claim('worker-a', 1, LEASE_MS);
+      const after = Date.now();
+      expect(claimed).toEqual(await jobRow(job.id));
+      expect(claimed).toMatchObject({ id: job.id, status: 'PROCESSING', leaseOwner: 'worker-a', attemptCount: 1 });
+      // Database clock against this process's: same machine, a 1 s margin for timestamp precision and scheduling.
+      expect(claimed.leaseExpiresAt!.getTime()).toBeGreaterThanOrEqual(before + LEASE_MS - 1000);
+      expect(claimed.leaseExpiresAt!.getTime()).toBeLessThanOrEqual(after + LEASE_MS + 1000);
+      expect(claimed.startedAt!.getTime()).toBeGreaterThanOrEqual(before - 1000);
+      expect(await t.driver.claim('worker-b', 1, LEASE_MS)).toEqual([]); // a held job is not claimable
+    });
+
+    it('never hands a job to two claimers: 2 instances x 20 concurrent claims of 5 over 200 jobs', async () => {
+      await t.driver.insertJobs(Array.from({ length: 200 }, () => newJob(t.fileId)));
+      const claims = (driver: typeof t.driver, worker: string) =>
+        Promise.all(Array.from({ length: 20 }, () => driver.claim(worker, 5, LEASE_MS)));
+      const [first, second] = await Promise.all([claims(t.driver, 'worker-a'), claims(t.second, 'worker-b')]);
+      const ids = [...first, ...second].flat().map((job) => job.id);
+      expect(ids).toHaveLength(200);
+      expect(new Set(ids).size).toBe(200);
+      const owners = await t.db.processingJob.groupBy({ by: ['leaseOwner'], _count: true });
+      expect(owners.reduce((sum, row) => sum + row._count, 0)).toBe(200);
+      const aHolds = first.flat().length;
+      expect(owners.find((row) => row.leaseOwner === 'worker-a')?._count ?? 0).toBe(aHolds);
+    });
+  });
+
+  describe('completeMany', () => {
+    it('commits only the jobs the worker still holds', async () => {
+      const [kept, taken, cancelled] = await t.driver.insertJobs([
+        newJob(t.fileId),
+        newJob(t.fileId),
+        newJob(t.fileId),
+      ]);
+      await t.driver.claim('worker-a', 3, LEASE_MS);
+      await t.db.processingJob.update({ where: { id: taken.id }, data: { leaseOwner: 'worker-b' } });
+      await t.db.processingJob.update({
+        where: { id: cancelled.id },
+        data: { status: 'CANCELLED', leaseOwner: null, leaseExpiresAt: null },
+      });
+      const committed = await t.driver.completeMany(
+        'worker-a',
+        [kept, taken, cancelled].map((job) => completion(job.id)),
+      );
+      expect([...committed]).toEqual([kept.id]);
+      expect(await jobRow(kept.id)).toMatchObject({
+        status: 'COMPLETED',
+        progress: 100,
+        result: { ok: kept.id },
+        metadata: { pages: 1 },
+        extractedText: `text of ${kept.id}`,
+        bytesProcessed: 7n,
+        leaseOwner: null,
+        leaseExpiresAt: null,
+      });
+      expect((await jobRow(kept.id)).completedAt).toBeInstanceOf(Date);
+      expect(await jobRow(taken.id)).toMatchObject({ status: 'PROCESSING', leaseOwner: 'worker-b', result: null });
+      expect((await jobRow(cancelled.id)).status).toBe('CANCELLED');
+    });
+  });
+
+  describe('renewLeases', () => {
+    it('extends held leases and reports the lost ones and those whose cancel was requested', async () => {
+      const [held, taken, cancelling] = await t.driver.insertJobs([
+        newJob(t.fileId),
+        newJob(t.fileId),
+        newJob(t.fileId),
+      ]);
+      await t.driver.claim('worker-a', 3, 1000);
+      await t.db.processingJob.update({ where: { id: taken.id }, data: { leaseOwner: 'worker-b' } });
+      await t.db.processingJob.update({ where: { id: cancelling.id }, data: { cancelRequestedAt: new Date() } });
+      const takenLease = (await jobRow(taken.id)).leaseExpiresAt!.getTime();
+      const before = Date.now();
+      const renewal = await t.driver.renewLeases('worker-a', [held.id, taken.id, cancelling.id], LEASE_MS);
+      expect(renewal).toEqual({ lost: [taken.id], cancelRequested: [cancelling.id] });
+      expect((await jobRow(held.id)).leaseExpiresAt!.getTime()).toBeGreaterThanOrEqual(before + LEASE_MS - 1000);
+      expect((await jobRow(cancelling.id)).leaseExpiresAt!.getTime()).toBeGreaterThanOrEqual(before + LEASE_MS - 1000);
+      expect((await jobRow(taken.id)).leaseExpiresAt!.getTime()).toBe(takenLease);
+      expect(await t.driver.renewLeases('worker-a', [], LEASE_MS)).toEqual({ lost: [], cancelRequested: [] });
+    });
+  });
+}

@@ -1,0 +1,15 @@
+import { databaseLabel } from '../support/database';
+import { useDriverUnderTest } from '../support/driver-harness';
+import { providerPieceCases } from './conformance/provider-pieces.cases';
+import { queueStatementCases } from './conformance/queue-statements.cases';
+
+/**
+ * The conformance suite of QueueDriver (src/job-queue/database/queue-driver.ts): the same cases on whichever driver
+ * the run's database has (SQLite, or PostgreSQL with DATABASE_URL set), so a provider's driver is done when it
+ * passes them. The cases live in ./conformance, one describe per operation: a new operation adds a describe there.
+ */
+describe(`QueueDriver conformance (${databaseLabel})`, () => {
+  const t = useDriverUnderTest();
+  queueStatementCases(t);
+  providerPieceCases(t);
+});

@@ -1,0 +1,107 @@
+import { randomUUID } from 'node:crypto';
+import { PrismaService, type DatabaseClient } from '../../src/job-queue/database/prisma.service';
+import type { QueueDriver } from '../../src/job-queue/database/queue-driver';
+import type { NewJob } from '../../src/job-queue/database/queue-store';
+import type { JobRecord } from '../../src/job-queue/common/job-record';
+import { resolveJobQueueOptions } from '../../src/job-queue/job-queue.options';
+import { createTestDatabase, type TestDatabase } from './database';
+
+/**
+ * The driver of the database under test (SQLite file, or a fresh PostgreSQL database when DATABASE_URL is set),
+ * opened the way the service opens it: a PrismaService, which migrates, connects and picks the driver. `second` is
+ * another instance's driver on the same database (its own connections), for the cases between two holders.
+ */
+export interface DriverUnderTest {
+  driver: QueueDriver;
+  /** The connections `driver` runs on. */
+  prisma: PrismaService;
+  second: QueueDriver;
+  db: DatabaseClient;
+  database: TestDatabase;
+  /** A stored file made for the current case, for jobs that need one. */
+  fileId: string;
+}
+
+export function openPrisma(url: string, storageDir: string, migrateOnStart = true): PrismaService {
+  return new PrismaService(resolveJobQueueOptions({ databaseUrl: url, storageDir, migrateOnStart }));
+}
+
+/** Registers the suite's set-up: one database for the suite, emptied before each case. */
+export function useDriverUnderTest(): DriverUnderTest {
+  const opened: PrismaService[] = [];
+  const harness = {} as DriverUnderTest;
+  const open = async (url: string) => {
+    const prisma = openPrisma(url, `${harness.database.dir}/files`);
+    opened.push(prisma);
+    await prisma.onModuleInit();
+    return prisma;
+  };
+
+  beforeAll(async () => {
+    harness.database = await createTestDatabase();
+    const first = await open(harness.database.url);
+    harness.prisma = first;
+    harness.driver = first.driver;
+    harness.db = first.client;
+    harness.second = (await open(harness.database.url)).driver;
+  });
+
+  afterAll(async () => {
+    for (const prisma of opened.reverse()) await prisma.onApplicationShutdown();
+    await harness.database?.drop();
+  });
+
+  beforeEach(async () => {
+    await harness.db.jobAttempt.deleteMany();
+    await harness.db.processingJob.deleteMany();
+    await harness.db.storedFile.deleteMany();
+    harness.fileId = await storedFile(harness.db, null);
+  });
+
+  return harness;
+}
+
+/** A stored file of `ownerId` (null: no owner). */
+export async function storedFile(db: DatabaseClient, ownerId: string | null): Promise<string> {
+  const id = `file_${randomUUID()}`;
+  await db.storedFile.create({
+    data: {
+      id,
+      originalName: `${id}.txt`,
+      size: 7n,
+      format: 'txt',
+      checksum: 'x',
+      storagePath: `${id}.txt`,
+      userId: ownerId,
+      createdAt: new Date(),
+    },
+  });
+  return id;
+}
+
+let sequence = 0;
+
+/** A new due job of `fileId`: created a minute ago (plus `n` ms, to order jobs by age), priority 2. */
+export function newJob(fileId: string, fields: Partial<NewJob> = {}): NewJob {
+  const createdAt = new Date(Date.now() - 60_000);
+  return {
+    id: `job_${String(++sequence).padStart(6, '0')}_${randomUUID().slice(0, 8)}`,
+    fileId,
+    fileName: 'fixture.txt',
+    fileSize: 7n,
+    format: 'txt',
+    priority: 2,
+    maxRetries: 3,
+    options: null,
+    runAt: null,
+    availableAt: createdAt,
+    idempotencyKey: null,
+    userId: null,
+    createdAt,
+    estimatedDuration: null,
+    ...fields,
+  };
+}
+
+/** Sorted ids, for comparing sets of jobs. */
+export const idsOf = (jobs: Pick<JobRecord, 'id'>[]) => jobs.map((job) => job.id).sort();
