@@ -1,13 +1,15 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { PubSubEngine } from 'graphql-subscriptions';
 import { JOB_EVENT_BUS } from '../job-queue.constants';
 import { type EventsMissedListener, onEventsMissed } from './event-gaps';
+import { EventInterest, type InterestMessage } from './event-interest';
 import {
   changesIn,
   type CancelRequest,
   type JobProgressEvent,
   type JobsChangedMessage,
   JobTopics,
+  OPTIONAL_TOPICS,
   type WakeupMessage,
 } from './job-events';
 
@@ -19,6 +21,7 @@ export interface JobEventPayloads {
   [JobTopics.cancelRequested]: CancelRequest;
   /** A queue health result (monitoring's QueueHealth model, as JSON once it crossed instances). */
   [JobTopics.queueHealth]: Record<string, unknown>;
+  [JobTopics.interest]: InterestMessage;
 }
 
 export type JobTopic = keyof JobEventPayloads;
@@ -44,6 +47,14 @@ const READERS: { [T in JobTopic]: (payload: unknown) => JobEventPayloads[T] | nu
   [JobTopics.cancelRequested]: (payload) =>
     isObject(payload) && typeof payload.jobId === 'string' ? { jobId: payload.jobId } : null,
   [JobTopics.queueHealth]: (payload) => (isObject(payload) ? payload : null),
+  [JobTopics.interest]: (payload) =>
+    isObject(payload) &&
+    typeof payload.origin === 'string' &&
+    typeof payload.seq === 'number' &&
+    Array.isArray(payload.topics) &&
+    payload.topics.every((topic) => typeof topic === 'string')
+      ? { origin: payload.origin, topics: payload.topics, seq: payload.seq, ask: payload.ask === true }
+      : null,
 };
 
 /**
@@ -52,12 +63,34 @@ const READERS: { [T in JobTopic]: (payload: unknown) => JobEventPayloads[T] | nu
  * also poll, subscribers re-read); a listener that throws or rejects is logged and the others still run.
  */
 @Injectable()
-export class JobEventBus {
+export class JobEventBus implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('JobEvents');
+  /** Who listens to the optional topics, here and on the other instances. */
+  private readonly interest = new EventInterest((message) => this.publish(JobTopics.interest, message));
+  private stopListeningForInterest: () => void = () => undefined;
 
   constructor(@Inject(JOB_EVENT_BUS) private readonly bus: PubSubEngine) {}
 
+  async onModuleInit(): Promise<void> {
+    this.stopListeningForInterest = await this.subscribe(JobTopics.interest, (message) =>
+      this.interest.receive(message),
+    );
+    await this.interest.ask();
+  }
+
+  onModuleDestroy(): void {
+    this.interest.stop();
+    this.stopListeningForInterest();
+  }
+
+  /** False when an event of `topic` would not go out: an optional topic no one listens to anywhere. */
+  wants(topic: JobTopic): boolean {
+    return !OPTIONAL_TOPICS.has(topic) || this.interest.wanted(topic);
+  }
+
+  /** An optional topic's event goes out only while someone listens to it somewhere (see EventInterest). */
   async publish<T extends JobTopic>(topic: T, payload: JobEventPayloads[T]): Promise<void> {
+    if (!this.wants(topic)) return;
     try {
       await this.bus.publish(topic, payload);
     } catch (error) {
@@ -65,7 +98,10 @@ export class JobEventBus {
     }
   }
 
-  /** Calls `listener` with each well-formed payload of `topic`. Resolves, once listening, to a stop function. */
+  /**
+   * Calls `listener` with each well-formed payload of `topic`. Resolves, once listening (for an optional topic:
+   * once the other instances were told), to a stop function.
+   */
   async subscribe<T extends JobTopic>(topic: T, listener: JobEventListener<T>): Promise<() => void> {
     const read = READERS[topic];
     const id = await this.bus.subscribe(
@@ -81,8 +117,18 @@ export class JobEventBus {
       },
       {},
     );
+    if (!OPTIONAL_TOPICS.has(topic)) {
+      return () => {
+        this.bus.unsubscribe(id);
+      };
+    }
+    await this.interest.add(topic);
+    let stopped = false;
     return () => {
+      if (stopped) return;
+      stopped = true;
       this.bus.unsubscribe(id);
+      this.interest.remove(topic);
     };
   }
 

@@ -15,7 +15,15 @@ export const JobTopics = {
   cancelRequested: 'job.cancel-requested',
   /** A scheduled health check's result, for the queueHealthChanged subscription. */
   queueHealth: 'queue.health',
+  /** Which optional topics an instance listens to (payload: InterestMessage; see EventInterest). */
+  interest: 'events.interest',
 } as const;
+
+/**
+ * Topics published only while someone listens to them somewhere (see EventInterest). The others carry the
+ * queue's own coordination (wake-ups, cancels) or are rare, and always go out.
+ */
+export const OPTIONAL_TOPICS: ReadonlySet<string> = new Set([JobTopics.jobProgress]);
 
 export interface CancelRequest {
   jobId: string;

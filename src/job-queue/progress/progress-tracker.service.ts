@@ -76,6 +76,7 @@ export class ProgressTrackerService {
   }
 
   private publish(jobId: string, snapshot: ProgressSnapshot): void {
+    if (!this.bus.wants(JobTopics.jobProgress)) return; // no one watches progress anywhere: nothing to build
     const event: JobProgressEvent = {
       jobId,
       status: JobStatus.PROCESSING,

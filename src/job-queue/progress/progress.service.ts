@@ -27,6 +27,8 @@ export class ProgressService implements OnApplicationBootstrap, OnApplicationShu
   /** How to end each watch() stream with an error, by job id: when it can no longer be told every change. */
   private readonly failers = new Map<string, Set<(error: Error) => void>>();
   private readonly subscriptions: (() => void)[] = [];
+  /** The subscription to progress events, while some job is watched. */
+  private progressFeed: Promise<() => void> | null = null;
   private stopMissedEvents: () => void = () => undefined;
 
   constructor(
@@ -37,7 +39,6 @@ export class ProgressService implements OnApplicationBootstrap, OnApplicationShu
 
   async onApplicationBootstrap(): Promise<void> {
     this.subscriptions.push(
-      await this.bus.subscribe(JobTopics.jobProgress, (event) => this.dispatch(updateFromEvent(event))),
       await this.bus.subscribe(JobTopics.jobChanged, ({ changes }) => this.onStatusChanges(changes)),
     );
     this.stopMissedEvents = this.bus.onEventsMissed((reason) =>
@@ -48,11 +49,34 @@ export class ProgressService implements OnApplicationBootstrap, OnApplicationShu
   onApplicationShutdown(): void {
     for (const stop of this.subscriptions.splice(0)) stop();
     this.stopMissedEvents();
+    this.progressFeed?.then((stop) => stop()).catch(() => undefined);
+    this.progressFeed = null;
   }
 
-  /** Calls `listener` with every update of the job until it ends. Returns a function that stops it sooner. */
+  /**
+   * Calls `listener` with every update of the job until it ends. Returns a function that stops it sooner. Progress
+   * events are listened to (and so published, anywhere: see EventInterest) only while some job is watched.
+   */
   onProgress(jobId: string, listener: ProgressListener): () => void {
-    return this.register(this.listeners, jobId, listener);
+    void this.listenToProgress();
+    const unregister = this.register(this.listeners, jobId, listener);
+    return () => {
+      unregister();
+      this.stopListeningIfUnwatched();
+    };
+  }
+
+  /** Resolves once progress events reach this instance (the other instances know it is listening). */
+  private listenToProgress(): Promise<unknown> {
+    this.progressFeed ??= this.bus.subscribe(JobTopics.jobProgress, (event) => this.dispatch(updateFromEvent(event)));
+    return this.progressFeed;
+  }
+
+  private stopListeningIfUnwatched(): void {
+    if (this.listeners.size > 0 || !this.progressFeed) return;
+    const feed = this.progressFeed;
+    this.progressFeed = null;
+    void feed.then((stop) => stop());
   }
 
   /** Reports progress of a job that runs on this instance (for code outside its processor). */
@@ -86,8 +110,9 @@ export class ProgressService implements OnApplicationBootstrap, OnApplicationShu
       if (isTerminal(update.status)) queue.end();
     };
     const stop = this.onProgress(job.id, (update) => (snapshotTaken ? deliver(update) : early.push(update)));
-    void this.prisma.client.processingJob
-      .findUnique({ where: { id: job.id } })
+    // The snapshot is read once the progress events are on their way here, so that none falls between the two.
+    void this.listenToProgress()
+      .then(() => this.prisma.client.processingJob.findUnique({ where: { id: job.id } }))
       .catch(() => null) // the database is going away (shutdown): start from the state already read
       .then((current) => {
         snapshotTaken = true;
@@ -107,7 +132,10 @@ export class ProgressService implements OnApplicationBootstrap, OnApplicationShu
         this.logger.warn(`a progress listener of job ${update.jobId} failed: ${(error as Error).message}`);
       }
     }
-    if (isTerminal(update.status)) this.listeners.delete(update.jobId);
+    if (isTerminal(update.status)) {
+      this.listeners.delete(update.jobId);
+      this.stopListeningIfUnwatched();
+    }
   }
 
   /** Never rejects: a failed read ends the watchers it concerns with an error instead. */
