@@ -52,9 +52,12 @@ SELECT ${jobColumns()} FROM claimed`;
  * The statements that lock several job rows (completion, lease renewal) lock them in id order first: two of them
  * taking overlapping rows in different orders deadlocked (4 deadlocks, 6 jobs run twice in 10,000 on 2 instances
  * x 32 workers). MATERIALIZED keeps the locking SELECT from being folded into the UPDATE's own join order.
+ * `ord` is each row's position in the input arrays: the statement reads its values by subscript. Joined to the
+ * unnested arrays instead, on these connections (no hash join, no sort) the plan rescanned the arrays once per
+ * row: 3.3 of the 5.9 ms of a completion of 100.
  */
 const lockHeldInIdOrder = (ids: string, owner: string) => `
-  SELECT id, started_at, next_attempt_manual FROM processing_jobs
+  SELECT id, started_at, next_attempt_manual, array_position(${ids}::text[], id) AS ord FROM processing_jobs
    WHERE id = ANY(${ids}::text[]) AND lease_owner = ${owner} AND status = 'PROCESSING'
    ORDER BY id
    FOR UPDATE`;
@@ -73,19 +76,17 @@ const closedAttemptsFrom = (source: string, workerId: string, outcome: string) =
      SET finished_at = EXCLUDED.finished_at, outcome = EXCLUDED.outcome, error_code = NULL, error_message = NULL`;
 
 const COMPLETE_SQL = `
-WITH input AS (
-  SELECT * FROM unnest($2::text[], $3::text[], $4::jsonb[], $5::jsonb[], $6::bigint[])
-    AS v(id, extracted_text, metadata, result, bytes_processed)
-), locked AS MATERIALIZED (${lockHeldInIdOrder('$2', '$1')}
+WITH locked AS MATERIALIZED (${lockHeldInIdOrder('$2', '$1')}
 ), done AS (
   UPDATE processing_jobs AS job
-     SET status = 'COMPLETED', stage = 'COMPLETED', progress = 100, bytes_processed = input.bytes_processed,
-         extracted_text = input.extracted_text, metadata = input.metadata, result = input.result,
+     SET status = 'COMPLETED', stage = 'COMPLETED', progress = 100, bytes_processed = ($6::bigint[])[locked.ord],
+         extracted_text = ($3::text[])[locked.ord], metadata = ($4::jsonb[])[locked.ord],
+         result = ($5::jsonb[])[locked.ord],
          error_code = NULL, error_message = NULL, error_recoverable = true, next_attempt_manual = false,
          completed_at = now(), actual_duration = (EXTRACT(EPOCH FROM (now() - job.started_at)) * 1000)::int,
          lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
-    FROM input, locked
-   WHERE job.id = input.id AND job.id = locked.id
+    FROM locked
+   WHERE job.id = locked.id
   RETURNING job.id, job.attempt_count, locked.started_at, locked.next_attempt_manual, job.completed_at
 ), closed AS (
   ${closedAttemptsFrom('done', '$1', "'COMPLETED'")}
