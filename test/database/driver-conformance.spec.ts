@@ -2,6 +2,7 @@ import { databaseLabel } from '../support/database';
 import { useDriverUnderTest } from '../support/driver-harness';
 import { providerPieceCases } from './conformance/provider-pieces.cases';
 import { queueStatementCases } from './conformance/queue-statements.cases';
+import { settleManyCases } from './conformance/settle-many.cases';
 
 /**
  * The conformance suite of QueueDriver (src/job-queue/database/queue-driver.ts): the same cases on whichever driver
@@ -11,5 +12,6 @@ import { queueStatementCases } from './conformance/queue-statements.cases';
 describe(`QueueDriver conformance (${databaseLabel})`, () => {
   const t = useDriverUnderTest();
   queueStatementCases(t);
+  settleManyCases(t);
   providerPieceCases(t);
 });

@@ -1,5 +1,5 @@
 import type { JobRecord, StoredFileRecord } from '../common/job-record';
-import { jobRecordsFromRows, storedFilesFromRows } from './row-mapping';
+import { jobRecordsFromRows, pendingJobRecord, storedFilesFromRows } from './row-mapping';
 import { Prisma as PostgresPrisma } from '.prisma/postgresql-client';
 import type { PrismaService } from './prisma.service';
 import {
@@ -11,8 +11,11 @@ import {
   type NewJob,
   NEXT_DUE_SQL,
   type QueueStore,
+  type SettledStatus,
+  type Settlement,
   sortInClaimOrder,
 } from './queue-store';
+import { closedAttemptsFrom, SETTLE_SQL, settleValues } from './postgres-settle-statement';
 
 const snakeCase = (field: string) => field.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
 /**
@@ -62,19 +65,6 @@ const lockHeldInIdOrder = (ids: string, owner: string) => `
    ORDER BY id
    FOR UPDATE`;
 
-/**
- * Writes the closed attempt row of each job settled by the CTE named `source` (its id, attempt_count, started_at,
- * next_attempt_manual, completed_at). A row opened by an older version's claim is closed instead.
- */
-const closedAttemptsFrom = (source: string, workerId: string, outcome: string) => `
-  INSERT INTO job_attempts AS attempt (id, job_id, number, worker_id, started_at, finished_at, outcome, manual)
-  SELECT ${source}.id || ':' || ${source}.attempt_count, ${source}.id, ${source}.attempt_count, ${workerId},
-         coalesce(${source}.started_at, ${source}.completed_at), ${source}.completed_at, ${outcome},
-         ${source}.next_attempt_manual
-    FROM ${source}
-  ON CONFLICT (job_id, number) DO UPDATE
-     SET finished_at = EXCLUDED.finished_at, outcome = EXCLUDED.outcome, error_code = NULL, error_message = NULL`;
-
 const COMPLETE_SQL = `
 WITH locked AS MATERIALIZED (${lockHeldInIdOrder('$2', '$1')}
 ), done AS (
@@ -87,9 +77,9 @@ WITH locked AS MATERIALIZED (${lockHeldInIdOrder('$2', '$1')}
          lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
     FROM locked
    WHERE job.id = locked.id
-  RETURNING job.id, job.attempt_count, locked.started_at, locked.next_attempt_manual, job.completed_at
+  RETURNING job.id, job.attempt_count, locked.started_at, locked.next_attempt_manual
 ), closed AS (
-  ${closedAttemptsFrom('done', '$1', "'COMPLETED'")}
+  ${closedAttemptsFrom('done', { workerId: '$1', outcome: "'COMPLETED'", errorCode: 'NULL', errorMessage: 'NULL' })}
 )
 SELECT id FROM done`;
 
@@ -112,7 +102,7 @@ SELECT id, file_id, file_name, file_size, format, 'PENDING', 'QUEUED', priority,
     AS input(id, file_id, file_name, file_size, format, priority, max_retries, options,
              run_at, available_at, idempotency_key, user_id, created_at, estimated_duration)
 ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-RETURNING ${jobColumns()}`;
+RETURNING id`;
 
 const BY_KEYS_SQL = `SELECT ${jobColumns()} FROM processing_jobs WHERE idempotency_key = ANY($1::text[])`;
 
@@ -126,7 +116,7 @@ export class PostgresQueueStore implements QueueStore {
 
   async insertJobs(jobs: NewJob[]): Promise<JobRecord[]> {
     const column = <K extends keyof NewJob>(key: K) => jobs.map((job) => job[key]);
-    const { rows } = await this.run('insert-jobs', INSERT_SQL, [
+    const { rows } = await this.run<{ id: string }>('insert-jobs', INSERT_SQL, [
       column('id'),
       column('fileId'),
       column('fileName'),
@@ -142,7 +132,8 @@ export class PostgresQueueStore implements QueueStore {
       column('createdAt'),
       column('estimatedDuration'),
     ]);
-    const inserted = jobRecordsFromRows(rows);
+    const insertedIds = new Set(rows.map((row) => row.id));
+    const inserted = jobs.filter((job) => insertedIds.has(job.id)).map(pendingJobRecord);
     const conflicting = jobs.length === inserted.length ? [] : this.conflictingKeys(jobs, inserted);
     const existing = conflicting.length
       ? jobRecordsFromRows((await this.run('jobs-by-keys', BY_KEYS_SQL, [conflicting])).rows)
@@ -194,6 +185,16 @@ export class PostgresQueueStore implements QueueStore {
       leaseMs,
     ]);
     return leaseRenewal(jobIds, rows);
+  }
+
+  async settleMany(settlements: Settlement[], leaseExpiredBefore?: Date): Promise<Map<string, SettledStatus>> {
+    if (settlements.length === 0) return new Map<string, SettledStatus>();
+    const { rows } = await this.run<{ id: string; status: SettledStatus }>(
+      'settle',
+      SETTLE_SQL,
+      settleValues(settlements, leaseExpiredBefore),
+    );
+    return new Map(rows.map((row) => [row.id, row.status]));
   }
 
   /** A named statement: parsed and planned once per connection (planning the claim took longer than running it). */

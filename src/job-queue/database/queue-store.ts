@@ -48,7 +48,53 @@ export interface QueueStore {
    * when it missed the cancel event.
    */
   renewLeases(workerId: string, jobIds: string[], leaseMs: number): Promise<LeaseRenewal>;
+
+  /**
+   * Settles many attempts other than by completing, in one statement (PostgreSQL) or one transaction (SQLite): each
+   * job still held by its settlement's worker (lease_owner, status PROCESSING, and a lease that expired before
+   * `leaseExpiredBefore` when given: stalled recovery must not take a job that just renewed) becomes RETRYING,
+   * FAILED, CANCELLED or, INTERRUPTED, PENDING again (see the SET clauses of each provider), its lease cleared, and
+   * its attempt row is written closed with the outcome, the error and the manual flag the job had. A job whose cancel
+   * was requested ends CANCELLED (CANCELLED_WHILE_RUNNING) whatever it was settled as. Returns the status each settled
+   * job ended in; jobs not held are absent and unchanged.
+   */
+  settleMany(settlements: Settlement[], leaseExpiredBefore?: Date): Promise<Map<string, SettledStatus>>;
 }
+
+/** How an attempt ends other than COMPLETED. INTERRUPTED (shutdown) puts the job back to PENDING. */
+export type SettleOutcome = 'RETRYING' | 'FAILED' | 'CANCELLED' | 'INTERRUPTED';
+export type SettledStatus = 'RETRYING' | 'FAILED' | 'CANCELLED' | 'PENDING';
+
+export interface SettlementError {
+  code: string;
+  /** Stored up to MAX_ERROR_MESSAGE characters. */
+  message: string;
+  recoverable: boolean;
+}
+
+export interface Settlement {
+  jobId: string;
+  /** The worker that must still hold the job. */
+  workerId: string;
+  outcome: SettleOutcome;
+  /** The attempt's error; null for INTERRUPTED. */
+  error: SettlementError | null;
+  /** When the job is due again; RETRYING only. */
+  retryAt: Date | null;
+}
+
+/** The job's status after an outcome (the attempt keeps the outcome itself). */
+export const settledStatus = (outcome: SettleOutcome): SettledStatus =>
+  outcome === 'INTERRUPTED' ? 'PENDING' : outcome;
+
+/** How a failure or release ends when the job's cancel was requested while it ran (the worker may have missed it). */
+export const CANCELLED_WHILE_RUNNING: SettlementError = {
+  code: 'CANCELLED',
+  message: 'Cancelled while running',
+  recoverable: false,
+};
+
+export const MAX_ERROR_MESSAGE = 4000;
 
 export interface LeaseRenewal {
   /** Ids the worker no longer holds. */

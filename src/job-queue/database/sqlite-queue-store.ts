@@ -10,8 +10,11 @@ import {
   type NewJob,
   NEXT_DUE_SQL,
   type QueueStore,
+  type SettledStatus,
+  type Settlement,
   sortInClaimOrder,
 } from './queue-store';
+import { CLOSED_ATTEMPT_SQL, SqliteSettleStatements } from './sqlite-settle-statements';
 
 /**
  * Without statistics (SQLite gathers none unless told to) the planner reads every due job through the
@@ -27,19 +30,6 @@ UPDATE processing_jobs
                WHERE status IN ('PENDING', 'RETRYING') AND available_at <= ?
                ORDER BY ${CLAIM_ORDER} LIMIT ?)
 RETURNING *`;
-
-/**
- * The closed attempt row of a completion, written from the job row before the completion changes it (SQLite's
- * RETURNING shows only new values, and the completion clears next_attempt_manual). As on PostgreSQL the claim
- * writes no attempt row; a row opened by an older version's claim is closed instead.
- */
-const CLOSED_ATTEMPT_SQL = `
-INSERT INTO job_attempts (id, job_id, number, worker_id, started_at, finished_at, outcome, manual)
-SELECT id || ':' || attempt_count, id, attempt_count, lease_owner, coalesce(started_at, ?), ?, 'COMPLETED',
-       next_attempt_manual
-  FROM processing_jobs WHERE id = ? AND lease_owner = ? AND status = 'PROCESSING'
-ON CONFLICT (job_id, number) DO UPDATE
-   SET finished_at = excluded.finished_at, outcome = excluded.outcome, error_code = NULL, error_message = NULL`;
 
 const COMPLETE_SQL = `
 UPDATE processing_jobs
@@ -88,6 +78,7 @@ interface Statements {
  */
 export class SqliteQueueStore implements QueueStore {
   private statements: Statements | null = null;
+  private readonly settleStatements = new SqliteSettleStatements();
 
   constructor(private readonly prisma: PrismaService) {}
 
@@ -152,7 +143,7 @@ export class SqliteQueueStore implements QueueStore {
       const now = Date.now();
       const committed = new Set<string>();
       for (const completion of completions) {
-        closedAttempt.run(now, now, completion.jobId, workerId);
+        closedAttempt.run(now, now, 'COMPLETED', null, null, completion.jobId, workerId);
         const row = complete.get(
           completion.bytesProcessed,
           completion.extractedText,
@@ -176,6 +167,11 @@ export class SqliteQueueStore implements QueueStore {
       const rows = this.prepared(db).renew.all(Date.now() + leaseMs, JSON.stringify(jobIds), workerId);
       return leaseRenewal(jobIds, rows as { id: string; cancel_requested: number }[]);
     });
+  }
+
+  settleMany(settlements: Settlement[], leaseExpiredBefore?: Date): Promise<Map<string, SettledStatus>> {
+    if (settlements.length === 0) return Promise.resolve(new Map<string, SettledStatus>());
+    return this.prisma.sqliteTransaction((db) => this.settleStatements.settle(db, settlements, leaseExpiredBefore));
   }
 
   private prepared(db: Database.Database): Statements {

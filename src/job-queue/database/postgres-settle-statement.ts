@@ -1,0 +1,96 @@
+import { CANCELLED_WHILE_RUNNING, MAX_ERROR_MESSAGE, type Settlement } from './queue-store';
+
+/**
+ * Writes the closed attempt row of each job settled by the CTE named `source` (its id, attempt_count, started_at and
+ * next_attempt_manual as they were before the settling UPDATE). A row opened by an older version's claim is closed
+ * instead.
+ */
+export const closedAttemptsFrom = (
+  source: string,
+  values: { workerId: string; outcome: string; errorCode: string; errorMessage: string },
+) => `
+  INSERT INTO job_attempts AS attempt
+         (id, job_id, number, worker_id, started_at, finished_at, outcome, error_code, error_message, manual)
+  SELECT ${source}.id || ':' || ${source}.attempt_count, ${source}.id, ${source}.attempt_count, ${values.workerId},
+         coalesce(${source}.started_at, now()), now(), ${values.outcome}, ${values.errorCode}, ${values.errorMessage},
+         ${source}.next_attempt_manual
+    FROM ${source}
+  ON CONFLICT (job_id, number) DO UPDATE
+     SET finished_at = EXCLUDED.finished_at, outcome = EXCLUDED.outcome, error_code = EXCLUDED.error_code,
+         error_message = EXCLUDED.error_message`;
+
+const quoted = (text: string) => `'${text.replace(/'/g, "''")}'`;
+
+/**
+ * settleMany on PostgreSQL, one statement. `locked` takes the held rows in id order, as the completion does (rows
+ * locked in different orders by two statements deadlocked), joined on each input's own worker: stalled recovery
+ * settles the jobs of many workers at once. `decided` applies the cancel rule to what the rows hold once locked (a
+ * cancel committed meanwhile is seen). Each SET keeps the column as it is for the outcomes that do not write it.
+ */
+export const SETTLE_SQL = `
+WITH input AS (
+  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::boolean[], $7::timestamptz[])
+    AS v(id, worker_id, outcome, error_code, error_message, error_recoverable, retry_at)
+), locked AS MATERIALIZED (
+  SELECT job.id, job.attempt_count, job.started_at, job.next_attempt_manual,
+         job.cancel_requested_at IS NOT NULL AS cancel_requested
+    FROM processing_jobs AS job JOIN input ON input.id = job.id AND input.worker_id = job.lease_owner
+   WHERE job.status = 'PROCESSING' AND ($8::timestamptz IS NULL OR job.lease_expires_at < $8::timestamptz)
+   ORDER BY job.id
+   FOR UPDATE OF job
+), decided AS (
+  SELECT locked.id, locked.attempt_count, locked.started_at, locked.next_attempt_manual, input.worker_id,
+         input.retry_at, CASE WHEN rule.cancelled THEN 'CANCELLED' ELSE input.outcome END AS outcome,
+         CASE WHEN rule.cancelled THEN ${quoted(CANCELLED_WHILE_RUNNING.code)} ELSE input.error_code END AS error_code,
+         CASE WHEN rule.cancelled THEN ${quoted(CANCELLED_WHILE_RUNNING.message)} ELSE input.error_message END
+           AS error_message,
+         CASE WHEN rule.cancelled THEN ${CANCELLED_WHILE_RUNNING.recoverable} ELSE input.error_recoverable END
+           AS error_recoverable
+    FROM locked JOIN input ON input.id = locked.id,
+         LATERAL (SELECT locked.cancel_requested AND input.outcome <> 'CANCELLED' AS cancelled) AS rule
+), settled AS (
+  UPDATE processing_jobs AS job
+     SET status = CASE WHEN d.outcome = 'INTERRUPTED' THEN 'PENDING' ELSE d.outcome END,
+         stage = CASE WHEN d.outcome = 'INTERRUPTED' THEN 'QUEUED' ELSE job.stage END,
+         progress = CASE WHEN d.outcome = 'INTERRUPTED' THEN 0 ELSE job.progress END,
+         bytes_processed = CASE WHEN d.outcome = 'INTERRUPTED' THEN NULL ELSE job.bytes_processed END,
+         available_at = CASE d.outcome WHEN 'RETRYING' THEN d.retry_at WHEN 'INTERRUPTED' THEN now()
+                        ELSE job.available_at END,
+         retry_count = job.retry_count + CASE WHEN d.outcome = 'RETRYING' THEN 1 ELSE 0 END,
+         last_retry_at = CASE WHEN d.outcome = 'RETRYING' THEN now() ELSE job.last_retry_at END,
+         next_retry_at = CASE d.outcome WHEN 'RETRYING' THEN d.retry_at WHEN 'FAILED' THEN NULL
+                         ELSE job.next_retry_at END,
+         completed_at = CASE WHEN d.outcome IN ('FAILED', 'CANCELLED') THEN now() ELSE job.completed_at END,
+         error_code = CASE WHEN d.outcome IN ('RETRYING', 'FAILED') THEN d.error_code ELSE job.error_code END,
+         error_message = CASE WHEN d.outcome IN ('RETRYING', 'FAILED') THEN d.error_message ELSE job.error_message END,
+         error_recoverable = CASE WHEN d.outcome IN ('RETRYING', 'FAILED') THEN d.error_recoverable
+                             ELSE job.error_recoverable END,
+         next_attempt_manual = d.outcome = 'INTERRUPTED' AND job.next_attempt_manual,
+         lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+    FROM decided AS d
+   WHERE job.id = d.id
+  RETURNING job.id, job.status
+), closed AS (
+  ${closedAttemptsFrom('decided', {
+    workerId: 'decided.worker_id',
+    outcome: 'decided.outcome',
+    errorCode: 'decided.error_code',
+    errorMessage: 'decided.error_message',
+  })}
+)
+SELECT id, status FROM settled`;
+
+/** SETTLE_SQL's parameters: one array per input column, then the lease guard. */
+export function settleValues(settlements: Settlement[], leaseExpiredBefore: Date | undefined): unknown[] {
+  const column = <T>(pick: (settlement: Settlement) => T) => settlements.map(pick);
+  return [
+    column((settlement) => settlement.jobId),
+    column((settlement) => settlement.workerId),
+    column((settlement) => settlement.outcome),
+    column((settlement) => settlement.error?.code ?? null),
+    column((settlement) => settlement.error?.message.slice(0, MAX_ERROR_MESSAGE) ?? null),
+    column((settlement) => settlement.error?.recoverable ?? true),
+    column((settlement) => settlement.retryAt),
+    leaseExpiredBefore ?? null,
+  ];
+}
