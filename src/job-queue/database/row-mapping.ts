@@ -1,4 +1,5 @@
 import type { JobRecord, StoredFileRecord } from '../common/job-record';
+import type { NewJob } from './queue-store';
 
 /** Raw rows of the queue's own SQL statements as Prisma's model types: camelCase fields, bigints where Prisma has them. */
 const fieldNames = new Map<string, string>();
@@ -77,3 +78,49 @@ export const jobRecordFromSqliteRow = (row: Record<string, unknown>) =>
   recordFromSqliteRow<JobRecord>(row, JOB_BIGINTS);
 export const storedFileFromSqliteRow = (row: Record<string, unknown>) =>
   recordFromSqliteRow<StoredFileRecord>(row, FILE_BIGINTS);
+
+/**
+ * The record of a job just inserted by the queue's bulk INSERT, built from its input: every other column takes the
+ * value the INSERT gives it (the conformance suite compares the two). Returning and parsing every column of 1,000
+ * new rows instead cost ~10 of the ~55 ms of a bulk insert.
+ */
+export function pendingJobRecord(job: NewJob): JobRecord {
+  return {
+    id: job.id,
+    fileId: job.fileId,
+    fileName: job.fileName,
+    fileSize: job.fileSize,
+    format: job.format,
+    status: 'PENDING',
+    stage: 'QUEUED',
+    progress: 0,
+    bytesProcessed: null,
+    priority: job.priority,
+    options: job.options === null ? null : (JSON.parse(job.options) as JobRecord['options']),
+    result: null,
+    metadata: null,
+    extractedText: null,
+    errorCode: null,
+    errorMessage: null,
+    errorRecoverable: true,
+    attemptCount: 0,
+    retryCount: 0,
+    maxRetries: job.maxRetries,
+    lastRetryAt: null,
+    nextRetryAt: null,
+    runAt: job.runAt,
+    availableAt: job.availableAt,
+    idempotencyKey: job.idempotencyKey,
+    nextAttemptManual: false,
+    leaseOwner: null,
+    leaseExpiresAt: null,
+    cancelRequestedAt: null,
+    estimatedDuration: job.estimatedDuration,
+    actualDuration: null,
+    createdAt: job.createdAt,
+    startedAt: null,
+    completedAt: null,
+    updatedAt: job.createdAt,
+    userId: job.userId,
+  };
+}
