@@ -1,5 +1,5 @@
 /**
- * The benchmark harness: `npm run bench` (full: 3 runs, 20,000 jobs, 1,000,000 rows; about 10 minutes) or
+ * The benchmark harness: `npm run bench` (full: 3 runs, 20,000 jobs, 1,000,000 rows; about 11 minutes) or
  * `npm run bench -- --quick` (1 run, 2,000 jobs, 100,000 rows). `--help` lists the options; bench/RESULTS.md
  * explains the scenarios and holds the latest figures. Not part of `npm test` or CI. On a Node older than the peers
  * need, it runs itself again under a provisioned Node 22 for the PostgreSQL figures (bench/lib/launcher.ts).
