@@ -7,6 +7,9 @@ import { ProcessingErrorCode, RecoverableError } from '../retry/processing-error
 import { RetryService } from '../retry/retry.service';
 import { JobOutcomesRepository } from '../workers/job-outcomes.repository';
 
+/** Stalled jobs settled by one statement at most (a statement's arrays stay small; more go in the next one). */
+const SWEEP_BATCH = 500;
+
 /**
  * A PROCESSING job whose lease ran out is stalled: its worker stopped renewing it (crashed, frozen, cut off).
  * Recovery counts the lost attempt as a recoverable STALLED failure, so the retry rules decide what follows.
@@ -29,29 +32,29 @@ export class StalledJobsService {
     });
   }
 
-  /** Returns how many stalled jobs were put back (RETRYING) or ended (FAILED, retries used up; CANCELLED, when asked). */
+  /**
+   * Returns how many stalled jobs were put back (RETRYING) or ended (FAILED, retries used up; CANCELLED, when asked):
+   * one statement per SWEEP_BATCH of them, each guarded by the lease that ran out.
+   */
   async recover(now = new Date()): Promise<number> {
-    const recovered: JobRecord[] = [];
-    let wakeWorkers = false;
-    for (const job of await this.findStalled(now)) {
+    const stalled = (await this.findStalled(now)).map((job) => {
       const silentFor = now.getTime() - (job.leaseExpiresAt?.getTime() ?? now.getTime());
       const error = new RecoverableError(
         ProcessingErrorCode.STALLED,
         `Worker ${job.leaseOwner} stopped renewing its lease (expired ${Math.round(silentFor / 1000)} s ago)`,
       );
       const decision = this.retry.decide(job, true);
-      const retryAt = decision.retry ? new Date(now.getTime() + decision.delayMs) : null;
-      // A job whose cancel was requested ends CANCELLED here (fail() sees the request), never RETRYING.
-      const outcome = await this.outcomes.fail(job, job.leaseOwner ?? '', error, retryAt, now);
-      if (outcome) {
-        recovered.push({ ...job, status: outcome });
-        wakeWorkers ||= outcome === JobStatus.RETRYING;
-      }
+      return { job, error, retryAt: decision.retry ? new Date(now.getTime() + decision.delayMs) : null };
+    });
+    const recovered: JobRecord[] = [];
+    for (let start = 0; start < stalled.length; start += SWEEP_BATCH) {
+      // A job whose cancel was requested ends CANCELLED here (settleMany sees the request), never RETRYING.
+      recovered.push(...(await this.outcomes.recoverStalled(stalled.slice(start, start + SWEEP_BATCH), now)));
     }
     if (recovered.length > 0) {
       this.logger.warn(`Recovered ${recovered.length} stalled job(s): ${recovered.map((job) => job.id).join(', ')}`);
       await this.events.jobsChanged(recovered);
-      if (wakeWorkers) await this.events.wakeWorkers();
+      if (recovered.some((job) => job.status === String(JobStatus.RETRYING))) await this.events.wakeWorkers();
     }
     return recovered.length;
   }

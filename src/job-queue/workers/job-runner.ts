@@ -26,7 +26,7 @@ import { LocalTextAnalyzer } from '../processors/analysis/local-text-analyzer';
 import { FileProcessorRegistry } from './file-processor.registry';
 import { CompletionBatcher } from './completion-batcher';
 import { JobOutcomesRepository } from './job-outcomes.repository';
-import { commitWhileLeaseHolds, type Lease } from './lease';
+import type { Lease } from './lease';
 
 /** Why a running job's signal was aborted. */
 export class JobAbort extends Error {
@@ -154,7 +154,7 @@ export class JobRunner {
     if (reason instanceof JobAbort && (reason.kind === 'shutdown' || reason.kind === 'lost')) return;
     if (reason instanceof JobAbort && reason.kind === 'cancelled') {
       const cancelled = new ProcessingError(ProcessingErrorCode.CANCELLED, reason.message, false);
-      if (await commitWhileLeaseHolds(() => this.outcomes.cancelled(job, workerId, cancelled), lease)) {
+      if (await this.outcomes.cancelled(job, workerId, cancelled, lease)) {
         await this.announce(job, JobStatus.CANCELLED);
       }
       return;
@@ -165,7 +165,7 @@ export class JobRunner {
         : toProcessingError(reason);
     const decision = this.retry.decide(job, error.recoverable);
     const retryAt = decision.retry ? new Date(Date.now() + decision.delayMs) : null;
-    const outcome = await commitWhileLeaseHolds(() => this.outcomes.fail(job, workerId, error, retryAt), lease);
+    const outcome = await this.outcomes.fail(job, workerId, error, retryAt, lease);
     if (!outcome) return;
     if (outcome !== JobStatus.RETRYING)
       this.logger.warn(`Job ${job.id} ended ${outcome}: ${error.code}: ${error.message}`);

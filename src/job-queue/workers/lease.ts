@@ -1,5 +1,3 @@
-import { isDatabaseUnavailable } from '../common/database-unavailable';
-
 /** The first pause before committing an outcome again; it doubles per try up to MAX_RETRY_DELAY_MS. */
 const FIRST_RETRY_DELAY_MS = 100;
 const MAX_RETRY_DELAY_MS = 5_000;
@@ -28,21 +26,4 @@ export class Lease {
 /** The pause before try number `tries + 1` of a commit: 100 ms, doubling, at most 5 s. */
 export function commitRetryDelayMs(tries: number): number {
   return Math.min(MAX_RETRY_DELAY_MS, FIRST_RETRY_DELAY_MS * 2 ** tries);
-}
-
-/**
- * Commits a finished attempt's outcome, trying again with backoff while the database cannot be reached and the lease
- * still holds. Giving up at the first error threw finished work away: a PostgreSQL restart cost 9-11 jobs a run,
- * each waiting out its lease (5 minutes) to run again. Other errors (the statement itself is wrong) fail at once.
- */
-export async function commitWhileLeaseHolds<T>(commit: () => Promise<T>, lease: Lease): Promise<T> {
-  for (let tries = 0; ; tries++) {
-    try {
-      return await commit();
-    } catch (error) {
-      const delayMs = commitRetryDelayMs(tries);
-      if (!isDatabaseUnavailable(error) || !lease.holdsAfter(delayMs)) throw error;
-      await new Promise((resolve) => setTimeout(resolve, delayMs).unref());
-    }
-  }
 }
