@@ -56,7 +56,7 @@ export interface QueueStore {
    * FAILED, CANCELLED or, INTERRUPTED, PENDING again (see the SET clauses of each provider), its lease cleared, and
    * its attempt row is written closed with the outcome, the error and the manual flag the job had. A job whose cancel
    * was requested ends CANCELLED (CANCELLED_WHILE_RUNNING) whatever it was settled as. Returns the status each settled
-   * job ended in; jobs not held are absent and unchanged.
+   * job ended in; jobs not held are absent and unchanged. A job appears once per call at most.
    */
   settleMany(settlements: Settlement[], leaseExpiredBefore?: Date): Promise<Map<string, SettledStatus>>;
 }
