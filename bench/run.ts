@@ -7,8 +7,9 @@
 import 'reflect-metadata';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { killChildWorkers } from './lib/child-worker';
 import { type BenchDatabase, dropAllBenchDatabases, dropStaleBenchDatabases, withBenchDatabase } from './lib/databases';
-import { needsParts, partRequest, runInParts, signalPart } from './lib/launcher';
+import { needsParts, partRequest, runInParts, stopPart } from './lib/launcher';
 import { machineInfo } from './lib/machine';
 import { type BenchOptions, type DbKind, parseOptions, type SystemName } from './lib/options';
 import { installPeers, nodeRunsPeers } from './lib/provision';
@@ -174,7 +175,8 @@ async function measure(options: BenchOptions, report: BenchReport): Promise<void
 }
 
 async function abort(reason: unknown, signal?: NodeJS.Signals): Promise<never> {
-  if (signal) signalPart(signal);
+  if (signal) await stopPart(signal);
+  await killChildWorkers();
   console.error(reason instanceof Error ? (reason.stack ?? reason.message) : String(reason));
   await dropAllBenchDatabases();
   process.exit(1);

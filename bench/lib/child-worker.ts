@@ -13,6 +13,16 @@ export interface ChildReport {
   cpuMs: number;
 }
 
+const live = new Set<ChildWorker>();
+
+/**
+ * Ends every worker process still running (an interrupted run): one still booting would otherwise open a
+ * connection to its database while it is being dropped, and the drop would fail.
+ */
+export async function killChildWorkers(): Promise<void> {
+  await Promise.all([...live].map((worker) => worker.killAndWait()));
+}
+
 /** A worker instance in a child process (node -r ts-node/register/transpile-only bench/worker-child.ts …). */
 export class ChildWorker {
   private readonly child: ChildProcess;
@@ -35,7 +45,9 @@ export class ChildWorker {
       this.messages.push(message);
       this.waiting?.();
     });
+    live.add(this);
     this.child.on('exit', () => {
+      live.delete(this);
       this.exited = true;
       this.waiting?.();
     });
@@ -58,6 +70,14 @@ export class ChildWorker {
     const report = (await this.expect('stopped')) as Extract<ChildMessage, { type: 'stopped' }>;
     if (!this.exited) await once(this.child, 'exit');
     return { peakRssMb: report.peakRssMb, jobs: report.jobs, cpuMs: report.cpuMs };
+  }
+
+  /** Ends the process and resolves once it has exited. */
+  async killAndWait(): Promise<void> {
+    if (this.exited) return;
+    const exited = once(this.child, 'exit');
+    this.kill();
+    await exited;
   }
 
   /** For a run that failed: ends the process at once. */

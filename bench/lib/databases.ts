@@ -15,6 +15,8 @@ export interface BenchDatabase {
 }
 
 const live = new Set<BenchDatabase>();
+/** Drops under way: an interrupted run waits for them too, or its exit would cut them off. */
+const dropping = new Set<Promise<void>>();
 
 async function admin<T>(adminUrl: string, work: (client: Client) => Promise<T>): Promise<T> {
   const client = new Client({ connectionString: adminUrl });
@@ -51,7 +53,9 @@ export async function createBenchDatabase(kind: DbKind, adminUrl: string, label:
   const drop = database.drop;
   database.drop = async () => {
     live.delete(database);
-    await drop().finally(() => rmSync(dir, { recursive: true, force: true }));
+    const pending = drop().finally(() => rmSync(dir, { recursive: true, force: true }));
+    dropping.add(pending);
+    await pending.finally(() => dropping.delete(pending));
   };
   live.add(database);
   return database;
@@ -74,7 +78,8 @@ export async function withBenchDatabase<T>(
 
 /** Drops whatever is still open (on an interrupted run). */
 export async function dropAllBenchDatabases(): Promise<void> {
-  await Promise.allSettled([...live].map((database) => database.drop()));
+  const started = [...live].map((database) => database.drop());
+  await Promise.allSettled([...started, ...dropping]);
 }
 
 /** Drops bench_* databases left by earlier runs whose process is gone (a crash or kill -9). */

@@ -36,9 +36,13 @@ export function needsParts(options: BenchOptions): boolean {
 
 let running: ChildProcess | undefined;
 
-/** Passes a signal on to the part running, so that it drops its databases. */
-export function signalPart(signal: NodeJS.Signals): void {
-  running?.kill(signal);
+/** Passes a signal on to the part running and waits (10 s at most) for it to drop its databases and exit. */
+export async function stopPart(signal: NodeJS.Signals): Promise<void> {
+  const part = running;
+  if (!part || part.exitCode !== null || part.signalCode !== null) return;
+  const exited = once(part, 'exit');
+  part.kill(signal);
+  await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
 }
 
 async function runPart(node: string, request: Omit<PartRequest, 'output'>): Promise<BenchReport> {
