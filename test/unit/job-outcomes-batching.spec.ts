@@ -3,6 +3,8 @@ import { JobStatus } from '../../src/job-queue/common/job.enums';
 import type { PrismaService } from '../../src/job-queue/database/prisma.service';
 import type { QueueStore, SettledStatus, Settlement } from '../../src/job-queue/database/queue-store';
 import { ProcessingError, RecoverableError } from '../../src/job-queue/retry/processing-error';
+import type { JobEventsPublisher } from '../../src/job-queue/events/job-events.publisher';
+import { LocalJobEvents } from '../../src/job-queue/events/local-job-events';
 import { JobOutcomesRepository } from '../../src/job-queue/workers/job-outcomes.repository';
 import { Lease } from '../../src/job-queue/workers/lease';
 
@@ -29,8 +31,23 @@ function setUp() {
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
   };
-  const outcomes = new JobOutcomesRepository({} as PrismaService, store);
-  return { outcomes, calls, called };
+  const published: [string, string][][] = [];
+  let wakeups = 0;
+  const events = {
+    jobsChanged: (jobs: JobRecord[]) => {
+      published.push(jobs.map(({ id, status }) => [id, status]));
+      return Promise.resolve();
+    },
+    wakeWorkers: () => {
+      wakeups++;
+      return Promise.resolve();
+    },
+  } as unknown as JobEventsPublisher;
+  const local = new LocalJobEvents();
+  const settled: [string, string][] = [];
+  local.onSettled((event) => settled.push([event.job.id, event.outcome]));
+  const outcomes = new JobOutcomesRepository({} as PrismaService, store, events, local);
+  return { outcomes, calls, called, published, settled, wakeups: () => wakeups };
 }
 
 const job = (id: string, fields: Partial<JobRecord> = {}) => ({ id, ...fields }) as JobRecord;
@@ -39,7 +56,7 @@ const IO_ERROR = new RecoverableError('IO_ERROR', 'disk hiccup');
 
 describe('JobOutcomesRepository batching', () => {
   it("commits the failures and cancels of one turn in one settleMany, and answers each with its job's status", async () => {
-    const { outcomes, calls, called } = setUp();
+    const { outcomes, calls, called, published, settled, wakeups } = setUp();
     const retryAt = new Date(Date.now() + 1000);
     const retried = outcomes.fail(job('a'), 'worker', IO_ERROR, retryAt, lease());
     const failed = outcomes.fail(job('b'), 'worker', IO_ERROR, null, lease());
@@ -56,6 +73,7 @@ describe('JobOutcomesRepository batching', () => {
       { jobId: 'd', workerId: 'worker', outcome: 'FAILED', error: IO_ERROR, retryAt: null },
     ]);
     expect(calls[0].leaseExpiredBefore).toBeUndefined();
+    expect([published, settled, wakeups()]).toEqual([[], [], 0]); // control: nothing reported before the commit
     // b's cancel was requested meanwhile; d was no longer held.
     calls[0].answer([
       ['a', 'RETRYING'],
@@ -68,6 +86,13 @@ describe('JobOutcomesRepository batching', () => {
       true,
       null,
     ]);
+    // Reported once for the batch, before the callers hear: one message, one wake-up for the retry.
+    const reported: [string, string][] = [
+      ['a', JobStatus.RETRYING],
+      ['b', JobStatus.CANCELLED],
+      ['c', JobStatus.CANCELLED],
+    ];
+    expect([published, settled, wakeups()]).toEqual([[reported], reported, 1]);
   });
 
   it("releases all of a worker's jobs in one statement, returning those settled with their status", async () => {

@@ -3,9 +3,12 @@ import type { JobRecord } from '../common/job-record';
 import { JobStatus } from '../common/job.enums';
 import { type Prisma, PrismaService } from '../database/prisma.service';
 import type { QueueStore, SettledStatus, Settlement, SettleOutcome } from '../database/queue-store';
+import { JobEventsPublisher } from '../events/job-events.publisher';
+import { LocalJobEvents } from '../events/local-job-events';
 import { QUEUE_STORE } from '../job-queue.constants';
 import type { ProcessingError } from '../retry/processing-error';
 import type { ProcessingOutput } from '../processor-contract/file-processor.interface';
+import type { SettledOutcome } from '../events/local-job-events';
 import type { Lease } from './lease';
 import { type BatchedOutcome, OutcomeBatcher } from './outcome-batcher';
 
@@ -20,6 +23,7 @@ export interface StalledJob {
 }
 
 interface PendingSettlement extends BatchedOutcome {
+  job: JobRecord;
   settlement: Settlement;
 }
 
@@ -28,20 +32,36 @@ interface PendingSettlement extends BatchedOutcome {
  * CompletionBatcher). Each is guarded by the lease (lease_owner and status PROCESSING): a worker that lost its job
  * (recovered as stalled, cancelled) changes nothing. A failure or release whose job's cancel was requested meanwhile
  * ends CANCELLED instead, never retried (the worker may have missed the event).
+ *
+ * One statement for many: 500 failures took 1.2-1.8 s as one Prisma transaction each, 25-31 ms in one settleMany
+ * on SQLite; 1.3-1.9 s against 79-84 ms on PostgreSQL (3 rounds each, on 2 shared cores: noisy).
  */
 @Injectable()
 export class JobOutcomesRepository {
-  /** The job runner's failures and cancels, one statement per worker and event-loop turn. */
+  /** The job runner's failures and cancels, one statement per worker and event-loop turn, reported together. */
   private readonly batcher: OutcomeBatcher<PendingSettlement, SettledStatus>;
 
   constructor(
     private readonly prisma: PrismaService,
     @Inject(QUEUE_STORE) private readonly store: QueueStore,
+    events: JobEventsPublisher,
+    local: LocalJobEvents,
   ) {
     this.batcher = new OutcomeBatcher<PendingSettlement, SettledStatus>(
       {
         noun: 'outcome',
         commit: (_workerId, items) => store.settleMany(items.map((item) => item.settlement)),
+        committed: (items, results) => {
+          const settled = withStatuses(
+            items.map((item) => item.job),
+            results,
+          );
+          const finishedAt = new Date();
+          for (const job of settled) local.settled({ job, outcome: job.status as SettledOutcome, finishedAt });
+          // Committed, so reported: one message for the batch, and the workers woken once for its retries.
+          void events.jobsChanged(settled);
+          if (settled.some((job) => job.status === String(JobStatus.RETRYING))) void events.wakeWorkers();
+        },
       },
       new Logger(JobOutcomesRepository.name),
     );
@@ -49,7 +69,7 @@ export class JobOutcomesRepository {
 
   /**
    * A failed attempt: RETRYING at `retryAt`, or FAILED when `retryAt` is null (or CANCELLED, see above). Returns the
-   * status the job ended in, or null when the worker no longer held it.
+   * status the job ended in, or null when the worker no longer held it; the change is published by then.
    */
   async fail(
     job: JobRecord,
@@ -59,14 +79,14 @@ export class JobOutcomesRepository {
     lease: Lease,
   ): Promise<FailedOutcome | null> {
     const settlement = failure(job, workerId, error, retryAt);
-    const status = await this.batcher.submit({ jobId: job.id, workerId, lease, settlement });
+    const status = await this.batcher.submit({ jobId: job.id, workerId, lease, job, settlement });
     return status && (JobStatus[status] as FailedOutcome);
   }
 
-  /** A cancelled attempt: the job ends CANCELLED. Returns false when the worker no longer held it. */
+  /** A cancelled attempt: the job ends CANCELLED (published once true is returned); false: no longer held. */
   async cancelled(job: JobRecord, workerId: string, error: ProcessingError, lease: Lease): Promise<boolean> {
     const settlement: Settlement = { jobId: job.id, workerId, outcome: 'CANCELLED', error, retryAt: null };
-    return (await this.batcher.submit({ jobId: job.id, workerId, lease, settlement })) !== null;
+    return (await this.batcher.submit({ jobId: job.id, workerId, lease, job, settlement })) !== null;
   }
 
   /**

@@ -3,8 +3,6 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { asError } from '../common/as-error';
 import type { JobRecord } from '../common/job-record';
 import { JobStatus, ProcessingStage } from '../common/job.enums';
-import { JobEventsPublisher } from '../events/job-events.publisher';
-import { LocalJobEvents, type SettledOutcome } from '../events/local-job-events';
 import { JOB_QUEUE_OPTIONS } from '../job-queue.constants';
 import type { ResolvedJobQueueOptions } from '../job-queue.options';
 import { FileStorageService } from '../files/file-storage.service';
@@ -53,8 +51,6 @@ export class JobRunner {
     private readonly outcomes: JobOutcomesRepository,
     private readonly completions: CompletionBatcher,
     private readonly retry: RetryService,
-    private readonly events: JobEventsPublisher,
-    private readonly local: LocalJobEvents,
     @Inject(JOB_QUEUE_OPTIONS) private readonly options: ResolvedJobQueueOptions,
   ) {
     this.analyzer = options.analyzer === undefined ? new LocalTextAnalyzer() : options.analyzer;
@@ -154,9 +150,7 @@ export class JobRunner {
     if (reason instanceof JobAbort && (reason.kind === 'shutdown' || reason.kind === 'lost')) return;
     if (reason instanceof JobAbort && reason.kind === 'cancelled') {
       const cancelled = new ProcessingError(ProcessingErrorCode.CANCELLED, reason.message, false);
-      if (await this.outcomes.cancelled(job, workerId, cancelled, lease)) {
-        await this.announce(job, JobStatus.CANCELLED);
-      }
+      await this.outcomes.cancelled(job, workerId, cancelled, lease); // reported by the outcome's batch
       return;
     }
     const error =
@@ -165,17 +159,10 @@ export class JobRunner {
         : toProcessingError(reason);
     const decision = this.retry.decide(job, error.recoverable);
     const retryAt = decision.retry ? new Date(Date.now() + decision.delayMs) : null;
+    // Reported (published, workers woken for a retry) by the outcome's batch.
     const outcome = await this.outcomes.fail(job, workerId, error, retryAt, lease);
-    if (!outcome) return;
-    if (outcome !== JobStatus.RETRYING)
+    if (outcome && outcome !== JobStatus.RETRYING)
       this.logger.warn(`Job ${job.id} ended ${outcome}: ${error.code}: ${error.message}`);
-    await this.announce(job, outcome);
-    if (outcome === JobStatus.RETRYING) await this.events.wakeWorkers();
-  }
-
-  private announce(job: JobRecord, status: SettledOutcome): Promise<void> {
-    this.local.settled({ job, outcome: status, finishedAt: new Date() });
-    return this.events.jobsChanged([{ ...job, status }]);
   }
 }
 
