@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { JobRecord } from '../common/job-record';
 import { JobStatus } from '../common/job.enums';
 import { type Prisma, PrismaService } from '../database/prisma.service';
-import type { QueueStore, SettledStatus, Settlement, SettleOutcome } from '../database/queue-store';
+import type { QueueStore, SettledStatus, Settlement } from '../database/queue-store';
 import { JobEventsPublisher } from '../events/job-events.publisher';
 import { LocalJobEvents } from '../events/local-job-events';
 import { QUEUE_STORE } from '../job-queue.constants';
@@ -12,7 +12,6 @@ import type { SettledOutcome } from '../events/local-job-events';
 import type { Lease } from './lease';
 import { type BatchedOutcome, OutcomeBatcher } from './outcome-batcher';
 
-export type AttemptOutcome = 'COMPLETED' | SettleOutcome;
 export type FailedOutcome = JobStatus.RETRYING | JobStatus.FAILED | JobStatus.CANCELLED;
 
 /** A stalled job to settle: the lost attempt's error, and when it runs again (null: it has used its retries). */
@@ -69,7 +68,7 @@ export class JobOutcomesRepository {
 
   /**
    * A failed attempt: RETRYING at `retryAt`, or FAILED when `retryAt` is null (or CANCELLED, see above). Returns the
-   * status the job ended in, or null when the worker no longer held it; the change is published by then.
+   * status the job ended in, or null when the worker no longer held it; the change is handed to the bus by then.
    */
   async fail(
     job: JobRecord,
