@@ -23,31 +23,36 @@ const quoted = (text: string) => `'${text.replace(/'/g, "''")}'`;
 
 /**
  * settleMany on PostgreSQL, one statement. `locked` takes the held rows in id order, as the completion does (rows
- * locked in different orders by two statements deadlocked), joined on each input's own worker: stalled recovery
- * settles the jobs of many workers at once. `decided` applies the cancel rule to what the rows hold once locked (a
- * cancel committed meanwhile is seen). Each SET keeps the column as it is for the outcomes that do not write it.
+ * locked in different orders by two statements deadlocked), found by id through the primary key, each under its own
+ * input's worker (stalled recovery settles the jobs of many workers at once); `n` is its input's position in the
+ * arrays. Reading the inputs by position rather than joining an unnest of them: joined on the locked rows, the
+ * planner walked the whole key in id order (40,000 rows read to settle 200), or ran the unnest again per locked row
+ * (78 of the 95 ms of settling 500). `decided` applies the cancel rule to what the rows hold once locked (a cancel
+ * committed meanwhile is seen).
  */
 export const SETTLE_SQL = `
-WITH input AS (
-  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::boolean[], $7::timestamptz[])
-    AS v(id, worker_id, outcome, error_code, error_message, error_recoverable, retry_at)
-), locked AS MATERIALIZED (
-  SELECT job.id, job.attempt_count, job.started_at, job.next_attempt_manual,
-         job.cancel_requested_at IS NOT NULL AS cancel_requested
-    FROM processing_jobs AS job JOIN input ON input.id = job.id AND input.worker_id = job.lease_owner
-   WHERE job.status = 'PROCESSING' AND ($8::timestamptz IS NULL OR job.lease_expires_at < $8::timestamptz)
-   ORDER BY job.id
-   FOR UPDATE OF job
+WITH locked AS MATERIALIZED (
+  SELECT id, attempt_count, started_at, next_attempt_manual, cancel_requested_at IS NOT NULL AS cancel_requested,
+         array_position($1::text[], id) AS n
+    FROM processing_jobs
+   WHERE id = ANY($1::text[]) AND status = 'PROCESSING'
+     AND lease_owner = ($2::text[])[array_position($1::text[], id)]
+     AND ($8::timestamptz IS NULL OR lease_expires_at < $8::timestamptz)
+   ORDER BY id
+   FOR UPDATE
+), input AS (
+  SELECT locked.*, ($2::text[])[n] AS worker_id, ($3::text[])[n] AS outcome, ($4::text[])[n] AS error_code,
+         ($5::text[])[n] AS error_message, ($6::boolean[])[n] AS error_recoverable, ($7::timestamptz[])[n] AS retry_at
+    FROM locked
 ), decided AS (
-  SELECT locked.id, locked.attempt_count, locked.started_at, locked.next_attempt_manual, input.worker_id,
-         input.retry_at, CASE WHEN rule.cancelled THEN 'CANCELLED' ELSE input.outcome END AS outcome,
-         CASE WHEN rule.cancelled THEN ${quoted(CANCELLED_WHILE_RUNNING.code)} ELSE input.error_code END AS error_code,
-         CASE WHEN rule.cancelled THEN ${quoted(CANCELLED_WHILE_RUNNING.message)} ELSE input.error_message END
+  SELECT id, attempt_count, started_at, next_attempt_manual, worker_id, retry_at,
+         CASE WHEN rule.cancelled THEN 'CANCELLED' ELSE outcome END AS outcome,
+         CASE WHEN rule.cancelled THEN ${quoted(CANCELLED_WHILE_RUNNING.code)} ELSE error_code END AS error_code,
+         CASE WHEN rule.cancelled THEN ${quoted(CANCELLED_WHILE_RUNNING.message)} ELSE error_message END
            AS error_message,
-         CASE WHEN rule.cancelled THEN ${CANCELLED_WHILE_RUNNING.recoverable} ELSE input.error_recoverable END
+         CASE WHEN rule.cancelled THEN ${CANCELLED_WHILE_RUNNING.recoverable} ELSE error_recoverable END
            AS error_recoverable
-    FROM locked JOIN input ON input.id = locked.id,
-         LATERAL (SELECT locked.cancel_requested AND input.outcome <> 'CANCELLED' AS cancelled) AS rule
+    FROM input, LATERAL (SELECT input.cancel_requested AND input.outcome <> 'CANCELLED' AS cancelled) AS rule
 ), settled AS (
   UPDATE processing_jobs AS job
      SET status = CASE WHEN d.outcome = 'INTERRUPTED' THEN 'PENDING' ELSE d.outcome END,
@@ -80,7 +85,7 @@ WITH input AS (
 )
 SELECT id, status FROM settled`;
 
-/** SETTLE_SQL's parameters: one array per input column, then the lease guard. */
+/** SETTLE_SQL's parameters: one array per input field, in the same order, then the lease guard. */
 export function settleValues(settlements: Settlement[], leaseExpiredBefore: Date | undefined): unknown[] {
   const column = <T>(pick: (settlement: Settlement) => T) => settlements.map(pick);
   return [

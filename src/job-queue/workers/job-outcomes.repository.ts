@@ -33,7 +33,7 @@ interface PendingSettlement extends BatchedOutcome {
  * ends CANCELLED instead, never retried (the worker may have missed the event).
  *
  * One statement for many: 500 failures took 1.2-1.8 s as one Prisma transaction each, 25-31 ms in one settleMany
- * on SQLite; 1.3-1.9 s against 79-84 ms on PostgreSQL (3 rounds each, on 2 shared cores: noisy).
+ * on SQLite; 1.0-1.7 s against 23-27 ms on PostgreSQL (3 rounds each, on 2 shared cores: noisy).
  */
 @Injectable()
 export class JobOutcomesRepository {
