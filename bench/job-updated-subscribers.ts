@@ -73,7 +73,7 @@ async function main(): Promise<void> {
   });
   let probes = 0;
   await until(async () => {
-    const { enqueueJob } = await graphql(port, 'mutation($f: String!) { enqueueJob(input: { fileId: $f }) { id } }', {
+    const { enqueueJob } = await graphql(port, 'mutation($f: ID!) { enqueueJob(input: { fileId: $f }) { id } }', {
       f: fileId,
     });
     await graphql(port, 'mutation($id: ID!) { cancelJob(id: $id) { id } }', { id: enqueueJob.id });

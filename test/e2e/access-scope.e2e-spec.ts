@@ -18,8 +18,8 @@ type Headers = Record<string, string>;
 
 const JOB = `query($id: ID!) { job(id: $id) { id userId } }`;
 const JOBS = `{ jobs { totalCount edges { node { id userId } } } }`;
-const ENQUEUE_JOB = `mutation($fileId: String!) { enqueueJob(input: { fileId: $fileId }) { id userId } }`;
-const ENQUEUE_JOBS = `mutation($a: String!, $b: String!) { enqueueJobs(inputs: [{ fileId: $a }, { fileId: $b }]) { id } }`;
+const ENQUEUE_JOB = `mutation($fileId: ID!) { enqueueJob(input: { fileId: $fileId }) { id userId } }`;
+const ENQUEUE_JOBS = `mutation($a: ID!, $b: ID!) { enqueueJobs(inputs: [{ fileId: $a }, { fileId: $b }]) { id } }`;
 const CANCEL_JOB = `mutation($id: ID!) { cancelJob(id: $id) { id status } }`;
 const RETRY_JOB = `mutation($id: ID!) { retryJob(id: $id) { id status } }`;
 const JOB_STATS = `{ jobStats { total byStatus { status count } byFormat { format count } } }`;

@@ -29,7 +29,7 @@ describe(`Every operation is scoped to its caller (${databaseLabel})`, () => {
       (await service.http().post('/graphql').set('x-user', user).send({ query, variables })).body,
   });
 
-  const ENQUEUE = `mutation($f: String!, $k: String) { enqueueJob(input: { fileId: $f, idempotencyKey: $k }) { id userId fileName } }`;
+  const ENQUEUE = `mutation($f: ID!, $k: String) { enqueueJob(input: { fileId: $f, idempotencyKey: $k }) { id userId fileName } }`;
 
   it('records the creator, and keeps jobs, files and idempotency keys apart between users', async () => {
     const alice = as('alice');

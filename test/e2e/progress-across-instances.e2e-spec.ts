@@ -43,7 +43,7 @@ describePostgres('Progress and cancellation across instances (PostgreSQL LISTEN/
     const file = await api.app.get(FileStorageService).store(Readable.from([content]), name, ANONYMOUS_ADMIN);
     const runAt = new Date(Date.now() + delayMs).toISOString();
     const { data } = await api.gql(
-      `mutation($f: String!, $r: DateTime) { enqueueJob(input: { fileId: $f, runAt: $r }) { id } }`,
+      `mutation($f: ID!, $r: DateTime) { enqueueJob(input: { fileId: $f, runAt: $r }) { id } }`,
       { f: file.id, r: runAt },
     );
     return data.enqueueJob.id;

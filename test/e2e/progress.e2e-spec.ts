@@ -62,7 +62,7 @@ describe(`Progress and subscriptions (${databaseLabel})`, () => {
   const enqueue = async (fileId: string, delayMs = 0): Promise<string> => {
     const runAt = new Date(Date.now() + delayMs).toISOString();
     const { data, errors } = await service.gql(
-      `mutation($fileId: String!, $runAt: DateTime) { enqueueJob(input: { fileId: $fileId, runAt: $runAt }) { id } }`,
+      `mutation($fileId: ID!, $runAt: DateTime) { enqueueJob(input: { fileId: $fileId, runAt: $runAt }) { id } }`,
       { fileId, runAt },
     );
     expect(errors).toBeUndefined();

@@ -201,7 +201,7 @@ describe(`Retries, timeouts and attempt history (${databaseLabel})`, () => {
 
   it('refuses options.retry and options.timeoutMs that make no sense', async () => {
     const { errors } = await service.gql(
-      `mutation($fileId: String!) { enqueueJob(input: { fileId: $fileId, options: { timeoutMs: 0, retry: { jitterFactor: 3 } } }) { id } }`,
+      `mutation($fileId: ID!) { enqueueJob(input: { fileId: $fileId, options: { timeoutMs: 0, retry: { jitterFactor: 3 } } }) { id } }`,
       { fileId },
     );
     expect(errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AttemptsLoader } from './attempts-loader';
 import { DurationEstimates } from './duration-estimates';
 import { JobUpdatesResolver } from './job-updates.resolver';
 import { JobUpdatesService } from './job-updates.service';
@@ -9,6 +10,7 @@ import { RunningJobCanceller } from './running-job-canceller';
 
 @Module({
   providers: [
+    AttemptsLoader,
     DurationEstimates,
     JobsRepository,
     JobsService,

@@ -24,6 +24,8 @@ export interface JobDraft {
 export interface JobPage {
   jobs: JobRecord[];
   hasNextPage: boolean;
+  /** Some job of the filter comes before the first of the page (only asked when paging `after` a cursor). */
+  hasPreviousPage: boolean;
   totalCount: number;
 }
 
@@ -48,31 +50,53 @@ export class JobsRepository {
     return this.db.processingJob.findFirst({ where: { id, userId: ownerScope(caller) } });
   }
 
-  /**
-   * The job's attempts, the running one included. A running attempt has no row yet (the claim writes none; its row
-   * is written closed with the outcome), so it is read from the job itself. The job is read first: once it shows a
-   * status other than PROCESSING, the closed row of that attempt is committed too (same transaction).
-   */
+  /** The job's attempts, the running one included (see attemptsOfMany). */
   async attemptsOf(jobId: string): Promise<JobAttemptRecord[]> {
-    const job = await this.db.processingJob.findUnique({
-      where: { id: jobId },
-      select: { status: true, attemptCount: true, startedAt: true, leaseOwner: true, nextAttemptManual: true },
+    return (await this.attemptsOfMany([jobId])).get(jobId) ?? [];
+  }
+
+  /**
+   * The attempts of each job, the running one included, in two queries whatever the number of jobs. A running
+   * attempt has no row yet (the claim writes none; its row is written closed with the outcome), so it is read from
+   * the job itself. The jobs are read first: once one shows a status other than PROCESSING, the closed row of that
+   * attempt is committed too (same transaction). Unknown ids map to no attempts.
+   */
+  async attemptsOfMany(jobIds: string[]): Promise<Map<string, JobAttemptRecord[]>> {
+    const jobs = await this.db.processingJob.findMany({
+      where: { id: { in: jobIds } },
+      select: {
+        id: true,
+        status: true,
+        attemptCount: true,
+        startedAt: true,
+        leaseOwner: true,
+        nextAttemptManual: true,
+      },
     });
-    const rows = await this.db.jobAttempt.findMany({ where: { jobId }, orderBy: { number: 'asc' } });
-    if (job?.status !== JobStatus.PROCESSING || rows.some((row) => row.number === job.attemptCount)) return rows;
-    const running: JobAttemptRecord = {
-      id: attemptId(jobId, job.attemptCount),
-      jobId,
-      number: job.attemptCount,
-      workerId: job.leaseOwner,
-      startedAt: job.startedAt ?? new Date(0),
-      finishedAt: null,
-      outcome: null,
-      errorCode: null,
-      errorMessage: null,
-      manual: job.nextAttemptManual,
-    };
-    return [...rows, running];
+    const rows = await this.db.jobAttempt.findMany({
+      where: { jobId: { in: jobIds } },
+      orderBy: [{ jobId: 'asc' }, { number: 'asc' }],
+    });
+    const byJob = new Map<string, JobAttemptRecord[]>(jobIds.map((id) => [id, []]));
+    for (const row of rows) byJob.get(row.jobId)?.push(row);
+    for (const job of jobs) {
+      const own = byJob.get(job.id)!;
+      if ((job.status as JobStatus) !== JobStatus.PROCESSING || own.some((row) => row.number === job.attemptCount))
+        continue;
+      own.push({
+        id: attemptId(job.id, job.attemptCount),
+        jobId: job.id,
+        number: job.attemptCount,
+        workerId: job.leaseOwner,
+        startedAt: job.startedAt ?? new Date(0),
+        finishedAt: null,
+        outcome: null,
+        errorCode: null,
+        errorMessage: null,
+        manual: job.nextAttemptManual,
+      });
+    }
+    return byJob;
   }
 
   /**
@@ -114,15 +138,35 @@ export class JobsRepository {
           ],
         }
       : where;
-    const [rows, totalCount] = await Promise.all([
+    // Before the first edge is everything from the cursor's own position up (the page starts just after it), so
+    // one lookup answers it, empty page included; without `after` the page starts the list.
+    const [rows, totalCount, before] = await Promise.all([
       this.db.processingJob.findMany({
         where: pageWhere,
         orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
         take: first + 1,
       }),
       this.count(filter, caller),
+      after
+        ? this.db.processingJob.findFirst({
+            where: {
+              AND: [
+                where,
+                {
+                  OR: [{ createdAt: { gt: after.createdAt } }, { createdAt: after.createdAt, id: { gte: after.id } }],
+                },
+              ],
+            },
+            select: { id: true },
+          })
+        : null,
     ]);
-    return { jobs: rows.slice(0, first), hasNextPage: rows.length > first, totalCount };
+    return {
+      jobs: rows.slice(0, first),
+      hasNextPage: rows.length > first,
+      hasPreviousPage: before !== null,
+      totalCount,
+    };
   }
 
   /** Moves the job from one of `from` to the new state; false when its status was not one of `from`. */

@@ -3,6 +3,7 @@ import { Args, Context, ID, Mutation, Parent, Query, ResolveField, Resolver } fr
 import { CallerService, type GraphQLCallerContext } from '../access/caller.service';
 import { JobQueueExceptionFilter } from '../common/job-queue-exception.filter';
 import { validationPipe } from '../common/validation';
+import { AttemptsLoader } from './attempts-loader';
 import { EnqueueJobInput } from './dto/enqueue-job.input';
 import { EnqueueJobsArgs } from './dto/enqueue-jobs.args';
 import { JobsArgs } from './dto/jobs.args';
@@ -19,6 +20,7 @@ export class JobsResolver {
   constructor(
     private readonly jobsService: JobsService,
     private readonly callers: CallerService,
+    private readonly attemptsLoader: AttemptsLoader,
   ) {}
 
   @Query(() => ProcessingJobModel, { nullable: true })
@@ -35,7 +37,12 @@ export class JobsResolver {
     const edges = page.jobs.map((job) => ({ cursor: encodeJobCursor(job), node: ProcessingJobModel.fromRecord(job) }));
     return {
       edges,
-      pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null },
+      pageInfo: {
+        hasNextPage: page.hasNextPage,
+        hasPreviousPage: page.hasPreviousPage,
+        startCursor: edges.at(0)?.cursor ?? null,
+        endCursor: edges.at(-1)?.cursor ?? null,
+      },
       totalCount: page.totalCount,
     };
   }
@@ -76,8 +83,9 @@ export class JobsResolver {
     return ProcessingJobModel.fromRecord(await this.jobsService.retry(id, await this.callers.resolve(context)));
   }
 
+  /** Batched per request: a page of jobs reads all their attempts in one query. */
   @ResolveField(() => [JobAttemptModel])
-  async attempts(@Parent() job: ProcessingJobModel): Promise<JobAttemptModel[]> {
-    return this.jobsService.attempts(job.id);
+  attempts(@Parent() job: ProcessingJobModel, @Context() context: GraphQLCallerContext): Promise<JobAttemptModel[]> {
+    return this.attemptsLoader.load(context, job.id);
   }
 }

@@ -67,15 +67,30 @@ export class MonitoringResolver {
   }
 
   @Subscription(() => QueueHealth, {
-    description: "Each periodic health check's result (the whole queue's). Admins only.",
+    description: "The whole queue's health at once, then each periodic health check's result. Admins only.",
     resolve: (health: QueueHealth) => ({ ...health, checkedAt: new Date(health.checkedAt) }),
   })
   async queueHealthChanged(@Context() context: GraphQLCallerContext) {
     await this.admin(context, 'queueHealthChanged');
-    return this.bus.iterate(JobTopics.queueHealth);
+    // Listening starts before the current health is read, so no check published meanwhile is lost.
+    const changes = this.bus.iterate(JobTopics.queueHealth);
+    return currentThenChanges(this.health.check(), changes);
   }
 
   private async admin(context: GraphQLCallerContext, operation: string): Promise<void> {
     requireAdmin(await this.callers.resolve(context), operation);
+  }
+}
+
+/** A subscriber sees the health at once (not up to a check interval later), then every check. */
+async function* currentThenChanges<T, C>(
+  current: Promise<T>,
+  changes: AsyncIterableIterator<C>,
+): AsyncGenerator<T | C> {
+  try {
+    yield await current;
+    yield* changes;
+  } finally {
+    await changes.return?.();
   }
 }

@@ -18,8 +18,15 @@ export function updateFromEvent(event: JobProgressEvent): ProgressUpdate {
   return { ...event, at: new Date(event.at) };
 }
 
+/** The row an update was made from, so that its `job` field needs no read of its own. */
+const recordsOfUpdates = new WeakMap<ProgressUpdate, JobRecord>();
+
+export function recordOfUpdate(update: ProgressUpdate): JobRecord | undefined {
+  return recordsOfUpdates.get(update);
+}
+
 export function updateFromJob(job: JobRecord): ProgressUpdate {
-  return {
+  const update: ProgressUpdate = {
     jobId: job.id,
     status: job.status as JobStatus,
     progress: job.progress,
@@ -29,6 +36,8 @@ export function updateFromJob(job: JobRecord): ProgressUpdate {
     message: job.errorMessage,
     at: job.updatedAt,
   };
+  recordsOfUpdates.set(update, job);
+  return update;
 }
 
 export function isTerminal(status: JobStatus): boolean {

@@ -1,4 +1,4 @@
-import { Field, InputType, Int } from '@nestjs/graphql';
+import { Field, ID, InputType, Int } from '@nestjs/graphql';
 import { Transform } from 'class-transformer';
 import {
   IsDate,
@@ -20,7 +20,7 @@ export const MAX_RETRIES_LIMIT = 100;
 
 @InputType('EnqueueJobInput')
 export class EnqueueJobInput {
-  @Field({ description: "Id of a file already in the service's file storage (see POST /files)." })
+  @Field(() => ID, { description: "Id of a file already in the service's file storage (see POST /files)." })
   @IsString()
   @IsNotEmpty()
   @MaxLength(64)

@@ -1,10 +1,17 @@
 import { Field, Int, ObjectType } from '@nestjs/graphql';
 import { ProcessingJobModel } from './processing-job.model';
 
+/** Relay's PageInfo. The list pages forward only (`first`/`after`), so the previous-page fields describe `after`. */
 @ObjectType()
 export class PageInfo {
   @Field()
   hasNextPage: boolean;
+
+  @Field({ description: 'True when the page was asked for with `after` and some job comes before its first edge.' })
+  hasPreviousPage: boolean;
+
+  @Field(() => String, { nullable: true, description: 'The cursor of the first edge; null when there is none.' })
+  startCursor: string | null;
 
   @Field(() => String, { nullable: true })
   endCursor: string | null;

@@ -10,7 +10,7 @@ export class ProcessingJobModel {
   @Field(() => ID)
   id: string;
 
-  @Field()
+  @Field(() => ID)
   fileId: string;
 
   @Field()
