@@ -8,7 +8,7 @@ import { JobEventBus } from './events/job-event-bus';
 import { JobEventsPublisher } from './events/job-events.publisher';
 import { LocalJobEvents } from './events/local-job-events';
 import { PostgresEventBus } from './events/postgres-event-bus';
-import { JOB_EVENT_BUS, JOB_QUEUE_OPTIONS, QUEUE_DRIVER, QUEUE_STORE } from './job-queue.constants';
+import { JOB_EVENT_BUS, JOB_QUEUE_OPTIONS, QUEUE_DRIVER } from './job-queue.constants';
 import { type JobQueueModuleOptions, resolveJobQueueOptions } from './job-queue.options';
 
 export const {
@@ -49,7 +49,6 @@ type BusLifecycle = Partial<Record<'start' | 'close', () => Promise<void>>>;
     CallerService,
     JobEventBus,
     { provide: QUEUE_DRIVER, inject: [PrismaService], useFactory: (prisma: PrismaService) => prisma.driver },
-    { provide: QUEUE_STORE, useExisting: QUEUE_DRIVER },
     {
       provide: JOB_EVENT_BUS,
       inject: [QUEUE_DRIVER],
@@ -61,7 +60,6 @@ type BusLifecycle = Partial<Record<'start' | 'close', () => Promise<void>>>;
     JOB_QUEUE_OPTIONS,
     PrismaService,
     QUEUE_DRIVER,
-    QUEUE_STORE,
     JobEventBus,
     JobEventsPublisher,
     LocalJobEvents,

@@ -1,4 +1,4 @@
-import { QUEUE_STORE } from '../../src/job-queue/job-queue.constants';
+import { QUEUE_DRIVER } from '../../src/job-queue/job-queue.constants';
 import type { NewJob, QueueStore } from '../../src/job-queue/database/queue-store';
 import { CLAIM_SQL } from '../../src/job-queue/database/postgres-queue-store';
 import { createTestDatabase, describePostgres, type TestDatabase } from '../support/database';
@@ -36,7 +36,7 @@ describePostgres('The claim plan on PostgreSQL', () => {
     database = await createTestDatabase();
     service = await startTestApp(database, { queue: { workersEnabled: false } });
     const fileId = await storeFile(service.app, 'plan.txt');
-    const store = service.app.get<QueueStore>(QUEUE_STORE);
+    const store = service.app.get<QueueStore>(QUEUE_DRIVER);
     const now = Date.now();
     for (let start = 0; start < JOBS; start += 1000) {
       const jobs: NewJob[] = Array.from({ length: 1000 }, (_, offset) => ({

@@ -10,7 +10,7 @@ import { spawnSlowHost, within } from '../support/slow-host-process';
 import { liveSubscribers } from '../support/live-subscribers';
 import { startTestApp, type TestApp, waitFor } from '../support/test-app';
 import type { QueueStore } from '../../src/job-queue/database/queue-store';
-import { QUEUE_STORE } from '../../src/job-queue/job-queue.constants';
+import { QUEUE_DRIVER } from '../../src/job-queue/job-queue.constants';
 
 describe(`jobUpdated: one shared read per event batch, bounded per subscriber (${databaseLabel})`, () => {
   let database: TestDatabase;
@@ -36,7 +36,7 @@ describe(`jobUpdated: one shared read per event batch, bounded per subscriber ($
     await waitFor(() => runs.every((run) => cancelled.every((id) => run.updates.some((update) => update.id === id))));
 
     // Counted at the queue store itself: every findJobs is a read of changed jobs (what jobUpdated makes).
-    const findJobs = jest.spyOn(service.app.get<QueueStore>(QUEUE_STORE), 'findJobs');
+    const findJobs = jest.spyOn(service.app.get<QueueStore>(QUEUE_DRIVER), 'findJobs');
     try {
       // Each cancel publishes its own batch (one message, one change); the next waits until all have it.
       for (const id of cancelled) {

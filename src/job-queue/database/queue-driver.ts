@@ -8,7 +8,7 @@ import type { QueueStore } from './queue-store';
  * River's riverdriver: one driver per database, one conformance suite every driver passes). The rest of the code
  * goes through Prisma, whose queries are the same on every provider, or through this driver; nothing else asks
  * which provider it runs on. PrismaService opens the connections and picks the driver; features inject it as
- * QUEUE_DRIVER (QUEUE_STORE is the same object, for the consumers that only need the queue's statements).
+ * QUEUE_DRIVER (QUEUE_DRIVER is the same object, for the consumers that only need the queue's statements).
  *
  * Adding a provider: connection set-up in PrismaService, a Prisma schema and migrations under prisma/<provider>,
  * and one class implementing this interface that passes test/database/driver-conformance.spec.ts.

@@ -3,7 +3,7 @@ import { AsyncQueue } from '../common/async-queue';
 import type { Caller } from '../common/caller';
 import type { JobRecord } from '../common/job-record';
 import type { QueueStore } from '../database/queue-store';
-import { QUEUE_STORE } from '../job-queue.constants';
+import { QUEUE_DRIVER } from '../job-queue.constants';
 import { JobEventBus } from '../events/job-event-bus';
 import { type JobChangedEvent, JobTopics } from '../events/job-events';
 import type { JobFilterInput } from './dto/job-filter.input';
@@ -40,7 +40,7 @@ export class JobUpdatesService implements OnApplicationShutdown {
 
   constructor(
     private readonly bus: JobEventBus,
-    @Inject(QUEUE_STORE) private readonly store: QueueStore,
+    @Inject(QUEUE_DRIVER) private readonly store: QueueStore,
   ) {}
 
   /** Database reads made for subscribers since boot: one per event batch that any of them wants. */

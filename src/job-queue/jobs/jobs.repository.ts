@@ -5,7 +5,7 @@ import type { JobAttemptRecord, JobRecord, StoredFileRecord } from '../common/jo
 import { JobStatus, priorityToRank } from '../common/job.enums';
 import { type Prisma, PrismaService } from '../database/prisma.service';
 import { attemptId, type NewJob, type QueueStore } from '../database/queue-store';
-import { QUEUE_STORE } from '../job-queue.constants';
+import { QUEUE_DRIVER } from '../job-queue.constants';
 import type { JobFilterInput } from './dto/job-filter.input';
 import { type DurationEstimate, DurationEstimates } from './duration-estimates';
 import type { JobCursor } from './job-cursor';
@@ -34,7 +34,7 @@ export interface JobPage {
 export class JobsRepository {
   constructor(
     private readonly prisma: PrismaService,
-    @Inject(QUEUE_STORE) private readonly store: QueueStore,
+    @Inject(QUEUE_DRIVER) private readonly store: QueueStore,
     private readonly estimates: DurationEstimates,
   ) {}
 

@@ -4,7 +4,7 @@ import { JobStatus } from '../common/job.enums';
 import type { Completion, QueueStore } from '../database/queue-store';
 import { JobEventsPublisher } from '../events/job-events.publisher';
 import { LocalJobEvents } from '../events/local-job-events';
-import { QUEUE_STORE } from '../job-queue.constants';
+import { QUEUE_DRIVER } from '../job-queue.constants';
 import type { ProcessingOutput } from '../processor-contract/file-processor.interface';
 import type { Lease } from './lease';
 import { type BatchedOutcome, OutcomeBatcher } from './outcome-batcher';
@@ -22,7 +22,7 @@ interface PendingCompletion extends BatchedOutcome {
 export class CompletionBatcher {
   private readonly batcher: OutcomeBatcher<PendingCompletion, true>;
 
-  constructor(@Inject(QUEUE_STORE) store: QueueStore, events: JobEventsPublisher, local: LocalJobEvents) {
+  constructor(@Inject(QUEUE_DRIVER) store: QueueStore, events: JobEventsPublisher, local: LocalJobEvents) {
     this.batcher = new OutcomeBatcher<PendingCompletion, true>(
       {
         noun: 'completion',

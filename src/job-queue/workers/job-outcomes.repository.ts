@@ -5,7 +5,7 @@ import { type Prisma, PrismaService } from '../database/prisma.service';
 import type { QueueStore, SettledStatus, Settlement } from '../database/queue-store';
 import { JobEventsPublisher } from '../events/job-events.publisher';
 import { LocalJobEvents } from '../events/local-job-events';
-import { QUEUE_STORE } from '../job-queue.constants';
+import { QUEUE_DRIVER } from '../job-queue.constants';
 import type { ProcessingError } from '../retry/processing-error';
 import type { ProcessingOutput } from '../processor-contract/file-processor.interface';
 import type { SettledOutcome } from '../events/local-job-events';
@@ -42,7 +42,7 @@ export class JobOutcomesRepository {
 
   constructor(
     private readonly prisma: PrismaService,
-    @Inject(QUEUE_STORE) private readonly store: QueueStore,
+    @Inject(QUEUE_DRIVER) private readonly store: QueueStore,
     events: JobEventsPublisher,
     local: LocalJobEvents,
   ) {

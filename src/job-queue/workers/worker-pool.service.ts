@@ -7,7 +7,7 @@ import { JobEventBus } from '../events/job-event-bus';
 import { JobTopics } from '../events/job-events';
 import { LocalJobEvents } from '../events/local-job-events';
 import { JobEventsPublisher } from '../events/job-events.publisher';
-import { JOB_QUEUE_OPTIONS, QUEUE_STORE } from '../job-queue.constants';
+import { JOB_QUEUE_OPTIONS, QUEUE_DRIVER } from '../job-queue.constants';
 import type { ResolvedJobQueueOptions } from '../job-queue.options';
 import { JobAbort, JobRunner } from './job-runner';
 import { JobOutcomesRepository } from './job-outcomes.repository';
@@ -52,7 +52,7 @@ export class WorkerPoolService implements OnApplicationBootstrap, BeforeApplicat
 
   constructor(
     @Inject(JOB_QUEUE_OPTIONS) private readonly options: ResolvedJobQueueOptions,
-    @Inject(QUEUE_STORE) private readonly store: QueueStore,
+    @Inject(QUEUE_DRIVER) private readonly store: QueueStore,
     private readonly bus: JobEventBus,
     private readonly runner: JobRunner,
     private readonly outcomes: JobOutcomesRepository,
