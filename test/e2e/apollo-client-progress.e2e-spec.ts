@@ -1,35 +1,12 @@
-import { Injectable } from '@nestjs/common';
 import { ApolloClient, gql, HttpLink, InMemoryCache, split } from '@apollo/client';
 import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
 import { getMainDefinition } from '@apollo/client/utilities';
 import { Kind, OperationTypeNode } from 'graphql';
 import { Readable } from 'node:stream';
-import {
-  ANONYMOUS_ADMIN,
-  FileProcessor,
-  FileStorageService,
-  type FileProcessorHandler,
-  type ProcessingContext,
-  ProcessingStage,
-} from '../../src/job-queue';
+import { ANONYMOUS_ADMIN, FileStorageService } from '../../src/job-queue';
 import { databaseLabel } from '../support/database';
-import { simulateWork } from '../support/signals';
+import { StepsProcessor } from '../support/steps-processor';
 import { type TestApp, useTestApp, waitFor } from '../support/test-app';
-
-/** Reports its bytes in 20 steps, a few milliseconds apart, so that the cached progress has values to pass by. */
-@Injectable()
-@FileProcessor('steps')
-class StepsProcessor implements FileProcessorHandler {
-  async process({ job, progress }: ProcessingContext) {
-    progress.stage(ProcessingStage.READING);
-    const total = Number(job.fileSize);
-    for (let step = 1; step <= 20; step++) {
-      progress.bytes(Math.floor((total * step) / 20));
-      await simulateWork(15);
-    }
-    return { metadata: { steps: 20 } };
-  }
-}
 
 const JOB = gql`
   query Job($id: ID!) {
@@ -101,7 +78,7 @@ describe(`Apollo Client: a watched job's cached progress follows jobProgress (${
     const watched = client
       .watchQuery<{ job: CachedJob }>({ query: JOB, variables: { id: jobId } })
       .subscribe(({ data: result }) => {
-        if (result?.job) seen.push({ ...result.job });
+        if (result?.job) seen.push({ ...(result.job as CachedJob) }); // Apollo 4 types data as possibly partial
       });
     const release = () =>
       service.prisma.client.processingJob.update({ where: { id: jobId }, data: { availableAt: new Date() } });

@@ -1,33 +1,10 @@
-import { Injectable } from '@nestjs/common';
 import { Readable } from 'node:stream';
-import {
-  ANONYMOUS_ADMIN,
-  FileProcessor,
-  FileStorageService,
-  type FileProcessorHandler,
-  type ProcessingContext,
-  ProcessingStage,
-} from '../../src/job-queue';
+import { ANONYMOUS_ADMIN, FileStorageService } from '../../src/job-queue';
 import { ProgressJobs } from '../../src/job-queue/progress/progress-job';
 import { databaseLabel } from '../support/database';
-import { simulateWork } from '../support/signals';
+import { StepsProcessor } from '../support/steps-processor';
 import { subscribe } from '../support/subscriptions';
 import { type TestApp, useTestApp } from '../support/test-app';
-
-/** Reports its bytes in 20 steps, a few milliseconds apart, so that progress events reach the subscribers. */
-@Injectable()
-@FileProcessor('steps')
-class StepsProcessor implements FileProcessorHandler {
-  async process({ job, progress }: ProcessingContext) {
-    progress.stage(ProcessingStage.READING);
-    const total = Number(job.fileSize);
-    for (let step = 1; step <= 20; step++) {
-      progress.bytes(Math.floor((total * step) / 20));
-      await simulateWork(15);
-    }
-    return { metadata: { steps: 20 } };
-  }
-}
 
 const WITH_JOB = `subscription($jobId: ID!) {
   jobProgress(jobId: $jobId) { jobId status progress stage bytesProcessed job { id fileId fileName status progress stage bytesProcessed } }
