@@ -35,6 +35,13 @@ export interface QueueDriver extends QueueStore {
   millisBetween(from: string, to: string): Prisma.Sql;
 
   /**
+   * The whole number of `bucketMs` periods from `since` to a timestamp column (0 for the first period), for time
+   * series grouped in the database (the dashboard's completions and failures chart). Rows before `since` are the
+   * caller's to exclude.
+   */
+  bucketSince(column: string, since: Date, bucketMs: number): Prisma.Sql;
+
+  /**
    * The bus by which the instances sharing this database hear each other's job events. The buses are written
    * above the database layer (events/), so they are handed in; the driver picks the one its database supports.
    */

@@ -74,6 +74,11 @@ export class PostgresDriver extends PostgresQueueStore implements QueueDriver {
     return this.connection.fragments.raw(`date_part('epoch', ${to} - ${from}) * 1000`);
   }
 
+  bucketSince(column: string, since: Date, bucketMs: number): Prisma.Sql {
+    const { sql, raw } = this.connection.fragments;
+    return sql`floor(date_part('epoch', ${raw(column)} - ${since}::timestamptz) * 1000 / ${Math.trunc(bucketMs)})::int`;
+  }
+
   createEventBus(buses: EventBuses): PubSubEngine {
     return buses.listenNotify(this.url);
   }

@@ -70,6 +70,12 @@ export class SqliteDriver extends SqliteQueueStore implements QueueDriver {
     return this.connection.fragments.raw(`(${to} - ${from})`);
   }
 
+  /** Epoch milliseconds are integers, so SQLite's integer division floors (the differences are not negative). */
+  bucketSince(column: string, since: Date, bucketMs: number): Prisma.Sql {
+    const { sql, raw } = this.connection.fragments;
+    return sql`((${raw(column)} - ${since.getTime()}) / ${Math.trunc(bucketMs)})`;
+  }
+
   createEventBus(buses: EventBuses): PubSubEngine {
     return buses.inProcess();
   }
