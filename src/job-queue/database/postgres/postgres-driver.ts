@@ -76,7 +76,7 @@ export class PostgresDriver extends PostgresQueueStore implements QueueDriver {
 
   bucketSince(column: string, since: Date, bucketMs: number): Prisma.Sql {
     const { sql, raw } = this.connection.fragments;
-    return sql`floor(date_part('epoch', ${raw(column)} - ${since}::timestamptz) * 1000 / ${Math.trunc(bucketMs)})::int`;
+    return sql`floor(date_part('epoch', ${raw(column)} - ${since}::timestamptz) * 1000 / ${bucketMs})::int`;
   }
 
   createEventBus(buses: EventBuses): PubSubEngine {

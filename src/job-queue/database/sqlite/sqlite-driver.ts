@@ -70,10 +70,13 @@ export class SqliteDriver extends SqliteQueueStore implements QueueDriver {
     return this.connection.fragments.raw(`(${to} - ${from})`);
   }
 
-  /** Epoch milliseconds are integers, so SQLite's integer division floors (the differences are not negative). */
+  /**
+   * The adapter binds JS numbers as REAL, so the division is a float's (1.33 for a job 80 minutes into hourly
+   * periods): CAST truncates it, which floors, since rows before `since` are excluded.
+   */
   bucketSince(column: string, since: Date, bucketMs: number): Prisma.Sql {
     const { sql, raw } = this.connection.fragments;
-    return sql`((${raw(column)} - ${since.getTime()}) / ${Math.trunc(bucketMs)})`;
+    return sql`CAST((${raw(column)} - ${since.getTime()}) / ${bucketMs} AS INTEGER)`;
   }
 
   createEventBus(buses: EventBuses): PubSubEngine {
