@@ -8,6 +8,7 @@ import { HealthService } from './health.service';
 import { MonitoringScheduler } from './monitoring-scheduler.service';
 import { MonitoringResolver } from './monitoring.resolver';
 import { MonitoringService } from './monitoring.service';
+import { OutcomeSeriesService } from './outcome-series.service';
 import { StalledJobsService } from './stalled-jobs.service';
 import { StatsRepository } from './stats.repository';
 import { StatsService } from './stats.service';
@@ -26,6 +27,7 @@ import { SweepLock } from './sweep-lock';
     MonitoringService,
     MonitoringScheduler,
     MonitoringResolver,
+    OutcomeSeriesService,
   ],
   exports: [StatsRepository, StatsService, HealthService, StalledJobsService, CleanupService, MonitoringService],
 })

@@ -9,10 +9,13 @@ import { JobTopics } from '../events/job-events';
 import { ProcessingJobModel } from '../jobs/models/processing-job.model';
 import { CleanupService } from './cleanup.service';
 import { CleanupJobsArgs } from './dto/cleanup-jobs.args';
+import { OutcomeSeriesArgs } from './dto/outcome-series.args';
 import { HealthService } from './health.service';
+import { OutcomeBucket } from './models/outcome-bucket.model';
 import { JobStats } from './models/job-stats.model';
 import { QueueHealth } from './models/queue-health.model';
 import { StalledJobsService } from './stalled-jobs.service';
+import { OutcomeSeriesService } from './outcome-series.service';
 import { StatsService } from './stats.service';
 
 @Resolver()
@@ -26,11 +29,23 @@ export class MonitoringResolver {
     private readonly cleanup: CleanupService,
     private readonly callers: CallerService,
     private readonly bus: JobEventBus,
+    private readonly outcomes: OutcomeSeriesService,
   ) {}
 
   @Query(() => JobStats)
   async jobStats(@Context() context: GraphQLCallerContext): Promise<JobStats> {
     return this.stats.jobStats(await this.callers.resolve(context));
+  }
+
+  @Query(() => [OutcomeBucket], {
+    description:
+      "Jobs that reached COMPLETED or FAILED per period, oldest first, zeros included; the caller's own for a non-admin.",
+  })
+  async jobOutcomes(
+    @Args() args: OutcomeSeriesArgs,
+    @Context() context: GraphQLCallerContext,
+  ): Promise<OutcomeBucket[]> {
+    return this.outcomes.series(await this.callers.resolve(context), args);
   }
 
   @Query(() => QueueHealth, {

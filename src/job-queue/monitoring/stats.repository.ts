@@ -35,6 +35,13 @@ export interface ErrorCount {
   lastSeenAt: Date | null;
 }
 
+export interface OutcomeCount {
+  /** Index of the period from the series' start. */
+  bucket: number;
+  status: string;
+  count: number;
+}
+
 const toNumber = (value: unknown): number => (value === null || value === undefined ? 0 : Number(value));
 const toNullableNumber = (value: unknown): number | null =>
   value === null || value === undefined ? null : Number(value);
@@ -110,6 +117,21 @@ export class StatsRepository {
       averageProcessingTimeMs: toNullableNumber(first.processing_ms),
       averageQueueTimeMs: toNullableNumber(first.queue_ms),
     };
+  }
+
+  /**
+   * COMPLETED and FAILED jobs by the period of `bucketMs` (counted from `since`) in which they ended, from the
+   * (status, completed_at, ...) index. The statuses are literals so that PostgreSQL's partial index applies.
+   */
+  async outcomesSince(since: Date, bucketMs: number, userId: string | null | undefined): Promise<OutcomeCount[]> {
+    const { raw } = this.prisma.fragments;
+    const rows = await this.prisma.client.$queryRaw<{ bucket: unknown; status: string; count: unknown }[]>`
+      SELECT bucket, status, COUNT(*) AS count FROM (
+        SELECT ${this.driver.bucketSince('completed_at', since, bucketMs)} AS bucket, status FROM processing_jobs
+        WHERE status IN (${raw(`'${JobStatus.COMPLETED}', '${JobStatus.FAILED}'`)}) AND completed_at >= ${since}
+          AND ${this.owner(userId)}
+      ) AS ended GROUP BY bucket, status`;
+    return rows.map((row) => ({ bucket: Number(row.bucket), status: row.status, count: toNumber(row.count) }));
   }
 
   /** Failed attempts grouped by error code, most frequent first. */
