@@ -1,5 +1,3 @@
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
@@ -12,6 +10,7 @@ import {
   graphqlLimitRules,
   validateWithLimits,
 } from './graphql-limits';
+import { graphqlLandingPage } from './graphql-landing-page';
 import { GraphQLNestingMiddleware, queryNestingError } from './graphql-nesting.middleware';
 import { HttpSecurityModule } from './http-security/http-security.module';
 import { refuseForeignOrigins } from './http-security/origins';
@@ -54,12 +53,9 @@ export class AppModule implements NestModule {
           // body of many operations would multiply every limit, so batching stays off (Apollo's default, made explicit).
           validationRules: graphqlLimitRules(limits),
           allowBatchedHttpRequests: false,
-          // Explicitly disabled otherwise: Apollo's own default would still serve a landing page.
           plugins: [
             graphqlLimitErrorsPlugin,
-            (config.graphqlLandingPage ?? !config.production)
-              ? ApolloServerPluginLandingPageLocalDefault({ embed: true })
-              : ApolloServerPluginLandingPageDisabled(),
+            graphqlLandingPage(config.graphqlLandingPage ?? !config.production, config.jobQueue.explorer !== false),
           ],
           subscriptions: {
             'graphql-ws': {

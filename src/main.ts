@@ -6,6 +6,7 @@ import { AppModule } from './app.module';
 import { signInAtStartup } from './auth/auth-settings';
 import { loadConfig } from './config/environment';
 import { limitJsonBodies } from './http-security/body-limit';
+import { servedPages } from './served-pages';
 
 async function bootstrap(): Promise<void> {
   let config;
@@ -24,7 +25,7 @@ async function bootstrap(): Promise<void> {
   limitJsonBodies(app, config.maxJsonBodyBytes!); // before listen: Nest's own 100 kB parser is then left out
   app.enableShutdownHooks();
   await app.listen(config.port);
-  Logger.log(`Listening on http://localhost:${config.port} (GraphQL and Apollo Sandbox at /graphql)`, 'Bootstrap');
+  Logger.log(`Listening on http://localhost:${config.port}: ${servedPages(app, config)}`, 'Bootstrap');
 }
 
 void bootstrap();

@@ -69,6 +69,8 @@ export const jobQueueOptionsSchema = z.strictObject({
   jobRetentionHours: whole(1).default(168),
   healthThresholds: healthThresholdsSchema.prefault({}),
   httpEndpoints: z.boolean().default(true),
+  dashboard: z.boolean().default(true),
+  explorer: z.boolean().default(true),
   migrateOnStart: z.boolean().default(true),
   resolveCaller: z
     .custom<ResolveCaller>(isFunction, { message: 'must be a function (request or connection) => caller' })
@@ -101,4 +103,6 @@ export const ENVIRONMENT_VARIABLES = {
   'healthThresholds.stalledUnhealthy': 'HEALTH_STALLED_UNHEALTHY',
   'healthThresholds.pendingDegraded': 'HEALTH_PENDING_DEGRADED',
   'healthThresholds.oldestPendingDegradedMs': 'HEALTH_OLDEST_PENDING_DEGRADED_MS',
+  dashboard: 'DASHBOARD_ENABLED',
+  explorer: 'EXPLORER_ENABLED',
 } as const;

@@ -51,6 +51,10 @@ export interface JobQueueModuleOptions {
   healthThresholds?: Partial<HealthThresholds>;
   /** Serve GET /health and GET /metrics. Default true. */
   httpEndpoints?: boolean;
+  /** Serve the dashboard (built into the package by `npm run build`) at /dashboard. Default true. */
+  dashboard?: boolean;
+  /** Serve GraphiQL (built into the package, works offline) at /graphiql. Default true. */
+  explorer?: boolean;
   /** Run the pending migrations when the module starts. Default true. */
   migrateOnStart?: boolean;
   /**

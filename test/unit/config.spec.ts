@@ -39,6 +39,8 @@ describe('loadConfig (src/config/environment.ts)', () => {
         jobRetentionHours: 168,
         builtInProcessors: true,
         httpEndpoints: true,
+        dashboard: true,
+        explorer: true,
         migrateOnStart: true,
         healthThresholds: {
           successRateDegraded: 0.9,
