@@ -1,0 +1,36 @@
+import { cacheExchange, Client, fetchExchange, subscriptionExchange } from '@urql/core';
+import { createClient as createWsClient } from 'graphql-ws';
+import { authorization } from './session';
+
+export interface DashboardClient {
+  client: Client;
+  dispose(): void;
+}
+
+/**
+ * One urql client per token: queries and mutations by JSON POST to /graphql (Apollo's CSRF check lets JSON
+ * through), subscriptions over graphql-ws on the same origin. Signing in makes a new client, so no socket outlives
+ * the token it was opened with.
+ */
+export function createDashboardClient(token: string | null): DashboardClient {
+  const headers = authorization(token);
+  const sockets = createWsClient({
+    url: `${location.origin.replace(/^http/, 'ws')}/graphql`,
+    connectionParams: headers,
+    lazy: true,
+  });
+  const client = new Client({
+    url: '/graphql',
+    fetchOptions: { headers },
+    exchanges: [
+      cacheExchange,
+      fetchExchange,
+      subscriptionExchange({
+        forwardSubscription: (request) => ({
+          subscribe: (sink) => ({ unsubscribe: sockets.subscribe({ ...request, query: request.query ?? '' }, sink) }),
+        }),
+      }),
+    ],
+  });
+  return { client, dispose: () => void sockets.dispose() };
+}

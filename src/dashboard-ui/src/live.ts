@@ -1,0 +1,54 @@
+import { createContext } from 'preact';
+import { useContext, useEffect, useRef } from 'preact/hooks';
+import type { JobSummary } from './types';
+
+type Listener = (job: JobSummary) => void;
+
+/** Fans the one jobUpdated subscription of the app out to every panel that wants to know. */
+export class JobEvents {
+  private readonly listeners = new Set<Listener>();
+
+  emit(job: JobSummary): void {
+    for (const listener of this.listeners) listener(job);
+  }
+
+  listen(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}
+
+export const JobEventsContext = createContext(new JobEvents());
+
+/** Calls `onJob` for every job change the service reports (the latest `onJob`, without re-subscribing). */
+export function useJobEvents(onJob: Listener): void {
+  const events = useContext(JobEventsContext);
+  const latest = useRef(onJob);
+  latest.current = onJob;
+  useEffect(() => events.listen((job) => latest.current(job)), [events]);
+}
+
+/**
+ * Runs `work` at most once per `intervalMs`: at once when idle, else once at the end of the interval, however many
+ * calls came meanwhile. A burst of 500 job ends re-reads the statistics twice, not 500 times.
+ */
+export function useThrottle(work: () => void, intervalMs: number): () => void {
+  const latest = useRef(work);
+  latest.current = work;
+  const state = useRef<{ last: number; timer?: ReturnType<typeof setTimeout> }>({ last: 0 });
+  useEffect(() => () => clearTimeout(state.current.timer), []);
+  return () => {
+    const now = Date.now();
+    const wait = state.current.last + intervalMs - now;
+    if (wait <= 0) {
+      state.current.last = now;
+      latest.current();
+    } else if (!state.current.timer) {
+      state.current.timer = setTimeout(() => {
+        state.current.timer = undefined;
+        state.current.last = Date.now();
+        latest.current();
+      }, wait);
+    }
+  };
+}
