@@ -94,13 +94,16 @@ RETURNING job.id, job.cancel_requested_at IS NOT NULL AS cancel_requested`;
 
 const INSERT_SQL = `
 INSERT INTO processing_jobs (id, file_id, file_name, file_size, format, status, stage, priority, max_retries, options,
-                             run_at, available_at, idempotency_key, user_id, created_at, updated_at, estimated_duration)
+                             run_at, available_at, idempotency_key, user_id, created_at, updated_at, estimated_duration,
+                             trace_context)
 SELECT id, file_id, file_name, file_size, format, 'PENDING', 'QUEUED', priority, max_retries, options,
-       run_at, available_at, idempotency_key, user_id, created_at, created_at, estimated_duration
+       run_at, available_at, idempotency_key, user_id, created_at, created_at, estimated_duration,
+       trace_context
   FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::int[], $7::int[], $8::jsonb[],
-              $9::timestamptz[], $10::timestamptz[], $11::text[], $12::text[], $13::timestamptz[], $14::int[])
+              $9::timestamptz[], $10::timestamptz[], $11::text[], $12::text[], $13::timestamptz[], $14::int[],
+              $15::text[])
     AS input(id, file_id, file_name, file_size, format, priority, max_retries, options,
-             run_at, available_at, idempotency_key, user_id, created_at, estimated_duration)
+             run_at, available_at, idempotency_key, user_id, created_at, estimated_duration, trace_context)
 ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
 RETURNING id`;
 
@@ -131,6 +134,7 @@ export class PostgresQueueStore implements QueueStore {
       column('userId'),
       column('createdAt'),
       column('estimatedDuration'),
+      jobs.map((job) => job.traceContext ?? null),
     ]);
     const insertedIds = new Set(rows.map((row) => row.id));
     const inserted = jobs.filter((job) => insertedIds.has(job.id)).map(pendingJobRecord);

@@ -167,6 +167,8 @@ export interface NewJob {
   createdAt: Date;
   /** Milliseconds the job is expected to run (see DurationEstimates), or null. */
   estimatedDuration: number | null;
+  /** The W3C trace context of the span that enqueued it (common/tracing.ts); unset or null: none. */
+  traceContext?: string | null;
 }
 
 /** Puts each input's job (inserted, or the existing one with its idempotency key) in input order. */

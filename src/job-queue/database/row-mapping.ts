@@ -122,5 +122,6 @@ export function pendingJobRecord(job: NewJob): JobRecord {
     completedAt: null,
     updatedAt: job.createdAt,
     userId: job.userId,
+    traceContext: job.traceContext ?? null,
   };
 }

@@ -47,8 +47,9 @@ RETURNING id, cancel_requested_at IS NOT NULL AS cancel_requested`;
 
 const INSERT_SQL = `
 INSERT INTO processing_jobs (id, file_id, file_name, file_size, format, status, stage, priority, max_retries, options,
-                             run_at, available_at, idempotency_key, user_id, created_at, updated_at, estimated_duration)
-VALUES (?, ?, ?, ?, ?, 'PENDING', 'QUEUED', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                             run_at, available_at, idempotency_key, user_id, created_at, updated_at, estimated_duration,
+                             trace_context)
+VALUES (?, ?, ?, ?, ?, 'PENDING', 'QUEUED', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
 RETURNING *`;
 
@@ -103,6 +104,7 @@ export class SqliteQueueStore implements QueueStore {
             job.createdAt.getTime(),
             job.createdAt.getTime(),
             job.estimatedDuration,
+            job.traceContext ?? null,
           ) ?? byKey.get(job.idempotencyKey);
         return jobRecordFromSqliteRow(row as Record<string, unknown>);
       });

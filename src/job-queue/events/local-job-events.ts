@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { Injectable } from '@nestjs/common';
 import type { JobRecord } from '../common/job-record';
-import type { JobStatus } from '../common/job.enums';
+import type { JobStatus, ProcessingStage } from '../common/job.enums';
 
 export type SettledOutcome = JobStatus.COMPLETED | JobStatus.RETRYING | JobStatus.FAILED | JobStatus.CANCELLED;
 
@@ -10,6 +10,13 @@ export interface JobSettled {
   job: JobRecord;
   outcome: SettledOutcome;
   finishedAt: Date;
+}
+
+/** A stage of an attempt ended (the next began, or the attempt ended): how long it took. */
+export interface StageFinished {
+  format: string;
+  stage: ProcessingStage;
+  seconds: number;
 }
 
 /**
@@ -39,5 +46,14 @@ export class LocalJobEvents {
   onSettled(listener: (event: JobSettled) => void): () => void {
     this.emitter.on('settled', listener);
     return () => this.emitter.off('settled', listener);
+  }
+
+  stageFinished(event: StageFinished): void {
+    this.emitter.emit('stage', event);
+  }
+
+  onStageFinished(listener: (event: StageFinished) => void): () => void {
+    this.emitter.on('stage', listener);
+    return () => this.emitter.off('stage', listener);
   }
 }

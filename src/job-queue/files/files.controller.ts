@@ -2,6 +2,7 @@ import { Controller, HttpCode, HttpStatus, Inject, Post, Req, UseFilters } from 
 import type { Request } from 'express';
 import { CallerService } from '../access/caller.service';
 import { JobQueueExceptionFilter } from '../common/job-queue-exception.filter';
+import { inRequestSpan } from '../common/tracing';
 import type { JobRecord } from '../common/job-record';
 import { JobsService } from '../jobs/jobs.service';
 import { ProcessingJobModel } from '../jobs/models/processing-job.model';
@@ -14,6 +15,8 @@ import { receiveForm } from './upload-form';
 
 /** Multipart overhead allowed on top of maxUploadBytes before a Content-Length alone is refused. */
 const MULTIPART_OVERHEAD = 64 * 1024;
+
+const UPLOAD_SPAN_ATTRIBUTES = { 'http.request.method': 'POST', 'http.route': '/files' };
 
 export interface UploadResponse {
   file: { id: string; name: string; size: number; format: string; checksum: string };
@@ -33,7 +36,16 @@ export class FilesController {
   /** multipart/form-data: `file`, and optional `priority`, `maxRetries`, `options` (JSON), `enqueue` (default true). */
   @Post()
   @HttpCode(HttpStatus.CREATED)
-  async upload(@Req() request: Request): Promise<UploadResponse> {
+  upload(@Req() request: Request): Promise<UploadResponse> {
+    // The trace of an upload: its enqueue's span is a child of this one, and the job's processing links to that.
+    return inRequestSpan('POST /files', UPLOAD_SPAN_ATTRIBUTES, request.headers, async (span) => {
+      const response = await this.receive(request);
+      if (response.job && span.isRecording()) span.setAttribute('file_jobs.job.id', response.job.id);
+      return response;
+    });
+  }
+
+  private async receive(request: Request): Promise<UploadResponse> {
     if (!request.is('multipart/form-data')) {
       throw new FilesException(
         FilesErrorCode.NOT_MULTIPART,

@@ -102,9 +102,13 @@ export class JobsRepository {
   /**
    * Inserts the drafts in one transaction (the store's bulk statement). A draft whose idempotency key exists
    * yields the existing job; repeats of a key within the drafts yield one job. Returns one job per draft, in
-   * order, and the ids of the jobs that were created.
+   * order, and the ids of the jobs that were created. `traceContext` (W3C, see common/tracing.ts) is stored with
+   * every job created, for its worker's span to link to.
    */
-  async insert(drafts: JobDraft[]): Promise<{ jobs: JobRecord[]; created: string[] }> {
+  async insert(
+    drafts: JobDraft[],
+    traceContext: string | null = null,
+  ): Promise<{ jobs: JobRecord[]; created: string[] }> {
     const now = new Date();
     const estimate = await this.estimates.current();
     const idByKey = new Map<string, string>();
@@ -112,7 +116,7 @@ export class JobsRepository {
     const ids = drafts.map((draft) => {
       const repeated = draft.idempotencyKey ? idByKey.get(draft.idempotencyKey) : undefined;
       if (repeated) return repeated;
-      const row = toNewJob(newId(), draft, now, estimate);
+      const row = toNewJob(newId(), draft, now, estimate, traceContext);
       if (draft.idempotencyKey) idByKey.set(draft.idempotencyKey, row.id);
       rows.push(row);
       return row.id;
@@ -217,7 +221,13 @@ export class JobsRepository {
   }
 }
 
-function toNewJob(id: string, draft: JobDraft, now: Date, estimate: DurationEstimate): NewJob {
+function toNewJob(
+  id: string,
+  draft: JobDraft,
+  now: Date,
+  estimate: DurationEstimate,
+  traceContext: string | null,
+): NewJob {
   return {
     id,
     fileId: draft.file.id,
@@ -233,6 +243,7 @@ function toNewJob(id: string, draft: JobDraft, now: Date, estimate: DurationEsti
     userId: draft.userId,
     createdAt: now,
     estimatedDuration: estimate(draft.file.format),
+    traceContext,
   };
 }
 

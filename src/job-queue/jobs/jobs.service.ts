@@ -1,7 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { SpanKind } from '@opentelemetry/api';
 import type { Caller } from '../common/caller';
 import type { JobAttemptRecord, JobRecord } from '../common/job-record';
 import { CLAIMABLE_STATUSES, JobStatus, priorityToRank, ProcessingStage } from '../common/job.enums';
+import { messagingAttributes, queueTracer, recordError, traceContextOf } from '../common/tracing';
 import { JobEventsPublisher } from '../events/job-events.publisher';
 import { JOB_QUEUE_OPTIONS } from '../job-queue.constants';
 import { jobOptionsProblems } from '../retry/job-options';
@@ -9,7 +11,7 @@ import type { ResolvedJobQueueOptions } from '../job-queue.options';
 import type { EnqueueJobInput } from './dto/enqueue-job.input';
 import type { JobFilterInput } from './dto/job-filter.input';
 import { decodeJobCursor } from './job-cursor';
-import { type JobPage, JobsRepository } from './jobs.repository';
+import { type JobDraft, type JobPage, JobsRepository } from './jobs.repository';
 import { JobsErrorCode, JobsException } from './jobs.exception';
 import { RunningJobCanceller } from './running-job-canceller';
 
@@ -46,17 +48,16 @@ export class JobsService {
         `Unknown fileId: ${unknown.join(', ')} (upload it with POST /files)`,
       );
     }
-    const { jobs, created } = await this.repository.insert(
-      inputs.map((input) => ({
-        file: files.get(input.fileId)!,
-        priority: priorityToRank(input.priority),
-        maxRetries: input.maxRetries ?? this.options.defaultMaxRetries,
-        options: input.options ?? null,
-        runAt: input.runAt ?? null,
-        idempotencyKey: input.idempotencyKey ? scopedIdempotencyKey(caller, input.idempotencyKey) : null,
-        userId: caller.userId,
-      })),
-    );
+    const drafts = inputs.map((input) => ({
+      file: files.get(input.fileId)!,
+      priority: priorityToRank(input.priority),
+      maxRetries: input.maxRetries ?? this.options.defaultMaxRetries,
+      options: input.options ?? null,
+      runAt: input.runAt ?? null,
+      idempotencyKey: input.idempotencyKey ? scopedIdempotencyKey(caller, input.idempotencyKey) : null,
+      userId: caller.userId,
+    }));
+    const { jobs, created } = await this.insertTraced(drafts);
     if (created.length > 0) {
       // The jobs are committed: the events are hints that need not hold up the caller. Workers first.
       const createdIds = new Set(created);
@@ -64,6 +65,30 @@ export class JobsService {
       void this.events.jobsChanged(jobs.filter((job) => createdIds.has(job.id)));
     }
     return jobs;
+  }
+
+  /**
+   * Inserts in a `job.enqueue` (PRODUCER) span whose context is stored with the jobs: their `job.process` spans link
+   * to it. Without an SDK the span is the API's no-op, its context invalid, and the column stays null.
+   */
+  private async insertTraced(drafts: JobDraft[]): Promise<{ jobs: JobRecord[]; created: string[] }> {
+    const span = queueTracer.startSpan('job.enqueue', { kind: SpanKind.PRODUCER });
+    try {
+      const inserted = await this.repository.insert(drafts, traceContextOf(span));
+      if (span.isRecording()) {
+        span.setAttributes({
+          ...messagingAttributes('send'),
+          'messaging.batch.message_count': inserted.created.length,
+        });
+        if (inserted.created.length === 1) span.setAttribute('messaging.message.id', inserted.created[0]);
+      }
+      return inserted;
+    } catch (error) {
+      recordError(span, error);
+      throw error;
+    } finally {
+      span.end();
+    }
   }
 
   async get(id: string, caller: Caller): Promise<JobRecord> {

@@ -5,6 +5,7 @@ import type { JobRecord } from '../common/job-record';
 import { JobStatus, ProcessingStage } from '../common/job.enums';
 import { JOB_QUEUE_OPTIONS } from '../job-queue.constants';
 import type { ResolvedJobQueueOptions } from '../job-queue.options';
+import { LocalJobEvents } from '../events/local-job-events';
 import { FileStorageService } from '../files/file-storage.service';
 import type { ProgressReporter } from '../processor-contract/progress-reporter';
 import { ProgressTrackerService } from '../progress/progress-tracker.service';
@@ -24,6 +25,7 @@ import { LocalTextAnalyzer } from '../processors/analysis/local-text-analyzer';
 import { FileProcessorRegistry } from './file-processor.registry';
 import { CompletionBatcher } from './completion-batcher';
 import { JobOutcomesRepository } from './job-outcomes.repository';
+import { jobLogFields, JobTelemetry } from './job-telemetry';
 import type { Lease } from './lease';
 
 /** Why a running job's signal was aborted. */
@@ -51,12 +53,25 @@ export class JobRunner {
     private readonly outcomes: JobOutcomesRepository,
     private readonly completions: CompletionBatcher,
     private readonly retry: RetryService,
+    private readonly local: LocalJobEvents,
     @Inject(JOB_QUEUE_OPTIONS) private readonly options: ResolvedJobQueueOptions,
   ) {
     this.analyzer = options.analyzer === undefined ? new LocalTextAnalyzer() : options.analyzer;
   }
 
-  async run(job: JobRecord, workerId: string, abort: AbortController, lease: Lease): Promise<void> {
+  run(job: JobRecord, workerId: string, abort: AbortController, lease: Lease): Promise<void> {
+    const telemetry = new JobTelemetry(job, workerId, this.local);
+    return telemetry.activate(() => this.attempt(job, workerId, abort, lease, telemetry));
+  }
+
+  private async attempt(
+    job: JobRecord,
+    workerId: string,
+    abort: AbortController,
+    lease: Lease,
+    telemetry: JobTelemetry,
+  ): Promise<void> {
+    this.logger.debug({ msg: 'Job started', ...jobLogFields(job, workerId) });
     const timeoutMs = attemptTimeoutMs(job.options, this.options.jobTimeoutMs);
     const timer = timeoutMs
       ? setTimeout(
@@ -65,17 +80,19 @@ export class JobRunner {
         )
       : null;
     const tracked = this.progress.track(job, workerId);
+    const reporter = telemetry.reporter(tracked.reporter);
     try {
       const extracted =
-        resumedExtraction(job) ??
-        (await this.untilAborted(this.process(job, abort.signal, tracked.reporter), abort.signal));
-      const output = await this.analyze(job, workerId, extracted, abort.signal, tracked.reporter);
-      tracked.reporter.stage(ProcessingStage.FINALIZING);
+        resumedExtraction(job) ?? (await this.untilAborted(this.process(job, abort.signal, reporter), abort.signal));
+      const output = await this.analyze(job, workerId, extracted, abort.signal, reporter);
+      reporter.stage(ProcessingStage.FINALIZING);
       await tracked.flush();
-      await this.completions.complete(job, workerId, output, lease);
+      const held = await this.completions.complete(job, workerId, output, lease);
+      telemetry.committed(held ? JobStatus.COMPLETED : null);
+      this.logOutcome(job, workerId, held ? JobStatus.COMPLETED : null);
     } catch (thrown) {
       tracked.stop();
-      await this.settleFailure(job, workerId, thrown, abort.signal, lease);
+      await this.settleFailure(job, workerId, thrown, abort.signal, lease, telemetry);
     } finally {
       if (timer) clearTimeout(timer);
       tracked.stop();
@@ -144,25 +161,63 @@ export class JobRunner {
     thrown: unknown,
     signal: AbortSignal,
     lease: Lease,
+    telemetry: JobTelemetry,
   ): Promise<void> {
     const reason: unknown = signal.aborted ? signal.reason : thrown;
     // On shutdown the pool releases the job; a lost job belongs to whoever took it: nothing to write either way.
-    if (reason instanceof JobAbort && (reason.kind === 'shutdown' || reason.kind === 'lost')) return;
-    if (reason instanceof JobAbort && reason.kind === 'cancelled') {
-      const cancelled = new ProcessingError(ProcessingErrorCode.CANCELLED, reason.message, false);
-      await this.outcomes.cancelled(job, workerId, cancelled, lease); // reported by the outcome's batch
+    if (reason instanceof JobAbort && (reason.kind === 'shutdown' || reason.kind === 'lost')) {
+      telemetry.abandoned(reason.kind);
+      this.logger.log({ msg: `Job left unfinished: ${reason.message}`, ...jobLogFields(job, workerId) });
       return;
     }
-    const error =
-      reason instanceof JobAbort
-        ? new RecoverableError(ProcessingErrorCode.TIMEOUT, reason.message)
-        : toProcessingError(reason);
-    const decision = this.retry.decide(job, error.recoverable);
-    const retryAt = decision.retry ? new Date(Date.now() + decision.delayMs) : null;
-    // Reported (published, workers woken for a retry) by the outcome's batch.
-    const outcome = await this.outcomes.fail(job, workerId, error, retryAt, lease);
-    if (outcome && outcome !== JobStatus.RETRYING)
-      this.logger.warn(`Job ${job.id} ended ${outcome}: ${error.code}: ${error.message}`);
+    try {
+      if (reason instanceof JobAbort && reason.kind === 'cancelled') {
+        const cancelled = new ProcessingError(ProcessingErrorCode.CANCELLED, reason.message, false);
+        const held = await this.outcomes.cancelled(job, workerId, cancelled, lease); // reported by the outcome's batch
+        telemetry.committed(held ? JobStatus.CANCELLED : null);
+        this.logOutcome(job, workerId, held ? JobStatus.CANCELLED : null, cancelled);
+        return;
+      }
+      const error =
+        reason instanceof JobAbort
+          ? new RecoverableError(ProcessingErrorCode.TIMEOUT, reason.message)
+          : toProcessingError(reason);
+      const decision = this.retry.decide(job, error.recoverable);
+      telemetry.retryDecision(error.code, error.recoverable, decision.retry ? decision.delayMs : null);
+      const retryAt = decision.retry ? new Date(Date.now() + decision.delayMs) : null;
+      // Reported (published, workers woken for a retry) by the outcome's batch.
+      const outcome = await this.outcomes.fail(job, workerId, error, retryAt, lease);
+      telemetry.committed(outcome, error);
+      this.logOutcome(job, workerId, outcome, error, retryAt);
+    } catch (commitError) {
+      telemetry.abandoned('commit failed', commitError);
+      throw commitError;
+    }
+  }
+
+  /**
+   * One line per attempt's end, with the job's fields: completions at debug (a burn-down ends thousands a second),
+   * retries at log, the rest (failed, cancelled, lost) at warn.
+   */
+  private logOutcome(
+    job: JobRecord,
+    workerId: string,
+    outcome: JobStatus | null,
+    error?: ProcessingError,
+    retryAt?: Date | null,
+  ): void {
+    const fields = {
+      ...jobLogFields(job, workerId),
+      outcome: outcome ?? 'LOST',
+      durationMs: job.startedAt ? Date.now() - job.startedAt.getTime() : undefined,
+      errorCode: error?.code,
+      error: error?.message,
+    };
+    if (outcome === JobStatus.COMPLETED) this.logger.debug({ msg: 'Job completed', ...fields });
+    else if (outcome === JobStatus.RETRYING)
+      this.logger.log({ msg: `Job will be retried at ${retryAt?.toISOString()}`, ...fields });
+    else if (outcome === null) this.logger.warn({ msg: 'Job outcome not committed: no longer held', ...fields });
+    else this.logger.warn({ msg: `Job ended ${outcome}: ${error?.code}: ${error?.message}`, ...fields });
   }
 }
 

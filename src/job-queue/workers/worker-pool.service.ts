@@ -11,6 +11,7 @@ import { JOB_QUEUE_OPTIONS, QUEUE_DRIVER } from '../job-queue.constants';
 import type { ResolvedJobQueueOptions } from '../job-queue.options';
 import { JobAbort, JobRunner } from './job-runner';
 import { JobOutcomesRepository } from './job-outcomes.repository';
+import { jobLogFields } from './job-telemetry';
 import { Lease } from './lease';
 import { Wakeup } from './wakeup';
 
@@ -138,7 +139,9 @@ export class WorkerPoolService implements OnApplicationBootstrap, BeforeApplicat
     const abort = new AbortController();
     const done = this.runner
       .run(job, this.workerId, abort, lease)
-      .catch((error: Error) => this.logger.error(`job ${job.id} could not be settled: ${error.message}`))
+      .catch((error: Error) =>
+        this.logger.error({ msg: `Job could not be settled: ${error.message}`, ...jobLogFields(job, this.workerId) }),
+      )
       .finally(() => {
         this.running.delete(job.id);
         this.wakeup.notify();
