@@ -25,7 +25,7 @@ const ELEMENTS = [
     pattern: 'src/job-queue/(access|events|files|jobs|monitoring|processors|progress|retry|web-ui|workers)',
   },
   { type: 'module', pattern: 'src/job-queue/*.ts', mode: 'file' },
-  { type: 'app', pattern: 'src/(auth|config|http-security)' },
+  { type: 'app', pattern: 'src/(auth|config|http-security|observability)' },
   { type: 'app', pattern: 'src/*.ts', mode: 'file' },
 ];
 const LAYER_POLICIES = LAYERS.map((type, index) => ({

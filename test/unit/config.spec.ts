@@ -22,6 +22,7 @@ describe('loadConfig (src/config/environment.ts)', () => {
       rateLimits: { mutationsPerMinute: 300, uploadsPerMinute: 60 },
       wsLimits: { maxConnectionsPerCaller: 20, maxSubscriptionsPerCaller: 100 },
       maxJsonBodyBytes: 100 * 1024,
+      logging: { format: 'pretty', level: 'info' },
       jobQueue: {
         storageDir: './data/files',
         maxUploadBytes: 1024 ** 3,
@@ -86,7 +87,25 @@ describe('loadConfig (src/config/environment.ts)', () => {
     expect(loadConfig({ WORKERS_ENABLED: 'TRUE' }).jobQueue.workersEnabled).toBe(true);
   });
 
+  it('logs JSON in production and pretty text elsewhere unless LOG_FORMAT says otherwise (LOG_FORMAT, LOG_LEVEL)', () => {
+    expect(loadConfig({ NODE_ENV: 'production', AUTH_DISABLED: 'true' }).logging).toEqual({
+      format: 'json',
+      level: 'info',
+    });
+    expect(loadConfig({ NODE_ENV: 'development' }).logging).toEqual({ format: 'pretty', level: 'info' });
+    expect(loadConfig({ LOG_FORMAT: ' JSON ', LOG_LEVEL: 'debug' }).logging).toEqual({
+      format: 'json',
+      level: 'debug',
+    });
+    expect(loadConfig({ NODE_ENV: 'production', LOG_FORMAT: 'pretty', LOG_LEVEL: 'silent' }).logging).toEqual({
+      format: 'pretty',
+      level: 'silent',
+    });
+  });
+
   it.each([
+    ['LOG_FORMAT', 'yaml'],
+    ['LOG_LEVEL', 'verbose'],
     ['PORT', 'abc'],
     ['PORT', '70000'],
     ['WORKER_CONCURRENCY', '0'],
