@@ -16,6 +16,8 @@ import { HttpSecurityModule } from './http-security/http-security.module';
 import { refuseForeignOrigins } from './http-security/origins';
 import { RateLimitModule } from './http-security/rate-limits';
 import { WsCallerLimits } from './http-security/ws-limits';
+import { graphqlRequestSpan, graphqlTracingPlugin } from './observability/graphql-tracing';
+import { ObservabilityModule } from './observability/observability.module';
 import {
   ANONYMOUS_ADMIN,
   authenticateConnections,
@@ -38,6 +40,8 @@ export class AppModule implements NestModule {
     return {
       module: AppModule,
       imports: [
+        // First, so that its request logging (and request id) wraps every route's middleware.
+        ObservabilityModule.forRoot(config.logging),
         GraphQLModule.forRoot<ApolloDriverConfig>({
           driver: ApolloDriver,
           path: '/graphql',
@@ -54,6 +58,7 @@ export class AppModule implements NestModule {
           validationRules: graphqlLimitRules(limits),
           allowBatchedHttpRequests: false,
           plugins: [
+            graphqlTracingPlugin,
             graphqlLimitErrorsPlugin,
             graphqlLandingPage(config.graphqlLandingPage ?? !config.production, config.jobQueue.explorer !== false),
           ],
@@ -95,6 +100,7 @@ export class AppModule implements NestModule {
 
   configure(consumer: MiddlewareConsumer): void {
     // Registered before Apollo's own middleware on /graphql (Nest adds middleware before calling onModuleInit).
-    consumer.apply(GraphQLNestingMiddleware).forRoutes('graphql');
+    // The operation's span first: a request refused by the nesting check is traced too.
+    consumer.apply(graphqlRequestSpan, GraphQLNestingMiddleware).forRoutes('graphql');
   }
 }
