@@ -8,8 +8,7 @@ export interface DashboardClient {
 }
 
 /**
- * One urql client per token: queries and mutations by JSON POST to /graphql (Apollo's CSRF check lets JSON
- * through), subscriptions over graphql-ws on the same origin. Signing in makes a new client, so no socket outlives
+ * One urql client per token: queries and mutations by JSON POST to /graphql, subscriptions over graphql-ws on the same origin. Signing in makes a new client, so no socket outlives
  * the token it was opened with.
  */
 export function createDashboardClient(token: string | null): DashboardClient {
@@ -21,6 +20,8 @@ export function createDashboardClient(token: string | null): DashboardClient {
   });
   const client = new Client({
     url: '/graphql',
+    // urql would send queries as GET, which Apollo's CSRF check refuses without a preflight header: POST JSON.
+    preferGetMethod: false,
     fetchOptions: { headers },
     exchanges: [
       cacheExchange,

@@ -37,7 +37,7 @@ export function JobFilters({ filters, onChange }: { filters: Filters; onChange: 
           placeholder="pdf, txt, …"
           size={8}
           value={filters.format ?? ''}
-          onChange={(event) => onChange({ ...filters, format: event.currentTarget.value || undefined })}
+          onInput={(event) => onChange({ ...filters, format: event.currentTarget.value || undefined })}
         />
       </label>
       <label>

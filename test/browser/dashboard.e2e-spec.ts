@@ -1,0 +1,127 @@
+import { databaseLabel } from '../support/database';
+import { upload } from '../support/api-helpers';
+import { openBrowser, saveScreenshot, type BrowserSession } from '../support/browser';
+import { insertJob } from '../support/fixtures';
+import { type TestApp, useTestApp, waitFor } from '../support/test-app';
+import { ensureDashboardBuilt, GradualProcessor, textBecomes, WaitsForCancelProcessor } from './dashboard-helpers';
+
+describe(`The dashboard in Chromium against a live service (${databaseLabel})`, () => {
+  let service: TestApp;
+  let session: BrowserSession;
+  beforeAll(() => ensureDashboardBuilt());
+  useTestApp({ providers: [GradualProcessor, WaitsForCancelProcessor] }, (started) => ({ service } = started));
+  beforeAll(async () => {
+    session = await openBrowser(service.url);
+    session.page.setDefaultTimeout(15_000);
+  });
+  afterAll(async () => {
+    // Whatever a test did, the page asked no other host for anything (it works offline) and threw nothing.
+    expect(session.refusedRequests).toEqual([]);
+    expect(session.pageErrors).toEqual([]);
+    await session.close();
+  });
+
+  const page = () => session.page;
+  const count = (status: string) => page().getByLabel(`${status} jobs`, { exact: true });
+  const progressBar = () => page().getByRole('progressbar', { name: 'Job progress' });
+
+  async function openOverview(): Promise<void> {
+    await page().goto(`${service.url}/dashboard/`);
+    await page().getByRole('heading', { name: 'Queue health' }).waitFor();
+  }
+
+  it('shows the overview: health, counts, figures, errors and the chart', async () => {
+    await openOverview();
+    await textBecomes(page().getByLabel('Health: HEALTHY'), (text) => text === 'HEALTHY');
+    await textBecomes(page().getByLabel('Total jobs'), (text) => text === '0');
+    for (const heading of ['Jobs by status', 'Performance', 'Errors by code', 'Completions and failures', 'Jobs']) {
+      await page().getByRole('heading', { name: heading, exact: true }).waitFor();
+    }
+    await page()
+      .getByRole('img', { name: /^Chart: 0 completed, 0 failed$/ })
+      .waitFor();
+    // No sign-in configured: every caller is the anonymous admin, so the admin panel shows.
+    await page().getByRole('heading', { name: 'Administration' }).waitFor();
+  });
+
+  it('uploads a dropped file and follows its progress bar to 100 %', async () => {
+    await openOverview();
+    const content = 'x'.repeat(30_000);
+    const dropped = await page().evaluateHandle((text) => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([text], 'dropped.gradual', { type: 'application/octet-stream' }));
+      return transfer;
+    }, content);
+    await page().getByLabel('Drop files here').dispatchEvent('drop', { dataTransfer: dropped });
+    await waitFor(async () => (await page().getByLabel('Upload of dropped.gradual').getAttribute('value')) === '1');
+    await page().getByRole('link', { name: 'Open job of dropped.gradual' }).click();
+
+    const seen = new Set<number>();
+    await waitFor(async () => {
+      const value = Number(await progressBar().getAttribute('aria-valuenow'));
+      seen.add(value);
+      return value === 100;
+    });
+    // The bar moved while the job ran (30 steps over 3 s), not only at the end.
+    expect([...seen].some((value) => value > 0 && value < 100)).toBe(true);
+    await textBecomes(page().locator('#job-title ~ p .badge'), (text) => text === 'COMPLETED');
+    await page().getByText('29.3 KB of 29.3 KB').waitFor();
+    await page().getByRole('table', { name: 'Attempts' }).getByRole('cell', { name: 'COMPLETED' }).waitFor();
+    await page().getByRole('region', { name: 'Metadata' }).getByText('"steps": 30').waitFor();
+    await saveScreenshot(page(), 'dashboard-job');
+  });
+
+  it('cancels a running job from its page', async () => {
+    const { body } = await upload(service, { name: 'long.waits', content: 'wait for me' }).expect(201);
+    const jobId = (body as { job: { id: string } }).job.id;
+    await page().goto(`${service.url}/dashboard/jobs/${jobId}`);
+    await textBecomes(page().locator('#job-title ~ p .badge'), (text) => text === 'PROCESSING');
+    await page().getByRole('button', { name: 'Cancel job' }).click();
+    await textBecomes(page().locator('#job-title ~ p .badge'), (text) => text === 'CANCELLED');
+    await page().getByRole('button', { name: 'Retry job' }).waitFor();
+    expect((await service.gql(`{ job(id: "${jobId}") { status } }`)).data.job.status).toBe('CANCELLED');
+  });
+
+  it('pages through 50 jobs 20 at a time, filtered by format', async () => {
+    for (let index = 0; index < 50; index++) {
+      await insertJob(service.prisma.client, { status: 'COMPLETED', format: 'paged', completedAgoMs: 1_000 });
+    }
+    await openOverview();
+    await page().getByLabel('Format').fill('paged');
+    const rows = page().getByRole('table', { name: 'Jobs' }).locator('tbody tr');
+    const pageLabel = page().getByRole('navigation', { name: 'Pages of jobs' }).locator('span');
+    const next = page().getByRole('button', { name: 'Next page' });
+    await textBecomes(pageLabel, (text) => text === 'Page 1 · 50 jobs');
+    const seen = new Set<string>();
+    for (const [pageNumber, expected] of [
+      [1, 20],
+      [2, 20],
+      [3, 10],
+    ]) {
+      await textBecomes(pageLabel, (text) => text.startsWith(`Page ${pageNumber}`));
+      await waitFor(
+        async () => (await rows.count()) === expected && (await rows.first().textContent())!.includes('paged'),
+      );
+      for (const link of await rows.getByRole('link').all()) seen.add((await link.getAttribute('href'))!);
+      if (pageNumber < 3) await next.click();
+    }
+    expect(seen.size).toBe(50);
+    expect(await next.isDisabled()).toBe(true);
+    await page().getByRole('button', { name: 'Previous page' }).click();
+    await textBecomes(pageLabel, (text) => text.startsWith('Page 2'));
+  });
+
+  it('changes the counts live when a job ends, without a reload', async () => {
+    await openOverview();
+    const before = Number(await textBecomes(count('COMPLETED'), (text) => text !== ''));
+    const processing = Number(await textBecomes(count('PROCESSING'), (text) => text !== ''));
+    await upload(service, { name: 'live.gradual', content: 'y'.repeat(3_000) }).expect(201);
+    await textBecomes(count('PROCESSING'), (text) => Number(text) === processing + 1);
+    await textBecomes(count('COMPLETED'), (text) => Number(text) === before + 1);
+    await textBecomes(count('PROCESSING'), (text) => Number(text) === processing);
+    await page()
+      .getByRole('img', { name: /^Chart: \d+ completed/ })
+      .waitFor();
+    await saveScreenshot(page(), 'dashboard-overview');
+  });
+});
