@@ -1,0 +1,84 @@
+import { openBrowser, type BrowserSession } from '../support/browser';
+import { createTestDatabase, databaseLabel, type TestDatabase } from '../support/database';
+import { insertJob } from '../support/fixtures';
+import { authSettings, HS256_SECRET, signToken, startSignInApp } from '../support/sign-in';
+import type { TestApp } from '../support/test-app';
+import { ensureDashboardBuilt, textBecomes } from './dashboard-helpers';
+
+const KEY = new TextEncoder().encode(HS256_SECRET);
+
+describe(`The dashboard against a service that requires sign-in (${databaseLabel})`, () => {
+  let database: TestDatabase;
+  let service: TestApp;
+  let session: BrowserSession;
+  let aliceJob: string;
+
+  beforeAll(async () => {
+    ensureDashboardBuilt();
+    database = await createTestDatabase();
+    service = await startSignInApp(database, authSettings({ jwtSecret: HS256_SECRET }));
+    const db = service.prisma.client;
+    aliceJob = await insertJob(db, { status: 'PENDING' });
+    const bobJob = await insertJob(db, { status: 'COMPLETED', completedAgoMs: 1_000 });
+    await db.processingJob.update({ where: { id: aliceJob }, data: { userId: 'alice', fileName: 'alice-report.txt' } });
+    await db.processingJob.update({ where: { id: bobJob }, data: { userId: 'bob', fileName: 'bob-notes.txt' } });
+    session = await openBrowser(service.url);
+    session.page.setDefaultTimeout(15_000);
+  });
+  afterAll(async () => {
+    expect(session.refusedRequests).toEqual([]);
+    expect(session.pageErrors).toEqual([]);
+    await session.close();
+    await service.close();
+    await database.drop();
+  });
+
+  const page = () => session.page;
+  const jobLinks = () => page().getByRole('table', { name: 'Jobs' }).getByRole('link');
+  const administration = () => page().getByRole('heading', { name: 'Administration' });
+
+  async function signIn(token: string): Promise<void> {
+    await page().getByLabel('Sign-in token').fill(token);
+    await page().getByRole('button', { name: 'Sign in' }).click();
+  }
+
+  it('asks for a token when the service answers UNAUTHENTICATED, and says when one is refused', async () => {
+    await page().goto(`${service.url}/dashboard/`);
+    await page().getByRole('heading', { name: 'Sign in' }).waitFor();
+    expect(await page().getByRole('heading', { name: 'Jobs', exact: true }).count()).toBe(0);
+    await signIn(await signToken({ sub: 'alice' }, KEY, 'HS256', { expiresIn: -60 }));
+    await page().getByRole('alert').getByText('That token was not accepted').waitFor();
+  });
+
+  it('shows a user only their own jobs, live, and no admin panel; the token lasts the session', async () => {
+    await signIn(await signToken({ sub: 'alice' }, KEY, 'HS256'));
+    await textBecomes(page().getByRole('status').first(), (text) => text === 'Signed in: your own jobs');
+    await textBecomes(page().getByLabel('Total jobs'), (text) => text === '1');
+    await textBecomes(jobLinks(), (text) => text === 'alice-report.txt');
+    expect(await jobLinks().allTextContents()).toEqual(['alice-report.txt']);
+    expect(await administration().count()).toBe(0);
+
+    // Over graphql-ws with the same token: alice's job changes, and her page shows it without a reload.
+    const cancelled = await service
+      .http()
+      .post('/graphql')
+      .set('authorization', `Bearer ${await signToken({ sub: 'alice' }, KEY, 'HS256')}`)
+      .send({ query: `mutation { cancelJob(id: "${aliceJob}") { status } }` });
+    expect(cancelled.body.data.cancelJob.status).toBe('CANCELLED');
+    await textBecomes(page().getByLabel('CANCELLED jobs'), (text) => text === '1');
+
+    await page().reload();
+    await textBecomes(page().getByRole('status').first(), (text) => text === 'Signed in: your own jobs');
+  });
+
+  it('shows an admin every job and the admin panels', async () => {
+    await page().getByRole('button', { name: 'Sign out' }).click();
+    await page().getByRole('heading', { name: 'Sign in' }).waitFor();
+    await signIn(await signToken({ sub: 'root', roles: ['admin'] }, KEY, 'HS256'));
+    await administration().waitFor();
+    await page().getByText('No stalled jobs.').waitFor();
+    await textBecomes(page().getByLabel('Total jobs'), (text) => text === '2');
+    await textBecomes(jobLinks().last(), (text) => text !== '');
+    expect((await jobLinks().allTextContents()).sort()).toEqual(['alice-report.txt', 'bob-notes.txt']);
+  });
+});
