@@ -77,10 +77,10 @@ export class JobTelemetry {
     if (this.ended) return;
     this.finishStage(Date.now());
     if (this.span.isRecording()) {
-      this.span.addEvent('job.outcome_committed', { 'file_jobs.outcome': outcome ?? 'LOST' });
-      this.span.setAttribute('file_jobs.outcome', outcome ?? 'LOST');
       if (error !== undefined) recordError(this.span, error);
       else if (outcome === null) this.span.setStatus({ code: SpanStatusCode.ERROR, message: 'lease lost' });
+      this.span.addEvent('job.outcome_committed', { 'file_jobs.outcome': outcome ?? 'LOST' });
+      this.span.setAttribute('file_jobs.outcome', outcome ?? 'LOST');
     }
     this.ended = true;
     this.span.end();
