@@ -82,6 +82,20 @@ describe(`The dashboard in Chromium against a live service (${databaseLabel})`, 
     expect((await service.gql(`{ job(id: "${jobId}") { status } }`)).data.job.status).toBe('CANCELLED');
   });
 
+  it('shows a text file’s extracted text, and an unknown job in words', async () => {
+    const { body } = await upload(service, { name: 'notes.txt', content: 'first line\nsecond line\n' }).expect(201);
+    const jobId = (body as { job: { id: string } }).job.id;
+    await page().goto(`${service.url}/dashboard/jobs/${jobId}`);
+    await textBecomes(page().getByLabel('Extracted text preview'), (text) => text.startsWith('first line'));
+    await page().getByRole('region', { name: 'Metadata' }).getByText('"lines": 2').waitFor();
+
+    await page().goto(`${service.url}/dashboard/jobs/no-such-job`);
+    await textBecomes(
+      page().getByRole('alert'),
+      (text) => text === 'That job does not exist, or is not yours. (Job no-such-job not found)',
+    );
+  });
+
   it('pages through 50 jobs 20 at a time, filtered by format', async () => {
     for (let index = 0; index < 50; index++) {
       await insertJob(service.prisma.client, { status: 'COMPLETED', format: 'paged', completedAgoMs: 1_000 });

@@ -44,7 +44,7 @@ export function JobFields({ job }: { job: JobDetail }) {
 /** JSON values (options, result, metadata) as indented text. */
 export function JsonBlock({ label, value }: { label: string; value: unknown }) {
   return (
-    <section aria-label={label}>
+    <section class="panel" aria-label={label}>
       <h3>{label}</h3>
       {value === null || value === undefined ? <p>—</p> : <pre>{JSON.stringify(value, null, 2)}</pre>}
     </section>

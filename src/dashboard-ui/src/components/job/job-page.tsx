@@ -38,7 +38,7 @@ export function JobPage({ id }: { id: string }) {
         </a>
       </p>
       <ErrorMessage error={error} />
-      {data && !job && <ErrorMessage text="That job does not exist, or is not yours." />}
+      {data && !job && !error && <ErrorMessage text="That job does not exist, or is not yours." />}
       {job && (
         <>
           <h2 id="job-title">{job.fileName}</h2>
