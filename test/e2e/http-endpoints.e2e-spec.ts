@@ -113,14 +113,28 @@ describe(`GET /health and GET /metrics (${databaseLabel})`, () => {
     expect(value('file_jobs_queue_seconds_bucket', { format: 'txt', le: '+Inf' })).toBe(1);
     expect(types.get('file_jobs_processing_seconds')).toBe('histogram');
     expect(types.get('file_jobs_finished_total')).toBe('counter');
+    // Attempt and stage durations (issue 16): labelled by format and outcome, and by stage alone.
+    expect(types.get('file_jobs_attempt_seconds')).toBe('histogram');
+    expect(value('file_jobs_attempt_seconds_count', { format: 'txt', outcome: 'COMPLETED' })).toBe(1);
+    expect(types.get('file_jobs_stage_seconds')).toBe('histogram');
+    const stageCounts = samples.filter((sample) => sample.name === 'file_jobs_stage_seconds_count');
+    expect(Object.fromEntries(stageCounts.map((sample) => [sample.labels.stage, sample.value]))).toEqual({
+      VALIDATING: 1,
+      READING: 1,
+      EXTRACTING: 1,
+      ANALYZING: 1,
+      FINALIZING: 1,
+    });
+    const stageLabels = samples.filter((sample) => sample.name.startsWith('file_jobs_stage_seconds'));
+    expect(new Set(stageLabels.flatMap((sample) => Object.keys(sample.labels)))).toEqual(new Set(['stage', 'le']));
     expect(value('process_resident_memory_bytes')).toBeGreaterThan(0);
     expect(value('nodejs_eventloop_lag_seconds')).toBeGreaterThanOrEqual(0);
   });
 
   it('labels formats without a processor "other": 50 made-up extensions add at most one series', async () => {
-    const seriesOf = async () => {
+    const seriesOf = async (name = 'file_jobs_finished_total') => {
       const { samples } = parsePrometheus((await service.http().get('/metrics').expect(200)).text);
-      return samples.filter((sample) => sample.name === 'file_jobs_finished_total');
+      return samples.filter((sample) => sample.name === name);
     };
     const before = await seriesOf();
     const extensions = Array.from({ length: 50 }, (_, index) => `made${index}up`);
@@ -141,6 +155,12 @@ describe(`GET /health and GET /metrics (${databaseLabel})`, () => {
     expect(after.find((sample) => sample.labels.format === 'other' && sample.labels.outcome === 'FAILED')?.value).toBe(
       50,
     );
+    const attempts = (await seriesOf('file_jobs_attempt_seconds_count')).filter(
+      (sample) => sample.labels.format !== 'txt',
+    );
+    expect(attempts.map((sample) => [sample.labels, sample.value])).toEqual([
+      [{ format: 'other', outcome: 'FAILED' }, 50],
+    ]);
     // A format with a processor keeps its own label (the Prometheus test above saw format="txt").
     expect(after.some((sample) => sample.labels.format === 'txt')).toBe(true);
   });
