@@ -17,6 +17,8 @@ export interface BuiltUiSettings {
   dir: string;
   /** A client-side router's paths (no file extension) get index.html; without it they are 404. */
   spaFallback: boolean;
+  /** Its CSP allows inline styles (GraphiQL's editor writes them at run time). */
+  inlineStyles: boolean;
 }
 
 /** One browser app built by Vite, served from its output folder (or a 503 saying how to build it). */
@@ -35,7 +37,8 @@ export class BuiltUi {
 
   /** Answers GET /<route>/<segments...>: a built file, index.html, 404, or 503 when the app is not built. */
   serve(segments: string[], host: string | undefined, response: Response): void {
-    for (const [name, value] of Object.entries(uiSecurityHeaders(host))) response.setHeader(name, value);
+    for (const [name, value] of Object.entries(uiSecurityHeaders(host, this.settings.inlineStyles)))
+      response.setHeader(name, value);
     if (!this.built) {
       response.status(503).type('text/plain').setHeader('Cache-Control', 'no-store').send(this.missingMessage);
       return;

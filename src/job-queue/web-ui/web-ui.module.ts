@@ -28,13 +28,13 @@ const UIS = [
     key: 'dashboard',
     token: DASHBOARD_UI,
     controller: DashboardController,
-    settings: { title: 'The dashboard', route: 'dashboard', spaFallback: true },
+    settings: { title: 'The dashboard', route: 'dashboard', spaFallback: true, inlineStyles: false },
   },
   {
     key: 'explorer',
     token: EXPLORER_UI,
     controller: ExplorerController,
-    settings: { title: 'GraphiQL', route: 'graphiql', spaFallback: false },
+    settings: { title: 'GraphiQL', route: 'graphiql', spaFallback: false, inlineStyles: true },
   },
 ] as const;
 
