@@ -87,6 +87,31 @@ export function providerPieceCases(t: DriverUnderTest): void {
       expect(Number(average.processing)).toBeCloseTo(4000 / 3, 6);
     });
 
+    it('numbers the periods of a timestamp from a start (bucketSince), flooring within each', async () => {
+      const since = new Date(Date.now() - 3 * HOUR);
+      // Offsets from `since` in ms and their period of an hour: its first and last millisecond, the next, and a half.
+      const offsets = [
+        [0, 0],
+        [HOUR - 1, 0],
+        [HOUR, 1],
+        [2.5 * HOUR, 2],
+      ];
+      const jobs = await t.driver.insertJobs(offsets.map(() => newJob(t.fileId)));
+      for (const [index, [offset]] of offsets.entries()) {
+        await t.db.processingJob.update({
+          where: { id: jobs[index].id },
+          data: { status: 'COMPLETED', completedAt: new Date(since.getTime() + offset) },
+        });
+      }
+      const { sql } = t.prisma.fragments;
+      const rows = await t.db.$queryRaw<{ id: string; bucket: unknown }[]>(
+        sql`SELECT id, ${t.driver.bucketSince('completed_at', since, HOUR)} AS bucket FROM processing_jobs ORDER BY id`,
+      );
+      expect(rows.map((row) => [row.id, Number(row.bucket)])).toEqual(
+        jobs.map((job, index) => [job.id, offsets[index][1]]),
+      );
+    });
+
     it('makes jobStats averages the hand-computed ones, leaving out completions older than a day', async () => {
       const now = Date.now();
       await seedCompleted(now - HOUR / 2);
