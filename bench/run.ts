@@ -107,6 +107,13 @@ async function measure(options: BenchOptions, report: BenchReport): Promise<void
             `${label} burn-down ×${instances}: ${rate(result.jobsPerSecond)} (jobs per instance ${result.jobsPerInstance.join(' + ')}; peak RSS ${result.peakRssMb.map((mb) => `${Math.round(mb)} MB`).join(', ')})`,
           );
         }
+        if (options.tracing && system === 'ours') {
+          const traced = await fresh('burntraced', (db) => measureBurnDown(system, adapter, db, options.jobs, 1, true));
+          record(report, 'burndownTraced', column, traced.jobsPerSecond);
+          log(
+            `${label} burn-down ×1 traced: ${rate(traced.jobsPerSecond)} (${traced.spans} spans exported; peak RSS ${Math.round(traced.peakRssMb[0])} MB; worker CPU ${Math.round(traced.cpuMs[0])} ms)`,
+          );
+        }
       }
       if (has('latency')) {
         const latency = await fresh('latency', (db) =>

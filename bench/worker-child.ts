@@ -7,18 +7,21 @@ import 'reflect-metadata';
 import type { DbKind, SystemName } from './lib/options';
 import { peakRssMb } from './lib/stats';
 import { loadAdapter } from './lib/systems';
+import { registerInMemoryTracing, TRACING_ENV } from './lib/tracing';
 
 export type ParentMessage = { type: 'go' } | { type: 'stop' };
 export type ChildMessage =
   | { type: 'ready'; port?: number }
   | { type: 'started' }
-  | { type: 'stopped'; peakRssMb: number; jobs: number; cpuMs: number }
+  | { type: 'stopped'; peakRssMb: number; jobs: number; cpuMs: number; spans: number }
   | { type: 'failed'; error: string };
 
 const send = (message: ChildMessage) => process.send!(message);
 
 async function main(): Promise<void> {
   const [system, kind, url, dir] = process.argv.slice(2) as [SystemName, DbKind, string, string];
+  // Before the queue is loaded, as a host registers its SDK (bench --tracing).
+  const tracing = process.env[TRACING_ENV] === '1' ? registerInMemoryTracing() : null;
   const adapter = await loadAdapter(system);
   const worker = await adapter.openWorker({ kind, url, dir, drop: async () => undefined });
   let jobs = 0;
@@ -30,8 +33,10 @@ async function main(): Promise<void> {
     const step =
       message.type === 'go'
         ? worker.start(() => jobs++).then(() => send({ type: 'started' }))
-        : worker.stop().then(() => {
-            send({ type: 'stopped', peakRssMb: peakRssMb(), jobs, cpuMs: used ? (used.user + used.system) / 1000 : 0 });
+        : worker.stop().then(async () => {
+            const spans = (await tracing?.exportedSpans()) ?? 0;
+            const cpuMs = used ? (used.user + used.system) / 1000 : 0;
+            send({ type: 'stopped', peakRssMb: peakRssMb(), jobs, cpuMs, spans });
             process.disconnect();
           });
     step.catch(fail);

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { ChildMessage, ParentMessage } from '../worker-child';
 import type { BenchDatabase } from './databases';
 import type { SystemName } from './options';
+import { TRACING_ENV } from './tracing';
 
 export interface ChildReport {
   peakRssMb: number;
@@ -11,6 +12,8 @@ export interface ChildReport {
   jobs: number;
   /** CPU time (user + system) of the process from go to stop. */
   cpuMs: number;
+  /** Spans the process exported (only with tracing on). */
+  spans: number;
 }
 
 const live = new Set<ChildWorker>();
@@ -30,7 +33,8 @@ export class ChildWorker {
   private waiting: (() => void) | null = null;
   private exited = false;
 
-  constructor(system: SystemName, db: BenchDatabase) {
+  /** `tracing`: the process registers the OpenTelemetry SDK with an in-memory exporter (bench --tracing). */
+  constructor(system: SystemName, db: BenchDatabase, tracing = false) {
     const root = path.resolve(__dirname, '../..');
     this.child = fork(path.join(root, 'bench/worker-child.ts'), [system, db.kind, db.url, db.dir], {
       cwd: root,
@@ -40,6 +44,7 @@ export class ChildWorker {
         ...(process.env.PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []),
       ],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      env: { ...process.env, [TRACING_ENV]: tracing ? '1' : '0' },
     });
     this.child.on('message', (message: ChildMessage) => {
       this.messages.push(message);
@@ -69,7 +74,7 @@ export class ChildWorker {
     this.send({ type: 'stop' });
     const report = (await this.expect('stopped')) as Extract<ChildMessage, { type: 'stopped' }>;
     if (!this.exited) await once(this.child, 'exit');
-    return { peakRssMb: report.peakRssMb, jobs: report.jobs, cpuMs: report.cpuMs };
+    return { peakRssMb: report.peakRssMb, jobs: report.jobs, cpuMs: report.cpuMs, spans: report.spans };
   }
 
   /** Ends the process and resolves once it has exited. */

@@ -26,13 +26,15 @@ export interface BenchOptions {
   postgresUrl: string;
   /** Rewrite the table block of bench/RESULTS.md with this run's figures. */
   updateResults: boolean;
+  /** Our 1-instance burn-down once more with the workers traced (OpenTelemetry SDK, in-memory exporter). */
+  tracing: boolean;
   /** Run everything on this process's Node, provisioning none (`--machine-node`; the peers need Node ≥ 22.18). */
   machineNode: boolean;
 }
 
 const usage = `Usage: npm run bench -- [--quick] [--only ${SCENARIOS.join(',')}] [--systems ${SYSTEMS.join(',')}]
                       [--db sqlite,postgres] [--runs N] [--jobs N] [--stats-rows N] [--update-subscribers N]
-                      [--subscribers-same-priority] [--update-results] [--machine-node]
+                      [--subscribers-same-priority] [--tracing] [--update-results] [--machine-node]
 PostgreSQL: BENCH_POSTGRES_URL (default postgresql://postgres@127.0.0.1:5432/postgres); scratch databases are named bench_*.
 On a Node older than 22.18 the PostgreSQL figures (every system) run under a Node 22 that the bench installs from
 the npm registry into bench/.node, and ours on SQLite under this Node; --machine-node runs all here (ours only).`;
@@ -81,6 +83,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     postgresUrl: process.env.BENCH_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres',
     updateResults: argv.includes('--update-results'),
     machineNode: argv.includes('--machine-node'),
+    tracing: argv.includes('--tracing'),
   };
 }
 

@@ -17,6 +17,11 @@ export const FIGURES = {
   enqueue: { label: 'bulk enqueue', unit: 'jobs/s', better: 'higher' },
   burndown1: { label: 'burn-down, 1 instance', unit: 'jobs/s', better: 'higher' },
   burndown2: { label: 'burn-down, 2 instances', unit: 'jobs/s', better: 'higher' },
+  burndownTraced: {
+    label: 'burn-down, 1 instance, traced (OpenTelemetry SDK, in-memory exporter; --tracing)',
+    unit: 'jobs/s',
+    better: 'higher',
+  },
   latencyP50: { label: 'enqueue → start p50', unit: 'ms', better: 'lower' },
   latencyP95: { label: 'enqueue → start p95', unit: 'ms', better: 'lower' },
   latencyMax: { label: 'enqueue → start max', unit: 'ms', better: 'lower' },

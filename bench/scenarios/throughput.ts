@@ -3,6 +3,7 @@ import type { BenchDatabase } from '../lib/databases';
 import type { SystemName } from '../lib/options';
 import { percentile, sleep, until } from '../lib/stats';
 import type { QueueAdapter } from '../lib/systems';
+import { storeTraceContexts } from '../lib/tracing';
 
 /** Jobs per second of bulk enqueue (BULK_BATCH per call) into an empty queue with no worker running. */
 export async function measureEnqueue(
@@ -28,11 +29,14 @@ export interface BurnDown {
   jobsPerInstance: number[];
   /** CPU time of each worker process from go until it was stopped (after the burn-down). */
   cpuMs: number[];
+  /** Spans exported by all worker processes (0 unless traced). */
+  spans: number;
 }
 
 /**
  * `jobs` no-op jobs are queued first; then `instances` worker processes, booted and idle, are told to go at once.
- * The clock runs from "go" until the database holds no unfinished job (polled every 25 ms).
+ * The clock runs from "go" until the database holds no unfinished job (polled every 25 ms). `traced`: the workers
+ * register the OpenTelemetry SDK (in-memory exporter) and every job carries a stored trace context to link to.
  */
 export async function measureBurnDown(
   system: SystemName,
@@ -40,13 +44,15 @@ export async function measureBurnDown(
   db: BenchDatabase,
   jobs: number,
   instances: number,
+  traced = false,
 ): Promise<BurnDown> {
   const producer = await adapter.openProducer(db);
   const workers: ChildWorker[] = [];
   try {
     // The children boot while the queue fills: neither is timed.
-    for (let index = 0; index < instances; index++) workers.push(new ChildWorker(system, db));
+    for (let index = 0; index < instances; index++) workers.push(new ChildWorker(system, db, traced));
     await producer.enqueueBulk(jobs);
+    if (traced) await storeTraceContexts(db);
     await Promise.all(workers.map((worker) => worker.ready()));
     const started = performance.now();
     await Promise.all(workers.map((worker) => worker.go()));
@@ -62,6 +68,7 @@ export async function measureBurnDown(
       peakRssMb: reports.map((report) => report.peakRssMb),
       jobsPerInstance,
       cpuMs: reports.map((report) => report.cpuMs),
+      spans: reports.reduce((sum, report) => sum + report.spans, 0),
     };
   } finally {
     workers.forEach((worker) => worker.kill());
