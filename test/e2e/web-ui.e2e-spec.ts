@@ -7,6 +7,7 @@ import request from 'supertest';
 import { AppModule } from '../../src/app.module';
 import { JobQueueModule, type JobQueueModuleOptions } from '../../src/job-queue';
 import { WEB_UI_DIST } from '../../src/job-queue/web-ui/web-ui.module';
+import { servedPages } from '../../src/served-pages';
 import { createTestDatabase, databaseLabel, type TestDatabase } from '../support/database';
 import { useHostApps } from '../support/host-app';
 
@@ -113,7 +114,8 @@ describe(`The built UIs at /dashboard and /graphiql (${databaseLabel})`, () => {
     const empty = mkdtempSync(join(tmpdir(), 'web-ui-empty-'));
     dists.push(empty);
     const warnings = jest.spyOn(Logger.prototype, 'warn');
-    const http = request((await startWithDist(empty)).getHttpServer());
+    const app = await startWithDist(empty);
+    const http = request(app.getHttpServer());
 
     for (const path of ['/dashboard', '/dashboard/jobs', '/graphiql/']) {
       const answer = await http.get(path).expect(503);
@@ -125,6 +127,11 @@ describe(`The built UIs at /dashboard and /graphiql (${databaseLabel})`, () => {
       expect.stringMatching(/^The dashboard is not built .*dashboard.index\.html is missing/),
       expect.stringMatching(/^GraphiQL is not built .*graphiql.index\.html is missing/),
     ]);
+    expect(servedPages(app, { port: 0, production: false, jobQueue: {} })).toBe(
+      "GraphQL at /graphql (landing page: Apollo Sandbox, from Apollo's CDN), " +
+        'dashboard at /dashboard not built (503 until `npm run build`), ' +
+        'GraphiQL at /graphiql not built (503 until `npm run build`)',
+    );
   });
 
   it("links Apollo's landing page on /graphql to /graphiql, and not when GraphiQL is left out", async () => {
@@ -142,6 +149,10 @@ describe(`The built UIs at /dashboard and /graphiql (${databaseLabel})`, () => {
     expect((await landingPage(withoutExplorer)).text).not.toContain('/graphiql');
     await request(withoutExplorer.getHttpServer()).get('/graphiql').expect(404);
     await request(withoutExplorer.getHttpServer()).get('/dashboard').expect(200);
+    // What the start-up log says: GraphiQL is not named.
+    expect(servedPages(withoutExplorer, { port: 0, production: false, jobQueue: { explorer: false } })).toBe(
+      "GraphQL at /graphql (landing page: Apollo Sandbox, from Apollo's CDN), dashboard at /dashboard",
+    );
   });
 
   describe('in a host app', () => {
