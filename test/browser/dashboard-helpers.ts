@@ -64,6 +64,6 @@ export async function textBecomes(locator: Locator, accepts: (text: string) => b
       return accepts(last) ? last : null;
     });
   } catch {
-    throw new Error(`text stayed ${JSON.stringify(last)}`);
+    throw new Error(`${locator.toString()}: text stayed ${JSON.stringify(last)}`);
   }
 }

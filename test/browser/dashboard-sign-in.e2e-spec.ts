@@ -80,5 +80,10 @@ describe(`The dashboard against a service that requires sign-in (${databaseLabel
     await textBecomes(page().getByLabel('Total jobs'), (text) => text === '2');
     await textBecomes(jobLinks().last(), (text) => text !== '');
     expect((await jobLinks().allTextContents()).sort()).toEqual(['alice-report.txt', 'bob-notes.txt']);
+    await page().getByRole('button', { name: 'Recover stalled jobs' }).click();
+    await page().getByRole('status').getByText('0 jobs recovered.').waitFor();
+    await page().getByLabel('Older than (hours)').fill('1000');
+    await page().getByRole('button', { name: 'Clean up finished jobs' }).click();
+    await page().getByRole('status').getByText('0 jobs deleted.').waitFor();
   });
 });

@@ -23,6 +23,7 @@ describe(`The dashboard in Chromium against a live service (${databaseLabel})`, 
 
   const page = () => session.page;
   const count = (status: string) => page().getByLabel(`${status} jobs`, { exact: true });
+  const status = () => page().getByLabel('Job status');
   const progressBar = () => page().getByRole('progressbar', { name: 'Job progress' });
 
   async function openOverview(): Promise<void> {
@@ -64,7 +65,7 @@ describe(`The dashboard in Chromium against a live service (${databaseLabel})`, 
     });
     // The bar moved while the job ran (30 steps over 3 s), not only at the end.
     expect([...seen].some((value) => value > 0 && value < 100)).toBe(true);
-    await textBecomes(page().locator('#job-title ~ p .badge'), (text) => text === 'COMPLETED');
+    await textBecomes(status(), (text) => text === 'COMPLETED');
     await page().getByText('29.3 KB of 29.3 KB').waitFor();
     await page().getByRole('table', { name: 'Attempts' }).getByRole('cell', { name: 'COMPLETED' }).waitFor();
     await page().getByRole('region', { name: 'Metadata' }).getByText('"steps": 30').waitFor();
@@ -75,11 +76,29 @@ describe(`The dashboard in Chromium against a live service (${databaseLabel})`, 
     const { body } = await upload(service, { name: 'long.waits', content: 'wait for me' }).expect(201);
     const jobId = (body as { job: { id: string } }).job.id;
     await page().goto(`${service.url}/dashboard/jobs/${jobId}`);
-    await textBecomes(page().locator('#job-title ~ p .badge'), (text) => text === 'PROCESSING');
+    await textBecomes(status(), (text) => text === 'PROCESSING');
     await page().getByRole('button', { name: 'Cancel job' }).click();
-    await textBecomes(page().locator('#job-title ~ p .badge'), (text) => text === 'CANCELLED');
-    await page().getByRole('button', { name: 'Retry job' }).waitFor();
+    await textBecomes(status(), (text) => text === 'CANCELLED');
     expect((await service.gql(`{ job(id: "${jobId}") { status } }`)).data.job.status).toBe('CANCELLED');
+
+    // Retry runs it again (a second attempt), and a second cancel ends it again.
+    await page().getByRole('button', { name: 'Retry job' }).click();
+    await textBecomes(status(), (text) => text === 'PROCESSING');
+    const attempts = page().getByRole('table', { name: 'Attempts' }).locator('tbody tr');
+    await waitFor(async () => (await attempts.count()) === 2);
+    expect(await attempts.locator('td:first-child').allTextContents()).toEqual(['1', '2 (manual retry)']);
+    await page().getByRole('button', { name: 'Cancel job' }).click();
+    await textBecomes(status(), (text) => text === 'CANCELLED');
+
+    // Enqueue again: a new job for the same file, whose page opens.
+    await page().getByRole('button', { name: 'Enqueue again' }).click();
+    await waitFor(() => !page().url().endsWith(jobId));
+    await textBecomes(status(), (text) => text === 'PROCESSING');
+    const again = page().url().split('/').pop()!;
+    await page().getByRole('button', { name: 'Cancel job' }).click();
+    await textBecomes(status(), (text) => text === 'CANCELLED');
+    const jobs = await service.gql(`{ a: job(id: "${jobId}") { fileId } b: job(id: "${again}") { fileId status } }`);
+    expect(jobs.data.b).toEqual({ fileId: jobs.data.a.fileId, status: 'CANCELLED' });
   });
 
   it('shows a text file’s extracted text, and an unknown job in words', async () => {
@@ -133,6 +152,14 @@ describe(`The dashboard in Chromium against a live service (${databaseLabel})`, 
     await textBecomes(count('PROCESSING'), (text) => Number(text) === processing + 1);
     await textBecomes(count('COMPLETED'), (text) => Number(text) === before + 1);
     await textBecomes(count('PROCESSING'), (text) => Number(text) === processing);
+    // The jobs table showed the new job without a reload, and now shows it finished.
+    await textBecomes(
+      page()
+        .getByRole('row', { name: /^live\.gradual / })
+        .getByRole('cell')
+        .nth(1),
+      (text) => text === 'COMPLETED',
+    );
     await page()
       .getByRole('img', { name: /^Chart: \d+ completed/ })
       .waitFor();

@@ -43,7 +43,10 @@ export function JobPage({ id }: { id: string }) {
         <>
           <h2 id="job-title">{job.fileName}</h2>
           <p>
-            Status: <span class={`badge status-${job.status.toLowerCase()}`}>{job.status}</span>
+            Status:{' '}
+            <span class={`badge status-${job.status.toLowerCase()}`} aria-label="Job status">
+              {job.status}
+            </span>
           </p>
           <ProgressBar
             view={{
