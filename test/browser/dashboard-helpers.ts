@@ -1,33 +1,8 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { Injectable } from '@nestjs/common';
 import type { Locator } from 'playwright-core';
 import { FileProcessor, type FileProcessorHandler, type ProcessingContext, ProcessingStage } from '../../src/job-queue';
 import { simulateWork } from '../support/signals';
 import { waitFor } from '../support/test-app';
-
-const ROOT = resolve(__dirname, '../..');
-const SOURCES = join(ROOT, 'src/dashboard-ui');
-const BUILT_INDEX = join(ROOT, 'dist/dashboard/index.html');
-
-function newestChange(dir: string): number {
-  return Math.max(
-    ...readdirSync(dir, { withFileTypes: true }).map((entry) => {
-      const path = join(dir, entry.name);
-      return entry.isDirectory() ? newestChange(path) : statSync(path).mtimeMs;
-    }),
-  );
-}
-
-/** Builds dist/dashboard (Vite, about 2 s) when it is missing or older than its sources, as `npm test` may run first. */
-export function ensureDashboardBuilt(): void {
-  if (existsSync(BUILT_INDEX) && statSync(BUILT_INDEX).mtimeMs >= newestChange(SOURCES)) return;
-  execFileSync(join(ROOT, 'node_modules/.bin/vite'), ['build', '-c', join(SOURCES, 'vite.config.ts')], {
-    cwd: ROOT,
-    stdio: 'pipe',
-  });
-}
 
 /** Format `gradual`: 30 byte counts 100 ms apart (3 s), so a page can watch its progress rise. */
 @Injectable()

@@ -1,9 +1,10 @@
+import { ensureUiBuilt } from '../support/ui-build';
 import { openBrowser, type BrowserSession } from '../support/browser';
 import { createTestDatabase, databaseLabel, type TestDatabase } from '../support/database';
 import { insertJob } from '../support/fixtures';
 import { authSettings, HS256_SECRET, signToken, startSignInApp } from '../support/sign-in';
 import type { TestApp } from '../support/test-app';
-import { ensureDashboardBuilt, textBecomes } from './dashboard-helpers';
+import { textBecomes } from './dashboard-helpers';
 
 const KEY = new TextEncoder().encode(HS256_SECRET);
 
@@ -14,7 +15,7 @@ describe(`The dashboard against a service that requires sign-in (${databaseLabel
   let aliceJob: string;
 
   beforeAll(async () => {
-    ensureDashboardBuilt();
+    await ensureUiBuilt('dashboard');
     database = await createTestDatabase();
     service = await startSignInApp(database, authSettings({ jwtSecret: HS256_SECRET }));
     const db = service.prisma.client;

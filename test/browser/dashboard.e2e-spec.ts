@@ -3,12 +3,13 @@ import { upload } from '../support/api-helpers';
 import { openBrowser, saveScreenshot, type BrowserSession } from '../support/browser';
 import { insertJob } from '../support/fixtures';
 import { type TestApp, useTestApp, waitFor } from '../support/test-app';
-import { ensureDashboardBuilt, GradualProcessor, textBecomes, WaitsForCancelProcessor } from './dashboard-helpers';
+import { ensureUiBuilt } from '../support/ui-build';
+import { GradualProcessor, textBecomes, WaitsForCancelProcessor } from './dashboard-helpers';
 
 describe(`The dashboard in Chromium against a live service (${databaseLabel})`, () => {
   let service: TestApp;
   let session: BrowserSession;
-  beforeAll(() => ensureDashboardBuilt());
+  beforeAll(() => ensureUiBuilt('dashboard'));
   useTestApp({ providers: [GradualProcessor, WaitsForCancelProcessor] }, (started) => ({ service } = started));
   beforeAll(async () => {
     session = await openBrowser(service.url);
