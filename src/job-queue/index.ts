@@ -48,7 +48,7 @@ export {
   Throughput,
 } from './monitoring/models/job-stats.model';
 export type { HealthThresholds } from './job-queue.options';
-export { LocalJobEvents, type JobSettled, type SettledOutcome } from './events/local-job-events';
+export { LocalJobEvents, type JobSettled, type SettledOutcome, type StageFinished } from './events/local-job-events';
 export type { TextAnalyzer } from './processor-contract/text-analyzer';
 export { LocalTextAnalyzer } from './processors/analysis/local-text-analyzer';
 export { malformed, invalidFile, confirmSignature, readHead } from './processors/processor-kit';
