@@ -12,6 +12,7 @@ describe(`The dashboard against a service that requires sign-in (${databaseLabel
   let database: TestDatabase;
   let service: TestApp;
   let session: BrowserSession;
+  const consoleErrors: string[] = [];
   let aliceJob: string;
 
   beforeAll(async () => {
@@ -25,10 +26,12 @@ describe(`The dashboard against a service that requires sign-in (${databaseLabel
     await db.processingJob.update({ where: { id: bobJob }, data: { userId: 'bob', fileName: 'bob-notes.txt' } });
     session = await openBrowser(service.url);
     session.page.setDefaultTimeout(15_000);
+    session.page.on('console', (message) => message.type() === 'error' && consoleErrors.push(message.text()));
   });
   afterAll(async () => {
     expect(session.refusedRequests).toEqual([]);
     expect(session.pageErrors).toEqual([]);
+    expect(consoleErrors).toEqual([]); // a CSP refusal, a failed request or a framework warning would show here
     await session.close();
     await service.close();
     await database.drop();

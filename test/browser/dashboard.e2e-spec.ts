@@ -9,16 +9,19 @@ import { GradualProcessor, textBecomes, WaitsForCancelProcessor } from './dashbo
 describe(`The dashboard in Chromium against a live service (${databaseLabel})`, () => {
   let service: TestApp;
   let session: BrowserSession;
+  const consoleErrors: string[] = [];
   beforeAll(() => ensureUiBuilt('dashboard'));
   useTestApp({ providers: [GradualProcessor, WaitsForCancelProcessor] }, (started) => ({ service } = started));
   beforeAll(async () => {
     session = await openBrowser(service.url);
     session.page.setDefaultTimeout(15_000);
+    session.page.on('console', (message) => message.type() === 'error' && consoleErrors.push(message.text()));
   });
   afterAll(async () => {
     // Whatever a test did, the page asked no other host for anything (it works offline) and threw nothing.
     expect(session.refusedRequests).toEqual([]);
     expect(session.pageErrors).toEqual([]);
+    expect(consoleErrors).toEqual([]); // a CSP refusal, a failed request or a framework warning would show here
     await session.close();
   });
 
