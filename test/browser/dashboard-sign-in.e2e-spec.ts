@@ -18,7 +18,7 @@ describe(`The dashboard against a service that requires sign-in (${databaseLabel
   beforeAll(async () => {
     await ensureUiBuilt('dashboard');
     database = await createTestDatabase();
-    service = await startSignInApp(database, authSettings({ jwtSecret: HS256_SECRET }));
+    service = await startSignInApp(database, authSettings({ jwtSecret: HS256_SECRET }), { maxUploadBytes: 1_000 });
     const db = service.prisma.client;
     aliceJob = await insertJob(db, { status: 'PENDING' });
     const bobJob = await insertJob(db, { status: 'COMPLETED', completedAgoMs: 1_000 });
@@ -29,12 +29,16 @@ describe(`The dashboard against a service that requires sign-in (${databaseLabel
     session.page.on('console', (message) => message.type() === 'error' && consoleErrors.push(message.text()));
   });
   afterAll(async () => {
+    await session?.close();
+    await service?.close();
+    await database?.drop();
+    // Whatever a test did, the page asked no other host for anything (it works offline) and logged no error.
     expect(session.refusedRequests).toEqual([]);
     expect(session.pageErrors).toEqual([]);
-    expect(consoleErrors).toEqual([]); // a CSP refusal, a failed request or a framework warning would show here
-    await session.close();
-    await service.close();
-    await database.drop();
+    // A CSP refusal, a failed request or a framework warning would show here; the one refused upload does.
+    expect(consoleErrors).toEqual([
+      'Failed to load resource: the server responded with a status of 413 (Payload Too Large)',
+    ]);
   });
 
   const page = () => session.page;
@@ -73,6 +77,21 @@ describe(`The dashboard against a service that requires sign-in (${databaseLabel
 
     await page().reload();
     await textBecomes(page().getByRole('status').first(), (text) => text === 'Signed in: your own jobs');
+
+    // Uploads carry the token; one over the service's limit is refused, and the page says so in words.
+    await page()
+      .getByLabel('Choose files')
+      .setInputFiles([
+        { name: 'small.txt', mimeType: 'text/plain', buffer: Buffer.from('fits') },
+        { name: 'big.txt', mimeType: 'text/plain', buffer: Buffer.alloc(5_000, 'x') },
+      ]);
+    await page().getByRole('link', { name: 'Open job of small.txt' }).waitFor();
+    await textBecomes(
+      page().getByRole('listitem').filter({ hasText: 'big.txt' }).getByRole('alert'),
+      (text) =>
+        text === 'The file is larger than the service accepts. (The file is larger than the limit of 1000 bytes)',
+    );
+    await textBecomes(jobLinks().first(), (text) => text === 'small.txt');
   });
 
   it('shows an admin every job and the admin panels', async () => {
@@ -81,9 +100,9 @@ describe(`The dashboard against a service that requires sign-in (${databaseLabel
     await signIn(await signToken({ sub: 'root', roles: ['admin'] }, KEY, 'HS256'));
     await administration().waitFor();
     await page().getByText('No stalled jobs.').waitFor();
-    await textBecomes(page().getByLabel('Total jobs'), (text) => text === '2');
+    await textBecomes(page().getByLabel('Total jobs'), (text) => text === '3');
     await textBecomes(jobLinks().last(), (text) => text !== '');
-    expect((await jobLinks().allTextContents()).sort()).toEqual(['alice-report.txt', 'bob-notes.txt']);
+    expect((await jobLinks().allTextContents()).sort()).toEqual(['alice-report.txt', 'bob-notes.txt', 'small.txt']);
     await page().getByRole('button', { name: 'Recover stalled jobs' }).click();
     await page().getByRole('status').getByText('0 jobs recovered.').waitFor();
     await page().getByLabel('Older than (hours)').fill('1000');

@@ -18,11 +18,11 @@ describe(`The dashboard in Chromium against a live service (${databaseLabel})`, 
     session.page.on('console', (message) => message.type() === 'error' && consoleErrors.push(message.text()));
   });
   afterAll(async () => {
-    // Whatever a test did, the page asked no other host for anything (it works offline) and threw nothing.
+    await session?.close();
+    // Whatever a test did, the page asked no other host for anything (it works offline) and logged no error.
     expect(session.refusedRequests).toEqual([]);
     expect(session.pageErrors).toEqual([]);
     expect(consoleErrors).toEqual([]); // a CSP refusal, a failed request or a framework warning would show here
-    await session.close();
   });
 
   const page = () => session.page;

@@ -2,13 +2,15 @@ import { createContext } from 'preact';
 import { useContext, useEffect, useRef } from 'preact/hooks';
 import type { JobSummary } from './types';
 
-type Listener = (job: JobSummary) => void;
+/** A job that changed: the whole row from jobUpdated, or only its id when this page itself made the change. */
+export type JobChange = Pick<JobSummary, 'id'> & Partial<JobSummary>;
+type Listener = (job: JobChange) => void;
 
 /** Fans the one jobUpdated subscription of the app out to every panel that wants to know. */
 export class JobEvents {
   private readonly listeners = new Set<Listener>();
 
-  emit(job: JobSummary): void {
+  emit(job: JobChange): void {
     for (const listener of this.listeners) listener(job);
   }
 

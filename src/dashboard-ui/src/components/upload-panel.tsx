@@ -1,4 +1,5 @@
-import { useState } from 'preact/hooks';
+import { useContext, useState } from 'preact/hooks';
+import { JobEventsContext } from '../live';
 import { followLink, href } from '../router';
 import { PRIORITIES } from '../types';
 import { uploadFile } from '../upload-file';
@@ -18,6 +19,7 @@ export function UploadPanel({ token }: { token: string | null }) {
   const [uploads, setUploads] = useState<Upload[]>([]);
   const [priority, setPriority] = useState('NORMAL');
   const [dragging, setDragging] = useState(false);
+  const events = useContext(JobEventsContext);
   const update = (key: number, change: Partial<Upload>) =>
     setUploads((all) => all.map((upload) => (upload.key === key ? { ...upload, ...change } : upload)));
 
@@ -25,9 +27,11 @@ export function UploadPanel({ token }: { token: string | null }) {
     for (const file of Array.from(files ?? [])) {
       const key = nextKey++;
       setUploads((all) => [{ key, name: file.name, fraction: 0 }, ...all]);
-      void uploadFile(file, priority, token, (fraction) => update(key, { fraction })).then((result) =>
-        update(key, { ...result, fraction: result.jobId ? 1 : 0 }),
-      );
+      void uploadFile(file, priority, token, (fraction) => update(key, { fraction })).then((result) => {
+        update(key, { ...result, fraction: result.jobId ? 1 : 0 });
+        // The service announces the new job too, but this page need not wait for it (nor miss it while it connects).
+        if (result.jobId) events.emit({ id: result.jobId });
+      });
     }
   };
   return (

@@ -1,5 +1,7 @@
 import { useMutation } from '@urql/preact';
+import { useContext } from 'preact/hooks';
 import { CANCEL, ENQUEUE_AGAIN, RETRY } from '../../documents';
+import { JobEventsContext } from '../../live';
 import { navigate } from '../../router';
 import { ENDED, type JobDetail } from '../../types';
 import { ErrorMessage } from '../error-message';
@@ -9,6 +11,7 @@ export function JobActions({ job, onDone }: { job: JobDetail; onDone: () => void
   const [cancel, runCancel] = useMutation(CANCEL);
   const [retry, runRetry] = useMutation(RETRY);
   const [enqueue, runEnqueue] = useMutation<{ enqueueJob: { id: string } }>(ENQUEUE_AGAIN);
+  const events = useContext(JobEventsContext);
   const busy = cancel.fetching || retry.fetching || enqueue.fetching;
   return (
     <div class="actions">
@@ -27,7 +30,9 @@ export function JobActions({ job, onDone }: { job: JobDetail; onDone: () => void
         disabled={busy}
         onClick={() =>
           void runEnqueue({ fileId: job.fileId, priority: job.priority }).then(({ data }) => {
-            if (data) navigate(`/jobs/${data.enqueueJob.id}`);
+            if (!data) return;
+            events.emit({ id: data.enqueueJob.id });
+            navigate(`/jobs/${data.enqueueJob.id}`);
           })
         }
       >
