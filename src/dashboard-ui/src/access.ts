@@ -16,24 +16,25 @@ export type Access =
   | { kind: 'failed'; message: string };
 
 export function useAccess(client: Client): Access {
-  const [access, setAccess] = useState<Access>({ kind: 'checking' });
+  // Kept with the client it was found for: on the render that brings a new client (a sign-in or sign-out), the old
+  // answer must not show the pages, or they would subscribe without credentials (graphql-ws closes with 4403).
+  const [found, setFound] = useState<{ client: Client; access: Access } | null>(null);
   useEffect(() => {
-    setAccess({ kind: 'checking' });
     let current = true;
+    const settle = (access: Access) => current && setFound({ client, access });
     void client
       .query(STALLED, {}, { requestPolicy: 'network-only' })
       .toPromise()
       .then(({ error }) => {
-        if (!current) return;
         const code = errorCode(error);
-        if (!error) setAccess({ kind: 'admin' });
-        else if (code === 'FORBIDDEN') setAccess({ kind: 'user' });
-        else if (code === 'UNAUTHENTICATED') setAccess({ kind: 'sign-in' });
-        else setAccess({ kind: 'failed', message: describeError(error) });
+        if (!error) settle({ kind: 'admin' });
+        else if (code === 'FORBIDDEN') settle({ kind: 'user' });
+        else if (code === 'UNAUTHENTICATED') settle({ kind: 'sign-in' });
+        else settle({ kind: 'failed', message: describeError(error) });
       });
     return () => {
       current = false;
     };
   }, [client]);
-  return access;
+  return found?.client === client ? found.access : { kind: 'checking' };
 }
