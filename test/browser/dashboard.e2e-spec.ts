@@ -57,7 +57,7 @@ describe(`The dashboard in Chromium against a live service (${databaseLabel})`, 
       transfer.items.add(new File([text], 'dropped.gradual', { type: 'application/octet-stream' }));
       return transfer;
     }, content);
-    await page().getByLabel('Drop files here').dispatchEvent('drop', { dataTransfer: dropped });
+    await page().getByRole('group', { name: 'Drop files here' }).dispatchEvent('drop', { dataTransfer: dropped });
     await waitFor(async () => (await page().getByLabel('Upload of dropped.gradual').getAttribute('value')) === '1');
     await page().getByRole('link', { name: 'Open job of dropped.gradual' }).click();
 

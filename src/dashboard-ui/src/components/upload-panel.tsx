@@ -39,6 +39,7 @@ export function UploadPanel({ token }: { token: string | null }) {
       <h2 id="upload-title">Upload files</h2>
       <div
         class={`drop-zone${dragging ? ' dragging' : ''}`}
+        role="group"
         aria-label="Drop files here"
         onDragOver={(event) => {
           event.preventDefault();
