@@ -146,6 +146,17 @@ describe(`The dashboard in Chromium against a live service (${databaseLabel})`, 
     expect(await next.isDisabled()).toBe(true);
     await page().getByRole('button', { name: 'Previous page' }).click();
     await textBecomes(pageLabel, (text) => text.startsWith('Page 2'));
+
+    // Status and priority filters, each a new first page: the cancel test's two cancelled jobs, none of them HIGH.
+    await page().getByLabel('Format').fill('');
+    await page().getByRole('search').getByLabel('Status').selectOption('CANCELLED');
+    await textBecomes(pageLabel, (text) => text === 'Page 1 · 2 jobs');
+    await waitFor(async () => (await rows.count()) === 2);
+    expect(await rows.locator('td:nth-child(2)').allTextContents()).toEqual(['CANCELLED', 'CANCELLED']);
+    await page().getByRole('search').getByLabel('Priority').selectOption('HIGH');
+    await textBecomes(pageLabel, (text) => text === 'Page 1 · 0 jobs');
+    await page().getByRole('search').getByLabel('Status').selectOption('');
+    await page().getByRole('search').getByLabel('Priority').selectOption('');
   });
 
   it('changes the counts live when a job ends, without a reload', async () => {
