@@ -3,6 +3,10 @@ import { defineConfig } from 'vite';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 
+// Always a production build, as the dashboard's (see its vite.config.ts): jest's NODE_ENV=test, kept by Vite, made
+// builds started from tests ship React's development build.
+process.env.NODE_ENV = 'production';
+
 /** GraphiQL, served by the service at /graphiql from dist/graphiql (see src/job-queue/web-ui). */
 export default defineConfig({
   root: here,
