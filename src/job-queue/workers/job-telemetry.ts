@@ -5,6 +5,9 @@ import { linksTo, messagingAttributes, queueTracer, recordError } from '../commo
 import type { LocalJobEvents } from '../events/local-job-events';
 import type { ProgressReporter } from '../processor-contract/progress-reporter';
 
+/** Every worker of every instance takes from the one queue: one consumer group. */
+const MESSAGING_CONSUMER_GROUP = 'workers';
+
 /** The structured fields of every log line about a job's attempt (nestjs-pino merges them into the JSON line). */
 export function jobLogFields(job: JobRecord, workerId: string): Record<string, unknown> {
   return { jobId: job.id, attempt: job.attemptCount, workerId, format: job.format };
@@ -116,6 +119,3 @@ export class JobTelemetry {
     this.stage = null;
   }
 }
-
-/** Every worker of every instance takes from the one queue: one consumer group. */
-const MESSAGING_CONSUMER_GROUP = 'workers';
