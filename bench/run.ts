@@ -104,7 +104,7 @@ async function measure(options: BenchOptions, report: BenchReport): Promise<void
           record(report, instances === 1 ? 'burndown1' : 'burndown2', column, result.jobsPerSecond);
           if (instances === 1) record(report, 'peakRss', column, result.peakRssMb[0]);
           log(
-            `${label} burn-down ×${instances}: ${rate(result.jobsPerSecond)} (jobs per instance ${result.jobsPerInstance.join(' + ')}; peak RSS ${result.peakRssMb.map((mb) => `${Math.round(mb)} MB`).join(', ')})`,
+            `${label} burn-down ×${instances}: ${rate(result.jobsPerSecond)} (jobs per instance ${result.jobsPerInstance.join(' + ')}; peak RSS ${result.peakRssMb.map((mb) => `${Math.round(mb)} MB`).join(', ')}; worker CPU ${result.cpuMs.map((ms) => `${Math.round(ms)} ms`).join(', ')})`,
           );
         }
         if (options.tracing && system === 'ours') {
