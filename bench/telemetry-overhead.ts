@@ -43,7 +43,10 @@ function nsPerJob(telemetry: boolean, jobs: number): number {
   return Number(process.hrtime.bigint() - started) / jobs;
 }
 
-for (let round = 0; round < 3; round++) (nsPerJob(true, 200_000), nsPerJob(false, 200_000)); // warm-up
+for (let round = 0; round < 3; round++) {
+  nsPerJob(true, 200_000); // warm-up
+  nsPerJob(false, 200_000);
+}
 const rounds = Array.from({ length: 5 }, () => nsPerJob(true, 500_000) - nsPerJob(false, 500_000)).sort(
   (a, b) => a - b,
 );
