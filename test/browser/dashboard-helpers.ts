@@ -2,22 +2,11 @@ import { Injectable } from '@nestjs/common';
 import type { Locator } from 'playwright-core';
 import { FileProcessor, type FileProcessorHandler, type ProcessingContext, ProcessingStage } from '../../src/job-queue';
 import { simulateWork } from '../support/signals';
+import { bytesInStepsProcessor } from '../support/steps-processor';
 import { waitFor } from '../support/test-app';
 
 /** Format `gradual`: 30 byte counts 100 ms apart (3 s), so a page can watch its progress rise. */
-@Injectable()
-@FileProcessor('gradual')
-export class GradualProcessor implements FileProcessorHandler {
-  async process({ job, progress }: ProcessingContext) {
-    progress.stage(ProcessingStage.READING);
-    const total = Number(job.fileSize);
-    for (let step = 1; step <= 30; step++) {
-      progress.bytes(Math.floor((total * step) / 30));
-      await simulateWork(100);
-    }
-    return { metadata: { steps: 30 } };
-  }
-}
+export const GradualProcessor = bytesInStepsProcessor('gradual', 30, 100);
 
 /** Format `waits`: runs until it is cancelled (or a minute passes). */
 @Injectable()
