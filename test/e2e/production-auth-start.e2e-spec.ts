@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { createTestDatabase, databaseLabel, type TestDatabase } from '../support/database';
 import { within } from '../support/slow-host-process';
+import { spawnServer, START_TIMEOUT_MS } from '../support/standalone-server';
 
-const REPO_ROOT = path.resolve(__dirname, '../..');
 const AUTH_SETTINGS = ['AUTH_JWT_SECRET', 'AUTH_JWKS_URL', 'AUTH_API_KEYS_FILE', 'AUTH_DISABLED'];
 
 interface StartOutcome {
@@ -15,19 +14,7 @@ interface StartOutcome {
 
 /** Runs src/main.ts (ts-node) as `npm start` would, with no AUTH_* setting but those given; stops it once it listens. */
 function startServer(database: TestDatabase, env: Record<string, string>): Promise<StartOutcome> {
-  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('AUTH_')));
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
-    cwd: REPO_ROOT,
-    env: {
-      ...inherited,
-      DATABASE_URL: database.url,
-      STORAGE_DIR: path.join(database.dir, 'files'),
-      PORT: '0',
-      NO_COLOR: '1',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawnServer(database, env, ['AUTH_']);
   let output = '';
   let listened = false;
   const collect = (chunk: Buffer) => {
@@ -44,9 +31,6 @@ function startServer(database: TestDatabase, env: Record<string, string>): Promi
   );
   return within(exited, 60_000, 'the server to exit').finally(() => child.kill('SIGKILL'));
 }
-
-/** Each child start compiles the server with ts-node: ~5-10 s alone, far longer on a loaded machine. */
-const START_TIMEOUT_MS = 150_000;
 
 describe(`Production start without sign-in settings (${databaseLabel})`, () => {
   let database: TestDatabase;

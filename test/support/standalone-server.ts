@@ -1,5 +1,6 @@
 /** The standalone server (src/main.ts) in a child process, its stdout read as JSON log lines. */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, type ChildProcessByStdio, spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { Client } from 'pg';
@@ -26,14 +27,19 @@ export interface Server {
 }
 
 /**
- * Runs src/main.ts as `npm start` would, with LOG_FORMAT=json and LOG_LEVEL=debug, no OTEL_* or LOG_* setting of the
- * test's own environment, and `env` on top; resolves once it listens.
+ * src/main.ts in a child process (ts-node), as `npm start` runs it, on the test's database and a port the system
+ * picks: the test's own environment without the settings whose names start with one of `withoutPrefixes`, and `env`
+ * on top.
  */
-export async function startServer(database: TestDatabase, env: Record<string, string> = {}): Promise<Server> {
+export function spawnServer(
+  database: TestDatabase,
+  env: Record<string, string>,
+  withoutPrefixes: string[],
+): ChildProcessByStdio<null, Readable, Readable> {
   const inherited = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !name.startsWith('OTEL_') && !name.startsWith('LOG_')),
+    Object.entries(process.env).filter(([name]) => !withoutPrefixes.some((prefix) => name.startsWith(prefix))),
   );
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
+  return spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
     cwd: REPO_ROOT,
     env: {
       ...inherited,
@@ -41,12 +47,18 @@ export async function startServer(database: TestDatabase, env: Record<string, st
       STORAGE_DIR: path.join(database.dir, 'files'),
       PORT: '0',
       NO_COLOR: '1',
-      LOG_FORMAT: 'json',
-      LOG_LEVEL: 'debug',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+}
+
+/**
+ * Runs src/main.ts as `npm start` would, with LOG_FORMAT=json and LOG_LEVEL=debug, no OTEL_* or LOG_* setting of the
+ * test's own environment, and `env` on top; resolves once it listens.
+ */
+export async function startServer(database: TestDatabase, env: Record<string, string> = {}): Promise<Server> {
+  const child = spawnServer(database, { LOG_FORMAT: 'json', LOG_LEVEL: 'debug', ...env }, ['OTEL_', 'LOG_']);
   const server: Server = { child, url: '', lines: [], rawLines: [] };
   let pending = '';
   child.stdout.on('data', (chunk: Buffer) => {
