@@ -16,7 +16,7 @@ import { HttpSecurityModule } from './http-security/http-security.module';
 import { refuseForeignOrigins } from './http-security/origins';
 import { RateLimitModule } from './http-security/rate-limits';
 import { WsCallerLimits } from './http-security/ws-limits';
-import { graphqlRequestSpan, graphqlTracingPlugin } from './observability/graphql-tracing';
+import { GraphqlWsSpans, graphqlRequestSpan, graphqlTracingPlugin } from './observability/graphql-tracing';
 import { ObservabilityModule } from './observability/observability.module';
 import {
   ANONYMOUS_ADMIN,
@@ -34,6 +34,7 @@ export class AppModule implements NestModule {
     const resolveCaller = config.jobQueue.resolveCaller ?? (config.auth && createStandaloneResolveCaller(config.auth));
     const limits = { ...DEFAULT_GRAPHQL_LIMITS, ...config.graphqlLimits };
     // Unset (a hand-built config, as in tests): no caps; loadConfig gives the documented defaults.
+    const wsSpans = new GraphqlWsSpans();
     const wsLimits = new WsCallerLimits(
       config.wsLimits ?? { maxConnectionsPerCaller: 0, maxSubscriptionsPerCaller: 0 },
     );
@@ -66,10 +67,13 @@ export class AppModule implements NestModule {
             'graphql-ws': {
               // Without it, graphql-ws closes the socket with 4500 (internal error) when the parser overflows the stack.
               // Then the caller's cap on operations in flight (GRAPHQL_WS_MAX_SUBSCRIPTIONS_PER_CALLER): RATE_LIMITED.
-              onSubscribe: (context, _id, payload) => {
+              // Each operation's span starts here and ends when it has started (onOperation) or was refused (onError).
+              onSubscribe: (context, id, payload) => {
+                wsSpans.started(context, id);
                 const error = queryNestingError(payload.query) ?? wsLimits.subscriptionRefusal(context);
                 return error ? [error] : undefined;
               },
+              ...(wsSpans.endingHooks as object),
               // Credentials are checked once, at connection_init: refused ones close the socket with 4403 Forbidden.
               // Without sign-in every connection is the anonymous administrator, known at once all the same.
               // A browser's upgrade from an origin outside CORS_ORIGINS is refused first, with the same 4403.

@@ -1,7 +1,10 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { type Span, SpanStatusCode } from '@opentelemetry/api';
+import { propagation, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { NextFunction, Request, Response } from 'express';
-import { inRequestSpan } from '../job-queue/common/tracing';
+import { type ExecutionArgs, getOperationAST, type GraphQLError } from 'graphql';
+import type { Context, ServerOptions } from 'graphql-ws';
+import type { IncomingMessage } from 'node:http';
+import { inRequestSpan, queueTracer } from '../job-queue/common/tracing';
 
 /** The span of each GraphQL request over HTTP, found again by the Apollo plugin that names it. */
 const requestSpans = new WeakMap<Request, Span>();
@@ -53,3 +56,65 @@ export const graphqlTracingPlugin: ApolloServerPlugin<{ req?: Request }> = {
     });
   },
 };
+
+/** graphql-ws's connection (one per socket); over `ws` its `extra` holds the upgrade request. */
+type WsConnection = Context<Record<string, unknown> | undefined, unknown>;
+
+/**
+ * Operations over graphql-ws (subscriptions, and any query or mutation sent on the socket) get a span as over HTTP:
+ * from the subscribe message until the operation has started (a subscription's stream is set up, a query has
+ * answered), named `<type> <operationName>` then, or failed with the errors it was refused with (limits, validation).
+ * It continues a `traceparent` of the upgrade request. A subscription's events are not spans: a stream may last
+ * hours and carry thousands of them.
+ */
+export class GraphqlWsSpans {
+  /** The spans of operations starting, by connection, then by the operation's id (unique within a connection). */
+  private readonly starting = new WeakMap<WsConnection, Map<string, Span>>();
+
+  /** At the subscribe message (graphql-ws `onSubscribe`, before the operation is parsed). */
+  started(connection: WsConnection, id: string): void {
+    const headers = (connection.extra as { request?: IncomingMessage } | undefined)?.request?.headers ?? {};
+    const parent = propagation.extract(ROOT_CONTEXT, headers);
+    const span = queueTracer.startSpan('graphql', { kind: SpanKind.SERVER, attributes: WS_ATTRIBUTES }, parent);
+    if (!span.isRecording()) return;
+    let spans = this.starting.get(connection);
+    if (!spans) this.starting.set(connection, (spans = new Map<string, Span>()));
+    spans.set(id, span);
+  }
+
+  /** The graphql-ws hooks that end the spans, to spread into its options (Nest's type names neither). */
+  readonly endingHooks: Pick<ServerOptions, 'onOperation' | 'onError'> = {
+    onOperation: (connection, id, _payload, args) => this.operated(connection, id, args),
+    onError: (connection, id, _payload, errors) => this.failed(connection, id, errors),
+  };
+
+  /** The operation started (graphql-ws `onOperation`): named from its document, then ended. */
+  private operated(connection: WsConnection, id: string, args: ExecutionArgs): void {
+    const span = this.take(connection, id);
+    if (!span) return;
+    const operation = getOperationAST(args.document, args.operationName);
+    const type = operation?.operation ?? 'query';
+    const name = operation?.name?.value;
+    span.updateName(name ? `${type} ${name}` : type);
+    span.setAttribute('graphql.operation.type', type);
+    if (name) span.setAttribute('graphql.operation.name', name);
+    span.end();
+  }
+
+  /** The operation was refused or failed before it started (graphql-ws `onError`). */
+  private failed(connection: WsConnection, id: string, errors: readonly GraphQLError[]): void {
+    const span = this.take(connection, id);
+    if (!span) return;
+    span.setStatus({ code: SpanStatusCode.ERROR, message: errors.map((error) => error.message).join('; ') });
+    span.end();
+  }
+
+  private take(connection: WsConnection, id: string): Span | undefined {
+    const spans = this.starting.get(connection);
+    const span = spans?.get(id);
+    spans?.delete(id);
+    return span;
+  }
+}
+
+const WS_ATTRIBUTES = { 'network.protocol.name': 'websocket', 'http.route': '/graphql' };

@@ -11,6 +11,7 @@ import {
 import { upload, uploadFileId } from '../support/api-helpers';
 import { createTestDatabase, databaseLabel, describePostgres, type TestDatabase } from '../support/database';
 import { eventsOf, idOf, kindName, parentOf, recordSpans, type RecordedSpans, traceOf } from '../support/spans';
+import { subscribe } from '../support/subscriptions';
 import { startTestApp, type TestApp, waitFor } from '../support/test-app';
 
 /** A client's own trace: the upload's request span continues it. */
@@ -158,6 +159,31 @@ describe(`Traces of a job's life with the OpenTelemetry SDK registered (${databa
     // Control: an anonymous query is named by its type alone.
     await service.gql('{ jobs(first: 1) { totalCount } }');
     expect(await waitFor(() => spans.named('query')[0])).toBeDefined();
+  });
+
+  it('an operation over graphql-ws has a span too: named once it started, failed when it was refused', async () => {
+    const client = service.wsClient();
+    try {
+      spans.exporter.reset();
+      const watching = subscribe(client, 'subscription WatchJobs { jobUpdated { id status } }', {}, 'jobUpdated');
+      const started = await waitFor(() => spans.named('subscription WatchJobs')[0]);
+      expect(kindName(started)).toBe('SERVER');
+      expect(started.attributes).toMatchObject({
+        'graphql.operation.type': 'subscription',
+        'graphql.operation.name': 'WatchJobs',
+        'network.protocol.name': 'websocket',
+      });
+      expect(started.status.code).toBe(0); // UNSET: it started
+      watching.cancel();
+      // Control: a refused operation (no such field) ends failed, under the name it had before it was parsed.
+      const refused = subscribe(client, 'subscription Nope { noSuchField }', {}, 'noSuchField');
+      await expect(refused.finished).rejects.toThrow(/noSuchField/);
+      const failed = await waitFor(() => spans.named('graphql')[0]);
+      expect(failed.status).toMatchObject({ code: 2, message: expect.stringMatching(/noSuchField/) });
+      expect(spans.named('subscription Nope')).toEqual([]);
+    } finally {
+      await client.dispose();
+    }
   });
 
   it('a failed attempt records its retry decision; the retry is a second job.process linked to the same enqueue', async () => {
