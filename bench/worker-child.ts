@@ -4,10 +4,9 @@
  * ready (booted, not claiming; the port of its GraphQL server where it has one) → go → started … stop → stopped { peakRssMb, jobs, cpuMs }.
  */
 import 'reflect-metadata';
-import type { DbKind, SystemName } from './lib/options';
+import { type DbKind, type SystemName, TRACING_ENV } from './lib/options';
 import { peakRssMb } from './lib/stats';
 import { loadAdapter } from './lib/systems';
-import { registerInMemoryTracing, TRACING_ENV } from './lib/tracing';
 
 export type ParentMessage = { type: 'go' } | { type: 'stop' };
 export type ChildMessage =
@@ -21,7 +20,7 @@ const send = (message: ChildMessage) => process.send!(message);
 async function main(): Promise<void> {
   const [system, kind, url, dir] = process.argv.slice(2) as [SystemName, DbKind, string, string];
   // Before the queue is loaded, as a host registers its SDK (bench --tracing).
-  const tracing = process.env[TRACING_ENV] === '1' ? registerInMemoryTracing() : null;
+  const tracing = process.env[TRACING_ENV] === '1' ? (await import('./lib/tracing')).registerInMemoryTracing() : null;
   const adapter = await loadAdapter(system);
   const worker = await adapter.openWorker({ kind, url, dir, drop: async () => undefined });
   let jobs = 0;

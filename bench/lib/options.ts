@@ -91,3 +91,10 @@ function fail(message: string): never {
   console.error(`${message}\n${usage}`);
   process.exit(2);
 }
+
+/**
+ * Set by ChildWorker for `--tracing`'s traced burn-down: the worker process registers the SDK (lib/tracing.ts). Here,
+ * not there, so that a worker without tracing never loads the SDK (nor that file's database clients): every worker,
+ * the peers' included, would otherwise carry them in its peak RSS.
+ */
+export const TRACING_ENV = 'BENCH_TRACING';

@@ -3,8 +3,7 @@ import Database from 'better-sqlite3';
 import { Client } from 'pg';
 import type { BenchDatabase } from './databases';
 
-/** Set by ChildWorker for `--tracing`'s traced burn-down: the worker process registers the SDK below. */
-export const TRACING_ENV = 'BENCH_TRACING';
+export { TRACING_ENV } from './options';
 
 /**
  * The OpenTelemetry SDK as a host would register it (NodeTracerProvider, a BatchSpanProcessor, the AsyncLocalStorage
