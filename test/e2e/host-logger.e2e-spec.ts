@@ -40,3 +40,20 @@ describe(`Job log lines through a host app's own logger (${databaseLabel})`, () 
     });
   });
 });
+
+describe(`Jobs in a host app that logs nothing, logger: false (${databaseLabel})`, () => {
+  let service: TestApp;
+  useTestApp({}, (started) => ({ service } = started));
+  beforeAll(() => service.app.useLogger(false));
+
+  it('runs its jobs to the end all the same (with no logger, the debug-level check has nothing to ask)', async () => {
+    const response = await upload(service, { name: 'quiet.txt', content: 'nobody is listening' }).expect(201);
+    const status = async () =>
+      (
+        await service.gql<{ job: { status: string } }>('query($id: ID!) { job(id: $id) { status } }', {
+          id: response.body.job.id,
+        })
+      ).data.job.status;
+    expect(await waitFor(async () => ((await status()) === 'COMPLETED' ? 'COMPLETED' : null))).toBe('COMPLETED');
+  });
+});

@@ -237,9 +237,10 @@ function resumedExtraction(job: JobRecord): ProcessingOutput | null {
  * Whether debug lines reach the logger. A no-op burn-down completes thousands of jobs a second: building their two
  * debug lines' fields and passing them through Nest's Logger cost ~7 µs a job (a CPU profile of 20,000 on SQLite:
  * ~150 of ~3,200 ms) for lines the levels then drop. Nest's ConsoleLogger says whether a level is on; another logger
- * (pino, winston) is given every line and filters by its own level.
+ * (pino, winston) is given every line and filters by its own level; with `logger: false` there is none at all.
  */
 function debugLogged(logger: Logger): boolean {
-  const target = logger.localInstance as LoggerService & { isLevelEnabled?(level: LogLevel): boolean };
+  const target = logger.localInstance as (LoggerService & { isLevelEnabled?(level: LogLevel): boolean }) | undefined;
+  if (!target) return false; // the app logs nothing (`logger: false`)
   return target.isLevelEnabled?.('debug') ?? true;
 }
