@@ -1,6 +1,6 @@
 /**
  * What the queue's telemetry costs a job when no OpenTelemetry SDK is registered: the job.process span (the API's
- * no-op), the stage-timing reporter, five stage changes with their histogram events, the committed outcome, and the
+ * no-op), the stage timing, five stage changes with their histogram events, the committed outcome, and the
  * trace-context lookup of an enqueue. Prints nanoseconds per job, beside the per-job budget of the burn-down.
  *
  *   npx ts-node -T bench/telemetry-overhead.ts
@@ -25,13 +25,16 @@ const local = new LocalJobEvents();
 local.onStageFinished(() => undefined); // as MetricsService listens
 
 function oneJob(telemetry: boolean): void {
-  const inner = new MonotonicProgressReporter(100, () => undefined);
   if (!telemetry) {
-    for (const stage of STAGES) inner.stage(stage);
+    const reporter = new MonotonicProgressReporter(100, () => undefined);
+    for (const stage of STAGES) reporter.stage(stage);
     return;
   }
   const attempt = new JobTelemetry(job, 'worker', local);
-  const reporter = attempt.reporter(inner);
+  // As ProgressTrackerService.track hands each entered stage to the attempt's telemetry.
+  const reporter = new MonotonicProgressReporter(100, (snapshot, stageChanged) => {
+    if (stageChanged) attempt.enter(snapshot.stage);
+  });
   for (const stage of STAGES) reporter.stage(stage);
   attempt.committed('COMPLETED');
   traceContextOf(trace.getTracer('bench').startSpan('job.enqueue'));

@@ -5,6 +5,7 @@ import {
   type ProcessingContext,
   type ProcessingOutput,
   ProcessingStage,
+  ProgressService,
   RecoverableError,
   WorkerPoolService,
 } from '../../src/job-queue';
@@ -26,6 +27,18 @@ class FlakyProcessor implements FileProcessorHandler {
     progress.stage(ProcessingStage.READING);
     if (job.attemptCount === 1) throw new RecoverableError('IO_ERROR', 'the disk hiccupped');
     return { extractedText: 'second time lucky' };
+  }
+}
+
+/** Enters PARSING through ProgressService.updaterFor, code outside the processor's own reporter. */
+@Injectable()
+@FileProcessor('outside')
+class UpdaterProcessor implements FileProcessorHandler {
+  constructor(private readonly progress: ProgressService) {}
+
+  async process({ job }: ProcessingContext): Promise<ProcessingOutput> {
+    this.progress.updaterFor(job.id)({ stage: ProcessingStage.PARSING });
+    return {};
   }
 }
 
@@ -119,7 +132,7 @@ describe(`Traces of a job's life with the OpenTelemetry SDK registered (${databa
   beforeAll(async () => {
     database = await createTestDatabase();
     service = await startTestApp(database, {
-      providers: [FlakyProcessor],
+      providers: [FlakyProcessor, UpdaterProcessor],
       queue: { retry: { initialDelayMs: 20, maxDelayMs: 20, backoffMultiplier: 1, jitterFactor: 0 } },
     });
   });
@@ -184,6 +197,17 @@ describe(`Traces of a job's life with the OpenTelemetry SDK registered (${databa
     } finally {
       await client.dispose();
     }
+  });
+
+  it('a stage reported through ProgressService.updaterFor is an event of the span too', async () => {
+    const response = await upload(service, { name: 'hooked.outside', content: 'x' }).expect(201);
+    const processed = await spans.ended('job.process', 'messaging.message.id', response.body.job.id);
+    expect(processed.events.map((event) => event.name)).toEqual([
+      'stage VALIDATING',
+      'stage PARSING',
+      'stage FINALIZING',
+      'job.outcome_committed',
+    ]);
   });
 
   it('a failed attempt records its retry decision; the retry is a second job.process linked to the same enqueue', async () => {

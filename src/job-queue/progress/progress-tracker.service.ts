@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { JobRecord } from '../common/job-record';
-import { JobStatus } from '../common/job.enums';
+import { JobStatus, type ProcessingStage } from '../common/job.enums';
 import { JobEventBus } from '../events/job-event-bus';
 import { type JobProgressEvent, JobTopics } from '../events/job-events';
 import type { ProgressReporter, ProgressSnapshot } from '../processor-contract/progress-reporter';
@@ -33,7 +33,11 @@ export class ProgressTrackerService {
     private readonly bus: JobEventBus,
   ) {}
 
-  track(job: JobRecord, workerId: string): TrackedProgress {
+  /**
+   * Starts tracking an attempt's progress. `onStage` hears each stage as it is entered, whoever reports it (the
+   * processor, the runner, or code outside both through ProgressService.updaterFor).
+   */
+  track(job: JobRecord, workerId: string, onStage?: (stage: ProcessingStage) => void): TrackedProgress {
     // The first write waits a full interval: a job that ends sooner has its final state written by its outcome alone.
     const writer = new Throttle(
       PROGRESS_WRITE_INTERVAL_MS,
@@ -48,6 +52,7 @@ export class ProgressTrackerService {
     const reporter = new MonotonicProgressReporter(Number(job.fileSize), (snapshot, stageChanged) => {
       writer.soon();
       if (stageChanged) {
+        onStage?.(snapshot.stage);
         publisher.cancel();
         publish(snapshot);
       } else {

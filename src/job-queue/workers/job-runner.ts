@@ -79,8 +79,8 @@ export class JobRunner {
           timeoutMs,
         )
       : null;
-    const tracked = this.progress.track(job, workerId);
-    const reporter = telemetry.reporter(tracked.reporter);
+    const tracked = this.progress.track(job, workerId, telemetry.enter);
+    const { reporter } = tracked;
     try {
       const extracted =
         resumedExtraction(job) ?? (await this.untilAborted(this.process(job, abort.signal, reporter), abort.signal));

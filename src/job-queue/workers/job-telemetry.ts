@@ -3,7 +3,6 @@ import type { JobRecord } from '../common/job-record';
 import type { ProcessingStage } from '../common/job.enums';
 import { linksTo, messagingAttributes, queueTracer, recordError } from '../common/tracing';
 import type { LocalJobEvents } from '../events/local-job-events';
-import type { ProgressReporter } from '../processor-contract/progress-reporter';
 
 /** Every worker of every instance takes from the one queue: one consumer group. */
 const MESSAGING_CONSUMER_GROUP = 'workers';
@@ -49,20 +48,6 @@ export class JobTelemetry {
     return this.span.isRecording() ? context.with(trace.setSpan(context.active(), this.span), work) : work();
   }
 
-  /** The processor's reporter, timing each stage (and marking it on the span) as it is entered. */
-  reporter(inner: ProgressReporter): ProgressReporter {
-    return {
-      stage: (stage, message) => {
-        const before = inner.snapshot().stage;
-        inner.stage(stage, message);
-        const entered = inner.snapshot().stage;
-        if (entered !== before) this.enter(entered);
-      },
-      bytes: (processed) => inner.bytes(processed),
-      snapshot: () => inner.snapshot(),
-    };
-  }
-
   /** A failed attempt's retry decision: retried after `delayMs`, or not (null). */
   retryDecision(errorCode: string, recoverable: boolean, delayMs: number | null): void {
     if (!this.span.isRecording()) return;
@@ -101,13 +86,14 @@ export class JobTelemetry {
     this.span.end();
   }
 
-  private enter(stage: ProcessingStage): void {
+  /** A stage entered (ProgressTrackerService.track's `onStage`): timed, and marked on the span. */
+  readonly enter = (stage: ProcessingStage): void => {
     const now = Date.now();
     this.finishStage(now);
     this.stage = stage;
     this.stageStartedAt = now;
     if (this.span.isRecording()) this.span.addEvent(`stage ${stage}`, { 'file_jobs.stage': stage });
-  }
+  };
 
   private finishStage(now: number): void {
     if (this.stage === null) return;
