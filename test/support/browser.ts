@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
@@ -41,6 +41,11 @@ export interface BrowserSession {
  */
 export async function openBrowser(serviceUrl: string): Promise<BrowserSession> {
   const serviceHost = new URL(serviceUrl).host;
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(
+      `the browser tests drive Chromium at ${CHROMIUM_PATH}, which does not exist: install Debian's package (apt-get install chromium) or set CHROMIUM_PATH to a Chromium or Chrome binary`,
+    );
+  }
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true });
   const refusedRequests: string[] = [];
   const pageErrors: string[] = [];
