@@ -2,8 +2,11 @@
  * One worker instance of a queue system in a process of its own, for the burn-down. Spawned by bench/lib/child-worker.ts
  * as `node -r ts-node/register/transpile-only bench/worker-child.ts SYSTEM KIND URL DIR`; answers over IPC:
  * ready (booted, not claiming; the port of its GraphQL server where it has one) → go → started … stop → stopped { peakRssMb, jobs, cpuMs }.
+ * Ours runs from dist/, compiled by the bench beforehand (bench/lib/compiled-product.ts), as the peers run their
+ * packages' JavaScript.
  */
 import 'reflect-metadata';
+import { loadProductCompiled } from './lib/compiled-product';
 import { type DbKind, type SystemName, TRACING_ENV } from './lib/options';
 import { peakRssMb } from './lib/stats';
 import { loadAdapter } from './lib/systems';
@@ -19,6 +22,7 @@ const send = (message: ChildMessage) => process.send!(message);
 
 async function main(): Promise<void> {
   const [system, kind, url, dir] = process.argv.slice(2) as [SystemName, DbKind, string, string];
+  if (system === 'ours') loadProductCompiled();
   // Before the queue is loaded, as a host registers its SDK (bench --tracing).
   const tracing = process.env[TRACING_ENV] === '1' ? (await import('./lib/tracing')).registerInMemoryTracing() : null;
   const adapter = await loadAdapter(system);
