@@ -56,28 +56,42 @@ const DATE_FIELDS = new Set([
 const JSON_FIELDS = new Set(['options', 'result', 'metadata']);
 const BOOLEAN_FIELDS = new Set(['errorRecoverable', 'nextAttemptManual']);
 
-/**
- * Maps a row read straight from SQLite (better-sqlite3, not through Prisma): timestamps are epoch milliseconds,
- * JSON is text and booleans are 0/1.
- */
-function recordFromSqliteRow<T>(row: Record<string, unknown>, bigints: Set<string>): T {
-  const record: Record<string, unknown> = {};
-  for (const [column, value] of Object.entries(row)) {
-    const field = snakeToCamel(column);
-    if (value === null) record[field] = null;
-    else if (DATE_FIELDS.has(field)) record[field] = new Date(Number(value));
-    else if (JSON_FIELDS.has(field)) record[field] = JSON.parse(value as string);
-    else if (BOOLEAN_FIELDS.has(field)) record[field] = Number(value) === 1;
-    else if (bigints.has(field)) record[field] = BigInt(value as number);
-    else record[field] = value;
-  }
-  return record as T;
+type Convert = (value: unknown) => unknown;
+const asDate: Convert = (value) => new Date(Number(value));
+const asJson: Convert = (value) => JSON.parse(value as string);
+const asBoolean: Convert = (value) => Number(value) === 1;
+const asBigint: Convert = (value) => BigInt(value as number);
+
+/** How a SQLite value of `field` becomes the model's: timestamps are epoch milliseconds, JSON text, booleans 0/1. */
+function sqliteConverter(field: string, bigints: Set<string>): Convert | null {
+  if (DATE_FIELDS.has(field)) return asDate;
+  if (JSON_FIELDS.has(field)) return asJson;
+  if (BOOLEAN_FIELDS.has(field)) return asBoolean;
+  return bigints.has(field) ? asBigint : null;
 }
 
-export const jobRecordFromSqliteRow = (row: Record<string, unknown>) =>
-  recordFromSqliteRow<JobRecord>(row, JOB_BIGINTS);
-export const storedFileFromSqliteRow = (row: Record<string, unknown>) =>
-  recordFromSqliteRow<StoredFileRecord>(row, FILE_BIGINTS);
+/**
+ * Reads the rows of one statement run in better-sqlite3's raw mode (arrays in the statement's column order), read
+ * straight from SQLite rather than through Prisma; the conversion of each column is worked out once per statement.
+ * Measured on a SQLite claim of 100 (20,000 queued): raw rows save better-sqlite3 a 35-key object per row (~8 µs a
+ * job), and converting by position instead of by column name ~10 µs a job of JavaScript.
+ */
+function sqliteRowReader<T>(columns: string[], bigints: Set<string>): (values: unknown[]) => T {
+  const fields = columns.map(snakeToCamel);
+  const converters = fields.map((field) => sqliteConverter(field, bigints));
+  return (values) => {
+    const record: Record<string, unknown> = {};
+    for (let index = 0; index < fields.length; index++) {
+      const value = values[index];
+      const convert = converters[index];
+      record[fields[index]] = value === null || convert === null ? value : convert(value);
+    }
+    return record as T;
+  };
+}
+
+export const sqliteJobReader = (columns: string[]) => sqliteRowReader<JobRecord>(columns, JOB_BIGINTS);
+export const sqliteFileReader = (columns: string[]) => sqliteRowReader<StoredFileRecord>(columns, FILE_BIGINTS);
 
 /**
  * The record of a job just inserted by the queue's bulk INSERT, built from its input: every other column takes the

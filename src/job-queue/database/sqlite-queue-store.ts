@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { JobRecord, StoredFileRecord } from '../common/job-record';
-import { jobRecordFromSqliteRow, storedFileFromSqliteRow } from './row-mapping';
+import { sqliteFileReader, sqliteJobReader } from './row-mapping';
 import type { PrismaService } from './prisma.service';
 import {
   CLAIM_ORDER,
@@ -60,13 +60,19 @@ const FIND_JOBS_SQL = `SELECT * FROM processing_jobs WHERE id IN (SELECT value F
 const FIND_FILES_SQL = `
 SELECT * FROM stored_files WHERE id IN (SELECT value FROM json_each(?)) AND (? OR user_id IS ?)`;
 
+/** A statement run in raw mode (rows as arrays), with the reader of its rows. */
+interface Reading<T> {
+  statement: Database.Statement;
+  read: (values: unknown[]) => T;
+}
+
 interface Statements {
-  insert: Database.Statement;
-  byKey: Database.Statement;
-  findFiles: Database.Statement;
-  findJobs: Database.Statement;
+  insert: Reading<JobRecord>;
+  byKey: Reading<JobRecord>;
+  findFiles: Reading<StoredFileRecord>;
+  findJobs: Reading<JobRecord>;
   nextDue: Database.Statement;
-  claim: Database.Statement;
+  claim: Reading<JobRecord>;
   closedAttempt: Database.Statement;
   complete: Database.Statement;
   renew: Database.Statement;
@@ -87,34 +93,35 @@ export class SqliteQueueStore implements QueueStore {
     return this.prisma.sqliteTransaction((db) => {
       const { insert, byKey } = this.prepared(db);
       return jobs.map((job) => {
-        const row =
-          insert.get(
-            job.id,
-            job.fileId,
-            job.fileName,
-            job.fileSize,
-            job.format,
-            job.priority,
-            job.maxRetries,
-            job.options,
-            job.runAt?.getTime() ?? null,
-            job.availableAt.getTime(),
-            job.idempotencyKey,
-            job.userId,
-            job.createdAt.getTime(),
-            job.createdAt.getTime(),
-            job.estimatedDuration,
-            job.traceContext ?? null,
-          ) ?? byKey.get(job.idempotencyKey);
-        return jobRecordFromSqliteRow(row as Record<string, unknown>);
+        const inserted = insert.statement.get(
+          job.id,
+          job.fileId,
+          job.fileName,
+          job.fileSize,
+          job.format,
+          job.priority,
+          job.maxRetries,
+          job.options,
+          job.runAt?.getTime() ?? null,
+          job.availableAt.getTime(),
+          job.idempotencyKey,
+          job.userId,
+          job.createdAt.getTime(),
+          job.createdAt.getTime(),
+          job.estimatedDuration,
+          job.traceContext ?? null,
+        ) as unknown[] | undefined;
+        if (inserted) return insert.read(inserted);
+        return byKey.read(byKey.statement.get(job.idempotencyKey) as unknown[]);
       });
     });
   }
 
   findJobs(ids: string[]): Promise<JobRecord[]> {
-    return this.prisma.sqliteRead((db) =>
-      (this.prepared(db).findJobs.all(JSON.stringify(ids)) as Record<string, unknown>[]).map(jobRecordFromSqliteRow),
-    );
+    return this.prisma.sqliteRead((db) => {
+      const { statement, read } = this.prepared(db).findJobs;
+      return (statement.all(JSON.stringify(ids)) as unknown[][]).map(read);
+    });
   }
 
   nextDueAt(): Promise<Date | null> {
@@ -126,16 +133,19 @@ export class SqliteQueueStore implements QueueStore {
 
   findFiles(ids: string[], ownerId: string | null | undefined): Promise<StoredFileRecord[]> {
     return this.prisma.sqliteRead((db) => {
-      const rows = this.prepared(db).findFiles.all(JSON.stringify(ids), ownerId === undefined ? 1 : 0, ownerId ?? null);
-      return (rows as Record<string, unknown>[]).map(storedFileFromSqliteRow);
+      const { statement, read } = this.prepared(db).findFiles;
+      return (statement.all(JSON.stringify(ids), ownerId === undefined ? 1 : 0, ownerId ?? null) as unknown[][]).map(
+        read,
+      );
     });
   }
 
   claim(workerId: string, limit: number, leaseMs: number): Promise<JobRecord[]> {
     return this.prisma.sqliteTransaction((db) => {
       const now = Date.now();
-      const rows = this.prepared(db).claim.all(workerId, now + leaseMs, now, now, now, limit);
-      return sortInClaimOrder((rows as Record<string, unknown>[]).map(jobRecordFromSqliteRow));
+      const { statement, read } = this.prepared(db).claim;
+      const rows = statement.all(workerId, now + leaseMs, now, now, now, limit) as unknown[][];
+      return sortInClaimOrder(rows.map(read));
     });
   }
 
@@ -180,13 +190,17 @@ export class SqliteQueueStore implements QueueStore {
     if (!this.statements) {
       // Prisma's connection returns integers as BigInt; these statements read plain numbers.
       const prepare = (sql: string) => db.prepare(sql).safeIntegers(false);
+      const reading = <T>(sql: string, reader: (columns: string[]) => (values: unknown[]) => T): Reading<T> => {
+        const statement = prepare(sql).raw(true);
+        return { statement, read: reader(statement.columns().map((column) => column.name)) };
+      };
       this.statements = {
-        insert: prepare(INSERT_SQL),
-        byKey: prepare(BY_KEY_SQL),
-        findFiles: prepare(FIND_FILES_SQL),
-        findJobs: prepare(FIND_JOBS_SQL),
+        insert: reading(INSERT_SQL, sqliteJobReader),
+        byKey: reading(BY_KEY_SQL, sqliteJobReader),
+        findFiles: reading(FIND_FILES_SQL, sqliteFileReader),
+        findJobs: reading(FIND_JOBS_SQL, sqliteJobReader),
         nextDue: prepare(NEXT_DUE_SQL),
-        claim: prepare(CLAIM_SQL),
+        claim: reading(CLAIM_SQL, sqliteJobReader),
         closedAttempt: db.prepare(CLOSED_ATTEMPT_SQL),
         complete: prepare(COMPLETE_SQL),
         renew: prepare(RENEW_SQL),
