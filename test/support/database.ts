@@ -62,12 +62,23 @@ export async function createTestDatabase(): Promise<TestDatabase> {
 
 /** describe() for suites that only make sense on PostgreSQL; says plainly when it is skipped. */
 export function describePostgres(name: string, body: () => void): void {
-  if (usingPostgres) {
+  describeOnlyOn(true, name, body);
+}
+
+/** describe() for suites about SQLite alone (its planner, its file); says plainly when it is skipped. */
+export function describeSqlite(name: string, body: () => void): void {
+  describeOnlyOn(false, name, body);
+}
+
+function describeOnlyOn(postgres: boolean, name: string, body: () => void): void {
+  if (usingPostgres === postgres) {
     describe(name, body);
     return;
   }
+  const needs = postgres ? 'PostgreSQL' : 'SQLite';
+  const how = postgres ? 'set DATABASE_URL=postgresql://...' : 'run without DATABASE_URL';
   describe(name, () => {
-    it.skip(`skipped: needs PostgreSQL (run with DATABASE_URL=postgresql://...)`, () => undefined);
+    it.skip(`skipped: needs ${needs} (${how})`, () => undefined);
   });
-  console.log(`[skipped] "${name}" needs PostgreSQL: set DATABASE_URL=postgresql://... to run it`);
+  console.log(`[skipped] "${name}" needs ${needs}: ${how} to run it`);
 }

@@ -42,6 +42,12 @@ export interface QueueDriver extends QueueStore {
   bucketSince(column: string, since: Date, bucketMs: number): Prisma.Sql;
 
   /**
+   * Goes after a table name in FROM: tells the planner to read the table through `index`, where the database needs
+   * telling (SQLite keeps no statistics unless told to gather them, so its planner guesses), or nothing.
+   */
+  indexedBy(index: string): Prisma.Sql;
+
+  /**
    * The bus by which the instances sharing this database hear each other's job events. The buses are written
    * above the database layer (events/), so they are handed in; the driver picks the one its database supports.
    */

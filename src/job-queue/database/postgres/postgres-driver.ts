@@ -79,6 +79,10 @@ export class PostgresDriver extends PostgresQueueStore implements QueueDriver {
     return sql`floor(date_part('epoch', ${raw(column)} - ${since}::timestamptz) * 1000 / ${bucketMs})::int`;
   }
 
+  indexedBy(_index: string): Prisma.Sql {
+    return this.connection.fragments.empty; // PostgreSQL's planner has the table's statistics
+  }
+
   createEventBus(buses: EventBuses): PubSubEngine {
     return buses.listenNotify(this.url);
   }

@@ -79,6 +79,10 @@ export class SqliteDriver extends SqliteQueueStore implements QueueDriver {
     return sql`CAST((${raw(column)} - ${since.getTime()}) / ${bucketMs} AS INTEGER)`;
   }
 
+  indexedBy(index: string): Prisma.Sql {
+    return this.connection.fragments.raw(`INDEXED BY "${index}"`);
+  }
+
   createEventBus(buses: EventBuses): PubSubEngine {
     return buses.inProcess();
   }

@@ -1,0 +1,61 @@
+import { StatsRepository } from '../../src/job-queue/monitoring/stats.repository';
+import { createTestDatabase, describeSqlite, type TestDatabase } from '../support/database';
+import { insertJob } from '../support/fixtures';
+import { startTestApp, type TestApp } from '../support/test-app';
+
+const FAILED_INDEX = 'processing_jobs_failed_error_code_idx';
+
+/**
+ * jobStats counts the FAILED jobs with an input error code from the partial index on FAILED jobs' codes. SQLite
+ * gathers no statistics, so its planner picked another status index and read every FAILED row instead (1M jobs of
+ * which 100k FAILED: 118-177 ms, against 1.8 ms through the partial index): this pins the plan.
+ */
+describeSqlite('The plan of the statistics on SQLite', () => {
+  let database: TestDatabase;
+  let service: TestApp;
+
+  const planOf = async (statement: { sql: string; values: unknown[] }): Promise<string> =>
+    service.prisma.sqliteRead((db) =>
+      (db.prepare(`EXPLAIN QUERY PLAN ${statement.sql}`).all(...statement.values) as { detail: string }[])
+        .map((row) => row.detail)
+        .join(' | '),
+    );
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    service = await startTestApp(database, { queue: { workersEnabled: false } });
+    await insertJob(service.prisma.client, { status: 'FAILED', format: 'txt', errorCode: 'UNSUPPORTED_FORMAT' });
+    await insertJob(service.prisma.client, { status: 'FAILED', format: 'txt', errorCode: 'TIMEOUT' });
+    await insertJob(service.prisma.client, { status: 'COMPLETED', format: 'txt' });
+  });
+  afterAll(async () => {
+    await service?.close();
+    await database?.drop();
+  });
+
+  it.each([
+    ['every owner', undefined],
+    ['one owner', 'user-1'],
+    ['no owner', null],
+  ])('counts input failures of %s through the partial index on FAILED jobs’ codes', async (_, owner) => {
+    const statement = service.app.get(StatsRepository).inputFailedCount(owner);
+    expect(await planOf(statement)).toMatch(
+      new RegExp(`^SEARCH processing_jobs USING (COVERING )?INDEX ${FAILED_INDEX} `),
+    );
+  });
+
+  it('counts exactly the FAILED jobs with an input error code', async () => {
+    const statement = service.app.get(StatsRepository).inputFailedCount(undefined);
+    const [row] = await service.prisma.client.$queryRaw<{ count: unknown }[]>(statement);
+    expect(Number(row.count)).toBe(1);
+  });
+
+  it('control: a bound status instead of the literal cannot use the partial index', async () => {
+    const statement = service.app.get(StatsRepository).inputFailedCount(undefined);
+    const bound = {
+      sql: statement.sql.replace(`status = 'FAILED'`, 'status = ?'),
+      values: ['FAILED', ...statement.values],
+    };
+    await expect(planOf(bound)).rejects.toThrow('no query solution');
+  });
+});
