@@ -112,6 +112,23 @@ export function providerPieceCases(t: DriverUnderTest): void {
       );
     });
 
+    it('reads through the index indexedBy names, or leaves the choice to the planner, with the same rows', async () => {
+      const jobs = await t.driver.insertJobs([newJob(t.fileId), newJob(t.fileId), newJob(t.fileId)]);
+      for (const [index, errorCode] of ['UNSUPPORTED_FORMAT', 'TIMEOUT'].entries()) {
+        await t.db.processingJob.update({ where: { id: jobs[index].id }, data: { status: 'FAILED', errorCode } });
+      }
+      const { sql } = t.prisma.fragments;
+      const rows = await t.db.$queryRaw<{ id: string }[]>(
+        sql`SELECT id FROM processing_jobs ${t.driver.indexedBy('processing_jobs_failed_error_code_idx')}
+            WHERE status = 'FAILED' AND error_code IN ('UNSUPPORTED_FORMAT', 'INVALID_FILE')`,
+      );
+      expect(rows.map((row) => row.id)).toEqual([jobs[0].id]);
+      // A name that is no index is refused where the hint is given (SQLite), not silently read another way.
+      const unknown = t.db.$queryRaw(sql`SELECT id FROM processing_jobs ${t.driver.indexedBy('no_such_index')}`);
+      if (t.driver.provider === 'sqlite') await expect(unknown).rejects.toThrow('no_such_index');
+      else await expect(unknown).resolves.toHaveLength(jobs.length);
+    });
+
     it('makes jobStats averages the hand-computed ones, leaving out completions older than a day', async () => {
       const now = Date.now();
       await seedCompleted(now - HOUR / 2);
