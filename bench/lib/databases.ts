@@ -28,6 +28,26 @@ async function admin<T>(adminUrl: string, work: (client: Client) => Promise<T>):
   }
 }
 
+/** Longest wait for a system's connections to a database to close before it is dropped anyway. */
+const DISCONNECT_WAIT_MS = 5_000;
+
+/**
+ * Waits (bounded) until nothing is connected to `database`. A system may end its pool after its close() resolved:
+ * graphile-worker's did once in a full run, the drop's FORCE terminated the connection, and its pool's unhandled
+ * 'error' ("terminating connection due to administrator command") ended the whole bench.
+ */
+async function untilDisconnected(client: Client, database: string): Promise<void> {
+  const deadline = Date.now() + DISCONNECT_WAIT_MS;
+  while (Date.now() < deadline) {
+    const { rows } = await client.query<{ count: number }>(
+      'SELECT count(*)::int AS count FROM pg_stat_activity WHERE datname = $1',
+      [database],
+    );
+    if (rows[0].count === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 function withDatabase(url: string, database: string): string {
   const parsed = new URL(url);
   parsed.pathname = `/${database}`;
@@ -47,7 +67,10 @@ export async function createBenchDatabase(kind: DbKind, adminUrl: string, label:
       url: withDatabase(adminUrl, name),
       dir,
       drop: () =>
-        admin(adminUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
+        admin(adminUrl, async (client) => {
+          await untilDisconnected(client, name);
+          await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        }),
     };
   }
   const drop = database.drop;
