@@ -177,6 +177,7 @@ async function measure(options: BenchOptions, report: BenchReport): Promise<void
       record(report, 'subscribedSlowdown', column, slowdown);
       record(report, 'subscribedPeakRss', column, subscribed.peakRssMb);
       record(report, 'subscribedCaughtUp', column, subscribed.caughtUpMs);
+      record(report, 'subscribedEnded', column, subscribed.ended.length);
       log(
         `[run ${run}/${options.runs}] ${column} burn-down with ${count} jobUpdated subscribers: ${rate(subscribed.jobsPerSecond)} vs ${rate(plain.jobsPerSecond)} without (${slowdown.toFixed(0)} % slower); ` +
           `peak RSS ${Math.round(subscribed.peakRssMb)} MB (${Math.round(plain.peakRssMb[0])} MB without); worker CPU ${Math.round(subscribed.cpuMs)} ms (${Math.round(plain.cpuMs[0])} ms without); all caught up ${Math.round(subscribed.caughtUpMs)} ms after the end ` +

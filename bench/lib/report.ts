@@ -42,6 +42,12 @@ export const FIGURES = {
     unit: 'ms',
     better: 'lower',
   },
+  // "Caught up" counts an ended subscriber as done: this row says how many were.
+  subscribedEnded: {
+    label: 'jobUpdated subscribers ended with an error (too far behind)',
+    unit: 'subscribers',
+    better: 'lower',
+  },
 } as const;
 export type FigureId = keyof typeof FIGURES;
 
@@ -69,7 +75,7 @@ const medianOf = (report: BenchReport, figure: FigureId, column: Column): number
 
 function format(value: number | undefined, unit: string): string {
   if (value === undefined || Number.isNaN(value)) return '–';
-  if (unit === 'jobs/s') return Math.round(value).toLocaleString('en-US');
+  if (unit === 'jobs/s' || unit === 'subscribers') return Math.round(value).toLocaleString('en-US');
   return value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toFixed(1);
 }
 
