@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { JobRecord, StoredFileRecord } from '../common/job-record';
-import { sqliteFileReader, sqliteJobReader } from './row-mapping';
+import { pendingJobRecord, sqliteFileReader, sqliteJobReader } from './row-mapping';
 import type { PrismaService } from './prisma.service';
 import {
   CLAIM_ORDER,
@@ -50,8 +50,7 @@ INSERT INTO processing_jobs (id, file_id, file_name, file_size, format, status, 
                              run_at, available_at, idempotency_key, user_id, created_at, updated_at, estimated_duration,
                              trace_context)
 VALUES (?, ?, ?, ?, ?, 'PENDING', 'QUEUED', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-RETURNING *`;
+ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING`;
 
 const BY_KEY_SQL = `SELECT * FROM processing_jobs WHERE idempotency_key = ?`;
 
@@ -67,7 +66,7 @@ interface Reading<T> {
 }
 
 interface Statements {
-  insert: Reading<JobRecord>;
+  insert: Database.Statement;
   byKey: Reading<JobRecord>;
   findFiles: Reading<StoredFileRecord>;
   findJobs: Reading<JobRecord>;
@@ -93,7 +92,7 @@ export class SqliteQueueStore implements QueueStore {
     return this.prisma.sqliteTransaction((db) => {
       const { insert, byKey } = this.prepared(db);
       return jobs.map((job) => {
-        const inserted = insert.statement.get(
+        const { changes } = insert.run(
           job.id,
           job.fileId,
           job.fileName,
@@ -110,8 +109,9 @@ export class SqliteQueueStore implements QueueStore {
           job.createdAt.getTime(),
           job.estimatedDuration,
           job.traceContext ?? null,
-        ) as unknown[] | undefined;
-        if (inserted) return insert.read(inserted);
+        );
+        // As on PostgreSQL, a new row's record is built from its input rather than read back (pendingJobRecord).
+        if (changes === 1) return pendingJobRecord(job);
         return byKey.read(byKey.statement.get(job.idempotencyKey) as unknown[]);
       });
     });
@@ -195,7 +195,7 @@ export class SqliteQueueStore implements QueueStore {
         return { statement, read: reader(statement.columns().map((column) => column.name)) };
       };
       this.statements = {
-        insert: reading(INSERT_SQL, sqliteJobReader),
+        insert: prepare(INSERT_SQL),
         byKey: reading(BY_KEY_SQL, sqliteJobReader),
         findFiles: reading(FIND_FILES_SQL, sqliteFileReader),
         findJobs: reading(FIND_JOBS_SQL, sqliteJobReader),
