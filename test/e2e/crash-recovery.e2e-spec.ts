@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { JobStatus } from '../../src/job-queue';
 import { createTestDatabase, databaseLabel, type TestDatabase } from '../support/database';
-import { jobState, recordingProcessor } from '../support/queue-helpers';
+import { attemptsOf, jobState, recordingProcessor } from '../support/queue-helpers';
 import { type SlowHost, spawnSlowHost, within } from '../support/slow-host-process';
 import { startTestApp, type TestApp, waitFor } from '../support/test-app';
 
@@ -59,7 +59,7 @@ describe(`A killed instance's job is recovered (${databaseLabel})`, () => {
         workerId: expect.not.stringContaining(`:${host.process.pid}:`),
       },
     ]);
-    const attempts = await survivor.prisma.client.jobAttempt.findMany({ where: { jobId }, orderBy: { number: 'asc' } });
+    const attempts = await attemptsOf(survivor.prisma.client, [jobId]);
     expect(attempts.map((attempt) => attempt.errorCode)).toEqual(['STALLED', null]);
     expect(quick.log.calls.get(jobId)).toBe(1);
   }, 90_000);

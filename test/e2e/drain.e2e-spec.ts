@@ -2,7 +2,9 @@ import { WorkerPoolService } from '../../src/job-queue';
 import type { DatabaseClient } from '../../src/job-queue/database/prisma.service';
 import { createTestDatabase, databaseLabel, describePostgres, type TestDatabase } from '../support/database';
 import {
+  attemptsOf,
   countByStatus,
+  countsBy,
   enqueueJobs,
   expectAllCompletedOnce,
   type ProcessorLog,
@@ -41,12 +43,12 @@ async function expectDrainedExactlyOnce(db: DatabaseClient, jobIds: string[], lo
   expect(log.finished.size).toBe(JOBS);
 
   await expectAllCompletedOnce(db, JOBS);
-  const attemptsPerJob = await db.jobAttempt.groupBy({ by: ['jobId'], _count: { _all: true } });
+  const attempts = await attemptsOf(db);
+  const attemptsPerJob = countsBy(attempts, (attempt) => attempt.jobId);
   expect(attemptsPerJob).toHaveLength(JOBS);
-  expect(attemptsPerJob.filter((group) => group._count._all !== 1)).toEqual([]);
-  const outcomes = await db.jobAttempt.groupBy({ by: ['outcome', 'number'], _count: { _all: true } });
-  expect(outcomes.map((group) => [group.outcome, group.number, group._count._all])).toEqual([['COMPLETED', 1, JOBS]]);
-  expect(await db.jobAttempt.count({ where: { finishedAt: null } })).toBe(0);
+  expect(attemptsPerJob.filter(([, count]) => count !== 1)).toEqual([]);
+  expect(countsBy(attempts, (attempt) => `${attempt.outcome} ${attempt.number}`)).toEqual([['COMPLETED 1', JOBS]]);
+  expect(attempts.filter((attempt) => attempt.finishedAt === null)).toEqual([]);
 }
 
 describe(`Draining ${JOBS} jobs with one instance × ${CONCURRENCY} workers (${databaseLabel})`, () => {
@@ -87,8 +89,8 @@ describe(`Draining ${JOBS} jobs with one instance × ${CONCURRENCY} workers (${d
       );
 
       await expectDrainedExactlyOnce(worker.prisma.client, jobIds, recording.log);
-      const workerIds = await worker.prisma.client.jobAttempt.groupBy({ by: ['workerId'], _count: { _all: true } });
-      expect(workerIds.map((group) => [group.workerId, group._count._all])).toEqual([
+      const attempts = await attemptsOf(worker.prisma.client);
+      expect(countsBy(attempts, (attempt) => attempt.workerId)).toEqual([
         [worker.app.get(WorkerPoolService).workerId, JOBS],
       ]);
     },
@@ -133,8 +135,8 @@ describePostgres(`Draining ${JOBS} jobs with two instances × ${CONCURRENCY} wor
       );
 
       await expectDrainedExactlyOnce(second.prisma.client, jobIds, recording.log);
-      const perWorker = await second.prisma.client.jobAttempt.groupBy({ by: ['workerId'], _count: { _all: true } });
-      const done = new Map(perWorker.map((group) => [group.workerId, group._count._all]));
+      const attempts = await attemptsOf(second.prisma.client);
+      const done = new Map(countsBy(attempts, (attempt) => attempt.workerId));
       console.log(`[drain] attempts per instance: ${workerIds.map((id) => done.get(id) ?? 0).join(' + ')}`);
       expect([...done.keys()].sort()).toEqual([...workerIds].sort());
       for (const id of workerIds) expect(done.get(id)).toBeGreaterThan(0);

@@ -10,6 +10,7 @@ import {
   type FileProcessorHandler,
   type JobRecord,
   type ProcessingContext,
+  WorkerPoolService,
 } from '../../src/job-queue';
 import { PrismaService } from '../../src/job-queue/database/prisma.service';
 import { JobOutcomesRepository } from '../../src/job-queue/workers/job-outcomes.repository';
@@ -17,7 +18,7 @@ import { createTestDatabase, databaseLabel, type TestDatabase } from '../support
 import { nextCall, workersIdle } from '../support/signals';
 import { startTestApp, type TestApp, waitFor } from '../support/test-app';
 
-type Behaviour = 'hang' | 'fatal' | 'flaky' | 'lose-lease';
+type Behaviour = 'hang' | 'fatal' | 'fatal-once' | 'flaky' | 'lose-lease';
 
 /** Behaves as the job's options.behaviour says; counts its calls per job. */
 @Injectable()
@@ -35,6 +36,9 @@ class ScriptedProcessor implements FileProcessorHandler {
         return new Promise<never>(() => undefined); // ignores its AbortSignal on purpose
       case 'fatal':
         throw new NonRecoverableError('MALFORMED_FILE', 'line 3: unexpected token');
+      case 'fatal-once':
+        if (call === 1) throw new NonRecoverableError('MALFORMED_FILE', 'fixed by the time of the manual retry');
+        return { result: { call } };
       case 'flaky':
         if (call === 1) throw new RecoverableError('IO_ERROR', 'disk hiccup');
         return { result: { call } };
@@ -47,7 +51,7 @@ class ScriptedProcessor implements FileProcessorHandler {
 }
 
 const JOB_QUERY = `query($id: ID!) { job(id: $id) {
-  status retryCount maxRetries errorCode errorMessage errorRecoverable lastRetryAt nextRetryAt
+  status retryCount maxRetries errorCode errorMessage errorRecoverable lastRetryAt nextRetryAt completedAt
   attempts { number startedAt finishedAt errorCode errorMessage outcome manual workerId } } }`;
 
 describe(`Retries, timeouts and attempt history (${databaseLabel})`, () => {
@@ -170,6 +174,28 @@ describe(`Retries, timeouts and attempt history (${databaseLabel})`, () => {
       ['IO_ERROR', 'disk hiccup', 'RETRYING'],
       [null, null, 'COMPLETED'],
     ]);
+  });
+
+  it('lists the attempt a manual retry completed (it has no row of its own) after the failed one', async () => {
+    const job = await enqueue('fatal-once');
+    await settled(job.id, 'FAILED');
+    const { errors } = await service.gql(`mutation($id: ID!) { retryJob(id: $id) { status } }`, { id: job.id });
+    expect(errors).toBeUndefined();
+    const completed = await settled(job.id, 'COMPLETED');
+    const workerId = service.app.get(WorkerPoolService).workerId;
+    expect(
+      completed.attempts.map((a: { number: number; outcome: string; manual: boolean; workerId: string }) => [
+        a.number,
+        a.outcome,
+        a.manual,
+        a.workerId,
+      ]),
+    ).toEqual([
+      [1, 'FAILED', false, workerId],
+      [2, 'COMPLETED', true, workerId],
+    ]);
+    expect(Date.parse(completed.attempts[1].finishedAt)).toBe(Date.parse(completed.completedAt));
+    expect(await service.prisma.client.jobAttempt.count({ where: { jobId: job.id } })).toBe(1);
   });
 
   it('ignores the failure report of a worker that lost its lease', async () => {

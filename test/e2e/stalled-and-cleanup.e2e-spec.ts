@@ -16,6 +16,7 @@ import { insertFile, insertJob } from '../support/fixtures';
 import { simulateWork } from '../support/signals';
 import { subscribe } from '../support/subscriptions';
 import { startTestApp, type TestApp, useTestApp, waitFor } from '../support/test-app';
+import { attemptsOf } from '../support/queue-helpers';
 
 const HOUR = 3_600_000;
 
@@ -117,7 +118,7 @@ describe(`Stalled jobs and cleanup (${databaseLabel})`, () => {
         (await service.prisma.client.processingJob.findUnique({ where: { id: job.id } }))?.status === 'COMPLETED',
       10_000,
     );
-    const attempts = await service.prisma.client.jobAttempt.findMany({ where: { jobId: job.id } });
+    const attempts = await attemptsOf(service.prisma.client, [job.id]);
     expect(attempts).toEqual([expect.objectContaining({ number: 1, outcome: 'COMPLETED', errorCode: null })]);
   });
 

@@ -2,10 +2,12 @@ import { ANONYMOUS_ADMIN, JobPriority, JobStatus, JobsService, WorkerPoolService
 import { createTestDatabase, databaseLabel, describePostgres, type TestDatabase } from '../support/database';
 import { insertJob } from '../support/fixtures';
 import {
+  attemptsOf,
+  countsBy,
   enqueueJobs,
   jobState,
-  type RecordingProcessor,
   recordingProcessor,
+  type RecordingProcessor,
   storeFile,
 } from '../support/queue-helpers';
 import { observeFor } from '../support/signals';
@@ -132,8 +134,8 @@ describePostgres('Wake-up of an idle worker instance by another instance (Postgr
     console.log(`[wakeup] PostgreSQL across instances: enqueue to start ${latencies.join(' ms, ')} ms`);
     for (const latency of latencies) expect(latency).toBeLessThan(2_000);
     expect(recording.log.calls.get(silent)).toBe(1);
-    const ranBy = await api.prisma.client.jobAttempt.groupBy({ by: ['workerId'], _count: { _all: true } });
-    expect(ranBy.map((group) => [group.workerId, group._count._all])).toEqual([
+    const attempts = await attemptsOf(api.prisma.client);
+    expect(countsBy(attempts, (attempt) => attempt.workerId)).toEqual([
       [worker.app.get(WorkerPoolService).workerId, 3],
     ]);
   });

@@ -12,7 +12,9 @@ import {
   type ProcessingContext,
   type ProcessingOutput,
 } from '../../src/job-queue';
+import type { JobAttemptRecord } from '../../src/job-queue/common/job-record';
 import type { DatabaseClient } from '../../src/job-queue/database/prisma.service';
+import { attemptHistory } from '../../src/job-queue/jobs/attempt-on-job';
 import { simulateWork } from './signals';
 
 /** What a recording processor saw, shared by every app instance of the test process that registers it. */
@@ -129,17 +131,33 @@ export async function expectAllCompletedOnce(db: DatabaseClient, jobs: number): 
   expect(await db.processingJob.count({ where: { attemptCount: { not: 1 } } })).toBe(0);
 }
 
-/** The job's status and its attempts in order (number, outcome, workerId, finished or not). */
-export async function jobState(db: DatabaseClient, jobId: string) {
-  const job = await db.processingJob.findUniqueOrThrow({
-    where: { id: jobId },
+/**
+ * The attempts of the jobs (every job when none are named) as the product reports them: the rows, and the running or
+ * completed attempt that lives on its job and has no row (src/job-queue/jobs/attempt-on-job.ts).
+ */
+export async function attemptsOf(db: DatabaseClient, jobIds?: string[]): Promise<JobAttemptRecord[]> {
+  const jobs = await db.processingJob.findMany({
+    where: jobIds ? { id: { in: jobIds } } : {},
     include: { attempts: { orderBy: { number: 'asc' } } },
   });
+  return jobs.flatMap((job) => attemptHistory(job, job.attempts));
+}
+
+/** How many of `items` have each value of `key`, as [value, count] pairs sorted by value. */
+export function countsBy<T, K extends string | number | null>(items: T[], key: (item: T) => K): [K, number][] {
+  const counts = new Map<K, number>();
+  for (const item of items) counts.set(key(item), (counts.get(key(item)) ?? 0) + 1);
+  return [...counts].sort(([a], [b]) => String(a).localeCompare(String(b)));
+}
+
+/** The job's status and its attempts in order (number, outcome, workerId, finished or not). */
+export async function jobState(db: DatabaseClient, jobId: string) {
+  const job = await db.processingJob.findUniqueOrThrow({ where: { id: jobId } });
   return {
     status: job.status as JobStatus,
     attemptCount: job.attemptCount,
     leaseOwner: job.leaseOwner,
-    attempts: job.attempts.map((attempt) => ({
+    attempts: (await attemptsOf(db, [jobId])).map((attempt) => ({
       number: attempt.number,
       outcome: attempt.outcome,
       finished: attempt.finishedAt !== null,

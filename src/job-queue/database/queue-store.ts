@@ -29,16 +29,18 @@ export interface QueueStore {
   /**
    * Atomically moves up to `limit` due jobs (PENDING or RETRYING with availableAt <= now) to PROCESSING under
    * `workerId`'s lease, highest priority first and oldest first within a priority, counting the attempt on the job
-   * (attempt_count, started_at). No attempt row is written: the attempt's row is written closed when it settles
-   * (manual when the job was retried by hand; the flag is cleared then). No job is ever handed to two workers.
+   * (attempt_count, started_at). No attempt row is written: a failed, cancelled or released attempt's row is written
+   * closed when it settles (manual when the job was retried by hand; the flag is cleared then), a completed one has
+   * none. No job is ever handed to two workers.
    * Returns the claimed jobs in claim order.
    */
   claim(workerId: string, limit: number, leaseMs: number): Promise<JobRecord[]>;
 
   /**
    * Commits many successful attempts in one transaction: each job still held by `workerId` becomes COMPLETED with
-   * its output, and its attempt row is written, closed. Returns the ids that were committed (a job whose lease was lost
-   * meanwhile is left alone).
+   * its output. No attempt row is written: the completed attempt is read from the job (attempt_count, started_at,
+   * completed_at, the manual flag, and lease_owner, which the completion keeps as the worker that completed it; see
+   * jobs/attempt-on-job.ts). Returns the ids that were committed (a job whose lease was lost meanwhile is left alone).
    */
   completeMany(workerId: string, completions: Completion[]): Promise<Set<string>>;
 

@@ -35,8 +35,8 @@ const COMPLETE_SQL = `
 UPDATE processing_jobs
    SET status = 'COMPLETED', stage = 'COMPLETED', progress = 100, bytes_processed = ?,
        extracted_text = ?, metadata = ?, result = ?,
-       error_code = NULL, error_message = NULL, error_recoverable = 1, next_attempt_manual = 0,
-       completed_at = ?, actual_duration = ? - started_at, lease_owner = NULL, lease_expires_at = NULL, updated_at = ?
+       error_code = NULL, error_message = NULL, error_recoverable = 1,
+       completed_at = ?, actual_duration = ? - started_at, lease_expires_at = NULL, updated_at = ?
  WHERE id = ? AND lease_owner = ? AND status = 'PROCESSING'
 RETURNING id`;
 
@@ -151,11 +151,10 @@ export class SqliteQueueStore implements QueueStore {
 
   completeMany(workerId: string, completions: Completion[]): Promise<Set<string>> {
     return this.prisma.sqliteTransaction((db) => {
-      const { complete, closedAttempt } = this.prepared(db);
+      const { complete } = this.prepared(db);
       const now = Date.now();
       const committed = new Set<string>();
       for (const completion of completions) {
-        closedAttempt.run(now, now, 'COMPLETED', null, null, completion.jobId, workerId);
         const row = complete.get(
           completion.bytesProcessed,
           completion.extractedText,

@@ -4,7 +4,8 @@ import { ownerScope, type Caller } from '../common/caller';
 import type { JobAttemptRecord, JobRecord, StoredFileRecord } from '../common/job-record';
 import { JobStatus, priorityToRank } from '../common/job.enums';
 import { type Prisma, PrismaService } from '../database/prisma.service';
-import { attemptId, type NewJob, type QueueStore } from '../database/queue-store';
+import { type NewJob, type QueueStore } from '../database/queue-store';
+import { attemptHistory } from './attempt-on-job';
 import { QUEUE_DRIVER } from '../job-queue.constants';
 import type { JobFilterInput } from './dto/job-filter.input';
 import { type DurationEstimate, DurationEstimates } from './duration-estimates';
@@ -56,10 +57,10 @@ export class JobsRepository {
   }
 
   /**
-   * The attempts of each job, the running one included, in two queries whatever the number of jobs. A running
-   * attempt has no row yet (the claim writes none; its row is written closed with the outcome), so it is read from
-   * the job itself. The jobs are read first: once one shows a status other than PROCESSING, the closed row of that
-   * attempt is committed too (same transaction). Unknown ids map to no attempts.
+   * The attempts of each job, the running one and the completing one included, in two queries whatever the number
+   * of jobs. Those two have no row (see attemptOnJob) and are read from the job itself. The jobs are read first:
+   * once one shows a status other than PROCESSING, the closed row of a failed, cancelled or released attempt is
+   * committed too (same transaction). Unknown ids map to no attempts.
    */
   async attemptsOfMany(jobIds: string[]): Promise<Map<string, JobAttemptRecord[]>> {
     const jobs = await this.db.processingJob.findMany({
@@ -69,6 +70,7 @@ export class JobsRepository {
         status: true,
         attemptCount: true,
         startedAt: true,
+        completedAt: true,
         leaseOwner: true,
         nextAttemptManual: true,
       },
@@ -79,23 +81,7 @@ export class JobsRepository {
     });
     const byJob = new Map<string, JobAttemptRecord[]>(jobIds.map((id) => [id, []]));
     for (const row of rows) byJob.get(row.jobId)?.push(row);
-    for (const job of jobs) {
-      const own = byJob.get(job.id)!;
-      if ((job.status as JobStatus) !== JobStatus.PROCESSING || own.some((row) => row.number === job.attemptCount))
-        continue;
-      own.push({
-        id: attemptId(job.id, job.attemptCount),
-        jobId: job.id,
-        number: job.attemptCount,
-        workerId: job.leaseOwner,
-        startedAt: job.startedAt ?? new Date(0),
-        finishedAt: null,
-        outcome: null,
-        errorCode: null,
-        errorMessage: null,
-        manual: job.nextAttemptManual,
-      });
-    }
+    for (const job of jobs) byJob.set(job.id, attemptHistory(job, byJob.get(job.id)!));
     return byJob;
   }
 

@@ -150,6 +150,7 @@ export function queueStatementCases(t: DriverUnderTest): void {
         newJob(t.fileId),
         newJob(t.fileId),
       ]);
+      await t.db.processingJob.update({ where: { id: kept.id }, data: { nextAttemptManual: true } });
       await t.driver.claim('worker-a', 3, LEASE_MS);
       await t.db.processingJob.update({ where: { id: taken.id }, data: { leaseOwner: 'worker-b' } });
       await t.db.processingJob.update({
@@ -168,10 +169,13 @@ export function queueStatementCases(t: DriverUnderTest): void {
         metadata: { pages: 1 },
         extractedText: `text of ${kept.id}`,
         bytesProcessed: 7n,
-        leaseOwner: null,
+        // The completed attempt has no row: the job keeps its worker and manual flag (jobs/attempt-on-job.ts).
+        leaseOwner: 'worker-a',
+        nextAttemptManual: true,
         leaseExpiresAt: null,
       });
       expect((await jobRow(kept.id)).completedAt).toBeInstanceOf(Date);
+      expect(await t.db.jobAttempt.count()).toBe(0);
       expect(await jobRow(taken.id)).toMatchObject({ status: 'PROCESSING', leaseOwner: 'worker-b', result: null });
       expect((await jobRow(cancelled.id)).status).toBe('CANCELLED');
     });
