@@ -3,8 +3,8 @@ import { ANONYMOUS_ADMIN, JobPriority, JobsService } from '../../src/job-queue';
 import { unpackPayload } from '../../src/job-queue/events/notify-payloads';
 import { createTestDatabase, describePostgres, type TestDatabase } from '../support/database';
 import { recordingProcessor, storeFile } from '../support/queue-helpers';
-import { PROGRESS_SUBSCRIPTION, subscribe } from '../support/subscriptions';
 import { startTestApp, type TestApp, waitFor } from '../support/test-app';
+import { watchThenRun } from '../support/watched-run';
 
 const CHANNEL = 'file_jobs_events';
 
@@ -65,8 +65,8 @@ describePostgres('Progress events go out only where someone listens (PostgreSQL)
 
   it('with a subscriber on the API instance, the worker instance publishes the progress of the watched job', async () => {
     topics.length = 0;
-    const [jobId] = await runJobs(1, new Date(Date.now() + 500));
-    const updates = await subscribe(api.wsClient(), PROGRESS_SUBSCRIPTION, { jobId }, 'jobProgress').finished;
+    const [jobId] = await runJobs(1, new Date(Date.now() + 3_600_000)); // due only once watched (watchThenRun)
+    const updates = await (await watchThenRun(api, worker, jobId)).finished;
     expect(updates.at(-1)).toMatchObject({ status: 'COMPLETED', progress: 100 });
     expect(updates.map((update) => update.stage)).toContain('VALIDATING');
     expect(topics.filter((topic) => topic === 'job.progress').length).toBeGreaterThan(0);

@@ -11,6 +11,8 @@ import {
 import { createTestDatabase, describePostgres, type TestDatabase } from '../support/database';
 import { PROGRESS_SUBSCRIPTION, subscribe } from '../support/subscriptions';
 import { startTestApp, type TestApp, waitFor } from '../support/test-app';
+import { attemptsOf } from '../support/queue-helpers';
+import { watchThenRun } from '../support/watched-run';
 
 /** Runs until its job is cancelled. */
 @Injectable()
@@ -21,6 +23,9 @@ class StuckProcessor implements FileProcessorHandler {
     return new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error)));
   }
 }
+
+/** Far enough ahead that only watchThenRun makes the job due. */
+const NOT_DUE_MS = 3_600_000;
 
 describePostgres('Progress and cancellation across instances (PostgreSQL LISTEN/NOTIFY)', () => {
   let database: TestDatabase;
@@ -51,8 +56,8 @@ describePostgres('Progress and cancellation across instances (PostgreSQL LISTEN/
 
   it('delivers every stage of a job run by the worker instance to a subscriber on the API instance', async () => {
     const content = 'line of text\n'.repeat(400_000);
-    const jobId = await enqueueOnApi('remote.txt', content, 500);
-    const updates = await subscribe(api.wsClient(), PROGRESS_SUBSCRIPTION, { jobId }, 'jobProgress').finished;
+    const jobId = await enqueueOnApi('remote.txt', content, NOT_DUE_MS);
+    const updates = await (await watchThenRun(api, worker, jobId)).finished;
     expect([...new Set(updates.map((update) => update.stage))]).toEqual([
       'QUEUED',
       'VALIDATING',
@@ -67,7 +72,7 @@ describePostgres('Progress and cancellation across instances (PostgreSQL LISTEN/
       progress: 100,
       bytesProcessed: Buffer.byteLength(content),
     });
-    const attempts = await api.prisma.client.jobAttempt.findMany({ where: { jobId } });
+    const attempts = await attemptsOf(api.prisma.client, [jobId]);
     expect(attempts.map((attempt) => attempt.workerId)).toEqual([expect.stringContaining(`:${process.pid}:`)]);
   });
 
