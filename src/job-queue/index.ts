@@ -1,4 +1,6 @@
 export { JobQueueModule, type JobQueueModuleAsyncOptions, type JobQueueModuleShape } from './job-queue.module';
+// Also the `worker` entry point's, which loads nothing else of the API (see job-queue-worker.module.ts).
+export { JobQueueWorkerModule, type JobQueueWorkerModuleAsyncOptions } from './job-queue-worker.module';
 export type { JobQueueModuleOptions } from './job-queue.options';
 export type { RetrySettings } from './job-queue-options.schema';
 export { PublicErrorCode } from './common/public-error';

@@ -2,15 +2,14 @@ import path from 'node:path';
 import ts from 'typescript';
 
 const ROOT = path.resolve(__dirname, '../..');
-const INDEX = path.join(ROOT, 'src/job-queue/index.ts');
 
 /**
- * The types named in the signatures of what src/job-queue/index.ts exports (parameters, return types, properties,
+ * The types named in the signatures of what an entry point (src/job-queue/index.ts, worker.ts) exports (parameters, return types, properties,
  * interface members, type aliases), declared in src/ but not exported from the index: what a host could be handed
  * but could not name.
  */
-function unexportedSignatureTypes(): string[] {
-  const program = ts.createProgram([INDEX], {
+function unexportedSignatureTypes(entry: string): string[] {
+  const program = ts.createProgram([entry], {
     target: ts.ScriptTarget.ES2022,
     experimentalDecorators: true,
     strict: true,
@@ -19,7 +18,7 @@ function unexportedSignatureTypes(): string[] {
   const resolve = (symbol: ts.Symbol) =>
     symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
   const exported = new Set(
-    checker.getExportsOfModule(checker.getSymbolAtLocation(program.getSourceFile(INDEX)!)!).map(resolve),
+    checker.getExportsOfModule(checker.getSymbolAtLocation(program.getSourceFile(entry)!)!).map(resolve),
   );
   const missing = new Set<string>();
 
@@ -65,8 +64,8 @@ function unexportedSignatureTypes(): string[] {
   return [...missing].sort();
 }
 
-describe('The public API (src/job-queue/index.ts)', () => {
+describe.each(['index.ts', 'worker.ts'])('The public API (src/job-queue/%s)', (entry) => {
   it('exports every type its exported signatures name', () => {
-    expect(unexportedSignatureTypes()).toEqual([]);
+    expect(unexportedSignatureTypes(path.join(ROOT, 'src/job-queue', entry))).toEqual([]);
   }, 60_000);
 });

@@ -1,12 +1,11 @@
 import { Module } from '@nestjs/common';
 import { JobsModule } from '../jobs/jobs.module';
-import { FileStorageService } from './file-storage.service';
+import { FileStorageModule } from './file-storage.module';
 import { FilesController } from './files.controller';
 
 @Module({
-  imports: [JobsModule],
+  imports: [JobsModule, FileStorageModule],
   controllers: [FilesController],
-  providers: [FileStorageService],
-  exports: [FileStorageService],
+  exports: [FileStorageModule],
 })
 export class FilesModule {}

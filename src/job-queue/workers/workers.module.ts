@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import { FilesModule } from '../files/files.module';
-import { ProgressModule } from '../progress/progress.module';
+import { FileStorageModule } from '../files/file-storage.module';
+import { ProgressTrackingModule } from '../progress/progress-tracking.module';
 import { RetryModule } from '../retry/retry.module';
 import { FileProcessorMetadataAccessor } from './file-processor-metadata.accessor';
 import { FileProcessorExplorer } from './file-processor.explorer';
@@ -11,8 +11,9 @@ import { JobOutcomesRepository } from './job-outcomes.repository';
 import { JobRunner } from './job-runner';
 import { WorkerPoolService } from './worker-pool.service';
 
+/** Claims and runs jobs. Loads no API code (GraphQL, HTTP): JobQueueWorkerModule runs it alone. */
 @Module({
-  imports: [DiscoveryModule, FilesModule, ProgressModule, RetryModule],
+  imports: [DiscoveryModule, FileStorageModule, ProgressTrackingModule, RetryModule],
   providers: [
     FileProcessorMetadataAccessor,
     FileProcessorRegistry,

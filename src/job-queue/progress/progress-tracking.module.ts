@@ -1,0 +1,10 @@
+import { Module } from '@nestjs/common';
+import { ProgressTrackerService } from './progress-tracker.service';
+import { ProgressRepository } from './progress.repository';
+
+/** How a running job reports progress (events, throttled writes), without the jobProgress subscription. */
+@Module({
+  providers: [ProgressRepository, ProgressTrackerService],
+  exports: [ProgressTrackerService],
+})
+export class ProgressTrackingModule {}

@@ -1,0 +1,122 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { Module, type INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ANONYMOUS_ADMIN, JobPriority, JobsService } from '../../src/job-queue';
+import { JobQueueWorkerModule, WorkerPoolService } from '../../src/job-queue/worker';
+import { createTestDatabase, databaseLabel, type TestDatabase } from '../support/database';
+import { attemptsOf, recordingProcessor, storeFile } from '../support/queue-helpers';
+import { startTestApp, type TestApp, waitFor } from '../support/test-app';
+
+const ROOT = path.resolve(__dirname, '../..');
+
+/** Packages and files of the API: a worker-only process must load none of them. */
+const API_CODE = [
+  /node_modules\/@nestjs\/graphql\//,
+  /node_modules\/graphql\//,
+  /node_modules\/@apollo\//,
+  /node_modules\/class-validator\//,
+  /node_modules\/express\//,
+  /node_modules\/@nestjs\/platform-express\//,
+  /src\/job-queue\/.*\.resolver\.ts$/,
+  /src\/job-queue\/.*\.controller\.ts$/,
+  /src\/job-queue\/monitoring\/stats\.repository\.ts$/,
+];
+
+/** The files of this repository and the packages a fresh process loads from `entry`, matching API_CODE. */
+async function apiCodeLoadedBy(entry: string): Promise<string[]> {
+  const script = `require(${JSON.stringify(entry)});
+    const patterns = [${API_CODE.map(String).join(',')}];
+    process.stdout.write(JSON.stringify(Object.keys(require.cache).filter((file) => patterns.some((p) => p.test(file)))));`;
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['-r', 'ts-node/register/transpile-only', '-e', script],
+    { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 },
+  );
+  return JSON.parse(stdout) as string[];
+}
+
+describe(`A worker-only instance (JobQueueWorkerModule) beside a full one (${databaseLabel})`, () => {
+  const recording = recordingProcessor('solo');
+  let database: TestDatabase;
+  let api: TestApp;
+  let worker: INestApplicationContext;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    api = await startTestApp(database, { queue: { workersEnabled: false } });
+    @Module({
+      imports: [
+        JobQueueWorkerModule.forRoot({
+          databaseUrl: database.url,
+          storageDir: `${database.dir}/files`,
+          // SQLite has no cross-process wake-up: the worker finds new jobs by polling.
+          pollIntervalMs: 100,
+          healthCheckIntervalMs: 200,
+          shutdownTimeoutMs: 5_000,
+        }),
+      ],
+      providers: [recording.processor],
+    })
+    class WorkerHostModule {}
+    worker = await NestFactory.createApplicationContext(WorkerHostModule, { logger: ['error', 'warn'] });
+  });
+
+  afterAll(async () => {
+    await worker?.close();
+    await api?.close();
+    await database?.drop();
+  });
+
+  it('loads no GraphQL, HTTP or statistics code from its entry point, where the package main loads them', async () => {
+    expect(await apiCodeLoadedBy('./src/job-queue/worker')).toEqual([]);
+    // Control: the same check finds the API in the full entry point.
+    const full = await apiCodeLoadedBy('./src/job-queue');
+    expect(full.some((file) => file.includes('node_modules/@nestjs/graphql/'))).toBe(true);
+    expect(full.some((file) => file.endsWith('jobs.resolver.ts'))).toBe(true);
+  }, 60_000);
+
+  it('runs the jobs a full instance enqueued, and they show as run by it', async () => {
+    const fileId = await storeFile(api.app, 'one.solo');
+    const jobs = await api.app.get(JobsService).enqueueMany(
+      [0, 1, 2].map(() => ({ fileId, priority: JobPriority.NORMAL })),
+      ANONYMOUS_ADMIN,
+    );
+    const ids = jobs.map((job) => job.id);
+    await waitFor(async () => {
+      const done = await api.prisma.client.processingJob.count({ where: { id: { in: ids }, status: 'COMPLETED' } });
+      return done === ids.length;
+    });
+    const workerId = worker.get(WorkerPoolService).workerId;
+    expect((await attemptsOf(api.prisma.client, ids)).map((attempt) => [attempt.outcome, attempt.workerId])).toEqual(
+      ids.map(() => ['COMPLETED', workerId]),
+    );
+  });
+
+  it('recovers a job whose worker stopped renewing its lease, and runs it again', async () => {
+    const fileId = await storeFile(api.app, 'lost.solo');
+    const [job] = await api.app.get(JobsService).enqueueMany([{ fileId, priority: JobPriority.HIGH }], ANONYMOUS_ADMIN);
+    // As a worker that died mid-attempt leaves it: PROCESSING under a lease that ran out a minute ago.
+    await api.prisma.client.processingJob.update({
+      where: { id: job.id },
+      data: {
+        status: 'PROCESSING',
+        leaseOwner: 'gone:1:abc',
+        leaseExpiresAt: new Date(Date.now() - 60_000),
+        startedAt: new Date(Date.now() - 120_000),
+        attemptCount: 1,
+        availableAt: new Date(Date.now() + 3_600_000),
+      },
+    });
+    const attempts = await waitFor(async () => {
+      const history = await attemptsOf(api.prisma.client, [job.id]);
+      return history.some((attempt) => attempt.outcome === 'COMPLETED') ? history : null;
+    }, 20_000);
+    expect(attempts.map((attempt) => [attempt.number, attempt.errorCode, attempt.outcome])).toEqual([
+      [1, 'STALLED', 'RETRYING'],
+      [2, null, 'COMPLETED'],
+    ]);
+    expect(attempts[1].workerId).toBe(worker.get(WorkerPoolService).workerId);
+  }, 30_000);
+});
