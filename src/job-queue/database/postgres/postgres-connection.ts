@@ -1,0 +1,40 @@
+import { PrismaPg } from '@prisma/adapter-pg';
+import { Pool } from 'pg';
+import { Prisma as PostgresPrisma, PrismaClient as PostgresClient } from '.prisma/postgresql-client';
+import type { DatabaseConnection, PrismaService } from '../prisma.service';
+import { PostgresDriver } from './postgres-driver';
+
+/**
+ * Connections per instance. Hot-path statements are batched, so a few connections carry any concurrency; staying
+ * small lets many instances share PostgreSQL's default max_connections (100).
+ */
+const POOL_SIZE = 12;
+/** Connections of the queue's own statements (claim, complete, insert): each carries a whole batch. */
+const QUEUE_POOL_SIZE = 4;
+/**
+ * The queue's statements touch a batch of rows by key or walk the claim index in order. A table filled since its
+ * statistics were last gathered (a bulk enqueue, a fresh database) makes the planner sort or scan every queued
+ * job instead, 10-50x slower; on these connections only keyed, ordered plans are left to choose from.
+ */
+const QUEUE_PLANNER_OPTIONS = [
+  'enable_seqscan',
+  'enable_bitmapscan',
+  'enable_sort',
+  'enable_hashjoin',
+  'enable_mergejoin',
+]
+  .map((setting) => `-c ${setting}=off`)
+  .join(' ');
+
+/** PostgreSQL's pools, Prisma client and driver (loaded only when the queue runs on PostgreSQL). */
+export function openPostgres(service: PrismaService, url: string): DatabaseConnection {
+  const pool = new Pool({ connectionString: url, max: POOL_SIZE });
+  const queuePool = new Pool({ connectionString: url, max: QUEUE_POOL_SIZE, options: QUEUE_PLANNER_OPTIONS });
+  return {
+    pool,
+    queuePool,
+    client: new PostgresClient({ adapter: new PrismaPg(pool) }),
+    fragments: PostgresPrisma,
+    driver: new PostgresDriver(service, url),
+  };
+}
