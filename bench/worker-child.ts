@@ -1,7 +1,7 @@
 /**
  * One worker instance of a queue system in a process of its own, for the burn-down. Spawned by bench/lib/child-worker.ts
  * as `node -r ts-node/register/transpile-only bench/worker-child.ts SYSTEM KIND URL DIR`; answers over IPC:
- * ready (booted, not claiming; the port of its GraphQL server where it has one) → go → started … stop → stopped { peakRssMb, jobs, cpuMs }.
+ * ready (booted, not claiming; the port of its GraphQL server where it has one: ours in the 'service' role) → go → started … stop → stopped { peakRssMb, jobs, cpuMs }.
  * Ours runs from dist/, compiled by the bench beforehand (bench/lib/compiled-product.ts), as the peers run their
  * packages' JavaScript.
  */
@@ -12,6 +12,8 @@ import { peakRssMb } from './lib/stats';
 import { loadAdapter } from './lib/systems';
 
 export type ParentMessage = { type: 'go' } | { type: 'stop' };
+/** Ours as a worker-only process, or as the whole service (GraphQL server included). */
+export type WorkerRole = 'worker' | 'service';
 export type ChildMessage =
   | { type: 'ready'; port?: number }
   | { type: 'started' }
@@ -21,12 +23,15 @@ export type ChildMessage =
 const send = (message: ChildMessage) => process.send!(message);
 
 async function main(): Promise<void> {
-  const [system, kind, url, dir] = process.argv.slice(2) as [SystemName, DbKind, string, string];
+  const [system, kind, url, dir, role] = process.argv.slice(2) as [SystemName, DbKind, string, string, WorkerRole];
   if (system === 'ours') loadProductCompiled();
   // Before the queue is loaded, as a host registers its SDK (bench --tracing).
   const tracing = process.env[TRACING_ENV] === '1' ? (await import('./lib/tracing')).registerInMemoryTracing() : null;
-  const adapter = await loadAdapter(system);
-  const worker = await adapter.openWorker({ kind, url, dir, drop: async () => undefined });
+  const db = { kind, url, dir, drop: async () => undefined };
+  const worker =
+    system === 'ours' && role === 'worker'
+      ? await (await import('./lib/our-worker')).openOurWorker(db)
+      : await (await loadAdapter(system)).openWorker(db);
   let jobs = 0;
   let atGo: NodeJS.CpuUsage | undefined;
   process.on('message', (message: ParentMessage) => {

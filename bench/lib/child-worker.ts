@@ -1,7 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
-import type { ChildMessage, ParentMessage } from '../worker-child';
+import type { ChildMessage, ParentMessage, WorkerRole } from '../worker-child';
 import type { BenchDatabase } from './databases';
 import type { SystemName } from './options';
 import { TRACING_ENV } from './tracing';
@@ -33,10 +33,14 @@ export class ChildWorker {
   private waiting: (() => void) | null = null;
   private exited = false;
 
-  /** `tracing`: the process registers the OpenTelemetry SDK with an in-memory exporter (bench --tracing). */
-  constructor(system: SystemName, db: BenchDatabase, tracing = false) {
+  /**
+   * `tracing`: the process registers the OpenTelemetry SDK with an in-memory exporter (bench --tracing).
+   * `role`: ours runs as a worker-only process (JobQueueWorkerModule), as the peers' workers do, unless it must
+   * serve GraphQL too ('service': the subscriber scenario's clients connect to it); the peers ignore it.
+   */
+  constructor(system: SystemName, db: BenchDatabase, tracing = false, role: WorkerRole = 'worker') {
     const root = path.resolve(__dirname, '../..');
-    this.child = fork(path.join(root, 'bench/worker-child.ts'), [system, db.kind, db.url, db.dir], {
+    this.child = fork(path.join(root, 'bench/worker-child.ts'), [system, db.kind, db.url, db.dir, role], {
       cwd: root,
       execArgv: [
         '-r',

@@ -1,31 +1,19 @@
-import { Injectable, Module, type INestApplication, type Provider } from '@nestjs/common';
+import { Module, type INestApplication, type Provider } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Readable } from 'node:stream';
 import { AppModule } from '../../src/app.module';
 import {
   ANONYMOUS_ADMIN,
-  FileProcessor,
   FileStorageService,
   JobPriority,
   JobsService,
   WorkerPoolService,
-  type FileProcessorHandler,
   type JobQueueModuleOptions,
 } from '../../src/job-queue';
 import { PrismaService } from '../../src/job-queue/database/prisma.service';
+import { NoopProcessor } from './noop-processor';
 
-/** Called by the no-op processor with each job id, when it starts. */
-export const noopStarts: { listener: ((jobId: string) => void) | null } = { listener: null };
-
-/** The bench's processor: does nothing, so the figures measure the queue itself. */
-@Injectable()
-@FileProcessor('noop')
-export class NoopProcessor implements FileProcessorHandler {
-  async process({ job }: { job: { id: string } }) {
-    noopStarts.listener?.(job.id);
-    return {};
-  }
-}
+export { NoopProcessor, noopStarts } from './noop-processor';
 
 export interface OurService {
   app: INestApplication;

@@ -1,5 +1,4 @@
-import { ANONYMOUS_ADMIN, JobPriority, type JobQueueModuleOptions } from '../../src/job-queue';
-import type { BenchDatabase } from './databases';
+import { ANONYMOUS_ADMIN, JobPriority } from '../../src/job-queue';
 import {
   enqueueNoopJobs,
   noopStarts,
@@ -8,18 +7,9 @@ import {
   startWorkers,
   storeNoopFile,
 } from './our-service';
+import { OURS_SETTINGS, queueOptions } from './ours-settings';
 import type { QueueAdapter } from './systems';
 import { packageVersion } from './package-version';
-
-/** No-op jobs finish at once, so many run side by side; the fallback poll stays at its documented default. */
-export const OURS_SETTINGS = { workerConcurrency: Number(process.env.OURS_C ?? 100), pollIntervalMs: 5_000 } as const;
-
-export const queueOptions = (db: BenchDatabase, workersEnabled: boolean): JobQueueModuleOptions => ({
-  databaseUrl: db.url,
-  storageDir: `${db.dir}/files`,
-  workersEnabled,
-  ...OURS_SETTINGS,
-});
 
 /** A running service's own connection answers whether work is left (the same SQL on both providers). */
 export async function hasUnfinished(service: OurService): Promise<boolean> {

@@ -13,7 +13,7 @@ import {
 } from '../../src/job-queue';
 import type { SubscribersMessage } from '../fanout-subscribers';
 import type { BenchDatabase } from '../lib/databases';
-import { OURS_SETTINGS } from '../lib/ours-adapter';
+import { OURS_SETTINGS } from '../lib/ours-settings';
 import { startOurService } from '../lib/our-service';
 import { percentile, sleep } from '../lib/stats';
 

@@ -4,7 +4,8 @@ import path from 'node:path';
 import type { SubscribersChildMessage, SubscribersParentMessage } from '../job-updated-subscribers';
 import { ChildWorker } from '../lib/child-worker';
 import type { BenchDatabase } from '../lib/databases';
-import { hasUnfinished, queueOptions } from '../lib/ours-adapter';
+import { hasUnfinished } from '../lib/ours-adapter';
+import { queueOptions } from '../lib/ours-settings';
 import { enqueueNoopJobs, startOurService, storeNoopFile } from '../lib/our-service';
 import { until } from '../lib/stats';
 
@@ -33,7 +34,7 @@ export async function measureSubscribedBurnDown(
   niceClients: boolean,
 ): Promise<SubscribedBurnDown> {
   const producer = await startOurService(queueOptions(db, false));
-  const worker = new ChildWorker('ours', db);
+  const worker = new ChildWorker('ours', db, false, 'service');
   const root = path.resolve(__dirname, '../..');
   let child: ReturnType<typeof fork> | undefined;
   try {
