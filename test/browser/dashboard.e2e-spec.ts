@@ -17,6 +17,18 @@ describe(`The dashboard in Chromium against a live service (${databaseLabel})`, 
     session = await openBrowser(service.url);
     session.page.setDefaultTimeout(15_000);
     session.page.on('console', (message) => message.type() === 'error' && consoleErrors.push(message.text()));
+    // Keeps the page's WebSockets where a test can close them, as a dropped connection would.
+    await session.page.addInitScript(() => {
+      const Native = window.WebSocket;
+      const opened: WebSocket[] = [];
+      (window as unknown as { openSockets: WebSocket[] }).openSockets = opened;
+      window.WebSocket = class extends Native {
+        constructor(...args: ConstructorParameters<typeof WebSocket>) {
+          super(...args);
+          opened.push(this);
+        }
+      };
+    });
   });
   afterAll(async () => {
     await session?.close();
@@ -172,6 +184,25 @@ describe(`The dashboard in Chromium against a live service (${databaseLabel})`, 
     await page().getByRole('search').getByLabel('Status').selectOption('');
     await page().getByRole('search').getByLabel('Priority').selectOption('');
   });
+
+  it('reads its figures again when its socket reconnects: what changed unseen shows without a reload', async () => {
+    await openOverview();
+    const before = Number(await textBecomes(count('COMPLETED'), (text) => text !== ''));
+    // A change no event announces to the page, as one published while its socket is down never reaches it.
+    await insertJob(service.prisma.client, { status: 'COMPLETED', completedAgoMs: 1_000 });
+    const [OPEN, CLOSED] = [1, 3]; // WebSocket.readyState
+    const sockets = () =>
+      page().evaluate(() =>
+        (window as unknown as { openSockets: WebSocket[] }).openSockets.map((socket) => socket.readyState),
+      );
+    expect(await sockets()).toEqual([OPEN]);
+    await page().evaluate(() => {
+      for (const socket of (window as unknown as { openSockets: WebSocket[] }).openSockets) socket.close(1000);
+    });
+    // graphql-ws opens a new socket and subscribes again (the service may see it before the old one's end).
+    await waitFor(async () => (await sockets()).join() === `${CLOSED},${OPEN}`, 30_000);
+    await textBecomes(count('COMPLETED'), (text) => Number(text) === before + 1);
+  }, 60_000);
 
   it('changes the counts live when a job ends, without a reload', async () => {
     await openOverview();

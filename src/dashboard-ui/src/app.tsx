@@ -17,10 +17,13 @@ import type { JobSummary } from './types';
 
 export function App() {
   const [token, setToken] = useState(storedToken);
-  const session = useMemo(() => createDashboardClient(token), [token]);
+  // A (re)connected socket may have missed job changes: every live panel reads again (JobChange null).
+  const { session, events } = useMemo(() => {
+    const jobEvents = new JobEvents();
+    return { session: createDashboardClient(token, () => jobEvents.emit(null)), events: jobEvents };
+  }, [token]);
   useEffect(() => () => session.dispose(), [session]);
   const access = useAccess(session.client);
-  const events = useMemo(() => new JobEvents(), [session]);
   const signInWith = (next: string | null) => {
     storeToken(next);
     setToken(next);

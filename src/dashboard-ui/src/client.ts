@@ -9,14 +9,16 @@ export interface DashboardClient {
 
 /**
  * One urql client per token: queries and mutations by JSON POST to /graphql, subscriptions over graphql-ws on the same origin. Signing in makes a new client, so no socket outlives
- * the token it was opened with.
+ * the token it was opened with. `onConnected` is called each time the socket is (re)acknowledged: whatever changed
+ * while it was down, or before the first subscription was live, reached no subscriber, so the page reads again.
  */
-export function createDashboardClient(token: string | null): DashboardClient {
+export function createDashboardClient(token: string | null, onConnected: () => void): DashboardClient {
   const headers = authorization(token);
   const sockets = createWsClient({
     url: `${location.origin.replace(/^http/, 'ws')}/graphql`,
     connectionParams: headers,
     lazy: true,
+    on: { connected: onConnected },
   });
   const client = new Client({
     url: '/graphql',

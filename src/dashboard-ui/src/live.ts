@@ -2,8 +2,11 @@ import { createContext } from 'preact';
 import { useContext, useEffect, useRef } from 'preact/hooks';
 import type { JobSummary } from './types';
 
-/** A job that changed: the whole row from jobUpdated, or only its id when this page itself made the change. */
-export type JobChange = Pick<JobSummary, 'id'> & Partial<JobSummary>;
+/**
+ * A job that changed: the whole row from jobUpdated, or only its id when this page itself made the change; null when
+ * any job may have changed unseen (the subscription's socket (re)connected: events of the time before were lost).
+ */
+export type JobChange = (Pick<JobSummary, 'id'> & Partial<JobSummary>) | null;
 type Listener = (job: JobChange) => void;
 
 /** Fans the one jobUpdated subscription of the app out to every panel that wants to know. */

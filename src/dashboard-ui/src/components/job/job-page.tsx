@@ -16,7 +16,7 @@ const PREVIEW_CHARS = 4_000;
 export function JobPage({ id }: { id: string }) {
   const [{ data, error }, refetch] = useQuery<{ job: JobDetail | null }>({ query: JOB, variables: { id } });
   const reread = useThrottle(() => refetch({ requestPolicy: 'network-only' }), 300);
-  useJobEvents((job) => job.id === id && reread());
+  useJobEvents((job) => (job === null || job.id === id) && reread());
   const [{ data: live }, follow] = useSubscription<{ jobProgress: ProgressUpdate }>({
     query: JOB_PROGRESS,
     variables: { jobId: id },
