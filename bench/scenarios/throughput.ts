@@ -4,6 +4,7 @@ import type { SystemName } from '../lib/options';
 import { percentile, sleep, until } from '../lib/stats';
 import type { QueueAdapter } from '../lib/systems';
 import { storeTraceContexts } from '../lib/tracing';
+import type { WorkerRole } from '../worker-child';
 
 /** Jobs per second of bulk enqueue (BULK_BATCH per call) into an empty queue with no worker running. */
 export async function measureEnqueue(
@@ -37,6 +38,7 @@ export interface BurnDown {
  * `jobs` no-op jobs are queued first; then `instances` worker processes, booted and idle, are told to go at once.
  * The clock runs from "go" until the database holds no unfinished job (polled every 25 ms). `traced`: the workers
  * register the OpenTelemetry SDK (in-memory exporter) and every job carries a stored trace context to link to.
+ * `role`: ours as worker-only processes, or as the whole service (the subscriber scenario's baseline, like with like).
  */
 export async function measureBurnDown(
   system: SystemName,
@@ -45,12 +47,13 @@ export async function measureBurnDown(
   jobs: number,
   instances: number,
   traced = false,
+  role: WorkerRole = 'worker',
 ): Promise<BurnDown> {
   const producer = await adapter.openProducer(db);
   const workers: ChildWorker[] = [];
   try {
     // The children boot while the queue fills: neither is timed.
-    for (let index = 0; index < instances; index++) workers.push(new ChildWorker(system, db, traced));
+    for (let index = 0; index < instances; index++) workers.push(new ChildWorker(system, db, traced, role));
     await producer.enqueueBulk(jobs);
     if (traced) await storeTraceContexts(db);
     await Promise.all(workers.map((worker) => worker.ready()));
