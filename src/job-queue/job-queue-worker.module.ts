@@ -3,7 +3,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { JOB_QUEUE_ASYNC_OPTIONS_TYPE, JOB_QUEUE_OPTIONS_TYPE, JobQueueCoreModule } from './job-queue-core.module';
 import type { JobQueueModuleOptions } from './job-queue.options';
 import { QueueSweepsModule } from './monitoring/queue-sweeps.module';
-import { WorkerSweepScheduler } from './monitoring/worker-sweep-scheduler.service';
+import { SweepScheduler } from './monitoring/sweep-scheduler.service';
 import { BuiltInProcessorsModule } from './processors/processors.module';
 import { WorkersModule } from './workers/workers.module';
 
@@ -39,7 +39,7 @@ export class JobQueueWorkerModule {
         QueueSweepsModule,
         ...(builtInProcessors !== false ? [BuiltInProcessorsModule] : []),
       ],
-      providers: [WorkerSweepScheduler],
+      providers: [SweepScheduler],
       exports: [WorkersModule, QueueSweepsModule],
     };
   }

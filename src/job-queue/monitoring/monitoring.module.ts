@@ -2,12 +2,12 @@ import { Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { QueueSweepsModule } from './queue-sweeps.module';
 import { HealthService } from './health.service';
-import { MonitoringScheduler } from './monitoring-scheduler.service';
 import { MonitoringResolver } from './monitoring.resolver';
 import { MonitoringService } from './monitoring.service';
 import { OutcomeSeriesService } from './outcome-series.service';
 import { StatsRepository } from './stats.repository';
 import { StatsService } from './stats.service';
+import { HEALTH_CHECK_ROUND, SweepScheduler } from './sweep-scheduler.service';
 
 /** Statistics, health, stalled-job recovery and cleanup, with their schedule and GraphQL operations. */
 @Module({
@@ -17,7 +17,8 @@ import { StatsService } from './stats.service';
     StatsService,
     HealthService,
     MonitoringService,
-    MonitoringScheduler,
+    SweepScheduler,
+    { provide: HEALTH_CHECK_ROUND, useExisting: MonitoringService },
     MonitoringResolver,
     OutcomeSeriesService,
   ],
