@@ -5,7 +5,7 @@ import { CANCELLED_WHILE_RUNNING, MAX_ERROR_MESSAGE, type Settlement } from './q
  * next_attempt_manual as they were before the settling UPDATE). A row opened by an older version's claim is closed
  * instead.
  */
-export const closedAttemptsFrom = (
+const closedAttemptsFrom = (
   source: string,
   values: { workerId: string; outcome: string; errorCode: string; errorMessage: string },
 ) => `

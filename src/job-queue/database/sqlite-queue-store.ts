@@ -14,7 +14,7 @@ import {
   type Settlement,
   sortInClaimOrder,
 } from './queue-store';
-import { CLOSED_ATTEMPT_SQL, SqliteSettleStatements } from './sqlite-settle-statements';
+import { SqliteSettleStatements } from './sqlite-settle-statements';
 
 /**
  * Without statistics (SQLite gathers none unless told to) the planner reads every due job through the
@@ -72,7 +72,6 @@ interface Statements {
   findJobs: Reading<JobRecord>;
   nextDue: Database.Statement;
   claim: Reading<JobRecord>;
-  closedAttempt: Database.Statement;
   complete: Database.Statement;
   renew: Database.Statement;
 }
@@ -200,7 +199,6 @@ export class SqliteQueueStore implements QueueStore {
         findJobs: reading(FIND_JOBS_SQL, sqliteJobReader),
         nextDue: prepare(NEXT_DUE_SQL),
         claim: reading(CLAIM_SQL, sqliteJobReader),
-        closedAttempt: db.prepare(CLOSED_ATTEMPT_SQL),
         complete: prepare(COMPLETE_SQL),
         renew: prepare(RENEW_SQL),
       };

@@ -10,11 +10,11 @@ import {
 
 /**
  * The closed attempt row of an outcome, written from the job row before the outcome changes it (SQLite's RETURNING
- * shows only new values, and the outcome clears next_attempt_manual). As on PostgreSQL the claim writes no attempt
- * row; a row opened by an older version's claim is closed instead. Parameters: now, now, outcome, error code,
- * error message, job id, worker id.
+ * shows only new values, and the outcome clears next_attempt_manual). As on PostgreSQL neither the claim nor a
+ * completion writes an attempt row (jobs/attempt-on-job.ts); a row opened by an older version's claim is closed
+ * instead. Parameters: now, now, outcome, error code, error message, job id, worker id.
  */
-export const CLOSED_ATTEMPT_SQL = `
+const CLOSED_ATTEMPT_SQL = `
 INSERT INTO job_attempts (id, job_id, number, worker_id, started_at, finished_at, outcome, error_code, error_message,
                           manual)
 SELECT id || ':' || attempt_count, id, attempt_count, lease_owner, coalesce(started_at, ?), ?, ?, ?, ?,
