@@ -5,7 +5,7 @@ import { Module, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ANONYMOUS_ADMIN, JobPriority, JobsService } from '../../src/job-queue';
 import { JobQueueWorkerModule, WorkerPoolService } from '../../src/job-queue/worker';
-import { createTestDatabase, databaseLabel, type TestDatabase } from '../support/database';
+import { createTestDatabase, databaseLabel, type TestDatabase, usingPostgres } from '../support/database';
 import { attemptsOf, recordingProcessor, storeFile } from '../support/queue-helpers';
 import { startTestApp, type TestApp, waitFor } from '../support/test-app';
 
@@ -24,18 +24,32 @@ const API_CODE = [
   /src\/job-queue\/monitoring\/stats\.repository\.ts$/,
 ];
 
-/** The files of this repository and the packages a fresh process loads from `entry`, matching API_CODE. */
-async function apiCodeLoadedBy(entry: string): Promise<string[]> {
-  const script = `require(${JSON.stringify(entry)});
-    const patterns = [${API_CODE.map(String).join(',')}];
-    process.stdout.write(JSON.stringify(Object.keys(require.cache).filter((file) => patterns.some((p) => p.test(file)))));`;
+/** The other provider's Prisma client, adapter and driver library: a process loads only its own (PrismaService). */
+const OTHER_PROVIDER = usingPostgres
+  ? [
+      /node_modules\/\.prisma\/sqlite-client\//,
+      /node_modules\/@prisma\/adapter-better-sqlite3\//,
+      /node_modules\/better-sqlite3\//,
+    ]
+  : [/node_modules\/\.prisma\/postgresql-client\//, /node_modules\/@prisma\/adapter-pg\//];
+const OWN_CLIENT = usingPostgres
+  ? /node_modules\/\.prisma\/postgresql-client\//
+  : /node_modules\/\.prisma\/sqlite-client\//;
+
+/** Every file a fresh process (ts-node) has loaded once `script`, an async function body, has run. */
+async function filesLoadedBy(script: string): Promise<string[]> {
+  const program = `(async () => { ${script} })().then(
+    () => process.stdout.write(JSON.stringify(Object.keys(require.cache))),
+    (error) => { console.error(error); process.exit(1); });`;
   const { stdout } = await promisify(execFile)(
     process.execPath,
-    ['-r', 'ts-node/register/transpile-only', '-e', script],
+    ['-r', 'ts-node/register/transpile-only', '-e', program],
     { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 },
   );
   return JSON.parse(stdout) as string[];
 }
+
+const matching = (files: string[], patterns: RegExp[]) => files.filter((file) => patterns.some((p) => p.test(file)));
 
 describe(`A worker-only instance (JobQueueWorkerModule) beside a full one (${databaseLabel})`, () => {
   const recording = recordingProcessor('solo');
@@ -69,10 +83,19 @@ describe(`A worker-only instance (JobQueueWorkerModule) beside a full one (${dat
     await database?.drop();
   });
 
-  it('loads no GraphQL, HTTP or statistics code from its entry point, where the package main loads them', async () => {
-    expect(await apiCodeLoadedBy('./src/job-queue/worker')).toEqual([]);
-    // Control: the same check finds the API in the full entry point.
-    const full = await apiCodeLoadedBy('./src/job-queue');
+  it('boots and closes without loading GraphQL, HTTP, statistics or the other database provider', async () => {
+    const options = { databaseUrl: database.url, storageDir: `${database.dir}/files`, workersEnabled: false };
+    const booted = await filesLoadedBy(`
+      const { NestFactory } = require('@nestjs/core');
+      const { JobQueueWorkerModule } = require('./src/job-queue/worker');
+      const app = await NestFactory.createApplicationContext(
+        JobQueueWorkerModule.forRoot(${JSON.stringify(options)}), { logger: false });
+      await app.close();`);
+    expect(matching(booted, API_CODE)).toEqual([]);
+    expect(matching(booted, OTHER_PROVIDER)).toEqual([]);
+    // Controls: the check sees the provider's own client, and the API in the package's main entry.
+    expect(matching(booted, [OWN_CLIENT])).not.toEqual([]);
+    const full = matching(await filesLoadedBy(`require('./src/job-queue');`), API_CODE);
     expect(full.some((file) => file.includes('node_modules/@nestjs/graphql/'))).toBe(true);
     expect(full.some((file) => file.endsWith('jobs.resolver.ts'))).toBe(true);
   }, 60_000);
