@@ -152,12 +152,16 @@ export function countsBy<T, K extends string | number | null>(items: T[], key: (
 
 /** The job's status and its attempts in order (number, outcome, workerId, finished or not). */
 export async function jobState(db: DatabaseClient, jobId: string) {
-  const job = await db.processingJob.findUniqueOrThrow({ where: { id: jobId } });
+  // One read, so that the status and the attempts are of the same moment while the job moves.
+  const job = await db.processingJob.findUniqueOrThrow({
+    where: { id: jobId },
+    include: { attempts: { orderBy: { number: 'asc' } } },
+  });
   return {
     status: job.status as JobStatus,
     attemptCount: job.attemptCount,
     leaseOwner: job.leaseOwner,
-    attempts: (await attemptsOf(db, [jobId])).map((attempt) => ({
+    attempts: attemptHistory(job, job.attempts).map((attempt) => ({
       number: attempt.number,
       outcome: attempt.outcome,
       finished: attempt.finishedAt !== null,
