@@ -51,27 +51,19 @@ describe(`Stalled jobs and cleanup (${databaseLabel})`, () => {
 
   it('lists a PROCESSING job whose lease ran out and recovers it as a STALLED attempt, under the retry rules', async () => {
     const db = service.prisma.client;
-    // A format no worker here handles, so only recovery touches these jobs.
-    const stalledId = await insertJob(db, {
-      format: 'ghost',
-      status: 'PROCESSING',
-      startedAgoMs: 60_000,
-      leaseExpiresInMs: -30_000,
-      maxRetries: 3,
-      retryCount: 1,
-      attempts: [],
-    });
-    const exhaustedId = await insertJob(db, {
-      format: 'ghost',
-      status: 'PROCESSING',
-      startedAgoMs: 60_000,
-      leaseExpiresInMs: -30_000,
-      maxRetries: 1,
-      retryCount: 1,
-      attempts: [],
-    });
-    for (const jobId of [stalledId, exhaustedId]) {
-      await db.processingJob.update({ where: { id: jobId }, data: { attemptCount: 1 } });
+    // A format no worker here handles, so only recovery touches these jobs. Each is inserted with a live lease and
+    // an open attempt row (as an older version's claim left them), then its lease is run out in one update: with the
+    // lease expired at insert, the sweep (every 200 ms) once recovered a job before its attempt row existed.
+    const stalledIds: string[] = [];
+    for (const maxRetries of [3, 1]) {
+      const jobId = await insertJob(db, {
+        format: 'ghost',
+        status: 'PROCESSING',
+        startedAgoMs: 60_000,
+        leaseExpiresInMs: 60_000,
+        maxRetries,
+        retryCount: 1,
+      });
       await db.jobAttempt.create({
         data: {
           id: `${jobId}:1`,
@@ -81,7 +73,10 @@ describe(`Stalled jobs and cleanup (${databaseLabel})`, () => {
           startedAt: new Date(Date.now() - 60_000),
         },
       });
+      await db.processingJob.update({ where: { id: jobId }, data: { leaseExpiresAt: new Date(Date.now() - 30_000) } });
+      stalledIds.push(jobId);
     }
+    const [stalledId, exhaustedId] = stalledIds;
     // The scheduled health check (every 200 ms) recovers them by itself.
     await waitFor(
       async () =>
