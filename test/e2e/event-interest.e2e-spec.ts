@@ -1,7 +1,11 @@
 import { Client as PgClient } from 'pg';
 import { ANONYMOUS_ADMIN, JobPriority, JobsService } from '../../src/job-queue';
+import { JobEventBus } from '../../src/job-queue/events/job-event-bus';
+import { JobTopics } from '../../src/job-queue/events/job-events';
+import { JobUpdatesService } from '../../src/job-queue/jobs/job-updates.service';
 import { unpackPayload } from '../../src/job-queue/events/notify-payloads';
 import { createTestDatabase, describePostgres, type TestDatabase } from '../support/database';
+import { liveSubscribers } from '../support/live-subscribers';
 import { recordingProcessor, storeFile } from '../support/queue-helpers';
 import { startTestApp, type TestApp, waitFor } from '../support/test-app';
 import { watchThenRun } from '../support/watched-run';
@@ -9,16 +13,17 @@ import { watchThenRun } from '../support/watched-run';
 const CHANNEL = 'file_jobs_events';
 
 /**
- * Progress events cross instances only while someone listens to them (EventInterest): watched from the channel
- * itself, by a plain LISTEN connection of the test's own, which no registry knows about.
+ * Progress events and status changes cross instances only while someone listens to them (EventInterest): watched
+ * from the channel itself, by a plain LISTEN connection of the test's own, which no registry knows about.
  */
-describePostgres('Progress events go out only where someone listens (PostgreSQL)', () => {
+describePostgres('Progress and status events go out only where someone listens (PostgreSQL)', () => {
   const recorder = recordingProcessor('interest');
   let database: TestDatabase;
   let api: TestApp;
   let worker: TestApp;
   let tap: PgClient;
-  const topics: string[] = [];
+  const heard: { topic: string; payload: { jobId?: string } }[] = [];
+  const topicsHeard = (topic: string) => heard.filter((message) => message.topic === topic);
 
   beforeAll(async () => {
     database = await createTestDatabase();
@@ -27,7 +32,7 @@ describePostgres('Progress events go out only where someone listens (PostgreSQL)
     tap = new PgClient({ connectionString: database.url });
     await tap.connect();
     tap.on('notification', ({ payload }) => {
-      for (const message of unpackPayload(payload ?? '[]')) topics.push((message as { topic: string }).topic);
+      for (const message of unpackPayload(payload ?? '[]')) heard.push(message as (typeof heard)[number]);
     });
     await tap.query(`LISTEN ${CHANNEL}`);
   });
@@ -54,21 +59,50 @@ describePostgres('Progress events go out only where someone listens (PostgreSQL)
       return done === ids.length ? true : null;
     }, 20_000);
 
-  it('with no progress subscriber anywhere, jobs run and publish their status changes but no progress', async () => {
-    topics.length = 0;
+  /**
+   * Resolves once everything the worker instance published so far went through the channel: its bus sends in order,
+   * so a marker it publishes now is heard after all of it.
+   */
+  const workerCaughtUp = async () => {
+    const jobId = `marker-${heard.length}`;
+    await worker.app.get(JobEventBus).publish(JobTopics.cancelRequested, { jobId });
+    await waitFor(() => heard.some((message) => message.payload.jobId === jobId), 5_000);
+  };
+
+  it('with no subscriber anywhere, jobs run and publish neither their status changes nor their progress', async () => {
+    heard.length = 0;
     const ids = await runJobs(20);
     await settled(ids);
-    // The status changes of the claim and the completion come through the same channel: the tap hears them.
-    await waitFor(() => (topics.filter((topic) => topic === 'job.changed').length >= 2 ? true : null), 5_000);
-    expect(topics.filter((topic) => topic === 'job.progress')).toEqual([]);
+    await workerCaughtUp();
+    expect(topicsHeard('job.changed')).toEqual([]);
+    expect(topicsHeard('job.progress')).toEqual([]);
+    expect(topicsHeard('queue.wakeup').length).toBeGreaterThan(0); // control: the tap hears the channel
+  });
+
+  it('a jobUpdated subscriber on the API instance gets every status change the worker instance makes, which stop going out once it leaves', async () => {
+    const probeFile = await storeFile(api.app, 'probe.interest');
+    const enqueueProbe = async () =>
+      (await api.app.get(JobsService).enqueue({ fileId: probeFile, priority: JobPriority.NORMAL }, ANONYMOUS_ADMIN)).id;
+    const [subscriber] = await liveSubscribers(1, () => api.wsClient(), enqueueProbe);
+    const ids = await runJobs(5);
+    await waitFor(() => ids.every((id) => subscriber.updates.some((u) => u.id === id && u.status === 'COMPLETED')));
+    expect(topicsHeard('job.changed').length).toBeGreaterThan(0);
+
+    subscriber.cancel();
+    await waitFor(() => api.app.get(JobUpdatesService).subscriberCount === 0);
+    await waitFor(() => !worker.app.get(JobEventBus).wants(JobTopics.jobChanged), 5_000);
+    heard.length = 0;
+    await settled(await runJobs(5));
+    await workerCaughtUp();
+    expect(topicsHeard('job.changed')).toEqual([]);
   });
 
   it('with a subscriber on the API instance, the worker instance publishes the progress of the watched job', async () => {
-    topics.length = 0;
+    heard.length = 0;
     const [jobId] = await runJobs(1, new Date(Date.now() + 3_600_000)); // due only once watched (watchThenRun)
     const updates = await (await watchThenRun(api, worker, jobId)).finished;
     expect(updates.at(-1)).toMatchObject({ status: 'COMPLETED', progress: 100 });
     expect(updates.map((update) => update.stage)).toContain('VALIDATING');
-    expect(topics.filter((topic) => topic === 'job.progress').length).toBeGreaterThan(0);
+    expect(topicsHeard('job.progress').length).toBeGreaterThan(0);
   });
 });

@@ -63,7 +63,7 @@ describe(`jobUpdated: one shared read per event batch, bounded per subscriber ($
 
   it(`ends a subscriber that leaves more than ${MAX_UNREAD_JOB_UPDATES} updates unread with an error, and the others get every update`, async () => {
     const [reader] = await liveSubscribers(1, () => service.wsClient(), enqueueProbe);
-    const stuck = service.app.get(JobUpdatesService).watch(undefined, ANONYMOUS_ADMIN);
+    const stuck = await service.app.get(JobUpdatesService).watch(undefined, ANONYMOUS_ADMIN);
     // In batches of 1,000 jobs (1,000 updates at once), each read by the live subscriber before the next: it keeps
     // up, the stuck one falls behind by all of them.
     const seen = new Set<string>();

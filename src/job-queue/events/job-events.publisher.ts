@@ -25,6 +25,7 @@ export class JobEventsPublisher {
   }
 
   async jobsChanged(jobs: ChangedJob[]): Promise<void> {
+    if (!this.events.wants(JobTopics.jobChanged)) return;
     const changes: JobChangedEvent[] = jobs.map((job) => ({
       jobId: job.id,
       status: job.status as JobStatus,

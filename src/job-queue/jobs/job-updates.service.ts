@@ -52,11 +52,15 @@ export class JobUpdatesService implements OnApplicationShutdown {
     return this.watchers.size;
   }
 
-  watch(filter: JobFilterInput | undefined, caller: Caller): AsyncIterableIterator<JobRecord> {
+  /**
+   * Resolves once the changes reach this instance: status changes are published (anywhere, see EventInterest) only
+   * while someone listens, so an instance that just started listening waits until the others know it.
+   */
+  async watch(filter: JobFilterInput | undefined, caller: Caller): Promise<AsyncIterableIterator<JobRecord>> {
     const watcher: Watcher = {
       filter,
       caller,
-      queue: new AsyncQueue<JobRecord>(() => this.watchers.delete(watcher), {
+      queue: new AsyncQueue<JobRecord>(() => this.unwatch(watcher), {
         maxBuffered: MAX_UNREAD_JOB_UPDATES,
         overflow: () =>
           new Error(
@@ -65,22 +69,36 @@ export class JobUpdatesService implements OnApplicationShutdown {
       }),
     };
     this.watchers.add(watcher);
-    this.startFeed();
+    await this.startFeed();
     return watcher.queue;
   }
 
   onApplicationShutdown(): void {
     this.stopMissedEvents();
-    void this.feed?.then((stop) => stop());
-    this.feed = null;
+    this.stopFeed();
   }
 
-  private startFeed(): void {
-    if (this.feed) return;
+  private startFeed(): Promise<unknown> {
+    if (this.feed) return this.feed;
     this.feed = this.bus.subscribe(JobTopics.jobChanged, ({ changes }) => this.onChanges(changes));
     this.stopMissedEvents = this.bus.onEventsMissed((reason) =>
       this.failAll(`${reason}: events may have been missed; read the jobs again and subscribe again`),
     );
+    return this.feed;
+  }
+
+  /** The last subscriber gone, the instance stops listening, and no instance publishes for it any more. */
+  private unwatch(watcher: Watcher): void {
+    this.watchers.delete(watcher);
+    if (this.watchers.size === 0) this.stopFeed();
+  }
+
+  private stopFeed(): void {
+    const feed = this.feed;
+    this.feed = null;
+    this.stopMissedEvents();
+    this.stopMissedEvents = () => undefined;
+    void feed?.then((stop) => stop()).catch(() => undefined);
   }
 
   private onChanges(changes: JobChangedEvent[]): void {

@@ -24,25 +24,32 @@ export class RunningJobCanceller {
   ) {}
 
   async cancelRunning(job: JobRecord): Promise<JobRecord> {
+    const { count } = await this.prisma.client.processingJob.updateMany({
+      where: { id: job.id, status: JobStatus.PROCESSING },
+      data: { cancelRequestedAt: new Date() },
+    });
+    if (count === 1) await this.askWorkerToCancel(job.id);
+    return (await this.prisma.client.processingJob.findUnique({ where: { id: job.id } })) ?? job;
+  }
+
+  /**
+   * Status changes are published only while someone listens (EventInterest): this instance listens first, and the
+   * request goes out once the others know it (ordered after the announcement), so the worker's CANCELLED reaches it.
+   * The cancel is already durable: listening may wait for the event connection, never delay the record.
+   */
+  private async askWorkerToCancel(jobId: string): Promise<void> {
     let markSettled: () => void = () => undefined;
     const settled = new Promise<void>((resolve) => (markSettled = resolve));
-    const listening = this.bus.subscribe(JobTopics.jobChanged, ({ changes }) => {
-      if (changes.some((change) => change.jobId === job.id && change.status !== JobStatus.PROCESSING)) markSettled();
-    });
     const timer = setTimeout(markSettled, CANCEL_WAIT_MS);
+    const stopListening = await this.bus.subscribe(JobTopics.jobChanged, ({ changes }) => {
+      if (changes.some((change) => change.jobId === jobId && change.status !== JobStatus.PROCESSING)) markSettled();
+    });
     try {
-      const { count } = await this.prisma.client.processingJob.updateMany({
-        where: { id: job.id, status: JobStatus.PROCESSING },
-        data: { cancelRequestedAt: new Date() },
-      });
-      if (count === 1) {
-        await this.events.requestCancel(job.id);
-        await settled;
-      }
+      await this.events.requestCancel(jobId);
+      await settled;
     } finally {
       clearTimeout(timer);
-      void listening.then((stop) => stop());
+      stopListening();
     }
-    return (await this.prisma.client.processingJob.findUnique({ where: { id: job.id } })) ?? job;
   }
 }

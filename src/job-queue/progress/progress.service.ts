@@ -26,9 +26,11 @@ export class ProgressService implements OnApplicationBootstrap, OnApplicationShu
   private readonly listeners = new Map<string, Set<ProgressListener>>();
   /** How to end each watch() stream with an error, by job id: when it can no longer be told every change. */
   private readonly failers = new Map<string, Set<(error: Error) => void>>();
-  private readonly subscriptions: (() => void)[] = [];
-  /** The subscription to progress events, while some job is watched. */
-  private progressFeed: Promise<() => void> | null = null;
+  /**
+   * The subscriptions to progress events and status changes, while some job is watched: both topics are published
+   * (anywhere, see EventInterest) only while someone listens, and a burn-down no one watches publishes neither.
+   */
+  private feeds: Promise<(() => void)[]> | null = null;
   private stopMissedEvents: () => void = () => undefined;
 
   constructor(
@@ -37,49 +39,42 @@ export class ProgressService implements OnApplicationBootstrap, OnApplicationShu
     private readonly tracker: ProgressTrackerService,
   ) {}
 
-  async onApplicationBootstrap(): Promise<void> {
-    this.subscriptions.push(
-      await this.bus.subscribe(JobTopics.jobChanged, ({ changes }) => this.onStatusChanges(changes)),
-    );
+  onApplicationBootstrap(): void {
     this.stopMissedEvents = this.bus.onEventsMissed((reason) =>
       this.fail([...this.failers.keys()], `${reason}: events may have been missed; read the job and subscribe again`),
     );
   }
 
   onApplicationShutdown(): void {
-    for (const stop of this.subscriptions.splice(0)) stop();
     this.stopMissedEvents();
-    this.progressFeed?.then((stop) => stop()).catch(() => undefined);
-    this.progressFeed = null;
+    this.stopListening();
   }
 
-  /**
-   * Calls `listener` with every update of the job until it ends. Returns a function that stops it sooner. Progress
-   * events are listened to (and so published, anywhere: see EventInterest) only while some job is watched.
-   */
+  /** Calls `listener` with every update of the job until it ends. Returns a function that stops it sooner. */
   onProgress(jobId: string, listener: ProgressListener): () => void {
     void this.listenToProgress();
     const unregister = this.register(this.listeners, jobId, listener);
     return () => {
       unregister();
-      this.stopListeningIfUnwatched();
+      if (this.listeners.size === 0) this.stopListening();
     };
   }
 
-  /** Resolves once progress events reach this instance (the other instances know it is listening). */
+  /** Resolves once progress events and status changes reach this instance (the other instances know it listens). */
   private listenToProgress(): Promise<unknown> {
-    this.progressFeed ??= this.bus.subscribe(JobTopics.jobProgress, (event) => this.dispatch(updateFromEvent(event)));
-    return this.progressFeed;
+    this.feeds ??= Promise.all([
+      this.bus.subscribe(JobTopics.jobProgress, (event) => this.dispatch(updateFromEvent(event))),
+      this.bus.subscribe(JobTopics.jobChanged, ({ changes }) => this.onStatusChanges(changes)),
+    ]);
+    return this.feeds;
   }
 
-  private stopListeningIfUnwatched(): void {
-    if (this.listeners.size > 0 || !this.progressFeed) return;
-    const feed = this.progressFeed;
-    this.progressFeed = null;
-    void feed.then((stop) => stop());
+  private stopListening(): void {
+    const feeds = this.feeds;
+    this.feeds = null;
+    void feeds?.then((stops) => stops.forEach((stop) => stop())).catch(() => undefined);
   }
 
-  /** Reports progress of a job that runs on this instance (for code outside its processor). */
   updaterFor(jobId: string): (change: ProgressChange) => void {
     return (change) => {
       const reporter = this.tracker.reporterOf(jobId);
@@ -134,7 +129,7 @@ export class ProgressService implements OnApplicationBootstrap, OnApplicationShu
     }
     if (isTerminal(update.status)) {
       this.listeners.delete(update.jobId);
-      this.stopListeningIfUnwatched();
+      if (this.listeners.size === 0) this.stopListening();
     }
   }
 
