@@ -7,7 +7,6 @@ import { InMemoryEventBus } from './events/in-memory-event-bus';
 import { JobEventBus } from './events/job-event-bus';
 import { JobEventsPublisher } from './events/job-events.publisher';
 import { LocalJobEvents } from './events/local-job-events';
-import { PostgresEventBus } from './events/postgres-event-bus';
 import { JOB_EVENT_BUS, JOB_QUEUE_OPTIONS, QUEUE_DRIVER } from './job-queue.constants';
 import { type JobQueueModuleOptions, resolveJobQueueOptions } from './job-queue.options';
 
@@ -21,10 +20,17 @@ export const {
   .setFactoryMethodName('createJobQueueOptions')
   .build();
 
-/** The buses the drivers choose from (they live above the database layer, so they are handed down). */
+/**
+ * The buses the drivers choose from (they live above the database layer, so they are handed down). The LISTEN/NOTIFY
+ * bus is loaded only when chosen: with it, node-postgres came into every SQLite process.
+ */
 export const EVENT_BUSES: EventBuses = {
   inProcess: () => new InMemoryEventBus(),
-  listenNotify: (url) => new PostgresEventBus(url),
+  listenNotify: (url) => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on demand, see above
+    const { PostgresEventBus } = require('./events/postgres-event-bus') as typeof import('./events/postgres-event-bus');
+    return new PostgresEventBus(url);
+  },
 };
 
 /** A bus with connections of its own (PostgresEventBus) is started with the module and closed at its last phase. */

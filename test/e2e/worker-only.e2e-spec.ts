@@ -24,14 +24,17 @@ const API_CODE = [
   /src\/job-queue\/monitoring\/stats\.repository\.ts$/,
 ];
 
-/** The other provider's Prisma client, adapter and driver library: a process loads only its own (PrismaService). */
+/**
+ * The other provider's Prisma client, adapter and driver library: a process loads only its own (PrismaService, and
+ * the event bus: node-postgres only for LISTEN/NOTIFY).
+ */
 const OTHER_PROVIDER = usingPostgres
   ? [
       /node_modules\/\.prisma\/sqlite-client\//,
       /node_modules\/@prisma\/adapter-better-sqlite3\//,
       /node_modules\/better-sqlite3\//,
     ]
-  : [/node_modules\/\.prisma\/postgresql-client\//, /node_modules\/@prisma\/adapter-pg\//];
+  : [/node_modules\/\.prisma\/postgresql-client\//, /node_modules\/@prisma\/adapter-pg\//, /node_modules\/pg\//];
 const OWN_CLIENT = usingPostgres
   ? /node_modules\/\.prisma\/postgresql-client\//
   : /node_modules\/\.prisma\/sqlite-client\//;
