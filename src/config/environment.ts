@@ -5,7 +5,8 @@ import { parseOrigins } from '../http-security/origins';
 import { DEFAULT_RATE_LIMITS, type RateLimitSettings } from '../http-security/rate-limits';
 import { DEFAULT_WS_LIMITS, type WsLimitSettings } from '../http-security/ws-limits';
 import type { JobQueueModuleOptions } from '../job-queue';
-import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel, type LogSettings } from '../observability/logging';
+import type { LogSettings } from '../observability/logging';
+import { logSettingsFromEnvironment } from './log-environment';
 import { queueOptionsFromEnvironment } from './queue-environment';
 
 export interface AppConfig {
@@ -58,13 +59,6 @@ export function loadConfig(env: Env = process.env): AppConfig {
     problems.push(`${name} must be true or false, got "${env[name]}"`);
     return fallback;
   };
-  const oneOf = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
-    const raw = env[name]?.trim().toLowerCase();
-    if (raw === undefined || raw === '') return fallback;
-    if ((allowed as readonly string[]).includes(raw)) return raw as T;
-    problems.push(`${name} must be one of ${allowed.join(', ')}, got "${env[name]}"`);
-    return fallback;
-  };
   const production = env.NODE_ENV === 'production';
   const config: AppConfig = {
     port: integer('PORT', 3000, 0, 65535),
@@ -106,10 +100,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     metricsToken: env.METRICS_TOKEN?.trim() || undefined,
     graphqlIntrospection: env.GRAPHQL_INTROSPECTION?.trim() ? boolean('GRAPHQL_INTROSPECTION', false) : undefined,
     graphqlLandingPage: env.GRAPHQL_LANDING_PAGE?.trim() ? boolean('GRAPHQL_LANDING_PAGE', false) : undefined,
-    logging: {
-      format: oneOf<LogFormat>('LOG_FORMAT', LOG_FORMATS, production ? 'json' : 'pretty'),
-      level: oneOf<LogLevel>('LOG_LEVEL', LOG_LEVELS, 'info'),
-    },
+    logging: logSettingsFromEnvironment(env, problems),
     jobQueue: queueOptionsFromEnvironment(env, problems),
   };
   if (problems.length > 0) throw new Error(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);

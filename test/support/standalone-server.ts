@@ -27,19 +27,20 @@ export interface Server {
 }
 
 /**
- * src/main.ts in a child process (ts-node), as `npm start` runs it, on the test's database and a port the system
- * picks: the test's own environment without the settings whose names start with one of `withoutPrefixes`, and `env`
- * on top.
+ * src/main.ts (or `entry`, src/worker-main.ts) in a child process (ts-node), as `npm start` runs it, on the test's
+ * database and a port the system picks: the test's own environment without the settings whose names start with one
+ * of `withoutPrefixes`, and `env` on top.
  */
 export function spawnServer(
   database: TestDatabase,
   env: Record<string, string>,
   withoutPrefixes: string[],
+  entry = 'src/main.ts',
 ): ChildProcessByStdio<null, Readable, Readable> {
   const inherited = Object.fromEntries(
     Object.entries(process.env).filter(([name]) => !withoutPrefixes.some((prefix) => name.startsWith(prefix))),
   );
-  return spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
+  return spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', entry], {
     cwd: REPO_ROOT,
     env: {
       ...inherited,
@@ -58,7 +59,28 @@ export function spawnServer(
  * test's own environment, and `env` on top; resolves once it listens.
  */
 export async function startServer(database: TestDatabase, env: Record<string, string> = {}): Promise<Server> {
-  const child = spawnServer(database, { LOG_FORMAT: 'json', LOG_LEVEL: 'debug', ...env }, ['OTEL_', 'LOG_']);
+  const server = readLogLines(
+    spawnServer(database, { LOG_FORMAT: 'json', LOG_LEVEL: 'debug', ...env }, ['OTEL_', 'LOG_']),
+  );
+  const listening = await untilLogged(server, 'Listening on', 'the server to listen');
+  server.url = `http://127.0.0.1:${/localhost:(\d+)/.exec(listening.msg!)![1]}`;
+  return server;
+}
+
+/**
+ * Runs src/worker-main.ts as `npm run start:worker` would, with LOG_FORMAT=json and LOG_LEVEL=debug, no OTEL_* or
+ * LOG_* setting of the test's own environment, and `env` on top; resolves once its workers claim.
+ */
+export async function startWorkerProcess(database: TestDatabase, env: Record<string, string> = {}): Promise<Server> {
+  const worker = readLogLines(
+    spawnServer(database, { LOG_FORMAT: 'json', LOG_LEVEL: 'debug', ...env }, ['OTEL_', 'LOG_'], 'src/worker-main.ts'),
+  );
+  await untilLogged(worker, 'Worker ', 'the worker process to start claiming');
+  return worker;
+}
+
+/** The child with its stdout parsed as JSON log lines as they come (a line that is not JSON fails the test). */
+function readLogLines(child: ChildProcessByStdio<null, Readable, Readable>): Server {
   const server: Server = { child, url: '', lines: [], rawLines: [] };
   let pending = '';
   child.stdout.on('data', (chunk: Buffer) => {
@@ -70,13 +92,15 @@ export async function startServer(database: TestDatabase, env: Record<string, st
       server.lines.push(JSON.parse(line) as LogLine);
     }
   });
-  const listening = await within(
-    waitFor(() => server.lines.find((line) => line.msg?.startsWith('Listening on')), START_TIMEOUT_MS - 10_000, 100),
-    START_TIMEOUT_MS - 10_000,
-    'the server to listen',
-  );
-  server.url = `http://127.0.0.1:${/localhost:(\d+)/.exec(listening.msg!)![1]}`;
   return server;
+}
+
+function untilLogged(server: Server, prefix: string, what: string): Promise<LogLine> {
+  return within(
+    waitFor(() => server.lines.find((line) => line.msg?.startsWith(prefix)), START_TIMEOUT_MS - 10_000, 100),
+    START_TIMEOUT_MS - 10_000,
+    what,
+  );
 }
 
 /** The job's stored trace context, read straight from the database the server uses. */
