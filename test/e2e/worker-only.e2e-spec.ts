@@ -5,7 +5,13 @@ import { Module, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ANONYMOUS_ADMIN, JobPriority, JobsService } from '../../src/job-queue';
 import { JobQueueWorkerModule, WorkerPoolService } from '../../src/job-queue/worker';
-import { createTestDatabase, databaseLabel, type TestDatabase, usingPostgres } from '../support/database';
+import {
+  createTestDatabase,
+  databaseLabel,
+  describePostgres,
+  type TestDatabase,
+  usingPostgres,
+} from '../support/database';
 import { attemptsOf, recordingProcessor, storeFile } from '../support/queue-helpers';
 import { startTestApp, type TestApp, waitFor } from '../support/test-app';
 
@@ -145,4 +151,81 @@ describe(`A worker-only instance (JobQueueWorkerModule) beside a full one (${dat
     ]);
     expect(attempts[1].workerId).toBe(worker.get(WorkerPoolService).workerId);
   }, 30_000);
+});
+
+/** Loaded by Prisma's client at its first query (engineType "client"): the query compiler, ~7 MB of a worker's RSS. */
+const PRISMA_QUERY_COMPILER = /node_modules\/\.prisma\/postgresql-client\/query_compiler_bg\.js$/;
+
+describePostgres('A worker-only process makes no Prisma client while it runs jobs (PostgreSQL)', () => {
+  let database: TestDatabase;
+  let api: TestApp;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    api = await startTestApp(database, { queue: { workersEnabled: false } });
+  });
+
+  afterAll(async () => {
+    await api?.close();
+    await database?.drop();
+  });
+
+  /**
+   * Boots a worker-only module with a processor of `reporting` files in a fresh process, waits until it settled the
+   * job, runs `then`, closes it; returns every file the process loaded.
+   */
+  const workerProcessFiles = (jobId: string, then = '') =>
+    filesLoadedBy(`
+      const { NestFactory } = require('@nestjs/core');
+      const { FileProcessor, JobQueueWorkerModule, LocalJobEvents } = require('./src/job-queue/worker');
+      const { PrismaService } = require('./src/job-queue/database/prisma.service');
+      let driver = null;
+      // Reports progress, then finishes once the driver reads it saved (the first write waits 500 ms), or fails.
+      class Reporting {
+        async process({ job, progress }) {
+          progress.stage('READING');
+          progress.bytes(3);
+          for (let tries = 0; tries < 200; tries++) {
+            const [row] = driver ? await driver.findJobs([job.id]) : [];
+            if (row?.bytesProcessed === 3n) return {};
+            await new Promise((resolve) => setTimeout(resolve, 50));
+          }
+          throw new Error('the progress was never saved');
+        }
+      }
+      FileProcessor('reporting')(Reporting);
+      const options = ${JSON.stringify({
+        databaseUrl: database.url,
+        storageDir: `${database.dir}/files`,
+        pollIntervalMs: 100,
+        healthCheckIntervalMs: 200,
+      })};
+      const app = await NestFactory.createApplicationContext(
+        { module: class Host {}, imports: [JobQueueWorkerModule.forRoot(options)], providers: [Reporting] },
+        { logger: false });
+      driver = app.get(PrismaService).driver;
+      await new Promise((resolve) => app.get(LocalJobEvents).onSettled(({ job }) => job.id === '${jobId}' && resolve()));
+      ${then}
+      await app.close();`);
+
+  it('looks up the file, saves progress, completes the job and sweeps for stalled jobs on its driver alone', async () => {
+    const fileId = await storeFile(api.app, 'seven.reporting');
+    const [job] = await api.app
+      .get(JobsService)
+      .enqueueMany([{ fileId, priority: JobPriority.NORMAL }], ANONYMOUS_ADMIN);
+    const files = await workerProcessFiles(job.id);
+    const done = await api.prisma.client.processingJob.findUniqueOrThrow({ where: { id: job.id } });
+    expect(done).toMatchObject({ status: 'COMPLETED', bytesProcessed: 7n });
+    expect(matching(files, [PRISMA_QUERY_COMPILER])).toEqual([]);
+
+    // Control: the same process loads it once anything queries through Prisma.
+    const [again] = await api.app
+      .get(JobsService)
+      .enqueueMany([{ fileId, priority: JobPriority.NORMAL }], ANONYMOUS_ADMIN);
+    const queried = await workerProcessFiles(
+      again.id,
+      `await app.get(PrismaService).client.$queryRawUnsafe('SELECT 1');`,
+    );
+    expect(matching(queried, [PRISMA_QUERY_COMPILER])).toHaveLength(1);
+  }, 60_000);
 });

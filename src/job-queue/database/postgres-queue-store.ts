@@ -11,6 +11,7 @@ import {
   type NewJob,
   NEXT_DUE_SQL,
   type QueueStore,
+  type SavedProgress,
   type SettledStatus,
   type Settlement,
   sortInClaimOrder,
@@ -109,6 +110,15 @@ const BY_KEYS_SQL = `SELECT ${jobColumns()} FROM processing_jobs WHERE idempoten
 
 const FIND_JOBS_SQL = `SELECT ${jobColumns()} FROM processing_jobs WHERE id = ANY($1::text[])`;
 
+const STALLED_SQL = `
+SELECT ${jobColumns()} FROM processing_jobs
+ WHERE status = 'PROCESSING' AND lease_expires_at < $1
+ ORDER BY lease_expires_at`;
+
+const SAVE_PROGRESS_SQL = `
+UPDATE processing_jobs SET stage = $3, progress = $4, bytes_processed = $5, updated_at = now()
+ WHERE id = $1 AND lease_owner = $2 AND status = 'PROCESSING'`;
+
 const FIND_FILES_SQL = `
 SELECT ${FILE_COLUMNS} FROM stored_files WHERE id = ANY($1::text[]) AND ($2::boolean OR user_id IS NOT DISTINCT FROM $3::text)`;
 
@@ -145,6 +155,15 @@ export class PostgresQueueStore implements QueueStore {
 
   async findJobs(ids: string[]): Promise<JobRecord[]> {
     return jobRecordsFromRows((await this.run('find-jobs', FIND_JOBS_SQL, [ids])).rows);
+  }
+
+  async findStalled(before: Date): Promise<JobRecord[]> {
+    return jobRecordsFromRows((await this.run('find-stalled', STALLED_SQL, [before])).rows);
+  }
+
+  async saveProgress(jobId: string, workerId: string, progress: SavedProgress): Promise<void> {
+    const { stage, bytesProcessed } = progress;
+    await this.run('save-progress', SAVE_PROGRESS_SQL, [jobId, workerId, stage, progress.progress, bytesProcessed]);
   }
 
   async nextDueAt(): Promise<Date | null> {

@@ -23,6 +23,16 @@ export interface QueueStore {
    */
   findJobs(ids: string[]): Promise<JobRecord[]>;
 
+  /**
+   * The PROCESSING jobs whose lease expired before `before`, the longest expired first: stalled recovery's list, run
+   * by every worker-only process too (through Prisma it loaded the client and its query compiler into processes
+   * that otherwise never use it: ~7 MB of a PostgreSQL worker's RSS).
+   */
+  findStalled(before: Date): Promise<JobRecord[]>;
+
+  /** Saves a running job's progress while `workerId` holds it (a job taken from the worker is left alone). */
+  saveProgress(jobId: string, workerId: string, progress: SavedProgress): Promise<void>;
+
   /** When the next claimable job (PENDING or RETRYING) becomes due, or null when there is none: an idle worker sleeps until then. */
   nextDueAt(): Promise<Date | null>;
 
@@ -128,6 +138,13 @@ export interface Completion {
 }
 
 /** The earliest availableAt among claimable jobs: one index walk per status, so no plan needs a sort. */
+/** A running job's progress as saved on its row. */
+export interface SavedProgress {
+  stage: string;
+  progress: number;
+  bytesProcessed: number;
+}
+
 export const NEXT_DUE_SQL = `
 SELECT min(due) AS due FROM (
   SELECT (SELECT available_at FROM processing_jobs WHERE status = 'PENDING' ORDER BY available_at LIMIT 1) AS due

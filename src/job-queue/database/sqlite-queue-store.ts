@@ -10,6 +10,7 @@ import {
   type NewJob,
   NEXT_DUE_SQL,
   type QueueStore,
+  type SavedProgress,
   type SettledStatus,
   type Settlement,
   sortInClaimOrder,
@@ -56,6 +57,13 @@ const BY_KEY_SQL = `SELECT * FROM processing_jobs WHERE idempotency_key = ?`;
 
 const FIND_JOBS_SQL = `SELECT * FROM processing_jobs WHERE id IN (SELECT value FROM json_each(?))`;
 
+const STALLED_SQL = `
+SELECT * FROM processing_jobs WHERE status = 'PROCESSING' AND lease_expires_at < ? ORDER BY lease_expires_at`;
+
+const SAVE_PROGRESS_SQL = `
+UPDATE processing_jobs SET stage = ?, progress = ?, bytes_processed = ?, updated_at = ?
+ WHERE id = ? AND lease_owner = ? AND status = 'PROCESSING'`;
+
 const FIND_FILES_SQL = `
 SELECT * FROM stored_files WHERE id IN (SELECT value FROM json_each(?)) AND (? OR user_id IS ?)`;
 
@@ -70,6 +78,8 @@ interface Statements {
   byKey: Reading<JobRecord>;
   findFiles: Reading<StoredFileRecord>;
   findJobs: Reading<JobRecord>;
+  findStalled: Reading<JobRecord>;
+  saveProgress: Database.Statement;
   nextDue: Database.Statement;
   claim: Reading<JobRecord>;
   complete: Database.Statement;
@@ -120,6 +130,20 @@ export class SqliteQueueStore implements QueueStore {
     return this.prisma.sqliteRead((db) => {
       const { statement, read } = this.prepared(db).findJobs;
       return (statement.all(JSON.stringify(ids)) as unknown[][]).map(read);
+    });
+  }
+
+  findStalled(before: Date): Promise<JobRecord[]> {
+    return this.prisma.sqliteRead((db) => {
+      const { statement, read } = this.prepared(db).findStalled;
+      return (statement.all(before.getTime()) as unknown[][]).map(read);
+    });
+  }
+
+  saveProgress(jobId: string, workerId: string, progress: SavedProgress): Promise<void> {
+    return this.prisma.sqliteTransaction((db) => {
+      const { stage, bytesProcessed } = progress;
+      this.prepared(db).saveProgress.run(stage, progress.progress, bytesProcessed, Date.now(), jobId, workerId);
     });
   }
 
@@ -197,6 +221,8 @@ export class SqliteQueueStore implements QueueStore {
         byKey: reading(BY_KEY_SQL, sqliteJobReader),
         findFiles: reading(FIND_FILES_SQL, sqliteFileReader),
         findJobs: reading(FIND_JOBS_SQL, sqliteJobReader),
+        findStalled: reading(STALLED_SQL, sqliteJobReader),
+        saveProgress: prepare(SAVE_PROGRESS_SQL),
         nextDue: prepare(NEXT_DUE_SQL),
         claim: reading(CLAIM_SQL, sqliteJobReader),
         complete: prepare(COMPLETE_SQL),

@@ -163,10 +163,8 @@ export class FileStorageService implements OnModuleInit, OnApplicationShutdown {
   async pathOfFile(fileId: string): Promise<string | null> {
     const cached = this.pathCache.get(fileId);
     if (cached) return cached;
-    const file = await this.prisma.client.storedFile.findUnique({
-      where: { id: fileId },
-      select: { storagePath: true },
-    });
+    // The driver's statement, not Prisma: a worker-only process then runs its jobs without Prisma's client.
+    const [file] = await this.prisma.driver.findFiles([fileId], undefined);
     if (!file) return null;
     const absolute = this.absolutePath(file.storagePath);
     if (!(await stat(absolute).catch(() => null))) return null;

@@ -1,7 +1,8 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { JobRecord } from '../common/job-record';
 import { JobStatus } from '../common/job.enums';
-import { PrismaService } from '../database/prisma.service';
+import type { QueueStore } from '../database/queue-store';
+import { QUEUE_DRIVER } from '../job-queue.constants';
 import { JobEventsPublisher } from '../events/job-events.publisher';
 import { ProcessingErrorCode, RecoverableError } from '../retry/processing-error';
 import { RetryService } from '../retry/retry.service';
@@ -19,17 +20,14 @@ export class StalledJobsService {
   private readonly logger = new Logger(StalledJobsService.name);
 
   constructor(
-    private readonly prisma: PrismaService,
+    @Inject(QUEUE_DRIVER) private readonly store: QueueStore,
     private readonly outcomes: JobOutcomesRepository,
     private readonly retry: RetryService,
     private readonly events: JobEventsPublisher,
   ) {}
 
   findStalled(now = new Date()): Promise<JobRecord[]> {
-    return this.prisma.client.processingJob.findMany({
-      where: { status: JobStatus.PROCESSING, leaseExpiresAt: { lt: now } },
-      orderBy: { leaseExpiresAt: 'asc' },
-    });
+    return this.store.findStalled(now);
   }
 
   /**

@@ -201,4 +201,39 @@ export function queueStatementCases(t: DriverUnderTest): void {
       expect(await t.driver.renewLeases('worker-a', [], LEASE_MS)).toEqual({ lost: [], cancelRequested: [] });
     });
   });
+
+  describe('findStalled', () => {
+    it('lists the PROCESSING jobs whose lease expired before the time, the longest expired first', async () => {
+      const jobs = await t.driver.insertJobs([1, 2, 3, 4].map(() => newJob(t.fileId)));
+      await t.driver.claim('worker-a', 4, LEASE_MS);
+      const [older, newer, alive, retrying] = jobs;
+      const now = Date.now();
+      const leaseAt = (id: string, agoMs: number, status?: 'RETRYING') =>
+        t.db.processingJob.update({ where: { id }, data: { leaseExpiresAt: new Date(now - agoMs), status } });
+      await leaseAt(newer.id, 10_000);
+      await leaseAt(older.id, 30_000);
+      await leaseAt(alive.id, -60_000);
+      await leaseAt(retrying.id, 40_000, 'RETRYING'); // control: expired, but no longer PROCESSING
+      const stalled = await t.driver.findStalled(new Date(now));
+      expect(stalled.map((job) => job.id)).toEqual([older.id, newer.id]);
+      for (const job of stalled) expect(job).toEqual(await jobRow(job.id)); // row mapping: types and values
+      expect((await t.driver.findStalled(new Date(now - 20_000))).map((job) => job.id)).toEqual([older.id]);
+    });
+  });
+
+  describe('saveProgress', () => {
+    it("saves a held job's stage, progress and bytes, and leaves a job the worker no longer holds alone", async () => {
+      const [held, taken] = await t.driver.insertJobs([newJob(t.fileId), newJob(t.fileId)]);
+      await t.driver.claim('worker-a', 2, LEASE_MS);
+      await t.db.processingJob.update({ where: { id: taken.id }, data: { leaseOwner: 'worker-b' } });
+      const before = (await jobRow(held.id)).updatedAt.getTime();
+      const progress = { stage: 'READING', progress: 40, bytesProcessed: 1234 };
+      await t.driver.saveProgress(held.id, 'worker-a', progress);
+      await t.driver.saveProgress(taken.id, 'worker-a', progress);
+      const saved = await jobRow(held.id);
+      expect(saved).toMatchObject({ stage: 'READING', progress: 40, bytesProcessed: 1234n });
+      expect(saved.updatedAt.getTime()).toBeGreaterThanOrEqual(before);
+      expect(await jobRow(taken.id)).toMatchObject({ stage: 'QUEUED', progress: 0, bytesProcessed: 0n });
+    });
+  });
 }

@@ -33,7 +33,7 @@ export function openPostgres(service: PrismaService, url: string): DatabaseConne
   return {
     pool,
     queuePool,
-    client: new PostgresClient({ adapter: new PrismaPg(pool) }),
+    client: () => new PostgresClient({ adapter: new PrismaPg(pool) }),
     fragments: PostgresPrisma,
     driver: new PostgresDriver(service, url),
   };

@@ -26,10 +26,12 @@ export function openSqlite(
     connected((connection as unknown as { client: Database.Database }).client);
     return connection;
   };
+  // Made at once: the driver's statements run on its connection, opened by prepareConnection's first query.
+  const client = new SqliteClient({ adapter }) as unknown as DatabaseClient; // same models, another client class
   return {
     pool: null,
     queuePool: null,
-    client: new SqliteClient({ adapter }) as unknown as DatabaseClient, // same models, another client class
+    client: () => client,
     fragments: SqlitePrisma,
     driver: new SqliteDriver(service, filePath),
   };
