@@ -16,7 +16,8 @@ export type JobQueueWorkerModuleAsyncOptions = typeof JOB_QUEUE_ASYNC_OPTIONS_TY
  * with `workersEnabled: false`, or with workers of their own): the database, the event bus, the workers with the
  * processors found in the app, stalled-job recovery and cleanup. No GraphQL, HTTP or statistics code is loaded
  * (import it from `job-queue/worker`, whose exports load none either): 918 modules instead of 1,885, and a worker
- * process of the bench's PostgreSQL burn-down peaks at 153-156 MB of RSS (no Prisma client made) where the whole service peaks at 206-210 MB.
+ * process of the bench's PostgreSQL burn-down peaks at 153-156 MB of RSS (it makes no Prisma client) where the whole
+ * service peaks at 206-210 MB.
  */
 @Module({})
 export class JobQueueWorkerModule {
