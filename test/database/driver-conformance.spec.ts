@@ -1,5 +1,6 @@
 import { databaseLabel } from '../support/database';
 import { useDriverUnderTest } from '../support/driver-harness';
+import { cleanupCases } from './conformance/cleanup.cases';
 import { providerPieceCases } from './conformance/provider-pieces.cases';
 import { queueStatementCases } from './conformance/queue-statements.cases';
 import { settleManyCases } from './conformance/settle-many.cases';
@@ -14,4 +15,5 @@ describe(`QueueDriver conformance (${databaseLabel})`, () => {
   queueStatementCases(t);
   settleManyCases(t);
   providerPieceCases(t);
+  cleanupCases(t);
 });

@@ -208,7 +208,7 @@ describePostgres('A worker-only process makes no Prisma client while it runs job
       ${then}
       await app.close();`);
 
-  it('looks up the file, saves progress, completes the job and sweeps for stalled jobs on its driver alone', async () => {
+  it('looks up the file, saves progress, completes the job, sweeps and cleans up on its driver alone', async () => {
     const fileId = await storeFile(api.app, 'seven.reporting');
     const [job] = await api.app
       .get(JobsService)
@@ -227,5 +227,18 @@ describePostgres('A worker-only process makes no Prisma client while it runs job
       `await app.get(PrismaService).client.$queryRawUnsafe('SELECT 1');`,
     );
     expect(matching(queried, [PRISMA_QUERY_COMPILER])).toHaveLength(1);
+
+    // The hourly cleanup too (run here at once, with no retention): the jobs and their files go, no client is made.
+    const cleanedFile = await storeFile(api.app, 'cleaned.reporting');
+    const [cleaned] = await api.app
+      .get(JobsService)
+      .enqueueMany([{ fileId: cleanedFile, priority: JobPriority.NORMAL }], ANONYMOUS_ADMIN);
+    const afterCleanup = await workerProcessFiles(
+      cleaned.id,
+      `await app.get(require('./src/job-queue/monitoring/cleanup.service').CleanupService).cleanup(0);`,
+    );
+    expect(await api.prisma.client.processingJob.findUnique({ where: { id: cleaned.id } })).toBeNull();
+    expect(await api.prisma.client.storedFile.count({ where: { id: { in: [cleanedFile, fileId] } } })).toBe(0);
+    expect(matching(afterCleanup, [PRISMA_QUERY_COMPILER])).toEqual([]);
   }, 60_000);
 });

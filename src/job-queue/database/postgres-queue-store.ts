@@ -119,6 +119,24 @@ const SAVE_PROGRESS_SQL = `
 UPDATE processing_jobs SET stage = $3, progress = $4, bytes_processed = $5, updated_at = now()
  WHERE id = $1 AND lease_owner = $2 AND status = 'PROCESSING'`;
 
+/** Attempts go first, by their foreign key's index; the jobs' own cascade then finds none to delete. */
+const DELETE_FINISHED_SQL = `
+WITH doomed AS (
+  SELECT id FROM processing_jobs
+   WHERE status IN ('COMPLETED', 'FAILED', 'CANCELLED') AND completed_at < $1
+   LIMIT $2
+), attempts AS (
+  DELETE FROM job_attempts WHERE job_id IN (SELECT id FROM doomed)
+)
+DELETE FROM processing_jobs WHERE id IN (SELECT id FROM doomed)
+RETURNING file_id`;
+
+/** The foreign key from jobs locks a file row against a job inserted meanwhile: that insert or this delete waits. */
+const DELETE_UNUSED_FILES_SQL = `
+DELETE FROM stored_files AS file
+ WHERE file.id = ANY($1::text[]) AND NOT EXISTS (SELECT 1 FROM processing_jobs AS job WHERE job.file_id = file.id)
+RETURNING file.id, file.storage_path`;
+
 const FIND_FILES_SQL = `
 SELECT ${FILE_COLUMNS} FROM stored_files WHERE id = ANY($1::text[]) AND ($2::boolean OR user_id IS NOT DISTINCT FROM $3::text)`;
 
@@ -164,6 +182,21 @@ export class PostgresQueueStore implements QueueStore {
   async saveProgress(jobId: string, workerId: string, progress: SavedProgress): Promise<void> {
     const { stage, bytesProcessed } = progress;
     await this.run('save-progress', SAVE_PROGRESS_SQL, [jobId, workerId, stage, progress.progress, bytesProcessed]);
+  }
+
+  async deleteFinishedJobs(before: Date, limit: number): Promise<string[]> {
+    const { rows } = await this.run<{ file_id: string }>('delete-finished', DELETE_FINISHED_SQL, [before, limit]);
+    return rows.map((row) => row.file_id);
+  }
+
+  async deleteUnusedFiles(fileIds: string[]): Promise<{ id: string; storagePath: string }[]> {
+    if (fileIds.length === 0) return [];
+    const { rows } = await this.run<{ id: string; storage_path: string }>(
+      'delete-unused-files',
+      DELETE_UNUSED_FILES_SQL,
+      [fileIds],
+    );
+    return rows.map((row) => ({ id: row.id, storagePath: row.storage_path }));
   }
 
   async nextDueAt(): Promise<Date | null> {

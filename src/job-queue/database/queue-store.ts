@@ -33,6 +33,18 @@ export interface QueueStore {
   /** Saves a running job's progress while `workerId` holds it (a job taken from the worker is left alone). */
   saveProgress(jobId: string, workerId: string, progress: SavedProgress): Promise<void>;
 
+  /**
+   * Deletes up to `limit` terminal jobs (COMPLETED, FAILED, CANCELLED) that finished before `before`, with their
+   * attempt rows, in one transaction. Returns the file ids of the deleted jobs (repeated when jobs shared a file).
+   */
+  deleteFinishedJobs(before: Date, limit: number): Promise<string[]>;
+
+  /**
+   * Deletes the rows of the stored files among `fileIds` that no job refers to any more, and returns them (their
+   * contents are the caller's to remove, after the rows: a file without a row is harmless, not the reverse).
+   */
+  deleteUnusedFiles(fileIds: string[]): Promise<{ id: string; storagePath: string }[]>;
+
   /** When the next claimable job (PENDING or RETRYING) becomes due, or null when there is none: an idle worker sleeps until then. */
   nextDueAt(): Promise<Date | null>;
 

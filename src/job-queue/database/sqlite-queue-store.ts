@@ -64,6 +64,20 @@ const SAVE_PROGRESS_SQL = `
 UPDATE processing_jobs SET stage = ?, progress = ?, bytes_processed = ?, updated_at = ?
  WHERE id = ? AND lease_owner = ? AND status = 'PROCESSING'`;
 
+const FINISHED_SQL = `
+SELECT id, file_id FROM processing_jobs
+ WHERE status IN ('COMPLETED', 'FAILED', 'CANCELLED') AND completed_at < ? LIMIT ?`;
+
+const DELETE_ATTEMPTS_SQL = `DELETE FROM job_attempts WHERE job_id IN (SELECT value FROM json_each(?))`;
+
+const DELETE_JOBS_SQL = `DELETE FROM processing_jobs WHERE id IN (SELECT value FROM json_each(?))`;
+
+const DELETE_UNUSED_FILES_SQL = `
+DELETE FROM stored_files
+ WHERE id IN (SELECT value FROM json_each(?))
+   AND NOT EXISTS (SELECT 1 FROM processing_jobs AS job WHERE job.file_id = stored_files.id)
+RETURNING id, storage_path`;
+
 const FIND_FILES_SQL = `
 SELECT * FROM stored_files WHERE id IN (SELECT value FROM json_each(?)) AND (? OR user_id IS ?)`;
 
@@ -80,6 +94,10 @@ interface Statements {
   findJobs: Reading<JobRecord>;
   findStalled: Reading<JobRecord>;
   saveProgress: Database.Statement;
+  finished: Database.Statement;
+  deleteAttempts: Database.Statement;
+  deleteJobs: Database.Statement;
+  deleteUnusedFiles: Database.Statement;
   nextDue: Database.Statement;
   claim: Reading<JobRecord>;
   complete: Database.Statement;
@@ -144,6 +162,28 @@ export class SqliteQueueStore implements QueueStore {
     return this.prisma.sqliteTransaction((db) => {
       const { stage, bytesProcessed } = progress;
       this.prepared(db).saveProgress.run(stage, progress.progress, bytesProcessed, Date.now(), jobId, workerId);
+    });
+  }
+
+  deleteFinishedJobs(before: Date, limit: number): Promise<string[]> {
+    return this.prisma.sqliteTransaction((db) => {
+      const statements = this.prepared(db);
+      const jobs = statements.finished.all(before.getTime(), limit) as { id: string; file_id: string }[];
+      const ids = JSON.stringify(jobs.map((job) => job.id));
+      statements.deleteAttempts.run(ids);
+      statements.deleteJobs.run(ids);
+      return jobs.map((job) => job.file_id);
+    });
+  }
+
+  deleteUnusedFiles(fileIds: string[]): Promise<{ id: string; storagePath: string }[]> {
+    if (fileIds.length === 0) return Promise.resolve([]);
+    return this.prisma.sqliteTransaction((db) => {
+      const rows = this.prepared(db).deleteUnusedFiles.all(JSON.stringify(fileIds)) as {
+        id: string;
+        storage_path: string;
+      }[];
+      return rows.map((row) => ({ id: row.id, storagePath: row.storage_path }));
     });
   }
 
@@ -223,6 +263,10 @@ export class SqliteQueueStore implements QueueStore {
         findJobs: reading(FIND_JOBS_SQL, sqliteJobReader),
         findStalled: reading(STALLED_SQL, sqliteJobReader),
         saveProgress: prepare(SAVE_PROGRESS_SQL),
+        finished: prepare(FINISHED_SQL),
+        deleteAttempts: prepare(DELETE_ATTEMPTS_SQL),
+        deleteJobs: prepare(DELETE_JOBS_SQL),
+        deleteUnusedFiles: prepare(DELETE_UNUSED_FILES_SQL),
         nextDue: prepare(NEXT_DUE_SQL),
         claim: reading(CLAIM_SQL, sqliteJobReader),
         complete: prepare(COMPLETE_SQL),
