@@ -75,6 +75,7 @@ export class ProgressService implements OnApplicationBootstrap, OnApplicationShu
     void feeds?.then((stops) => stops.forEach((stop) => stop())).catch(() => undefined);
   }
 
+  /** Reports progress of a job that runs on this instance (for code outside its processor). */
   updaterFor(jobId: string): (change: ProgressChange) => void {
     return (change) => {
       const reporter = this.tracker.reporterOf(jobId);
