@@ -1,4 +1,5 @@
 import type { JobRecord, StoredFileRecord } from '../common/job-record';
+import type { ProgressSnapshot } from '../processor-contract/progress-reporter';
 
 /**
  * The queue operations whose SQL differs by provider. Everything else goes through Prisma.
@@ -149,14 +150,10 @@ export interface Completion {
   bytesProcessed: bigint;
 }
 
-/** The earliest availableAt among claimable jobs: one index walk per status, so no plan needs a sort. */
-/** A running job's progress as saved on its row. */
-export interface SavedProgress {
-  stage: string;
-  progress: number;
-  bytesProcessed: number;
-}
+/** A running job's progress as its row keeps it (what a processor reports, less what only events carry). */
+export type SavedProgress = Pick<ProgressSnapshot, 'stage' | 'progress' | 'bytesProcessed'>;
 
+/** The earliest availableAt among claimable jobs: one index walk per status, so no plan needs a sort. */
 export const NEXT_DUE_SQL = `
 SELECT min(due) AS due FROM (
   SELECT (SELECT available_at FROM processing_jobs WHERE status = 'PENDING' ORDER BY available_at LIMIT 1) AS due

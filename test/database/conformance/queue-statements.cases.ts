@@ -1,3 +1,4 @@
+import { ProcessingStage } from '../../../src/job-queue/common/job.enums';
 import type { Completion } from '../../../src/job-queue/database/queue-store';
 import { type DriverUnderTest, idsOf, newJob, storedFile } from '../../support/driver-harness';
 
@@ -227,7 +228,7 @@ export function queueStatementCases(t: DriverUnderTest): void {
       await t.driver.claim('worker-a', 2, LEASE_MS);
       await t.db.processingJob.update({ where: { id: taken.id }, data: { leaseOwner: 'worker-b' } });
       const before = (await jobRow(held.id)).updatedAt.getTime();
-      const progress = { stage: 'READING', progress: 40, bytesProcessed: 1234 };
+      const progress = { stage: ProcessingStage.READING, progress: 40, bytesProcessed: 1234 };
       await t.driver.saveProgress(held.id, 'worker-a', progress);
       await t.driver.saveProgress(taken.id, 'worker-a', progress);
       const saved = await jobRow(held.id);
