@@ -6,6 +6,7 @@ import { DEFAULT_RATE_LIMITS, type RateLimitSettings } from '../http-security/ra
 import { DEFAULT_WS_LIMITS, type WsLimitSettings } from '../http-security/ws-limits';
 import type { JobQueueModuleOptions } from '../job-queue';
 import type { LogSettings } from '../observability/logging';
+import { validConfiguration } from './configuration-problems';
 import { logSettingsFromEnvironment } from './log-environment';
 import { queueOptionsFromEnvironment } from './queue-environment';
 
@@ -103,8 +104,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     logging: logSettingsFromEnvironment(env, problems),
     jobQueue: queueOptionsFromEnvironment(env, problems),
   };
-  if (problems.length > 0) throw new Error(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
-  return config;
+  return validConfiguration(config, problems);
 }
 
 /** AUTH_*: each value checked, and combinations that cannot mean what was intended refused. */

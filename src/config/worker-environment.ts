@@ -1,4 +1,5 @@
 import type { WorkerConfig } from '../worker-app.module';
+import { validConfiguration } from './configuration-problems';
 import { logSettingsFromEnvironment } from './log-environment';
 import { queueOptionsFromEnvironment } from './queue-environment';
 
@@ -13,6 +14,5 @@ export function loadWorkerConfig(env: Record<string, string | undefined> = proce
     logging: logSettingsFromEnvironment(env, problems),
     jobQueue: queueOptionsFromEnvironment(env, problems),
   };
-  if (problems.length > 0) throw new Error(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
-  return config;
+  return validConfiguration(config, problems);
 }

@@ -25,7 +25,7 @@ export class JobEventsPublisher {
   }
 
   async jobsChanged(jobs: ChangedJob[]): Promise<void> {
-    if (!this.events.wants(JobTopics.jobChanged)) return;
+    if (!this.events.wants(JobTopics.jobChanged)) return; // publish() would drop them too: nothing is built for no one
     const changes: JobChangedEvent[] = jobs.map((job) => ({
       jobId: job.id,
       status: job.status as JobStatus,

@@ -41,10 +41,11 @@ export class RunningJobCanceller {
     let markSettled: () => void = () => undefined;
     const settled = new Promise<void>((resolve) => (markSettled = resolve));
     const timer = setTimeout(markSettled, CANCEL_WAIT_MS);
-    const stopListening = await this.bus.subscribe(JobTopics.jobChanged, ({ changes }) => {
-      if (changes.some((change) => change.jobId === jobId && change.status !== JobStatus.PROCESSING)) markSettled();
-    });
+    let stopListening: () => void = () => undefined;
     try {
+      stopListening = await this.bus.subscribe(JobTopics.jobChanged, ({ changes }) => {
+        if (changes.some((change) => change.jobId === jobId && change.status !== JobStatus.PROCESSING)) markSettled();
+      });
       await this.events.requestCancel(jobId);
       await settled;
     } finally {

@@ -56,7 +56,7 @@ export class ProgressService implements OnApplicationBootstrap, OnApplicationShu
     const unregister = this.register(this.listeners, jobId, listener);
     return () => {
       unregister();
-      if (this.listeners.size === 0) this.stopListening();
+      this.stopListeningIfUnwatched();
     };
   }
 
@@ -67,6 +67,10 @@ export class ProgressService implements OnApplicationBootstrap, OnApplicationShu
       this.bus.subscribe(JobTopics.jobChanged, ({ changes }) => this.onStatusChanges(changes)),
     ]);
     return this.feeds;
+  }
+
+  private stopListeningIfUnwatched(): void {
+    if (this.listeners.size === 0) this.stopListening();
   }
 
   private stopListening(): void {
@@ -130,7 +134,7 @@ export class ProgressService implements OnApplicationBootstrap, OnApplicationShu
     }
     if (isTerminal(update.status)) {
       this.listeners.delete(update.jobId);
-      if (this.listeners.size === 0) this.stopListening();
+      this.stopListeningIfUnwatched();
     }
   }
 
