@@ -178,32 +178,40 @@ describePostgres('A worker-only process makes no Prisma client while it runs job
     filesLoadedBy(`
       const { NestFactory } = require('@nestjs/core');
       const { FileProcessor, JobQueueWorkerModule, LocalJobEvents } = require('./src/job-queue/worker');
+      const { Inject } = require('@nestjs/common');
       const { PrismaService } = require('./src/job-queue/database/prisma.service');
-      let driver = null;
-      // Reports progress, then finishes once the driver reads it saved (the first write waits 500 ms), or fails.
+      // Reports progress, then finishes once the driver has saved it (the signal: its saveProgress resolved for this
+      // job; the first write waits 500 ms). Never saved, the job's timeout (jobTimeoutMs) fails the attempt.
       class Reporting {
+        constructor(prisma) {
+          const { driver } = prisma;
+          const save = driver.saveProgress.bind(driver);
+          this.saved = new Map();
+          driver.saveProgress = async (jobId, ...rest) => {
+            await save(jobId, ...rest);
+            this.saved.get(jobId)?.();
+          };
+        }
         async process({ job, progress }) {
+          const saved = new Promise((resolve) => this.saved.set(job.id, resolve));
           progress.stage('READING');
           progress.bytes(3);
-          for (let tries = 0; tries < 200; tries++) {
-            const [row] = driver ? await driver.findJobs([job.id]) : [];
-            if (row?.bytesProcessed === 3n) return {};
-            await new Promise((resolve) => setTimeout(resolve, 50));
-          }
-          throw new Error('the progress was never saved');
+          await saved;
+          return {};
         }
       }
+      Inject(PrismaService)(Reporting, undefined, 0);
       FileProcessor('reporting')(Reporting);
       const options = ${JSON.stringify({
         databaseUrl: database.url,
         storageDir: `${database.dir}/files`,
         pollIntervalMs: 100,
         healthCheckIntervalMs: 200,
+        jobTimeoutMs: 10_000,
       })};
       const app = await NestFactory.createApplicationContext(
         { module: class Host {}, imports: [JobQueueWorkerModule.forRoot(options)], providers: [Reporting] },
         { logger: false });
-      driver = app.get(PrismaService).driver;
       await new Promise((resolve) => app.get(LocalJobEvents).onSettled(({ job }) => job.id === '${jobId}' && resolve()));
       ${then}
       await app.close();`);
