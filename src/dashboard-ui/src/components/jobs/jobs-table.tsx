@@ -1,5 +1,6 @@
+import { createRequest } from '@urql/core';
 import { useQuery } from '@urql/preact';
-import { useState } from 'preact/hooks';
+import { useMemo, useState } from 'preact/hooks';
 import { JOBS } from '../../documents';
 import { when } from '../../format';
 import { useJobEvents, useThrottle } from '../../live';
@@ -24,10 +25,11 @@ export function JobsTable() {
   const [filters, setFilters] = useState<Filters>({});
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
   const after = cursors[cursors.length - 1];
-  const [{ data, error }, refetch] = useQuery<JobsPage>({
-    query: JOBS,
-    variables: { filter: toJobFilter(filters), after },
-  });
+  const variables = useMemo(() => ({ filter: toJobFilter(filters), after }), [filters, after]);
+  const [{ data, error, operation }, refetch] = useQuery<JobsPage>({ query: JOBS, variables });
+  // urql keeps the last page's rows on screen until the next page or filter is read: until then the table says it
+  // is busy and Next stays off, or it would page on from the old page's cursor (CI read page 1's rows as page 2's).
+  const showsAsked = operation?.key === createRequest(JOBS, variables).key;
   const refresh = useThrottle(() => refetch({ requestPolicy: 'network-only' }), 500);
   useJobEvents(refresh);
 
@@ -41,7 +43,7 @@ export function JobsTable() {
       <h2 id="jobs-title">Jobs</h2>
       <JobFilters filters={filters} onChange={changeFilters} />
       <ErrorMessage error={error} />
-      <table aria-labelledby="jobs-title">
+      <table aria-labelledby="jobs-title" aria-busy={!showsAsked}>
         <thead>
           <tr>
             <th scope="col">File</th>
@@ -81,7 +83,7 @@ export function JobsTable() {
         </span>
         <button
           type="button"
-          disabled={!page?.pageInfo.hasNextPage}
+          disabled={!showsAsked || !page?.pageInfo.hasNextPage}
           onClick={() => page?.pageInfo.endCursor && setCursors([...cursors, page.pageInfo.endCursor])}
         >
           Next page
