@@ -42,9 +42,6 @@ describePostgres('The claim plan on PostgreSQL', () => {
       const jobs: NewJob[] = Array.from({ length: 1000 }, (_, offset) => ({
         id: `plan-job-${String(start + offset).padStart(6, '0')}`,
         fileId,
-        fileName: 'plan.txt',
-        fileSize: 7n,
-        format: 'txt',
         priority: 1 + ((start + offset) % 3),
         maxRetries: 3,
         options: null,
@@ -53,7 +50,6 @@ describePostgres('The claim plan on PostgreSQL', () => {
         idempotencyKey: null,
         userId: null,
         createdAt: new Date(now + start + offset),
-        estimatedDuration: null,
       }));
       await store.insertJobs(jobs);
     }

@@ -61,15 +61,19 @@ export function useDriverUnderTest(): DriverUnderTest {
   return harness;
 }
 
-/** A stored file of `ownerId` (null: no owner). */
-export async function storedFile(db: DatabaseClient, ownerId: string | null): Promise<string> {
+/** A stored file of `ownerId` (null: no owner): `<id>.txt`, 7 bytes of format txt unless `fields` say otherwise. */
+export async function storedFile(
+  db: DatabaseClient,
+  ownerId: string | null,
+  fields: { size?: bigint; format?: string } = {},
+): Promise<string> {
   const id = `file_${randomUUID()}`;
   await db.storedFile.create({
     data: {
       id,
       originalName: `${id}.txt`,
-      size: 7n,
-      format: 'txt',
+      size: fields.size ?? 7n,
+      format: fields.format ?? 'txt',
       checksum: 'x',
       storagePath: `${id}.txt`,
       userId: ownerId,
@@ -87,9 +91,6 @@ export function newJob(fileId: string, fields: Partial<NewJob> = {}): NewJob {
   return {
     id: `job_${String(++sequence).padStart(6, '0')}_${randomUUID().slice(0, 8)}`,
     fileId,
-    fileName: 'fixture.txt',
-    fileSize: 7n,
-    format: 'txt',
     priority: 2,
     maxRetries: 3,
     options: null,
@@ -98,7 +99,6 @@ export function newJob(fileId: string, fields: Partial<NewJob> = {}): NewJob {
     idempotencyKey: null,
     userId: null,
     createdAt,
-    estimatedDuration: null,
     ...fields,
   };
 }

@@ -5,6 +5,8 @@ import type { PrismaService } from './prisma.service';
 import {
   CLAIM_ORDER,
   type Completion,
+  type FileOfNewJob,
+  type FilesOfNewJobs,
   inInputOrder,
   type LeaseRenewal,
   leaseRenewal,
@@ -15,8 +17,27 @@ import {
   type SettledStatus,
   type Settlement,
   sortInClaimOrder,
+  UnknownFilesError,
 } from './queue-store';
 import { SETTLE_SQL, settleValues } from './postgres-settle-statement';
+
+/** PostgreSQL's SQLSTATE for a null in a NOT NULL column. */
+const NOT_NULL_VIOLATION = '23502';
+
+interface InsertedRow extends Record<string, unknown> {
+  id: string;
+  file_name: string;
+  file_size: string;
+  format: string;
+  estimated_duration: number | null;
+}
+
+const fileCopy = (row: InsertedRow): FileOfNewJob => ({
+  fileName: row.file_name,
+  fileSize: BigInt(row.file_size),
+  format: row.format,
+  estimatedDuration: row.estimated_duration,
+});
 
 const snakeCase = (field: string) => field.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
 /**
@@ -91,20 +112,28 @@ UPDATE processing_jobs AS job
  WHERE job.id = locked.id
 RETURNING job.id, job.cancel_requested_at IS NOT NULL AS cancel_requested`;
 
+/**
+ * The files are read within the INSERT, so a single enqueue is one round trip instead of a lookup and an insert:
+ * back to back, with a worker beside them, single enqueues took 2.2-2.9 ms instead of 3.0-3.5. A file missing or
+ * not the owner's joins as nulls, which file_name refuses (23502): the statement fails whole, and insertJobs then
+ * looks the files up to name them.
+ */
 const INSERT_SQL = `
 INSERT INTO processing_jobs (id, file_id, file_name, file_size, format, status, stage, priority, max_retries, options,
                              run_at, available_at, idempotency_key, user_id, created_at, updated_at, estimated_duration,
                              trace_context)
-SELECT id, file_id, file_name, file_size, format, 'PENDING', 'QUEUED', priority, max_retries, options,
-       run_at, available_at, idempotency_key, user_id, created_at, created_at, estimated_duration,
-       trace_context
-  FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::int[], $7::int[], $8::jsonb[],
-              $9::timestamptz[], $10::timestamptz[], $11::text[], $12::text[], $13::timestamptz[], $14::int[],
-              $15::text[])
-    AS input(id, file_id, file_name, file_size, format, priority, max_retries, options,
-             run_at, available_at, idempotency_key, user_id, created_at, estimated_duration, trace_context)
+SELECT input.id, input.file_id, file.original_name, file.size, file.format, 'PENDING', 'QUEUED', input.priority,
+       input.max_retries, input.options, input.run_at, input.available_at, input.idempotency_key, input.user_id,
+       input.created_at, input.created_at, estimate.ms, input.trace_context
+  FROM unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::jsonb[], $6::timestamptz[], $7::timestamptz[],
+              $8::text[], $9::text[], $10::timestamptz[], $11::text[])
+    AS input(id, file_id, priority, max_retries, options, run_at, available_at, idempotency_key, user_id, created_at,
+             trace_context)
+  LEFT JOIN stored_files AS file
+    ON file.id = input.file_id AND ($12::boolean OR file.user_id IS NOT DISTINCT FROM $13::text)
+  LEFT JOIN unnest($14::text[], $15::int[]) AS estimate(format, ms) ON estimate.format = file.format
 ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-RETURNING id`;
+RETURNING id, file_name, file_size, format, estimated_duration`;
 
 const BY_KEYS_SQL = `SELECT ${jobColumns()} FROM processing_jobs WHERE idempotency_key = ANY($1::text[])`;
 
@@ -143,32 +172,50 @@ SELECT ${FILE_COLUMNS} FROM stored_files WHERE id = ANY($1::text[]) AND ($2::boo
 export class PostgresQueueStore implements QueueStore {
   constructor(private readonly prisma: PrismaService) {}
 
-  async insertJobs(jobs: NewJob[]): Promise<JobRecord[]> {
+  async insertJobs(jobs: NewJob[], files: FilesOfNewJobs = {}): Promise<JobRecord[]> {
     const column = <K extends keyof NewJob>(key: K) => jobs.map((job) => job[key]);
-    const { rows } = await this.run<{ id: string }>('insert-jobs', INSERT_SQL, [
-      column('id'),
-      column('fileId'),
-      column('fileName'),
-      jobs.map((job) => job.fileSize.toString()),
-      column('format'),
-      column('priority'),
-      column('maxRetries'),
-      column('options'),
-      column('runAt'),
-      column('availableAt'),
-      column('idempotencyKey'),
-      column('userId'),
-      column('createdAt'),
-      column('estimatedDuration'),
-      jobs.map((job) => job.traceContext ?? null),
-    ]);
-    const insertedIds = new Set(rows.map((row) => row.id));
-    const inserted = jobs.filter((job) => insertedIds.has(job.id)).map(pendingJobRecord);
+    const estimates = [...(files.estimatedDurations ?? [])];
+    let rows: InsertedRow[];
+    try {
+      ({ rows } = await this.run<InsertedRow>('insert-jobs', INSERT_SQL, [
+        column('id'),
+        column('fileId'),
+        column('priority'),
+        column('maxRetries'),
+        column('options'),
+        column('runAt'),
+        column('availableAt'),
+        column('idempotencyKey'),
+        column('userId'),
+        column('createdAt'),
+        jobs.map((job) => job.traceContext ?? null),
+        files.owner === undefined,
+        files.owner ?? null,
+        estimates.map(([format]) => format),
+        estimates.map(([, ms]) => ms),
+      ]));
+    } catch (error) {
+      throw (error as { code?: string }).code === NOT_NULL_VIOLATION
+        ? await this.unknownFiles(jobs, files, error)
+        : error;
+    }
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    const inserted = jobs
+      .filter((job) => byId.has(job.id))
+      .map((job) => pendingJobRecord(job, fileCopy(byId.get(job.id)!)));
     const conflicting = jobs.length === inserted.length ? [] : this.conflictingKeys(jobs, inserted);
     const existing = conflicting.length
       ? jobRecordsFromRows((await this.run('jobs-by-keys', BY_KEYS_SQL, [conflicting])).rows)
       : [];
     return inInputOrder(jobs, inserted, existing);
+  }
+
+  /** The files of a failed insert that are missing or not the owner's; the original error when there are none. */
+  private async unknownFiles(jobs: NewJob[], files: FilesOfNewJobs, error: unknown): Promise<unknown> {
+    const fileIds = [...new Set(jobs.map((job) => job.fileId))];
+    const found = new Set((await this.findFiles(fileIds, files.owner)).map((file) => file.id));
+    const unknown = fileIds.filter((id) => !found.has(id));
+    return unknown.length > 0 ? new UnknownFilesError(unknown) : error;
   }
 
   async findJobs(ids: string[]): Promise<JobRecord[]> {

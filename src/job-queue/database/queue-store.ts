@@ -6,14 +6,17 @@ import type { ProgressSnapshot } from '../processor-contract/progress-reporter';
  */
 export interface QueueStore {
   /**
-   * Inserts new PENDING jobs in one transaction. A job whose idempotency key exists already is not inserted: the
-   * existing job stands in its place. Returns one job per input, in input order.
+   * Inserts new PENDING jobs in one transaction, each with its file's name, size and format copied from the stored
+   * file, and the estimate of that format (`files.estimatedDurations`). A job whose idempotency key exists already
+   * is not inserted: the existing job stands in its place. Returns one job per input, in input order. When a file
+   * is missing, or not `files.owner`'s, nothing is inserted and UnknownFilesError names every such file.
+   * PostgreSQL reads the files within the INSERT: a single enqueue is one statement, as graphile-worker's add_job.
    */
-  insertJobs(jobs: NewJob[]): Promise<JobRecord[]>;
+  insertJobs(jobs: NewJob[], files?: FilesOfNewJobs): Promise<JobRecord[]>;
 
   /**
    * The stored files among `ids` (missing ones are left out), restricted to `ownerId`'s files unless it is
-   * undefined: enqueue's lookup, a statement of its own so that a single enqueue costs two statements in all.
+   * undefined: the worker's lookup of a job's file, and the message of UnknownFilesError.
    */
   findFiles(ids: string[], ownerId: string | null | undefined): Promise<StoredFileRecord[]>;
 
@@ -177,12 +180,10 @@ export function attemptId(jobId: string, number: number): string {
   return `${jobId}:${number}`;
 }
 
+/** A job to insert; the insert copies its file's name, size and format, and their estimate (FilesOfNewJobs). */
 export interface NewJob {
   id: string;
   fileId: string;
-  fileName: string;
-  fileSize: bigint;
-  format: string;
   priority: number;
   maxRetries: number;
   /** JSON text, or null. */
@@ -193,10 +194,32 @@ export interface NewJob {
   idempotencyKey: string | null;
   userId: string | null;
   createdAt: Date;
-  /** Milliseconds the job is expected to run (see DurationEstimates), or null. */
-  estimatedDuration: number | null;
   /** The W3C trace context of the span that enqueued it (common/tracing.ts); unset or null: none. */
   traceContext?: string | null;
+}
+
+/** Which stored files new jobs may use, and what a job of each format is expected to take. */
+export interface FilesOfNewJobs {
+  /** Only this owner's files (null: files with no owner); undefined: any file. The caller's ownerScope. */
+  owner?: string | null;
+  /** Milliseconds a job of the format is expected to run (DurationEstimates); a format left out: null. */
+  estimatedDurations?: ReadonlyMap<string, number>;
+}
+
+/** The copy of a stored file that a new job keeps, and its estimate. */
+export interface FileOfNewJob {
+  fileName: string;
+  fileSize: bigint;
+  format: string;
+  estimatedDuration: number | null;
+}
+
+/** Thrown by insertJobs, which inserted nothing: these files do not exist, or are not the owner's. */
+export class UnknownFilesError extends Error {
+  constructor(readonly fileIds: string[]) {
+    super(`Unknown fileId: ${fileIds.join(', ')}`);
+    this.name = 'UnknownFilesError';
+  }
 }
 
 /** Puts each input's job (inserted, or the existing one with its idempotency key) in input order. */

@@ -1,5 +1,5 @@
 import type { JobRecord, StoredFileRecord } from '../common/job-record';
-import type { NewJob } from './queue-store';
+import type { FileOfNewJob, NewJob } from './queue-store';
 
 /** Raw rows of the queue's own SQL statements as Prisma's model types: camelCase fields, bigints where Prisma has them. */
 const fieldNames = new Map<string, string>();
@@ -94,17 +94,17 @@ export const sqliteJobReader = (columns: string[]) => sqliteRowReader<JobRecord>
 export const sqliteFileReader = (columns: string[]) => sqliteRowReader<StoredFileRecord>(columns, FILE_BIGINTS);
 
 /**
- * The record of a job just inserted by the queue's bulk INSERT, built from its input: every other column takes the
- * value the INSERT gives it (the conformance suite compares the two). Returning and parsing every column of 1,000
- * new rows instead cost ~10 of the ~55 ms of a bulk insert.
+ * The record of a job just inserted by the queue's bulk INSERT, built from its input and its file's copy: every
+ * other column takes the value the INSERT gives it (the conformance suite compares the two). Returning and parsing
+ * every column of 1,000 new rows instead cost ~10 of the ~55 ms of a bulk insert.
  */
-export function pendingJobRecord(job: NewJob): JobRecord {
+export function pendingJobRecord(job: NewJob, file: FileOfNewJob): JobRecord {
   return {
     id: job.id,
     fileId: job.fileId,
-    fileName: job.fileName,
-    fileSize: job.fileSize,
-    format: job.format,
+    fileName: file.fileName,
+    fileSize: file.fileSize,
+    format: file.format,
     status: 'PENDING',
     stage: 'QUEUED',
     progress: 0,
@@ -129,7 +129,7 @@ export function pendingJobRecord(job: NewJob): JobRecord {
     leaseOwner: null,
     leaseExpiresAt: null,
     cancelRequestedAt: null,
-    estimatedDuration: job.estimatedDuration,
+    estimatedDuration: file.estimatedDuration,
     actualDuration: null,
     createdAt: job.createdAt,
     startedAt: null,

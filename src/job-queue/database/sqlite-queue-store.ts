@@ -5,6 +5,8 @@ import type { PrismaService } from './prisma.service';
 import {
   CLAIM_ORDER,
   type Completion,
+  type FileOfNewJob,
+  type FilesOfNewJobs,
   type LeaseRenewal,
   leaseRenewal,
   type NewJob,
@@ -14,6 +16,7 @@ import {
   type SettledStatus,
   type Settlement,
   sortInClaimOrder,
+  UnknownFilesError,
 } from './queue-store';
 import { SqliteSettleStatements } from './sqlite-settle-statements';
 
@@ -115,16 +118,28 @@ export class SqliteQueueStore implements QueueStore {
 
   constructor(private readonly prisma: PrismaService) {}
 
-  insertJobs(jobs: NewJob[]): Promise<JobRecord[]> {
+  /** The files are looked up in the insert's transaction: in-process, they cost no round trip as on PostgreSQL. */
+  insertJobs(jobs: NewJob[], files: FilesOfNewJobs = {}): Promise<JobRecord[]> {
     return this.prisma.sqliteTransaction((db) => {
       const { insert, byKey } = this.prepared(db);
+      const fileIds = [...new Set(jobs.map((job) => job.fileId))];
+      const found = new Map(this.filesIn(db, fileIds, files.owner).map((file) => [file.id, file]));
+      const unknown = fileIds.filter((id) => !found.has(id));
+      if (unknown.length > 0) throw new UnknownFilesError(unknown);
       return jobs.map((job) => {
+        const file = found.get(job.fileId)!;
+        const copy: FileOfNewJob = {
+          fileName: file.originalName,
+          fileSize: file.size,
+          format: file.format,
+          estimatedDuration: files.estimatedDurations?.get(file.format) ?? null,
+        };
         const { changes } = insert.run(
           job.id,
           job.fileId,
-          job.fileName,
-          job.fileSize,
-          job.format,
+          copy.fileName,
+          copy.fileSize,
+          copy.format,
           job.priority,
           job.maxRetries,
           job.options,
@@ -134,11 +149,11 @@ export class SqliteQueueStore implements QueueStore {
           job.userId,
           job.createdAt.getTime(),
           job.createdAt.getTime(),
-          job.estimatedDuration,
+          copy.estimatedDuration,
           job.traceContext ?? null,
         );
         // As on PostgreSQL, a new row's record is built from its input rather than read back (pendingJobRecord).
-        if (changes === 1) return pendingJobRecord(job);
+        if (changes === 1) return pendingJobRecord(job, copy);
         return byKey.read(byKey.statement.get(job.idempotencyKey) as unknown[]);
       });
     });
@@ -195,12 +210,13 @@ export class SqliteQueueStore implements QueueStore {
   }
 
   findFiles(ids: string[], ownerId: string | null | undefined): Promise<StoredFileRecord[]> {
-    return this.prisma.sqliteRead((db) => {
-      const { statement, read } = this.prepared(db).findFiles;
-      return (statement.all(JSON.stringify(ids), ownerId === undefined ? 1 : 0, ownerId ?? null) as unknown[][]).map(
-        read,
-      );
-    });
+    return this.prisma.sqliteRead((db) => this.filesIn(db, ids, ownerId));
+  }
+
+  private filesIn(db: Database.Database, ids: string[], ownerId: string | null | undefined): StoredFileRecord[] {
+    const { statement, read } = this.prepared(db).findFiles;
+    const rows = statement.all(JSON.stringify(ids), ownerId === undefined ? 1 : 0, ownerId ?? null) as unknown[][];
+    return rows.map(read);
   }
 
   claim(workerId: string, limit: number, leaseMs: number): Promise<JobRecord[]> {

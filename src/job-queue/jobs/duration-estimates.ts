@@ -14,9 +14,6 @@ SELECT format, CAST(ROUND(AVG(actual_duration)) AS INTEGER) AS average
          ORDER BY completed_at DESC LIMIT ${SAMPLE_SIZE}) AS recent
  GROUP BY format`;
 
-/** Milliseconds a job of the format is expected to run, or null when none of its recent jobs completed. */
-export type DurationEstimate = (format: string) => number | null;
-
 /**
  * A new job's `estimatedDuration`: the average `actualDuration` (start to completion of the attempt that
  * completed) of the jobs of its format among the last 1,000 completed jobs, rounded to the millisecond. The
@@ -29,10 +26,9 @@ export class DurationEstimates {
 
   constructor(private readonly prisma: PrismaService) {}
 
-  async current(): Promise<DurationEstimate> {
-    const byFormat =
-      this.cached && Date.now() - this.cached.readAt < REFRESH_MS ? this.cached.byFormat : await this.read();
-    return (format) => byFormat.get(format) ?? null;
+  /** Milliseconds a job of each format is expected to run; a format none of whose recent jobs completed is left out. */
+  async current(): Promise<ReadonlyMap<string, number>> {
+    return this.cached && Date.now() - this.cached.readAt < REFRESH_MS ? this.cached.byFormat : await this.read();
   }
 
   /** One read at a time: concurrent enqueues share it. */

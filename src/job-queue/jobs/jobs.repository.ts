@@ -1,19 +1,19 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { newId } from '../common/ids';
 import { ownerScope, type Caller } from '../common/caller';
-import type { JobAttemptRecord, JobRecord, StoredFileRecord } from '../common/job-record';
+import type { JobAttemptRecord, JobRecord } from '../common/job-record';
 import { JobStatus, priorityToRank } from '../common/job.enums';
 import { type Prisma, PrismaService } from '../database/prisma.service';
 import { type NewJob, type QueueStore } from '../database/queue-store';
 import { attemptHistory } from './attempt-on-job';
 import { QUEUE_DRIVER } from '../job-queue.constants';
 import type { JobFilterInput } from './dto/job-filter.input';
-import { type DurationEstimate, DurationEstimates } from './duration-estimates';
+import { DurationEstimates } from './duration-estimates';
 import type { JobCursor } from './job-cursor';
 
-/** A job to insert, resolved against its stored file. */
+/** A job to insert; the store copies its file's name, size and format (QueueStore.insertJobs). */
 export interface JobDraft {
-  file: StoredFileRecord;
+  fileId: string;
   priority: number;
   maxRetries: number;
   options: Record<string, unknown> | null;
@@ -41,10 +41,6 @@ export class JobsRepository {
 
   private get db() {
     return this.prisma.client;
-  }
-
-  findFiles(ids: string[], caller: Caller): Promise<StoredFileRecord[]> {
-    return this.store.findFiles(ids, ownerScope(caller));
   }
 
   findById(id: string, caller: Caller): Promise<JobRecord | null> {
@@ -86,28 +82,30 @@ export class JobsRepository {
   }
 
   /**
-   * Inserts the drafts in one transaction (the store's bulk statement). A draft whose idempotency key exists
-   * yields the existing job; repeats of a key within the drafts yield one job. Returns one job per draft, in
-   * order, and the ids of the jobs that were created. `traceContext` (W3C, see common/tracing.ts) is stored with
-   * every job created, for its worker's span to link to.
+   * Inserts the drafts in one transaction (the store's bulk statement), each of a file the caller may use: when one
+   * is not, nothing is inserted and UnknownFilesError names the files. A draft whose idempotency key exists yields
+   * the existing job; repeats of a key within the drafts yield one job. Returns one job per draft, in order, and the
+   * ids of the jobs that were created. `traceContext` (W3C, see common/tracing.ts) is stored with every job
+   * created, for its worker's span to link to.
    */
   async insert(
     drafts: JobDraft[],
+    caller: Caller,
     traceContext: string | null = null,
   ): Promise<{ jobs: JobRecord[]; created: string[] }> {
     const now = new Date();
-    const estimate = await this.estimates.current();
     const idByKey = new Map<string, string>();
     const rows: NewJob[] = [];
     const ids = drafts.map((draft) => {
       const repeated = draft.idempotencyKey ? idByKey.get(draft.idempotencyKey) : undefined;
       if (repeated) return repeated;
-      const row = toNewJob(newId(), draft, now, estimate, traceContext);
+      const row = toNewJob(newId(), draft, now, traceContext);
       if (draft.idempotencyKey) idByKey.set(draft.idempotencyKey, row.id);
       rows.push(row);
       return row.id;
     });
-    const stored = await this.store.insertJobs(rows);
+    const estimatedDurations = await this.estimates.current();
+    const stored = await this.store.insertJobs(rows, { owner: ownerScope(caller), estimatedDurations });
     const byRowId = new Map(rows.map((row, index) => [row.id, stored[index]]));
     const created = stored.filter((job, index) => job.id === rows[index].id).map((job) => job.id);
     return { jobs: ids.map((id) => byRowId.get(id)!), created };
@@ -207,19 +205,10 @@ export class JobsRepository {
   }
 }
 
-function toNewJob(
-  id: string,
-  draft: JobDraft,
-  now: Date,
-  estimate: DurationEstimate,
-  traceContext: string | null,
-): NewJob {
+function toNewJob(id: string, draft: JobDraft, now: Date, traceContext: string | null): NewJob {
   return {
     id,
-    fileId: draft.file.id,
-    fileName: draft.file.originalName,
-    fileSize: draft.file.size,
-    format: draft.file.format,
+    fileId: draft.fileId,
     priority: draft.priority,
     maxRetries: draft.maxRetries,
     options: draft.options ? JSON.stringify(draft.options) : null,
@@ -228,7 +217,6 @@ function toNewJob(
     idempotencyKey: draft.idempotencyKey,
     userId: draft.userId,
     createdAt: now,
-    estimatedDuration: estimate(draft.file.format),
     traceContext,
   };
 }

@@ -4,6 +4,7 @@ import type { Caller } from '../common/caller';
 import type { JobAttemptRecord, JobRecord } from '../common/job-record';
 import { CLAIMABLE_STATUSES, JobStatus, priorityToRank, ProcessingStage } from '../common/job.enums';
 import { messagingAttributes, queueTracer, recordError, traceContextOf } from '../common/tracing';
+import { UnknownFilesError } from '../database/queue-store';
 import { JobEventsPublisher } from '../events/job-events.publisher';
 import { JOB_QUEUE_OPTIONS } from '../job-queue.constants';
 import { jobOptionsProblems } from '../retry/job-options';
@@ -39,17 +40,8 @@ export class JobsService {
       jobOptionsProblems(input.options).map((problem) => (inputs.length > 1 ? `inputs[${index}].${problem}` : problem)),
     );
     if (problems.length > 0) throw new JobsException(JobsErrorCode.INVALID_INPUT, problems.join('; '));
-    const fileIds = [...new Set(inputs.map((input) => input.fileId))];
-    const files = new Map((await this.repository.findFiles(fileIds, caller)).map((file) => [file.id, file]));
-    const unknown = fileIds.filter((id) => !files.has(id));
-    if (unknown.length > 0) {
-      throw new JobsException(
-        JobsErrorCode.UNKNOWN_FILE,
-        `Unknown fileId: ${unknown.join(', ')} (upload it with POST /files)`,
-      );
-    }
     const drafts = inputs.map((input) => ({
-      file: files.get(input.fileId)!,
+      fileId: input.fileId,
       priority: priorityToRank(input.priority),
       maxRetries: input.maxRetries ?? this.options.defaultMaxRetries,
       options: input.options ?? null,
@@ -57,7 +49,7 @@ export class JobsService {
       idempotencyKey: input.idempotencyKey ? scopedIdempotencyKey(caller, input.idempotencyKey) : null,
       userId: caller.userId,
     }));
-    const { jobs, created } = await this.insertTraced(drafts);
+    const { jobs, created } = await this.insertTraced(drafts, caller);
     if (created.length > 0) {
       // The jobs are committed: the events are hints that need not hold up the caller. Workers first.
       const createdIds = new Set(created);
@@ -71,10 +63,13 @@ export class JobsService {
    * Inserts in a `job.enqueue` (PRODUCER) span whose context is stored with the jobs: their `job.process` spans link
    * to it. Without an SDK the span is the API's no-op, its context invalid, and the column stays null.
    */
-  private async insertTraced(drafts: JobDraft[]): Promise<{ jobs: JobRecord[]; created: string[] }> {
+  private async insertTraced(drafts: JobDraft[], caller: Caller): Promise<{ jobs: JobRecord[]; created: string[] }> {
     const span = queueTracer.startSpan('job.enqueue', { kind: SpanKind.PRODUCER });
     try {
-      const inserted = await this.repository.insert(drafts, traceContextOf(span));
+      const inserted = await this.repository.insert(drafts, caller, traceContextOf(span)).catch((error: unknown) => {
+        if (!(error instanceof UnknownFilesError)) throw error;
+        throw new JobsException(JobsErrorCode.UNKNOWN_FILE, `${error.message} (upload it with POST /files)`);
+      });
       if (span.isRecording()) {
         span.setAttributes({
           ...messagingAttributes('send'),

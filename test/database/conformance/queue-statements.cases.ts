@@ -1,5 +1,5 @@
 import { ProcessingStage } from '../../../src/job-queue/common/job.enums';
-import type { Completion } from '../../../src/job-queue/database/queue-store';
+import { type Completion, UnknownFilesError } from '../../../src/job-queue/database/queue-store';
 import { type DriverUnderTest, idsOf, newJob, storedFile } from '../../support/driver-harness';
 
 /**
@@ -40,6 +40,34 @@ export function queueStatementCases(t: DriverUnderTest): void {
       const returned = await t.driver.insertJobs([repeat, fresh]);
       expect(returned.map((job) => job.id)).toEqual([existing.id, fresh.id]);
       expect(returned[0].priority).toBe(2); // the existing job as it is, not the repeat's fields
+      expect(await t.db.processingJob.count()).toBe(2);
+    });
+
+    it("copies each job's file (name, size, format) and that format's estimate into the job", async () => {
+      const pdf = await storedFile(t.db, null, { format: 'pdf', size: 2_048n });
+      const estimatedDurations = new Map([['pdf', 1_500]]);
+      const returned = await t.driver.insertJobs([newJob(t.fileId), newJob(pdf)], { estimatedDurations });
+      expect(returned.map((job) => [job.fileName, job.fileSize, job.format, job.estimatedDuration])).toEqual([
+        [`${t.fileId}.txt`, 7n, 'txt', null],
+        [`${pdf}.txt`, 2_048n, 'pdf', 1_500],
+      ]);
+      for (const job of returned) expect(job).toEqual(await jobRow(job.id));
+    });
+
+    it("inserts nothing when a file is missing or not the owner's, and names each such file once", async () => {
+      const alice = await storedFile(t.db, 'alice');
+      const bob = await storedFile(t.db, 'bob');
+      const notAlices = t.driver.insertJobs([newJob(alice), newJob(bob), newJob(bob)], { owner: 'alice' });
+      await expect(notAlices).rejects.toThrow(new UnknownFilesError([bob]));
+      await expect(notAlices).rejects.toBeInstanceOf(UnknownFilesError);
+      const missing = [newJob(alice), newJob('file_missing'), newJob(bob)];
+      await expect(t.driver.insertJobs(missing, { owner: 'alice' })).rejects.toThrow(
+        new UnknownFilesError(['file_missing', bob]),
+      );
+      expect(await t.db.processingJob.count()).toBe(0);
+      // Control: alice's own file goes in for her, and bob's when no owner is given.
+      await t.driver.insertJobs([newJob(alice)], { owner: 'alice' });
+      await t.driver.insertJobs([newJob(bob)]);
       expect(await t.db.processingJob.count()).toBe(2);
     });
   });
