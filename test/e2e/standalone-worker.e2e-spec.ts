@@ -46,8 +46,10 @@ describe(`The standalone worker process (${databaseLabel})`, () => {
       }, 30_000);
       expect(done.leaseOwner).toContain(`:${worker.child.pid}:`);
       expect(done.metadata).toMatchObject({ lines: 2, encoding: 'utf-8' });
-      const logged = worker.lines.filter((line) => line.jobId === job.id).map((line) => line.msg);
-      expect(logged).toEqual(['Job started', 'Job completed']);
+      // The line is written once the completion committed, so it may reach this process after the row read above.
+      const logged = () => worker!.lines.filter((line) => line.jobId === job.id).map((line) => line.msg);
+      await waitFor(() => logged().includes('Job completed'), 10_000);
+      expect(logged()).toEqual(['Job started', 'Job completed']);
 
       const exited = new Promise<NodeJS.Signals | null>((resolve) =>
         worker!.child.once('exit', (_, signal) => resolve(signal)),
