@@ -17,7 +17,7 @@ import {
   type SettledStatus,
   type Settlement,
   sortInClaimOrder,
-  UnknownFilesError,
+  unknownFilesOf,
 } from './queue-store';
 import { SETTLE_SQL, settleValues } from './postgres-settle-statement';
 
@@ -214,8 +214,7 @@ export class PostgresQueueStore implements QueueStore {
   private async unknownFiles(jobs: NewJob[], files: FilesOfNewJobs, error: unknown): Promise<unknown> {
     const fileIds = [...new Set(jobs.map((job) => job.fileId))];
     const found = new Set((await this.findFiles(fileIds, files.owner)).map((file) => file.id));
-    const unknown = fileIds.filter((id) => !found.has(id));
-    return unknown.length > 0 ? new UnknownFilesError(unknown) : error;
+    return unknownFilesOf(jobs, found) ?? error;
   }
 
   async findJobs(ids: string[]): Promise<JobRecord[]> {

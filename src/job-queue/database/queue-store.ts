@@ -222,6 +222,12 @@ export class UnknownFilesError extends Error {
   }
 }
 
+/** UnknownFilesError for the jobs' files not among `found` (each named once, in input order); null when none is. */
+export function unknownFilesOf(jobs: NewJob[], found: { has(fileId: string): boolean }): UnknownFilesError | null {
+  const unknown = [...new Set(jobs.map((job) => job.fileId))].filter((fileId) => !found.has(fileId));
+  return unknown.length > 0 ? new UnknownFilesError(unknown) : null;
+}
+
 /** Puts each input's job (inserted, or the existing one with its idempotency key) in input order. */
 export function inInputOrder(jobs: NewJob[], inserted: JobRecord[], existing: JobRecord[]): JobRecord[] {
   const byId = new Map(inserted.map((job) => [job.id, job]));

@@ -16,7 +16,7 @@ import {
   type SettledStatus,
   type Settlement,
   sortInClaimOrder,
-  UnknownFilesError,
+  unknownFilesOf,
 } from './queue-store';
 import { SqliteSettleStatements } from './sqlite-settle-statements';
 
@@ -124,8 +124,8 @@ export class SqliteQueueStore implements QueueStore {
       const { insert, byKey } = this.prepared(db);
       const fileIds = [...new Set(jobs.map((job) => job.fileId))];
       const found = new Map(this.filesIn(db, fileIds, files.owner).map((file) => [file.id, file]));
-      const unknown = fileIds.filter((id) => !found.has(id));
-      if (unknown.length > 0) throw new UnknownFilesError(unknown);
+      const unknown = unknownFilesOf(jobs, found);
+      if (unknown) throw unknown;
       return jobs.map((job) => {
         const file = found.get(job.fileId)!;
         const copy: FileOfNewJob = {
