@@ -25,8 +25,17 @@ interface RunningJob {
 /** After aborting at the shutdown deadline, how long processors get to notice before their jobs are released. */
 const ABORT_GRACE_MS = 1000;
 const MIN_IDLE_WAIT_MS = 10;
-/** A busy pool claims once this share of its slots is free, not slot by slot: fewer, fuller claims. */
+/** A busy pool claims once this share of its slots is free (or GATHER_MS has passed), not slot by slot. */
 const CLAIM_BATCH_SHARE = 0.1;
+/**
+ * How long a busy pool's free slots wait for enough others to free before it claims for them anyway. Without this
+ * bound, a pool whose other slots ran long jobs left its free ones idle until enough of those jobs ended (20 slots,
+ * 19 long jobs: the 20th stayed idle while they ran). Claiming at nine tenths of the slots instead of a tenth, with
+ * this window, halved the no-op burn-down's statements on PostgreSQL (449 instead of 934 for 20,000 jobs) but not
+ * its time (medians within 3 % over six alternating runs each) while it would keep short real jobs' slots waiting
+ * out the window: a tenth stays.
+ */
+const GATHER_MS = 20;
 /**
  * Leases are renewed every third of their length, but at least this often: renewal is also how a worker that
  * missed a cancel event learns of it (one statement per instance for all its running jobs).
@@ -114,12 +123,23 @@ export class WorkerPoolService implements OnApplicationBootstrap, BeforeApplicat
 
   private async claimLoop(leaseMs: number): Promise<void> {
     const claimBatchFloor = Math.max(1, Math.floor(this.options.workerConcurrency * CLAIM_BATCH_SHARE));
+    let gatheringSince: number | null = null;
     while (!this.stopping) {
       const free = this.options.workerConcurrency - this.running.size;
-      if (free <= 0 || (free < claimBatchFloor && this.running.size > 0)) {
+      if (free <= 0) {
+        gatheringSince = null;
         await this.wakeup.wait(this.options.pollIntervalMs);
         continue;
       }
+      if (free < claimBatchFloor && this.running.size > 0) {
+        gatheringSince ??= Date.now();
+        const gatherLeftMs = gatheringSince + GATHER_MS - Date.now();
+        if (gatherLeftMs > 0) {
+          await this.wakeup.wait(gatherLeftMs);
+          continue;
+        }
+      }
+      gatheringSince = null;
       let claimed: JobRecord[];
       const claimStartedAt = Date.now();
       try {
