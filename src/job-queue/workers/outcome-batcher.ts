@@ -62,8 +62,9 @@ export class OutcomeBatcher<I extends BatchedOutcome, R> {
     if (this.pending.length > 0) setImmediate(() => void this.flush());
     const byWorker = new Map<string, Pending<I, R>[]>();
     for (const entry of batch) {
-      const { workerId } = entry.item;
-      byWorker.set(workerId, [...(byWorker.get(workerId) ?? []), entry]);
+      const entries = byWorker.get(entry.item.workerId);
+      if (entries) entries.push(entry);
+      else byWorker.set(entry.item.workerId, [entry]);
     }
     await Promise.all([...byWorker].map(([workerId, entries]) => this.commit(workerId, entries)));
   }
