@@ -32,6 +32,25 @@ interface InsertedRow extends Record<string, unknown> {
   estimated_duration: number | null;
 }
 
+/**
+ * Dates as ISO text for a timestamptz[] parameter. node-postgres writes each Date in local time with its offset
+ * (0.6 µs a date: 73 of 525 ms of the bulk enqueue's JavaScript in a CPU profile of 60,000 jobs); a batch's jobs
+ * share their createdAt (one Date), so consecutive equal dates reuse one string. Dates are 0001-9999 (validated):
+ * toISOString writes them as PostgreSQL reads them.
+ */
+function isoTimestamps(dates: (Date | null)[]): (string | null)[] {
+  let last: Date | null = null;
+  let text: string | null = null;
+  return dates.map((date) => {
+    if (date === null) return null;
+    if (date.getTime() !== last?.getTime()) {
+      last = date;
+      text = date.toISOString();
+    }
+    return text;
+  });
+}
+
 const fileCopy = (row: InsertedRow): FileOfNewJob => ({
   fileName: row.file_name,
   fileSize: BigInt(row.file_size),
@@ -174,6 +193,7 @@ export class PostgresQueueStore implements QueueStore {
 
   async insertJobs(jobs: NewJob[], files: FilesOfNewJobs = {}): Promise<JobRecord[]> {
     const column = <K extends keyof NewJob>(key: K) => jobs.map((job) => job[key]);
+    const timestamps = (key: 'runAt' | 'availableAt' | 'createdAt') => isoTimestamps(column(key));
     const estimates = [...(files.estimatedDurations ?? [])];
     let rows: InsertedRow[];
     try {
@@ -183,11 +203,11 @@ export class PostgresQueueStore implements QueueStore {
         column('priority'),
         column('maxRetries'),
         column('options'),
-        column('runAt'),
-        column('availableAt'),
+        timestamps('runAt'),
+        timestamps('availableAt'),
         column('idempotencyKey'),
         column('userId'),
-        column('createdAt'),
+        timestamps('createdAt'),
         jobs.map((job) => job.traceContext ?? null),
         files.owner === undefined,
         files.owner ?? null,
