@@ -22,8 +22,17 @@ export function queueStatementCases(t: DriverUnderTest): void {
 
   describe('insertJobs', () => {
     it('inserts PENDING jobs and returns them in input order, mapped as Prisma maps them', async () => {
-      const jobs = [3, 1, 2].map((priority) =>
-        newJob(t.fileId, { priority, options: JSON.stringify({ language: 'en', pages: [1, 2] }) }),
+      // Dates to the millisecond, one shared by two jobs and one not, and a runAt: each stored as given.
+      const createdAt = [Date.UTC(2026, 0, 2, 3, 4, 5, 678), Date.UTC(2026, 0, 2, 3, 4, 5, 678), Date.UTC(2025, 6, 1)];
+      const runAt = [null, new Date(Date.now() + 3_600_123), null];
+      const jobs = [3, 1, 2].map((priority, index) =>
+        newJob(t.fileId, {
+          priority,
+          options: JSON.stringify({ language: 'en', pages: [1, 2] }),
+          createdAt: new Date(createdAt[index]),
+          runAt: runAt[index],
+          availableAt: runAt[index] ?? new Date(createdAt[index]),
+        }),
       );
       const returned = await t.driver.insertJobs(jobs);
       expect(returned.map((job) => job.id)).toEqual(jobs.map((job) => job.id));
@@ -31,6 +40,10 @@ export function queueStatementCases(t: DriverUnderTest): void {
       for (const job of returned) expect(job).toEqual(await jobRow(job.id)); // row mapping: types and values
       expect(returned[0].options).toEqual({ language: 'en', pages: [1, 2] });
       expect(returned[0].fileSize).toBe(7n);
+      const stored = await Promise.all(jobs.map((job) => jobRow(job.id)));
+      expect(stored.map((row) => [row.createdAt.getTime(), row.runAt?.getTime() ?? null])).toEqual(
+        createdAt.map((time, index) => [time, runAt[index]?.getTime() ?? null]),
+      );
     });
 
     it('folds an idempotency key that exists already to the existing job, and inserts the rest', async () => {
