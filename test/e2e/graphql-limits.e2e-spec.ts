@@ -39,24 +39,30 @@ describe(`GraphQL abuse limits (${databaseLabel})`, () => {
     await servesNext();
   });
 
-  it('ten of them at once: all refused, the server process alive and its peak RSS under 400 MB', async () => {
+  it('ten of them at once: all refused, the server process alive, its peak RSS grown by under 150 MB', async () => {
     // The standalone server in a process of its own (its settings from the environment, defaults included), so that
-    // its own peak memory is read, not that of the test runner that has run every suite before this one.
+    // its own peak memory is read, not that of the test runner that has run every suite before this one. The bound is
+    // on the growth of its peak over the boot's: the boot's own (ts-node compiling the app) differs by Node version,
+    // 284-309 MB on Node 20 and 22 and 401 on Node 24 in one CI run, where the unlimited request grew it by ~3 GB.
     const server = await createTestDatabase();
     const host = spawnSlowHost(server, {});
+    const peakRssKb = () =>
+      Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${host.process.pid}/status`, 'utf8'))![1]);
     try {
       const url = `http://127.0.0.1:${await host.ready}`;
+      const bootPeakKb = peakRssKb();
       const responses = await Promise.all(
         Array.from({ length: 10 }, () => request(url).post('/graphql').send({ query: ALIAS_BOMB })),
       );
       expect(responses.map((response) => response.body.errors?.[0]?.extensions?.code)).toEqual(
         Array(10).fill('QUERY_TOO_COMPLEX'),
       );
-      const peakRssKb = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${host.process.pid}/status`, 'utf8'))![1]);
+      const afterPeakKb = peakRssKb();
+      const mb = (kb: number) => Math.round(kb / 1024);
       console.log(
-        `[graphql-limits] server peak RSS after ten 1,000-alias requests: ${Math.round(peakRssKb / 1024)} MB`,
+        `[graphql-limits] server peak RSS: ${mb(bootPeakKb)} MB booted, ${mb(afterPeakKb)} MB after ten 1,000-alias requests`,
       );
-      expect(peakRssKb).toBeLessThan(400 * 1024);
+      expect(afterPeakKb - bootPeakKb).toBeLessThan(150 * 1024);
       const next = await request(url).post('/graphql').send({ query: '{ jobs { totalCount } }' });
       expect(next.body.data).toEqual({ jobs: { totalCount: 0 } });
     } finally {
