@@ -1,38 +1,10 @@
-import { Injectable } from '@nestjs/common';
-import {
-  FileProcessor,
-  type FileProcessorHandler,
-  type ProcessingContext,
-  type ProcessingOutput,
-} from '../../src/job-queue';
 import { createTestDatabase, databaseLabel, type TestDatabase } from '../support/database';
-import { countByStatus, enqueueJobs, recordingProcessor, storeFile } from '../support/queue-helpers';
+import { countByStatus, enqueueJobs, heldProcessor, recordingProcessor, storeFile } from '../support/queue-helpers';
 import { startTestApp, type TestApp, waitFor } from '../support/test-app';
 
 const CONCURRENCY = 20;
 /** One slot fewer than the pool has: the last slot is free, fewer than a claim batch's share of the slots. */
 const LONG_JOBS = CONCURRENCY - 1;
-
-/** Jobs that run until the test lets them go (or their signal aborts, when the app closes). */
-function heldProcessor() {
-  let release: () => void = () => undefined;
-  const released = new Promise<void>((resolve) => (release = resolve));
-  const started = new Set<string>();
-
-  @Injectable()
-  @FileProcessor('held')
-  class HeldProcessor implements FileProcessorHandler {
-    async process({ job, signal }: ProcessingContext): Promise<ProcessingOutput> {
-      started.add(job.id);
-      await new Promise<void>((resolve, reject) => {
-        void released.then(resolve);
-        signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
-      });
-      return { result: { held: true } };
-    }
-  }
-  return { processor: HeldProcessor, started, release: () => release() };
-}
 
 /**
  * A busy pool claims for several free slots at once, not slot by slot; but a slot must not stay idle while the

@@ -1,18 +1,13 @@
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
-import { Injectable, Module, type Type } from '@nestjs/common';
+import { Module, type Type } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
-import {
-  FileProcessor,
-  type FileProcessorHandler,
-  JobQueueModule,
-  type ProcessingContext,
-  type ProcessingOutput,
-} from '../../src/job-queue';
+import { type FileProcessorHandler, JobQueueModule } from '../../src/job-queue';
 import { loadMigrations } from '../../src/job-queue/database/migrator';
 import { ReadinessService } from '../../src/job-queue/monitoring/http/readiness.service';
 import { upload } from '../support/api-helpers';
 import { createTestDatabase, databaseLabel, type TestDatabase, usingPostgres } from '../support/database';
 import { insertJob } from '../support/fixtures';
+import { heldProcessor } from '../support/queue-helpers';
 import { launchTestApp, startTestApp, type TestApp, useTestApp, waitFor } from '../support/test-app';
 
 const BAD_UPLOADS = 200;
@@ -113,24 +108,6 @@ describe(`Health endpoints for orchestrators (${databaseLabel})`, () => {
   });
 });
 
-/** A processor whose jobs run until the test releases them, so a shutdown has something to drain. */
-function heldProcessor() {
-  let release: () => void = () => undefined;
-  const released = new Promise<void>((resolve) => (release = resolve));
-  const state = { running: false, release: () => release() };
-
-  @Injectable()
-  @FileProcessor('held')
-  class HeldProcessor implements FileProcessorHandler {
-    async process(_context: ProcessingContext): Promise<ProcessingOutput> {
-      state.running = true;
-      await released;
-      return { result: { held: true } };
-    }
-  }
-  return { processor: HeldProcessor, state };
-}
-
 /**
  * A host that keeps HTTP open while the workers drain: Apollo stops in onApplicationShutdown, not onModuleDestroy
  * (where its drain plugin closes the listener). Only for this test: with a graphql-ws subscriber connected, such a
@@ -174,7 +151,7 @@ function useServiceHoldingItsJob(
     suite.service = await launch(database, suite.held.processor);
   });
   afterAll(async () => {
-    suite.held.state.release();
+    suite.held.release();
     await (suite.closing ?? suite.service?.close());
     await database?.drop();
   });
@@ -189,7 +166,7 @@ describe(`Readiness during shutdown (${databaseLabel})`, () => {
   it('answers 503 as soon as shutdown starts, while running jobs still drain', async () => {
     const { service, held } = suite;
     const job = (await upload(service, { name: 'job.held', content: 'x' }).expect(201)).body.job;
-    await waitFor(() => held.state.running);
+    await waitFor(() => held.started.size > 0);
     expect((await fetch(`${service.url}/health/ready`)).status).toBe(200);
 
     const closing = (suite.closing = service.close());
@@ -203,7 +180,7 @@ describe(`Readiness during shutdown (${databaseLabel})`, () => {
       'PROCESSING',
     );
     expect((await fetch(`${service.url}/health/live`)).status).toBe(200);
-    held.state.release();
+    held.release();
     await closing;
   });
 });
@@ -219,7 +196,7 @@ describe(`Readiness during shutdown of the standalone server (${databaseLabel})`
     const { service, held } = suite;
     const readiness = service.app.get(ReadinessService);
     await upload(service, { name: 'job.held', content: 'x' }).expect(201);
-    await waitFor(() => held.state.running);
+    await waitFor(() => held.started.size > 0);
     expect(await readiness.check()).toMatchObject({ ready: true });
     const closing = (suite.closing = service.close());
     await waitFor(async () => {
@@ -227,7 +204,7 @@ describe(`Readiness during shutdown of the standalone server (${databaseLabel})`
       return !result.ready && result.reason === 'shutdown: the instance is shutting down';
     });
     expect(await service.prisma.client.processingJob.count({ where: { status: 'PROCESSING' } })).toBe(1);
-    held.state.release();
+    held.release();
     await closing;
   });
 });

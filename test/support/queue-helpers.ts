@@ -74,6 +74,36 @@ export function recordingProcessor(format: string, options: RecordingOptions = {
   return { processor: Recording, log };
 }
 
+export interface HeldProcessor {
+  /** Register it with startTestApp(db, { providers: [processor] }) or in a module's providers. */
+  processor: Type<FileProcessorHandler>;
+  /** Ids of the jobs whose call has started. */
+  started: Set<string>;
+  /** Lets every held call (running or still to come) return. */
+  release(): void;
+}
+
+/**
+ * A fresh @FileProcessor(format) provider whose calls run until the test releases them: a shutdown has something
+ * to drain, a pool's slots stay taken. It does not stop when its signal aborts.
+ */
+export function heldProcessor(format = 'held'): HeldProcessor {
+  let release: () => void = () => undefined;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const started = new Set<string>();
+
+  @Injectable()
+  @FileProcessor(format)
+  class Held implements FileProcessorHandler {
+    async process({ job }: ProcessingContext): Promise<ProcessingOutput> {
+      started.add(job.id);
+      await released;
+      return { result: { held: true } };
+    }
+  }
+  return { processor: Held, started, release: () => release() };
+}
+
 function abortKind(reason: unknown): string {
   const kind = (reason as { kind?: unknown } | undefined)?.kind;
   return typeof kind === 'string' ? kind : String((reason as Error | undefined)?.message ?? reason);

@@ -6,6 +6,7 @@ import {
   CLAIM_ORDER,
   type Completion,
   type FileOfNewJob,
+  fileIdsOf,
   type FilesOfNewJobs,
   inInputOrder,
   type LeaseRenewal,
@@ -232,9 +233,9 @@ export class PostgresQueueStore implements QueueStore {
 
   /** The files of a failed insert that are missing or not the owner's; the original error when there are none. */
   private async unknownFiles(jobs: NewJob[], files: FilesOfNewJobs, error: unknown): Promise<unknown> {
-    const fileIds = [...new Set(jobs.map((job) => job.fileId))];
+    const fileIds = fileIdsOf(jobs);
     const found = new Set((await this.findFiles(fileIds, files.owner)).map((file) => file.id));
-    return unknownFilesOf(jobs, found) ?? error;
+    return unknownFilesOf(fileIds, found) ?? error;
   }
 
   async findJobs(ids: string[]): Promise<JobRecord[]> {

@@ -222,9 +222,12 @@ export class UnknownFilesError extends Error {
   }
 }
 
-/** UnknownFilesError for the jobs' files not among `found` (each named once, in input order); null when none is. */
-export function unknownFilesOf(jobs: NewJob[], found: { has(fileId: string): boolean }): UnknownFilesError | null {
-  const unknown = [...new Set(jobs.map((job) => job.fileId))].filter((fileId) => !found.has(fileId));
+/** The jobs' distinct file ids, in input order. */
+export const fileIdsOf = (jobs: NewJob[]): string[] => [...new Set(jobs.map((job) => job.fileId))];
+
+/** UnknownFilesError for the file ids not among `found` (as fileIdsOf lists them); null when none is. */
+export function unknownFilesOf(fileIds: string[], found: { has(fileId: string): boolean }): UnknownFilesError | null {
+  const unknown = fileIds.filter((fileId) => !found.has(fileId));
   return unknown.length > 0 ? new UnknownFilesError(unknown) : null;
 }
 

@@ -6,6 +6,7 @@ import {
   CLAIM_ORDER,
   type Completion,
   type FileOfNewJob,
+  fileIdsOf,
   type FilesOfNewJobs,
   type LeaseRenewal,
   leaseRenewal,
@@ -122,9 +123,9 @@ export class SqliteQueueStore implements QueueStore {
   insertJobs(jobs: NewJob[], files: FilesOfNewJobs = {}): Promise<JobRecord[]> {
     return this.prisma.sqliteTransaction((db) => {
       const { insert, byKey } = this.prepared(db);
-      const fileIds = [...new Set(jobs.map((job) => job.fileId))];
+      const fileIds = fileIdsOf(jobs);
       const found = new Map(this.filesIn(db, fileIds, files.owner).map((file) => [file.id, file]));
-      const unknown = unknownFilesOf(jobs, found);
+      const unknown = unknownFilesOf(fileIds, found);
       if (unknown) throw unknown;
       return jobs.map((job) => {
         const file = found.get(job.fileId)!;
