@@ -107,7 +107,7 @@ const lockHeldInIdOrder = (ids: string, owner: string) => `
    ORDER BY id
    FOR UPDATE`;
 
-const COMPLETE_SQL = `
+export const COMPLETE_SQL = `
 WITH locked AS MATERIALIZED (${lockHeldInIdOrder('$2', '$1')}
 ), done AS (
   UPDATE processing_jobs AS job
