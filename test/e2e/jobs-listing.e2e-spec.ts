@@ -157,6 +157,25 @@ describe(`GraphQL jobs query: order, cursor pagination, filters (${databaseLabel
     expect([...first.ids, ...second.ids]).toEqual(ids(C[1], C[0], B[2], B[1], A[2], A[0]));
   });
 
+  // Over every owner, totalCount is the tallies' sum (test/database/job-counts.spec.ts keeps them exact); by creation
+  // time or owner the tallies cannot answer, so the jobs are counted. A tally row added here by hand shows which
+  // source answered; without it every count above is also the jobs' own.
+  it('totalCount over every owner sums the job_counts tallies; by creation time it counts the jobs', async () => {
+    const db = service.prisma.client;
+    await db.$executeRawUnsafe(
+      `INSERT INTO job_counts (shard, status, format, priority, count) VALUES (999, 'PENDING', 'txt', 1, 100)`,
+    );
+    try {
+      expect((await page({ first: 0 })).totalCount).toBe(108);
+      expect((await page({ first: 0, filter: { status: ['PENDING'], format: ['TXT'] } })).totalCount).toBe(103);
+      expect((await page({ first: 0, filter: { priority: ['HIGH'] } })).totalCount).toBe(2);
+      expect((await page({ first: 0, filter: { createdAfter: A[0].createdAt } })).totalCount).toBe(8);
+    } finally {
+      await db.$executeRawUnsafe(`DELETE FROM job_counts WHERE shard = 999`);
+    }
+    expect((await page({ first: 0 })).totalCount).toBe(8);
+  });
+
   it.each([
     ['first above 100', { first: 101 }, 'first'],
     ['a negative first', { first: -1 }, 'first'],

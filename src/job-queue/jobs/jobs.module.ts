@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AttemptsLoader } from './attempts-loader';
 import { DurationEstimates } from './duration-estimates';
+import { JobConnectionResolver } from './job-connection.resolver';
 import { JobUpdatesResolver } from './job-updates.resolver';
 import { JobUpdatesService } from './job-updates.service';
 import { JobsRepository } from './jobs.repository';
@@ -15,6 +16,7 @@ import { RunningJobCanceller } from './running-job-canceller';
     JobsRepository,
     JobsService,
     JobsResolver,
+    JobConnectionResolver,
     RunningJobCanceller,
     JobUpdatesService,
     JobUpdatesResolver,

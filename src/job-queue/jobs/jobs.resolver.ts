@@ -33,7 +33,8 @@ export class JobsResolver {
 
   @Query(() => JobConnection)
   async jobs(@Args() args: JobsArgs, @Context() context: GraphQLCallerContext): Promise<JobConnection> {
-    const page = await this.jobsService.list(args.filter, args.first, args.after, await this.callers.resolve(context));
+    const caller = await this.callers.resolve(context);
+    const page = await this.jobsService.list(args.filter, args.first, args.after, caller);
     const edges = page.jobs.map((job) => ({ cursor: encodeJobCursor(job), node: ProcessingJobModel.fromRecord(job) }));
     return {
       edges,
@@ -43,7 +44,7 @@ export class JobsResolver {
         startCursor: edges.at(0)?.cursor ?? null,
         endCursor: edges.at(-1)?.cursor ?? null,
       },
-      totalCount: page.totalCount,
+      counted: { filter: args.filter, caller },
     };
   }
 

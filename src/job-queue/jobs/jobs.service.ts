@@ -96,6 +96,11 @@ export class JobsService {
     return this.repository.list(filter, first, after ? decodeJobCursor(after) : null, caller);
   }
 
+  /** How many jobs the filter matches for this caller, whatever the page. */
+  count(filter: JobFilterInput | undefined, caller: Caller): Promise<number> {
+    return this.repository.count(filter, caller);
+  }
+
   attempts(jobId: string): Promise<JobAttemptRecord[]> {
     return this.repository.attemptsOf(jobId);
   }

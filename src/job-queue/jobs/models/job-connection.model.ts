@@ -1,4 +1,6 @@
-import { Field, Int, ObjectType } from '@nestjs/graphql';
+import { Field, ObjectType } from '@nestjs/graphql';
+import type { Caller } from '../../common/caller';
+import type { JobFilterInput } from '../dto/job-filter.input';
 import { ProcessingJobModel } from './processing-job.model';
 
 /** Relay's PageInfo. The list pages forward only (`first`/`after`), so the previous-page fields describe `after`. */
@@ -34,6 +36,6 @@ export class JobConnection {
   @Field(() => PageInfo)
   pageInfo: PageInfo;
 
-  @Field(() => Int)
-  totalCount: number;
+  /** Not a field: what `totalCount` counts, resolved only when a query asks for it (JobsResolver.totalCount). */
+  counted: { filter: JobFilterInput | undefined; caller: Caller };
 }
