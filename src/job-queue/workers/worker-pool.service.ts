@@ -55,6 +55,8 @@ export class WorkerPoolService implements OnApplicationBootstrap, BeforeApplicat
   private readonly subscriptions: (() => void)[] = [];
   private stopLocalWakeups: (() => void) | null = null;
   private loop: Promise<void> | null = null;
+  /** When the busy pool's free slots began to wait for more to free (msBeforeClaiming); null when not waiting. */
+  private gatheringSince: number | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
   private started = false;
   private renewing = false;
@@ -122,37 +124,52 @@ export class WorkerPoolService implements OnApplicationBootstrap, BeforeApplicat
   }
 
   private async claimLoop(leaseMs: number): Promise<void> {
-    const claimBatchFloor = Math.max(1, Math.floor(this.options.workerConcurrency * CLAIM_BATCH_SHARE));
-    let gatheringSince: number | null = null;
     while (!this.stopping) {
       const free = this.options.workerConcurrency - this.running.size;
-      if (free <= 0) {
-        gatheringSince = null;
-        await this.wakeup.wait(this.options.pollIntervalMs);
+      const waitMs = this.msBeforeClaiming(free);
+      if (waitMs > 0) {
+        await this.wakeup.wait(waitMs);
         continue;
       }
-      if (free < claimBatchFloor && this.running.size > 0) {
-        gatheringSince ??= Date.now();
-        const gatherLeftMs = gatheringSince + GATHER_MS - Date.now();
-        if (gatherLeftMs > 0) {
-          await this.wakeup.wait(gatherLeftMs);
-          continue;
-        }
-      }
-      gatheringSince = null;
-      let claimed: JobRecord[];
-      const claimStartedAt = Date.now();
-      try {
-        claimed = await this.store.claim(this.workerId, free, leaseMs);
-      } catch (error) {
-        this.logger.warn(`claim failed, retrying: ${(error as Error).message}`);
-        await this.wakeup.wait(this.options.pollIntervalMs);
-        continue;
-      }
-      for (const job of claimed) this.start(job, Lease.from(claimStartedAt, leaseMs));
-      if (claimed.length > 0) void this.events.jobsChanged(claimed);
-      if (claimed.length < free && !this.stopping) await this.wakeup.wait(await this.idleWaitMs());
+      const claimed = await this.claimAndStart(free, leaseMs);
+      if (claimed === null) await this.wakeup.wait(this.options.pollIntervalMs);
+      else if (claimed < free && !this.stopping) await this.wakeup.wait(await this.idleWaitMs());
     }
+  }
+
+  /**
+   * 0 to claim for the `free` slots now; otherwise how long to wait first (a job ending wakes the pool sooner). A
+   * full pool waits out the poll; a busy pool with fewer than a tenth of its slots free waits until more are free,
+   * but at most GATHER_MS from when it began to wait.
+   */
+  private msBeforeClaiming(free: number): number {
+    if (free <= 0) {
+      this.gatheringSince = null;
+      return this.options.pollIntervalMs;
+    }
+    const claimBatchFloor = Math.max(1, Math.floor(this.options.workerConcurrency * CLAIM_BATCH_SHARE));
+    if (free < claimBatchFloor && this.running.size > 0) {
+      this.gatheringSince ??= Date.now();
+      const gatherLeftMs = this.gatheringSince + GATHER_MS - Date.now();
+      if (gatherLeftMs > 0) return gatherLeftMs;
+    }
+    this.gatheringSince = null;
+    return 0;
+  }
+
+  /** Claims up to `free` jobs and starts them: how many it claimed, or null when the claim failed. */
+  private async claimAndStart(free: number, leaseMs: number): Promise<number | null> {
+    const claimStartedAt = Date.now();
+    let claimed: JobRecord[];
+    try {
+      claimed = await this.store.claim(this.workerId, free, leaseMs);
+    } catch (error) {
+      this.logger.warn(`claim failed, retrying: ${(error as Error).message}`);
+      return null;
+    }
+    for (const job of claimed) this.start(job, Lease.from(claimStartedAt, leaseMs));
+    if (claimed.length > 0) void this.events.jobsChanged(claimed);
+    return claimed.length;
   }
 
   private start(job: JobRecord, lease: Lease): void {
