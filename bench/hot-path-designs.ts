@@ -19,7 +19,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Client, Pool } from 'pg';
-import { CLAIM_SQL, COMPLETE_SQL } from '../src/job-queue/database/postgres-queue-store';
+import { CLAIM_SQL, COMPLETE_SQL } from '../src/job-queue/database/postgres-queue-statements';
 import { migratePostgres } from '../src/job-queue/database/migrator';
 import { createBenchDatabase } from './lib/databases';
 import { median } from './lib/stats';

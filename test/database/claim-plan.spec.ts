@@ -1,6 +1,6 @@
 import { QUEUE_DRIVER } from '../../src/job-queue/job-queue.constants';
 import type { NewJob, QueueStore } from '../../src/job-queue/database/queue-store';
-import { CLAIM_SQL } from '../../src/job-queue/database/postgres-queue-store';
+import { CLAIM_SQL } from '../../src/job-queue/database/postgres-queue-statements';
 import { createTestDatabase, describePostgres, type TestDatabase } from '../support/database';
 import { storeFile } from '../support/queue-helpers';
 import { startTestApp, type TestApp } from '../support/test-app';

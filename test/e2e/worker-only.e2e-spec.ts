@@ -197,7 +197,7 @@ describePostgres('A worker-only process makes no Prisma client while it runs job
           progress.stage('READING');
           progress.bytes(3);
           await saved;
-          return {};
+          return job.fileName.startsWith('analysed') ? { extractedText: 'analysed words' } : {};
         }
       }
       Inject(PrismaService)(Reporting, undefined, 0);
@@ -209,6 +209,8 @@ describePostgres('A worker-only process makes no Prisma client while it runs job
         healthCheckIntervalMs: 200,
         jobTimeoutMs: 10_000,
       })};
+      // Fails every analysis: the runner saves the extraction first (only 'analysed' files have text to analyse).
+      options.analyzer = { analyze: async () => { throw new Error('analyzer down'); } };
       const app = await NestFactory.createApplicationContext(
         { module: class Host {}, imports: [JobQueueWorkerModule.forRoot(options)], providers: [Reporting] },
         { logger: false });
@@ -248,5 +250,20 @@ describePostgres('A worker-only process makes no Prisma client while it runs job
     expect(await api.prisma.client.processingJob.findUnique({ where: { id: cleaned.id } })).toBeNull();
     expect(await api.prisma.client.storedFile.count({ where: { id: { in: [cleanedFile, fileId] } } })).toBe(0);
     expect(matching(afterCleanup, [PRISMA_QUERY_COMPILER])).toEqual([]);
+  }, 60_000);
+
+  it('saves the extraction before a failing analysis on its driver alone', async () => {
+    const fileId = await storeFile(api.app, 'analysed.reporting');
+    const [job] = await api.app
+      .get(JobsService)
+      .enqueueMany([{ fileId, priority: JobPriority.NORMAL }], ANONYMOUS_ADMIN);
+    const files = await workerProcessFiles(job.id);
+    expect(await api.prisma.client.processingJob.findUniqueOrThrow({ where: { id: job.id } })).toMatchObject({
+      status: 'RETRYING',
+      errorCode: 'ANALYSIS_FAILED',
+      extractedText: 'analysed words',
+      result: { analysisPending: true },
+    });
+    expect(matching(files, [PRISMA_QUERY_COMPILER])).toEqual([]);
   }, 60_000);
 });

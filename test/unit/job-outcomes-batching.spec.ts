@@ -1,6 +1,5 @@
 import type { JobRecord } from '../../src/job-queue/common/job-record';
 import { JobStatus } from '../../src/job-queue/common/job.enums';
-import type { PrismaService } from '../../src/job-queue/database/prisma.service';
 import type { QueueStore, SettledStatus, Settlement } from '../../src/job-queue/database/queue-store';
 import { ProcessingError, RecoverableError } from '../../src/job-queue/retry/processing-error';
 import type { JobEventsPublisher } from '../../src/job-queue/events/job-events.publisher';
@@ -46,7 +45,7 @@ function setUp() {
   const local = new LocalJobEvents();
   const settled: [string, string][] = [];
   local.onSettled((event) => settled.push([event.job.id, event.outcome]));
-  const outcomes = new JobOutcomesRepository({} as PrismaService, store, events, local);
+  const outcomes = new JobOutcomesRepository(store, events, local);
   return { outcomes, calls, called, published, settled, wakeups: () => wakeups };
 }
 

@@ -40,10 +40,10 @@ export class PrismaService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(PrismaService.name);
   readonly target: DatabaseTarget;
   /**
-   * Made on first use. What a worker does runs on the driver's statements (claims, outcomes, progress, the file
-   * lookup, the stalled sweep, the cleanup), so a PostgreSQL worker-only process makes no Prisma client unless it
-   * saves an extraction before a failing analysis: the client and its query compiler were ~7 MB of the bench's
-   * burn-down worker (peak RSS 160-163 -> 153-156 MB).
+   * Made on first use. What a worker does runs on the driver's statements (claims, outcomes, progress, the
+   * extraction saved before an analysis that failed, the file lookup, the stalled sweep, the cleanup), so a
+   * PostgreSQL worker-only process makes no Prisma client: the client and its query compiler were ~7 MB of the
+   * bench's burn-down worker (peak RSS 160-163 -> 153-156 MB).
    */
   get client(): DatabaseClient {
     return (this.madeClient ??= this.makeClient());

@@ -38,6 +38,12 @@ export interface QueueStore {
   saveProgress(jobId: string, workerId: string, progress: SavedProgress): Promise<void>;
 
   /**
+   * Saves a running job's extraction while `workerId` holds it, before a step that may fail (analysis), so that a
+   * retry resumes with it. A null `metadata` leaves the job's own.
+   */
+  saveExtraction(jobId: string, workerId: string, extraction: SavedExtraction): Promise<void>;
+
+  /**
    * Deletes up to `limit` terminal jobs (COMPLETED, FAILED, CANCELLED) that finished before `before`, with their
    * attempt rows, in one transaction. Returns the file ids of the deleted jobs (repeated when jobs shared a file).
    */
@@ -152,6 +158,9 @@ export interface Completion {
   result: string | null;
   bytesProcessed: bigint;
 }
+
+/** A running job's extraction, saved before its analysis (JSON as text, as in a Completion). */
+export type SavedExtraction = Pick<Completion, 'extractedText' | 'metadata' | 'result'>;
 
 /** A running job's progress as its row keeps it (what a processor reports, less what only events carry). */
 export type SavedProgress = Pick<ProgressSnapshot, 'stage' | 'progress' | 'bytesProcessed'>;

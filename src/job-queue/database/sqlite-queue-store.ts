@@ -13,6 +13,7 @@ import {
   type NewJob,
   NEXT_DUE_SQL,
   type QueueStore,
+  type SavedExtraction,
   type SavedProgress,
   type SettledStatus,
   type Settlement,
@@ -68,6 +69,10 @@ const SAVE_PROGRESS_SQL = `
 UPDATE processing_jobs SET stage = ?, progress = ?, bytes_processed = ?, updated_at = ?
  WHERE id = ? AND lease_owner = ? AND status = 'PROCESSING'`;
 
+const SAVE_EXTRACTION_SQL = `
+UPDATE processing_jobs SET extracted_text = ?, metadata = coalesce(?, metadata), result = ?, updated_at = ?
+ WHERE id = ? AND lease_owner = ? AND status = 'PROCESSING'`;
+
 const FINISHED_SQL = `
 SELECT id, file_id FROM processing_jobs
  WHERE status IN ('COMPLETED', 'FAILED', 'CANCELLED') AND completed_at < ? LIMIT ?`;
@@ -98,6 +103,7 @@ interface Statements {
   findJobs: Reading<JobRecord>;
   findStalled: Reading<JobRecord>;
   saveProgress: Database.Statement;
+  saveExtraction: Database.Statement;
   finished: Database.Statement;
   deleteAttempts: Database.Statement;
   deleteJobs: Database.Statement;
@@ -178,6 +184,13 @@ export class SqliteQueueStore implements QueueStore {
     return this.prisma.sqliteTransaction((db) => {
       const { stage, bytesProcessed } = progress;
       this.prepared(db).saveProgress.run(stage, progress.progress, bytesProcessed, Date.now(), jobId, workerId);
+    });
+  }
+
+  saveExtraction(jobId: string, workerId: string, extraction: SavedExtraction): Promise<void> {
+    return this.prisma.sqliteTransaction((db) => {
+      const { extractedText, metadata, result } = extraction;
+      this.prepared(db).saveExtraction.run(extractedText, metadata, result, Date.now(), jobId, workerId);
     });
   }
 
@@ -280,6 +293,7 @@ export class SqliteQueueStore implements QueueStore {
         findJobs: reading(FIND_JOBS_SQL, sqliteJobReader),
         findStalled: reading(STALLED_SQL, sqliteJobReader),
         saveProgress: prepare(SAVE_PROGRESS_SQL),
+        saveExtraction: prepare(SAVE_EXTRACTION_SQL),
         finished: prepare(FINISHED_SQL),
         deleteAttempts: prepare(DELETE_ATTEMPTS_SQL),
         deleteJobs: prepare(DELETE_JOBS_SQL),

@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { JobRecord } from '../common/job-record';
 import { JobStatus } from '../common/job.enums';
-import { type Prisma, PrismaService } from '../database/prisma.service';
 import type { QueueStore, SettledStatus, Settlement } from '../database/queue-store';
 import { JobEventsPublisher } from '../events/job-events.publisher';
 import { LocalJobEvents } from '../events/local-job-events';
@@ -41,7 +40,6 @@ export class JobOutcomesRepository {
   private readonly batcher: OutcomeBatcher<PendingSettlement, SettledStatus>;
 
   constructor(
-    private readonly prisma: PrismaService,
     @Inject(QUEUE_DRIVER) private readonly store: QueueStore,
     events: JobEventsPublisher,
     local: LocalJobEvents,
@@ -108,13 +106,10 @@ export class JobOutcomesRepository {
    * retry resumes with it instead of extracting again.
    */
   async checkpointExtraction(job: JobRecord, workerId: string, output: ProcessingOutput): Promise<void> {
-    await this.prisma.client.processingJob.updateMany({
-      where: { id: job.id, leaseOwner: workerId, status: JobStatus.PROCESSING },
-      data: {
-        extractedText: output.extractedText ?? null,
-        metadata: (output.metadata ?? undefined) as Prisma.InputJsonValue | undefined,
-        result: { ...output.result, analysisPending: true },
-      },
+    await this.store.saveExtraction(job.id, workerId, {
+      extractedText: output.extractedText ?? null,
+      metadata: output.metadata ? JSON.stringify(output.metadata) : null,
+      result: JSON.stringify({ ...output.result, analysisPending: true }),
     });
   }
 

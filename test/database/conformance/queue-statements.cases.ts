@@ -278,4 +278,29 @@ export function queueStatementCases(t: DriverUnderTest): void {
       expect(await jobRow(taken.id)).toMatchObject({ stage: 'QUEUED', progress: 0, bytesProcessed: 0n });
     });
   });
+
+  describe('saveExtraction', () => {
+    it("saves a held job's text, metadata and result; null metadata keeps the job's; a job not held is left alone", async () => {
+      const [held, kept, taken] = await t.driver.insertJobs([newJob(t.fileId), newJob(t.fileId), newJob(t.fileId)]);
+      await t.driver.claim('worker-a', 3, LEASE_MS);
+      await t.db.processingJob.update({ where: { id: kept.id }, data: { metadata: { pages: 9 } } });
+      await t.db.processingJob.update({ where: { id: taken.id }, data: { leaseOwner: 'worker-b' } });
+      const extraction = (text: string) => ({
+        extractedText: text,
+        metadata: JSON.stringify({ pages: 2 }),
+        result: JSON.stringify({ words: 3, analysisPending: true }),
+      });
+      await t.driver.saveExtraction(held.id, 'worker-a', extraction('one two three'));
+      await t.driver.saveExtraction(kept.id, 'worker-a', { ...extraction('four'), metadata: null });
+      await t.driver.saveExtraction(taken.id, 'worker-a', extraction('five'));
+      expect(await jobRow(held.id)).toMatchObject({
+        status: 'PROCESSING',
+        extractedText: 'one two three',
+        metadata: { pages: 2 },
+        result: { words: 3, analysisPending: true },
+      });
+      expect(await jobRow(kept.id)).toMatchObject({ extractedText: 'four', metadata: { pages: 9 } });
+      expect(await jobRow(taken.id)).toMatchObject({ extractedText: null, metadata: null, result: null });
+    });
+  });
 }
