@@ -9,8 +9,10 @@ import {
   RecoverableError,
   WorkerPoolService,
 } from '../../src/job-queue';
+import { StalledJobsService } from '../../src/job-queue/monitoring/stalled-jobs.service';
 import { upload, uploadFileId } from '../support/api-helpers';
 import { createTestDatabase, databaseLabel, describePostgres, type TestDatabase } from '../support/database';
+import { insertJob } from '../support/fixtures';
 import { eventsOf, idOf, kindName, parentOf, recordSpans, type RecordedSpans, traceOf } from '../support/spans';
 import { subscribe } from '../support/subscriptions';
 import { startTestApp, type TestApp, waitFor } from '../support/test-app';
@@ -240,6 +242,37 @@ describe(`Traces of a job's life with the OpenTelemetry SDK registered (${databa
     });
     expect(attempts[0].status).toMatchObject({ code: 2, message: 'the disk hiccupped' });
     expect(attempts.map((span) => span.links[0]?.context.spanId)).toEqual([idOf(enqueue), idOf(enqueue)]);
+  });
+
+  it('a sweep that recovers a stalled job does it in a span linked to its enqueue; a sweep that finds none makes none', async () => {
+    const db = service.prisma.client;
+    const sweeps = service.app.get(StalledJobsService);
+    const recoveries = () => spans.named('job.recover_stalled');
+    const before = recoveries().length;
+    expect(await sweeps.recover()).toBe(0);
+    expect(recoveries()).toHaveLength(before);
+
+    // A job whose worker died mid-attempt: its lease runs out (with its enqueue's context set) in one update.
+    const enqueueSpanId = 'b7ad6b7169203331';
+    const jobId = await insertJob(db, {
+      status: 'PROCESSING',
+      startedAgoMs: 5_000,
+      leaseExpiresInMs: 60_000,
+      maxRetries: 0,
+    });
+    await db.processingJob.update({
+      where: { id: jobId },
+      data: { traceContext: `00-${CLIENT_TRACE_ID}-${enqueueSpanId}-01`, leaseExpiresAt: new Date(Date.now() - 1_000) },
+    });
+    await sweeps.recover(); // or the service's own sweep got there first: either way one span recovered it
+    const recovery = await waitFor(() => recoveries().find((span) => span.links[0]?.context.spanId === enqueueSpanId));
+    expect(kindName(recovery)).toBe('INTERNAL');
+    expect(recovery.attributes).toEqual({ 'file_jobs.stalled.count': 1, 'file_jobs.recovered.count': 1 });
+    expect(recovery.links.map((link) => link.context.traceId)).toEqual([CLIENT_TRACE_ID]);
+    expect(await db.processingJob.findUniqueOrThrow({ where: { id: jobId } })).toMatchObject({
+      status: 'FAILED',
+      errorCode: 'STALLED',
+    });
   });
 });
 

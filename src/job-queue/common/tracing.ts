@@ -1,5 +1,6 @@
 import {
   type Attributes,
+  type Context,
   context,
   createTraceState,
   isSpanContextValid,
@@ -8,6 +9,7 @@ import {
   type Span,
   type SpanContext,
   SpanKind,
+  type SpanOptions,
   SpanStatusCode,
   trace,
 } from '@opentelemetry/api';
@@ -87,7 +89,17 @@ export function inRequestSpan<T>(
   const nested = trace.getSpan(active) !== undefined;
   const parent = nested ? active : propagation.extract(active, headers);
   const kind = nested ? SpanKind.INTERNAL : SpanKind.SERVER;
-  return queueTracer.startActiveSpan(name, { kind, attributes }, parent, async (span) => {
+  return inSpan(name, { kind, attributes }, parent, work);
+}
+
+/** Runs `work` in an active span of `parent`, ended when the work settles, with the error when it throws. */
+export function inSpan<T>(
+  name: string,
+  options: SpanOptions,
+  parent: Context,
+  work: (span: Span) => Promise<T>,
+): Promise<T> {
+  return queueTracer.startActiveSpan(name, options, parent, async (span) => {
     try {
       return await work(span);
     } catch (error) {

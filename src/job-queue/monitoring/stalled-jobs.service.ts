@@ -1,6 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { context, SpanKind } from '@opentelemetry/api';
 import type { JobRecord } from '../common/job-record';
 import { JobStatus } from '../common/job.enums';
+import { inSpan, linksTo } from '../common/tracing';
 import type { QueueStore } from '../database/queue-store';
 import { QUEUE_DRIVER } from '../job-queue.constants';
 import { JobEventsPublisher } from '../events/job-events.publisher';
@@ -10,6 +12,8 @@ import { JobOutcomesRepository } from '../workers/job-outcomes.repository';
 
 /** Stalled jobs settled by one statement at most (a statement's arrays stay small; more go in the next one). */
 const SWEEP_BATCH = 500;
+/** Links a recovery's span carries at most: the OpenTelemetry SDK keeps 128 a span by default. */
+const MAX_LINKS = 128;
 
 /**
  * A PROCESSING job whose lease ran out is stalled: its worker stopped renewing it (crashed, frozen, cut off).
@@ -32,10 +36,37 @@ export class StalledJobsService {
 
   /**
    * Returns how many stalled jobs were put back (RETRYING) or ended (FAILED, retries used up; CANCELLED, when asked):
-   * one statement per SWEEP_BATCH of them, each guarded by the lease that ran out.
+   * one statement per SWEEP_BATCH of them, each guarded by the lease that ran out. A sweep that finds some does it
+   * in a `job.recover_stalled` span linked to their enqueues (as their `job.process` spans are), so a job's trace
+   * shows that its attempt was lost and what became of it; a sweep that finds none makes no span.
    */
   async recover(now = new Date()): Promise<number> {
-    const stalled = (await this.findStalled(now)).map((job) => {
+    const found = await this.findStalled(now);
+    if (found.length === 0) return 0;
+    const links = found.slice(0, MAX_LINKS).flatMap((job) => linksTo(job.traceContext) ?? []);
+    const attributes = { 'file_jobs.stalled.count': found.length };
+    return inSpan(
+      'job.recover_stalled',
+      { kind: SpanKind.INTERNAL, links, attributes },
+      context.active(),
+      async (span) => {
+        const recovered = await this.settle(found, now);
+        span.setAttribute('file_jobs.recovered.count', recovered.length);
+        if (recovered.length > 0) {
+          this.logger.warn(
+            `Recovered ${recovered.length} stalled job(s): ${recovered.map((job) => job.id).join(', ')}`,
+          );
+          await this.events.jobsChanged(recovered);
+          if (recovered.some((job) => job.status === String(JobStatus.RETRYING))) await this.events.wakeWorkers();
+        }
+        return recovered.length;
+      },
+    );
+  }
+
+  /** Counts each job's lost attempt as a recoverable STALLED failure and settles them, guarded by their leases. */
+  private async settle(found: JobRecord[], now: Date): Promise<JobRecord[]> {
+    const stalled = found.map((job) => {
       const silentFor = now.getTime() - (job.leaseExpiresAt?.getTime() ?? now.getTime());
       const error = new RecoverableError(
         ProcessingErrorCode.STALLED,
@@ -49,11 +80,6 @@ export class StalledJobsService {
       // A job whose cancel was requested ends CANCELLED here (settleMany sees the request), never RETRYING.
       recovered.push(...(await this.outcomes.recoverStalled(stalled.slice(start, start + SWEEP_BATCH), now)));
     }
-    if (recovered.length > 0) {
-      this.logger.warn(`Recovered ${recovered.length} stalled job(s): ${recovered.map((job) => job.id).join(', ')}`);
-      await this.events.jobsChanged(recovered);
-      if (recovered.some((job) => job.status === String(JobStatus.RETRYING))) await this.events.wakeWorkers();
-    }
-    return recovered.length;
+    return recovered;
   }
 }
