@@ -170,6 +170,9 @@ describePostgres('A worker-only process makes no Prisma client while it runs job
     await database?.drop();
   });
 
+  const enqueueOne = (fileId: string) =>
+    api.app.get(JobsService).enqueueMany([{ fileId, priority: JobPriority.NORMAL }], ANONYMOUS_ADMIN);
+
   /**
    * Boots a worker-only module with a processor of `reporting` files in a fresh process, waits until it settled the
    * job, runs `then`, closes it; returns every file the process loaded.
@@ -220,18 +223,14 @@ describePostgres('A worker-only process makes no Prisma client while it runs job
 
   it('looks up the file, saves progress, completes the job, sweeps and cleans up on its driver alone', async () => {
     const fileId = await storeFile(api.app, 'seven.reporting');
-    const [job] = await api.app
-      .get(JobsService)
-      .enqueueMany([{ fileId, priority: JobPriority.NORMAL }], ANONYMOUS_ADMIN);
+    const [job] = await enqueueOne(fileId);
     const files = await workerProcessFiles(job.id);
     const done = await api.prisma.client.processingJob.findUniqueOrThrow({ where: { id: job.id } });
     expect(done).toMatchObject({ status: 'COMPLETED', bytesProcessed: 7n });
     expect(matching(files, [PRISMA_QUERY_COMPILER])).toEqual([]);
 
     // Control: the same process loads it once anything queries through Prisma.
-    const [again] = await api.app
-      .get(JobsService)
-      .enqueueMany([{ fileId, priority: JobPriority.NORMAL }], ANONYMOUS_ADMIN);
+    const [again] = await enqueueOne(fileId);
     const queried = await workerProcessFiles(
       again.id,
       `await app.get(PrismaService).client.$queryRawUnsafe('SELECT 1');`,
@@ -240,9 +239,7 @@ describePostgres('A worker-only process makes no Prisma client while it runs job
 
     // The hourly cleanup too (run here at once, with no retention): the jobs and their files go, no client is made.
     const cleanedFile = await storeFile(api.app, 'cleaned.reporting');
-    const [cleaned] = await api.app
-      .get(JobsService)
-      .enqueueMany([{ fileId: cleanedFile, priority: JobPriority.NORMAL }], ANONYMOUS_ADMIN);
+    const [cleaned] = await enqueueOne(cleanedFile);
     const afterCleanup = await workerProcessFiles(
       cleaned.id,
       `await app.get(require('./src/job-queue/monitoring/cleanup.service').CleanupService).cleanup(0);`,
@@ -254,9 +251,7 @@ describePostgres('A worker-only process makes no Prisma client while it runs job
 
   it('saves the extraction before a failing analysis on its driver alone', async () => {
     const fileId = await storeFile(api.app, 'analysed.reporting');
-    const [job] = await api.app
-      .get(JobsService)
-      .enqueueMany([{ fileId, priority: JobPriority.NORMAL }], ANONYMOUS_ADMIN);
+    const [job] = await enqueueOne(fileId);
     const files = await workerProcessFiles(job.id);
     expect(await api.prisma.client.processingJob.findUniqueOrThrow({ where: { id: job.id } })).toMatchObject({
       status: 'RETRYING',
