@@ -36,6 +36,6 @@ export class JobConnection {
   @Field(() => PageInfo)
   pageInfo: PageInfo;
 
-  /** Not a field: what `totalCount` counts, resolved only when a query asks for it (JobsResolver.totalCount). */
+  /** Not a field: what `totalCount` counts, resolved only when a query asks for it (JobConnectionResolver). */
   counted: { filter: JobFilterInput | undefined; caller: Caller };
 }
