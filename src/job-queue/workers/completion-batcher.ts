@@ -8,6 +8,7 @@ import { QUEUE_DRIVER } from '../job-queue.constants';
 import type { ProcessingOutput } from '../processor-contract/file-processor.interface';
 import type { Lease } from './lease';
 import { type BatchedOutcome, OutcomeBatcher } from './outcome-batcher';
+import { storedOutput } from './stored-output';
 
 interface PendingCompletion extends BatchedOutcome {
   job: JobRecord;
@@ -47,13 +48,7 @@ export class CompletionBatcher {
 
   /** Resolves true once the job is committed COMPLETED; false when the worker no longer held it. */
   async complete(job: JobRecord, workerId: string, output: ProcessingOutput, lease: Lease): Promise<boolean> {
-    const completion: Completion = {
-      jobId: job.id,
-      extractedText: output.extractedText ?? null,
-      metadata: output.metadata === undefined ? null : JSON.stringify(output.metadata),
-      result: output.result === undefined ? null : JSON.stringify(output.result),
-      bytesProcessed: job.fileSize,
-    };
+    const completion: Completion = { jobId: job.id, ...storedOutput(output), bytesProcessed: job.fileSize };
     return (await this.batcher.submit({ jobId: job.id, workerId, lease, job, completion })) !== null;
   }
 }

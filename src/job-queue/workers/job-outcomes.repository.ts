@@ -10,6 +10,7 @@ import type { ProcessingOutput } from '../processor-contract/file-processor.inte
 import type { SettledOutcome } from '../events/local-job-events';
 import type { Lease } from './lease';
 import { type BatchedOutcome, OutcomeBatcher } from './outcome-batcher';
+import { storedOutput } from './stored-output';
 
 export type FailedOutcome = JobStatus.RETRYING | JobStatus.FAILED | JobStatus.CANCELLED;
 
@@ -106,11 +107,8 @@ export class JobOutcomesRepository {
    * retry resumes with it instead of extracting again.
    */
   async checkpointExtraction(job: JobRecord, workerId: string, output: ProcessingOutput): Promise<void> {
-    await this.store.saveExtraction(job.id, workerId, {
-      extractedText: output.extractedText ?? null,
-      metadata: output.metadata ? JSON.stringify(output.metadata) : null,
-      result: JSON.stringify({ ...output.result, analysisPending: true }),
-    });
+    const pending = { ...output, result: { ...output.result, analysisPending: true } };
+    await this.store.saveExtraction(job.id, workerId, storedOutput(pending));
   }
 
   /**
