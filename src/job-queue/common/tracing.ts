@@ -89,15 +89,18 @@ export function inRequestSpan<T>(
   const nested = trace.getSpan(active) !== undefined;
   const parent = nested ? active : propagation.extract(active, headers);
   const kind = nested ? SpanKind.INTERNAL : SpanKind.SERVER;
-  return inSpan(name, { kind, attributes }, parent, work);
+  return inSpan(name, { kind, attributes }, work, parent);
 }
 
-/** Runs `work` in an active span of `parent`, ended when the work settles, with the error when it throws. */
+/**
+ * Runs `work` in an active span, a child of `parent` (the active context unless given), ended when the work settles,
+ * with the error when it throws.
+ */
 export function inSpan<T>(
   name: string,
   options: SpanOptions,
-  parent: Context,
   work: (span: Span) => Promise<T>,
+  parent: Context = context.active(),
 ): Promise<T> {
   return queueTracer.startActiveSpan(name, options, parent, async (span) => {
     try {

@@ -3,7 +3,7 @@ import { SpanKind } from '@opentelemetry/api';
 import type { Caller } from '../common/caller';
 import type { JobAttemptRecord, JobRecord } from '../common/job-record';
 import { CLAIMABLE_STATUSES, JobStatus, priorityToRank, ProcessingStage } from '../common/job.enums';
-import { messagingAttributes, queueTracer, recordError, traceContextOf } from '../common/tracing';
+import { inSpan, messagingAttributes, traceContextOf } from '../common/tracing';
 import { UnknownFilesError } from '../database/queue-store';
 import { JobEventsPublisher } from '../events/job-events.publisher';
 import { JOB_QUEUE_OPTIONS } from '../job-queue.constants';
@@ -63,9 +63,8 @@ export class JobsService {
    * Inserts in a `job.enqueue` (PRODUCER) span whose context is stored with the jobs: their `job.process` spans link
    * to it. Without an SDK the span is the API's no-op, its context invalid, and the column stays null.
    */
-  private async insertTraced(drafts: JobDraft[], caller: Caller): Promise<{ jobs: JobRecord[]; created: string[] }> {
-    const span = queueTracer.startSpan('job.enqueue', { kind: SpanKind.PRODUCER });
-    try {
+  private insertTraced(drafts: JobDraft[], caller: Caller): Promise<{ jobs: JobRecord[]; created: string[] }> {
+    return inSpan('job.enqueue', { kind: SpanKind.PRODUCER }, async (span) => {
       const inserted = await this.repository.insert(drafts, caller, traceContextOf(span)).catch((error: unknown) => {
         if (!(error instanceof UnknownFilesError)) throw error;
         throw new JobsException(JobsErrorCode.UNKNOWN_FILE, `${error.message} (upload it with POST /files)`);
@@ -78,12 +77,7 @@ export class JobsService {
         if (inserted.created.length === 1) span.setAttribute('messaging.message.id', inserted.created[0]);
       }
       return inserted;
-    } catch (error) {
-      recordError(span, error);
-      throw error;
-    } finally {
-      span.end();
-    }
+    });
   }
 
   async get(id: string, caller: Caller): Promise<JobRecord> {

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { context, SpanKind } from '@opentelemetry/api';
+import { SpanKind } from '@opentelemetry/api';
 import type { JobRecord } from '../common/job-record';
 import { JobStatus } from '../common/job.enums';
 import { inSpan, linksTo } from '../common/tracing';
@@ -45,23 +45,16 @@ export class StalledJobsService {
     if (found.length === 0) return 0;
     const links = found.slice(0, MAX_LINKS).flatMap((job) => linksTo(job.traceContext) ?? []);
     const attributes = { 'file_jobs.stalled.count': found.length };
-    return inSpan(
-      'job.recover_stalled',
-      { kind: SpanKind.INTERNAL, links, attributes },
-      context.active(),
-      async (span) => {
-        const recovered = await this.settle(found, now);
-        span.setAttribute('file_jobs.recovered.count', recovered.length);
-        if (recovered.length > 0) {
-          this.logger.warn(
-            `Recovered ${recovered.length} stalled job(s): ${recovered.map((job) => job.id).join(', ')}`,
-          );
-          await this.events.jobsChanged(recovered);
-          if (recovered.some((job) => job.status === String(JobStatus.RETRYING))) await this.events.wakeWorkers();
-        }
-        return recovered.length;
-      },
-    );
+    return inSpan('job.recover_stalled', { kind: SpanKind.INTERNAL, links, attributes }, async (span) => {
+      const recovered = await this.settle(found, now);
+      span.setAttribute('file_jobs.recovered.count', recovered.length);
+      if (recovered.length > 0) {
+        this.logger.warn(`Recovered ${recovered.length} stalled job(s): ${recovered.map((job) => job.id).join(', ')}`);
+        await this.events.jobsChanged(recovered);
+        if (recovered.some((job) => job.status === String(JobStatus.RETRYING))) await this.events.wakeWorkers();
+      }
+      return recovered.length;
+    });
   }
 
   /** Counts each job's lost attempt as a recoverable STALLED failure and settles them, guarded by their leases. */
