@@ -1,5 +1,5 @@
 import type { JobRecord, StoredFileRecord } from '../common/job-record';
-import { jobRecordsFromRows, pendingJobRecord, storedFilesFromRows } from './row-mapping';
+import { pendingJobRecord, postgresFileReader, postgresJobReader } from './row-mapping';
 import type { PrismaService } from './prisma.service';
 import {
   type Completion,
@@ -109,7 +109,7 @@ export class PostgresQueueStore implements QueueStore {
       .map((job) => pendingJobRecord(job, fileCopy(byId.get(job.id)!)));
     const conflicting = jobs.length === inserted.length ? [] : this.conflictingKeys(jobs, inserted);
     const existing = conflicting.length
-      ? jobRecordsFromRows((await this.run('jobs-by-keys', BY_KEYS_SQL, [conflicting])).rows)
+      ? await this.read('jobs-by-keys', BY_KEYS_SQL, [conflicting], postgresJobReader)
       : [];
     return inInputOrder(jobs, inserted, existing);
   }
@@ -122,11 +122,11 @@ export class PostgresQueueStore implements QueueStore {
   }
 
   async findJobs(ids: string[]): Promise<JobRecord[]> {
-    return jobRecordsFromRows((await this.run('find-jobs', FIND_JOBS_SQL, [ids])).rows);
+    return this.read('find-jobs', FIND_JOBS_SQL, [ids], postgresJobReader);
   }
 
   async findStalled(before: Date): Promise<JobRecord[]> {
-    return jobRecordsFromRows((await this.run('find-stalled', STALLED_SQL, [before])).rows);
+    return this.read('find-stalled', STALLED_SQL, [before], postgresJobReader);
   }
 
   async saveProgress(jobId: string, workerId: string, progress: SavedProgress): Promise<void> {
@@ -160,8 +160,7 @@ export class PostgresQueueStore implements QueueStore {
   }
 
   async findFiles(ids: string[], ownerId: string | null | undefined): Promise<StoredFileRecord[]> {
-    const { rows } = await this.run('find-files', FIND_FILES_SQL, [ids, ownerId === undefined, ownerId ?? null]);
-    return storedFilesFromRows(rows);
+    return this.read('find-files', FIND_FILES_SQL, [ids, ownerId === undefined, ownerId ?? null], postgresFileReader);
   }
 
   private conflictingKeys(jobs: NewJob[], inserted: JobRecord[]): string[] {
@@ -170,8 +169,7 @@ export class PostgresQueueStore implements QueueStore {
   }
 
   async claim(workerId: string, limit: number, leaseMs: number): Promise<JobRecord[]> {
-    const { rows } = await this.run('claim', CLAIM_SQL, [workerId, limit, leaseMs]);
-    return sortInClaimOrder(jobRecordsFromRows(rows));
+    return sortInClaimOrder(await this.read('claim', CLAIM_SQL, [workerId, limit, leaseMs], postgresJobReader));
   }
 
   async completeMany(workerId: string, completions: Completion[]): Promise<Set<string>> {
@@ -213,5 +211,23 @@ export class PostgresQueueStore implements QueueStore {
     values: unknown[],
   ) {
     return this.prisma.queuePool!.query<R>({ name: `queue.${name}`, text, values });
+  }
+
+  /** A named statement whose rows are records, fetched as arrays and read by position (see rowReader). */
+  private async read<T>(
+    name: string,
+    text: string,
+    values: unknown[],
+    reader: (columns: string[]) => (values: unknown[]) => T,
+  ): Promise<T[]> {
+    const { rows, fields } = await this.prisma.queuePool!.query<unknown[]>({
+      name: `queue.${name}`,
+      text,
+      values,
+      rowMode: 'array',
+    });
+    if (rows.length === 0) return [];
+    const readRow = reader(fields.map((field) => field.name));
+    return rows.map(readRow);
   }
 }

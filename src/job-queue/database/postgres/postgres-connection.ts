@@ -3,6 +3,7 @@ import { Pool } from 'pg';
 import { Prisma as PostgresPrisma, PrismaClient as PostgresClient } from '.prisma/postgresql-client';
 import type { DatabaseConnection, PrismaService } from '../prisma.service';
 import { PostgresDriver } from './postgres-driver';
+import { QUEUE_TYPE_PARSERS } from './timestamptz';
 
 /**
  * Connections per instance. Hot-path statements are batched, so a few connections carry any concurrency; staying
@@ -29,7 +30,12 @@ const QUEUE_PLANNER_OPTIONS = [
 /** PostgreSQL's pools, Prisma client and driver (loaded only when the queue runs on PostgreSQL). */
 export function openPostgres(service: PrismaService, url: string): DatabaseConnection {
   const pool = new Pool({ connectionString: url, max: POOL_SIZE });
-  const queuePool = new Pool({ connectionString: url, max: QUEUE_POOL_SIZE, options: QUEUE_PLANNER_OPTIONS });
+  const queuePool = new Pool({
+    connectionString: url,
+    max: QUEUE_POOL_SIZE,
+    options: QUEUE_PLANNER_OPTIONS,
+    types: QUEUE_TYPE_PARSERS,
+  });
   return {
     pool,
     queuePool,
