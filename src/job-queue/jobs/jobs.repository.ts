@@ -9,7 +9,7 @@ import { attemptHistory } from './attempt-on-job';
 import { QUEUE_DRIVER } from '../job-queue.constants';
 import type { JobFilterInput } from './dto/job-filter.input';
 import { DurationEstimates } from './duration-estimates';
-import type { JobCursor } from './job-cursor';
+import { type JobCursor, listedAfter, listedAtOrBefore } from './job-cursor';
 
 /** A job to insert; the store copies its file's name, size and format (QueueStore.insertJobs). */
 export interface JobDraft {
@@ -21,6 +21,10 @@ export interface JobDraft {
   idempotencyKey: string | null;
   userId: string | null;
 }
+
+/** The listing's order, newest first, and its reverse (the cursor's own job first, then newer ones). */
+const LIST_ORDER: Prisma.ProcessingJobOrderByWithRelationInput[] = [{ createdAt: 'desc' }, { id: 'desc' }];
+const LIST_ORDER_REVERSED: Prisma.ProcessingJobOrderByWithRelationInput[] = [{ createdAt: 'asc' }, { id: 'asc' }];
 
 export interface JobPage {
   jobs: JobRecord[];
@@ -117,32 +121,19 @@ export class JobsRepository {
     caller: Caller,
   ): Promise<JobPage> {
     const where = this.filterWhere(filter, caller);
-    const pageWhere: Prisma.ProcessingJobWhereInput = after
-      ? {
-          AND: [
-            where,
-            { OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }] },
-          ],
-        }
-      : where;
+    const pageWhere: Prisma.ProcessingJobWhereInput = after ? { AND: [where, listedAfter(after)] } : where;
     // Before the first edge is everything from the cursor's own position up (the page starts just after it), so
     // one lookup answers it, empty page included; without `after` the page starts the list.
     const [rows, before] = await Promise.all([
       this.db.processingJob.findMany({
         where: pageWhere,
-        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        orderBy: LIST_ORDER,
         take: first + 1,
       }),
       after
         ? this.db.processingJob.findFirst({
-            where: {
-              AND: [
-                where,
-                {
-                  OR: [{ createdAt: { gt: after.createdAt } }, { createdAt: after.createdAt, id: { gte: after.id } }],
-                },
-              ],
-            },
+            where: { AND: [where, listedAtOrBefore(after)] },
+            orderBy: LIST_ORDER_REVERSED,
             select: { id: true },
           })
         : null,
