@@ -145,6 +145,7 @@ async function measure(options: BenchOptions, report: BenchReport): Promise<void
       for (const round of rounds) {
         record(report, 'statsP50', column, round.jobStatsP50);
         record(report, 'jobsP50', column, round.jobsP50);
+        record(report, 'jobsHalfwayP50', column, round.jobsHalfwayP50);
       }
     }
     if (has('fanout')) {

@@ -28,6 +28,7 @@ export const FIGURES = {
   peakRss: { label: 'peak RSS of the worker process, 1-instance burn-down', unit: 'MB', better: 'lower' },
   statsP50: { label: 'jobStats p50', unit: 'ms', better: 'lower' },
   jobsP50: { label: 'jobs(first: 20) p50', unit: 'ms', better: 'lower' },
+  jobsHalfwayP50: { label: 'jobs(first: 20, after: the cursor halfway down) p50', unit: 'ms', better: 'lower' },
   fanoutP50: { label: 'progress fan-out delivery p50', unit: 'ms', better: 'lower' },
   fanoutP99: { label: 'progress fan-out delivery p99', unit: 'ms', better: 'lower' },
   subscribedBurndown: { label: 'burn-down, 1 instance, with jobUpdated subscribers', unit: 'jobs/s', better: 'higher' },

@@ -1,3 +1,4 @@
+import { encodeJobCursor } from '../../src/job-queue/jobs/job-cursor';
 import type { BenchDatabase } from '../lib/databases';
 import { graphql } from '../lib/graphql-http';
 import { startOurService } from '../lib/our-service';
@@ -10,18 +11,21 @@ const JOB_STATS = `{ jobStats {
   byStatus { status count } byFormat { format count } byPriority { priority count }
   throughput { lastHour last24Hours last7Days } errors { code count lastSeenAt }
 } }`;
-/** The first page a job list shows. */
-const JOBS_PAGE = `{ jobs(first: 20) {
+/** The first page a job list shows; `after` a cursor, a page further down. */
+const jobsPage = (after?: string) => `{ jobs(first: 20${after ? `, after: "${after}"` : ''}) {
   totalCount
   edges { cursor node { id fileName format status priority progress stage createdAt completedAt errorCode } }
-  pageInfo { hasNextPage endCursor }
+  pageInfo { hasNextPage hasPreviousPage endCursor }
 } }`;
+const JOBS_PAGE = jobsPage();
 
 const SAMPLES_PER_ROUND = 15;
 
 export interface QueryRound {
   jobStatsP50: number;
   jobsP50: number;
+  /** The page after the cursor of the job halfway down the list. */
+  jobsHalfwayP50: number;
 }
 
 async function timed(port: number, query: string): Promise<number> {
@@ -31,8 +35,9 @@ async function timed(port: number, query: string): Promise<number> {
 }
 
 /**
- * Seeds `rows` jobs, then measures jobStats and jobs(first: 20) over HTTP against an API-only instance (no workers,
- * so the table holds still): three warm-up requests each, then `rounds` rounds of 15 sequential requests each.
+ * Seeds `rows` jobs, then measures jobStats, jobs(first: 20) and the page after the cursor of the job halfway down
+ * the list over HTTP against an API-only instance (no workers, so the table holds still): three warm-up requests
+ * each, then `rounds` rounds of 15 sequential requests each.
  */
 export async function measureQueries(
   db: BenchDatabase,
@@ -49,21 +54,34 @@ export async function measureQueries(
     );
     const { jobStats } = await graphql<{ jobStats: { total: number } }>(service.port, JOB_STATS);
     if (jobStats.total !== rows) throw new Error(`jobStats.total is ${jobStats.total}, expected ${rows}`);
+    const halfway = await service.prisma.client.processingJob.findFirst({
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      skip: Math.floor(rows / 2),
+      select: { id: true, createdAt: true },
+    });
+    const halfwayPage = jobsPage(encodeJobCursor(halfway!));
     for (let index = 0; index < 3; index++) {
       await timed(service.port, JOB_STATS);
       await timed(service.port, JOBS_PAGE);
+      await timed(service.port, halfwayPage);
     }
     const results: QueryRound[] = [];
     for (let round = 1; round <= rounds; round++) {
       const stats: number[] = [];
       const pages: number[] = [];
+      const halfwayPages: number[] = [];
       for (let index = 0; index < SAMPLES_PER_ROUND; index++) {
         stats.push(await timed(service.port, JOB_STATS));
         pages.push(await timed(service.port, JOBS_PAGE));
+        halfwayPages.push(await timed(service.port, halfwayPage));
       }
-      results.push({ jobStatsP50: percentile(stats, 0.5), jobsP50: percentile(pages, 0.5) });
+      results.push({
+        jobStatsP50: percentile(stats, 0.5),
+        jobsP50: percentile(pages, 0.5),
+        jobsHalfwayP50: percentile(halfwayPages, 0.5),
+      });
       log(
-        `[round ${round}/${rounds}] ours/${db.kind} at ${rows.toLocaleString('en-US')} jobs: jobStats p50 ${results.at(-1)!.jobStatsP50.toFixed(1)} ms, jobs(first: 20) p50 ${results.at(-1)!.jobsP50.toFixed(1)} ms`,
+        `[round ${round}/${rounds}] ours/${db.kind} at ${rows.toLocaleString('en-US')} jobs: jobStats p50 ${results.at(-1)!.jobStatsP50.toFixed(1)} ms, jobs(first: 20) p50 ${results.at(-1)!.jobsP50.toFixed(1)} ms, halfway down ${results.at(-1)!.jobsHalfwayP50.toFixed(1)} ms`,
       );
     }
     return results;
