@@ -23,8 +23,9 @@ export class FileProcessorRegistry {
     this.byFormat.set(key, processor);
   }
 
+  /** A job's format is stored normalized, so it is looked up as it is first (once per job on the hot path). */
   get(format: string): RegisteredProcessor | undefined {
-    return this.byFormat.get(normalizeFormat(format));
+    return this.byFormat.get(format) ?? this.byFormat.get(normalizeFormat(format));
   }
 
   formats(): string[] {
