@@ -20,11 +20,11 @@ function digitsAt(text: string, from: number, length: number): number {
 
 /**
  * timestamptz text as PostgreSQL writes it with DateStyle ISO, `2026-12-02 03:47:30.123+00` (fraction and the
- * offset's minutes optional), read by position; anything else (BC years, years before 100 or past 9999, infinity) goes to
- * node-postgres's own parser. That parser runs a regular expression and builds the date in local time: 470-750 ns
- * a date against 120-170 ns here, and a claim of 100 jobs reads ~700 of them (CPU profile of the PostgreSQL
- * burn-down: 69 of ~1,130 ms of the worker's CPU went to parsing dates). The unit test compares the two over
- * every shape.
+ * offset's minutes optional), read by position; anything else (BC years, years before 100 or past 9999, infinity)
+ * goes to node-postgres's own parser. That parser runs a regular expression and builds the date in local time:
+ * 470-750 ns a date against 120-170 ns here, and a claim of 100 jobs reads ~700 of them (CPU profile of the
+ * PostgreSQL burn-down: 69 of ~1,130 ms of the worker's CPU went to parsing dates). The unit test compares the two
+ * over every shape.
  */
 export function parseTimestamptz(text: string): Date | number {
   const length = text.length;
