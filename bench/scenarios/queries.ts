@@ -1,4 +1,4 @@
-import { encodeJobCursor } from '../../src/job-queue/jobs/job-cursor';
+import { encodeJobCursor, LIST_ORDER } from '../../src/job-queue/jobs/job-cursor';
 import type { BenchDatabase } from '../lib/databases';
 import { graphql } from '../lib/graphql-http';
 import { startOurService } from '../lib/our-service';
@@ -55,7 +55,7 @@ export async function measureQueries(
     const { jobStats } = await graphql<{ jobStats: { total: number } }>(service.port, JOB_STATS);
     if (jobStats.total !== rows) throw new Error(`jobStats.total is ${jobStats.total}, expected ${rows}`);
     const halfway = await service.prisma.client.processingJob.findFirst({
-      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      orderBy: LIST_ORDER,
       skip: Math.floor(rows / 2),
       select: { id: true, createdAt: true },
     });

@@ -2,7 +2,13 @@ import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient as PostgresClient, type Prisma } from '.prisma/postgresql-client';
 import { PrismaClient as SqliteClient } from '.prisma/sqlite-client';
-import { type JobCursor, listedAfter, listedAtOrBefore } from '../../src/job-queue/jobs/job-cursor';
+import {
+  type JobCursor,
+  LIST_ORDER,
+  LIST_ORDER_REVERSED,
+  listedAfter,
+  listedAtOrBefore,
+} from '../../src/job-queue/jobs/job-cursor';
 import { createTestDatabase, databaseLabel, type TestDatabase, usingPostgres } from '../support/database';
 import { insertFile } from '../support/fixtures';
 import { startTestApp, type TestApp } from '../support/test-app';
@@ -46,13 +52,13 @@ describe(`The plan of a jobs page after a cursor (${databaseLabel})`, () => {
     if (page) {
       await client.processingJob.findMany({
         where: { AND: [{}, where] },
-        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        orderBy: LIST_ORDER,
         take: PAGE,
       });
     } else {
       await client.processingJob.findFirst({
         where: { AND: [{}, where] },
-        orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+        orderBy: LIST_ORDER_REVERSED,
         select: { id: true },
       });
     }
@@ -128,7 +134,7 @@ describe(`The plan of a jobs page after a cursor (${databaseLabel})`, () => {
   it('returns the 20 jobs after the cursor, newest first', async () => {
     const page = await client.processingJob.findMany({
       where: listedAfter(CURSOR),
-      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      orderBy: LIST_ORDER,
       take: 20,
     });
     expect(page.map((job) => job.id)).toEqual(

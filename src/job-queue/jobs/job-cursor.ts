@@ -27,6 +27,13 @@ export function decodeJobCursor(value: string): JobCursor {
   return cursor;
 }
 
+/** The listing's order, newest first, and its reverse (the cursor's own job first, then newer ones). */
+export const LIST_ORDER: Prisma.ProcessingJobOrderByWithRelationInput[] = [{ createdAt: 'desc' }, { id: 'desc' }];
+export const LIST_ORDER_REVERSED: Prisma.ProcessingJobOrderByWithRelationInput[] = [
+  { createdAt: 'asc' },
+  { id: 'asc' },
+];
+
 /**
  * The jobs after the cursor in the list's order: older, or as old with a smaller id. The OR alone is no index
  * condition for the planner: PostgreSQL read the listing's index backwards from the newest job and filtered its way

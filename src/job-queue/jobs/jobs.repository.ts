@@ -9,7 +9,7 @@ import { attemptHistory } from './attempt-on-job';
 import { QUEUE_DRIVER } from '../job-queue.constants';
 import type { JobFilterInput } from './dto/job-filter.input';
 import { DurationEstimates } from './duration-estimates';
-import { type JobCursor, listedAfter, listedAtOrBefore } from './job-cursor';
+import { type JobCursor, LIST_ORDER, LIST_ORDER_REVERSED, listedAfter, listedAtOrBefore } from './job-cursor';
 
 /** A job to insert; the store copies its file's name, size and format (QueueStore.insertJobs). */
 export interface JobDraft {
@@ -21,10 +21,6 @@ export interface JobDraft {
   idempotencyKey: string | null;
   userId: string | null;
 }
-
-/** The listing's order, newest first, and its reverse (the cursor's own job first, then newer ones). */
-const LIST_ORDER: Prisma.ProcessingJobOrderByWithRelationInput[] = [{ createdAt: 'desc' }, { id: 'desc' }];
-const LIST_ORDER_REVERSED: Prisma.ProcessingJobOrderByWithRelationInput[] = [{ createdAt: 'asc' }, { id: 'asc' }];
 
 export interface JobPage {
   jobs: JobRecord[];
