@@ -23,7 +23,10 @@ export interface JobQueueModuleOptions {
   uploadIdleTimeoutMs?: number;
   /** false makes an API-only instance that never claims jobs. Default true. */
   workersEnabled?: boolean;
-  /** Jobs one instance runs at once. Default 4. */
+  /**
+   * Jobs one instance runs at once. Default 4. On PostgreSQL, up to as many again may be finishing meanwhile: done
+   * processing, their outcome being committed (still PROCESSING and leased until it is).
+   */
   workerConcurrency?: number;
   /** How long shutdown waits for running jobs before putting them back to PENDING. Default 30 000 ms. */
   shutdownTimeoutMs?: number;

@@ -73,6 +73,8 @@ const fileCopy = (row: InsertedRow): FileOfNewJob => ({
 });
 
 export class PostgresQueueStore implements QueueStore {
+  readonly claimsWhileCommitting = true;
+
   constructor(private readonly prisma: PrismaService) {}
 
   async insertJobs(jobs: NewJob[], files: FilesOfNewJobs = {}): Promise<JobRecord[]> {

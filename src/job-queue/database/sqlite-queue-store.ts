@@ -120,6 +120,7 @@ interface Statements {
  * processes too, so no job is handed out twice.
  */
 export class SqliteQueueStore implements QueueStore {
+  readonly claimsWhileCommitting = false;
   private statements: Statements | null = null;
   private readonly settleStatements = new SqliteSettleStatements();
 

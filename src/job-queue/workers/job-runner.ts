@@ -59,9 +59,13 @@ export class JobRunner {
     this.analyzer = options.analyzer === undefined ? new LocalTextAnalyzer() : options.analyzer;
   }
 
-  run(job: JobRecord, workerId: string, abort: AbortController, lease: Lease): Promise<void> {
+  /**
+   * Runs the attempt to its committed outcome. `processed` is called once the processor's work is over and only
+   * the outcome's commit is left (or at once when nothing is to be committed).
+   */
+  run(job: JobRecord, workerId: string, abort: AbortController, lease: Lease, processed: () => void): Promise<void> {
     const telemetry = new JobTelemetry(job, workerId, this.local);
-    return telemetry.activate(() => this.attempt(job, workerId, abort, lease, telemetry));
+    return telemetry.activate(() => this.attempt(job, workerId, abort, lease, telemetry, processed));
   }
 
   private async attempt(
@@ -70,6 +74,7 @@ export class JobRunner {
     abort: AbortController,
     lease: Lease,
     telemetry: JobTelemetry,
+    processed: () => void,
   ): Promise<void> {
     if (debugLogged(this.logger)) this.logger.debug({ msg: 'Job started', ...jobLogFields(job, workerId) });
     const timeoutMs = attemptTimeoutMs(job.options, this.options.jobTimeoutMs);
@@ -87,11 +92,13 @@ export class JobRunner {
       const output = await this.analyze(job, workerId, extracted, abort.signal, reporter);
       reporter.stage(ProcessingStage.FINALIZING);
       await tracked.flush();
+      processed();
       const held = await this.completions.complete(job, workerId, output, lease);
       telemetry.committed(held ? JobStatus.COMPLETED : null);
       this.logOutcome(job, workerId, held ? JobStatus.COMPLETED : null);
     } catch (thrown) {
       tracked.stop();
+      processed();
       await this.settleFailure(job, workerId, thrown, abort.signal, lease, telemetry);
     } finally {
       if (timer) clearTimeout(timer);

@@ -17,6 +17,8 @@ import { Wakeup } from './wakeup';
 
 interface RunningJob {
   job: JobRecord;
+  /** Its processor is done; only its outcome's commit is left, which holds no slot. */
+  committing: boolean;
   abort: AbortController;
   lease: Lease;
   done: Promise<void>;
@@ -51,6 +53,8 @@ export class WorkerPoolService implements OnApplicationBootstrap, BeforeApplicat
   private readonly logger = new Logger(WorkerPoolService.name);
   readonly workerId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   private readonly running = new Map<string, RunningJob>();
+  /** How many of `running` are committing their outcome (RunningJob.committing). */
+  private committing = 0;
   private readonly wakeup = new Wakeup();
   private readonly subscriptions: (() => void)[] = [];
   private stopLocalWakeups: (() => void) | null = null;
@@ -123,9 +127,19 @@ export class WorkerPoolService implements OnApplicationBootstrap, BeforeApplicat
     return this.running.size === 0 && (this.wakeup.waitingFor ?? 0) >= this.options.pollIntervalMs;
   }
 
+  /**
+   * True while every slot is taken (running, or committing past the bound of freeSlots) and the loop waits for a
+   * job to end. A signal for tests.
+   */
+  get waitsForSlots(): boolean {
+    return this.freeSlots() <= 0 && (this.wakeup.waitingFor ?? 0) >= this.options.pollIntervalMs;
+  }
+
   private async claimLoop(leaseMs: number): Promise<void> {
     while (!this.stopping) {
-      const free = this.options.workerConcurrency - this.running.size;
+      // Jobs finishing in this turn of the event loop free their slots first, so that one claim serves them all.
+      if (this.store.claimsWhileCommitting) await new Promise((resolve) => setImmediate(resolve));
+      const free = this.freeSlots();
       const waitMs = this.msBeforeClaiming(free);
       if (waitMs > 0) {
         await this.wakeup.wait(waitMs);
@@ -135,6 +149,17 @@ export class WorkerPoolService implements OnApplicationBootstrap, BeforeApplicat
       if (claimed === null) await this.wakeup.wait(this.options.pollIntervalMs);
       else if (claimed < free && !this.stopping) await this.wakeup.wait(await this.idleWaitMs());
     }
+  }
+
+  /**
+   * Slots whose processor is free. Where the store claims while outcomes commit, a job whose outcome is being
+   * committed holds none: the next batch is claimed while the last one commits, instead of after it. At most as
+   * many jobs again may be committing; past that, the pool waits for their commits.
+   */
+  private freeSlots(): number {
+    const concurrency = this.options.workerConcurrency;
+    if (!this.store.claimsWhileCommitting) return concurrency - this.running.size;
+    return Math.min(concurrency - (this.running.size - this.committing), 2 * concurrency - this.running.size);
   }
 
   /**
@@ -174,16 +199,24 @@ export class WorkerPoolService implements OnApplicationBootstrap, BeforeApplicat
 
   private start(job: JobRecord, lease: Lease): void {
     const abort = new AbortController();
-    const done = this.runner
-      .run(job, this.workerId, abort, lease)
+    const entry: RunningJob = { job, abort, lease, committing: false, done: Promise.resolve() };
+    const processed = () => {
+      if (entry.committing) return;
+      entry.committing = true;
+      this.committing++;
+      this.wakeup.notify();
+    };
+    this.running.set(job.id, entry);
+    entry.done = this.runner
+      .run(job, this.workerId, abort, lease, processed)
       .catch((error: Error) =>
         this.logger.error({ msg: `Job could not be settled: ${error.message}`, ...jobLogFields(job, this.workerId) }),
       )
       .finally(() => {
+        if (entry.committing) this.committing--;
         this.running.delete(job.id);
         this.wakeup.notify();
       });
-    this.running.set(job.id, { job, abort, lease, done });
   }
 
   /** Sleep until the next job is due, bounded by the fallback poll. */
