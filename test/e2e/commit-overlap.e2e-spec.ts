@@ -49,7 +49,8 @@ describe(`Claiming while the last batch commits (${databaseLabel})`, () => {
     const pool = worker.app.get(WorkerPoolService);
     const jobs = await enqueueJobs(worker.app, await storeFile(worker.app, 'many.quick'), 3 * CONCURRENCY);
 
-    await waitFor(() => pool.waitsForSlots, 10_000);
+    // Full before the processors start too (the first jobs look their file up): the starts come first.
+    await waitFor(() => quick.log.starts.length >= started && pool.waitsForSlots, 10_000);
     expect(quick.log.starts).toHaveLength(started);
     expect(pool.activeJobIds).toHaveLength(started);
     const db = worker.prisma.client;
