@@ -10,6 +10,9 @@ import {
   MonitoringService,
   type FileProcessorHandler,
 } from '../../src/job-queue';
+import { JobEventBus } from '../../src/job-queue/events/job-event-bus';
+import { JobTopics } from '../../src/job-queue/events/job-events';
+import { HealthService } from '../../src/job-queue/monitoring/health.service';
 import type { QueueHealth } from '../../src/job-queue/monitoring/models/queue-health.model';
 import { createTestDatabase, databaseLabel, type TestDatabase } from '../support/database';
 import { insertFile, insertJob } from '../support/fixtures';
@@ -147,6 +150,26 @@ describe(`Stalled jobs and cleanup (${databaseLabel})`, () => {
       status: expect.stringMatching(/HEALTHY|DEGRADED|UNHEALTHY/),
       issues: expect.any(Array),
     });
+  });
+
+  it('never sends a subscriber health older than what it already has', async () => {
+    const run = subscribe<QueueHealth & { checkedAt: string }>(
+      service.wsClient(),
+      `subscription { queueHealthChanged { pendingCount checkedAt } }`,
+      {},
+      'queueHealthChanged',
+    );
+    await run.firstUpdate;
+    // A check that began a minute before the subscriber's own and was published after it (as a scheduled check that
+    // began first and finished second is), marked by a count no real check here has.
+    const stale = { ...(await service.app.get(HealthService).check()), pendingCount: 987_654 };
+    stale.checkedAt = new Date(Date.parse(run.updates[0].checkedAt) - 60_000);
+    await service.app.get(JobEventBus).publish(JobTopics.queueHealth, { ...stale });
+    await waitFor(() => run.updates.length >= 3, 5000);
+    run.cancel();
+    expect(run.updates.map((health) => health.pendingCount)).not.toContain(987_654);
+    const times = run.updates.map((health) => Date.parse(health.checkedAt));
+    expect(times).toEqual([...times].sort((a, b) => a - b));
   });
 
   it('deletes only old terminal jobs, their attempts, and their files when no other job needs them', async () => {
