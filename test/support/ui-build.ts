@@ -48,7 +48,7 @@ async function build(name: UiName): Promise<void> {
   const fresh = `${target}.building-${process.pid}`;
   const stale = `${target}.stale-${process.pid}`;
   const vite = join(ROOT, 'node_modules/vite/bin/vite.js');
-  const config = join(ROOT, UIS[name], 'vite.config.ts');
+  const config = join(ROOT, UIS[name], 'vite.config.mts');
   await promisify(execFile)(process.execPath, [vite, 'build', '-c', config, '--outDir', fresh, '--emptyOutDir'], {
     cwd: ROOT,
     maxBuffer: 16 * 1024 * 1024,

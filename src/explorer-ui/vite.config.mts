@@ -3,7 +3,7 @@ import { defineConfig } from 'vite';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 
-// Always a production build, as the dashboard's (see its vite.config.ts): jest's NODE_ENV=test, kept by Vite, made
+// Always a production build, as the dashboard's (see its vite.config.mts): jest's NODE_ENV=test, kept by Vite, made
 // builds started from tests ship React's development build.
 process.env.NODE_ENV = 'production';
 
