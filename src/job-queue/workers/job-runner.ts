@@ -60,8 +60,8 @@ export class JobRunner {
   }
 
   /**
-   * Runs the attempt to its committed outcome. `processed` is called once the processor's work is over and only
-   * the outcome's commit is left (or at once when nothing is to be committed).
+   * Runs the attempt to its committed outcome. `processed` is called once, when the processor's work is over and
+   * only the outcome (completion or failure) is left to commit: the pool then gives the job's slot to another.
    */
   run(job: JobRecord, workerId: string, abort: AbortController, lease: Lease, processed: () => void): Promise<void> {
     const telemetry = new JobTelemetry(job, workerId, this.local);

@@ -124,7 +124,7 @@ export class WorkerPoolService implements OnApplicationBootstrap, BeforeApplicat
    * only a wake-up (or the poll) starts the next claim. A signal for tests, which otherwise would sleep.
    */
   get sleepsUntilPoll(): boolean {
-    return this.running.size === 0 && (this.wakeup.waitingFor ?? 0) >= this.options.pollIntervalMs;
+    return this.running.size === 0 && this.waitsOutPoll;
   }
 
   /**
@@ -132,7 +132,12 @@ export class WorkerPoolService implements OnApplicationBootstrap, BeforeApplicat
    * job to end. A signal for tests.
    */
   get waitsForSlots(): boolean {
-    return this.freeSlots() <= 0 && (this.wakeup.waitingFor ?? 0) >= this.options.pollIntervalMs;
+    return this.freeSlots() <= 0 && this.waitsOutPoll;
+  }
+
+  /** The loop sleeps for the whole fallback poll: only a wake-up (a job ending, an enqueue) ends it sooner. */
+  private get waitsOutPoll(): boolean {
+    return (this.wakeup.waitingFor ?? 0) >= this.options.pollIntervalMs;
   }
 
   private async claimLoop(leaseMs: number): Promise<void> {
