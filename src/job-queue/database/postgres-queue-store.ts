@@ -27,7 +27,9 @@ import {
   DELETE_UNUSED_FILES_SQL,
   FIND_FILES_SQL,
   FIND_JOBS_SQL,
-  INSERT_SQL,
+  INSERT_KEYED_SQL,
+  INSERT_UNKEYED_SQL,
+  LOCK_FILES_SQL,
   RENEW_SQL,
   SAVE_EXTRACTION_SQL,
   SAVE_PROGRESS_SQL,
@@ -83,7 +85,9 @@ export class PostgresQueueStore implements QueueStore {
     const estimates = [...(files.estimatedDurations ?? [])];
     let rows: InsertedRow[];
     try {
-      ({ rows } = await this.run<InsertedRow>('insert-jobs', INSERT_SQL, [
+      const keyed = jobs.some((job) => job.idempotencyKey !== null);
+      const [name, text] = keyed ? ['insert-keyed-jobs', INSERT_KEYED_SQL] : ['insert-jobs', INSERT_UNKEYED_SQL];
+      ({ rows } = await this.run<InsertedRow>(name, text, [
         column('id'),
         column('fileId'),
         column('priority'),
@@ -148,12 +152,23 @@ export class PostgresQueueStore implements QueueStore {
 
   async deleteUnusedFiles(fileIds: string[]): Promise<{ id: string; storagePath: string }[]> {
     if (fileIds.length === 0) return [];
-    const { rows } = await this.run<{ id: string; storage_path: string }>(
-      'delete-unused-files',
-      DELETE_UNUSED_FILES_SQL,
-      [fileIds],
-    );
-    return rows.map((row) => ({ id: row.id, storagePath: row.storage_path }));
+    const connection = await this.prisma.queuePool!.connect();
+    try {
+      await connection.query('BEGIN');
+      await connection.query({ name: 'queue.lock-files', text: LOCK_FILES_SQL, values: [fileIds] });
+      const { rows } = await connection.query<{ id: string; storage_path: string }>({
+        name: 'queue.delete-unused-files',
+        text: DELETE_UNUSED_FILES_SQL,
+        values: [fileIds],
+      });
+      await connection.query('COMMIT');
+      connection.release();
+      return rows.map((row) => ({ id: row.id, storagePath: row.storage_path }));
+    } catch (error) {
+      // A connection that failed mid-transaction is not handed out again (release with the error destroys it).
+      connection.release(error as Error);
+      throw error;
+    }
   }
 
   async nextDueAt(): Promise<Date | null> {

@@ -133,7 +133,7 @@ export class FileStorageService implements OnModuleInit, OnApplicationShutdown {
   /** Deletes the row of a rejected upload unless a job uses it (a job insert that committed as its connection died). */
   private async deleteRow(id: string): Promise<boolean> {
     try {
-      await this.prisma.client.storedFile.deleteMany({ where: { id, jobs: { none: {} } } });
+      await this.prisma.driver.deleteUnusedFiles([id]); // as the cleanup deletes files: not while a job is inserted
       return true;
     } catch {
       return false;
