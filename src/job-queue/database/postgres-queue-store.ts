@@ -155,12 +155,10 @@ export class PostgresQueueStore implements QueueStore {
     const connection = await this.prisma.queuePool!.connect();
     try {
       await connection.query('BEGIN');
-      await connection.query({ name: 'queue.lock-files', text: LOCK_FILES_SQL, values: [fileIds] });
-      const { rows } = await connection.query<{ id: string; storage_path: string }>({
-        name: 'queue.delete-unused-files',
-        text: DELETE_UNUSED_FILES_SQL,
-        values: [fileIds],
-      });
+      await connection.query(namedStatement('lock-files', LOCK_FILES_SQL, [fileIds]));
+      const { rows } = await connection.query<{ id: string; storage_path: string }>(
+        namedStatement('delete-unused-files', DELETE_UNUSED_FILES_SQL, [fileIds]),
+      );
       await connection.query('COMMIT');
       connection.release();
       return rows.map((row) => ({ id: row.id, storagePath: row.storage_path }));
@@ -227,7 +225,7 @@ export class PostgresQueueStore implements QueueStore {
     text: string,
     values: unknown[],
   ) {
-    return this.prisma.queuePool!.query<R>({ name: `queue.${name}`, text, values });
+    return this.prisma.queuePool!.query<R>(namedStatement(name, text, values));
   }
 
   /** A named statement whose rows are records, fetched as arrays and read by position (see rowReader). */
@@ -238,9 +236,7 @@ export class PostgresQueueStore implements QueueStore {
     reader: (columns: string[]) => (values: unknown[]) => T,
   ): Promise<T[]> {
     const { rows, fields } = await this.prisma.queuePool!.query<unknown[]>({
-      name: `queue.${name}`,
-      text,
-      values,
+      ...namedStatement(name, text, values),
       rowMode: 'array',
     });
     if (rows.length === 0) return [];
@@ -248,3 +244,6 @@ export class PostgresQueueStore implements QueueStore {
     return rows.map(readRow);
   }
 }
+
+/** The queue's statements are prepared under names of their own on the pool's connections. */
+const namedStatement = (name: string, text: string, values: unknown[]) => ({ name: `queue.${name}`, text, values });
