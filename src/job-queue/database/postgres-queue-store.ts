@@ -40,8 +40,10 @@ import { SETTLE_SQL, settleValues } from './postgres-settle-statement';
 /** PostgreSQL's SQLSTATE for a null in a NOT NULL column. */
 const NOT_NULL_VIOLATION = '23502';
 
+/** A row of the insert: one per job, or (INSERT_UNKEYED_SQL) one per file, without `id`. */
 interface InsertedRow extends Record<string, unknown> {
-  id: string;
+  id?: string;
+  file_id: string;
   file_name: string;
   file_size: string;
   format: string;
@@ -74,42 +76,52 @@ const fileCopy = (row: InsertedRow): FileOfNewJob => ({
   estimatedDuration: row.estimated_duration,
 });
 
+/** The insert statements' parameters: one array per column of the new jobs, then the files' scope and estimates. */
+function insertValues(jobs: NewJob[], files: FilesOfNewJobs): unknown[] {
+  const column = <K extends keyof NewJob>(key: K) => jobs.map((job) => job[key]);
+  const timestamps = (key: 'runAt' | 'availableAt' | 'createdAt') => isoTimestamps(column(key));
+  const estimates = [...(files.estimatedDurations ?? [])];
+  return [
+    column('id'),
+    column('fileId'),
+    column('priority'),
+    column('maxRetries'),
+    column('options'),
+    timestamps('runAt'),
+    timestamps('availableAt'),
+    column('idempotencyKey'),
+    column('userId'),
+    timestamps('createdAt'),
+    jobs.map((job) => job.traceContext ?? null),
+    files.owner === undefined,
+    files.owner ?? null,
+    estimates.map(([format]) => format),
+    estimates.map(([, ms]) => ms),
+  ];
+}
+
 export class PostgresQueueStore implements QueueStore {
   readonly claimsWhileCommitting = true;
 
   constructor(private readonly prisma: PrismaService) {}
 
   async insertJobs(jobs: NewJob[], files: FilesOfNewJobs = {}): Promise<JobRecord[]> {
-    const column = <K extends keyof NewJob>(key: K) => jobs.map((job) => job[key]);
-    const timestamps = (key: 'runAt' | 'availableAt' | 'createdAt') => isoTimestamps(column(key));
-    const estimates = [...(files.estimatedDurations ?? [])];
+    const keyed = jobs.some((job) => job.idempotencyKey !== null);
     let rows: InsertedRow[];
     try {
-      const keyed = jobs.some((job) => job.idempotencyKey !== null);
       const [name, text] = keyed ? ['insert-keyed-jobs', INSERT_KEYED_SQL] : ['insert-jobs', INSERT_UNKEYED_SQL];
-      ({ rows } = await this.run<InsertedRow>(name, text, [
-        column('id'),
-        column('fileId'),
-        column('priority'),
-        column('maxRetries'),
-        column('options'),
-        timestamps('runAt'),
-        timestamps('availableAt'),
-        column('idempotencyKey'),
-        column('userId'),
-        timestamps('createdAt'),
-        jobs.map((job) => job.traceContext ?? null),
-        files.owner === undefined,
-        files.owner ?? null,
-        estimates.map(([format]) => format),
-        estimates.map(([, ms]) => ms),
-      ]));
+      ({ rows } = await this.run<InsertedRow>(name, text, insertValues(jobs, files)));
     } catch (error) {
       throw (error as { code?: string }).code === NOT_NULL_VIOLATION
         ? await this.unknownFiles(jobs, files, error)
         : error;
     }
-    const byId = new Map(rows.map((row) => [row.id, row]));
+    if (!keyed) {
+      // One row per file: every job was inserted.
+      const copies = new Map(rows.map((row) => [row.file_id, fileCopy(row)]));
+      return jobs.map((job) => pendingJobRecord(job, copies.get(job.fileId)!));
+    }
+    const byId = new Map(rows.map((row) => [row.id!, row]));
     const inserted = jobs
       .filter((job) => byId.has(job.id))
       .map((job) => pendingJobRecord(job, fileCopy(byId.get(job.id)!)));

@@ -59,8 +59,14 @@ export function queueStatementCases(t: DriverUnderTest): void {
     it("copies each job's file (name, size, format) and that format's estimate into the job", async () => {
       const pdf = await storedFile(t.db, null, { format: 'pdf', size: 2_048n });
       const estimatedDurations = new Map([['pdf', 1_500]]);
-      const returned = await t.driver.insertJobs([newJob(t.fileId), newJob(pdf)], { estimatedDurations });
+      const jobs = [newJob(t.fileId), newJob(pdf), newJob(t.fileId), newJob(pdf, { idempotencyKey: 'keyed' })];
+      const unkeyed = await t.driver.insertJobs(jobs.slice(0, 3), { estimatedDurations });
+      const keyed = await t.driver.insertJobs(jobs.slice(3), { estimatedDurations });
+      const returned = [...unkeyed, ...keyed];
+      expect(returned.map((job) => job.id)).toEqual(jobs.map((job) => job.id));
       expect(returned.map((job) => [job.fileName, job.fileSize, job.format, job.estimatedDuration])).toEqual([
+        [`${t.fileId}.txt`, 7n, 'txt', null],
+        [`${pdf}.txt`, 2_048n, 'pdf', 1_500],
         [`${t.fileId}.txt`, 7n, 'txt', null],
         [`${pdf}.txt`, 2_048n, 'pdf', 1_500],
       ]);
