@@ -4,6 +4,7 @@ import {
   INSERT_UNKEYED_SQL,
   LOCK_FILES_SQL,
 } from '../../src/job-queue/database/postgres-queue-statements';
+import { insertValues } from '../../src/job-queue/database/postgres-queue-store';
 import { UnknownFilesError } from '../../src/job-queue/database/queue-store';
 import { describePostgres } from '../support/database';
 import { newJob, storedFile, useDriverUnderTest } from '../support/driver-harness';
@@ -29,15 +30,17 @@ describePostgres('Deleting unused files while jobs are inserted (PostgreSQL)', (
     await holder.end();
   });
 
-  /** Resolves once a backend of the test database waits for a lock (the one `holder` has); fails if `side` ends first. */
+  /**
+   * Resolves with the backend of the test database that waits for a lock (the one `holder` has); fails if `side`
+   * ends first.
+   */
   const waitsForTheHolder = (side: Promise<unknown>) =>
     Promise.race([
       waitFor(async () => {
-        const { rows } = await holder.query<{ waiting: number }>(
-          `SELECT count(*)::int AS waiting FROM pg_stat_activity
-            WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+        const { rows } = await holder.query<{ pid: number }>(
+          `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
         );
-        return rows[0].waiting > 0;
+        return rows[0]?.pid;
       }),
       side.then(
         () => Promise.reject(new Error('finished without waiting for the transaction held open')),
@@ -50,25 +53,8 @@ describePostgres('Deleting unused files while jobs are inserted (PostgreSQL)', (
 
   it('keeps a file whose job is being inserted, and deletes the unused one beside it', async () => {
     const unused = await storedFile(t.db, null);
-    const job = newJob(t.fileId);
     await holder.query('BEGIN');
-    await holder.query(INSERT_UNKEYED_SQL, [
-      [job.id],
-      [job.fileId],
-      [job.priority],
-      [job.maxRetries],
-      [null],
-      [null],
-      [job.availableAt],
-      [null],
-      [null],
-      [job.createdAt],
-      [null],
-      true,
-      null,
-      [],
-      [],
-    ]);
+    await holder.query(INSERT_UNKEYED_SQL, insertValues([newJob(t.fileId)], {}));
 
     const deleting = t.driver.deleteUnusedFiles([t.fileId, unused]);
     await waitsForTheHolder(deleting);
@@ -98,5 +84,18 @@ describePostgres('Deleting unused files while jobs are inserted (PostgreSQL)', (
     expect((error as UnknownFilesError).fileIds).toEqual([t.fileId]);
     expect(await t.db.processingJob.count()).toBe(0);
     expect(await fileExists(other)).toBe(true);
+  });
+
+  it('fails the delete, and does not put its broken connection back, when the connection is lost while it waits', async () => {
+    await holder.query('BEGIN');
+    await holder.query(INSERT_UNKEYED_SQL, insertValues([newJob(t.fileId)], {}));
+    const deleting = t.driver.deleteUnusedFiles([t.fileId]);
+    const waiter = await waitsForTheHolder(deleting);
+    await holder.query('SELECT pg_terminate_backend($1)', [waiter]);
+
+    await expect(deleting).rejects.toThrow(/terminat/);
+    await holder.query('ROLLBACK');
+    expect(await fileExists(t.fileId)).toBe(true);
+    expect(await t.driver.deleteUnusedFiles([t.fileId])).toEqual([{ id: t.fileId, storagePath: `${t.fileId}.txt` }]);
   });
 });

@@ -97,18 +97,15 @@ const USABLE_FILE = '($12::boolean OR file.user_id IS NOT DISTINCT FROM $13::tex
  * a missing file. The join itself stays one index lookup per job: a join on `locked` would be a scan of it per job
  * on these connections (no hash joins), 1,000,000 comparisons for 1,000 jobs on as many files.
  */
+const NAMED_FILES = `stored_files AS file WHERE file.id = ANY($2::text[]) AND ${USABLE_FILE}`;
 const LOCK_NAMED_FILES = `
-locked AS MATERIALIZED (
-  SELECT file.id FROM stored_files AS file WHERE file.id = ANY($2::text[]) AND ${USABLE_FILE} FOR KEY SHARE
-)`;
+locked AS MATERIALIZED (SELECT file.id FROM ${NAMED_FILES} FOR KEY SHARE)`;
 const INSERT_JOBS = `
 INSERT INTO processing_jobs (id, file_id, file_name, file_size, format, status, stage, priority, max_retries, options,
                              run_at, available_at, idempotency_key, user_id, created_at, updated_at, estimated_duration,
                              trace_context)
 SELECT input.id, input.file_id,
-       CASE WHEN (SELECT count(*) FROM locked)
-                 = (SELECT count(*) FROM stored_files AS file WHERE file.id = ANY($2::text[]) AND ${USABLE_FILE})
-            THEN file.original_name END,
+       CASE WHEN (SELECT count(*) FROM locked) = (SELECT count(*) FROM ${NAMED_FILES}) THEN file.original_name END,
        file.size, file.format, 'PENDING', 'QUEUED', input.priority,
        input.max_retries, input.options, input.run_at, input.available_at, input.idempotency_key, input.user_id,
        input.created_at, input.created_at, estimate.ms, input.trace_context

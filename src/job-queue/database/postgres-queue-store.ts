@@ -1,4 +1,5 @@
 import type { JobRecord, StoredFileRecord } from '../common/job-record';
+import { onCheckedOutConnection } from './postgres/checked-out-connection';
 import { pendingJobRecord, postgresFileReader, postgresJobReader } from './row-mapping';
 import type { PrismaService } from './prisma.service';
 import {
@@ -77,7 +78,7 @@ const fileCopy = (row: InsertedRow): FileOfNewJob => ({
 });
 
 /** The insert statements' parameters: one array per column of the new jobs, then the files' scope and estimates. */
-function insertValues(jobs: NewJob[], files: FilesOfNewJobs): unknown[] {
+export function insertValues(jobs: NewJob[], files: FilesOfNewJobs): unknown[] {
   const column = <K extends keyof NewJob>(key: K) => jobs.map((job) => job[key]);
   const timestamps = (key: 'runAt' | 'availableAt' | 'createdAt') => isoTimestamps(column(key));
   const estimates = [...(files.estimatedDurations ?? [])];
@@ -164,21 +165,15 @@ export class PostgresQueueStore implements QueueStore {
 
   async deleteUnusedFiles(fileIds: string[]): Promise<{ id: string; storagePath: string }[]> {
     if (fileIds.length === 0) return [];
-    const connection = await this.prisma.queuePool!.connect();
-    try {
+    return onCheckedOutConnection(this.prisma.queuePool!, async (connection) => {
       await connection.query('BEGIN');
       await connection.query(namedStatement('lock-files', LOCK_FILES_SQL, [fileIds]));
       const { rows } = await connection.query<{ id: string; storage_path: string }>(
         namedStatement('delete-unused-files', DELETE_UNUSED_FILES_SQL, [fileIds]),
       );
       await connection.query('COMMIT');
-      connection.release();
       return rows.map((row) => ({ id: row.id, storagePath: row.storage_path }));
-    } catch (error) {
-      // A connection that failed mid-transaction is not handed out again (release with the error destroys it).
-      connection.release(error as Error);
-      throw error;
-    }
+    });
   }
 
   async nextDueAt(): Promise<Date | null> {

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { PubSubEngine } from 'graphql-subscriptions';
 import type { Pool } from 'pg';
+import { onCheckedOutConnection } from './checked-out-connection';
 import { loadMigrations, type Migration, migratePostgres } from '../migrator';
 import { PostgresQueueStore } from '../postgres-queue-store';
 import type { Prisma, PrismaService } from '../prisma.service';
@@ -39,31 +40,25 @@ export class PostgresDriver extends PostgresQueueStore implements QueueDriver {
   }
 
   async runExclusive<T>(lock: ExclusiveLock, work: () => Promise<T>): Promise<T | undefined> {
-    const connection = await this.pool.connect();
-    // The lock lives as long as this connection. Checked-out clients get no pool-level 'error' listener, and an
-    // 'error' event nobody listens to kills the process: an outage (or pg_terminate_backend) while a sweep held the
-    // lock did. The lock goes with the connection; the sweep's own statements fail or finish on their own.
-    let lost: Error | undefined;
-    const onError = (error: Error) => {
-      lost = error;
+    // The lock lives as long as this connection: a lost connection takes it along, and the sweep's own statements
+    // fail or finish on their own.
+    const onLost = (error: Error) =>
       this.logger.warn(`connection holding the ${lock.name} lock was lost: ${error.message}`);
-    };
-    connection.on('error', onError);
-    try {
-      const { rows } = await connection.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [
-        lock.key,
-      ]);
-      if (!rows[0].locked) return undefined;
-      try {
-        return await work();
-      } finally {
-        if (!lost)
-          await connection.query('SELECT pg_advisory_unlock($1)', [lock.key]).catch((error: Error) => onError(error));
-      }
-    } finally {
-      connection.off('error', onError);
-      connection.release(lost); // a broken connection is destroyed, not put back in the pool
-    }
+    return onCheckedOutConnection(
+      this.pool,
+      async (connection, session) => {
+        const { rows } = await connection.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [
+          lock.key,
+        ]);
+        if (!rows[0].locked) return undefined;
+        try {
+          return await work();
+        } finally {
+          if (!session.lost) await connection.query('SELECT pg_advisory_unlock($1)', [lock.key]).catch(session.discard);
+        }
+      },
+      onLost,
+    );
   }
 
   /**
