@@ -90,6 +90,8 @@ describe(`Retries, timeouts and attempt history (${databaseLabel})`, () => {
       return data.job.status === status ? data.job : null;
     }, timeoutMs);
 
+  /** How long an attempt's outcome may take to commit after its worker decided to retry it. */
+  const COMMIT_SLACK_MS = 100;
   const gapMs = (previous: { finishedAt: string }, next: { startedAt: string }) =>
     Date.parse(next.startedAt) - Date.parse(previous.finishedAt);
 
@@ -122,10 +124,12 @@ describe(`Retries, timeouts and attempt history (${databaseLabel})`, () => {
     }
     const [first, second, third] = failed.attempts;
     // About 1 s, then about 2 s (±10 % jitter): the upper bounds leave room for a slow claim yet tell 1 s from 2 s
-    // and 2 s from the 4 s a third doubling would give.
-    expect(gapMs(first, second)).toBeGreaterThanOrEqual(900);
+    // and 2 s from the 4 s a third doubling would give. The delay runs from the worker's decision, which comes
+    // before the attempt's recorded finish by its outcome's commit: a gap of 896 ms was seen on PostgreSQL under
+    // load, so the lower bounds allow that commit COMMIT_SLACK_MS.
+    expect(gapMs(first, second)).toBeGreaterThanOrEqual(900 - COMMIT_SLACK_MS);
     expect(gapMs(first, second)).toBeLessThan(1800);
-    expect(gapMs(second, third)).toBeGreaterThanOrEqual(1800);
+    expect(gapMs(second, third)).toBeGreaterThanOrEqual(1800 - COMMIT_SLACK_MS);
     expect(gapMs(second, third)).toBeLessThan(3600);
     expect(ScriptedProcessor.calls.get(job.id)).toBe(3);
 
