@@ -1,10 +1,6 @@
 import { Client } from 'pg';
-import {
-  DELETE_UNUSED_FILES_SQL,
-  INSERT_UNKEYED_SQL,
-  LOCK_FILES_SQL,
-} from '../../src/job-queue/database/postgres-queue-statements';
-import { insertValues } from '../../src/job-queue/database/postgres-queue-store';
+import { INSERT_UNKEYED_SQL, insertValues } from '../../src/job-queue/database/postgres-insert-statement';
+import { DELETE_UNUSED_FILES_SQL, LOCK_FILES_SQL } from '../../src/job-queue/database/postgres-queue-statements';
 import { UnknownFilesError } from '../../src/job-queue/database/queue-store';
 import { describePostgres } from '../support/database';
 import { newJob, storedFile, useDriverUnderTest } from '../support/driver-harness';

@@ -65,9 +65,9 @@ export function useDriverUnderTest(): DriverUnderTest {
 export async function storedFile(
   db: DatabaseClient,
   ownerId: string | null,
-  fields: { size?: bigint; format?: string } = {},
+  fields: { id?: string; size?: bigint; format?: string } = {},
 ): Promise<string> {
-  const id = `file_${randomUUID()}`;
+  const id = fields.id ?? `file_${randomUUID()}`;
   await db.storedFile.create({
     data: {
       id,

@@ -79,68 +79,6 @@ UPDATE processing_jobs AS job
  WHERE job.id = locked.id
 RETURNING job.id, job.cancel_requested_at IS NOT NULL AS cancel_requested`;
 
-/** The caller may use the file: $12 says any file will do (an admin's or host code's enqueue), else $13 owns it. */
-const USABLE_FILE = '($12::boolean OR file.user_id IS NOT DISTINCT FROM $13::text)';
-
-/**
- * The files are read within the INSERT, so a single enqueue is one round trip instead of a lookup and an insert:
- * back to back, with a worker beside them, single enqueues took 2.2-2.9 ms instead of 3.0-3.5. A file missing or
- * not the caller's joins as nulls, which file_name refuses (23502): the statement fails whole, and insertJobs then
- * looks the files up to name them.
- *
- * PostgreSQL has no foreign key from jobs to files (migration 20261202100000_job_file_checked_once): its check, a
- * lookup and a row lock per inserted job, was 3-4 µs of the server's ~16 µs a job and a fifth of the bulk
- * enqueue's rate. `locked` does its work once per file: it locks each file the jobs name against deletion
- * (DELETE_UNUSED_FILES_SQL first locks the files it may delete, and waits for this lock) and counts the files that
- * are still there once locked. A file deleted after this statement's snapshot was taken is still joined from the
- * snapshot but no longer locked; the counts then differ and every file_name is null, so the statement fails as for
- * a missing file. The join itself stays one index lookup per job: a join on `locked` would be a scan of it per job
- * on these connections (no hash joins), 1,000,000 comparisons for 1,000 jobs on as many files.
- */
-const NAMED_FILES = `stored_files AS file WHERE file.id = ANY($2::text[]) AND ${USABLE_FILE}`;
-const LOCK_NAMED_FILES = `
-locked AS MATERIALIZED (SELECT file.id FROM ${NAMED_FILES} FOR KEY SHARE)`;
-const INSERT_JOBS = `
-INSERT INTO processing_jobs (id, file_id, file_name, file_size, format, status, stage, priority, max_retries, options,
-                             run_at, available_at, idempotency_key, user_id, created_at, updated_at, estimated_duration,
-                             trace_context)
-SELECT input.id, input.file_id,
-       CASE WHEN (SELECT count(*) FROM locked) = (SELECT count(*) FROM ${NAMED_FILES}) THEN file.original_name END,
-       file.size, file.format, 'PENDING', 'QUEUED', input.priority,
-       input.max_retries, input.options, input.run_at, input.available_at, input.idempotency_key, input.user_id,
-       input.created_at, input.created_at, estimate.ms, input.trace_context
-  FROM unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::jsonb[], $6::timestamptz[], $7::timestamptz[],
-              $8::text[], $9::text[], $10::timestamptz[], $11::text[])
-    AS input(id, file_id, priority, max_retries, options, run_at, available_at, idempotency_key, user_id, created_at,
-             trace_context)
-  LEFT JOIN stored_files AS file ON file.id = input.file_id AND ${USABLE_FILE}
-  LEFT JOIN unnest($14::text[], $15::int[]) AS estimate(format, ms) ON estimate.format = file.format`;
-/** What a new job copies from its file: the same for every job of that file. */
-const FILE_COPY = 'file_id, file_name, file_size, format, estimated_duration';
-
-/**
- * Jobs of which some have an idempotency key: a key already taken skips its job (insertJobs reads that job), so each
- * inserted job is returned.
- */
-export const INSERT_KEYED_SQL = `
-WITH ${LOCK_NAMED_FILES}
-${INSERT_JOBS}
-ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-RETURNING id, ${FILE_COPY}`;
-
-/**
- * Jobs none of which has a key, the bulk enqueue's usual case: all are inserted or the statement fails, so it returns
- * one row per file rather than per job (1,000 rows of 5 columns were ~0.6 µs of JavaScript a job to read, in a CPU
- * profile of enqueueMany). Without ON CONFLICT each row is a plain insert rather than a speculative one (checked
- * against the key's index, then confirmed): 15 instead of 16 µs of PostgreSQL's CPU a job, 4-5 % more jobs a second
- * (in-process, 20,000 jobs in calls of 1,000).
- */
-export const INSERT_UNKEYED_SQL = `
-WITH ${LOCK_NAMED_FILES}, inserted AS (${INSERT_JOBS}
-  RETURNING ${FILE_COPY}
-)
-SELECT ${FILE_COPY} FROM inserted GROUP BY ${FILE_COPY}`;
-
 export const BY_KEYS_SQL = `SELECT ${jobColumns()} FROM processing_jobs WHERE idempotency_key = ANY($1::text[])`;
 
 export const FIND_JOBS_SQL = `SELECT ${jobColumns()} FROM processing_jobs WHERE id = ANY($1::text[])`;
@@ -181,7 +119,7 @@ DELETE FROM stored_files AS file
 RETURNING file.id, file.storage_path`;
 
 /**
- * Locks the files that DELETE_UNUSED_FILES_SQL may delete, in id order as an insert locks them (INSERT_JOBS). FOR
+ * Locks the files that DELETE_UNUSED_FILES_SQL may delete, in id order as an insert locks them (`locked` in postgres-insert-statement.ts). FOR
  * UPDATE waits for every insert in flight that locked one of them (FOR KEY SHARE) to commit, and an insert that
  * comes after waits for this transaction, then finds the file gone.
  */

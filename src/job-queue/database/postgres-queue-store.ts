@@ -28,14 +28,13 @@ import {
   DELETE_UNUSED_FILES_SQL,
   FIND_FILES_SQL,
   FIND_JOBS_SQL,
-  INSERT_KEYED_SQL,
-  INSERT_UNKEYED_SQL,
   LOCK_FILES_SQL,
   RENEW_SQL,
   SAVE_EXTRACTION_SQL,
   SAVE_PROGRESS_SQL,
   STALLED_SQL,
 } from './postgres-queue-statements';
+import { INSERT_KEYED_SQL, INSERT_UNKEYED_SQL, insertValues } from './postgres-insert-statement';
 import { SETTLE_SQL, settleValues } from './postgres-settle-statement';
 
 /** PostgreSQL's SQLSTATE for a null in a NOT NULL column. */
@@ -51,55 +50,12 @@ interface InsertedRow extends Record<string, unknown> {
   estimated_duration: number | null;
 }
 
-/**
- * Dates as ISO text for a timestamptz[] parameter. node-postgres writes each Date in local time with its offset
- * (0.6 µs a date: 73 of 525 ms of the bulk enqueue's JavaScript in a CPU profile of 60,000 jobs); a batch's jobs
- * share their createdAt (one Date), so consecutive equal dates reuse one string. Dates are 0001-9999 (validated):
- * toISOString writes them as PostgreSQL reads them.
- */
-function isoTimestamps(dates: (Date | null)[]): (string | null)[] {
-  let last: Date | null = null;
-  let text: string | null = null;
-  return dates.map((date) => {
-    if (date === null) return null;
-    if (date.getTime() !== last?.getTime()) {
-      last = date;
-      text = date.toISOString();
-    }
-    return text;
-  });
-}
-
 const fileCopy = (row: InsertedRow): FileOfNewJob => ({
   fileName: row.file_name,
   fileSize: BigInt(row.file_size),
   format: row.format,
   estimatedDuration: row.estimated_duration,
 });
-
-/** The insert statements' parameters: one array per column of the new jobs, then the files' scope and estimates. */
-export function insertValues(jobs: NewJob[], files: FilesOfNewJobs): unknown[] {
-  const column = <K extends keyof NewJob>(key: K) => jobs.map((job) => job[key]);
-  const timestamps = (key: 'runAt' | 'availableAt' | 'createdAt') => isoTimestamps(column(key));
-  const estimates = [...(files.estimatedDurations ?? [])];
-  return [
-    column('id'),
-    column('fileId'),
-    column('priority'),
-    column('maxRetries'),
-    column('options'),
-    timestamps('runAt'),
-    timestamps('availableAt'),
-    column('idempotencyKey'),
-    column('userId'),
-    timestamps('createdAt'),
-    jobs.map((job) => job.traceContext ?? null),
-    files.owner === undefined,
-    files.owner ?? null,
-    estimates.map(([format]) => format),
-    estimates.map(([, ms]) => ms),
-  ];
-}
 
 export class PostgresQueueStore implements QueueStore {
   readonly claimsWhileCommitting = true;

@@ -73,6 +73,19 @@ export function queueStatementCases(t: DriverUnderTest): void {
       for (const job of returned) expect(job).toEqual(await jobRow(job.id));
     });
 
+    it("copies the right file into each job whatever the characters of the files' ids", async () => {
+      // U+1F600 is a surrogate pair in UTF-16, which sorts it before U+FF01; in UTF-8 bytes it sorts after.
+      const ids = ['file_\u{1F600}', 'file_\uFF01', 'file_a'];
+      const sizes = [1n, 2n, 3n];
+      for (const [index, id] of ids.entries()) await storedFile(t.db, null, { id, size: sizes[index] });
+      const jobs = [...ids, ...ids.slice().reverse()].map((fileId) => newJob(fileId));
+      const returned = await t.driver.insertJobs(jobs);
+      expect(returned.map((job) => [job.fileId, job.fileName, job.fileSize])).toEqual(
+        jobs.map((job) => [job.fileId, `${job.fileId}.txt`, sizes[ids.indexOf(job.fileId)]]),
+      );
+      for (const job of returned) expect(job).toEqual(await jobRow(job.id));
+    });
+
     it("inserts nothing when a file is missing or not the owner's, and names each such file once", async () => {
       const alice = await storedFile(t.db, 'alice');
       const bob = await storedFile(t.db, 'bob');
