@@ -23,6 +23,7 @@ import {
 import {
   BY_KEYS_SQL,
   CLAIM_SQL,
+  claimedJobReader,
   COMPLETE_SQL,
   DELETE_FINISHED_SQL,
   DELETE_UNUSED_FILES_SQL,
@@ -147,7 +148,9 @@ export class PostgresQueueStore implements QueueStore {
   }
 
   async claim(workerId: string, limit: number, leaseMs: number): Promise<JobRecord[]> {
-    return sortInClaimOrder(await this.read('claim', CLAIM_SQL, [workerId, limit, leaseMs], postgresJobReader));
+    return sortInClaimOrder(
+      await this.read('claim', CLAIM_SQL, [workerId, limit, leaseMs], claimedJobReader(workerId)),
+    );
   }
 
   async completeMany(workerId: string, completions: Completion[]): Promise<Set<string>> {

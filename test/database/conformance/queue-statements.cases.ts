@@ -177,6 +177,19 @@ export function queueStatementCases(t: DriverUnderTest): void {
 
     it("moves the job to PROCESSING under the worker's lease and counts the attempt", async () => {
       const [job] = await t.driver.insertJobs([newJob(t.fileId)]);
+      // What an earlier attempt left (the claim returns its own values for these, not the row's).
+      await t.db.processingJob.update({
+        where: { id: job.id },
+        data: {
+          status: 'RETRYING',
+          stage: 'PARSING',
+          progress: 40,
+          bytesProcessed: 123n,
+          leaseOwner: 'worker-z',
+          cancelRequestedAt: new Date(),
+          updatedAt: new Date(0),
+        },
+      });
       const before = Date.now();
       const [claimed] = await t.driver.claim('worker-a', 1, LEASE_MS);
       const after = Date.now();
