@@ -40,4 +40,17 @@ describe('parseTimestamptz (the queue pool reads timestamptz with it)', () => {
     // Control: a different minute of offset is a different instant, so the comparison above can fail.
     expect((parseTimestamptz('2026-12-02 09:17:30.123+05:31') as Date).toISOString()).toBe('2026-12-02T03:46:30.123Z');
   });
+
+  it('reads a text seen lately as before, into a Date of its own, among more distinct texts than it keeps', () => {
+    const cycle = texts.slice(0, 9); // more than the few it keeps, twice over: every kept text is replaced meanwhile
+    for (let round = 0; round < 3; round++) {
+      for (const text of [...cycle, ...cycle.slice(0, 3)])
+        expect(asTime(parseTimestamptz(text))).toBe(asTime(reference(text)));
+    }
+    const first = parseTimestamptz(texts[3]) as Date;
+    const again = parseTimestamptz(texts[3]) as Date;
+    expect(again).not.toBe(first); // a caller may change its Date without changing another's
+    first.setTime(0);
+    expect(asTime(parseTimestamptz(texts[3]))).toBe(asTime(reference(texts[3])));
+  });
 });

@@ -27,6 +27,29 @@ function digitsAt(text: string, from: number, length: number): number {
  * over every shape.
  */
 export function parseTimestamptz(text: string): Date | number {
+  for (let index = 0; index < RECENT; index++) {
+    if (recentTexts[index] === text) return new Date(recentTimes[index]);
+  }
+  const parsed = parseUncached(text);
+  if (parsed instanceof Date) {
+    recentTexts[nextRecent] = text;
+    recentTimes[nextRecent] = parsed.getTime();
+    nextRecent = (nextRecent + 1) % RECENT;
+  }
+  return parsed;
+}
+
+/**
+ * The last few distinct dates read, by their text. A claim's rows repeat a handful: its own now() (started_at) and
+ * lease end, and the createdAt and availableAt their bulk enqueue gave them all; comparing the text with four costs
+ * less than reading it again.
+ */
+const RECENT = 4;
+const recentTexts: string[] = new Array<string>(RECENT).fill('');
+const recentTimes: number[] = new Array<number>(RECENT).fill(0);
+let nextRecent = 0;
+
+function parseUncached(text: string): Date | number {
   const length = text.length;
   if (
     length < 22 ||
