@@ -10,16 +10,6 @@ const CHANGES_PER_MESSAGE = 30;
 
 export type ChangedJob = Pick<JobRecord, 'id' | 'status' | 'format' | 'priority' | 'userId' | 'createdAt'>;
 
-/** The change of `job` to `status`: the fields an event carries, not a copy of the whole record (a burn-down's hot path). */
-export const changedTo = (job: ChangedJob, status: JobStatus): ChangedJob => ({
-  id: job.id,
-  status,
-  format: job.format,
-  priority: job.priority,
-  userId: job.userId,
-  createdAt: job.createdAt,
-});
-
 /** Publishes the queue's events. A lost event never loses a job: workers also poll, subscribers re-read. */
 @Injectable()
 export class JobEventsPublisher {

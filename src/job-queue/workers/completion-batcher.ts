@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { JobRecord } from '../common/job-record';
 import { JobStatus } from '../common/job.enums';
 import type { Completion, QueueStore } from '../database/queue-store';
-import { changedTo, JobEventsPublisher } from '../events/job-events.publisher';
+import { JobEventsPublisher } from '../events/job-events.publisher';
 import { LocalJobEvents } from '../events/local-job-events';
 import { QUEUE_DRIVER } from '../job-queue.constants';
 import type { ProcessingOutput } from '../processor-contract/file-processor.interface';
@@ -39,7 +39,7 @@ export class CompletionBatcher {
           const finishedAt = new Date();
           for (const { job } of done) local.settled({ job, outcome: JobStatus.COMPLETED, finishedAt });
           // Committed, so reported; the worker's slot does not wait for the event to reach the other instances.
-          void events.jobsChanged(done.map(({ job }) => changedTo(job, JobStatus.COMPLETED)));
+          void events.jobsChanged(done.map(({ job }) => ({ ...job, status: JobStatus.COMPLETED })));
         },
       },
       new Logger(CompletionBatcher.name),
