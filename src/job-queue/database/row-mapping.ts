@@ -63,11 +63,20 @@ function rowReader<T>(
   columns: string[],
   bigints: Set<string>,
   converter: (field: string, bigints: Set<string>) => Convert | null,
+  laterFields: string[] = [],
 ): (values: unknown[]) => T {
   const fields = columns.map(snakeToCamel);
   const converters = fields.map((field) => converter(field, bigints));
+  // Each record is a copy of one with every field (`laterFields` too: the caller sets those), then filled in. Built
+  // up field by field from `{}`, V8 gave up on a shape for it past a dozen fields and kept the 37 in a hash table
+  // (~1.9 KB a record, and a lookup per read): in the PostgreSQL burn-down, 18.4 KB were allocated a job, 15.6 now
+  // (V8's sampling heap profiler, collected objects included).
+  const template = Object.fromEntries([...fields, ...laterFields].map((field) => [field, null])) as Record<
+    string,
+    unknown
+  >;
   return (values) => {
-    const record: Record<string, unknown> = {};
+    const record: Record<string, unknown> = { ...template };
     for (let index = 0; index < fields.length; index++) {
       const value = values[index];
       const convert = converters[index];
@@ -80,7 +89,9 @@ function rowReader<T>(
 export const sqliteJobReader = (columns: string[]) => rowReader<JobRecord>(columns, JOB_BIGINTS, sqliteConverter);
 export const sqliteFileReader = (columns: string[]) =>
   rowReader<StoredFileRecord>(columns, FILE_BIGINTS, sqliteConverter);
-export const postgresJobReader = (columns: string[]) => rowReader<JobRecord>(columns, JOB_BIGINTS, postgresConverter);
+/** `laterFields`: fields the caller sets on each record afterwards (claimedJobReader). */
+export const postgresJobReader = (columns: string[], laterFields?: (keyof JobRecord)[]) =>
+  rowReader<JobRecord>(columns, JOB_BIGINTS, postgresConverter, laterFields);
 export const postgresFileReader = (columns: string[]) =>
   rowReader<StoredFileRecord>(columns, FILE_BIGINTS, postgresConverter);
 
