@@ -12,11 +12,11 @@ const USABLE_FILE = '($14::boolean OR file.user_id IS NOT DISTINCT FROM $15::tex
  *
  * PostgreSQL has no foreign key from jobs to files (migration 20261202100000_job_file_checked_once): its check, a
  * lookup and a row lock per inserted job, was 3-4 µs of the server's ~16 µs a job. `locked` locks each file against
- * deletion (DELETE_UNUSED_FILES_SQL first locks the files it may delete, and waits for this lock); a file deleted
- * after this statement's snapshot was taken is not returned by the lock at all. So the jobs copy their files from
- * `locked` alone, and `files.complete` says whether every file named is there and usable. When one is not, every
- * file_name is null, which the column refuses (23502): the statement fails whole, and insertJobs then looks the files
- * up to name them.
+ * deletion, in id order as LOCK_FILES_SQL takes them before DELETE_UNUSED_FILES_SQL runs (the two wait for each
+ * other rather than deadlock); a file deleted after this statement's snapshot was taken is not returned by the lock
+ * at all. So the jobs copy their files from `locked` alone, and `files.complete` says whether every file named is
+ * there and usable. When one is not, every file_name is null, which the column refuses (23502): the statement fails
+ * whole, and insertJobs then looks the files up to name them.
  *
  * `files` holds each column of the locked files as an array in byte order of their ids, the order insertValues puts
  * $13 in, so a job reads its file's values by subscript. Joined per job instead (an index lookup of stored_files and
@@ -25,19 +25,21 @@ const USABLE_FILE = '($14::boolean OR file.user_id IS NOT DISTINCT FROM $15::tex
  */
 const FILES_OF_THE_JOBS = `
 locked AS MATERIALIZED (
-  SELECT file.id, file.original_name, file.size, file.format FROM stored_files AS file
+  SELECT file.id AS file_id, file.original_name AS file_name, file.size AS file_size, file.format
+    FROM stored_files AS file
    WHERE file.id = ANY($13::text[]) AND ${USABLE_FILE}
+   ORDER BY file.id
      FOR KEY SHARE
-), with_estimates AS (
+), file_copies AS (
   SELECT locked.*, estimate.ms AS estimated_duration
     FROM locked LEFT JOIN unnest($16::text[], $17::int[]) AS estimate(format, ms) ON estimate.format = locked.format
 ), files AS MATERIALIZED (
   SELECT count(*) = cardinality($13::text[]) AS complete,
-         array_agg(original_name ORDER BY id COLLATE "C") AS names,
-         array_agg(size ORDER BY id COLLATE "C") AS sizes,
-         array_agg(format ORDER BY id COLLATE "C") AS formats,
-         array_agg(estimated_duration ORDER BY id COLLATE "C") AS estimates
-    FROM with_estimates
+         array_agg(file_name ORDER BY file_id COLLATE "C") AS names,
+         array_agg(file_size ORDER BY file_id COLLATE "C") AS sizes,
+         array_agg(format ORDER BY file_id COLLATE "C") AS formats,
+         array_agg(estimated_duration ORDER BY file_id COLLATE "C") AS estimates
+    FROM file_copies
 )`;
 
 /** A job's created_at is the batch's ($11) unless given; its available_at is its created_at unless given. */
@@ -56,7 +58,7 @@ SELECT input.id, input.file_id, CASE WHEN files.complete THEN files.names[input.
     AS input(id, file_id, file_at, priority, max_retries, options, run_at, available_at, idempotency_key, user_id,
              created_at, trace_context)`;
 
-/** What a new job copies from its file: the same for every job of that file. */
+/** What a new job copies from its file, the same for every job of that file: the columns of `file_copies`. */
 const FILE_COPY = 'file_id, file_name, file_size, format, estimated_duration';
 
 /**
@@ -79,7 +81,7 @@ RETURNING id, ${FILE_COPY}`;
 export const INSERT_UNKEYED_SQL = `
 WITH ${FILES_OF_THE_JOBS}, inserted AS (${INSERT_JOBS}
 )
-SELECT id AS file_id, original_name AS file_name, size AS file_size, format, estimated_duration FROM with_estimates`;
+SELECT ${FILE_COPY} FROM file_copies`;
 
 /**
  * The insert statements' parameters. A batch's jobs share their createdAt (JobsRepository.insert) and most are

@@ -15,22 +15,24 @@ const snakeCase = (field: string) => field.replace(/[A-Z]/g, (letter) => `_${let
  */
 const JOB_COLUMNS = Object.values(PostgresPrisma.ProcessingJobScalarFieldEnum).map(snakeCase);
 const FILE_COLUMNS = Object.values(PostgresPrisma.StoredFileScalarFieldEnum).map(snakeCase).join(', ');
-const jobColumns = (table?: string) => JOB_COLUMNS.map((column) => (table ? `${table}.${column}` : column)).join(', ');
+const columnList = (columns: string[], table?: string) =>
+  columns.map((column) => (table ? `${table}.${column}` : column)).join(', ');
+const jobColumns = (table?: string) => columnList(JOB_COLUMNS, table);
 
-/** What the claim sets alike for every job it takes: claimedJobReader fills it in rather than read it per row. */
-const SET_ALIKE_BY_THE_CLAIM = new Set([
+/**
+ * What the claim sets alike for every job it takes (CLAIM_SQL's SET): claimedJobReader fills these fields in rather
+ * than read them back per row.
+ */
+const SET_BY_THE_CLAIM = [
   'status',
   'stage',
   'progress',
-  'bytes_processed',
-  'lease_owner',
-  'cancel_requested_at',
-  'updated_at',
-]);
-const claimedColumns = (table?: string) =>
-  JOB_COLUMNS.filter((column) => !SET_ALIKE_BY_THE_CLAIM.has(column))
-    .map((column) => (table ? `${table}.${column}` : column))
-    .join(', ');
+  'bytesProcessed',
+  'leaseOwner',
+  'cancelRequestedAt',
+  'updatedAt',
+] as const satisfies readonly (keyof JobRecord)[];
+const CLAIMED_COLUMNS = JOB_COLUMNS.filter((column) => !SET_BY_THE_CLAIM.map(snakeCase).includes(column));
 
 /**
  * PostgreSQL: every hot-path operation is one statement on the pool (no ORM round trips). The claim picks due jobs
@@ -53,20 +55,9 @@ WITH picked AS (
          cancel_requested_at = NULL, started_at = now(), updated_at = now(), attempt_count = job.attempt_count + 1
     FROM picked
    WHERE job.id = picked.id
-  RETURNING ${claimedColumns('job')}
+  RETURNING ${columnList(CLAIMED_COLUMNS, 'job')}
 )
-SELECT ${claimedColumns()} FROM claimed`;
-
-/** The record's fields of the columns in SET_ALIKE_BY_THE_CLAIM. */
-const CLAIM_CONSTANTS: (keyof JobRecord)[] = [
-  'status',
-  'stage',
-  'progress',
-  'bytesProcessed',
-  'leaseOwner',
-  'cancelRequestedAt',
-  'updatedAt',
-];
+SELECT ${columnList(CLAIMED_COLUMNS)} FROM claimed`;
 
 /**
  * A claimed job's record: the claim's row, and what the claim sets alike for every job it takes (CLAIM_SQL), which it
@@ -75,7 +66,7 @@ const CLAIM_CONSTANTS: (keyof JobRecord)[] = [
  */
 export function claimedJobReader(workerId: string) {
   return (columns: string[]) => {
-    const read = postgresJobReader(columns, CLAIM_CONSTANTS);
+    const read = postgresJobReader(columns, SET_BY_THE_CLAIM);
     return (values: unknown[]): JobRecord => {
       const job = read(values);
       job.status = 'PROCESSING';
@@ -85,7 +76,7 @@ export function claimedJobReader(workerId: string) {
       job.leaseOwner = workerId;
       job.cancelRequestedAt = null;
       job.updatedAt = new Date(job.startedAt!.getTime()); // now(), as started_at
-      return job;
+      return job; // every field of SET_BY_THE_CLAIM set (the conformance suite compares the record with its row)
     };
   };
 }
@@ -169,8 +160,8 @@ DELETE FROM stored_files AS file
 RETURNING file.id, file.storage_path`;
 
 /**
- * Locks the files that DELETE_UNUSED_FILES_SQL may delete, in id order as an insert locks them (`locked` in postgres-insert-statement.ts). FOR
- * UPDATE waits for every insert in flight that locked one of them (FOR KEY SHARE) to commit, and an insert that
+ * Locks the files that DELETE_UNUSED_FILES_SQL may delete, in id order as an insert locks them (`locked` in
+ * postgres-insert-statement.ts). FOR UPDATE waits for every insert in flight that locked one of them (FOR KEY SHARE) to commit, and an insert that
  * comes after waits for this transaction, then finds the file gone.
  */
 export const LOCK_FILES_SQL = 'SELECT id FROM stored_files WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE';

@@ -63,7 +63,7 @@ function rowReader<T>(
   columns: string[],
   bigints: Set<string>,
   converter: (field: string, bigints: Set<string>) => Convert | null,
-  laterFields: string[] = [],
+  laterFields: readonly string[] = [],
 ): (values: unknown[]) => T {
   const fields = columns.map(snakeToCamel);
   const converters = fields.map((field) => converter(field, bigints));
@@ -90,7 +90,7 @@ export const sqliteJobReader = (columns: string[]) => rowReader<JobRecord>(colum
 export const sqliteFileReader = (columns: string[]) =>
   rowReader<StoredFileRecord>(columns, FILE_BIGINTS, sqliteConverter);
 /** `laterFields`: fields the caller sets on each record afterwards (claimedJobReader). */
-export const postgresJobReader = (columns: string[], laterFields?: (keyof JobRecord)[]) =>
+export const postgresJobReader = (columns: string[], laterFields?: readonly (keyof JobRecord)[]) =>
   rowReader<JobRecord>(columns, JOB_BIGINTS, postgresConverter, laterFields);
 export const postgresFileReader = (columns: string[]) =>
   rowReader<StoredFileRecord>(columns, FILE_BIGINTS, postgresConverter);
