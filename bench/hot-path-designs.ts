@@ -17,11 +17,11 @@
  *
  * The sketches are SQL only: they show what each shape costs the database, not a build of it.
  */
-import { readFileSync } from 'node:fs';
 import { Client, Pool } from 'pg';
 import { CLAIM_SQL, COMPLETE_SQL } from '../src/job-queue/database/postgres-queue-statements';
 import { migratePostgres } from '../src/job-queue/database/migrator';
 import { createBenchDatabase } from './lib/databases';
+import { processCpuMs } from './lib/process-cpu';
 import { median } from './lib/stats';
 
 const argument = (name: string, fallback: number) => {
@@ -120,18 +120,12 @@ RETURNING id`,
   },
 ];
 
-/** user + system CPU of a local process, in ms (clock ticks of 10 ms). */
+/** The server process's CPU (ms): read from /proc, so PostgreSQL must run on this machine. */
 function cpuMs(pid: number): number {
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch (error) {
-    throw new Error(`no /proc/${pid}: the server's CPU is read from /proc, so PostgreSQL must run on this machine`, {
-      cause: error,
-    });
-  }
-  const fields = stat.split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
+  const ms = processCpuMs(pid);
+  if (ms === null)
+    throw new Error(`no /proc/${pid}: the server's CPU is read from /proc, so PostgreSQL must run on this machine`);
+  return ms;
 }
 
 interface Run {

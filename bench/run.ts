@@ -107,9 +107,16 @@ async function measure(options: BenchOptions, report: BenchReport): Promise<void
             measureBurnDown(system, adapter, db, options.jobs, instances),
           );
           record(report, instances === 1 ? 'burndown1' : 'burndown2', column, result.jobsPerSecond);
-          if (instances === 1) record(report, 'peakRss', column, result.peakRssMb[0]);
+          if (instances === 1) {
+            record(report, 'peakRss', column, result.peakRssMb[0]);
+            record(report, 'workerCpuPerJob', column, (result.cpuMs[0] * 1000) / options.jobs);
+            if (result.postgresCpuMs !== null) {
+              record(report, 'postgresCpuPerJob', column, (result.postgresCpuMs * 1000) / options.jobs);
+            }
+          }
+          const postgresCpu = result.postgresCpuMs === null ? '' : `; PostgreSQL CPU ${result.postgresCpuMs} ms`;
           log(
-            `${label} burn-down ×${instances}: ${rate(result.jobsPerSecond)} (jobs per instance ${result.jobsPerInstance.join(' + ')}; peak RSS ${result.peakRssMb.map((mb) => `${Math.round(mb)} MB`).join(', ')}; worker CPU ${result.cpuMs.map((ms) => `${Math.round(ms)} ms`).join(', ')})`,
+            `${label} burn-down ×${instances}: ${rate(result.jobsPerSecond)} (jobs per instance ${result.jobsPerInstance.join(' + ')}; peak RSS ${result.peakRssMb.map((mb) => `${Math.round(mb)} MB`).join(', ')}; worker CPU ${result.cpuMs.map((ms) => `${Math.round(ms)} ms`).join(', ')}${postgresCpu})`,
           );
         }
         if (options.tracing && system === 'ours') {

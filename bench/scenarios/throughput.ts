@@ -1,5 +1,6 @@
 import { ChildWorker } from '../lib/child-worker';
 import type { BenchDatabase } from '../lib/databases';
+import { postgresCpuFromNow } from '../lib/process-cpu';
 import type { SystemName } from '../lib/options';
 import { percentile, sleep, until } from '../lib/stats';
 import type { QueueAdapter } from '../lib/systems';
@@ -30,9 +31,17 @@ export interface BurnDown {
   jobsPerInstance: number[];
   /** CPU time of each worker process from go until it was stopped (after the burn-down). */
   cpuMs: number[];
+  /**
+   * CPU time of every PostgreSQL process from go until the last job finished (the bench's own polling included, a
+   * query every 25 ms); null on SQLite, or where the server does not run on this machine.
+   */
+  postgresCpuMs: number | null;
   /** Spans exported by all worker processes (0 unless traced). */
   spans: number;
 }
+
+/** The server's processes can be read from /proc only where it runs on this machine. */
+const isLocal = (url: string) => ['127.0.0.1', 'localhost', '[::1]', ''].includes(new URL(url).hostname);
 
 /**
  * `jobs` no-op jobs are queued first; then `instances` worker processes, booted and idle, are told to go at once.
@@ -57,10 +66,12 @@ export async function measureBurnDown(
     await producer.enqueueBulk(jobs);
     if (traced) await storeTraceContexts(db);
     await Promise.all(workers.map((worker) => worker.ready()));
+    const postgresCpu = db.kind === 'postgres' && isLocal(db.url) ? postgresCpuFromNow() : () => null;
     const started = performance.now();
     await Promise.all(workers.map((worker) => worker.go()));
     await until(async () => !(await producer.hasUnfinished()), `${system} burn-down`, 10 * 60_000);
     const seconds = (performance.now() - started) / 1000;
+    const postgresCpuMs = postgresCpu();
     const reports = [];
     for (const worker of workers) reports.push(await worker.stop());
     const jobsPerInstance = reports.map((report) => report.jobs);
@@ -71,6 +82,7 @@ export async function measureBurnDown(
       peakRssMb: reports.map((report) => report.peakRssMb),
       jobsPerInstance,
       cpuMs: reports.map((report) => report.cpuMs),
+      postgresCpuMs,
       spans: reports.reduce((sum, report) => sum + report.spans, 0),
     };
   } finally {

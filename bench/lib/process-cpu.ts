@@ -1,0 +1,53 @@
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** user + system CPU of a local process, in ms (clock ticks of 10 ms); null when it is gone or not on this machine. */
+export function processCpuMs(pid: number | string): number | null {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return null;
+  }
+  const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/**
+ * CPU of every PostgreSQL process on this machine (backends, WAL writer, autovacuum: all a system's load makes the
+ * server do), by pid; empty where the server does not run here or /proc cannot be read.
+ */
+export function postgresProcessesCpu(): Map<string, number> {
+  const cpu = new Map<string, number>();
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    return cpu;
+  }
+  for (const pid of pids) {
+    try {
+      if (!readFileSync(`/proc/${pid}/stat`, 'utf8').includes(' (postgres) ')) continue;
+    } catch {
+      continue; // ended meanwhile
+    }
+    const ms = processCpuMs(pid);
+    if (ms !== null) cpu.set(pid, ms);
+  }
+  return cpu;
+}
+
+/**
+ * Starts counting the CPU PostgreSQL spends from now on; the returned function tells how much (ms), or null when no
+ * PostgreSQL process runs on this machine. A process started meanwhile counts whole; one that ended before the
+ * reading is not counted past the start, so read it while the measured system's connections are still open.
+ */
+export function postgresCpuFromNow(): () => number | null {
+  const before = postgresProcessesCpu();
+  return () => {
+    const after = postgresProcessesCpu();
+    if (after.size === 0) return null;
+    let spent = 0;
+    for (const [pid, ms] of after) spent += ms - (before.get(pid) ?? 0);
+    return spent;
+  };
+}
