@@ -31,6 +31,8 @@ export class FileStorageService implements OnModuleInit, OnApplicationShutdown {
   readonly root: string;
   readonly maxUploadBytes: number;
   private readonly pathCache = new Map<string, string>();
+  /** Lookups in flight, by file id: the jobs of one file claimed together wait for one query. */
+  private readonly pathLookups = new Map<string, Promise<string | null>>();
   private readonly rowDeleteRetries = new Set<NodeJS.Timeout>();
   private closing = false;
 
@@ -158,11 +160,21 @@ export class FileStorageService implements OnModuleInit, OnApplicationShutdown {
   /**
    * Absolute path of a stored file's content, or null when the row or the file is gone. A stored file never moves,
    * so its path is remembered: many jobs of one file cost one query and one stat (a file removed later surfaces
-   * as a read error, which is recoverable).
+   * as a read error, which is recoverable). Jobs of one file that start before the first lookup returns share it:
+   * remembering only the answer, the 100 jobs of a burn-down's first claim sent 100 identical queries.
    */
-  async pathOfFile(fileId: string): Promise<string | null> {
+  pathOfFile(fileId: string): Promise<string | null> {
     const cached = this.pathCache.get(fileId);
-    if (cached) return cached;
+    if (cached) return Promise.resolve(cached);
+    let lookup = this.pathLookups.get(fileId);
+    if (!lookup) {
+      lookup = this.lookUpPath(fileId).finally(() => this.pathLookups.delete(fileId));
+      this.pathLookups.set(fileId, lookup);
+    }
+    return lookup;
+  }
+
+  private async lookUpPath(fileId: string): Promise<string | null> {
     // The driver's statement, not Prisma: a worker-only process then runs its jobs without Prisma's client.
     const [file] = await this.prisma.driver.findFiles([fileId], undefined);
     if (!file) return null;
