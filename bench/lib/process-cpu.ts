@@ -1,16 +1,20 @@
 import { readdirSync, readFileSync } from 'node:fs';
 
-/** user + system CPU of a local process, in ms (clock ticks of 10 ms); null when it is gone or not on this machine. */
-export function processCpuMs(pid: number | string): number | null {
+/** A local process's name and its user + system CPU in ms (clock ticks of 10 ms); null when it is gone or not here. */
+function processStat(pid: number | string): { name: string; cpuMs: number } | null {
   let stat: string;
   try {
     stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   } catch {
     return null;
   }
-  const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
+  const nameEnd = stat.lastIndexOf(') '); // the name is in parentheses, and may hold either
+  const fields = stat.slice(nameEnd + 2).split(' ');
+  return { name: stat.slice(stat.indexOf('(') + 1, nameEnd), cpuMs: (Number(fields[11]) + Number(fields[12])) * 10 };
 }
+
+/** user + system CPU of a local process, in ms; null when it is gone or not on this machine. */
+export const processCpuMs = (pid: number | string): number | null => processStat(pid)?.cpuMs ?? null;
 
 /**
  * CPU of every PostgreSQL process on this machine (backends, WAL writer, autovacuum: all a system's load makes the
@@ -25,13 +29,8 @@ export function postgresProcessesCpu(): Map<string, number> {
     return cpu;
   }
   for (const pid of pids) {
-    try {
-      if (!readFileSync(`/proc/${pid}/stat`, 'utf8').includes(' (postgres) ')) continue;
-    } catch {
-      continue; // ended meanwhile
-    }
-    const ms = processCpuMs(pid);
-    if (ms !== null) cpu.set(pid, ms);
+    const stat = processStat(pid); // null: ended meanwhile
+    if (stat?.name === 'postgres') cpu.set(pid, stat.cpuMs);
   }
   return cpu;
 }

@@ -161,8 +161,8 @@ RETURNING file.id, file.storage_path`;
 
 /**
  * Locks the files that DELETE_UNUSED_FILES_SQL may delete, in id order as an insert locks them (`locked` in
- * postgres-insert-statement.ts). FOR UPDATE waits for every insert in flight that locked one of them (FOR KEY SHARE) to commit, and an insert that
- * comes after waits for this transaction, then finds the file gone.
+ * postgres-insert-statement.ts). FOR UPDATE waits for every insert in flight that locked one of them (FOR KEY
+ * SHARE) to commit, and an insert that comes after waits for this transaction, then finds the file gone.
  */
 export const LOCK_FILES_SQL = 'SELECT id FROM stored_files WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE';
 
