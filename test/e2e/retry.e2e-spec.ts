@@ -168,8 +168,11 @@ describe(`Retries, timeouts and attempt history (${databaseLabel})`, () => {
     const job = await enqueue('flaky');
     const retrying = await settled(job.id, 'RETRYING', 5_000);
     expect(retrying).toMatchObject({ retryCount: 1, errorCode: 'IO_ERROR', errorRecoverable: true });
-    expect(Date.parse(retrying.nextRetryAt) - Date.parse(retrying.lastRetryAt)).toBeGreaterThanOrEqual(900);
-    expect(Date.parse(retrying.nextRetryAt) - Date.parse(retrying.lastRetryAt)).toBeLessThanOrEqual(1100);
+    // 1 s ± 10 %, counted from the worker's decision; lastRetryAt is stamped at the outcome's commit, after it (891 ms
+    // was seen on PostgreSQL with both suites running): the lower bound allows that commit COMMIT_SLACK_MS.
+    const backoffMs = Date.parse(retrying.nextRetryAt) - Date.parse(retrying.lastRetryAt);
+    expect(backoffMs).toBeGreaterThanOrEqual(900 - COMMIT_SLACK_MS);
+    expect(backoffMs).toBeLessThanOrEqual(1100);
     const completed = await settled(job.id, 'COMPLETED');
     expect(completed.errorCode).toBeNull();
     expect(
