@@ -2,7 +2,7 @@ import type { JobRecord } from '../../src/job-queue/common/job-record';
 import { JobStatus } from '../../src/job-queue/common/job.enums';
 import type { QueueStore, SettledStatus, Settlement } from '../../src/job-queue/database/queue-store';
 import { ProcessingError, RecoverableError } from '../../src/job-queue/retry/processing-error';
-import type { JobEventsPublisher } from '../../src/job-queue/events/job-events.publisher';
+import { JobEventsPublisher } from '../../src/job-queue/events/job-events.publisher';
 import { LocalJobEvents } from '../../src/job-queue/events/local-job-events';
 import { JobOutcomesRepository } from '../../src/job-queue/workers/job-outcomes.repository';
 import { Lease } from '../../src/job-queue/workers/lease';
@@ -40,6 +40,10 @@ function setUp() {
     wakeWorkers: () => {
       wakeups++;
       return Promise.resolve();
+    },
+    // The publisher's own: which settled jobs wake the workers is part of what is checked here.
+    jobsSettled(jobs: JobRecord[]) {
+      return JobEventsPublisher.prototype.jobsSettled.call(this as unknown as JobEventsPublisher, jobs);
     },
   } as unknown as JobEventsPublisher;
   const local = new LocalJobEvents();

@@ -44,6 +44,18 @@ export class JobEventsPublisher {
     await Promise.all(sent);
   }
 
+  /**
+   * Jobs a settlement changed (an outcome, a stalled recovery, a release at shutdown): published, and the workers of
+   * every instance woken once if any of them can be claimed again (RETRYING, or PENDING when given back): a pool that
+   * found the queue empty sleeps until its next due job or poll otherwise.
+   */
+  async jobsSettled(jobs: ChangedJob[]): Promise<void> {
+    const claimable = jobs.some(
+      (job) => job.status === String(JobStatus.RETRYING) || job.status === String(JobStatus.PENDING),
+    );
+    await Promise.all([this.jobsChanged(jobs), claimable ? this.wakeWorkers() : undefined]);
+  }
+
   requestCancel(jobId: string): Promise<void> {
     return this.events.publish(JobTopics.cancelRequested, { jobId });
   }

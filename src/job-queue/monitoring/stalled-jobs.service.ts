@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { SpanKind } from '@opentelemetry/api';
 import type { JobRecord } from '../common/job-record';
-import { JobStatus } from '../common/job.enums';
 import { inSpan, linksTo } from '../common/tracing';
 import type { QueueStore } from '../database/queue-store';
 import { QUEUE_DRIVER } from '../job-queue.constants';
@@ -50,8 +49,7 @@ export class StalledJobsService {
       span.setAttribute('file_jobs.recovered.count', recovered.length);
       if (recovered.length > 0) {
         this.logger.warn(`Recovered ${recovered.length} stalled job(s): ${recovered.map((job) => job.id).join(', ')}`);
-        await this.events.jobsChanged(recovered);
-        if (recovered.some((job) => job.status === String(JobStatus.RETRYING))) await this.events.wakeWorkers();
+        await this.events.jobsSettled(recovered);
       }
       return recovered.length;
     });

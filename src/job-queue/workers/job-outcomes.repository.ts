@@ -57,8 +57,7 @@ export class JobOutcomesRepository {
           const finishedAt = new Date();
           for (const job of settled) local.settled({ job, outcome: job.status as SettledOutcome, finishedAt });
           // Committed, so reported: one message for the batch, and the workers woken once for its retries.
-          void events.jobsChanged(settled);
-          if (settled.some((job) => job.status === String(JobStatus.RETRYING))) void events.wakeWorkers();
+          void events.jobsSettled(settled);
         },
       },
       new Logger(JobOutcomesRepository.name),

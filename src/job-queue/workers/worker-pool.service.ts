@@ -2,7 +2,6 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import type { JobRecord } from '../common/job-record';
-import { JobStatus } from '../common/job.enums';
 import type { QueueStore } from '../database/queue-store';
 import { JobEventBus } from '../events/job-event-bus';
 import { JobTopics } from '../events/job-events';
@@ -266,9 +265,7 @@ export class WorkerPoolService implements OnApplicationBootstrap, BeforeApplicat
       );
       return;
     }
-    await this.events.jobsChanged(released);
-    // Other instances' pools may sleep until their next due job or poll: they are told of the jobs given back.
-    if (released.some((job) => job.status === String(JobStatus.PENDING))) await this.events.wakeWorkers();
+    await this.events.jobsSettled(released); // the other instances' pools are woken for them
     this.logger.log(`Released ${released.length} unfinished job(s) back to PENDING (or CANCELLED, when asked)`);
   }
 }
