@@ -66,6 +66,30 @@ describePostgres('The claim plan on PostgreSQL', () => {
     expect(nodes.map((node) => node['Node Type'])).not.toContain('Sort');
   });
 
+  /** Runs the claim `runs` times as one named statement on one queue connection; returns how each run was planned. */
+  const plansOfClaims = async (runs: number, planCacheMode?: string) => {
+    const connection = await service.prisma.queuePool!.connect();
+    try {
+      if (planCacheMode) await connection.query(`SET plan_cache_mode = ${planCacheMode}`);
+      for (let run = 0; run < runs; run++)
+        await connection.query({ name: 'plan-test-claim', text: CLAIM_SQL, values: ['plan-test-worker', 0, 30_000] });
+      const { rows } = await connection.query<{ generic_plans: string; custom_plans: string }>(
+        `SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name = 'plan-test-claim'`,
+      );
+      return { generic: Number(rows[0].generic_plans), custom: Number(rows[0].custom_plans) };
+    } finally {
+      connection.release(true); // not back into the pool: its session holds the test's statement (and setting)
+    }
+  };
+
+  it('is planned once per connection: every claim runs the generic plan', async () => {
+    expect(await plansOfClaims(8)).toEqual({ generic: 8, custom: 0 });
+  });
+
+  it("(control) would be planned at every run with PostgreSQL's default plan cache mode", async () => {
+    expect(await plansOfClaims(8, 'auto')).toEqual({ generic: 0, custom: 8 });
+  });
+
   it('(control) would see the sort come back without that index', async () => {
     await service.prisma.queuePool!.query('DROP INDEX processing_jobs_claim_idx');
     const nodes = await planOfClaim();
