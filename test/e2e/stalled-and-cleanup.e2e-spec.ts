@@ -14,7 +14,8 @@ import { JobEventBus } from '../../src/job-queue/events/job-event-bus';
 import { JobTopics } from '../../src/job-queue/events/job-events';
 import { HealthService } from '../../src/job-queue/monitoring/health.service';
 import type { QueueHealth } from '../../src/job-queue/monitoring/models/queue-health.model';
-import { createTestDatabase, databaseLabel, type TestDatabase } from '../support/database';
+import { withClockOffBy } from '../support/clock';
+import { createTestDatabase, databaseLabel, itOnPostgres, type TestDatabase } from '../support/database';
 import { insertFile, insertJob } from '../support/fixtures';
 import { simulateWork } from '../support/signals';
 import { subscribe } from '../support/subscriptions';
@@ -266,6 +267,15 @@ describe(`recoverStalledJobs on demand (${databaseLabel})`, () => {
     expect((await service.gql(`mutation { recoverStalledJobs }`)).data.recoverStalledJobs).toBe(1);
     expect((await service.gql(`mutation { recoverStalledJobs }`)).data.recoverStalledJobs).toBe(0);
     expect((await db.processingJob.findUniqueOrThrow({ where: { id: stalledId } })).status).toBe('RETRYING');
+    expect((await db.processingJob.findUniqueOrThrow({ where: { id: aliveId } })).status).toBe('PROCESSING');
+  });
+  itOnPostgres("takes no live job for stalled when this instance's clock runs two minutes ahead", async () => {
+    const db = service.prisma.client;
+    const aliveId = await insertJob(db, { status: 'PROCESSING', leaseExpiresInMs: 60_000, attempts: [] });
+    await withClockOffBy(120_000, async () => {
+      expect((await service.gql(`{ stalledJobs { id } }`)).data.stalledJobs).toEqual([]);
+      expect((await service.gql(`mutation { recoverStalledJobs }`)).data.recoverStalledJobs).toBe(0);
+    });
     expect((await db.processingJob.findUniqueOrThrow({ where: { id: aliveId } })).status).toBe('PROCESSING');
   });
 });

@@ -15,13 +15,13 @@ import { Lease } from '../../src/job-queue/workers/lease';
 function setUp() {
   const calls: {
     settlements: Settlement[];
-    leaseExpiredBefore?: Date;
+    onlyExpiredLeases?: boolean;
     answer: (statuses: [string, SettledStatus][]) => void;
   }[] = [];
   const store = {
-    settleMany: (settlements: Settlement[], leaseExpiredBefore?: Date) =>
+    settleMany: (settlements: Settlement[], onlyExpiredLeases?: boolean) =>
       new Promise<Map<string, SettledStatus>>((resolve) =>
-        calls.push({ settlements, leaseExpiredBefore, answer: (statuses) => resolve(new Map(statuses)) }),
+        calls.push({ settlements, onlyExpiredLeases, answer: (statuses) => resolve(new Map(statuses)) }),
       ),
   } as unknown as QueueStore;
   const called = async (count: number) => {
@@ -60,8 +60,7 @@ const IO_ERROR = new RecoverableError('IO_ERROR', 'disk hiccup');
 describe('JobOutcomesRepository batching', () => {
   it("commits the failures and cancels of one turn in one settleMany, and answers each with its job's status", async () => {
     const { outcomes, calls, called, published, settled, wakeups } = setUp();
-    const retryAt = new Date(Date.now() + 1000);
-    const retried = outcomes.fail(job('a'), 'worker', IO_ERROR, retryAt, lease());
+    const retried = outcomes.fail(job('a'), 'worker', IO_ERROR, 1000, lease());
     const failed = outcomes.fail(job('b'), 'worker', IO_ERROR, null, lease());
     const cancelError = new ProcessingError('CANCELLED', 'Cancelled by the user', false);
     const cancelled = outcomes.cancelled(job('c'), 'worker', cancelError, lease());
@@ -70,12 +69,12 @@ describe('JobOutcomesRepository batching', () => {
     await new Promise<void>((resolve) => setImmediate(resolve));
     expect(calls).toHaveLength(1); // control: one statement, not one per outcome
     expect(calls[0].settlements).toEqual([
-      { jobId: 'a', workerId: 'worker', outcome: 'RETRYING', error: IO_ERROR, retryAt },
-      { jobId: 'b', workerId: 'worker', outcome: 'FAILED', error: IO_ERROR, retryAt: null },
-      { jobId: 'c', workerId: 'worker', outcome: 'CANCELLED', error: cancelError, retryAt: null },
-      { jobId: 'd', workerId: 'worker', outcome: 'FAILED', error: IO_ERROR, retryAt: null },
+      { jobId: 'a', workerId: 'worker', outcome: 'RETRYING', error: IO_ERROR, retryDelayMs: 1000 },
+      { jobId: 'b', workerId: 'worker', outcome: 'FAILED', error: IO_ERROR, retryDelayMs: null },
+      { jobId: 'c', workerId: 'worker', outcome: 'CANCELLED', error: cancelError, retryDelayMs: null },
+      { jobId: 'd', workerId: 'worker', outcome: 'FAILED', error: IO_ERROR, retryDelayMs: null },
     ]);
-    expect(calls[0].leaseExpiredBefore).toBeUndefined();
+    expect(calls[0].onlyExpiredLeases).toBeUndefined();
     expect([published, settled, wakeups()]).toEqual([[], [], 0]); // control: nothing reported before the commit
     // b's cancel was requested meanwhile; d was no longer held.
     calls[0].answer([
@@ -117,18 +116,14 @@ describe('JobOutcomesRepository batching', () => {
     ]);
   });
 
-  it('recovers stalled jobs of several workers in one statement, each under the lease it lost, guarded by now', async () => {
+  it('recovers stalled jobs of several workers in one statement, each under the lease it lost, still expired', async () => {
     const { outcomes, calls, called } = setUp();
-    const now = new Date();
-    const recovered = outcomes.recoverStalled(
-      [
-        { job: job('a', { leaseOwner: 'worker-1' }), error: IO_ERROR, retryAt: now },
-        { job: job('b', { leaseOwner: 'worker-2' }), error: IO_ERROR, retryAt: null },
-      ],
-      now,
-    );
+    const recovered = outcomes.recoverStalled([
+      { job: job('a', { leaseOwner: 'worker-1' }), error: IO_ERROR, retryDelayMs: 0 },
+      { job: job('b', { leaseOwner: 'worker-2' }), error: IO_ERROR, retryDelayMs: null },
+    ]);
     await called(1);
-    expect(calls[0].leaseExpiredBefore).toBe(now);
+    expect(calls[0].onlyExpiredLeases).toBe(true);
     expect(calls[0].settlements.map(({ jobId, workerId, outcome }) => [jobId, workerId, outcome])).toEqual([
       ['a', 'worker-1', 'RETRYING'],
       ['b', 'worker-2', 'FAILED'],

@@ -5,7 +5,7 @@
  */
 import { Prisma as PostgresPrisma } from '.prisma/postgresql-client';
 import type { JobRecord } from '../common/job-record';
-import { CLAIM_ORDER } from './queue-store';
+import { CLAIM_ORDER, NEXT_DUE_SQL } from './queue-store';
 import { postgresJobReader } from './row-mapping';
 
 const snakeCase = (field: string) => field.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
@@ -124,9 +124,13 @@ export const BY_KEYS_SQL = `SELECT ${jobColumns()} FROM processing_jobs WHERE id
 
 export const FIND_JOBS_SQL = `SELECT ${jobColumns()} FROM processing_jobs WHERE id = ANY($1::text[])`;
 
+/** How long until the next claimable job is due, by this server's clock: the claim's, whatever the caller's says. */
+export const MS_UNTIL_NEXT_DUE_SQL = `
+SELECT (EXTRACT(EPOCH FROM (due - now())) * 1000)::double precision AS ms FROM (${NEXT_DUE_SQL}) AS next`;
+
 export const STALLED_SQL = `
 SELECT ${jobColumns()} FROM processing_jobs
- WHERE status = 'PROCESSING' AND lease_expires_at < $1
+ WHERE status = 'PROCESSING' AND lease_expires_at < now()
  ORDER BY lease_expires_at`;
 
 export const SAVE_PROGRESS_SQL = `

@@ -11,7 +11,6 @@ import {
   type LeaseRenewal,
   leaseRenewal,
   type NewJob,
-  NEXT_DUE_SQL,
   type QueueStore,
   type SavedExtraction,
   type SavedProgress,
@@ -28,6 +27,7 @@ import {
   DELETE_FINISHED_SQL,
   DELETE_UNUSED_FILES_SQL,
   FIND_FILES_SQL,
+  MS_UNTIL_NEXT_DUE_SQL,
   FIND_JOBS_SQL,
   LOCK_FILES_SQL,
   RENEW_SQL,
@@ -101,8 +101,8 @@ export class PostgresQueueStore implements QueueStore {
     return this.read('find-jobs', FIND_JOBS_SQL, [ids], postgresJobReader);
   }
 
-  async findStalled(before: Date): Promise<JobRecord[]> {
-    return this.read('find-stalled', STALLED_SQL, [before], postgresJobReader);
+  async findStalled(): Promise<JobRecord[]> {
+    return this.read('find-stalled', STALLED_SQL, [], postgresJobReader);
   }
 
   async saveProgress(jobId: string, workerId: string, progress: SavedProgress): Promise<void> {
@@ -133,9 +133,9 @@ export class PostgresQueueStore implements QueueStore {
     });
   }
 
-  async nextDueAt(): Promise<Date | null> {
-    const { rows } = await this.run<{ due: Date | null }>('next-due', NEXT_DUE_SQL, []);
-    return rows[0]?.due ?? null;
+  async msUntilNextDue(): Promise<number | null> {
+    const { rows } = await this.run<{ ms: number | null }>('next-due', MS_UNTIL_NEXT_DUE_SQL, []);
+    return rows[0]?.ms ?? null;
   }
 
   async findFiles(ids: string[], ownerId: string | null | undefined): Promise<StoredFileRecord[]> {
@@ -175,12 +175,12 @@ export class PostgresQueueStore implements QueueStore {
     return leaseRenewal(jobIds, rows);
   }
 
-  async settleMany(settlements: Settlement[], leaseExpiredBefore?: Date): Promise<Map<string, SettledStatus>> {
+  async settleMany(settlements: Settlement[], onlyExpiredLeases = false): Promise<Map<string, SettledStatus>> {
     if (settlements.length === 0) return new Map<string, SettledStatus>();
     const { rows } = await this.run<{ id: string; status: SettledStatus }>(
       'settle',
       SETTLE_SQL,
-      settleValues(settlements, leaseExpiredBefore),
+      settleValues(settlements, onlyExpiredLeases),
     );
     return new Map(rows.map((row) => [row.id, row.status]));
   }

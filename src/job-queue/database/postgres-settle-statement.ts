@@ -37,12 +37,13 @@ WITH locked AS MATERIALIZED (
     FROM processing_jobs
    WHERE id = ANY($1::text[]) AND status = 'PROCESSING'
      AND lease_owner = ($2::text[])[array_position($1::text[], id)]
-     AND ($8::timestamptz IS NULL OR lease_expires_at < $8::timestamptz)
+     AND (NOT $8::boolean OR lease_expires_at < now())
    ORDER BY id
    FOR UPDATE
 ), input AS (
   SELECT locked.*, ($2::text[])[n] AS worker_id, ($3::text[])[n] AS outcome, ($4::text[])[n] AS error_code,
-         ($5::text[])[n] AS error_message, ($6::boolean[])[n] AS error_recoverable, ($7::timestamptz[])[n] AS retry_at
+         ($5::text[])[n] AS error_message, ($6::boolean[])[n] AS error_recoverable,
+         now() + make_interval(secs => ($7::double precision[])[n] / 1000) AS retry_at
     FROM locked
 ), decided AS (
   SELECT id, attempt_count, started_at, next_attempt_manual, worker_id, retry_at,
@@ -86,7 +87,7 @@ WITH locked AS MATERIALIZED (
 SELECT id, status FROM settled`;
 
 /** SETTLE_SQL's parameters: one array per input field, in the same order, then the lease guard. */
-export function settleValues(settlements: Settlement[], leaseExpiredBefore: Date | undefined): unknown[] {
+export function settleValues(settlements: Settlement[], onlyExpiredLeases: boolean): unknown[] {
   const column = <T>(pick: (settlement: Settlement) => T) => settlements.map(pick);
   return [
     column((settlement) => settlement.jobId),
@@ -95,7 +96,7 @@ export function settleValues(settlements: Settlement[], leaseExpiredBefore: Date
     column((settlement) => settlement.error?.code ?? null),
     column((settlement) => settlement.error?.message.slice(0, MAX_ERROR_MESSAGE) ?? null),
     column((settlement) => settlement.error?.recoverable ?? true),
-    column((settlement) => settlement.retryAt),
-    leaseExpiredBefore ?? null,
+    column((settlement) => settlement.retryDelayMs),
+    onlyExpiredLeases,
   ];
 }

@@ -40,7 +40,7 @@ export interface QueueStore {
    * by every worker-only process too (through Prisma it loaded the client and its query compiler into processes
    * that otherwise never use it: ~7 MB of a PostgreSQL worker's RSS).
    */
-  findStalled(before: Date): Promise<JobRecord[]>;
+  findStalled(): Promise<JobRecord[]>;
 
   /** Saves a running job's progress while `workerId` holds it (a job taken from the worker is left alone). */
   saveProgress(jobId: string, workerId: string, progress: SavedProgress): Promise<void>;
@@ -63,8 +63,12 @@ export interface QueueStore {
    */
   deleteUnusedFiles(fileIds: string[]): Promise<{ id: string; storagePath: string }[]>;
 
-  /** When the next claimable job (PENDING or RETRYING) becomes due, or null when there is none: an idle worker sleeps until then. */
-  nextDueAt(): Promise<Date | null>;
+  /**
+   * How long until the next claimable job (PENDING or RETRYING) is due, by the database's clock (0 or less: due now),
+   * or null when there is none: an idle worker sleeps that long. The database's clock, as the claim's: an instance
+   * whose own clock is off would otherwise sleep past the job or wake before it.
+   */
+  msUntilNextDue(): Promise<number | null>;
 
   /**
    * Atomically moves up to `limit` due jobs (PENDING or RETRYING with availableAt <= now) to PROCESSING under
@@ -93,14 +97,14 @@ export interface QueueStore {
 
   /**
    * Settles many attempts other than by completing, in one statement (PostgreSQL) or one transaction (SQLite): each
-   * job still held by its settlement's worker (lease_owner, status PROCESSING, and a lease that expired before
-   * `leaseExpiredBefore` when given: stalled recovery must not take a job that just renewed) becomes RETRYING,
+   * job still held by its settlement's worker (lease_owner, status PROCESSING, and with `onlyExpiredLeases` a lease
+   * expired by the database's clock: stalled recovery must not take a job that just renewed) becomes RETRYING,
    * FAILED, CANCELLED or, INTERRUPTED, PENDING again (see the SET clauses of each provider), its lease cleared, and
    * its attempt row is written closed with the outcome, the error and the manual flag the job had. A job whose cancel
    * was requested ends CANCELLED (CANCELLED_WHILE_RUNNING) whatever it was settled as. Returns the status each settled
    * job ended in; jobs not held are absent and unchanged. A job appears once per call at most.
    */
-  settleMany(settlements: Settlement[], leaseExpiredBefore?: Date): Promise<Map<string, SettledStatus>>;
+  settleMany(settlements: Settlement[], onlyExpiredLeases?: boolean): Promise<Map<string, SettledStatus>>;
 }
 
 /** How an attempt ends other than COMPLETED. INTERRUPTED (shutdown) puts the job back to PENDING. */
@@ -121,8 +125,12 @@ export interface Settlement {
   outcome: SettleOutcome;
   /** The attempt's error; null for INTERRUPTED. */
   error: SettlementError | null;
-  /** When the job is due again; RETRYING only. */
-  retryAt: Date | null;
+  /**
+   * RETRYING only: how long after the outcome is written the job is due again, by the database's clock, the one the
+   * claim compares with. A due time from the deciding instance's clock would be off by its skew (a minute behind,
+   * and a retry ran at once, backoff or not); from the commit, lastRetryAt and nextRetryAt are the backoff apart.
+   */
+  retryDelayMs: number | null;
 }
 
 /** The job's status after an outcome (the attempt keeps the outcome itself). */

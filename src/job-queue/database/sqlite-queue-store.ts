@@ -174,10 +174,10 @@ export class SqliteQueueStore implements QueueStore {
     });
   }
 
-  findStalled(before: Date): Promise<JobRecord[]> {
+  findStalled(): Promise<JobRecord[]> {
     return this.prisma.sqliteRead((db) => {
       const { statement, read } = this.prepared(db).findStalled;
-      return (statement.all(before.getTime()) as unknown[][]).map(read);
+      return (statement.all(Date.now()) as unknown[][]).map(read);
     });
   }
 
@@ -217,10 +217,10 @@ export class SqliteQueueStore implements QueueStore {
     });
   }
 
-  nextDueAt(): Promise<Date | null> {
+  msUntilNextDue(): Promise<number | null> {
     return this.prisma.sqliteRead((db) => {
       const { due } = this.prepared(db).nextDue.get() as { due: number | null };
-      return due === null ? null : new Date(Number(due));
+      return due === null ? null : Number(due) - Date.now(); // one machine, one clock: the claim's is this one
     });
   }
 
@@ -274,9 +274,9 @@ export class SqliteQueueStore implements QueueStore {
     });
   }
 
-  settleMany(settlements: Settlement[], leaseExpiredBefore?: Date): Promise<Map<string, SettledStatus>> {
+  settleMany(settlements: Settlement[], onlyExpiredLeases = false): Promise<Map<string, SettledStatus>> {
     if (settlements.length === 0) return Promise.resolve(new Map<string, SettledStatus>());
-    return this.prisma.sqliteTransaction((db) => this.settleStatements.settle(db, settlements, leaseExpiredBefore));
+    return this.prisma.sqliteTransaction((db) => this.settleStatements.settle(db, settlements, onlyExpiredLeases));
   }
 
   private prepared(db: Database.Database): Statements {

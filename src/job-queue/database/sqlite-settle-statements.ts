@@ -52,10 +52,10 @@ type Statements = { held: Database.Statement; closedAttempt: Database.Statement 
 export class SqliteSettleStatements {
   private statements: Statements | null = null;
 
-  settle(db: Database.Database, settlements: Settlement[], leaseExpiredBefore?: Date): Map<string, SettledStatus> {
+  settle(db: Database.Database, settlements: Settlement[], onlyExpiredLeases: boolean): Map<string, SettledStatus> {
     const statements = this.prepared(db);
     const now = Date.now();
-    const bound = leaseExpiredBefore?.getTime() ?? null;
+    const bound = onlyExpiredLeases ? now : null;
     const settled = new Map<string, SettledStatus>();
     for (const settlement of settlements) {
       const { jobId, workerId } = settlement;
@@ -73,7 +73,7 @@ export class SqliteSettleStatements {
         code: error?.code ?? null,
         message,
         recoverable: error?.recoverable ? 1 : 0,
-        retryAt: settlement.retryAt?.getTime() ?? null,
+        retryAt: settlement.retryDelayMs === null ? null : now + settlement.retryDelayMs,
       });
       settled.set(jobId, settledStatus(outcome));
     }

@@ -29,8 +29,9 @@ export class StalledJobsService {
     private readonly events: JobEventsPublisher,
   ) {}
 
-  findStalled(now = new Date()): Promise<JobRecord[]> {
-    return this.store.findStalled(now);
+  /** PROCESSING jobs whose lease ran out by the database's clock (the one the leases were set by). */
+  findStalled(): Promise<JobRecord[]> {
+    return this.store.findStalled();
   }
 
   /**
@@ -39,13 +40,13 @@ export class StalledJobsService {
    * in a `job.recover_stalled` span linked to their enqueues (as their `job.process` spans are), so a job's trace
    * shows that its attempt was lost and what became of it; a sweep that finds none makes no span.
    */
-  async recover(now = new Date()): Promise<number> {
-    const found = await this.findStalled(now);
+  async recover(): Promise<number> {
+    const found = await this.findStalled();
     if (found.length === 0) return 0;
     const links = found.slice(0, MAX_LINKS).flatMap((job) => linksTo(job.traceContext) ?? []);
     const attributes = { 'file_jobs.stalled.count': found.length };
     return inSpan('job.recover_stalled', { kind: SpanKind.INTERNAL, links, attributes }, async (span) => {
-      const recovered = await this.settle(found, now);
+      const recovered = await this.settle(found);
       span.setAttribute('file_jobs.recovered.count', recovered.length);
       if (recovered.length > 0) {
         this.logger.warn(`Recovered ${recovered.length} stalled job(s): ${recovered.map((job) => job.id).join(', ')}`);
@@ -56,20 +57,20 @@ export class StalledJobsService {
   }
 
   /** Counts each job's lost attempt as a recoverable STALLED failure and settles them, guarded by their leases. */
-  private async settle(found: JobRecord[], now: Date): Promise<JobRecord[]> {
+  private async settle(found: JobRecord[]): Promise<JobRecord[]> {
     const stalled = found.map((job) => {
-      const silentFor = now.getTime() - (job.leaseExpiresAt?.getTime() ?? now.getTime());
+      // When, not how long ago: this instance's clock need not agree with the database's, which set the lease.
       const error = new RecoverableError(
         ProcessingErrorCode.STALLED,
-        `Worker ${job.leaseOwner} stopped renewing its lease (expired ${Math.round(silentFor / 1000)} s ago)`,
+        `Worker ${job.leaseOwner} stopped renewing its lease (it expired at ${job.leaseExpiresAt?.toISOString()})`,
       );
       const decision = this.retry.decide(job, true);
-      return { job, error, retryAt: decision.retry ? new Date(now.getTime() + decision.delayMs) : null };
+      return { job, error, retryDelayMs: decision.retry ? decision.delayMs : null };
     });
     const recovered: JobRecord[] = [];
     for (let start = 0; start < stalled.length; start += SWEEP_BATCH) {
       // A job whose cancel was requested ends CANCELLED here (settleMany sees the request), never RETRYING.
-      recovered.push(...(await this.outcomes.recoverStalled(stalled.slice(start, start + SWEEP_BATCH), now)));
+      recovered.push(...(await this.outcomes.recoverStalled(stalled.slice(start, start + SWEEP_BATCH))));
     }
     return recovered;
   }

@@ -18,7 +18,8 @@ export type FailedOutcome = JobStatus.RETRYING | JobStatus.FAILED | JobStatus.CA
 export interface StalledJob {
   job: JobRecord;
   error: ProcessingError;
-  retryAt: Date | null;
+  /** When it runs again, counted from the outcome's commit; null: it has used its retries. */
+  retryDelayMs: number | null;
 }
 
 interface PendingSettlement extends BatchedOutcome {
@@ -65,35 +66,37 @@ export class JobOutcomesRepository {
   }
 
   /**
-   * A failed attempt: RETRYING at `retryAt`, or FAILED when `retryAt` is null (or CANCELLED, see above). Returns the
+   * A failed attempt: RETRYING `retryDelayMs` after its commit, or FAILED when that is null (or CANCELLED, see above).
+   * Returns the
    * status the job ended in, or null when the worker no longer held it; the change is handed to the bus by then.
    */
   async fail(
     job: JobRecord,
     workerId: string,
     error: ProcessingError,
-    retryAt: Date | null,
+    retryDelayMs: number | null,
     lease: Lease,
   ): Promise<FailedOutcome | null> {
-    const settlement = failure(job, workerId, error, retryAt);
+    const settlement = failure(job, workerId, error, retryDelayMs);
     const status = await this.batcher.submit({ jobId: job.id, workerId, lease, job, settlement });
     return status && (JobStatus[status] as FailedOutcome);
   }
 
   /** A cancelled attempt: the job ends CANCELLED (published once true is returned); false: no longer held. */
   async cancelled(job: JobRecord, workerId: string, error: ProcessingError, lease: Lease): Promise<boolean> {
-    const settlement: Settlement = { jobId: job.id, workerId, outcome: 'CANCELLED', error, retryAt: null };
+    const settlement: Settlement = { jobId: job.id, workerId, outcome: 'CANCELLED', error, retryDelayMs: null };
     return (await this.batcher.submit({ jobId: job.id, workerId, lease, job, settlement })) !== null;
   }
 
   /**
    * Settles stalled jobs, each under the lease its worker lost, in one statement: only while that lease is still
-   * expired before `now` (a job that just renewed is left alone). Returns each job settled, with the status it got.
+   * expired by the database's clock (a job that just renewed is left alone). Returns each job settled, with the
+   * status it got.
    */
-  async recoverStalled(stalled: StalledJob[], now: Date): Promise<JobRecord[]> {
+  async recoverStalled(stalled: StalledJob[]): Promise<JobRecord[]> {
     const settled = await this.store.settleMany(
-      stalled.map(({ job, error, retryAt }) => failure(job, job.leaseOwner ?? '', error, retryAt)),
-      now,
+      stalled.map(({ job, error, retryDelayMs }) => failure(job, job.leaseOwner ?? '', error, retryDelayMs)),
+      true,
     );
     return withStatuses(
       stalled.map(({ job }) => job),
@@ -116,14 +119,14 @@ export class JobOutcomesRepository {
    */
   async release(workerId: string, jobs: JobRecord[]): Promise<JobRecord[]> {
     const settled = await this.store.settleMany(
-      jobs.map((job) => ({ jobId: job.id, workerId, outcome: 'INTERRUPTED', error: null, retryAt: null })),
+      jobs.map((job) => ({ jobId: job.id, workerId, outcome: 'INTERRUPTED', error: null, retryDelayMs: null })),
     );
     return withStatuses(jobs, settled);
   }
 }
 
-function failure(job: JobRecord, workerId: string, error: ProcessingError, retryAt: Date | null): Settlement {
-  return { jobId: job.id, workerId, outcome: retryAt ? 'RETRYING' : 'FAILED', error, retryAt };
+function failure(job: JobRecord, workerId: string, error: ProcessingError, retryDelayMs: number | null): Settlement {
+  return { jobId: job.id, workerId, outcome: retryDelayMs === null ? 'FAILED' : 'RETRYING', error, retryDelayMs };
 }
 
 function withStatuses(jobs: JobRecord[], settled: Map<string, SettledStatus>): JobRecord[] {

@@ -191,11 +191,11 @@ export class JobRunner {
           : toProcessingError(reason);
       const decision = this.retry.decide(job, error.recoverable);
       telemetry.retryDecision(error.code, error.recoverable, decision.retry ? decision.delayMs : null);
-      const retryAt = decision.retry ? new Date(Date.now() + decision.delayMs) : null;
+      const retryDelayMs = decision.retry ? decision.delayMs : null;
       // Reported (published, workers woken for a retry) by the outcome's batch.
-      const outcome = await this.outcomes.fail(job, workerId, error, retryAt, lease);
+      const outcome = await this.outcomes.fail(job, workerId, error, retryDelayMs, lease);
       telemetry.committed(outcome, error);
-      this.logOutcome(job, workerId, outcome, error, retryAt);
+      this.logOutcome(job, workerId, outcome, error, retryDelayMs);
     } catch (commitError) {
       telemetry.abandoned('commit failed', commitError);
       throw commitError;
@@ -211,7 +211,7 @@ export class JobRunner {
     workerId: string,
     outcome: JobStatus | null,
     error?: ProcessingError,
-    retryAt?: Date | null,
+    retryDelayMs?: number | null,
   ): void {
     if (outcome === JobStatus.COMPLETED && !debugLogged(this.logger)) return;
     const fields = {
@@ -223,7 +223,7 @@ export class JobRunner {
     };
     if (outcome === JobStatus.COMPLETED) this.logger.debug({ msg: 'Job completed', ...fields });
     else if (outcome === JobStatus.RETRYING)
-      this.logger.log({ msg: `Job will be retried at ${retryAt?.toISOString()}`, ...fields });
+      this.logger.log({ msg: `Job will be retried in ${retryDelayMs} ms`, ...fields });
     else if (outcome === null) this.logger.warn({ msg: 'Job outcome not committed: no longer held', ...fields });
     else this.logger.warn({ msg: `Job ended ${outcome}: ${error?.code}: ${error?.message}`, ...fields });
   }

@@ -207,9 +207,9 @@ export class WorkerPoolService implements OnApplicationBootstrap, BeforeApplicat
   private async idleWaitMs(): Promise<number> {
     const poll = this.options.pollIntervalMs;
     try {
-      const due = await this.store.nextDueAt();
+      const untilDue = await this.store.msUntilNextDue();
       // A due job that could not be claimed is locked by another claimer for a moment: look again shortly.
-      return due ? Math.min(poll, Math.max(MIN_IDLE_WAIT_MS, due.getTime() - Date.now())) : poll;
+      return untilDue === null ? poll : Math.min(poll, Math.max(MIN_IDLE_WAIT_MS, untilDue));
     } catch {
       return poll;
     }

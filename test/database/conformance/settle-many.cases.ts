@@ -13,7 +13,7 @@ const settlement = (jobId: string, fields: Partial<Settlement>): Settlement => (
   workerId: WORKER,
   outcome: 'FAILED',
   error: BAD_FILE,
-  retryAt: null,
+  retryDelayMs: null,
   ...fields,
 });
 
@@ -51,15 +51,16 @@ export function settleManyCases(t: DriverUnderTest): void {
   };
 
   describe('settleMany', () => {
-    it('RETRYING: error, retry count and times, due at retryAt, lease cleared; the rest as it was', async () => {
+    it('RETRYING: error, retry count and times, due the delay after the commit, lease cleared; the rest as it was', async () => {
       const [job] = await heldJobs(1);
       await t.db.processingJob.update({ where: { id: job.id }, data: { nextAttemptManual: true } });
-      const retryAt = new Date(Date.now() + 60_000);
       const { result, within } = await timed(() =>
-        t.driver.settleMany([settlement(job.id, { outcome: 'RETRYING', error: IO_ERROR, retryAt })]),
+        t.driver.settleMany([settlement(job.id, { outcome: 'RETRYING', error: IO_ERROR, retryDelayMs: 60_000 })]),
       );
       expect(result).toEqual(new Map([[job.id, 'RETRYING']]));
       const row = await jobRow(job.id);
+      // By the database's clock, from the commit: lastRetryAt and nextRetryAt are the delay apart, to the millisecond.
+      const retryAt = new Date(row.lastRetryAt!.getTime() + 60_000);
       expect(row).toEqual({
         ...job,
         status: 'RETRYING',
@@ -158,13 +159,13 @@ export function settleManyCases(t: DriverUnderTest): void {
       expect(await attemptsOf(done.id)).toEqual([]);
     });
 
-    it('with leaseExpiredBefore, settles only jobs whose lease expired before it', async () => {
+    it("with onlyExpiredLeases, settles only jobs whose lease expired by the database's clock", async () => {
       const [expired, live] = await heldJobs(2);
       const now = Date.now();
       await t.db.processingJob.update({ where: { id: expired.id }, data: { leaseExpiresAt: new Date(now - 5000) } });
       const result = await t.driver.settleMany(
-        [expired, live].map((job) => settlement(job.id, { outcome: 'RETRYING', retryAt: new Date(now) })),
-        new Date(now),
+        [expired, live].map((job) => settlement(job.id, { outcome: 'RETRYING', retryDelayMs: 0 })),
+        true,
       );
       expect(result).toEqual(new Map([[expired.id, 'RETRYING']]));
       expect(await jobRow(live.id)).toEqual(live);
@@ -176,7 +177,7 @@ export function settleManyCases(t: DriverUnderTest): void {
       const ids = [failing.id, releasing.id, cancelling.id];
       await t.db.processingJob.updateMany({ where: { id: { in: ids } }, data: { cancelRequestedAt: new Date() } });
       const result = await t.driver.settleMany([
-        settlement(failing.id, { outcome: 'RETRYING', error: IO_ERROR, retryAt: new Date() }),
+        settlement(failing.id, { outcome: 'RETRYING', error: IO_ERROR, retryDelayMs: 0 }),
         settlement(releasing.id, { outcome: 'INTERRUPTED', error: null }),
         settlement(cancelling.id, { outcome: 'CANCELLED', error: CANCELLED }),
       ]);
@@ -206,7 +207,7 @@ export function settleManyCases(t: DriverUnderTest): void {
       const long = { ...IO_ERROR, message: 'x'.repeat(5000) };
       const { within } = await timed(() =>
         t.driver.settleMany([
-          settlement(manual.id, { outcome: 'RETRYING', error: long, retryAt: new Date() }),
+          settlement(manual.id, { outcome: 'RETRYING', error: long, retryDelayMs: 0 }),
           settlement(plain.id, { outcome: 'INTERRUPTED', error: null }),
         ]),
       );
@@ -258,11 +259,11 @@ export function settleManyCases(t: DriverUnderTest): void {
       const [retrying, failed, cancelled, released, other] = await heldJobs(5);
       await t.db.processingJob.update({ where: { id: other.id }, data: { leaseOwner: 'worker-b' } });
       const result = await t.driver.settleMany([
-        settlement(retrying.id, { outcome: 'RETRYING', error: IO_ERROR, retryAt: new Date() }),
+        settlement(retrying.id, { outcome: 'RETRYING', error: IO_ERROR, retryDelayMs: 0 }),
         settlement(failed.id, { outcome: 'FAILED', error: BAD_FILE }),
         settlement(cancelled.id, { outcome: 'CANCELLED', error: CANCELLED }),
         settlement(released.id, { outcome: 'INTERRUPTED', error: null }),
-        settlement(other.id, { workerId: 'worker-b', outcome: 'RETRYING', error: IO_ERROR, retryAt: new Date() }),
+        settlement(other.id, { workerId: 'worker-b', outcome: 'RETRYING', error: IO_ERROR, retryDelayMs: 0 }),
       ]);
       const expected = new Map([
         [retrying.id, 'RETRYING'],
