@@ -25,6 +25,7 @@ const QUEUE_STATEMENTS: [name: string, text: string, index: string][] = [
   ['find-jobs', statements.FIND_JOBS_SQL, 'processing_jobs_pkey'],
   ['jobs-by-keys', statements.BY_KEYS_SQL, 'processing_jobs_idempotency_key_key'],
   ['find-stalled', statements.STALLED_SQL, 'processing_jobs_lease_idx'],
+  ['next-due', statements.MS_UNTIL_NEXT_DUE_SQL, 'processing_jobs_due_idx'],
   ['delete-finished', statements.DELETE_FINISHED_SQL, 'processing_jobs_finished_idx'],
   ['delete-unused-files', statements.DELETE_UNUSED_FILES_SQL, 'processing_jobs_file_id_idx'],
   ['lock-files', statements.LOCK_FILES_SQL, 'stored_files_pkey'],
