@@ -278,4 +278,23 @@ describe(`recoverStalledJobs on demand (${databaseLabel})`, () => {
     });
     expect((await db.processingJob.findUniqueOrThrow({ where: { id: aliveId } })).status).toBe('PROCESSING');
   });
+  itOnPostgres(
+    "reads the queue's health by the database's clock when this instance's runs two minutes ahead",
+    async () => {
+      const db = service.prisma.client;
+      await db.processingJob.deleteMany();
+      await insertJob(db, { status: 'PROCESSING', leaseExpiresInMs: 60_000, attempts: [] });
+      await insertJob(db, { status: 'PENDING', availableInMs: -1_000 });
+      const realNow = Date.now();
+      const health = await withClockOffBy(
+        120_000,
+        async () =>
+          (await service.gql(`{ queueHealth { status stalledCount oldestPendingAgeMs checkedAt } }`)).data.queueHealth,
+      );
+      // By this instance's clock the lease would have run out a minute ago and the job have waited two minutes.
+      expect(health).toMatchObject({ status: 'HEALTHY', stalledCount: 0 });
+      expect(health.oldestPendingAgeMs).toBeLessThan(30_000);
+      expect(Math.abs(Date.parse(health.checkedAt) - realNow)).toBeLessThan(30_000);
+    },
+  );
 });

@@ -133,6 +133,11 @@ export class PostgresQueueStore implements QueueStore {
     });
   }
 
+  async databaseTime(): Promise<Date> {
+    const { rows } = await this.run<{ now: Date }>('database-time', 'SELECT statement_timestamp() AS now', []);
+    return rows[0].now;
+  }
+
   async msUntilNextDue(): Promise<number | null> {
     const { rows } = await this.run<{ ms: number | null }>('next-due', MS_UNTIL_NEXT_DUE_SQL, []);
     return rows[0]?.ms ?? null;

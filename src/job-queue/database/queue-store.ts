@@ -70,6 +70,9 @@ export interface QueueStore {
    */
   msUntilNextDue(): Promise<number | null>;
 
+  /** The database's time: what due times and leases are kept by, so what health is measured by too. */
+  databaseTime(): Promise<Date>;
+
   /**
    * Atomically moves up to `limit` due jobs (PENDING or RETRYING with availableAt <= now) to PROCESSING under
    * `workerId`'s lease, highest priority first and oldest first within a priority, counting the attempt on the job

@@ -217,6 +217,10 @@ export class SqliteQueueStore implements QueueStore {
     });
   }
 
+  databaseTime(): Promise<Date> {
+    return Promise.resolve(new Date()); // SQLite keeps no clock: its times are this machine's
+  }
+
   msUntilNextDue(): Promise<number | null> {
     return this.prisma.sqliteRead((db) => {
       const { due } = this.prepared(db).nextDue.get() as { due: number | null };

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type Caller, ownerScope } from '../common/caller';
-import { JOB_QUEUE_OPTIONS } from '../job-queue.constants';
+import type { QueueStore } from '../database/queue-store';
+import { JOB_QUEUE_OPTIONS, QUEUE_DRIVER } from '../job-queue.constants';
 import type { HealthThresholds, ResolvedJobQueueOptions } from '../job-queue.options';
 import { HealthStatus, type QueueHealth } from './models/queue-health.model';
 import { countByStatus, type SuccessFigures, successFigures } from './stats.service';
@@ -73,20 +74,26 @@ export function crossedThresholds(
 export class HealthService {
   constructor(
     private readonly stats: StatsRepository,
+    @Inject(QUEUE_DRIVER) private readonly store: QueueStore,
     @Inject(JOB_QUEUE_OPTIONS) private readonly options: ResolvedJobQueueOptions,
   ) {}
 
   /** The whole queue's health: for the scheduler, the health endpoints, /metrics and admins. */
-  check(now = new Date()): Promise<QueueHealth> {
-    return this.evaluate(now, undefined);
+  check(): Promise<QueueHealth> {
+    return this.evaluate(undefined);
   }
 
   /** Health as `caller` may see it: an admin's is the whole queue's; anyone else's is computed over their own jobs. */
-  checkFor(caller: Caller, now = new Date()): Promise<QueueHealth> {
-    return this.evaluate(now, ownerScope(caller));
+  checkFor(caller: Caller): Promise<QueueHealth> {
+    return this.evaluate(ownerScope(caller));
   }
 
-  private async evaluate(now: Date, userId: string | null | undefined): Promise<QueueHealth> {
+  /**
+   * By the database's clock, which set the leases and due times: an instance whose own clock ran ahead counted live
+   * jobs as stalled, and health checks from several instances are ordered by one clock (checkedAt).
+   */
+  private async evaluate(userId: string | null | undefined): Promise<QueueHealth> {
+    const now = await this.store.databaseTime();
     const [counts, stalledCount, oldestDue, inputFailed] = await Promise.all([
       this.stats.countsByStatusFormatPriority(userId),
       this.stats.countStalled(now, userId),

@@ -126,6 +126,15 @@ export function queueStatementCases(t: DriverUnderTest): void {
     });
   });
 
+  describe('databaseTime', () => {
+    it("is the database's time, which on this machine falls within the call", async () => {
+      const before = Date.now();
+      const time = (await t.driver.databaseTime()).getTime();
+      expect(time).toBeGreaterThanOrEqual(before - 5); // PostgreSQL keeps microseconds; JavaScript reads milliseconds
+      expect(time).toBeLessThanOrEqual(Date.now() + 5);
+    });
+  });
+
   describe('msUntilNextDue', () => {
     it("is null without claimable jobs, else the time until the earliest PENDING or RETRYING job, by the database's clock", async () => {
       expect(await t.driver.msUntilNextDue()).toBeNull();
