@@ -14,8 +14,7 @@ import {
 } from '../../src/job-queue';
 import { PrismaService } from '../../src/job-queue/database/prisma.service';
 import { JobOutcomesRepository } from '../../src/job-queue/workers/job-outcomes.repository';
-import { withClockOffBy } from '../support/clock';
-import { createTestDatabase, databaseLabel, itOnPostgres, type TestDatabase } from '../support/database';
+import { createTestDatabase, databaseLabel, type TestDatabase } from '../support/database';
 import { nextCall, workersIdle } from '../support/signals';
 import { startTestApp, type TestApp, waitFor } from '../support/test-app';
 
@@ -187,19 +186,6 @@ describe(`Retries, timeouts and attempt history (${databaseLabel})`, () => {
       [null, null, 'COMPLETED'],
     ]);
   });
-
-  itOnPostgres(
-    "waits out the backoff by the database's clock when this instance's clock runs a minute behind",
-    async () => {
-      await withClockOffBy(-60_000, async () => {
-        const job = await enqueue('flaky');
-        const [first, second] = (await settled(job.id, 'COMPLETED')).attempts;
-        // 1 s ± 10 % after the failure committed, and not the 5 s fallback poll: the wait is the database's too.
-        expect(gapMs(first, second)).toBeGreaterThanOrEqual(900);
-        expect(gapMs(first, second)).toBeLessThan(2_500);
-      });
-    },
-  );
 
   it('lists the attempt a manual retry completed (it has no row of its own) after the failed one', async () => {
     const job = await enqueue('fatal-once');

@@ -65,12 +65,6 @@ export function describePostgres(name: string, body: () => void): void {
   describeOnlyOn(true, name, body);
 }
 
-/**
- * it() for a case that only makes sense on PostgreSQL, skipped (and so listed) on SQLite: a clock of the database's
- * own, say (SQLite's is the process's).
- */
-export const itOnPostgres: jest.It = usingPostgres ? it : it.skip;
-
 /** describe() for suites about SQLite alone (its planner, its file); says plainly when it is skipped. */
 export function describeSqlite(name: string, body: () => void): void {
   describeOnlyOn(false, name, body);

@@ -42,14 +42,20 @@ locked AS MATERIALIZED (
     FROM file_copies
 )`;
 
-/** A job's created_at is the batch's ($11) unless given; its available_at is its created_at unless given. */
+/**
+ * A job's created_at is the batch's ($11) unless given. Its available_at, unless given (runAt ahead), is its
+ * created_at or this server's now(), whichever is earlier: created_at is the enqueuing instance's clock, and the
+ * claim compares available_at with now(), so an instance whose clock ran a minute ahead held back every job it
+ * enqueued for that minute.
+ */
 const INSERT_JOBS = `
 INSERT INTO processing_jobs (id, file_id, file_name, file_size, format, status, stage, priority, max_retries, options,
                              run_at, available_at, idempotency_key, user_id, created_at, updated_at, estimated_duration,
                              trace_context)
 SELECT input.id, input.file_id, CASE WHEN files.complete THEN files.names[input.file_at] END,
        files.sizes[input.file_at], files.formats[input.file_at], 'PENDING', 'QUEUED', input.priority, input.max_retries,
-       input.options, input.run_at, coalesce(input.available_at, input.created_at, $11), input.idempotency_key,
+       input.options, input.run_at, coalesce(input.available_at, LEAST(coalesce(input.created_at, $11), now())),
+       input.idempotency_key,
        input.user_id, coalesce(input.created_at, $11), coalesce(input.created_at, $11), files.estimates[input.file_at],
        input.trace_context
   FROM files,
