@@ -36,7 +36,8 @@ export interface QueueStore {
   findJobs(ids: string[]): Promise<JobRecord[]>;
 
   /**
-   * The PROCESSING jobs whose lease expired before `before`, the longest expired first: stalled recovery's list, run
+   * The PROCESSING jobs whose lease expired by the database's clock, the longest expired first: stalled recovery's
+   * list, run
    * by every worker-only process too (through Prisma it loaded the client and its query compiler into processes
    * that otherwise never use it: ~7 MB of a PostgreSQL worker's RSS).
    */

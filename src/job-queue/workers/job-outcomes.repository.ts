@@ -67,8 +67,8 @@ export class JobOutcomesRepository {
 
   /**
    * A failed attempt: RETRYING `retryDelayMs` after its commit, or FAILED when that is null (or CANCELLED, see above).
-   * Returns the
-   * status the job ended in, or null when the worker no longer held it; the change is handed to the bus by then.
+   * Returns the status the job ended in, or null when the worker no longer held it; the change is handed to the bus
+   * by then.
    */
   async fail(
     job: JobRecord,
