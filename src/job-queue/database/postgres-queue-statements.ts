@@ -124,6 +124,8 @@ export const BY_KEYS_SQL = `SELECT ${jobColumns()} FROM processing_jobs WHERE id
 
 export const FIND_JOBS_SQL = `SELECT ${jobColumns()} FROM processing_jobs WHERE id = ANY($1::text[])`;
 
+export const DATABASE_TIME_SQL = 'SELECT statement_timestamp() AS now';
+
 /** How long until the next claimable job is due, by this server's clock: the claim's, whatever the caller's says. */
 export const MS_UNTIL_NEXT_DUE_SQL = `
 SELECT (EXTRACT(EPOCH FROM (due - now())) * 1000)::double precision AS ms FROM (${NEXT_DUE_SQL}) AS next`;

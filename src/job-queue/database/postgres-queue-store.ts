@@ -24,6 +24,7 @@ import {
   CLAIM_SQL,
   claimedJobReader,
   COMPLETE_SQL,
+  DATABASE_TIME_SQL,
   DELETE_FINISHED_SQL,
   DELETE_UNUSED_FILES_SQL,
   FIND_FILES_SQL,
@@ -134,7 +135,7 @@ export class PostgresQueueStore implements QueueStore {
   }
 
   async databaseTime(): Promise<Date> {
-    const { rows } = await this.run<{ now: Date }>('database-time', 'SELECT statement_timestamp() AS now', []);
+    const { rows } = await this.run<{ now: Date }>('database-time', DATABASE_TIME_SQL, []);
     return rows[0].now;
   }
 
