@@ -70,6 +70,16 @@ describePostgres("An instance whose clock disagrees with PostgreSQL's", () => {
     expect(job.attempts).toHaveLength(1);
   });
 
+  it("dates the jobs it enqueues by the database's clock when its clock runs a minute behind", async () => {
+    const realNow = Date.now();
+    const job = await withClockOffBy(-60_000, () => enqueue(false));
+    const stored = await service.prisma.client.processingJob.findUniqueOrThrow({ where: { id: job.id } });
+    // Jobs of one priority run oldest first: by this instance's clock it would jump a minute of others' jobs.
+    expect(Math.abs(job.createdAt.getTime() - realNow)).toBeLessThan(30_000);
+    expect([stored.createdAt, stored.availableAt]).toEqual([job.createdAt, job.createdAt]);
+    await completed(job.id);
+  });
+
   it('waits out the backoff, no more, when its clock runs a minute behind', async () => {
     const job = await withClockOffBy(-60_000, async () => completed((await enqueue(true)).id));
     const [first, second] = job.attempts;
@@ -107,5 +117,80 @@ describePostgres("An instance whose clock disagrees with PostgreSQL's", () => {
     expect(health).toMatchObject({ status: 'HEALTHY', stalledCount: 0, oldestPendingAgeMs: null });
     expect(Math.abs(Date.parse(health.checkedAt) - realNow)).toBeLessThan(30_000);
     await db.processingJob.deleteMany({ where: { id: { in: ids } } });
+  });
+  it('runs a job retried by hand at once when its clock runs a minute ahead', async () => {
+    const failedId = await insertJob(service.prisma.client, {
+      format: 'skewtest',
+      fileId,
+      status: 'FAILED',
+      errorCode: 'IO_ERROR',
+      startedAgoMs: 2_000,
+      completedAgoMs: 1_000,
+    });
+    await withClockOffBy(60_000, async () => {
+      expect((await service.gql(`mutation($id: ID!) { retryJob(id: $id) { status } }`, { id: failedId })).data).toEqual(
+        { retryJob: { status: 'PENDING' } },
+      );
+    });
+    expect((await completed(failedId)).status).toBe('COMPLETED');
+  });
+
+  it("stamps a cancel with the database's time when its clock runs two hours ahead", async () => {
+    const db = service.prisma.client;
+    const waitingId = await insertJob(db, { format: 'ghost', status: 'PENDING', availableInMs: 3_600_000 });
+    const runningId = await insertJob(db, { format: 'ghost', status: 'PROCESSING', leaseExpiresInMs: 60_000 });
+    const realNow = Date.now();
+    await withClockOffBy(2 * 3_600_000, async () => {
+      const CANCEL = `mutation($id: ID!) { cancelJob(id: $id) { status } }`;
+      expect((await service.gql(CANCEL, { id: waitingId })).data.cancelJob.status).toBe('CANCELLED');
+      // No worker holds the fixture: the request is recorded and the answer comes after the cancel's wait.
+      expect((await service.gql(CANCEL, { id: runningId })).data.cancelJob.status).toBe('PROCESSING');
+    });
+    const waiting = await db.processingJob.findUniqueOrThrow({ where: { id: waitingId } });
+    const running = await db.processingJob.findUniqueOrThrow({ where: { id: runningId } });
+    for (const at of [waiting.completedAt!, waiting.updatedAt, running.cancelRequestedAt!, running.updatedAt])
+      expect(Math.abs(at.getTime() - realNow)).toBeLessThan(30_000);
+    await db.processingJob.deleteMany({ where: { id: { in: [waitingId, runningId] } } });
+  });
+
+  describe('the windows back from now', () => {
+    const TWO_HOURS_MS = 2 * 3_600_000;
+    let justCompletedId: string;
+    beforeAll(async () => {
+      justCompletedId = await insertJob(service.prisma.client, {
+        format: 'ghost',
+        status: 'COMPLETED',
+        startedAgoMs: 2_000,
+        completedAgoMs: 1_000,
+      });
+    });
+    afterAll(() => service.prisma.client.processingJob.deleteMany({ where: { id: justCompletedId } }));
+
+    it("counts the last hour's completions by the database's clock when its clock runs two hours ahead", async () => {
+      const STATS = `{ jobStats { throughput { lastHour last24Hours } } }`;
+      const onTime = (await service.gql(STATS)).data.jobStats.throughput;
+      const skewed = await withClockOffBy(TWO_HOURS_MS, async () => (await service.gql(STATS)).data.jobStats);
+      expect(onTime.lastHour).toBeGreaterThanOrEqual(1); // (control) the job a second ago is in the window
+      expect(skewed.throughput).toEqual(onTime);
+    });
+
+    it("charts the last hour's outcomes by the database's clock when its clock runs two hours ahead", async () => {
+      const SERIES = `{ jobOutcomes(hours: 1, bucketMinutes: 60) { start completed } }`;
+      const onTime = (await service.gql(SERIES)).data.jobOutcomes;
+      const skewed = await withClockOffBy(TWO_HOURS_MS, async () => (await service.gql(SERIES)).data.jobOutcomes);
+      expect(onTime[0].completed).toBeGreaterThanOrEqual(1);
+      expect(skewed).toHaveLength(1);
+      expect(skewed[0].completed).toBe(onTime[0].completed);
+      expect(Math.abs(Date.parse(skewed[0].start) - Date.parse(onTime[0].start))).toBeLessThan(30_000);
+    });
+
+    it('keeps a job finished a second ago from a one-hour cleanup when its clock runs two hours ahead', async () => {
+      const cleaned = await withClockOffBy(
+        TWO_HOURS_MS,
+        async () => (await service.gql(`mutation { cleanupJobs(olderThanHours: 1) }`)).data.cleanupJobs,
+      );
+      expect(cleaned).toBe(0);
+      expect(await service.prisma.client.processingJob.count({ where: { id: justCompletedId } })).toBe(1);
+    });
   });
 });

@@ -43,10 +43,18 @@ locked AS MATERIALIZED (
 )`;
 
 /**
- * A job's created_at is the batch's ($11) unless given. Its available_at, unless given (runAt ahead), is its
- * created_at or this server's now(), whichever is earlier: created_at is the enqueuing instance's clock, and the
- * claim compares available_at with now(), so an instance whose clock ran a minute ahead held back every job it
- * enqueued for that minute.
+ * now() to the millisecond the column keeps, truncated rather than rounded: a job is never dated after the instant
+ * of its insert (a claim just after it finds it due), and the record built from the returned value equals the row.
+ */
+const INSERTED_AT = "date_trunc('milliseconds', now())";
+const CREATED_AT = `coalesce(input.created_at, $11::timestamptz, ${INSERTED_AT})`;
+
+/**
+ * A job's created_at, unless given (its own, or the batch's in $11), is this server's now(): the claim compares
+ * available_at with now() and ranks a priority's jobs by created_at, so by the enqueuing instances' clocks one whose
+ * clock ran a minute ahead held back every job it enqueued for that minute, and one a minute behind put its jobs
+ * ahead of everyone's of the last minute. Its available_at, unless given, is its run_at or created_at, whichever is
+ * later (GREATEST passes over a null run_at).
  */
 const INSERT_JOBS = `
 INSERT INTO processing_jobs (id, file_id, file_name, file_size, format, status, stage, priority, max_retries, options,
@@ -54,9 +62,8 @@ INSERT INTO processing_jobs (id, file_id, file_name, file_size, format, status, 
                              trace_context)
 SELECT input.id, input.file_id, CASE WHEN files.complete THEN files.names[input.file_at] END,
        files.sizes[input.file_at], files.formats[input.file_at], 'PENDING', 'QUEUED', input.priority, input.max_retries,
-       input.options, input.run_at, coalesce(input.available_at, LEAST(coalesce(input.created_at, $11), now())),
-       input.idempotency_key,
-       input.user_id, coalesce(input.created_at, $11), coalesce(input.created_at, $11), files.estimates[input.file_at],
+       input.options, input.run_at, coalesce(input.available_at, GREATEST(input.run_at, ${CREATED_AT})),
+       input.idempotency_key, input.user_id, ${CREATED_AT}, ${CREATED_AT}, files.estimates[input.file_at],
        input.trace_context
   FROM files,
        unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::int[], $6::jsonb[], $7::timestamptz[],
@@ -64,8 +71,11 @@ SELECT input.id, input.file_id, CASE WHEN files.complete THEN files.names[input.
     AS input(id, file_id, file_at, priority, max_retries, options, run_at, available_at, idempotency_key, user_id,
              created_at, trace_context)`;
 
-/** What a new job copies from its file, the same for every job of that file: the columns of `file_copies`. */
-const FILE_COPY = 'file_id, file_name, file_size, format, estimated_duration';
+/**
+ * What a new job copies from its file, the same for every job of that file (the columns of `file_copies`), and the
+ * insert's time: the created_at of a job not given one.
+ */
+const FILE_COPY = `file_id, file_name, file_size, format, estimated_duration, ${INSERTED_AT} AS inserted_at`;
 
 /**
  * Jobs of which some have an idempotency key: a key already taken skips its job (insertJobs reads that job), so each
@@ -90,18 +100,18 @@ WITH ${FILES_OF_THE_JOBS}, inserted AS (${INSERT_JOBS}
 SELECT ${FILE_COPY} FROM file_copies`;
 
 /**
- * The insert statements' parameters. A batch's jobs share their createdAt (JobsRepository.insert) and most are
- * available at once: such a job sends null for both, and the statement reads the batch's time ($11) instead of
- * parsing a timestamp per job twice. Dates are 0001-9999 (validated): toISOString writes them as PostgreSQL reads
- * them (node-postgres would write each Date in local time with its offset, 0.6 µs a date).
+ * The insert statements' parameters. An enqueue's jobs send null for createdAt and availableAt (the database dates
+ * them); jobs given a createdAt shared by the batch send it once, in $11, instead of a timestamp per job to parse.
+ * Dates are 0001-9999 (validated): toISOString writes them as PostgreSQL reads them (node-postgres would write each
+ * Date in local time with its offset, 0.6 µs a date).
  */
 export function insertValues(jobs: NewJob[], files: FilesOfNewJobs): unknown[] {
-  const batchCreatedAt = jobs[0]?.createdAt ?? new Date();
+  const batchCreatedAt = jobs[0]?.createdAt ?? null;
   const distinctFiles = inByteOrder([...new Set(jobs.map((job) => job.fileId))]);
   const positions = new Map(distinctFiles.map((fileId, index) => [fileId, index + 1]));
   const estimates = [...(files.estimatedDurations ?? [])];
-  const ownTime = (date: Date | null, unless: Date) =>
-    date === null || date.getTime() === unless.getTime() ? null : date.toISOString();
+  const ownTime = (date: Date | null, unless: Date | null) =>
+    date === null || date.getTime() === unless?.getTime() ? null : date.toISOString();
   return [
     jobs.map((job) => job.id),
     jobs.map((job) => job.fileId),
@@ -110,10 +120,10 @@ export function insertValues(jobs: NewJob[], files: FilesOfNewJobs): unknown[] {
     jobs.map((job) => job.maxRetries),
     jobs.map((job) => job.options),
     jobs.map((job) => job.runAt?.toISOString() ?? null),
-    jobs.map((job) => ownTime(job.availableAt, job.createdAt)),
+    jobs.map((job) => job.availableAt?.toISOString() ?? null),
     jobs.map((job) => job.idempotencyKey),
     jobs.map((job) => job.userId),
-    batchCreatedAt.toISOString(),
+    batchCreatedAt?.toISOString() ?? null,
     jobs.map((job) => ownTime(job.createdAt, batchCreatedAt)),
     distinctFiles,
     files.owner === undefined,

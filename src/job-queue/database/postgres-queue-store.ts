@@ -50,6 +50,7 @@ interface InsertedRow extends Record<string, unknown> {
   file_size: string;
   format: string;
   estimated_duration: number | null;
+  inserted_at: Date;
 }
 
 const fileCopy = (row: InsertedRow): FileOfNewJob => ({
@@ -78,12 +79,12 @@ export class PostgresQueueStore implements QueueStore {
     if (!keyed) {
       // One row per file: every job was inserted.
       const copies = new Map(rows.map((row) => [row.file_id, fileCopy(row)]));
-      return jobs.map((job) => pendingJobRecord(job, copies.get(job.fileId)!));
+      return jobs.map((job) => pendingJobRecord(job, copies.get(job.fileId)!, rows[0].inserted_at));
     }
     const byId = new Map(rows.map((row) => [row.id!, row]));
     const inserted = jobs
       .filter((job) => byId.has(job.id))
-      .map((job) => pendingJobRecord(job, fileCopy(byId.get(job.id)!)));
+      .map((job) => pendingJobRecord(job, fileCopy(byId.get(job.id)!), byId.get(job.id)!.inserted_at));
     const conflicting = jobs.length === inserted.length ? [] : this.conflictingKeys(jobs, inserted);
     const existing = conflicting.length
       ? await this.read('jobs-by-keys', BY_KEYS_SQL, [conflicting], postgresJobReader)

@@ -218,11 +218,17 @@ export interface NewJob {
   /** JSON text, or null. */
   options: string | null;
   runAt: Date | null;
-  availableAt: Date;
+  /** Null: at its runAt or its createdAt, whichever is later. */
+  availableAt: Date | null;
   /** Unique among the inputs (the caller folds repeats). */
   idempotencyKey: string | null;
   userId: string | null;
-  createdAt: Date;
+  /**
+   * Null: when it is inserted, by the database's clock (an enqueue's). PostgreSQL's now(), which the claim compares
+   * due times with and ranks jobs of one priority by: instances whose clocks disagree still queue first come, first
+   * served. Given: stored as given.
+   */
+  createdAt: Date | null;
   /** The W3C trace context of the span that enqueued it (common/tracing.ts); unset or null: none. */
   traceContext?: string | null;
 }

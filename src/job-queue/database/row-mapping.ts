@@ -96,11 +96,13 @@ export const postgresFileReader = (columns: string[]) =>
   rowReader<StoredFileRecord>(columns, FILE_BIGINTS, postgresConverter);
 
 /**
- * The record of a job just inserted by the queue's bulk INSERT, built from its input and its file's copy: every
- * other column takes the value the INSERT gives it (the conformance suite compares the two). Returning and parsing
- * every column of 1,000 new rows instead cost ~10 of the ~55 ms of a bulk insert.
+ * The record of a job just inserted by the queue's bulk INSERT, built from its input, its file's copy and the time of
+ * the insert (`insertedAt`, the database's): every other column takes the value the INSERT gives it (the conformance
+ * suite compares the two). Returning and parsing every column of 1,000 new rows instead cost ~10 of the ~55 ms of a
+ * bulk insert.
  */
-export function pendingJobRecord(job: NewJob, file: FileOfNewJob): JobRecord {
+export function pendingJobRecord(job: NewJob, file: FileOfNewJob, insertedAt: Date): JobRecord {
+  const createdAt = job.createdAt ?? insertedAt;
   return {
     id: job.id,
     fileId: job.fileId,
@@ -125,7 +127,7 @@ export function pendingJobRecord(job: NewJob, file: FileOfNewJob): JobRecord {
     lastRetryAt: null,
     nextRetryAt: null,
     runAt: job.runAt,
-    availableAt: job.availableAt,
+    availableAt: job.availableAt ?? (job.runAt && job.runAt > createdAt ? job.runAt : createdAt),
     idempotencyKey: job.idempotencyKey,
     nextAttemptManual: false,
     leaseOwner: null,
@@ -133,10 +135,10 @@ export function pendingJobRecord(job: NewJob, file: FileOfNewJob): JobRecord {
     cancelRequestedAt: null,
     estimatedDuration: file.estimatedDuration,
     actualDuration: null,
-    createdAt: job.createdAt,
+    createdAt,
     startedAt: null,
     completedAt: null,
-    updatedAt: job.createdAt,
+    updatedAt: createdAt,
     userId: job.userId,
     traceContext: job.traceContext ?? null,
   };

@@ -134,6 +134,7 @@ export class SqliteQueueStore implements QueueStore {
       const found = new Map(this.filesIn(db, fileIds, files.owner).map((file) => [file.id, file]));
       const unknown = unknownFilesOf(fileIds, found);
       if (unknown) throw unknown;
+      const insertedAt = new Date(); // one machine, one clock
       return jobs.map((job) => {
         const file = found.get(job.fileId)!;
         const copy: FileOfNewJob = {
@@ -142,6 +143,7 @@ export class SqliteQueueStore implements QueueStore {
           format: file.format,
           estimatedDuration: files.estimatedDurations?.get(file.format) ?? null,
         };
+        const record = pendingJobRecord(job, copy, insertedAt);
         const { changes } = insert.run(
           job.id,
           job.fileId,
@@ -152,16 +154,16 @@ export class SqliteQueueStore implements QueueStore {
           job.maxRetries,
           job.options,
           job.runAt?.getTime() ?? null,
-          job.availableAt.getTime(),
+          record.availableAt.getTime(),
           job.idempotencyKey,
           job.userId,
-          job.createdAt.getTime(),
-          job.createdAt.getTime(),
+          record.createdAt.getTime(),
+          record.createdAt.getTime(),
           copy.estimatedDuration,
           job.traceContext ?? null,
         );
         // As on PostgreSQL, a new row's record is built from its input rather than read back (pendingJobRecord).
-        if (changes === 1) return pendingJobRecord(job, copy);
+        if (changes === 1) return record;
         return byKey.read(byKey.statement.get(job.idempotencyKey) as unknown[]);
       });
     });

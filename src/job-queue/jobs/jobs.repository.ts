@@ -92,13 +92,12 @@ export class JobsRepository {
     caller: Caller,
     traceContext: string | null = null,
   ): Promise<{ jobs: JobRecord[]; created: string[] }> {
-    const now = new Date();
     const idByKey = new Map<string, string>();
     const rows: NewJob[] = [];
     const ids = drafts.map((draft) => {
       const repeated = draft.idempotencyKey ? idByKey.get(draft.idempotencyKey) : undefined;
       if (repeated) return repeated;
-      const row = toNewJob(newId(), draft, now, traceContext);
+      const row = toNewJob(newId(), draft, traceContext);
       if (draft.idempotencyKey) idByKey.set(draft.idempotencyKey, row.id);
       rows.push(row);
       return row.id;
@@ -141,15 +140,20 @@ export class JobsRepository {
     };
   }
 
-  /** Moves the job from one of `from` to the new state; false when its status was not one of `from`. */
+  /**
+   * Moves the job from one of `from` to the state `change` gives for now; false when its status was not one of
+   * `from`. Now is the database's, the clock the claim compares due times with: a job retried by hand on an instance
+   * whose clock ran a minute ahead waited that minute.
+   */
   async transition(
     id: string,
     from: readonly JobStatus[],
-    data: Prisma.ProcessingJobUpdateManyMutationInput,
+    change: (now: Date) => Prisma.ProcessingJobUpdateManyMutationInput,
   ): Promise<boolean> {
+    const now = await this.store.databaseTime();
     const { count } = await this.db.processingJob.updateMany({
       where: { id, status: { in: [...from] } },
-      data: { ...data, updatedAt: new Date() },
+      data: { ...change(now), updatedAt: now },
     });
     return count === 1;
   }
@@ -202,7 +206,8 @@ export class JobsRepository {
   }
 }
 
-function toNewJob(id: string, draft: JobDraft, now: Date, traceContext: string | null): NewJob {
+/** Created when inserted and available then or at its runAt, by the database's clock (NewJob). */
+function toNewJob(id: string, draft: JobDraft, traceContext: string | null): NewJob {
   return {
     id,
     fileId: draft.fileId,
@@ -210,10 +215,10 @@ function toNewJob(id: string, draft: JobDraft, now: Date, traceContext: string |
     maxRetries: draft.maxRetries,
     options: draft.options ? JSON.stringify(draft.options) : null,
     runAt: draft.runAt,
-    availableAt: draft.runAt && draft.runAt > now ? draft.runAt : now,
+    availableAt: null,
     idempotencyKey: draft.idempotencyKey,
     userId: draft.userId,
-    createdAt: now,
+    createdAt: null,
     traceContext,
   };
 }

@@ -103,11 +103,11 @@ export class JobsService {
   async cancel(id: string, caller: Caller): Promise<JobRecord> {
     const job = await this.get(id, caller);
     if (isRunning(job)) return this.canceller.cancelRunning(job);
-    const cancelled = await this.repository.transition(id, CLAIMABLE_STATUSES, {
+    const cancelled = await this.repository.transition(id, CLAIMABLE_STATUSES, (now) => ({
       status: JobStatus.CANCELLED,
-      completedAt: new Date(),
+      completedAt: now,
       nextRetryAt: null,
-    });
+    }));
     if (!cancelled) {
       const current = await this.get(id, caller);
       if (isRunning(current)) return this.canceller.cancelRunning(current);
@@ -119,8 +119,7 @@ export class JobsService {
   /** FAILED or CANCELLED back to PENDING for one more attempt, even when its retries are used up. */
   async retry(id: string, caller: Caller): Promise<JobRecord> {
     const job = await this.get(id, caller);
-    const now = new Date();
-    const retried = await this.repository.transition(id, RETRYABLE_BY_HAND, {
+    const retried = await this.repository.transition(id, RETRYABLE_BY_HAND, (now) => ({
       status: JobStatus.PENDING,
       stage: ProcessingStage.QUEUED,
       progress: 0,
@@ -132,7 +131,7 @@ export class JobsService {
       errorMessage: null,
       errorRecoverable: true,
       nextAttemptManual: true,
-    });
+    }));
     if (!retried) throw this.conflict(await this.get(id, caller).catch(() => job), 'retried');
     const updated = await this.changed(id, caller);
     await this.events.wakeWorkers();

@@ -1,10 +1,12 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { JobRecord } from '../common/job-record';
 import { JobStatus } from '../common/job.enums';
 import { PrismaService } from '../database/prisma.service';
+import type { QueueStore } from '../database/queue-store';
 import { JobEventBus } from '../events/job-event-bus';
 import { JobTopics } from '../events/job-events';
 import { JobEventsPublisher } from '../events/job-events.publisher';
+import { QUEUE_DRIVER } from '../job-queue.constants';
 
 /** How long cancelJob waits for the worker (on any instance) to abort a running job. */
 export const CANCEL_WAIT_MS = 3000;
@@ -21,12 +23,14 @@ export class RunningJobCanceller {
     private readonly prisma: PrismaService,
     private readonly events: JobEventsPublisher,
     private readonly bus: JobEventBus,
+    @Inject(QUEUE_DRIVER) private readonly store: QueueStore,
   ) {}
 
   async cancelRunning(job: JobRecord): Promise<JobRecord> {
+    const now = await this.store.databaseTime(); // the clock the settlement stamps the job's end with
     const { count } = await this.prisma.client.processingJob.updateMany({
       where: { id: job.id, status: JobStatus.PROCESSING },
-      data: { cancelRequestedAt: new Date() },
+      data: { cancelRequestedAt: now, updatedAt: now },
     });
     if (count === 1) await this.askWorkerToCancel(job.id);
     return (await this.prisma.client.processingJob.findUnique({ where: { id: job.id } })) ?? job;

@@ -22,8 +22,12 @@ export class CleanupService {
     @Inject(JOB_QUEUE_OPTIONS) private readonly options: ResolvedJobQueueOptions,
   ) {}
 
-  /** Returns how many jobs were deleted. */
-  async cleanup(olderThanHours = this.options.jobRetentionHours, now = new Date()): Promise<number> {
+  /**
+   * Returns how many jobs were deleted. The cutoff is by the database's clock, which stamped the completion times: an
+   * instance whose own clock ran two hours ahead deleted jobs finished a second before under a one-hour retention.
+   */
+  async cleanup(olderThanHours = this.options.jobRetentionHours, now?: Date): Promise<number> {
+    now ??= await this.store.databaseTime();
     const cutoff = new Date(now.getTime() - olderThanHours * HOUR_MS);
     let deleted = 0;
     for (;;) {

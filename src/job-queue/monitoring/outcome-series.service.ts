@@ -1,28 +1,33 @@
-import { BadRequestException, Injectable } from '@nestjs/common';
+import { BadRequestException, Inject, Injectable } from '@nestjs/common';
 import { ownerScope, type Caller } from '../common/caller';
 import { JobStatus } from '../common/job.enums';
+import type { QueueStore } from '../database/queue-store';
+import { QUEUE_DRIVER } from '../job-queue.constants';
 import { OUTCOME_SERIES_LIMITS, type OutcomeSeriesArgs } from './dto/outcome-series.args';
 import type { OutcomeBucket } from './models/outcome-bucket.model';
 import { StatsRepository } from './stats.repository';
 
 const MINUTE_MS = 60_000;
 
-/** Completions and failures per period up to now, zeros included, oldest first: the dashboard's chart. */
+/**
+ * Completions and failures per period up to now, zeros included, oldest first: the dashboard's chart. Now is the
+ * database's, the clock the jobs' completion times are stamped by.
+ */
 @Injectable()
 export class OutcomeSeriesService {
-  constructor(private readonly stats: StatsRepository) {}
+  constructor(
+    private readonly stats: StatsRepository,
+    @Inject(QUEUE_DRIVER) private readonly store: QueueStore,
+  ) {}
 
-  async series(
-    caller: Caller,
-    { hours, bucketMinutes }: OutcomeSeriesArgs,
-    now = new Date(),
-  ): Promise<OutcomeBucket[]> {
+  async series(caller: Caller, { hours, bucketMinutes }: OutcomeSeriesArgs, now?: Date): Promise<OutcomeBucket[]> {
     const periods = Math.ceil((hours * 60) / bucketMinutes);
     if (periods > OUTCOME_SERIES_LIMITS.maxBuckets) {
       throw new BadRequestException(
         `hours / bucketMinutes gives ${periods} periods; at most ${OUTCOME_SERIES_LIMITS.maxBuckets} (use longer periods)`,
       );
     }
+    now ??= await this.store.databaseTime();
     const bucketMs = bucketMinutes * MINUTE_MS;
     const since = new Date(now.getTime() - periods * bucketMs);
     const buckets: OutcomeBucket[] = Array.from({ length: periods }, (_, index) => ({

@@ -1,6 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { ownerScope, type Caller } from '../common/caller';
 import { JobPriority, JobStatus, priorityToRank, rankToPriority } from '../common/job.enums';
+import type { QueueStore } from '../database/queue-store';
+import { QUEUE_DRIVER } from '../job-queue.constants';
 import type { JobStats } from './models/job-stats.model';
 import { StatsRepository, type StatusFormatPriorityCount } from './stats.repository';
 
@@ -43,12 +45,16 @@ export class StatsService {
   /** Computations under way, by owner scope. */
   private readonly running = new Map<string, Promise<JobStats>>();
 
-  constructor(private readonly stats: StatsRepository) {}
+  constructor(
+    private readonly stats: StatsRepository,
+    @Inject(QUEUE_DRIVER) private readonly store: QueueStore,
+  ) {}
 
   /**
    * Computed afresh for each request, except that requests arriving while one for the same scope is under way share
    * its result: at a million jobs a computation costs the database a few hundred milliseconds of CPU, and dashboards
    * polling together would otherwise queue up copies of the same work. An explicit `now` is always computed alone.
+   * The windows (throughput, averages) end at the database's now, the clock its completion times are stamped by.
    */
   jobStats(caller: Caller, now?: Date): Promise<JobStats> {
     const scope = ownerScope(caller);
@@ -56,9 +62,13 @@ export class StatsService {
     const key = scope === undefined ? 'all' : scope === null ? 'unowned' : `user:${scope}`;
     const running = this.running.get(key);
     if (running) return running;
-    const computation = this.compute(scope, new Date()).finally(() => this.running.delete(key));
+    const computation = this.computeNow(scope).finally(() => this.running.delete(key));
     this.running.set(key, computation);
     return computation;
+  }
+
+  private async computeNow(scope: string | null | undefined): Promise<JobStats> {
+    return this.compute(scope, await this.store.databaseTime());
   }
 
   private async compute(scope: string | null | undefined, now: Date): Promise<JobStats> {

@@ -46,6 +46,31 @@ export function queueStatementCases(t: DriverUnderTest): void {
       );
     });
 
+    it("dates a job given no time by the database's clock, available then or at a later runAt", async () => {
+      const runAt = new Date(Date.now() + HOUR);
+      const asEnqueued = (fields: Parameters<typeof newJob>[1]) =>
+        newJob(t.fileId, { createdAt: null, availableAt: null, ...fields });
+      const before = await t.driver.databaseTime();
+      const unkeyed = await t.driver.insertJobs([asEnqueued({}), asEnqueued({ runAt }), asEnqueued({ runAt: null })]);
+      const keyed = await t.driver.insertJobs([asEnqueued({ idempotencyKey: 'dated', runAt: new Date(0) })]);
+      const after = await t.driver.databaseTime();
+      const returned = [...unkeyed, ...keyed];
+      for (const job of returned) expect(job).toEqual(await jobRow(job.id));
+      for (const job of returned) {
+        expect(job.createdAt.getTime()).toBeGreaterThanOrEqual(before.getTime());
+        expect(job.createdAt.getTime()).toBeLessThanOrEqual(after.getTime());
+        expect(job.updatedAt).toEqual(job.createdAt);
+      }
+      expect(unkeyed[1].createdAt).toEqual(unkeyed[0].createdAt); // one batch, one time
+      // (control) a runAt ahead makes the job wait; one past does not move it before its creation
+      expect(returned.map((job) => job.availableAt)).toEqual([
+        unkeyed[0].createdAt,
+        runAt,
+        unkeyed[2].createdAt,
+        keyed[0].createdAt,
+      ]);
+    });
+
     it('folds an idempotency key that exists already to the existing job, and inserts the rest', async () => {
       const [existing] = await t.driver.insertJobs([newJob(t.fileId, { idempotencyKey: 'key-1' })]);
       const repeat = newJob(t.fileId, { idempotencyKey: 'key-1', priority: 3 });
