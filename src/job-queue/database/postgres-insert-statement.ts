@@ -1,11 +1,19 @@
 import type { FilesOfNewJobs, NewJob } from './queue-store';
 
-/** The caller may use the file: $14 says any file will do (an admin's or host code's enqueue), else $15 owns it. */
-const USABLE_FILE = '($14::boolean OR file.user_id IS NOT DISTINCT FROM $15::text)';
+/** The caller may use the file: $13 says any file will do (an admin's or host code's enqueue), else $14 owns it. */
+const USABLE_FILE = '($13::boolean OR file.user_id IS NOT DISTINCT FROM $14::text)';
+
+/**
+ * The insert's time, the created_at of a job not given one: now() to the millisecond the column keeps, truncated
+ * rather than rounded (a job is never dated after the instant of its insert, so a claim just after finds it due), so
+ * that the record built from it equals the row. Worked out once, in `files`: per row, its three uses were ~2 % of a
+ * bulk enqueue's time (date_trunc of a timestamptz, ~0.12 µs a call).
+ */
+const INSERTED_AT = "date_trunc('milliseconds', now())";
 
 /**
  * The jobs' files, read and locked once per file rather than joined once per job (insertValues sends each distinct
- * file once, in $13, and each job's position in it, in $3).
+ * file once, in $12, and each job's position in it, in $3).
  *
  * The files are read within the INSERT, so a single enqueue is one round trip instead of a lookup and an insert:
  * back to back, with a worker beside them, single enqueues took 2.2-2.9 ms instead of 3.0-3.5.
@@ -19,30 +27,22 @@ const USABLE_FILE = '($14::boolean OR file.user_id IS NOT DISTINCT FROM $15::tex
  * whole, and insertJobs then looks the files up to name them.
  *
  * `files` holds each column of the locked files as an array in byte order of their ids, the order insertValues puts
- * $13 in, so a job reads its file's values by subscript. Joined per job instead (an index lookup of stored_files and
+ * $12 in, so a job reads its file's values by subscript. Joined per job instead (an index lookup of stored_files and
  * a scan of the estimates, on connections without hash joins), the same 20,000 jobs in calls of 1,000 on one file
  * took 18-20 µs of the server's CPU a job, 15-16 µs this way; on 1,000 distinct files both took 23-26.
  */
-/**
- * The insert's time, the created_at of a job not given one: now() to the millisecond the column keeps, truncated
- * rather than rounded (a job is never dated after the instant of its insert, so a claim just after finds it due), so
- * that the record built from it equals the row. Worked out once, in `files`: per row, its three uses were ~2 % of a
- * bulk enqueue's time (date_trunc of a timestamptz, ~0.12 µs a call).
- */
-const INSERTED_AT = "date_trunc('milliseconds', now())";
-
 const FILES_OF_THE_JOBS = `
 locked AS MATERIALIZED (
   SELECT file.id AS file_id, file.original_name AS file_name, file.size AS file_size, file.format
     FROM stored_files AS file
-   WHERE file.id = ANY($13::text[]) AND ${USABLE_FILE}
+   WHERE file.id = ANY($12::text[]) AND ${USABLE_FILE}
    ORDER BY file.id
      FOR KEY SHARE
 ), file_copies AS (
   SELECT locked.*, estimate.ms AS estimated_duration
-    FROM locked LEFT JOIN unnest($16::text[], $17::int[]) AS estimate(format, ms) ON estimate.format = locked.format
+    FROM locked LEFT JOIN unnest($15::text[], $16::int[]) AS estimate(format, ms) ON estimate.format = locked.format
 ), files AS MATERIALIZED (
-  SELECT count(*) = cardinality($13::text[]) AS complete,
+  SELECT count(*) = cardinality($12::text[]) AS complete,
          array_agg(file_name ORDER BY file_id COLLATE "C") AS names,
          array_agg(file_size ORDER BY file_id COLLATE "C") AS sizes,
          array_agg(format ORDER BY file_id COLLATE "C") AS formats,
@@ -51,14 +51,14 @@ locked AS MATERIALIZED (
     FROM file_copies
 )`;
 
-const CREATED_AT = 'coalesce(input.created_at, $11::timestamptz, files.inserted_at)';
+const CREATED_AT = 'coalesce(input.created_at, files.inserted_at)';
 
 /**
- * A job's created_at, unless given (its own, or the batch's in $11), is this server's now(): the claim compares
- * available_at with now() and ranks a priority's jobs by created_at, so by the enqueuing instances' clocks one whose
- * clock ran a minute ahead held back every job it enqueued for that minute, and one a minute behind put its jobs
- * ahead of everyone's of the last minute. Its available_at, unless given, is its run_at or created_at, whichever is
- * later (GREATEST passes over a null run_at).
+ * A job's created_at, unless given, is this server's now() (`files.inserted_at`): the claim compares available_at
+ * with now() and ranks a priority's jobs by created_at, so by the enqueuing instances' clocks one whose clock ran a
+ * minute ahead held back every job it enqueued for that minute, and one a minute behind put its jobs ahead of
+ * everyone's of the last minute. Its available_at, unless given, is its run_at or created_at, whichever is later
+ * (GREATEST passes over a null run_at; pendingJobRecord applies the same rule).
  */
 const INSERT_JOBS = `
 INSERT INTO processing_jobs (id, file_id, file_name, file_size, format, status, stage, priority, max_retries, options,
@@ -71,7 +71,7 @@ SELECT input.id, input.file_id, CASE WHEN files.complete THEN files.names[input.
        input.trace_context
   FROM files,
        unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::int[], $6::jsonb[], $7::timestamptz[],
-              $8::timestamptz[], $9::text[], $10::text[], $12::timestamptz[], $18::text[])
+              $8::timestamptz[], $9::text[], $10::text[], $11::timestamptz[], $17::text[])
     AS input(id, file_id, file_at, priority, max_retries, options, run_at, available_at, idempotency_key, user_id,
              created_at, trace_context)`;
 
@@ -86,7 +86,7 @@ export const INSERT_KEYED_SQL = `
 WITH ${FILES_OF_THE_JOBS}
 ${INSERT_JOBS}
 ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-RETURNING id, ${FILE_COPY}, created_at AS inserted_at`;
+RETURNING id, ${FILE_COPY}, (SELECT inserted_at FROM files) AS inserted_at`;
 
 /**
  * Jobs none of which has a key, the bulk enqueue's usual case: all are inserted or the statement fails, so it returns
@@ -101,18 +101,15 @@ WITH ${FILES_OF_THE_JOBS}, inserted AS (${INSERT_JOBS}
 SELECT ${FILE_COPY}, files.inserted_at FROM file_copies, files`;
 
 /**
- * The insert statements' parameters. An enqueue's jobs send null for createdAt and availableAt (the database dates
- * them); jobs given a createdAt shared by the batch send it once, in $11, instead of a timestamp per job to parse.
- * Dates are 0001-9999 (validated): toISOString writes them as PostgreSQL reads them (node-postgres would write each
- * Date in local time with its offset, 0.6 µs a date).
+ * The insert statements' parameters. An enqueue's jobs send null for createdAt and availableAt: the database dates
+ * them, and no timestamp is parsed per job. Dates are 0001-9999 (validated): toISOString writes them as PostgreSQL
+ * reads them (node-postgres would write each Date in local time with its offset, 0.6 µs a date).
  */
 export function insertValues(jobs: NewJob[], files: FilesOfNewJobs): unknown[] {
-  const batchCreatedAt = jobs[0]?.createdAt ?? null;
+  const timeOf = (date: Date | null) => date?.toISOString() ?? null;
   const distinctFiles = inByteOrder([...new Set(jobs.map((job) => job.fileId))]);
   const positions = new Map(distinctFiles.map((fileId, index) => [fileId, index + 1]));
   const estimates = [...(files.estimatedDurations ?? [])];
-  const ownTime = (date: Date | null, unless: Date | null) =>
-    date === null || date.getTime() === unless?.getTime() ? null : date.toISOString();
   return [
     jobs.map((job) => job.id),
     jobs.map((job) => job.fileId),
@@ -120,12 +117,11 @@ export function insertValues(jobs: NewJob[], files: FilesOfNewJobs): unknown[] {
     jobs.map((job) => job.priority),
     jobs.map((job) => job.maxRetries),
     jobs.map((job) => job.options),
-    jobs.map((job) => job.runAt?.toISOString() ?? null),
-    jobs.map((job) => job.availableAt?.toISOString() ?? null),
+    jobs.map((job) => timeOf(job.runAt)),
+    jobs.map((job) => timeOf(job.availableAt)),
     jobs.map((job) => job.idempotencyKey),
     jobs.map((job) => job.userId),
-    batchCreatedAt?.toISOString() ?? null,
-    jobs.map((job) => ownTime(job.createdAt, batchCreatedAt)),
+    jobs.map((job) => timeOf(job.createdAt)),
     distinctFiles,
     files.owner === undefined,
     files.owner ?? null,

@@ -62,16 +62,13 @@ export class StatsService {
     const key = scope === undefined ? 'all' : scope === null ? 'unowned' : `user:${scope}`;
     const running = this.running.get(key);
     if (running) return running;
-    const computation = this.computeNow(scope).finally(() => this.running.delete(key));
+    const computation = this.compute(scope).finally(() => this.running.delete(key));
     this.running.set(key, computation);
     return computation;
   }
 
-  private async computeNow(scope: string | null | undefined): Promise<JobStats> {
-    return this.compute(scope, await this.store.databaseTime());
-  }
-
-  private async compute(scope: string | null | undefined, now: Date): Promise<JobStats> {
+  private async compute(scope: string | null | undefined, now?: Date): Promise<JobStats> {
+    now ??= await this.store.databaseTime();
     // On PostgreSQL the two run side by side, each on its own pooled connection.
     const [figures, errors] = await Promise.all([this.stats.jobFigures(now, scope), this.stats.errorCounts(scope)]);
     const { counts, completedBeforeWeek } = figures;
