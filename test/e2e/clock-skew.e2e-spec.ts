@@ -185,12 +185,16 @@ describePostgres("An instance whose clock disagrees with PostgreSQL's", () => {
     });
 
     it('keeps a job finished a second ago from a one-hour cleanup when its clock runs two hours ahead', async () => {
+      const db = service.prisma.client;
+      // (control) a job finished two hours ago by the database's clock is past the window, and goes
+      const oldId = await insertJob(db, { format: 'ghost', status: 'COMPLETED', completedAgoMs: TWO_HOURS_MS });
       const cleaned = await withClockOffBy(
         TWO_HOURS_MS,
         async () => (await service.gql(`mutation { cleanupJobs(olderThanHours: 1) }`)).data.cleanupJobs,
       );
-      expect(cleaned).toBe(0);
-      expect(await service.prisma.client.processingJob.count({ where: { id: justCompletedId } })).toBe(1);
+      expect(cleaned).toBe(1);
+      expect(await db.processingJob.count({ where: { id: oldId } })).toBe(0);
+      expect(await db.processingJob.count({ where: { id: justCompletedId } })).toBe(1);
     });
   });
 });
