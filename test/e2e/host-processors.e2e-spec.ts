@@ -7,6 +7,7 @@ import {
   type ProcessingContext,
   type ProcessingOutput,
 } from '../../src/job-queue';
+import { countAbortControllers } from '../support/counted-abort-controllers';
 import { databaseLabel } from '../support/database';
 import { hostModule, useHostApps } from '../support/host-app';
 
@@ -37,6 +38,14 @@ class VoiceProcessor implements FileProcessorHandler {
 class VerboseProcessor implements FileProcessorHandler {
   async process(): Promise<ProcessingOutput> {
     return { extractedText: 'é'.repeat(5_000), metadata: { lines: 1 } };
+  }
+}
+
+/** Reads its attempt's signal, which the worker then makes for it (a processor that does not read it gets none). */
+@FileProcessor('listen')
+class SignalReadingProcessor implements FileProcessorHandler {
+  async process({ signal }: ProcessingContext): Promise<ProcessingOutput> {
+    return { metadata: { signal: signal instanceof AbortSignal, aborted: signal.aborted } };
   }
 }
 
@@ -75,6 +84,27 @@ describe(`Processors given every way a Nest provider can be (${databaseLabel})`,
       status: 'COMPLETED',
       metadata: { voice: 'soft' },
     });
+  });
+
+  it('makes an AbortSignal only for a processor that reads one (~10 µs of worker CPU a no-op job otherwise)', async () => {
+    const app = await startHost(JobQueueModule.forRoot(await queueOptions()), [
+      { provide: GREETING, useValue: 'hello' },
+      GreetingProcessor,
+      SignalReadingProcessor,
+    ]);
+    const controllers = countAbortControllers();
+    try {
+      expect(await uploadAndSettle(app, 'a.greet', 'x')).toMatchObject({ status: 'COMPLETED' });
+      expect(controllers.made()).toBe(0);
+      // The control: a processor that reads the signal gets a live one, the one AbortController of its attempt.
+      expect(await uploadAndSettle(app, 'b.listen', 'x')).toMatchObject({
+        status: 'COMPLETED',
+        metadata: { signal: true, aborted: false },
+      });
+      expect(controllers.made()).toBe(1);
+    } finally {
+      controllers.restore();
+    }
   });
 
   it('keeps at most maxExtractedTextBytes of any processor’s text, whole characters only, and says so in metadata', async () => {

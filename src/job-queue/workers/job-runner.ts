@@ -27,17 +27,7 @@ import { CompletionBatcher } from './completion-batcher';
 import { JobOutcomesRepository } from './job-outcomes.repository';
 import { jobLogFields, JobTelemetry } from './job-telemetry';
 import type { Lease } from './lease';
-
-/** Why a running job's signal was aborted. */
-export class JobAbort extends Error {
-  constructor(
-    readonly kind: 'cancelled' | 'timeout' | 'shutdown' | 'lost',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'JobAbort';
-  }
-}
+import { type AttemptAbort, JobAbort } from './attempt-abort';
 
 /** Runs one claimed attempt: picks the processor, streams the file, reports progress, commits the outcome. */
 @Injectable()
@@ -63,7 +53,7 @@ export class JobRunner {
    * Runs the attempt to its committed outcome. `processed` is called once, when the processor's work is over and
    * only the outcome (completion or failure) is left to commit: the pool then gives the job's slot to another.
    */
-  run(job: JobRecord, workerId: string, abort: AbortController, lease: Lease, processed: () => void): Promise<void> {
+  run(job: JobRecord, workerId: string, abort: AttemptAbort, lease: Lease, processed: () => void): Promise<void> {
     const telemetry = new JobTelemetry(job, workerId, this.local);
     return telemetry.activate(() => this.attempt(job, workerId, abort, lease, telemetry, processed));
   }
@@ -71,7 +61,7 @@ export class JobRunner {
   private async attempt(
     job: JobRecord,
     workerId: string,
-    abort: AbortController,
+    abort: AttemptAbort,
     lease: Lease,
     telemetry: JobTelemetry,
     processed: () => void,
@@ -87,9 +77,8 @@ export class JobRunner {
     const tracked = this.progress.track(job, workerId, telemetry.enter);
     const { reporter } = tracked;
     try {
-      const extracted =
-        resumedExtraction(job) ?? (await this.untilAborted(this.process(job, abort.signal, reporter), abort.signal));
-      const output = await this.analyze(job, workerId, extracted, abort.signal, reporter);
+      const extracted = resumedExtraction(job) ?? (await this.untilAborted(this.process(job, abort, reporter), abort));
+      const output = await this.analyze(job, workerId, extracted, abort, reporter);
       reporter.stage(ProcessingStage.FINALIZING);
       await tracked.flush();
       processed();
@@ -99,14 +88,14 @@ export class JobRunner {
     } catch (thrown) {
       tracked.stop();
       processed();
-      await this.settleFailure(job, workerId, thrown, abort.signal, lease, telemetry);
+      await this.settleFailure(job, workerId, thrown, abort, lease, telemetry);
     } finally {
       if (timer) clearTimeout(timer);
       tracked.stop();
     }
   }
 
-  private async process(job: JobRecord, signal: AbortSignal, reporter: ProgressReporter): Promise<ProcessingOutput> {
+  private async process(job: JobRecord, abort: AttemptAbort, reporter: ProgressReporter): Promise<ProcessingOutput> {
     const processor = this.registry.get(job.format);
     if (!processor) {
       throw new NonRecoverableError(
@@ -118,12 +107,14 @@ export class JobRunner {
     const filePath = await this.storage.pathOfFile(job.fileId);
     if (!filePath)
       throw new NonRecoverableError(ProcessingErrorCode.FILE_NOT_FOUND, `Stored file ${job.fileId} no longer exists`);
-    signal.throwIfAborted(); // given up on while the file was looked up: the processor must not start at all
+    abort.throwIfAborted(); // given up on while the file was looked up: the processor must not start at all
     const output = await processor.handler.process({
       job,
       filePath,
-      openStream: (range) => createReadStream(filePath, { ...range, signal, highWaterMark: 256 * 1024 }),
-      signal,
+      openStream: (range) => createReadStream(filePath, { ...range, signal: abort.signal, highWaterMark: 256 * 1024 }),
+      get signal() {
+        return abort.signal; // made only for a processor that reads it (AttemptAbort)
+      },
       progress: reporter,
     });
     return capExtractedText(output, this.options.maxExtractedTextBytes);
@@ -134,17 +125,20 @@ export class JobRunner {
     job: JobRecord,
     workerId: string,
     output: ProcessingOutput,
-    signal: AbortSignal,
+    abort: AttemptAbort,
     reporter: ProgressReporter,
   ): Promise<ProcessingOutput> {
     const analyzer = this.analyzer;
     if (!analyzer || !output.extractedText) return output;
     reporter.stage(ProcessingStage.ANALYZING);
     try {
-      const analysis = await this.untilAborted(analyzer.analyze({ text: output.extractedText, job, signal }), signal);
+      const analysis = await this.untilAborted(
+        analyzer.analyze({ text: output.extractedText, job, signal: abort.signal }),
+        abort,
+      );
       return { ...output, result: { ...output.result, analysis } };
     } catch (error) {
-      if (signal.aborted) throw error;
+      if (abort.aborted) throw error;
       await this.outcomes.checkpointExtraction(job, workerId, output);
       throw new RecoverableError(ProcessingErrorCode.ANALYSIS_FAILED, `Analysis failed: ${(error as Error).message}`, {
         cause: error,
@@ -152,13 +146,12 @@ export class JobRunner {
     }
   }
 
-  /** Resolves with the processor's result unless the signal aborts first: a late result is discarded. */
-  private untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-    if (signal.aborted) return Promise.reject(asError(signal.reason));
+  /** Resolves with the processor's result unless the attempt is aborted first: a late result is discarded. */
+  private untilAborted<T>(work: Promise<T>, abort: AttemptAbort): Promise<T> {
+    if (abort.aborted) return Promise.reject(asError(abort.reason));
     return new Promise<T>((resolve, reject) => {
-      const onAbort = () => reject(asError(signal.reason));
-      signal.addEventListener('abort', onAbort, { once: true });
-      work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+      const removeListener = abort.onAbort((reason) => reject(asError(reason)));
+      work.then(resolve, reject).finally(removeListener);
     });
   }
 
@@ -166,11 +159,11 @@ export class JobRunner {
     job: JobRecord,
     workerId: string,
     thrown: unknown,
-    signal: AbortSignal,
+    abort: AttemptAbort,
     lease: Lease,
     telemetry: JobTelemetry,
   ): Promise<void> {
-    const reason: unknown = signal.aborted ? signal.reason : thrown;
+    const reason: unknown = abort.aborted ? abort.reason : thrown;
     // On shutdown the pool releases the job; a lost job belongs to whoever took it: nothing to write either way.
     if (reason instanceof JobAbort && (reason.kind === 'shutdown' || reason.kind === 'lost')) {
       telemetry.abandoned(reason.kind);

@@ -10,7 +10,8 @@ import { JobEventsPublisher } from '../events/job-events.publisher';
 import { JOB_QUEUE_OPTIONS, QUEUE_DRIVER } from '../job-queue.constants';
 import type { ResolvedJobQueueOptions } from '../job-queue.options';
 import { ClaimPacing } from './claim-pacing';
-import { JobAbort, JobRunner } from './job-runner';
+import { JobRunner } from './job-runner';
+import { AttemptAbort, JobAbort } from './attempt-abort';
 import { JobOutcomesRepository } from './job-outcomes.repository';
 import { jobLogFields } from './job-telemetry';
 import { Lease } from './lease';
@@ -20,7 +21,7 @@ interface RunningJob {
   job: JobRecord;
   /** Its processor is done; only its outcome's commit is left, which holds no slot. */
   committing: boolean;
-  abort: AbortController;
+  abort: AttemptAbort;
   lease: Lease;
   done: Promise<void>;
 }
@@ -178,7 +179,7 @@ export class WorkerPoolService implements OnApplicationBootstrap, BeforeApplicat
   }
 
   private start(job: JobRecord, lease: Lease): void {
-    const abort = new AbortController();
+    const abort = new AttemptAbort();
     const entry: RunningJob = { job, abort, lease, committing: false, done: Promise.resolve() };
     const processed = () => {
       if (entry.committing) return;
