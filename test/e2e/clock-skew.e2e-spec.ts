@@ -118,6 +118,7 @@ describePostgres("An instance whose clock disagrees with PostgreSQL's", () => {
     expect(Math.abs(Date.parse(health.checkedAt) - realNow)).toBeLessThan(30_000);
     await db.processingJob.deleteMany({ where: { id: { in: ids } } });
   });
+
   it('runs a job retried by hand at once when its clock runs a minute ahead', async () => {
     const failedId = await insertJob(service.prisma.client, {
       format: 'skewtest',

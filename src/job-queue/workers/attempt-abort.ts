@@ -1,5 +1,3 @@
-import { asError } from '../common/as-error';
-
 /** Why a running job's attempt was aborted. */
 export class JobAbort extends Error {
   constructor(
@@ -22,33 +20,27 @@ export class JobAbort extends Error {
  */
 export class AttemptAbort {
   private controller: AbortController | null = null;
-  private abortReason: unknown = undefined;
-  private isAborted = false;
-  private listeners: ((reason: unknown) => void)[] = [];
+  private listeners: ((reason: JobAbort) => void)[] = [];
+  private abortedFor: JobAbort | null = null;
 
-  get aborted(): boolean {
-    return this.isAborted;
-  }
-
-  /** What `abort` was given; undefined until then. */
-  get reason(): unknown {
-    return this.abortReason;
+  /** Why the attempt was aborted; null while it runs on. */
+  get reason(): JobAbort | null {
+    return this.abortedFor;
   }
 
   /** The attempt's AbortSignal, made on first use. */
   get signal(): AbortSignal {
     if (!this.controller) {
       this.controller = new AbortController();
-      if (this.isAborted) this.controller.abort(this.abortReason);
+      if (this.reason) this.controller.abort(this.reason);
     }
     return this.controller.signal;
   }
 
   /** Aborts once: later calls are ignored, as AbortController's are. */
-  abort(reason: unknown): void {
-    if (this.isAborted) return;
-    this.isAborted = true;
-    this.abortReason = reason;
+  abort(reason: JobAbort): void {
+    if (this.abortedFor) return;
+    this.abortedFor = reason;
     this.controller?.abort(reason);
     const listeners = this.listeners;
     this.listeners = [];
@@ -56,7 +48,7 @@ export class AttemptAbort {
   }
 
   /** Calls `listener` with the reason when the attempt is aborted (not if it already was); returns its removal. */
-  onAbort(listener: (reason: unknown) => void): () => void {
+  onAbort(listener: (reason: JobAbort) => void): () => void {
     this.listeners.push(listener);
     return () => {
       const at = this.listeners.indexOf(listener);
@@ -64,8 +56,8 @@ export class AttemptAbort {
     };
   }
 
-  /** Throws the reason (as an Error) if the attempt was aborted, as `AbortSignal.throwIfAborted` does. */
+  /** Throws the reason if the attempt was aborted, as `AbortSignal.throwIfAborted` does. */
   throwIfAborted(): void {
-    if (this.isAborted) throw asError(this.abortReason);
+    if (this.reason) throw this.reason;
   }
 }

@@ -1,6 +1,5 @@
 import { createReadStream } from 'node:fs';
 import { Inject, Injectable, Logger, type LoggerService, type LogLevel } from '@nestjs/common';
-import { asError } from '../common/as-error';
 import type { JobRecord } from '../common/job-record';
 import { JobStatus, ProcessingStage } from '../common/job.enums';
 import { JOB_QUEUE_OPTIONS } from '../job-queue.constants';
@@ -138,7 +137,7 @@ export class JobRunner {
       );
       return { ...output, result: { ...output.result, analysis } };
     } catch (error) {
-      if (abort.aborted) throw error;
+      if (abort.reason) throw error;
       await this.outcomes.checkpointExtraction(job, workerId, output);
       throw new RecoverableError(ProcessingErrorCode.ANALYSIS_FAILED, `Analysis failed: ${(error as Error).message}`, {
         cause: error,
@@ -148,9 +147,9 @@ export class JobRunner {
 
   /** Resolves with the processor's result unless the attempt is aborted first: a late result is discarded. */
   private untilAborted<T>(work: Promise<T>, abort: AttemptAbort): Promise<T> {
-    if (abort.aborted) return Promise.reject(asError(abort.reason));
+    if (abort.reason) return Promise.reject(abort.reason);
     return new Promise<T>((resolve, reject) => {
-      const removeListener = abort.onAbort((reason) => reject(asError(reason)));
+      const removeListener = abort.onAbort(reject);
       work.then(resolve, reject).finally(removeListener);
     });
   }
@@ -163,7 +162,7 @@ export class JobRunner {
     lease: Lease,
     telemetry: JobTelemetry,
   ): Promise<void> {
-    const reason: unknown = abort.aborted ? abort.reason : thrown;
+    const reason: unknown = abort.reason ?? thrown;
     // On shutdown the pool releases the job; a lost job belongs to whoever took it: nothing to write either way.
     if (reason instanceof JobAbort && (reason.kind === 'shutdown' || reason.kind === 'lost')) {
       telemetry.abandoned(reason.kind);
