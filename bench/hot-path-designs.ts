@@ -9,10 +9,13 @@
  *
  * - current: the product's own claim (CLAIM_SQL) and completion (COMPLETE_SQL) on the migrated schema: the claim
  *   and the completion each write a new version of the 37-column job row with 5 index entries.
- * - queue + record: a narrow queue row (id, priority, due time, lease) beside the record; the claim leases the
- *   queue row and reads the record, the completion deletes the queue row and writes the record's outcome.
+ * - queue + record: a narrow queue row (id, format, priority, due time, lease) beside the record; the claim leases
+ *   the queue row and reads the record, the completion deletes the queue row and writes the record's outcome.
  * - queue + outcome: as above, but the completion appends an outcome row instead of rewriting the record, so the
  *   record is written once, at enqueue (a job's status is then derived from the three tables).
+ * - queue + outcome, tallied: as above, with the tallies of jobs by status, format and priority kept exact by the
+ *   product's own trigger functions on the narrow rows (the queue row's status, PENDING or PROCESSING, is a stored
+ *   generated column): what the shape costs once statistics read it as they read today's schema.
  * - queue + HOT record: as queue + record, but the record keeps its status column authoritative and gets no index
  *   on any column the claim or the completion changes (status, lease, start and end times), and room on its pages
  *   (fillfactor 50): its updates are then HOT, a new row version on the same page with no index entry. The finished
@@ -20,12 +23,13 @@
  *   stay on the record, as the product's do.
  * - queue only: graphile-worker's shape, the queue row leased and then deleted, no record kept.
  *
- * The sketches are SQL only: they show what each shape costs the database, not a build of it.
+ * The sketches are SQL only (bench/lib/design-sketches.ts): they show what each shape costs the database, not a
+ * build of it. The shapes that keep tallies are checked to end with exactly every job COMPLETED.
  */
 import { Client, Pool } from 'pg';
-import { CLAIM_SQL, COMPLETE_SQL } from '../src/job-queue/database/postgres-queue-statements';
 import { migratePostgres } from '../src/job-queue/database/migrator';
 import { createBenchDatabase } from './lib/databases';
+import { type Design, designs, SKETCH_TABLES } from './lib/design-sketches';
 import { processCpuMs } from './lib/process-cpu';
 import { median } from './lib/stats';
 
@@ -37,134 +41,8 @@ const JOBS = argument('jobs', 20_000);
 const ROUNDS = argument('rounds', 3);
 const BATCH = 100;
 const LEASE_MS = 30_000;
+const DESIGNS = designs(JOBS);
 const adminUrl = process.env.BENCH_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
-
-const SKETCH_TABLES = `
-CREATE TABLE job_queue (id text PRIMARY KEY, priority int NOT NULL, created_at timestamptz(3) NOT NULL,
-  available_at timestamptz(3) NOT NULL, lease_owner text, lease_expires_at timestamptz(3),
-  attempt_count int NOT NULL DEFAULT 0, started_at timestamptz(3));
-CREATE INDEX job_queue_claim_idx ON job_queue (priority DESC, created_at, id) WHERE lease_owner IS NULL;
-CREATE INDEX job_queue_lease_idx ON job_queue (lease_expires_at) WHERE lease_owner IS NOT NULL;
-CREATE TABLE job_outcomes (id text PRIMARY KEY, status text NOT NULL, attempt_count int NOT NULL,
-  started_at timestamptz(3), completed_at timestamptz(3) NOT NULL, bytes_processed bigint, extracted_text text,
-  metadata jsonb, result jsonb);
-CREATE TABLE hot_jobs (LIKE processing_jobs INCLUDING DEFAULTS INCLUDING CONSTRAINTS) WITH (fillfactor = 50);
-ALTER TABLE hot_jobs ADD PRIMARY KEY (id);
-CREATE INDEX hot_jobs_created_at_id_idx ON hot_jobs (created_at, id);
-CREATE INDEX hot_jobs_file_id_idx ON hot_jobs (file_id);
-CREATE INDEX hot_jobs_user_id_created_at_idx ON hot_jobs (user_id, created_at) WHERE user_id IS NOT NULL;
-CREATE UNIQUE INDEX hot_jobs_idempotency_key_key ON hot_jobs (idempotency_key) WHERE idempotency_key IS NOT NULL;
-CREATE TRIGGER hot_jobs_counts_after_insert AFTER INSERT ON hot_jobs
-  REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION job_counts_inserted();
-CREATE TRIGGER hot_jobs_counts_after_update AFTER UPDATE ON hot_jobs
-  REFERENCING OLD TABLE AS before_update NEW TABLE AS after_update FOR EACH STATEMENT EXECUTE FUNCTION job_counts_updated();
-CREATE TABLE job_finished (id text NOT NULL, status text NOT NULL, completed_at timestamptz(3) NOT NULL,
-  started_at timestamptz(3), created_at timestamptz(3) NOT NULL);
-CREATE INDEX job_finished_idx ON job_finished (status, completed_at, started_at, created_at)`;
-
-const QUEUE_CLAIM = `
-WITH picked AS (
-  SELECT id FROM job_queue WHERE lease_owner IS NULL AND available_at <= now()
-   ORDER BY priority DESC, created_at, id LIMIT $2 FOR UPDATE SKIP LOCKED
-), leased AS (
-  UPDATE job_queue AS queued
-     SET lease_owner = $1, lease_expires_at = now() + make_interval(secs => $3::double precision / 1000),
-         started_at = now(), attempt_count = queued.attempt_count + 1
-    FROM picked WHERE queued.id = picked.id
-  RETURNING queued.id, queued.attempt_count, queued.started_at
-)`;
-/** The claim of the record designs: the worker needs the job's input, which the record holds. */
-const QUEUE_CLAIM_WITH_RECORD = `${QUEUE_CLAIM}
-SELECT job.*, leased.attempt_count AS leased_attempt, leased.started_at AS leased_at
-  FROM leased JOIN processing_jobs AS job ON job.id = leased.id`;
-const DEQUEUED = `
-WITH gone AS (
-  DELETE FROM job_queue WHERE id = ANY($2::text[]) AND lease_owner = $1
-  RETURNING id, attempt_count, started_at, array_position($2::text[], id) AS ord
-)`;
-
-interface Design {
-  name: string;
-  enqueue: string[];
-  claim: string;
-  complete: string;
-  /** Parameters after (workerId, ids): the completion's per-job values. */
-  withResults: boolean;
-  /** A table whose updates are meant to be HOT (heap-only: no index entry): the run reports the share that were. */
-  hotTable?: string;
-}
-
-const recordInsert = (jobs: number, table = 'processing_jobs') => `
-INSERT INTO ${table} (id, file_id, file_name, file_size, format, priority, available_at, created_at, updated_at)
-SELECT 'j' || lpad(n::text, 8, '0'), 'f', 'a.txt', 10, 'txt', 2, now(), now(), now() FROM generate_series(1, ${jobs}) n`;
-const queueInsert = (jobs: number) => `
-INSERT INTO job_queue (id, priority, created_at, available_at)
-SELECT 'j' || lpad(n::text, 8, '0'), 2, now(), now() FROM generate_series(1, ${jobs}) n`;
-
-const DESIGNS: Design[] = [
-  { name: 'current', enqueue: [recordInsert(JOBS)], claim: CLAIM_SQL, complete: COMPLETE_SQL, withResults: true },
-  {
-    name: 'queue + record',
-    enqueue: [recordInsert(JOBS), queueInsert(JOBS)],
-    claim: QUEUE_CLAIM_WITH_RECORD,
-    complete: `${DEQUEUED}, done AS (
-  UPDATE processing_jobs AS job
-     SET status = 'COMPLETED', stage = 'COMPLETED', progress = 100, bytes_processed = ($6::bigint[])[gone.ord],
-         extracted_text = ($3::text[])[gone.ord], metadata = ($4::jsonb[])[gone.ord], result = ($5::jsonb[])[gone.ord],
-         attempt_count = gone.attempt_count, started_at = gone.started_at, completed_at = now(),
-         actual_duration = (EXTRACT(EPOCH FROM (now() - gone.started_at)) * 1000)::int, updated_at = now()
-    FROM gone WHERE job.id = gone.id
-  RETURNING job.id
-) SELECT id FROM done`,
-    withResults: true,
-  },
-  {
-    name: 'queue + outcome',
-    enqueue: [recordInsert(JOBS), queueInsert(JOBS)],
-    claim: QUEUE_CLAIM_WITH_RECORD,
-    complete: `${DEQUEUED}
-INSERT INTO job_outcomes (id, status, attempt_count, started_at, completed_at, bytes_processed, extracted_text,
-                          metadata, result)
-SELECT id, 'COMPLETED', attempt_count, started_at, now(), ($6::bigint[])[ord], ($3::text[])[ord], ($4::jsonb[])[ord],
-       ($5::jsonb[])[ord]
-  FROM gone
-RETURNING id`,
-    withResults: true,
-  },
-  {
-    name: 'queue + HOT record',
-    hotTable: 'hot_jobs',
-    enqueue: [recordInsert(JOBS, 'hot_jobs'), queueInsert(JOBS)],
-    claim: `${QUEUE_CLAIM}, claimed AS (
-  UPDATE hot_jobs AS job
-     SET status = 'PROCESSING', stage = 'QUEUED', progress = 0, bytes_processed = 0, lease_owner = $1,
-         lease_expires_at = now() + make_interval(secs => $3::double precision / 1000), cancel_requested_at = NULL,
-         started_at = now(), updated_at = now(), attempt_count = leased.attempt_count
-    FROM leased WHERE job.id = leased.id
-  RETURNING job.*
-) SELECT * FROM claimed`,
-    complete: `${DEQUEUED}, done AS (
-  UPDATE hot_jobs AS job
-     SET status = 'COMPLETED', stage = 'COMPLETED', progress = 100, bytes_processed = ($6::bigint[])[gone.ord],
-         extracted_text = ($3::text[])[gone.ord], metadata = ($4::jsonb[])[gone.ord], result = ($5::jsonb[])[gone.ord],
-         completed_at = now(), actual_duration = (EXTRACT(EPOCH FROM (now() - gone.started_at)) * 1000)::int,
-         lease_expires_at = NULL, updated_at = now()
-    FROM gone WHERE job.id = gone.id
-  RETURNING job.id, job.status, job.completed_at, job.started_at, job.created_at
-), logged AS (
-  INSERT INTO job_finished (id, status, completed_at, started_at, created_at)
-  SELECT id, status, completed_at, started_at, created_at FROM done
-) SELECT id FROM done`,
-    withResults: true,
-  },
-  {
-    name: 'queue only',
-    enqueue: [queueInsert(JOBS)],
-    claim: `${QUEUE_CLAIM} SELECT * FROM leased`,
-    complete: `DELETE FROM job_queue WHERE id = ANY($2::text[]) AND lease_owner = $1 RETURNING id`,
-    withResults: false,
-  },
-];
 
 const hotShareOf = (runs: Run[]) =>
   runs[0].hotShare === null ? '–' : `${(median(runs.map((run) => run.hotShare!)) * 100).toFixed(0)} %`;
@@ -187,7 +65,7 @@ interface Run {
 
 async function runDesign(client: Client, pid: number, design: Design): Promise<Run> {
   await client.query(
-    'TRUNCATE processing_jobs, job_attempts, stored_files, job_queue, job_outcomes, hot_jobs, job_finished CASCADE',
+    'TRUNCATE processing_jobs, job_attempts, stored_files, job_queue, job_outcomes, untallied_jobs, tallied_queue, tallied_outcomes, hot_jobs, job_finished, job_counts CASCADE',
   );
   await client.query(
     `INSERT INTO stored_files (id, original_name, size, format, checksum, storage_path) VALUES ('f', 'a.txt', 10, 'txt', '-', '-')`,
@@ -216,11 +94,21 @@ async function runDesign(client: Client, pid: number, design: Design): Promise<R
   }
   const seconds = (performance.now() - started) / 1000;
   if (completed !== JOBS) throw new Error(`${design.name}: completed ${completed} of ${JOBS} jobs`);
+  if (design.keepsTallies) await checkTallies(client, design.name);
   const cpuUsPerJob = ((cpuMs(pid) - cpuBefore) * 1000) / JOBS;
   const hotAfter = design.hotTable ? await updateCounts(client, design.hotTable) : null;
   const hotShare =
     hotBefore && hotAfter ? (hotAfter.hot - hotBefore.hot) / Math.max(1, hotAfter.all - hotBefore.all) : null;
   return { enqueueCpuMs, jobsPerSecond: JOBS / seconds, cpuUsPerJob, hotShare };
+}
+
+/** The tallies of a design that keeps them say what the run did: every job COMPLETED, no other status left. */
+async function checkTallies(client: Client, design: string): Promise<void> {
+  const { rows } = await client.query<{ status: string; count: string }>(
+    'SELECT status, sum(count)::text AS count FROM job_counts GROUP BY status HAVING sum(count) <> 0',
+  );
+  const tallies = rows.map((row) => `${row.status} ${row.count}`).join(', ');
+  if (tallies !== `COMPLETED ${JOBS}`) throw new Error(`${design}: tallies say ${tallies}, not COMPLETED ${JOBS}`);
 }
 
 /** A table's updates so far, and how many of them were HOT (no new index entry), as of the last statement. */

@@ -1,0 +1,169 @@
+/**
+ * The SQL of each queue shape bench/hot-path-designs.ts measures (its header says what each one is): the tables the
+ * sketches add beside the migrated schema, and each shape's enqueue, claim and completion.
+ */
+import { CLAIM_SQL, COMPLETE_SQL } from '../../src/job-queue/database/postgres-queue-statements';
+
+export const SKETCH_TABLES = `
+CREATE TABLE job_queue (id text PRIMARY KEY, format text NOT NULL, priority int NOT NULL, created_at timestamptz(3) NOT NULL,
+  available_at timestamptz(3) NOT NULL, lease_owner text, lease_expires_at timestamptz(3),
+  attempt_count int NOT NULL DEFAULT 0, started_at timestamptz(3));
+CREATE INDEX job_queue_claim_idx ON job_queue (priority DESC, created_at, id) WHERE lease_owner IS NULL;
+CREATE INDEX job_queue_lease_idx ON job_queue (lease_expires_at) WHERE lease_owner IS NOT NULL;
+CREATE TABLE job_outcomes (id text PRIMARY KEY, status text NOT NULL, format text NOT NULL, priority int NOT NULL,
+  attempt_count int NOT NULL,
+  started_at timestamptz(3), completed_at timestamptz(3) NOT NULL, bytes_processed bigint, extracted_text text,
+  metadata jsonb, result jsonb);
+CREATE TABLE untallied_jobs (LIKE processing_jobs INCLUDING ALL);
+CREATE TABLE tallied_queue (LIKE job_queue INCLUDING ALL,
+  status text GENERATED ALWAYS AS (CASE WHEN lease_owner IS NULL THEN 'PENDING' ELSE 'PROCESSING' END) STORED);
+CREATE TABLE tallied_outcomes (LIKE job_outcomes INCLUDING ALL);
+CREATE TRIGGER tallied_queue_after_insert AFTER INSERT ON tallied_queue
+  REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION job_counts_inserted();
+CREATE TRIGGER tallied_queue_after_update AFTER UPDATE ON tallied_queue
+  REFERENCING OLD TABLE AS before_update NEW TABLE AS after_update FOR EACH STATEMENT EXECUTE FUNCTION job_counts_updated();
+CREATE TRIGGER tallied_queue_after_delete AFTER DELETE ON tallied_queue
+  REFERENCING OLD TABLE AS deleted FOR EACH STATEMENT EXECUTE FUNCTION job_counts_deleted();
+CREATE TRIGGER tallied_outcomes_after_insert AFTER INSERT ON tallied_outcomes
+  REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION job_counts_inserted();
+CREATE TABLE hot_jobs (LIKE processing_jobs INCLUDING DEFAULTS INCLUDING CONSTRAINTS) WITH (fillfactor = 50);
+ALTER TABLE hot_jobs ADD PRIMARY KEY (id);
+CREATE INDEX hot_jobs_created_at_id_idx ON hot_jobs (created_at, id);
+CREATE INDEX hot_jobs_file_id_idx ON hot_jobs (file_id);
+CREATE INDEX hot_jobs_user_id_created_at_idx ON hot_jobs (user_id, created_at) WHERE user_id IS NOT NULL;
+CREATE UNIQUE INDEX hot_jobs_idempotency_key_key ON hot_jobs (idempotency_key) WHERE idempotency_key IS NOT NULL;
+CREATE TRIGGER hot_jobs_counts_after_insert AFTER INSERT ON hot_jobs
+  REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION job_counts_inserted();
+CREATE TRIGGER hot_jobs_counts_after_update AFTER UPDATE ON hot_jobs
+  REFERENCING OLD TABLE AS before_update NEW TABLE AS after_update FOR EACH STATEMENT EXECUTE FUNCTION job_counts_updated();
+CREATE TABLE job_finished (id text NOT NULL, status text NOT NULL, completed_at timestamptz(3) NOT NULL,
+  started_at timestamptz(3), created_at timestamptz(3) NOT NULL);
+CREATE INDEX job_finished_idx ON job_finished (status, completed_at, started_at, created_at)`;
+
+const queueClaim = (queue = 'job_queue') => `
+WITH picked AS (
+  SELECT id FROM ${queue} WHERE lease_owner IS NULL AND available_at <= now()
+   ORDER BY priority DESC, created_at, id LIMIT $2 FOR UPDATE SKIP LOCKED
+), leased AS (
+  UPDATE ${queue} AS queued
+     SET lease_owner = $1, lease_expires_at = now() + make_interval(secs => $3::double precision / 1000),
+         started_at = now(), attempt_count = queued.attempt_count + 1
+    FROM picked WHERE queued.id = picked.id
+  RETURNING queued.id, queued.attempt_count, queued.started_at
+)`;
+/** The claim of the record designs: the worker needs the job's input, which the record holds. */
+const queueClaimWithRecord = (queue = 'job_queue', record = 'processing_jobs') => `${queueClaim(queue)}
+SELECT job.*, leased.attempt_count AS leased_attempt, leased.started_at AS leased_at
+  FROM leased JOIN ${record} AS job ON job.id = leased.id`;
+const dequeued = (queue = 'job_queue') => `
+WITH gone AS (
+  DELETE FROM ${queue} WHERE id = ANY($2::text[]) AND lease_owner = $1
+  RETURNING id, format, priority, attempt_count, started_at, array_position($2::text[], id) AS ord
+)`;
+/** The outcome row appended by the completion of the queue + outcome designs. */
+const outcomeInsert = (outcomes = 'job_outcomes') => `
+INSERT INTO ${outcomes} (id, status, format, priority, attempt_count, started_at, completed_at, bytes_processed,
+                         extracted_text, metadata, result)
+SELECT id, 'COMPLETED', format, priority, attempt_count, started_at, now(), ($6::bigint[])[ord], ($3::text[])[ord],
+       ($4::jsonb[])[ord], ($5::jsonb[])[ord]
+  FROM gone
+RETURNING id`;
+
+export interface Design {
+  name: string;
+  enqueue: string[];
+  claim: string;
+  complete: string;
+  /** Parameters after (workerId, ids): the completion's per-job values. */
+  withResults: boolean;
+  /** Keeps the tallies of jobs by status exact (as the product does): checked after the run. */
+  keepsTallies: boolean;
+  /** A table whose updates are meant to be HOT (heap-only: no index entry): the run reports the share that were. */
+  hotTable?: string;
+}
+
+const recordInsert = (jobs: number, table = 'processing_jobs') => `
+INSERT INTO ${table} (id, file_id, file_name, file_size, format, priority, available_at, created_at, updated_at)
+SELECT 'j' || lpad(n::text, 8, '0'), 'f', 'a.txt', 10, 'txt', 2, now(), now(), now() FROM generate_series(1, ${jobs}) n`;
+const queueInsert = (jobs: number, queue = 'job_queue') => `
+INSERT INTO ${queue} (id, format, priority, created_at, available_at)
+SELECT 'j' || lpad(n::text, 8, '0'), 'txt', 2, now(), now() FROM generate_series(1, ${jobs}) n`;
+
+/** Every shape, filled with `jobs` queued jobs. */
+export const designs = (jobs: number): Design[] => [
+  {
+    name: 'current',
+    enqueue: [recordInsert(jobs)],
+    claim: CLAIM_SQL,
+    complete: COMPLETE_SQL,
+    withResults: true,
+    keepsTallies: true,
+  },
+  {
+    name: 'queue + record',
+    enqueue: [recordInsert(jobs), queueInsert(jobs)],
+    claim: queueClaimWithRecord(),
+    complete: `${dequeued()}, done AS (
+  UPDATE processing_jobs AS job
+     SET status = 'COMPLETED', stage = 'COMPLETED', progress = 100, bytes_processed = ($6::bigint[])[gone.ord],
+         extracted_text = ($3::text[])[gone.ord], metadata = ($4::jsonb[])[gone.ord], result = ($5::jsonb[])[gone.ord],
+         attempt_count = gone.attempt_count, started_at = gone.started_at, completed_at = now(),
+         actual_duration = (EXTRACT(EPOCH FROM (now() - gone.started_at)) * 1000)::int, updated_at = now()
+    FROM gone WHERE job.id = gone.id
+  RETURNING job.id
+) SELECT id FROM done`,
+    withResults: true,
+    keepsTallies: false,
+  },
+  {
+    name: 'queue + outcome',
+    enqueue: [recordInsert(jobs), queueInsert(jobs)],
+    claim: queueClaimWithRecord(),
+    complete: `${dequeued()}${outcomeInsert()}`,
+    withResults: true,
+    keepsTallies: false,
+  },
+  {
+    name: 'queue + outcome, tallied',
+    enqueue: [recordInsert(jobs, 'untallied_jobs'), queueInsert(jobs, 'tallied_queue')],
+    claim: queueClaimWithRecord('tallied_queue', 'untallied_jobs'),
+    complete: `${dequeued('tallied_queue')}${outcomeInsert('tallied_outcomes')}`,
+    withResults: true,
+    keepsTallies: true,
+  },
+  {
+    name: 'queue + HOT record',
+    hotTable: 'hot_jobs',
+    enqueue: [recordInsert(jobs, 'hot_jobs'), queueInsert(jobs)],
+    claim: `${queueClaim()}, claimed AS (
+  UPDATE hot_jobs AS job
+     SET status = 'PROCESSING', stage = 'QUEUED', progress = 0, bytes_processed = 0, lease_owner = $1,
+         lease_expires_at = now() + make_interval(secs => $3::double precision / 1000), cancel_requested_at = NULL,
+         started_at = now(), updated_at = now(), attempt_count = leased.attempt_count
+    FROM leased WHERE job.id = leased.id
+  RETURNING job.*
+) SELECT * FROM claimed`,
+    complete: `${dequeued()}, done AS (
+  UPDATE hot_jobs AS job
+     SET status = 'COMPLETED', stage = 'COMPLETED', progress = 100, bytes_processed = ($6::bigint[])[gone.ord],
+         extracted_text = ($3::text[])[gone.ord], metadata = ($4::jsonb[])[gone.ord], result = ($5::jsonb[])[gone.ord],
+         completed_at = now(), actual_duration = (EXTRACT(EPOCH FROM (now() - gone.started_at)) * 1000)::int,
+         lease_expires_at = NULL, updated_at = now()
+    FROM gone WHERE job.id = gone.id
+  RETURNING job.id, job.status, job.completed_at, job.started_at, job.created_at
+), logged AS (
+  INSERT INTO job_finished (id, status, completed_at, started_at, created_at)
+  SELECT id, status, completed_at, started_at, created_at FROM done
+) SELECT id FROM done`,
+    withResults: true,
+    keepsTallies: true,
+  },
+  {
+    name: 'queue only',
+    enqueue: [queueInsert(jobs)],
+    claim: `${queueClaim()} SELECT * FROM leased`,
+    complete: `DELETE FROM job_queue WHERE id = ANY($2::text[]) AND lease_owner = $1 RETURNING id`,
+    withResults: false,
+    keepsTallies: false,
+  },
+];
