@@ -1,8 +1,9 @@
 import { databaseLabel } from '../support/database';
 import { useDriverUnderTest } from '../support/driver-harness';
+import { claimAndRunCases } from './conformance/claim-and-run.cases';
 import { cleanupCases } from './conformance/cleanup.cases';
+import { enqueueAndReadCases } from './conformance/enqueue-and-read.cases';
 import { providerPieceCases } from './conformance/provider-pieces.cases';
-import { queueStatementCases } from './conformance/queue-statements.cases';
 import { settleManyCases } from './conformance/settle-many.cases';
 
 /**
@@ -12,7 +13,8 @@ import { settleManyCases } from './conformance/settle-many.cases';
  */
 describe(`QueueDriver conformance (${databaseLabel})`, () => {
   const t = useDriverUnderTest();
-  queueStatementCases(t);
+  enqueueAndReadCases(t);
+  claimAndRunCases(t);
   settleManyCases(t);
   providerPieceCases(t);
   cleanupCases(t);
