@@ -5,15 +5,16 @@
 import { CLAIM_SQL, COMPLETE_SQL } from '../../src/job-queue/database/postgres-queue-statements';
 
 export const SKETCH_TABLES = `
-CREATE TABLE job_queue (id text PRIMARY KEY, format text NOT NULL, priority int NOT NULL, created_at timestamptz(3) NOT NULL,
-  available_at timestamptz(3) NOT NULL, lease_owner text, lease_expires_at timestamptz(3),
-  attempt_count int NOT NULL DEFAULT 0, started_at timestamptz(3));
+CREATE TABLE job_queue (id text PRIMARY KEY, format text NOT NULL, priority int NOT NULL,
+  created_at timestamptz(3) NOT NULL, available_at timestamptz(3) NOT NULL, lease_owner text,
+  lease_expires_at timestamptz(3), attempt_count int NOT NULL DEFAULT 0, started_at timestamptz(3));
 CREATE INDEX job_queue_claim_idx ON job_queue (priority DESC, created_at, id) WHERE lease_owner IS NULL;
 CREATE INDEX job_queue_lease_idx ON job_queue (lease_expires_at) WHERE lease_owner IS NOT NULL;
 CREATE TABLE job_outcomes (id text PRIMARY KEY, status text NOT NULL, format text NOT NULL, priority int NOT NULL,
-  attempt_count int NOT NULL,
-  started_at timestamptz(3), completed_at timestamptz(3) NOT NULL, bytes_processed bigint, extracted_text text,
-  metadata jsonb, result jsonb);
+  attempt_count int NOT NULL, started_at timestamptz(3), completed_at timestamptz(3) NOT NULL, bytes_processed bigint,
+  extracted_text text, metadata jsonb, result jsonb);
+-- queue + outcome, tallied: the record (a copy of the product's, without its triggers: written once, at enqueue, it
+-- tallies nothing) and the narrow rows, whose triggers keep the tallies.
 CREATE TABLE untallied_jobs (LIKE processing_jobs INCLUDING ALL);
 CREATE TABLE tallied_queue (LIKE job_queue INCLUDING ALL,
   status text GENERATED ALWAYS AS (CASE WHEN lease_owner IS NULL THEN 'PENDING' ELSE 'PROCESSING' END) STORED);
@@ -21,11 +22,14 @@ CREATE TABLE tallied_outcomes (LIKE job_outcomes INCLUDING ALL);
 CREATE TRIGGER tallied_queue_after_insert AFTER INSERT ON tallied_queue
   REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION job_counts_inserted();
 CREATE TRIGGER tallied_queue_after_update AFTER UPDATE ON tallied_queue
-  REFERENCING OLD TABLE AS before_update NEW TABLE AS after_update FOR EACH STATEMENT EXECUTE FUNCTION job_counts_updated();
+  REFERENCING OLD TABLE AS before_update NEW TABLE AS after_update
+  FOR EACH STATEMENT EXECUTE FUNCTION job_counts_updated();
 CREATE TRIGGER tallied_queue_after_delete AFTER DELETE ON tallied_queue
   REFERENCING OLD TABLE AS deleted FOR EACH STATEMENT EXECUTE FUNCTION job_counts_deleted();
 CREATE TRIGGER tallied_outcomes_after_insert AFTER INSERT ON tallied_outcomes
   REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION job_counts_inserted();
+-- queue + HOT record: no index on what the claim or the completion changes, room for new row versions on each page,
+-- and the finished jobs' log that the statistics would read.
 CREATE TABLE hot_jobs (LIKE processing_jobs INCLUDING DEFAULTS INCLUDING CONSTRAINTS) WITH (fillfactor = 50);
 ALTER TABLE hot_jobs ADD PRIMARY KEY (id);
 CREATE INDEX hot_jobs_created_at_id_idx ON hot_jobs (created_at, id);
@@ -35,7 +39,8 @@ CREATE UNIQUE INDEX hot_jobs_idempotency_key_key ON hot_jobs (idempotency_key) W
 CREATE TRIGGER hot_jobs_counts_after_insert AFTER INSERT ON hot_jobs
   REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION job_counts_inserted();
 CREATE TRIGGER hot_jobs_counts_after_update AFTER UPDATE ON hot_jobs
-  REFERENCING OLD TABLE AS before_update NEW TABLE AS after_update FOR EACH STATEMENT EXECUTE FUNCTION job_counts_updated();
+  REFERENCING OLD TABLE AS before_update NEW TABLE AS after_update
+  FOR EACH STATEMENT EXECUTE FUNCTION job_counts_updated();
 CREATE TABLE job_finished (id text NOT NULL, status text NOT NULL, completed_at timestamptz(3) NOT NULL,
   started_at timestamptz(3), created_at timestamptz(3) NOT NULL);
 CREATE INDEX job_finished_idx ON job_finished (status, completed_at, started_at, created_at)`;
