@@ -45,6 +45,10 @@ CREATE TABLE job_finished (id text NOT NULL, status text NOT NULL, completed_at 
   started_at timestamptz(3), created_at timestamptz(3) NOT NULL);
 CREATE INDEX job_finished_idx ON job_finished (status, completed_at, started_at, created_at)`;
 
+/** Empties the product's tables and every sketch's (named by SKETCH_TABLES itself) before a shape runs. */
+const sketchTables = [...SKETCH_TABLES.matchAll(/CREATE TABLE (\w+)/g)].map((match) => match[1]);
+export const EMPTY_TABLES = `TRUNCATE processing_jobs, job_attempts, stored_files, job_counts, ${sketchTables.join(', ')} CASCADE`;
+
 const queueClaim = (queue = 'job_queue') => `
 WITH picked AS (
   SELECT id FROM ${queue} WHERE lease_owner IS NULL AND available_at <= now()
@@ -64,6 +68,20 @@ const dequeued = (queue = 'job_queue') => `
 WITH gone AS (
   DELETE FROM ${queue} WHERE id = ANY($2::text[]) AND lease_owner = $1
   RETURNING id, format, priority, attempt_count, started_at, array_position($2::text[], id) AS ord
+)`;
+/**
+ * The completion of the record designs: the queue rows deleted (`gone`), and their records COMPLETED with each
+ * job's values, read by its position in the arrays; `alsoSet` is what the shape sets besides, `returning` what
+ * follows the id in `done`.
+ */
+const recordCompleted = (record: string, alsoSet: string, returning = '') => `${dequeued()}, done AS (
+  UPDATE ${record} AS job
+     SET status = 'COMPLETED', stage = 'COMPLETED', progress = 100, bytes_processed = ($6::bigint[])[gone.ord],
+         extracted_text = ($3::text[])[gone.ord], metadata = ($4::jsonb[])[gone.ord], result = ($5::jsonb[])[gone.ord],
+         completed_at = now(), actual_duration = (EXTRACT(EPOCH FROM (now() - gone.started_at)) * 1000)::int,
+         updated_at = now(), ${alsoSet}
+    FROM gone WHERE job.id = gone.id
+  RETURNING job.id${returning && `, ${returning}`}
 )`;
 /** The outcome row appended by the completion of the queue + outcome designs. */
 const outcomeInsert = (outcomes = 'job_outcomes') => `
@@ -108,15 +126,8 @@ export const designs = (jobs: number): Design[] => [
     name: 'queue + record',
     enqueue: [recordInsert(jobs), queueInsert(jobs)],
     claim: queueClaimWithRecord(),
-    complete: `${dequeued()}, done AS (
-  UPDATE processing_jobs AS job
-     SET status = 'COMPLETED', stage = 'COMPLETED', progress = 100, bytes_processed = ($6::bigint[])[gone.ord],
-         extracted_text = ($3::text[])[gone.ord], metadata = ($4::jsonb[])[gone.ord], result = ($5::jsonb[])[gone.ord],
-         attempt_count = gone.attempt_count, started_at = gone.started_at, completed_at = now(),
-         actual_duration = (EXTRACT(EPOCH FROM (now() - gone.started_at)) * 1000)::int, updated_at = now()
-    FROM gone WHERE job.id = gone.id
-  RETURNING job.id
-) SELECT id FROM done`,
+    complete: `${recordCompleted('processing_jobs', 'attempt_count = gone.attempt_count, started_at = gone.started_at')}
+SELECT id FROM done`,
     withResults: true,
     keepsTallies: false,
   },
@@ -148,15 +159,7 @@ export const designs = (jobs: number): Design[] => [
     FROM leased WHERE job.id = leased.id
   RETURNING job.*
 ) SELECT * FROM claimed`,
-    complete: `${dequeued()}, done AS (
-  UPDATE hot_jobs AS job
-     SET status = 'COMPLETED', stage = 'COMPLETED', progress = 100, bytes_processed = ($6::bigint[])[gone.ord],
-         extracted_text = ($3::text[])[gone.ord], metadata = ($4::jsonb[])[gone.ord], result = ($5::jsonb[])[gone.ord],
-         completed_at = now(), actual_duration = (EXTRACT(EPOCH FROM (now() - gone.started_at)) * 1000)::int,
-         lease_expires_at = NULL, updated_at = now()
-    FROM gone WHERE job.id = gone.id
-  RETURNING job.id, job.status, job.completed_at, job.started_at, job.created_at
-), logged AS (
+    complete: `${recordCompleted('hot_jobs', 'lease_expires_at = NULL', 'job.status, job.completed_at, job.started_at, job.created_at')}, logged AS (
   INSERT INTO job_finished (id, status, completed_at, started_at, created_at)
   SELECT id, status, completed_at, started_at, created_at FROM done
 ) SELECT id FROM done`,
