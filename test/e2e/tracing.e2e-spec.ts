@@ -11,15 +11,12 @@ import {
 } from '../../src/job-queue';
 import { StalledJobsService } from '../../src/job-queue/monitoring/stalled-jobs.service';
 import { upload, uploadFileId } from '../support/api-helpers';
-import { createTestDatabase, databaseLabel, describePostgres, type TestDatabase } from '../support/database';
+import { createTestDatabase, databaseLabel, type TestDatabase } from '../support/database';
 import { insertJob } from '../support/fixtures';
-import { eventsOf, idOf, kindName, parentOf, recordSpans, type RecordedSpans, traceOf } from '../support/spans';
+import { CLIENT_TRACE_ID, expectConnectedTrace, storedTraceContext, uploadTrace } from '../support/job-trace';
+import { eventsOf, idOf, kindName, parentOf, recordSpans, type RecordedSpans } from '../support/spans';
 import { subscribe } from '../support/subscriptions';
 import { startTestApp, type TestApp, waitFor } from '../support/test-app';
-
-/** A client's own trace: the upload's request span continues it. */
-const CLIENT_TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
-const CLIENT_TRACEPARENT = `00-${CLIENT_TRACE_ID}-00f067aa0ba902b7-01`;
 
 /** Fails its job's first attempt recoverably, completes the second. */
 @Injectable()
@@ -44,78 +41,6 @@ class UpdaterProcessor implements FileProcessorHandler {
   }
 }
 
-const TEXT_STAGE_EVENTS = [
-  'stage VALIDATING {"file_jobs.stage":"VALIDATING"}',
-  'stage READING {"file_jobs.stage":"READING"}',
-  'stage EXTRACTING {"file_jobs.stage":"EXTRACTING"}',
-  'stage ANALYZING {"file_jobs.stage":"ANALYZING"}',
-  'stage FINALIZING {"file_jobs.stage":"FINALIZING"}',
-];
-
-/** What every job.process span carries besides the job's own fields. */
-const PROCESS_ATTRIBUTES = {
-  'messaging.system': 'nest_file_jobs',
-  'messaging.destination.name': 'file_jobs',
-  'messaging.operation.type': 'process',
-  'messaging.operation.name': 'process',
-  'messaging.operation': 'process',
-};
-
-/** The trace of one upload: request span -> enqueue span (its child) <- job.process (linked). */
-async function uploadTrace(spans: RecordedSpans, service: TestApp) {
-  const response = await upload(service, { name: 'traced.txt', content: 'the quick brown fox jumps over it' })
-    .set('traceparent', CLIENT_TRACEPARENT)
-    .expect(201);
-  const jobId: string = response.body.job.id;
-  const processed = await spans.ended('job.process', 'messaging.message.id', jobId);
-  const request = await spans.ended('POST /files', 'file_jobs.job.id', jobId);
-  const enqueue = spans.named('job.enqueue').find((span) => span.attributes['messaging.message.id'] === jobId)!;
-  return { jobId, request, enqueue, processed };
-}
-
-/** The assertions both databases share: one connected trace, the job's id on it, and its outcome committed. */
-function expectConnectedTrace(
-  { jobId, request, enqueue, processed }: Awaited<ReturnType<typeof uploadTrace>>,
-  storedContext: string | null,
-) {
-  expect({ kind: kindName(request), trace: traceOf(request), parent: parentOf(request) }).toEqual({
-    kind: 'SERVER',
-    trace: CLIENT_TRACE_ID,
-    parent: '00f067aa0ba902b7',
-  });
-  expect(request.attributes).toEqual({
-    'http.request.method': 'POST',
-    'http.route': '/files',
-    'file_jobs.job.id': jobId,
-  });
-  expect({ kind: kindName(enqueue), trace: traceOf(enqueue), parent: parentOf(enqueue) }).toEqual({
-    kind: 'PRODUCER',
-    trace: CLIENT_TRACE_ID,
-    parent: idOf(request),
-  });
-  // Stored as W3C traceparent: the enqueue span's own context.
-  expect(storedContext).toBe(`00-${CLIENT_TRACE_ID}-${idOf(enqueue)}-01`);
-  // The worker's span starts a trace of its own (the job may run long after the request) linked to the enqueue.
-  expect(kindName(processed)).toBe('CONSUMER');
-  expect(parentOf(processed)).toBeUndefined();
-  expect(traceOf(processed)).not.toBe(CLIENT_TRACE_ID);
-  expect(processed.links.map((link) => [link.context.traceId, link.context.spanId])).toEqual([
-    [CLIENT_TRACE_ID, idOf(enqueue)],
-  ]);
-  expect(processed.attributes).toMatchObject({
-    ...PROCESS_ATTRIBUTES,
-    'messaging.message.id': jobId,
-    'file_jobs.job.id': jobId,
-    'file_jobs.format': 'txt',
-    'file_jobs.attempt': 1,
-    'file_jobs.outcome': 'COMPLETED',
-  });
-  expect(eventsOf(processed)).toEqual([
-    ...TEXT_STAGE_EVENTS,
-    'job.outcome_committed {"file_jobs.outcome":"COMPLETED"}',
-  ]);
-}
-
 /**
  * One SDK for the file, as a host registers one for its process: the queue's tracer (the API's proxy) binds to the
  * first provider it sees, so a second registration in the same process would not be seen.
@@ -123,9 +48,6 @@ function expectConnectedTrace(
 let spans: RecordedSpans;
 beforeAll(() => (spans = recordSpans()));
 afterAll(() => spans?.stop());
-
-const storedTraceContext = async (service: TestApp, jobId: string) =>
-  (await service.prisma.client.processingJob.findUniqueOrThrow({ where: { id: jobId } })).traceContext;
 
 describe(`Traces of a job's life with the OpenTelemetry SDK registered (${databaseLabel})`, () => {
   let database: TestDatabase;
@@ -273,33 +195,5 @@ describe(`Traces of a job's life with the OpenTelemetry SDK registered (${databa
       status: 'FAILED',
       errorCode: 'STALLED',
     });
-  });
-});
-
-describePostgres('Traces across instances: enqueued by an API-only instance, processed by another', () => {
-  let database: TestDatabase;
-  let api: TestApp;
-  let worker: TestApp;
-
-  beforeAll(async () => {
-    spans.exporter.reset();
-    database = await createTestDatabase();
-    api = await startTestApp(database, { queue: { workersEnabled: false } });
-    worker = await startTestApp(database, { queue: { pollIntervalMs: 60_000 } });
-  });
-
-  afterAll(async () => {
-    await api?.close();
-    await worker?.close();
-    await database?.drop();
-  });
-
-  it('the worker instance links its job.process span to the API instance request, through the stored context', async () => {
-    const traced = await uploadTrace(spans, api);
-    expectConnectedTrace(traced, await storedTraceContext(worker, traced.jobId));
-    expect(traced.processed.attributes['file_jobs.worker.id']).toBe(worker.app.get(WorkerPoolService).workerId);
-    // Control: the API instance runs no worker, so the span cannot have come from it.
-    expect(api.app.get(WorkerPoolService).activeJobIds).toEqual([]);
-    expect(traced.processed.attributes['file_jobs.worker.id']).not.toBe(api.app.get(WorkerPoolService).workerId);
   });
 });

@@ -1,0 +1,42 @@
+/**
+ * What the binary-format processor suites share: the PDF and DOCX they generate, and an upload awaited until its job
+ * has an outcome, read back through the API.
+ */
+import type { PdfSample } from './binary-samples';
+import { type TestApp, waitFor } from './test-app';
+
+const JOB_QUERY = `query($id: ID!) {
+  job(id: $id) {
+    format status stage progress extractedText metadata result errorCode errorMessage errorRecoverable
+    retryCount bytesProcessed fileSize attempts { number errorCode }
+  }
+}`;
+
+export const PDF: PdfSample = {
+  pages: ['Quarterly report', 'Revenue grew by 12%\nCosts fell by 3%', 'Ünïcödé façade, naïve café'],
+  title: 'Quarterly report Q3',
+  author: 'Ada Lovelace',
+  subject: 'Finance',
+  creator: 'Report writer 2.1',
+  producer: 'pdf-lib',
+  creationDate: new Date('2024-03-01T09:30:00Z'),
+  modificationDate: new Date('2024-03-02T17:45:10Z'),
+};
+
+export const DOCX = {
+  paragraphs: ['Meeting notes', '', 'Alpha beta gamma.', 'Délta — epsilon, l’été'],
+  title: 'Weekly meeting',
+  author: 'Grace Hopper',
+  subject: 'Minutes',
+  created: new Date('2024-05-06T07:08:09Z'),
+  modified: new Date('2024-05-07T10:11:12Z'),
+};
+
+/** Uploads `content` as `name` (default retries: 3) and resolves with the job once it is COMPLETED or FAILED. */
+export async function processUpload(service: TestApp, name: string, content: Buffer) {
+  const upload = await service.http().post('/files').attach('file', content, name).expect(201);
+  return waitFor(async () => {
+    const { data } = await service.gql(JOB_QUERY, { id: upload.body.job.id });
+    return ['COMPLETED', 'FAILED'].includes(data.job.status) ? data.job : null;
+  }, 30_000);
+}
