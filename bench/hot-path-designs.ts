@@ -3,9 +3,14 @@
  * issue 14 asks about, with no worker in the way: one connection claims 100 jobs, completes them, and again until
  * the queue is empty; the figure is the server process's CPU (from /proc, so PostgreSQL must run on this machine)
  * and the jobs per second of that serial loop. Every design starts from the same 20,000 queued jobs, the designs
- * alternate round by round, and the table prints the medians.
+ * alternate round by round, and the table prints the medians. The connection is set as the product's queue
+ * connections are (QUEUE_PLANNER_OPTIONS: keyed and ordered plans only, each statement planned once).
  *
- *   npm run bench:designs -- [--jobs 20000] [--rounds 3]
+ *   npm run bench:designs -- [--jobs 20000] [--rounds 3] [--batch 100]
+ *
+ * `--batch` is the jobs a claim and a completion carry. Each statement costs the server a fixed part besides its
+ * jobs' (bench/RESULTS.md measures it by shape), and the worker's claims and completions carry as many jobs as have
+ * freed slots or ended in one turn of its event loop, often fewer than 100.
  *
  * - current: the product's own claim (CLAIM_SQL) and completion (COMPLETE_SQL) on the migrated schema: the claim
  *   and the completion each write a new version of the 37-column job row with 5 index entries.
@@ -28,6 +33,7 @@
  */
 import { Client, Pool } from 'pg';
 import { migratePostgres } from '../src/job-queue/database/migrator';
+import { QUEUE_PLANNER_OPTIONS } from '../src/job-queue/database/postgres/postgres-connection';
 import { createBenchDatabase } from './lib/databases';
 import { type Design, designs, EMPTY_TABLES, SKETCH_TABLES } from './lib/design-sketches';
 import { processCpuMs } from './lib/process-cpu';
@@ -39,9 +45,15 @@ const argument = (name: string, fallback: number) => {
 };
 const JOBS = argument('jobs', 20_000);
 const ROUNDS = argument('rounds', 3);
-const BATCH = 100;
+const BATCH = argument('batch', 100);
 const LEASE_MS = 30_000;
 const DESIGNS = designs(JOBS);
+for (const [name, value] of Object.entries({ jobs: JOBS, rounds: ROUNDS, batch: BATCH })) {
+  if (!Number.isInteger(value) || value < 1) {
+    console.error(`--${name} must be a whole number of at least 1, got ${value}`);
+    process.exit(2);
+  }
+}
 const adminUrl = process.env.BENCH_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 
 const hotShareOf = (runs: Run[]) =>
@@ -122,7 +134,7 @@ async function updateCounts(client: Client, table: string): Promise<{ all: numbe
 async function main(): Promise<void> {
   const database = await createBenchDatabase('postgres', adminUrl, 'designs');
   const pool = new Pool({ connectionString: database.url, max: 1 });
-  const client = new Client({ connectionString: database.url });
+  const client = new Client({ connectionString: database.url, options: QUEUE_PLANNER_OPTIONS });
   try {
     await migratePostgres(pool);
     await client.connect();

@@ -16,8 +16,9 @@ const QUEUE_POOL_SIZE = 4;
  * The queue's statements touch a batch of rows by key or walk the claim index in order. A table filled since its
  * statistics were last gathered (a bulk enqueue, a fresh database) makes the planner sort or scan every queued
  * job instead, 10-50x slower; on these connections only keyed, ordered plans are left to choose from.
+ * (bench/hot-path-designs.ts runs its sketches on connections set the same way.)
  */
-const QUEUE_PLANNER_OPTIONS = [
+export const QUEUE_PLANNER_OPTIONS = [
   'enable_seqscan',
   'enable_bitmapscan',
   'enable_sort',
