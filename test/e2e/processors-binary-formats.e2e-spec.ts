@@ -1,6 +1,5 @@
 import { countCharacters } from '../../src/job-queue/processors/text-decoding';
 import {
-  docxFile,
   gifFile,
   jpegFile,
   pdfFile,
@@ -9,29 +8,14 @@ import {
   webpLosslessFile,
   webpLossyFile,
 } from '../support/binary-samples';
-import { createTestDatabase, databaseLabel, type TestDatabase } from '../support/database';
-import { DOCX, PDF, processUpload } from '../support/processed-upload';
-import { startTestApp, type TestApp } from '../support/test-app';
+import { databaseLabel } from '../support/database';
+import { binaryFormatsSuite } from '../support/processed-upload';
 
 describe(`Binary-format processors: PDF, DOCX and images (${databaseLabel})`, () => {
-  let database: TestDatabase;
-  let service: TestApp;
-  let pdf: Buffer;
-  let docx: Buffer;
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    service = await startTestApp(database);
-    [pdf, docx] = await Promise.all([pdfFile(PDF), docxFile(DOCX)]);
-  });
-
-  afterAll(async () => {
-    await service?.close();
-    await database?.drop();
-  });
+  const suite = binaryFormatsSuite();
 
   it('extracts the text of every page of a PDF, page by page, with its document information', async () => {
-    const job = await processUpload(service, 'report.pdf', pdf);
+    const job = await suite.upload('report.pdf', suite.pdf);
     const pageTexts = ['Quarterly report', 'Revenue grew by 12%\nCosts fell by 3%', 'Ünïcödé façade, naïve café'];
     const text = pageTexts.join('\f');
     expect(job).toMatchObject({
@@ -41,7 +25,7 @@ describe(`Binary-format processors: PDF, DOCX and images (${databaseLabel})`, ()
       progress: 100,
       extractedText: text,
     });
-    expect(job.bytesProcessed).toBe(pdf.length);
+    expect(job.bytesProcessed).toBe(suite.pdf.length);
     expect(job.metadata).toEqual({
       pageCount: 3,
       pdfVersion: '1.7',
@@ -60,7 +44,7 @@ describe(`Binary-format processors: PDF, DOCX and images (${databaseLabel})`, ()
   });
 
   it('leaves out document information a PDF does not have', async () => {
-    const job = await processUpload(service, 'bare.pdf', await pdfFile({ pages: ['Only page'] }));
+    const job = await suite.upload('bare.pdf', await pdfFile({ pages: ['Only page'] }));
     expect(job.status).toBe('COMPLETED');
     expect(job.extractedText).toBe('Only page');
     expect(job.metadata).toEqual({
@@ -73,10 +57,10 @@ describe(`Binary-format processors: PDF, DOCX and images (${databaseLabel})`, ()
   });
 
   it('extracts the paragraphs of a Word document with its counts and core properties', async () => {
-    const job = await processUpload(service, 'minutes.docx', docx);
+    const job = await suite.upload('minutes.docx', suite.docx);
     const text = 'Meeting notes\n\nAlpha beta gamma.\n\nDélta — epsilon, l’été';
     expect(job).toMatchObject({ format: 'docx', status: 'COMPLETED', progress: 100, extractedText: text });
-    expect(job.bytesProcessed).toBe(docx.length);
+    expect(job.bytesProcessed).toBe(suite.docx.length);
     expect(job.metadata).toEqual({
       title: 'Weekly meeting',
       author: 'Grace Hopper',
@@ -139,7 +123,7 @@ describe(`Binary-format processors: PDF, DOCX and images (${databaseLabel})`, ()
   ];
 
   it.each(images)('reads the type and dimensions of %s from its header', async (name, content, expected) => {
-    const job = await processUpload(service, name, content);
+    const job = await suite.upload(name, content);
     expect(job).toMatchObject({
       format: name.split('.').pop(),
       status: 'COMPLETED',

@@ -1,25 +1,10 @@
 import JSZip from 'jszip';
-import { gifFile, jpegFile, passwordProtectedPdfFile, pdfFile, docxFile, pngFile } from '../support/binary-samples';
-import { createTestDatabase, databaseLabel, type TestDatabase } from '../support/database';
-import { DOCX, PDF, processUpload } from '../support/processed-upload';
-import { startTestApp, type TestApp } from '../support/test-app';
+import { gifFile, jpegFile, passwordProtectedPdfFile, pngFile } from '../support/binary-samples';
+import { databaseLabel } from '../support/database';
+import { binaryFormatsSuite } from '../support/processed-upload';
 
 describe(`Binary-format processors: content that is not what its name says, or is broken (${databaseLabel})`, () => {
-  let database: TestDatabase;
-  let service: TestApp;
-  let pdf: Buffer;
-  let docx: Buffer;
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    service = await startTestApp(database);
-    [pdf, docx] = await Promise.all([pdfFile(PDF), docxFile(DOCX)]);
-  });
-
-  afterAll(async () => {
-    await service?.close();
-    await database?.drop();
-  });
+  const suite = binaryFormatsSuite();
 
   const zipOf = async (files: Record<string, string>) => {
     const zip = new JSZip();
@@ -37,7 +22,7 @@ describe(`Binary-format processors: content that is not what its name says, or i
     [
       'the first half of a PDF',
       'half.pdf',
-      async () => pdf.subarray(0, Math.floor(pdf.length / 2)),
+      async () => suite.pdf.subarray(0, Math.floor(suite.pdf.length / 2)),
       'MALFORMED_FILE',
       /half\.pdf is not a readable PDF: Invalid PDF structure/,
     ],
@@ -65,7 +50,7 @@ describe(`Binary-format processors: content that is not what its name says, or i
     [
       'the first half of a DOCX',
       'half.docx',
-      async () => docx.subarray(0, Math.floor(docx.length / 2)),
+      async () => suite.docx.subarray(0, Math.floor(suite.docx.length / 2)),
       'MALFORMED_FILE',
       /half\.docx is not a readable DOCX file: its ZIP archive is damaged/,
     ],
@@ -79,7 +64,7 @@ describe(`Binary-format processors: content that is not what its name says, or i
     [
       'a .docx that is a PDF',
       'letter.docx',
-      async () => pdf,
+      async () => suite.pdf,
       'INVALID_FILE',
       /letter\.docx is not a ZIP file: its content looks like PDF/,
     ],
@@ -128,7 +113,7 @@ describe(`Binary-format processors: content that is not what its name says, or i
   ];
 
   it.each(cases)('fails %s at once, without retries', async (_case, name, content, code, message) => {
-    const job = await processUpload(service, name, await content());
+    const job = await suite.upload(name, await content());
     expect(job).toMatchObject({ status: 'FAILED', errorCode: code, errorRecoverable: false, retryCount: 0 });
     expect(job.errorMessage).toMatch(message);
     expect(job.attempts).toEqual([{ number: 1, errorCode: code }]);

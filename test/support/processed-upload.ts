@@ -1,9 +1,10 @@
 /**
- * What the binary-format processor suites share: the PDF and DOCX they generate, and an upload awaited until its job
- * has an outcome, read back through the API.
+ * What the binary-format processor suites share: a service on a database of their own, the PDF and DOCX they
+ * generate, and an upload awaited until its job has an outcome, read back through the API.
  */
-import type { PdfSample } from './binary-samples';
-import { type TestApp, waitFor } from './test-app';
+import { docxFile, type PdfSample, pdfFile } from './binary-samples';
+import { createTestDatabase, type TestDatabase } from './database';
+import { startTestApp, type TestApp, waitFor } from './test-app';
 
 const JOB_QUERY = `query($id: ID!) {
   job(id: $id) {
@@ -12,7 +13,7 @@ const JOB_QUERY = `query($id: ID!) {
   }
 }`;
 
-export const PDF: PdfSample = {
+const PDF: PdfSample = {
   pages: ['Quarterly report', 'Revenue grew by 12%\nCosts fell by 3%', 'Ünïcödé façade, naïve café'],
   title: 'Quarterly report Q3',
   author: 'Ada Lovelace',
@@ -23,7 +24,7 @@ export const PDF: PdfSample = {
   modificationDate: new Date('2024-03-02T17:45:10Z'),
 };
 
-export const DOCX = {
+const DOCX = {
   paragraphs: ['Meeting notes', '', 'Alpha beta gamma.', 'Délta — epsilon, l’été'],
   title: 'Weekly meeting',
   author: 'Grace Hopper',
@@ -33,10 +34,37 @@ export const DOCX = {
 };
 
 /** Uploads `content` as `name` (default retries: 3) and resolves with the job once it is COMPLETED or FAILED. */
-export async function processUpload(service: TestApp, name: string, content: Buffer) {
+async function processUpload(service: TestApp, name: string, content: Buffer) {
   const upload = await service.http().post('/files').attach('file', content, name).expect(201);
   return waitFor(async () => {
     const { data } = await service.gql(JOB_QUERY, { id: upload.body.job.id });
     return ['COMPLETED', 'FAILED'].includes(data.job.status) ? data.job : null;
   }, 30_000);
+}
+
+/** A suite's service on a database of its own, and the PDF and DOCX made from PDF and DOCX. */
+export interface BinaryFormatsSuite {
+  service: TestApp;
+  pdf: Buffer;
+  docx: Buffer;
+  /** processUpload on the suite's service. */
+  upload(name: string, content: Buffer): ReturnType<typeof processUpload>;
+}
+
+/** Sets the suite up in beforeAll and closes it in afterAll: call it at the top of a describe. */
+export function binaryFormatsSuite(): BinaryFormatsSuite {
+  let database: TestDatabase | undefined;
+  const suite = {
+    upload: (name: string, content: Buffer) => processUpload(suite.service, name, content),
+  } as BinaryFormatsSuite;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    suite.service = await startTestApp(database);
+    [suite.pdf, suite.docx] = await Promise.all([pdfFile(PDF), docxFile(DOCX)]);
+  });
+  afterAll(async () => {
+    await suite.service?.close();
+    await database?.drop();
+  });
+  return suite;
 }
