@@ -1,7 +1,7 @@
 /**
  * What PostgreSQL spends per job on the burn-down's statements, for the schema we have and for the queue designs
- * issue 14 asks about, with no worker in the way: one connection claims 100 jobs, completes them, and again until
- * the queue is empty; the figure is the server process's CPU (from /proc, so PostgreSQL must run on this machine)
+ * issue 14 asks about, with no worker in the way: one connection claims a batch of jobs, completes them, and again
+ * until the queue is empty; the figure is the server process's CPU (from /proc, so PostgreSQL must run on this machine)
  * and the jobs per second of that serial loop. Every design starts from the same 20,000 queued jobs, the designs
  * alternate round by round, and the table prints the medians. The connection is set as the product's queue
  * connections are (QUEUE_PLANNER_OPTIONS: keyed and ordered plans only, each statement planned once).
@@ -9,8 +9,8 @@
  *   npm run bench:designs -- [--jobs 20000] [--rounds 3] [--batch 100]
  *
  * `--batch` is the jobs a claim and a completion carry. Each statement costs the server a fixed part besides its
- * jobs' (bench/RESULTS.md measures it by shape), and the worker's claims and completions carry as many jobs as have
- * freed slots or ended in one turn of its event loop, often fewer than 100.
+ * jobs' (bench/RESULTS.md measures it by shape): small where statements are large, as the burn-down's are (~150 jobs
+ * each), and most of the cost where jobs come one at a time.
  *
  * - current: the product's own claim (CLAIM_SQL) and completion (COMPLETE_SQL) on the migrated schema: the claim
  *   and the completion each write a new version of the 37-column job row with 5 index entries.
