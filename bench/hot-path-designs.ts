@@ -36,24 +36,15 @@ import { migratePostgres } from '../src/job-queue/database/migrator';
 import { QUEUE_PLANNER_OPTIONS } from '../src/job-queue/database/postgres/postgres-connection';
 import { createBenchDatabase } from './lib/databases';
 import { type Design, designs, EMPTY_TABLES, SKETCH_TABLES } from './lib/design-sketches';
+import { countOption } from './lib/options';
 import { processCpuMs } from './lib/process-cpu';
 import { median } from './lib/stats';
 
-const argument = (name: string, fallback: number) => {
-  const at = process.argv.indexOf(`--${name}`);
-  return at > 0 ? Number(process.argv[at + 1]) : fallback;
-};
-const JOBS = argument('jobs', 20_000);
-const ROUNDS = argument('rounds', 3);
-const BATCH = argument('batch', 100);
+const JOBS = countOption(process.argv, 'jobs', 20_000);
+const ROUNDS = countOption(process.argv, 'rounds', 3);
+const BATCH = countOption(process.argv, 'batch', 100);
 const LEASE_MS = 30_000;
 const DESIGNS = designs(JOBS);
-for (const [name, value] of Object.entries({ jobs: JOBS, rounds: ROUNDS, batch: BATCH })) {
-  if (!Number.isInteger(value) || value < 1) {
-    console.error(`--${name} must be a whole number of at least 1, got ${value}`);
-    process.exit(2);
-  }
-}
 const adminUrl = process.env.BENCH_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 
 const hotShareOf = (runs: Run[]) =>

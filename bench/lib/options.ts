@@ -40,13 +40,7 @@ On a Node older than 22.18 the PostgreSQL figures (every system) run under a Nod
 the npm registry into bench/.node, and ours on SQLite under this Node; --machine-node runs all here (ours only).`;
 
 export function parseOptions(argv: string[]): BenchOptions {
-  const value = (name: string): string | undefined => {
-    const index = argv.indexOf(`--${name}`);
-    if (index < 0) return undefined;
-    const next = argv[index + 1];
-    if (next === undefined || next.startsWith('--')) fail(`--${name} needs a value`);
-    return next;
-  };
+  const value = (name: string) => optionValue(argv, name, fail);
   const list = <T extends string>(name: string, allowed: readonly T[]): T[] => {
     const raw = value(name);
     if (raw === undefined) return [...allowed];
@@ -55,13 +49,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     if (unknown.length > 0) fail(`unknown ${name}: ${unknown.join(', ')} (choose from ${allowed.join(', ')})`);
     return items;
   };
-  const count = (name: string, fallback: number): number => {
-    const raw = value(name);
-    if (raw === undefined) return fallback;
-    const parsed = Number(raw);
-    if (!Number.isInteger(parsed) || parsed < 1) fail(`--${name} must be a positive integer`);
-    return parsed;
-  };
+  const count = (name: string, fallback: number) => countOption(argv, name, fallback, fail);
   if (argv.includes('--help') || argv.includes('-h')) {
     console.log(usage);
     process.exit(0);
@@ -90,6 +78,35 @@ export function parseOptions(argv: string[]): BenchOptions {
 function fail(message: string): never {
   console.error(`${message}\n${usage}`);
   process.exit(2);
+}
+
+/** Says what is wrong with the command line and exits 2. */
+function exitWith(message: string): never {
+  console.error(message);
+  process.exit(2);
+}
+
+/** The value after `--name`; undefined when the option is absent. */
+function optionValue(argv: string[], name: string, onError: (message: string) => never): string | undefined {
+  const index = argv.indexOf(`--${name}`);
+  if (index < 0) return undefined;
+  const next = argv[index + 1];
+  if (next === undefined || next.startsWith('--')) onError(`--${name} needs a value`);
+  return next;
+}
+
+/** `--name N`, a positive integer, or `fallback` when the option is absent (also for the bench's other tools). */
+export function countOption(
+  argv: string[],
+  name: string,
+  fallback: number,
+  onError: (message: string) => never = exitWith,
+): number {
+  const raw = optionValue(argv, name, onError);
+  if (raw === undefined) return fallback;
+  const parsed = Number(raw);
+  if (!Number.isInteger(parsed) || parsed < 1) onError(`--${name} must be a positive integer, got ${raw}`);
+  return parsed;
 }
 
 /**
