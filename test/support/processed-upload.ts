@@ -2,9 +2,9 @@
  * What the binary-format processor suites share: a service on a database of their own, the PDF and DOCX they
  * generate, and an upload awaited until its job has an outcome, read back through the API.
  */
+import { upload } from './api-helpers';
 import { docxFile, type PdfSample, pdfFile } from './binary-samples';
-import { createTestDatabase, type TestDatabase } from './database';
-import { startTestApp, type TestApp, waitFor } from './test-app';
+import { type TestApp, useTestApp, waitFor } from './test-app';
 
 const JOB_QUERY = `query($id: ID!) {
   job(id: $id) {
@@ -35,36 +35,30 @@ const DOCX = {
 
 /** Uploads `content` as `name` (default retries: 3) and resolves with the job once it is COMPLETED or FAILED. */
 async function processUpload(service: TestApp, name: string, content: Buffer) {
-  const upload = await service.http().post('/files').attach('file', content, name).expect(201);
+  const uploaded = await upload(service, { name, content }).expect(201);
   return waitFor(async () => {
-    const { data } = await service.gql(JOB_QUERY, { id: upload.body.job.id });
+    const { data } = await service.gql(JOB_QUERY, { id: uploaded.body.job.id });
     return ['COMPLETED', 'FAILED'].includes(data.job.status) ? data.job : null;
   }, 30_000);
 }
 
-/** A suite's service on a database of its own, and the PDF and DOCX made from PDF and DOCX. */
+/** The PDF and DOCX made from PDF and DOCX, and uploads to a service on a database of the suite's own. */
 export interface BinaryFormatsSuite {
-  service: TestApp;
   pdf: Buffer;
   docx: Buffer;
   /** processUpload on the suite's service. */
   upload(name: string, content: Buffer): ReturnType<typeof processUpload>;
 }
 
-/** Sets the suite up in beforeAll and closes it in afterAll: call it at the top of a describe. */
+/** The suite's app and samples, made in beforeAll (useTestApp closes the app): call it at the top of a describe. */
 export function binaryFormatsSuite(): BinaryFormatsSuite {
-  let database: TestDatabase | undefined;
+  let service: TestApp;
   const suite = {
-    upload: (name: string, content: Buffer) => processUpload(suite.service, name, content),
+    upload: (name: string, content: Buffer) => processUpload(service, name, content),
   } as BinaryFormatsSuite;
+  useTestApp({}, (started) => (service = started.service));
   beforeAll(async () => {
-    database = await createTestDatabase();
-    suite.service = await startTestApp(database);
     [suite.pdf, suite.docx] = await Promise.all([pdfFile(PDF), docxFile(DOCX)]);
-  });
-  afterAll(async () => {
-    await suite.service?.close();
-    await database?.drop();
   });
   return suite;
 }
