@@ -42,6 +42,7 @@ export default defineConfig(
       'coverage/**',
       'data/**',
       'bench/results/**',
+      'bench/.build/**', // the bench's transpiled files (bench/lib/compiled-harness.ts)
       'test/fixtures/boundaries/**',
     ],
   },

@@ -8,6 +8,7 @@ import 'reflect-metadata';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { killChildWorkers } from './lib/child-worker';
+import { transpileHarness } from './lib/compiled-harness';
 import { ensureCompiledProduct } from './lib/compiled-product';
 import { type BenchDatabase, dropAllBenchDatabases, dropStaleBenchDatabases, withBenchDatabase } from './lib/databases';
 import { needsParts, partRequest, runInParts, stopPart } from './lib/launcher';
@@ -45,6 +46,7 @@ async function main(): Promise<void> {
   }
   const stale = await dropStaleBenchDatabases(options.postgresUrl).catch(() => []);
   if (stale.length > 0) log(`dropped ${stale.length} bench database(s) left by earlier runs`);
+  log(`transpiled the bench's files into bench/.build for its worker processes in ${transpileHarness().toFixed(1)} s`);
   if (options.systems.includes('ours')) {
     const seconds = ensureCompiledProduct();
     if (seconds) log(`compiled the product into dist/ for our worker processes in ${seconds.toFixed(1)} s`);

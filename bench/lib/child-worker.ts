@@ -2,6 +2,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
 import type { ChildMessage, ParentMessage, WorkerRole } from '../worker-child';
+import { HARNESS_EXEC_ARGV } from './compiled-harness';
 import type { BenchDatabase } from './databases';
 import type { SystemName } from './options';
 import { TRACING_ENV } from './tracing';
@@ -26,7 +27,7 @@ export async function killChildWorkers(): Promise<void> {
   await Promise.all([...live].map((worker) => worker.killAndWait()));
 }
 
-/** A worker instance in a child process (node -r ts-node/register/transpile-only bench/worker-child.ts …). */
+/** A worker instance in a child process (node -r bench/.build/lib/harness-hook.js bench/worker-child.ts …). */
 export class ChildWorker {
   private readonly child: ChildProcess;
   private readonly messages: ChildMessage[] = [];
@@ -42,11 +43,7 @@ export class ChildWorker {
     const root = path.resolve(__dirname, '../..');
     this.child = fork(path.join(root, 'bench/worker-child.ts'), [system, db.kind, db.url, db.dir, role], {
       cwd: root,
-      execArgv: [
-        '-r',
-        'ts-node/register/transpile-only',
-        ...(process.env.PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []),
-      ],
+      execArgv: [...HARNESS_EXEC_ARGV, ...(process.env.PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : [])],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       env: { ...process.env, [TRACING_ENV]: tracing ? '1' : '0' },
     });

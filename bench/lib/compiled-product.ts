@@ -46,8 +46,8 @@ type ResolveFilename = (request: string, parent: unknown, ...rest: unknown[]) =>
 
 /**
  * From now on in this process, every module of src/ is loaded from its compiled twin in dist/ (the bench's own
- * files still go through ts-node, which each system's worker process loads alike). All of src/ is redirected, so
- * no class is loaded twice. Call ensureCompiledProduct() first, in the parent.
+ * files from theirs in bench/.build: compiled-harness.ts). All of src/ is redirected, so no class is loaded twice.
+ * Call ensureCompiledProduct() first, in the parent.
  */
 export function loadProductCompiled(): void {
   const loader = Module as unknown as { _resolveFilename: ResolveFilename };
