@@ -46,7 +46,9 @@ async function main(): Promise<void> {
   }
   const stale = await dropStaleBenchDatabases(options.postgresUrl).catch(() => []);
   if (stale.length > 0) log(`dropped ${stale.length} bench database(s) left by earlier runs`);
-  log(`transpiled the bench's files into bench/.build for its worker processes in ${transpileHarness().toFixed(1)} s`);
+  log(
+    `transpiled the bench's files into bench/.build for the processes it forks in ${transpileHarness().toFixed(1)} s`,
+  );
   if (options.systems.includes('ours')) {
     const seconds = ensureCompiledProduct();
     if (seconds) log(`compiled the product into dist/ for our worker processes in ${seconds.toFixed(1)} s`);

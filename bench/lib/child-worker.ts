@@ -27,7 +27,7 @@ export async function killChildWorkers(): Promise<void> {
   await Promise.all([...live].map((worker) => worker.killAndWait()));
 }
 
-/** A worker instance in a child process (node -r bench/.build/lib/harness-hook.js bench/worker-child.ts …). */
+/** A worker instance in a child process (node -r bench/.build/bench/lib/harness-hook.js bench/worker-child.ts …). */
 export class ChildWorker {
   private readonly child: ChildProcess;
   private readonly messages: ChildMessage[] = [];

@@ -1,26 +1,27 @@
 /**
- * Preloaded (`node -r bench/.build/lib/harness-hook.js`, HARNESS_EXEC_ARGV) by every process the bench forks: a
- * bench file it requires runs from the JavaScript transpileHarness() wrote for it in bench/.build, under its own
- * path. No compiler is loaded (compiled-harness.ts says why that matters). Runs from bench/.build/lib, so it
- * imports nothing of the bench.
+ * Preloaded (`node -r bench/.build/bench/lib/harness-hook.js`, HARNESS_EXEC_ARGV) by every process the bench forks:
+ * a harness file it requires runs from the JavaScript transpileHarness() wrote for it in bench/.build, under its own
+ * path. No compiler is loaded (compiled-harness.ts says why that matters). Runs from bench/.build/bench/lib, so it
+ * imports only harness-sources, transpiled beside it.
  */
 import { readFileSync } from 'node:fs';
 import Module from 'node:module';
 import path from 'node:path';
+import { HARNESS_SOURCES } from './harness-sources';
 
-const BUILD = path.resolve(__dirname, '..');
-const BENCH = path.resolve(BUILD, '..');
+const BUILD = path.resolve(__dirname, '../..');
+const ROOT = path.resolve(BUILD, '../..');
+const TRANSPILED = HARNESS_SOURCES.map((folder) => path.join(ROOT, folder) + path.sep);
 
 type CompilingModule = NodeJS.Module & { _compile(code: string, filename: string): void };
 const extensions = (Module as unknown as { _extensions: Record<string, (module: NodeJS.Module, file: string) => void> })
   ._extensions;
 
 extensions['.ts'] = (module, filename) => {
-  const relative = path.relative(BENCH, filename);
-  if (relative.startsWith('..')) {
+  if (!TRANSPILED.some((folder) => filename.startsWith(folder))) {
     // Our product's modules are loaded from dist/ (compiled-product.ts) before any of them is required.
-    throw new Error(`${filename} is not a bench file, and a forked bench process loads no TypeScript compiler`);
+    throw new Error(`${filename} was not transpiled for the bench, and a forked bench process loads no compiler`);
   }
-  const compiled = path.join(BUILD, `${relative.slice(0, -'.ts'.length)}.js`);
+  const compiled = path.join(BUILD, `${path.relative(ROOT, filename).slice(0, -'.ts'.length)}.js`);
   (module as CompilingModule)._compile(readFileSync(compiled, 'utf8'), filename);
 };

@@ -12,6 +12,7 @@ import {
   type ProcessingContext,
 } from '../../src/job-queue';
 import type { SubscribersMessage } from '../fanout-subscribers';
+import { HARNESS_EXEC_ARGV } from '../lib/compiled-harness';
 import type { BenchDatabase } from '../lib/databases';
 import { OURS_SETTINGS } from '../lib/ours-settings';
 import { startOurService } from '../lib/our-service';
@@ -70,7 +71,7 @@ export async function measureFanout(db: BenchDatabase, subscribers: number): Pro
       [String(service.port), job.id, String(subscribers)],
       {
         cwd: root,
-        execArgv: ['-r', 'ts-node/register/transpile-only'],
+        execArgv: HARNESS_EXEC_ARGV,
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       },
     );

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { SubscribersChildMessage, SubscribersParentMessage } from '../job-updated-subscribers';
 import { ChildWorker } from '../lib/child-worker';
+import { HARNESS_EXEC_ARGV } from '../lib/compiled-harness';
 import type { BenchDatabase } from '../lib/databases';
 import { hasUnfinished } from '../lib/ours-adapter';
 import { queueOptions } from '../lib/ours-settings';
@@ -42,7 +43,7 @@ export async function measureSubscribedBurnDown(
     const fileId = await storeNoopFile(producer);
     child = fork(path.join(root, 'bench/job-updated-subscribers.ts'), [String(port), fileId, String(subscribers)], {
       cwd: root,
-      execArgv: ['-r', 'ts-node/register/transpile-only'],
+      execArgv: HARNESS_EXEC_ARGV,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     // The clients stand in for browsers on other machines: on this 2-core machine, at the same priority, their
