@@ -1,7 +1,7 @@
 /**
- * One worker instance of a queue system in a process of its own, for the burn-down. Spawned by bench/lib/child-worker.ts
- * as `node -r bench/.build/bench/lib/harness-hook.js bench/worker-child.ts SYSTEM KIND URL DIR` (no TypeScript compiler in it:
- * bench/lib/compiled-harness.ts); answers over IPC:
+ * One worker instance of a queue system in a process of its own, for the burn-down. Spawned by
+ * bench/lib/child-worker.ts as `node -r bench/.build/bench/lib/harness-hook.js bench/worker-child.ts SYSTEM KIND URL
+ * DIR` (no TypeScript compiler in it: bench/lib/compiled-harness.ts); answers over IPC:
  * ready (booted, not claiming; the port of its GraphQL server where it has one: ours in the 'service' role) → go → started … stop → stopped { peakRssMb, jobs, cpuMs }.
  * Ours runs from dist/, compiled by the bench beforehand (bench/lib/compiled-product.ts), as the peers run their
  * packages' JavaScript.

@@ -1,7 +1,7 @@
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
-import { HARNESS_SOURCES } from './harness-sources';
+import { HARNESS_SOURCES, transpiledPath, typeScriptFiles } from './harness-sources';
 
 /**
  * The bench's own files, transpiled ahead for the processes it forks. Each system's worker process used to run its
@@ -16,7 +16,6 @@ import { HARNESS_SOURCES } from './harness-sources';
  * transpileModule is what ts-node's transpile-only mode does: no type check.
  */
 const ROOT = path.resolve(__dirname, '../..');
-const BUILD = path.join(ROOT, 'bench', '.build');
 /** Folders of bench/ that hold no harness source. */
 const NOT_SOURCES = new Set(['node_modules', '.node', '.build', 'results', 'peers']);
 
@@ -24,19 +23,19 @@ const NOT_SOURCES = new Set(['node_modules', '.node', '.build', 'results', 'peer
  * The preload of every process the bench forks (`node -r …/harness-hook.js bench/worker-child.ts`): the worker
  * processes, whose memory and CPU the table reports, and the subscriber clients.
  */
-export const HARNESS_EXEC_ARGV = ['-r', path.join(BUILD, 'bench', 'lib', 'harness-hook.js')];
+export const HARNESS_EXEC_ARGV = ['-r', transpiledPath(ROOT, path.join(__dirname, 'harness-hook.ts'))];
 
 /**
  * Writes the JavaScript of every .ts file under HARNESS_SOURCES (the folders of NOT_SOURCES aside) into
- * bench/.build; returns the seconds it took (0.3-0.5 s for ~50 files here). All of them each time: never stale, and
+ * bench/.build; returns the seconds it took (0.4-0.7 s for ~70 files here). All of them each time: never stale, and
  * too quick to be worth an up-to-date check.
  */
 export function transpileHarness(): number {
   const started = Date.now();
   const options = compilerOptions();
-  for (const file of HARNESS_SOURCES.flatMap((folder) => sources(path.join(ROOT, folder)))) {
+  for (const file of HARNESS_SOURCES.flatMap((folder) => typeScriptFiles(path.join(ROOT, folder), NOT_SOURCES))) {
     const { outputText } = ts.transpileModule(readFileSync(file, 'utf8'), { compilerOptions: options, fileName: file });
-    const target = path.join(BUILD, `${path.relative(ROOT, file).slice(0, -'.ts'.length)}.js`);
+    const target = transpiledPath(ROOT, file);
     mkdirSync(path.dirname(target), { recursive: true });
     writeFileSync(target, outputText);
   }
@@ -49,12 +48,4 @@ function compilerOptions(): ts.CompilerOptions {
   if (error) throw new Error(`tsconfig.json: ${ts.flattenDiagnosticMessageText(error.messageText, '\n')}`);
   const { options } = ts.convertCompilerOptionsFromJson(config.compilerOptions, ROOT);
   return { ...options, sourceMap: false, declaration: false, incremental: false };
-}
-
-function sources(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) return NOT_SOURCES.has(entry.name) ? [] : sources(full);
-    return entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts') ? [full] : [];
-  });
 }

@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import Module from 'node:module';
 import path from 'node:path';
+import { typeScriptFiles } from './harness-sources';
 
 /**
  * Our worker processes run the product compiled, as the peers' are (their packages ship JavaScript). Through
@@ -20,7 +21,7 @@ const NOT_COMPILED = new Set(['dashboard-ui', 'explorer-ui']);
  */
 export function ensureCompiledProduct(): number {
   const entry = path.join(COMPILED, 'app.module.js');
-  if (existsSync(entry) && newestSource(SOURCES) <= statSync(entry).mtimeMs) return 0;
+  if (existsSync(entry) && newestSource() <= statSync(entry).mtimeMs) return 0;
   const started = Date.now();
   execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
     cwd: ROOT,
@@ -29,18 +30,7 @@ export function ensureCompiledProduct(): number {
   return (Date.now() - started) / 1000;
 }
 
-function newestSource(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) {
-      if (!NOT_COMPILED.has(entry.name)) newest = Math.max(newest, newestSource(full));
-    } else if (entry.name.endsWith('.ts')) {
-      newest = Math.max(newest, statSync(full).mtimeMs);
-    }
-  }
-  return newest;
-}
+const newestSource = () => Math.max(0, ...typeScriptFiles(SOURCES, NOT_COMPILED).map((file) => statSync(file).mtimeMs));
 
 type ResolveFilename = (request: string, parent: unknown, ...rest: unknown[]) => string;
 

@@ -7,10 +7,10 @@
 import { readFileSync } from 'node:fs';
 import Module from 'node:module';
 import path from 'node:path';
-import { HARNESS_SOURCES } from './harness-sources';
+import { HARNESS_SOURCES, transpiledPath } from './harness-sources';
 
-const BUILD = path.resolve(__dirname, '../..');
-const ROOT = path.resolve(BUILD, '../..');
+/** This file runs as bench/.build/bench/lib/harness-hook.js. */
+const ROOT = path.resolve(__dirname, '../../../..');
 const TRANSPILED = HARNESS_SOURCES.map((folder) => path.join(ROOT, folder) + path.sep);
 
 type CompilingModule = NodeJS.Module & { _compile(code: string, filename: string): void };
@@ -22,6 +22,5 @@ extensions['.ts'] = (module, filename) => {
     // Our product's modules are loaded from dist/ (compiled-product.ts) before any of them is required.
     throw new Error(`${filename} was not transpiled for the bench, and a forked bench process loads no compiler`);
   }
-  const compiled = path.join(BUILD, `${path.relative(ROOT, filename).slice(0, -'.ts'.length)}.js`);
-  (module as CompilingModule)._compile(readFileSync(compiled, 'utf8'), filename);
+  (module as CompilingModule)._compile(readFileSync(transpiledPath(ROOT, filename), 'utf8'), filename);
 };

@@ -75,9 +75,9 @@ export function parseOptions(argv: string[]): BenchOptions {
   };
 }
 
+/** Says what is wrong with the command line, then the usage, and exits 2. */
 function fail(message: string): never {
-  console.error(`${message}\n${usage}`);
-  process.exit(2);
+  exitWith(`${message}\n${usage}`);
 }
 
 /** Says what is wrong with the command line and exits 2. */
