@@ -45,6 +45,16 @@ const OWN_CLIENT = usingPostgres
   ? /node_modules\/\.prisma\/postgresql-client\//
   : /node_modules\/\.prisma\/sqlite-client\//;
 
+/**
+ * Prisma's query runtime and PostgreSQL adapter: a PostgreSQL worker runs on the driver's own statements and makes no
+ * Prisma client, so it loads neither (the generated client's enums come from its browser entry).
+ */
+const PRISMA_QUERY_RUNTIME = [
+  /node_modules\/\.prisma\/postgresql-client\/index\.js$/,
+  /node_modules\/\.prisma\/postgresql-client\/runtime\/client\.js$/,
+  /node_modules\/@prisma\/adapter-pg\//,
+];
+
 /** Every file a fresh process (ts-node) has loaded once `script`, an async function body, has run. */
 async function filesLoadedBy(script: string): Promise<string[]> {
   const program = `(async () => { ${script} })().then(
@@ -108,6 +118,22 @@ describe(`A worker-only instance (JobQueueWorkerModule) beside a full one (${dat
     expect(full.some((file) => file.includes('node_modules/@nestjs/graphql/'))).toBe(true);
     expect(full.some((file) => file.endsWith('jobs.resolver.ts'))).toBe(true);
   }, 60_000);
+
+  if (usingPostgres) {
+    it("boots without loading Prisma's query runtime (the next suite: nor does it make a client to run jobs)", async () => {
+      const options = { databaseUrl: database.url, storageDir: `${database.dir}/files` };
+      const booted = await filesLoadedBy(`
+        const { NestFactory } = require('@nestjs/core');
+        const { JobQueueWorkerModule } = require('./src/job-queue/worker');
+        const app = await NestFactory.createApplicationContext(
+          JobQueueWorkerModule.forRoot(${JSON.stringify(options)}), { logger: false });
+        await app.close();`);
+      expect(matching(booted, PRISMA_QUERY_RUNTIME)).toEqual([]);
+      // Control: the patterns match what the generated client's Node entry loads.
+      const client = await filesLoadedBy(`require('.prisma/postgresql-client'); require('@prisma/adapter-pg');`);
+      expect(matching(client, PRISMA_QUERY_RUNTIME)).toHaveLength(3);
+    }, 60_000);
+  }
 
   it('runs the jobs a full instance enqueued, and they show as run by it', async () => {
     const fileId = await storeFile(api.app, 'one.solo');

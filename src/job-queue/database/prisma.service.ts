@@ -14,6 +14,9 @@ import type { QueueDriver } from './queue-driver';
 export type DatabaseClient = PostgresClient;
 export type { Prisma } from '.prisma/postgresql-client';
 
+/** The SQL-building functions of a generated client's runtime. */
+export type SqlFragments = Pick<typeof PostgresPrisma, 'sql' | 'raw' | 'empty' | 'join'>;
+
 /**
  * What a provider opens: its pools (PostgreSQL), its Prisma client (made on first use), the Prisma namespace of that
  * client, its driver.
@@ -22,7 +25,7 @@ export interface DatabaseConnection {
   pool: Pool | null;
   queuePool: Pool | null;
   client: () => DatabaseClient;
-  fragments: Pick<typeof PostgresPrisma, 'sql' | 'raw' | 'empty' | 'join'>;
+  readonly fragments: SqlFragments;
   driver: QueueDriver;
 }
 
@@ -60,9 +63,13 @@ export class PrismaService implements OnModuleInit, OnApplicationShutdown {
   private sqlite: Database.Database | null = null;
   /**
    * Prisma.sql / raw / empty of the client in use: each generated client has its own runtime, and a fragment
-   * built by the other one's is not recognised as SQL.
+   * built by the other one's is not recognised as SQL. Read on first use, like the client: a PostgreSQL worker builds
+   * none, and loading its generated client was ~2 MB of the worker's RSS.
    */
-  readonly fragments: Pick<typeof PostgresPrisma, 'sql' | 'raw' | 'empty' | 'join'>;
+  get fragments(): SqlFragments {
+    return this.connection.fragments;
+  }
+  private readonly connection: DatabaseConnection;
   /** Everything else that differs by provider: chosen here, with the connections it runs on. */
   readonly driver: QueueDriver;
 
@@ -72,8 +79,8 @@ export class PrismaService implements OnModuleInit, OnApplicationShutdown {
       this.target.provider === 'postgresql'
         ? loadPostgres().openPostgres(this, this.target.url)
         : loadSqlite().openSqlite(this, this.target.filePath, (db) => (this.sqlite = db));
-    ({ pool: this.pool, queuePool: this.queuePool, client: this.makeClient, fragments: this.fragments } = opened);
-    this.driver = opened.driver;
+    ({ pool: this.pool, queuePool: this.queuePool, client: this.makeClient, driver: this.driver } = opened);
+    this.connection = opened;
     for (const pool of [this.pool, this.queuePool]) {
       if (!pool) continue;
       pool.on('error', (error) => this.logger.warn(`idle PostgreSQL connection failed: ${error.message}`));
