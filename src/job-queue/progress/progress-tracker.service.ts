@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { JobRecord } from '../common/job-record';
 import { JobStatus, type ProcessingStage } from '../common/job.enums';
+import { JobTable } from '../common/job-table';
 import { JobEventBus } from '../events/job-event-bus';
 import { type JobProgressEvent, JobTopics } from '../events/job-events';
 import type { ProgressReporter, ProgressSnapshot } from '../processor-contract/progress-reporter';
@@ -26,7 +27,7 @@ export interface TrackedProgress {
 /** Turns the reports of the processors running on this instance into throttled writes and prompt events. */
 @Injectable()
 export class ProgressTrackerService {
-  private readonly active = new Map<string, ProgressReporter>();
+  private readonly active = new JobTable<ProgressReporter>();
 
   constructor(
     private readonly repository: ProgressRepository,

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import type { JobRecord } from '../common/job-record';
+import { JobTable } from '../common/job-table';
 import type { QueueStore } from '../database/queue-store';
 import { JobEventBus } from '../events/job-event-bus';
 import { JobTopics } from '../events/job-events';
@@ -43,7 +44,7 @@ const MAX_RENEWAL_INTERVAL_MS = 10_000;
 export class WorkerPoolService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(WorkerPoolService.name);
   readonly workerId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
-  private readonly running = new Map<string, RunningJob>();
+  private readonly running = new JobTable<RunningJob>();
   /** How many of `running` are committing their outcome (RunningJob.committing). */
   private committing = 0;
   private readonly wakeup = new Wakeup();
@@ -69,7 +70,7 @@ export class WorkerPoolService implements OnApplicationBootstrap, BeforeApplicat
   }
 
   get activeJobIds(): string[] {
-    return [...this.running.keys()];
+    return this.running.ids();
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -246,9 +247,9 @@ export class WorkerPoolService implements OnApplicationBootstrap, BeforeApplicat
   private async drain(): Promise<void> {
     if (this.running.size === 0) return;
     this.logger.log(`Waiting up to ${this.options.shutdownTimeoutMs} ms for ${this.running.size} running job(s)`);
-    const all = () => Promise.all([...this.running.values()].map((entry) => entry.done));
+    const all = () => Promise.all(this.running.values().map((entry) => entry.done));
     if (await finishesWithin(all(), this.options.shutdownTimeoutMs)) return;
-    const unfinished = [...this.running.values()];
+    const unfinished = this.running.values();
     for (const entry of unfinished) entry.abort.abort(new JobAbort('shutdown', 'The instance is shutting down'));
     await finishesWithin(all(), ABORT_GRACE_MS);
     let released: JobRecord[];
