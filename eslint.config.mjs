@@ -16,7 +16,8 @@ const ELEMENTS = [
   { type: 'contract', pattern: 'src/job-queue/processor-contract' },
   {
     type: 'options',
-    pattern: 'src/job-queue/(job-queue.constants|job-queue.options|job-queue-options.schema|option-problems).ts',
+    pattern:
+      'src/job-queue/(job-queue.constants|job-queue.options|job-queue-options.schema|option-problems|option-schema).ts',
     mode: 'file',
   },
   { type: 'driver', pattern: 'src/job-queue/database' },

@@ -1,18 +1,18 @@
 import { type JobQueueModuleOptions } from '../job-queue';
 import { ENVIRONMENT_VARIABLES, jobQueueOptionsSchema } from '../job-queue/job-queue-options.schema';
 import { checkAgainst, expectation, schemaAt } from '../job-queue/option-problems';
-import { z } from 'zod';
+import type { OptionSchema } from '../job-queue/option-schema';
 
 type Env = Record<string, string | undefined>;
 type OptionPath = keyof typeof ENVIRONMENT_VARIABLES;
 
 /** A variable's text as the value its option's schema takes; undefined when it cannot be one. */
-function fromText(text: string, schema: z.ZodType | undefined): unknown {
-  if (schema instanceof z.ZodNumber) {
-    if (schema.isInt) return /^\d+$/.test(text) ? Number(text) : undefined;
+function fromText(text: string, schema: OptionSchema<unknown> | undefined): unknown {
+  if (schema?.kind === 'number') {
+    if (schema.facts.integer) return /^\d+$/.test(text) ? Number(text) : undefined;
     return text !== '' && Number.isFinite(Number(text)) ? Number(text) : undefined;
   }
-  if (schema instanceof z.ZodBoolean) {
+  if (schema?.kind === 'boolean') {
     const word = text.toLowerCase();
     return ['true', '1', 'yes'].includes(word) ? true : ['false', '0', 'no'].includes(word) ? false : undefined;
   }
@@ -36,8 +36,7 @@ export function queueOptionsFromEnvironment(env: Env, problems: string[]): JobQu
     const keys = path.split('.');
     const schema = schemaAt(jobQueueOptionsSchema, keys);
     const value = fromText(text, schema);
-    if (value === undefined)
-      problems.push(`${variable} must be ${expectation(schema ?? z.never())}, got "${env[variable]}"`);
+    if (value === undefined) problems.push(`${variable} must be ${expectation(schema)}, got "${env[variable]}"`);
     else setAt(input, keys, value);
   }
   const variableOf = (path: readonly PropertyKey[]) =>

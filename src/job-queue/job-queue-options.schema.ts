@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { booleanOption, customOption, numberOption, objectOption, type OutputOf, stringOption } from './option-schema';
 import type { ResolveCaller } from './common/caller-context';
 import type { TextAnalyzer } from './processor-contract/text-analyzer';
 
@@ -11,22 +11,22 @@ import type { TextAnalyzer } from './processor-contract/text-analyzer';
 
 const MAX = Number.MAX_SAFE_INTEGER;
 const DAY_MS = 86_400_000;
-const whole = (min: number, max = MAX) => z.number().int().min(min).max(max);
-const fraction = () => z.number().min(0).max(1);
+const whole = (min: number, max = MAX) => numberOption(min, max, true);
+const fraction = () => numberOption(0, 1, false);
 
 /** Backoff of automatic retries; the same limits hold for a job's own `options.retry`. */
-export const retrySettingsSchema = z.strictObject({
+export const retrySettingsSchema = objectOption({
   initialDelayMs: whole(0, DAY_MS).default(1_000),
   maxDelayMs: whole(0, DAY_MS).default(60_000),
-  backoffMultiplier: z.number().min(1).max(100).default(2),
+  backoffMultiplier: numberOption(1, 100, false).default(2),
   /** Fraction of the delay added or removed at random: 0.1 spreads a 1 s delay over 0.9–1.1 s. */
   jitterFactor: fraction().default(0.1),
 });
 
 /** The global backoff settings (RetryPolicy without maxRetries, which is defaultMaxRetries). */
-export type RetrySettings = z.output<typeof retrySettingsSchema>;
+export type RetrySettings = OutputOf<typeof retrySettingsSchema>;
 
-export const healthThresholdsSchema = z.strictObject({
+export const healthThresholdsSchema = objectOption({
   successRateDegraded: fraction().default(0.9),
   successRateUnhealthy: fraction().default(0.7),
   stalledDegraded: whole(0).default(0),
@@ -37,44 +37,41 @@ export const healthThresholdsSchema = z.strictObject({
 
 const isFunction = (value: unknown) => typeof value === 'function';
 
-export const jobQueueOptionsSchema = z.strictObject({
-  databaseUrl: z
-    .string()
-    .regex(/^(postgres(ql)?:\/\/|file:)/, { message: 'must start with postgresql://, postgres:// or file:' })
-    .optional(),
-  storageDir: z.string().min(1).default('./data/files'),
+export const jobQueueOptionsSchema = objectOption({
+  databaseUrl: stringOption({
+    test: /^(postgres(ql)?:\/\/|file:)/,
+    message: 'must start with postgresql://, postgres:// or file:',
+  }).optional(),
+  storageDir: stringOption().default('./data/files'),
   maxUploadBytes: whole(1).default(1024 ** 3),
   uploadIdleTimeoutMs: whole(100, 3_600_000).default(30_000),
-  workersEnabled: z.boolean().default(true),
+  workersEnabled: booleanOption().default(true),
   workerConcurrency: whole(1, 256).default(4),
   shutdownTimeoutMs: whole(0).default(30_000),
   pollIntervalMs: whole(10).default(5_000),
   // Leases are renewed every third of this, at most every 250 ms: shorter makes no lease that renewals can keep.
   stalledJobThresholdMs: whole(500).default(300_000),
   defaultMaxRetries: whole(0, 100).default(3),
-  // prefault: a partial object gets the defaults of the keys it leaves out.
-  retry: retrySettingsSchema.prefault({}),
+  // A partial object gets the defaults of the keys it leaves out.
+  retry: retrySettingsSchema.default({}),
   jobTimeoutMs: whole(1, DAY_MS).nullable().default(null),
   maxExtractedTextBytes: whole(0).default(1024 ** 2),
-  analyzer: z
-    .custom<TextAnalyzer | null>(
-      (value) => value === null || (typeof value === 'object' && isFunction((value as { analyze?: unknown }).analyze)),
-      {
-        message: 'must be null or an object with an analyze(input) method',
-      },
-    )
-    .optional(),
-  builtInProcessors: z.boolean().default(true),
+  analyzer: customOption<TextAnalyzer | null>(
+    (value) => value === null || (typeof value === 'object' && isFunction((value as { analyze?: unknown }).analyze)),
+    'must be null or an object with an analyze(input) method',
+  ).optional(),
+  builtInProcessors: booleanOption().default(true),
   healthCheckIntervalMs: whole(100).default(60_000),
   jobRetentionHours: whole(1).default(168),
-  healthThresholds: healthThresholdsSchema.prefault({}),
-  httpEndpoints: z.boolean().default(true),
-  dashboard: z.boolean().default(true),
-  explorer: z.boolean().default(true),
-  migrateOnStart: z.boolean().default(true),
-  resolveCaller: z
-    .custom<ResolveCaller>(isFunction, { message: 'must be a function (request or connection) => caller' })
-    .optional(),
+  healthThresholds: healthThresholdsSchema.default({}),
+  httpEndpoints: booleanOption().default(true),
+  dashboard: booleanOption().default(true),
+  explorer: booleanOption().default(true),
+  migrateOnStart: booleanOption().default(true),
+  resolveCaller: customOption<ResolveCaller>(
+    isFunction,
+    'must be a function (request or connection) => caller',
+  ).optional(),
 });
 
 /** The environment variable of each option the standalone server reads, by the option's path. */

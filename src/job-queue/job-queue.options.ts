@@ -1,7 +1,7 @@
 import { ANONYMOUS_ADMIN } from './common/caller';
 import type { ResolveCaller } from './common/caller-context';
 import type { TextAnalyzer } from './processor-contract/text-analyzer';
-import type { z } from 'zod';
+import type { OutputOf } from './option-schema';
 import { jobQueueOptionsSchema, type RetrySettings } from './job-queue-options.schema';
 import { checkAgainst, shownValue } from './option-problems';
 
@@ -85,7 +85,7 @@ export interface HealthThresholds {
 }
 
 export type ResolvedJobQueueOptions = Omit<
-  z.output<typeof jobQueueOptionsSchema>,
+  OutputOf<typeof jobQueueOptionsSchema>,
   'databaseUrl' | 'analyzer' | 'resolveCaller'
 > & {
   /** undefined: the default analyzer, chosen by the job runner (options do not construct processor-side objects). */

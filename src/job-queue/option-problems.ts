@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { OptionIssue, OptionSchema } from './option-schema';
 
 /**
  * Checks values against an options schema and words each problem the same way wherever the value came from:
@@ -6,50 +6,38 @@ import { z } from 'zod';
  * an environment variable (`RETRY_JITTER_FACTOR`) or a job option (`options.retry.jitterFactor`).
  */
 
-interface Def {
-  type: string;
-  innerType?: z.ZodType;
-  shape?: Record<string, z.ZodType>;
-}
-
-const defOf = (schema: z.ZodType) => (schema as unknown as { def: Def }).def;
-
-/** The schema of a value itself, under the default, optional and nullable wrappers. */
-export function unwrap(schema: z.ZodType): z.ZodType {
-  let current = schema;
-  for (
-    let def = defOf(current);
-    def.innerType && ['default', 'prefault', 'optional', 'nullable'].includes(def.type);
-    def = defOf(current)
-  ) {
-    current = def.innerType;
-  }
-  return current;
-}
-
-/** The schema at `path` inside an object schema, unwrapped; undefined when there is none. */
-export function schemaAt(schema: z.ZodType, path: readonly PropertyKey[]): z.ZodType | undefined {
-  let current: z.ZodType | undefined = unwrap(schema);
+/** The schema at `path` inside an object schema; undefined when there is none. */
+export function schemaAt(
+  schema: OptionSchema<unknown>,
+  path: readonly PropertyKey[],
+): OptionSchema<unknown> | undefined {
+  let current: OptionSchema<unknown> | undefined = schema;
   for (const key of path) {
-    const shape: Record<string, z.ZodType> | undefined = current && defOf(current).shape;
-    current = shape && typeof key === 'string' && key in shape ? unwrap(shape[key]) : undefined;
+    const shape: Record<string, OptionSchema<unknown>> | undefined = current?.facts.shape;
+    current = shape && typeof key === 'string' && key in shape ? shape[key] : undefined;
   }
   return current;
 }
 
 /** What a value of `schema` must be, in words: "a whole number from 1 to 256", "true or false", ... */
-export function expectation(schema: z.ZodType): string {
-  const leaf = unwrap(schema);
-  if (leaf instanceof z.ZodNumber) {
-    const kind = leaf.isInt ? 'a whole number' : 'a number';
-    const min = leaf.minValue ?? -Number.MAX_VALUE;
-    const max = leaf.maxValue ?? Number.MAX_VALUE;
-    return max >= Number.MAX_SAFE_INTEGER ? `${kind} of at least ${min}` : `${kind} from ${min} to ${max}`;
+export function expectation(schema: OptionSchema<unknown> | undefined): string {
+  const facts = schema?.facts;
+  switch (facts?.kind) {
+    case 'number': {
+      const kind = facts.integer ? 'a whole number' : 'a number';
+      const min = facts.min ?? -Number.MAX_VALUE;
+      const max = facts.max ?? Number.MAX_VALUE;
+      return max >= Number.MAX_SAFE_INTEGER ? `${kind} of at least ${min}` : `${kind} from ${min} to ${max}`;
+    }
+    case 'boolean':
+      return 'true or false';
+    case 'string':
+      return 'a non-empty string';
+    case 'object':
+      return 'an object';
+    default:
+      return 'valid';
   }
-  if (leaf instanceof z.ZodBoolean) return 'true or false';
-  if (leaf instanceof z.ZodString) return 'a non-empty string';
-  if (leaf instanceof z.ZodObject) return 'an object';
-  return 'valid';
 }
 
 export interface NamedProblems {
@@ -59,26 +47,27 @@ export interface NamedProblems {
   shown(path: readonly PropertyKey[]): string;
 }
 
+/** One line for a problem, worded for the reader. */
+function worded(issue: OptionIssue, naming: NamedProblems): string[] {
+  if (issue.kind === 'unknown-keys') {
+    const known = issue.known.join(', ');
+    return issue.keys.map((key) => `${naming.name([...issue.path, key])} is not an option here (known: ${known})`);
+  }
+  // A custom check's or a pattern's own message says what is wanted better than the type can.
+  const wanted = issue.message ?? `must be ${expectation(issue.schema)}`;
+  return [`${naming.name(issue.path)} ${wanted}, got ${naming.shown(issue.path)}`];
+}
+
 /** Parses `input`; on failure, one line per problem, worded for the reader. */
-export function checkAgainst<S extends z.ZodType>(
-  schema: S,
+export function checkAgainst<T>(
+  schema: OptionSchema<T>,
   input: unknown,
   naming: NamedProblems,
-): { value: z.output<S>; problems: [] } | { value: undefined; problems: string[] } {
-  const result = schema.safeParse(input);
-  if (result.success) return { value: result.data, problems: [] };
-  const problems = result.error.issues.flatMap((issue) => {
-    if (issue.code === 'unrecognized_keys') {
-      const known = Object.keys(defOf(schemaAt(schema, issue.path) ?? schema).shape ?? {}).join(', ');
-      return issue.keys.map((key) => `${naming.name([...issue.path, key])} is not an option here (known: ${known})`);
-    }
-    // A custom check's or a pattern's own message says what is wanted better than the type can.
-    const wanted = issue.message.startsWith('must ')
-      ? issue.message
-      : `must be ${expectation(schemaAt(schema, issue.path) ?? z.never())}`;
-    return [`${naming.name(issue.path)} ${wanted}, got ${naming.shown(issue.path)}`];
-  });
-  return { value: undefined, problems };
+): { value: T; problems: [] } | { value: undefined; problems: string[] } {
+  const issues: OptionIssue[] = [];
+  const value = schema.parse(input, [], issues);
+  if (issues.length === 0) return { value, problems: [] };
+  return { value: undefined, problems: issues.flatMap((issue) => worded(issue, naming)) };
 }
 
 /** The value at `path` in `input`, shown briefly (JSON, at most 60 characters). */

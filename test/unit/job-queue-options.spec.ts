@@ -1,7 +1,6 @@
 import { Test } from '@nestjs/testing';
 import { loadConfig } from '../../src/config/environment';
 import { JobQueueModule } from '../../src/job-queue';
-import { z } from 'zod';
 import { ENVIRONMENT_VARIABLES, jobQueueOptionsSchema } from '../../src/job-queue/job-queue-options.schema';
 import { schemaAt } from '../../src/job-queue/option-problems';
 import { resolveJobQueueOptions } from '../../src/job-queue/job-queue.options';
@@ -72,8 +71,8 @@ describe('JobQueueModule options: one schema for forRoot, forRootAsync and the e
     // Each variable set to a value its schema takes and no default equals: the smallest number allowed, or false.
     const valueFor = (path: string): string => {
       const schema = schemaAt(jobQueueOptionsSchema, path.split('.'));
-      if (schema instanceof z.ZodBoolean) return 'false';
-      if (schema instanceof z.ZodNumber) return String(schema.minValue);
+      if (schema?.kind === 'boolean') return 'false';
+      if (schema?.kind === 'number') return String(schema.facts.min);
       return path === 'databaseUrl' ? 'file:./x.db' : '/files';
     };
     const entries = Object.entries(ENVIRONMENT_VARIABLES);

@@ -1,5 +1,6 @@
 import { retrySettingsSchema } from '../job-queue-options.schema';
 import { checkAgainst, shownValue } from '../option-problems';
+import { partialOf } from '../option-schema';
 import type { RetryPolicy } from './retry-policy';
 
 /** The keys of a job's `options` that the queue itself reads; processors may read any others. */
@@ -23,7 +24,7 @@ export function jobOptionsProblems(options: Record<string, unknown> | null | und
   }
   if (options.retry === undefined) return problems;
   // The limits of the global retry settings (the module's options) hold for a job's own.
-  const checked = checkAgainst(retrySettingsSchema.partial(), options.retry, {
+  const checked = checkAgainst(partialOf(retrySettingsSchema), options.retry, {
     name: (path) => ['options.retry', ...path].join('.'),
     shown: (path) => shownValue(options.retry, path),
   });
