@@ -15,9 +15,9 @@ export type JobQueueWorkerModuleAsyncOptions = typeof JOB_QUEUE_ASYNC_OPTIONS_TY
  * The queue's workers alone, for processes that only run jobs beside instances that serve the API (JobQueueModule
  * with `workersEnabled: false`, or with workers of their own): the database, the event bus, the workers with the
  * processors found in the app, stalled-job recovery and cleanup. No GraphQL, HTTP or statistics code is loaded
- * (import it from `job-queue/worker`, whose exports load none either): 878 modules booted on PostgreSQL where the
- * package's main entry alone loads 1,831, and a worker process of the bench's PostgreSQL burn-down peaks at 115-116 MB
- * of RSS (graphile-worker's 108-112 in the same runs; it loads no Prisma query runtime and makes no client).
+ * (import it from `job-queue/worker`, whose exports load none either): 785 modules booted on PostgreSQL where the
+ * package's main entry alone loads 1,738, and a worker process of the bench's PostgreSQL burn-down peaks at 109-112 MB
+ * of RSS (graphile-worker's 110-112 in the same runs; it loads no Prisma query runtime and makes no client).
  */
 @Module({})
 export class JobQueueWorkerModule {
