@@ -47,7 +47,7 @@ export class OptionSchema<T> {
   }
 
   /** Parses `value`, throwing at the first problem: for values the code itself spells out (defaults). */
-  valueOf(value: unknown): T {
+  valueFrom(value: unknown): T {
     const issues: OptionIssue[] = [];
     const parsed = this.parse(value, [], issues);
     if (issues.length > 0) throw new Error(`invalid option value at ${issues[0].path.join('.') || '(root)'}`);

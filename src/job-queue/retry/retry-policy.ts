@@ -12,8 +12,8 @@ export interface RetryPolicy {
 
 /** The defaults of the module's options (retry settings, defaultMaxRetries). */
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
-  ...retrySettingsSchema.valueOf({}),
-  maxRetries: jobQueueOptionsSchema.shape.defaultMaxRetries.valueOf(undefined),
+  ...retrySettingsSchema.valueFrom({}),
+  maxRetries: jobQueueOptionsSchema.shape.defaultMaxRetries.valueFrom(undefined),
 };
 
 /** A source of numbers in [0, 1); injected so tests can pin the jitter. */
