@@ -1,4 +1,11 @@
-import { booleanOption, customOption, numberOption, objectOption, type OutputOf, stringOption } from './option-schema';
+import {
+  booleanOption,
+  customOption,
+  numberOption,
+  objectOption,
+  type OptionSchema,
+  stringOption,
+} from './option-schema';
 import type { ResolveCaller } from './common/caller-context';
 import type { TextAnalyzer } from './processor-contract/text-analyzer';
 
@@ -14,17 +21,28 @@ const DAY_MS = 86_400_000;
 const whole = (min: number, max = MAX) => numberOption(min, max, true);
 const fraction = () => numberOption(0, 1, false);
 
-/** Backoff of automatic retries; the same limits hold for a job's own `options.retry`. */
-export const retrySettingsSchema = objectOption({
+/** The global backoff settings (RetryPolicy without maxRetries, which is defaultMaxRetries). */
+export interface RetrySettings {
+  initialDelayMs: number;
+  maxDelayMs: number;
+  backoffMultiplier: number;
+  /** Fraction of the delay added or removed at random: 0.1 spreads a 1 s delay over 0.9–1.1 s. */
+  jitterFactor: number;
+}
+
+/**
+ * Backoff of automatic retries; the same limits hold for a job's own `options.retry`. Typed with RetrySettings, which
+ * the public API names: a field the schema lacks or gives another type does not compile.
+ */
+export const retrySettingsSchema: OptionSchema<RetrySettings> & {
+  shape: Record<keyof RetrySettings, OptionSchema<unknown>>;
+} = objectOption({
   initialDelayMs: whole(0, DAY_MS).default(1_000),
   maxDelayMs: whole(0, DAY_MS).default(60_000),
   backoffMultiplier: numberOption(1, 100, false).default(2),
   /** Fraction of the delay added or removed at random: 0.1 spreads a 1 s delay over 0.9–1.1 s. */
   jitterFactor: fraction().default(0.1),
 });
-
-/** The global backoff settings (RetryPolicy without maxRetries, which is defaultMaxRetries). */
-export type RetrySettings = OutputOf<typeof retrySettingsSchema>;
 
 export const healthThresholdsSchema = objectOption({
   successRateDegraded: fraction().default(0.9),
