@@ -102,7 +102,7 @@ describe(`A worker-only instance (JobQueueWorkerModule) beside a full one (${dat
     await database?.drop();
   });
 
-  it('boots and closes without loading GraphQL, HTTP, statistics or the other database provider', async () => {
+  it("boots and closes without loading GraphQL, HTTP, statistics, the other provider or Prisma's query runtime", async () => {
     const options = { databaseUrl: database.url, storageDir: `${database.dir}/files`, workersEnabled: false };
     const booted = await filesLoadedBy(`
       const { NestFactory } = require('@nestjs/core');
@@ -112,28 +112,18 @@ describe(`A worker-only instance (JobQueueWorkerModule) beside a full one (${dat
       await app.close();`);
     expect(matching(booted, API_CODE)).toEqual([]);
     expect(matching(booted, OTHER_PROVIDER)).toEqual([]);
+    if (usingPostgres) {
+      expect(matching(booted, PRISMA_QUERY_RUNTIME)).toEqual([]);
+      // Control: the patterns match what the generated client's Node entry loads.
+      const client = await filesLoadedBy(`require('.prisma/postgresql-client'); require('@prisma/adapter-pg');`);
+      expect(matching(client, PRISMA_QUERY_RUNTIME)).toHaveLength(3);
+    }
     // Controls: the check sees the provider's own client, and the API in the package's main entry.
     expect(matching(booted, [OWN_CLIENT])).not.toEqual([]);
     const full = matching(await filesLoadedBy(`require('./src/job-queue');`), API_CODE);
     expect(full.some((file) => file.includes('node_modules/@nestjs/graphql/'))).toBe(true);
     expect(full.some((file) => file.endsWith('jobs.resolver.ts'))).toBe(true);
   }, 60_000);
-
-  if (usingPostgres) {
-    it("boots without loading Prisma's query runtime (the next suite: nor does it make a client to run jobs)", async () => {
-      const options = { databaseUrl: database.url, storageDir: `${database.dir}/files` };
-      const booted = await filesLoadedBy(`
-        const { NestFactory } = require('@nestjs/core');
-        const { JobQueueWorkerModule } = require('./src/job-queue/worker');
-        const app = await NestFactory.createApplicationContext(
-          JobQueueWorkerModule.forRoot(${JSON.stringify(options)}), { logger: false });
-        await app.close();`);
-      expect(matching(booted, PRISMA_QUERY_RUNTIME)).toEqual([]);
-      // Control: the patterns match what the generated client's Node entry loads.
-      const client = await filesLoadedBy(`require('.prisma/postgresql-client'); require('@prisma/adapter-pg');`);
-      expect(matching(client, PRISMA_QUERY_RUNTIME)).toHaveLength(3);
-    }, 60_000);
-  }
 
   it('runs the jobs a full instance enqueued, and they show as run by it', async () => {
     const fileId = await storeFile(api.app, 'one.solo');

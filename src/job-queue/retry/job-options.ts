@@ -3,6 +3,9 @@ import { checkAgainst, shownValue } from '../option-problems';
 import { partialOf } from '../option-schema';
 import type { RetryPolicy } from './retry-policy';
 
+/** A job's own `options.retry`: the global settings' limits, every key optional and without a default. */
+const jobRetrySchema = partialOf(retrySettingsSchema);
+
 /** The keys of a job's `options` that the queue itself reads; processors may read any others. */
 export interface JobOptions {
   /** Abort an attempt after this many milliseconds (fails with TIMEOUT, recoverable). */
@@ -24,7 +27,7 @@ export function jobOptionsProblems(options: Record<string, unknown> | null | und
   }
   if (options.retry === undefined) return problems;
   // The limits of the global retry settings (the module's options) hold for a job's own.
-  const checked = checkAgainst(partialOf(retrySettingsSchema), options.retry, {
+  const checked = checkAgainst(jobRetrySchema, options.retry, {
     name: (path) => ['options.retry', ...path].join('.'),
     shown: (path) => shownValue(options.retry, path),
   });

@@ -43,7 +43,9 @@ export const QUEUE_PLANNER_OPTIONS = [
  * the bench's burn-down worker was 88-90 MB of RSS when booted instead of 91-93, and peaked at 115-116 MB, not 116-117.
  */
 /* eslint-disable @typescript-eslint/no-require-imports -- loaded on demand, see above */
-const generatedClient = () => require('.prisma/postgresql-client') as typeof import('.prisma/postgresql-client');
+let loadedClient: typeof import('.prisma/postgresql-client') | undefined;
+const generatedClient = () =>
+  (loadedClient ??= require('.prisma/postgresql-client') as typeof import('.prisma/postgresql-client'));
 const prismaAdapter = () => require('@prisma/adapter-pg') as typeof import('@prisma/adapter-pg');
 /* eslint-enable @typescript-eslint/no-require-imports */
 
