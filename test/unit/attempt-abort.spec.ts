@@ -8,11 +8,11 @@ describe('AttemptAbort (a running attempt’s abort, its AbortSignal made only w
   });
   afterEach(() => controllers.restore());
 
-  it('makes no AbortController for an attempt that runs, listens and ends without anyone reading its signal', () => {
+  it('makes no AbortController for an attempt that runs, races its work and ends without anyone reading its signal', async () => {
     const abort = new AttemptAbort();
-    const removeListener = abort.onAbort(() => undefined);
+    await expect(abort.race(Promise.resolve('done'))).resolves.toBe('done');
     abort.throwIfAborted();
-    removeListener();
+    abort.ended();
     abort.abort(new JobAbort('cancelled', 'Cancelled while running'));
     expect(abort.reason?.kind).toBe('cancelled');
     expect(controllers.made()).toBe(0);
@@ -42,18 +42,36 @@ describe('AttemptAbort (a running attempt’s abort, its AbortSignal made only w
     expect(heard).toEqual([reason]);
   });
 
-  it('calls each listener once with the first reason, not a removed one, and not listeners added after the abort', () => {
+  it('race: the work’s result or error when it settles first, else the first abort’s reason (a late result is dropped)', async () => {
     const abort = new AttemptAbort();
-    const heard: string[] = [];
-    abort.onAbort((reason) => heard.push(`kept: ${reason.message}`));
-    const remove = abort.onAbort(() => heard.push('removed'));
-    remove();
-    remove(); // a second removal changes nothing
+    await expect(abort.race(Promise.resolve(1))).resolves.toBe(1);
+    await expect(abort.race(Promise.reject(new Error('unreadable')))).rejects.toThrow('unreadable');
+    let finish: (value: string) => void = () => undefined;
+    const racing = abort.race(new Promise<string>((resolve) => (finish = resolve)));
     abort.abort(new JobAbort('lost', 'first'));
     abort.abort(new JobAbort('cancelled', 'second'));
-    abort.onAbort(() => heard.push('late'));
-    expect(heard).toEqual(['kept: first']);
+    finish('late');
+    await expect(racing).rejects.toMatchObject({ kind: 'lost', message: 'first' });
+    // Work raced after the abort is not waited for.
+    await expect(abort.race(new Promise<never>(() => undefined))).rejects.toMatchObject({ kind: 'lost' });
     expect(abort.reason?.message).toBe('first');
+  });
+
+  it('ended: an attempt that is over lists no race any more, so a later abort settles none of them', async () => {
+    const stateAfterAbort = async (endFirst: boolean) => {
+      const abort = new AttemptAbort();
+      let state = 'pending';
+      abort.race(new Promise<never>(() => undefined)).then(
+        () => (state = 'resolved'),
+        () => (state = 'rejected'),
+      );
+      if (endFirst) abort.ended();
+      abort.abort(new JobAbort('shutdown', 'The instance is shutting down'));
+      await new Promise((resolve) => setImmediate(resolve));
+      return state;
+    };
+    expect(await stateAfterAbort(true)).toBe('pending');
+    expect(await stateAfterAbort(false)).toBe('rejected'); // the control: listed until then
   });
 
   it('throws the reason once aborted, and only then', () => {

@@ -48,8 +48,8 @@ const job = (id: string): JobRecord => ({ id, fileSize: 1234n }) as unknown as J
 const holdingLease = () => new Lease(Date.now() + 60_000);
 
 /** Tracks a completion's promise without waiting for it. */
-function tracked(promise: Promise<boolean>) {
-  const state: { result?: boolean; error?: Error } = {};
+function tracked(promise: Promise<true | null>) {
+  const state: { result?: true | null; error?: Error } = {};
   promise.then(
     (result) => (state.result = result),
     (error: Error) => (state.error = error),
@@ -65,8 +65,8 @@ function setUp() {
   const { store, calls, called } = fakeStore();
   const published: { id: string; status: string }[][] = [];
   const events = {
-    jobsChanged: (jobs: { id: string; status: string }[]) => {
-      published.push(jobs.map(({ id, status }) => ({ id, status })));
+    jobsChanged: (jobs: { id: string; status: string }[], status?: string) => {
+      published.push(jobs.map((job) => ({ id: job.id, status: status ?? job.status })));
       return Promise.resolve();
     },
   };
@@ -107,7 +107,7 @@ describe('CompletionBatcher', () => {
     calls[0].answer(new Set(['a1'])); // a2's worker no longer held it
     calls[1].answer(new Set(['b1']));
     await flushPromises();
-    expect([a1, a2, b1]).toEqual([{ result: true }, { result: false }, { result: true }]);
+    expect([a1, a2, b1]).toEqual([{ result: true }, { result: null }, { result: true }]);
     expect(settled.map((event) => [event.job.id, event.outcome])).toEqual([
       ['a1', JobStatus.COMPLETED],
       ['b1', JobStatus.COMPLETED],

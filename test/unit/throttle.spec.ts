@@ -107,8 +107,11 @@ describe('Throttle (progress writes)', () => {
     const throttle = new Throttle(500, action, Date.now());
     await throttle.flush();
     expect(action).toHaveBeenCalledTimes(0); // nothing scheduled: nothing to run
+    expect(throttle.scheduled).toBe(false);
     throttle.soon();
+    expect(throttle.scheduled).toBe(true);
     await throttle.flush();
+    expect(throttle.scheduled).toBe(false);
     expect(action).toHaveBeenCalledTimes(1);
     await jest.advanceTimersByTimeAsync(10_000);
     expect(action).toHaveBeenCalledTimes(1);

@@ -24,11 +24,12 @@ export class JobEventsPublisher {
     return this.events.publish(JobTopics.wakeup, message);
   }
 
-  async jobsChanged(jobs: ChangedJob[]): Promise<void> {
+  /** `status`, when given, is the jobs' new status, in place of the one their records still hold. */
+  async jobsChanged(jobs: readonly ChangedJob[], status?: JobStatus): Promise<void> {
     if (!this.events.wants(JobTopics.jobChanged)) return; // publish() would drop them too: nothing is built for no one
     const changes: JobChangedEvent[] = jobs.map((job) => ({
       jobId: job.id,
-      status: job.status as JobStatus,
+      status: status ?? (job.status as JobStatus),
       format: job.format,
       priority: job.priority,
       userId: job.userId,

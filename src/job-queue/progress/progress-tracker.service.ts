@@ -19,8 +19,11 @@ export const PROGRESS_EVENT_INTERVAL_MS = 100;
 
 export interface TrackedProgress {
   reporter: ProgressReporter;
-  /** Publishes what the throttle still holds back; the outcome's own write carries the final state. */
-  flush(): Promise<void>;
+  /**
+   * Publishes what the throttle still holds back (null: nothing was), and stops the progress writes: the outcome's
+   * own write carries the final state.
+   */
+  flush(): Promise<void> | null;
   stop(): void;
 }
 
@@ -68,9 +71,10 @@ export class ProgressTrackerService {
     };
     return {
       reporter,
-      flush: async () => {
+      flush: () => {
         writer.cancel();
-        await publisher.flush();
+        // Unless a trailing publish is scheduled, every event was handed to the bus already (publishing is synchronous).
+        return publisher.scheduled ? publisher.flush() : null;
       },
       stop,
     };

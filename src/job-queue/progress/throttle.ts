@@ -10,6 +10,11 @@ export class Throttle {
     private last = 0,
   ) {}
 
+  /** A trailing run is scheduled. */
+  get scheduled(): boolean {
+    return this.timer !== null;
+  }
+
   soon(): void {
     if (this.timer) return;
     const wait = Math.max(0, this.last + this.intervalMs - Date.now());

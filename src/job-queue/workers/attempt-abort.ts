@@ -47,13 +47,25 @@ export class AttemptAbort {
     for (const listener of listeners) listener(reason);
   }
 
-  /** Calls `listener` with the reason when the attempt is aborted (not if it already was); returns its removal. */
-  onAbort(listener: (reason: JobAbort) => void): () => void {
-    this.listeners.push(listener);
-    return () => {
-      const at = this.listeners.indexOf(listener);
-      if (at >= 0) this.listeners.splice(at, 1);
-    };
+  /**
+   * `work`'s result, unless the attempt is aborted first: then the reason, and a late result is discarded. The
+   * rejection stays listed (a settled promise ignores it) until `ended`: each removal as the work settled (a closure,
+   * a `finally` and its promise) was ~0.5 KB of garbage a job in the no-op burn-down.
+   */
+  race<T>(work: Promise<T>): Promise<T> {
+    if (this.abortedFor) return Promise.reject(this.abortedFor);
+    return new Promise<T>((resolve, reject) => {
+      this.listeners.push(reject);
+      work.then(resolve, reject);
+    });
+  }
+
+  /**
+   * The attempt is over: its races are dropped. Kept until a full collection, an abort that reached the old
+   * generation would otherwise keep them alive, and what they refer to, through every minor one (peak RSS +6 MB).
+   */
+  ended(): void {
+    this.listeners.length = 0;
   }
 
   /** Throws the reason if the attempt was aborted, as `AbortSignal.throwIfAborted` does. */
