@@ -1,4 +1,3 @@
-import { createReadStream } from 'node:fs';
 import { Inject, Injectable, Logger, type LoggerService, type LogLevel } from '@nestjs/common';
 import type { JobRecord } from '../common/job-record';
 import { JobStatus, ProcessingStage } from '../common/job.enums';
@@ -27,6 +26,7 @@ import { JobOutcomesRepository } from './job-outcomes.repository';
 import { jobLogFields, JobTelemetry } from './job-telemetry';
 import type { Lease } from './lease';
 import { type AttemptAbort, JobAbort } from './attempt-abort';
+import { AttemptContext } from './attempt-context';
 
 /** Runs one claimed attempt: picks the processor, streams the file, reports progress, commits the outcome. */
 @Injectable()
@@ -112,15 +112,7 @@ export class JobRunner {
     if (!filePath)
       throw new NonRecoverableError(ProcessingErrorCode.FILE_NOT_FOUND, `Stored file ${job.fileId} no longer exists`);
     abort.throwIfAborted(); // given up on while the file was looked up: the processor must not start at all
-    const output = await processor.handler.process({
-      job,
-      filePath,
-      openStream: (range) => createReadStream(filePath, { ...range, signal: abort.signal, highWaterMark: 256 * 1024 }),
-      get signal() {
-        return abort.signal; // made only for a processor that reads it (AttemptAbort)
-      },
-      progress: reporter,
-    });
+    const output = await processor.handler.process(new AttemptContext(job, filePath, reporter, abort));
     return capExtractedText(output, this.options.maxExtractedTextBytes);
   }
 
