@@ -57,6 +57,21 @@ describe('AttemptAbort (a running attempt’s abort, its AbortSignal made only w
     expect(abort.reason?.message).toBe('first');
   });
 
+  it('race after the abort leaves no rejection of the work unhandled (a late failure is dropped like a late result)', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const abort = new AttemptAbort();
+      abort.abort(new JobAbort('timeout', 'Attempt exceeded its timeout of 5 ms'));
+      await expect(abort.race(Promise.reject(new Error('late failure')))).rejects.toMatchObject({ kind: 'timeout' });
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   it('ended: an attempt that is over lists no race any more, so a later abort settles none of them', async () => {
     const stateAfterAbort = async (endFirst: boolean) => {
       const abort = new AttemptAbort();

@@ -48,12 +48,15 @@ export class AttemptAbort {
   }
 
   /**
-   * `work`'s result, unless the attempt is aborted first: then the reason, and a late result is discarded. The
+   * `work`'s result, unless the attempt is aborted first: then the reason, and a late result or failure is discarded. The
    * rejection stays listed (a settled promise ignores it) until `ended`: each removal as the work settled (a closure,
    * a `finally` and its promise) was ~0.5 KB of garbage a job in the no-op burn-down.
    */
   race<T>(work: Promise<T>): Promise<T> {
-    if (this.abortedFor) return Promise.reject(this.abortedFor);
+    if (this.abortedFor) {
+      work.catch(() => undefined); // discarded like a late result, not left to fail the process as unhandled
+      return Promise.reject(this.abortedFor);
+    }
     return new Promise<T>((resolve, reject) => {
       this.listeners.push(reject);
       work.then(resolve, reject);

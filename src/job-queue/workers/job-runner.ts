@@ -78,9 +78,8 @@ export class JobRunner {
     try {
       const extracted = resumedExtraction(job) ?? (await abort.race(this.process(job, abort, reporter)));
       // Awaited only when there is something to wait for: each await of an async call was ~0.3 KB of garbage a job.
-      const output = this.analyzes(extracted)
-        ? await this.analyze(job, workerId, extracted, abort, reporter)
-        : extracted;
+      const analyzing = this.analyze(job, workerId, extracted, abort, reporter);
+      const output = analyzing ? await analyzing : extracted;
       reporter.stage(ProcessingStage.FINALIZING);
       const flushing = tracked.flush();
       if (flushing) await flushing;
@@ -116,32 +115,41 @@ export class JobRunner {
     return capExtractedText(output, this.options.maxExtractedTextBytes);
   }
 
-  /** Whether `analyze` has anything to do with this output: an analyzer, and text for it. */
-  private analyzes(output: ProcessingOutput): boolean {
-    return this.analyzer !== null && Boolean(output.extractedText);
-  }
-
-  /** Adds `result.analysis`; when the analyzer fails the extraction is saved and the attempt fails recoverably. */
-  private async analyze(
+  /**
+   * Adds `result.analysis`; null when there is nothing to analyze (no analyzer, or no text). When the analyzer fails,
+   * the extraction is saved and the attempt fails recoverably.
+   */
+  private analyze(
     job: JobRecord,
     workerId: string,
     output: ProcessingOutput,
     abort: AttemptAbort,
     reporter: ProgressReporter,
-  ): Promise<ProcessingOutput> {
+  ): Promise<ProcessingOutput> | null {
     const analyzer = this.analyzer;
-    if (!analyzer || !output.extractedText) return output;
+    const text = output.extractedText;
+    if (!analyzer || !text) return null;
     reporter.stage(ProcessingStage.ANALYZING);
-    try {
-      const analysis = await abort.race(analyzer.analyze({ text: output.extractedText, job, signal: abort.signal }));
-      return { ...output, result: { ...output.result, analysis } };
-    } catch (error) {
-      if (abort.reason) throw error;
-      await this.outcomes.checkpointExtraction(job, workerId, output);
-      throw new RecoverableError(ProcessingErrorCode.ANALYSIS_FAILED, `Analysis failed: ${(error as Error).message}`, {
-        cause: error,
-      });
-    }
+    // Called in a `then`, so that an analyzer that throws rather than rejects fails the analysis the same way.
+    const analysis = Promise.resolve().then(() => analyzer.analyze({ text, job, signal: abort.signal }));
+    return abort.race(analysis).then(
+      (result) => ({ ...output, result: { ...output.result, analysis: result } }),
+      (error: unknown) => this.analysisFailed(job, workerId, output, abort, error),
+    );
+  }
+
+  private async analysisFailed(
+    job: JobRecord,
+    workerId: string,
+    output: ProcessingOutput,
+    abort: AttemptAbort,
+    error: unknown,
+  ): Promise<never> {
+    if (abort.reason) throw error;
+    await this.outcomes.checkpointExtraction(job, workerId, output);
+    throw new RecoverableError(ProcessingErrorCode.ANALYSIS_FAILED, `Analysis failed: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
 
   private async settleFailure(
