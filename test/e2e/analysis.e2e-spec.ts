@@ -111,6 +111,26 @@ describe(`Analysis stage (${databaseLabel})`, () => {
     }
   });
 
+  it('fails the analysis the same way when the analyzer throws rather than rejects', async () => {
+    const throwing: TextAnalyzer = {
+      analyze: () => {
+        throw new Error('analyzer misconfigured');
+      },
+    };
+    const retry = { initialDelayMs: 3_600_000, maxDelayMs: 3_600_000 };
+    const service = await startTestApp(database, { providers: [NoteProcessor], queue: { analyzer: throwing, retry } });
+    try {
+      const job = await uploadAndSettle(service, 'b.note', 'x', 'RETRYING');
+      expect(job).toMatchObject({
+        errorCode: 'ANALYSIS_FAILED',
+        extractedText: 'alpha beta gamma alpha',
+        result: { pages: 1, analysisPending: true },
+      });
+    } finally {
+      await service.close();
+    }
+  });
+
   it('skips the analysis stage when the analyzer is turned off', async () => {
     const service = await startTestApp(database, { queue: { analyzer: null } });
     try {

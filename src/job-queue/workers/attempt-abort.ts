@@ -48,9 +48,9 @@ export class AttemptAbort {
   }
 
   /**
-   * `work`'s result, unless the attempt is aborted first: then the reason, and a late result or failure is discarded. The
-   * rejection stays listed (a settled promise ignores it) until `ended`: each removal as the work settled (a closure,
-   * a `finally` and its promise) was ~0.5 KB of garbage a job in the no-op burn-down.
+   * `work`'s result, unless the attempt is aborted first: then the reason, and a late result or failure is
+   * discarded. The rejection stays listed (a settled promise ignores it) until `ended`: each removal as the work
+   * settled (a closure, a `finally` and its promise) was ~0.5 KB of garbage a job in the no-op burn-down.
    */
   race<T>(work: Promise<T>): Promise<T> {
     if (this.abortedFor) {
