@@ -30,6 +30,8 @@ interface Run {
   /** The client's own socket. */
   socket: () => { pause(): void; resume(): void };
   ids: string[];
+  /** Each result's text, in the order received. */
+  texts: string[];
   errors: string[];
   /** 'open', 'completed', or the error's message. */
   ending: string;
@@ -133,15 +135,17 @@ describe('shareSubscriptions', () => {
     const run: Run = {
       socket: () => (socket as unknown as { _socket: ReturnType<Run['socket']> })._socket,
       ids: [],
+      texts: [],
       errors: [],
       ending: 'open',
       cancel: () => undefined,
     };
-    run.cancel = client.subscribe<{ jobUpdated: { id: string } }>(
+    run.cancel = client.subscribe<{ jobUpdated: { id: string; text: string } }>(
       { query },
       {
         next: (message) => {
           if (message.data) run.ids.push(message.data.jobUpdated.id);
+          if (message.data) run.texts.push(message.data.jobUpdated.text);
           for (const error of message.errors ?? []) run.errors.push(error.message);
         },
         error: (error) =>
@@ -254,5 +258,31 @@ describe('shareSubscriptions', () => {
     expect(stuck.ids.length).toBeLessThan(400);
     expect(stuck.ids).toEqual(Array.from({ length: stuck.ids.length }, (_, index) => String(index + 1)));
     expect([reader.ending, reader.ids.length, closed.has(sources[0])]).toEqual(['open', 400, false]);
+  });
+
+  it('delivers every message whole to a subscriber whose writes wait on its socket while the others are written', async () => {
+    // Batches are framed in buffers used again once their write is done: one taken back while the stuck socket's
+    // write still waited on it would hand the stuck client another subscriber's frames.
+    maxUnread = 10_000;
+    const [reader, stuck] = [subscribe('erin'), subscribe('erin')];
+    await until(() => sources.length === 1, 'the shared source');
+    await live(2);
+    stuck.socket().pause();
+    const textOf = (id: number) => `${id}:`.repeat(3_000); // 15-18 KB: a few to a batch, framed in one buffer
+    const count = 1_500; // ~25 MB, more than the kernel's buffers take for a client that does not read
+    for (let id = 1; id <= count; id++) {
+      sources[0].push(result(id, textOf(id)));
+      if (id % 100 === 0) await until(() => reader.ids.length === id, `the reader to have ${id}`);
+    }
+    expect(stuck.ids.length).toBeLessThan(count); // held back: its writes waited while the reader's went on
+    stuck.socket().resume();
+    await until(() => stuck.ids.length === count || stuck.ending !== 'open', 'the stuck subscriber to catch up');
+    for (const run of [reader, stuck]) {
+      expect([run.ending, run.errors, run.ids.length]).toEqual(['open', [], count]);
+      const wrong = run.ids.findIndex(
+        (id, index) => id !== String(index + 1) || run.texts[index] !== textOf(index + 1),
+      );
+      expect(wrong).toBe(-1);
+    }
   });
 });
