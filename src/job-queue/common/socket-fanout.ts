@@ -104,7 +104,7 @@ const MAX_FREE_SLABS = 8;
  * The buffers that batches are framed in, each used again once the socket has taken its write (its callback: until
  * then libuv may still read it). The bench's 200 `jobUpdated` subscribers of a 5,000-job burn-down get 1,000,000
  * messages: framed into a new buffer per write, framing took the worker 350-520 ms and writing 230-360; into slabs
- * still in the cache, 285-345 and 150-170. Its whole CPU over six runs each way: median 1,475 ms, 1,195 with slabs.
+ * still in the cache, 285-347 and 153-167. Its whole CPU over six runs each way: median 1,475 ms, 1,195 with slabs.
  */
 const slabs = {
   free: [] as ArrayBuffer[],
