@@ -1,12 +1,17 @@
 import type { ExecutionResult } from 'graphql';
 import type { WsConnection } from './caller-context';
+import { frameBatch, framedSize, giveBackFrames, MAX_BATCH_BYTES } from './websocket-frames';
 
 /** The part of a `ws` WebSocket (graphql-ws/use/ws puts it in `extra.socket`) that the fan-out writes with. */
 export interface FanoutSocket {
   readonly readyState: number;
   readonly OPEN: number;
   /** ws's net.Socket, which its own sender writes each frame to whole and at once (no compression is negotiated here). */
-  readonly _socket: { write(data: Buffer, callback: (error?: Error | null) => void): boolean };
+  readonly _socket: {
+    write(data: Buffer, callback: (error?: Error | null) => void): boolean;
+    /** Bytes handed to write() that the kernel has not taken yet (a write in progress included). */
+    readonly writableLength: number;
+  };
 }
 
 /** The socket of a graphql-ws connection served by graphql-ws/use/ws, or null for any other transport. */
@@ -25,37 +30,6 @@ export function nextPayload(result: ExecutionResult): Buffer {
   const { errors, ...rest } = result;
   return Buffer.from(JSON.stringify(errors ? { ...rest, errors: errors.map((error) => error.toJSON()) } : rest) + '}');
 }
-
-/**
- * Writes WebSocket text frames (final, unmasked: server to client), one per message `head + tail`, into `frames`,
- * which holds exactly their bytes (framedSize of each). `set`, not `Buffer#copy`: on Node 22 copy's argument checks
- * cost ~0.1 µs a call, two calls a message.
- */
-function writeTextFrames(frames: Buffer, head: Buffer, tails: readonly Buffer[]): Buffer {
-  let offset = 0;
-  for (const tail of tails) {
-    const length = head.length + tail.length;
-    frames[offset] = 0x81; // FIN + text
-    if (length < 126) frames[offset + 1] = length;
-    else if (length < 65536) {
-      frames[offset + 1] = 126;
-      frames.writeUInt16BE(length, offset + 2);
-    } else {
-      frames[offset + 1] = 127;
-      frames.writeUInt32BE(0, offset + 2);
-      frames.writeUInt32BE(length, offset + 6);
-    }
-    offset += frameHeaderSize(length);
-    frames.set(head, offset);
-    frames.set(tail, offset + head.length);
-    offset += length;
-  }
-  return frames;
-}
-
-/** The bytes of one message's frame: its header, then the message. */
-const framedSize = (length: number) => frameHeaderSize(length) + length;
-const frameHeaderSize = (length: number) => (length < 126 ? 2 : length < 65536 ? 4 : 10);
 
 /**
  * Writes at most once per `intervalMs` to each socket: what arrived meanwhile leaves in one write. The first
@@ -91,33 +65,6 @@ export interface SocketSubscriberLimit {
   maxUnread: number;
   overflow: () => Error;
 }
-
-/**
- * Bytes of frames handed to the socket in one write at most (unless one message is larger): a client that stops
- * reading holds no more. Also the size of the slabs that batches are framed in.
- */
-const MAX_BATCH_BYTES = 64 * 1024;
-/** Slabs kept for the next writes; a slab out with a write that has not completed is not among them. */
-const MAX_FREE_SLABS = 8;
-
-/**
- * The buffers that batches are framed in, each used again once the socket has taken its write (its callback: until
- * then libuv may still read it). The bench's 200 `jobUpdated` subscribers of a 5,000-job burn-down get 1,000,000
- * messages: framed into a new buffer per write, framing took the worker 350-520 ms and writing 230-360; into slabs
- * still in the cache, 285-347 and 153-167. Its whole CPU over six runs each way: median 1,475 ms, 1,195 with slabs.
- */
-const slabs = {
-  free: [] as ArrayBuffer[],
-  take(size: number): Buffer {
-    if (size > MAX_BATCH_BYTES) return Buffer.allocUnsafe(size); // never a slab's size: not given back
-    return Buffer.from(this.free.pop() ?? new ArrayBuffer(MAX_BATCH_BYTES), 0, size);
-  },
-  giveBack(frames: Buffer): void {
-    const slab = frames.buffer;
-    if (slab instanceof ArrayBuffer && slab.byteLength === MAX_BATCH_BYTES && this.free.length < MAX_FREE_SLABS)
-      this.free.push(slab);
-  },
-};
 
 /**
  * One graphql-ws subscription whose `next` messages the shared stream writes to its socket itself: each result
@@ -189,11 +136,20 @@ export class SocketSubscriber implements AsyncIterableIterator<never, void> {
     }
     this.full = count < this.waiting.length;
     this.writing = true;
-    const frames = writeTextFrames(slabs.take(bytes), head, this.waiting.splice(0, count));
-    this.socket._socket.write(frames, (error) => {
-      if (!error) slabs.giveBack(frames); // after an error, whether libuv is done with it is not known
+    const frames = frameBatch(head, this.waiting.splice(0, count), bytes);
+    const socket = this.socket._socket;
+    let givenBack = false;
+    socket.write(frames, (error) => {
+      // After an error, whether libuv is done with the frames is not known: they are not used again.
+      if (!error && !givenBack) giveBackFrames(frames);
       this.written();
     });
+    // Taken by the kernel at once, as writes to a reading client are: the slab frames the next subscriber's batch of
+    // this run (the callback comes a tick later, after every subscriber of the run was written).
+    if (socket.writableLength === 0) {
+      givenBack = true;
+      giveBackFrames(frames);
+    }
   }
 
   /** graphql-ws calls it once and awaits it for as long as the subscription lives. */
