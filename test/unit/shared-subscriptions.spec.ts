@@ -158,6 +158,18 @@ describe('shareSubscriptions', () => {
 
   const live = (count: number) => until(() => attached === count, `${count} subscriptions`);
 
+  /**
+   * Two subscribers of one stream, live; the second's client stops reading its socket, so that the server's writes to
+   * it stop completing once the kernel's buffers are full.
+   */
+  const readerAndStuck = async (user: string): Promise<[Run, Run]> => {
+    const [reader, stuck] = [subscribe(user), subscribe(user)];
+    await until(() => sources.length === 1, 'the shared source');
+    await live(2);
+    stuck.socket().pause();
+    return [reader, stuck];
+  };
+
   it('runs one source for identical subscriptions of one caller, writes each result to all in order, and closes it with the last', async () => {
     const [first, second, other] = [subscribe('alice'), subscribe('alice'), subscribe('bob')];
     await until(() => sources.length === 2, 'a source for alice and one for bob');
@@ -232,11 +244,7 @@ describe('shareSubscriptions', () => {
 
   it('ends a subscriber whose socket takes no more with an error once more than maxUnread results wait, while the other gets every result', async () => {
     maxUnread = 5;
-    const [reader, stuck] = [subscribe('carol'), subscribe('carol')];
-    await until(() => sources.length === 1, 'the shared source');
-    await live(2);
-    // The stuck client stops reading its socket: the server's writes to it stop completing once the kernel's buffers are full.
-    stuck.socket().pause();
+    const [reader, stuck] = await readerAndStuck('carol');
     const big = 'x'.repeat(64 * 1024);
     for (let id = 1; id <= 400; id++) {
       sources[0].push(result(id, big));
@@ -264,10 +272,7 @@ describe('shareSubscriptions', () => {
     // Batches are framed in buffers used again once their write is done: one taken back while the stuck socket's
     // write still waited on it would hand the stuck client another subscriber's frames.
     maxUnread = 10_000;
-    const [reader, stuck] = [subscribe('erin'), subscribe('erin')];
-    await until(() => sources.length === 1, 'the shared source');
-    await live(2);
-    stuck.socket().pause();
+    const [reader, stuck] = await readerAndStuck('erin');
     const textOf = (id: number) => `${id}:`.repeat(3_000); // 15-18 KB: a few to a batch, framed in one buffer
     const count = 1_500; // ~25 MB, more than the kernel's buffers take for a client that does not read
     for (let id = 1; id <= count; id++) {
