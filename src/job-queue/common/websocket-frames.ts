@@ -47,7 +47,8 @@ export function frameBatch(head: Buffer, tails: readonly Buffer[], size: number)
     if (last.frames.buffer !== frames.buffer) frames.set(last.frames);
     writeHeadsOver(frames, last.head, head, tails);
   } else writeTextFrames(frames, head, tails);
-  lastBatch = { head, tails, frames };
+  // A batch larger than a slab (one large message) is not kept: this outlives its stream, until the next batch.
+  lastBatch = size > MAX_BATCH_BYTES ? null : { head, tails, frames };
   return frames;
 }
 
