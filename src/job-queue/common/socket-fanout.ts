@@ -1,17 +1,13 @@
 import type { ExecutionResult } from 'graphql';
 import type { WsConnection } from './caller-context';
-import { frameBatch, framedSize, giveBackFrames, MAX_BATCH_BYTES } from './websocket-frames';
+import { type FrameSink, framedSize, MAX_BATCH_BYTES, writeBatch } from './websocket-frames';
 
 /** The part of a `ws` WebSocket (graphql-ws/use/ws puts it in `extra.socket`) that the fan-out writes with. */
 export interface FanoutSocket {
   readonly readyState: number;
   readonly OPEN: number;
   /** ws's net.Socket, which its own sender writes each frame to whole and at once (no compression is negotiated here). */
-  readonly _socket: {
-    write(data: Buffer, callback: (error?: Error | null) => void): boolean;
-    /** Bytes handed to write() that the kernel has not taken yet (a write in progress included). */
-    readonly writableLength: number;
-  };
+  readonly _socket: FrameSink;
 }
 
 /** The socket of a graphql-ws connection served by graphql-ws/use/ws, or null for any other transport. */
@@ -136,20 +132,7 @@ export class SocketSubscriber implements AsyncIterableIterator<never, void> {
     }
     this.full = count < this.waiting.length;
     this.writing = true;
-    const frames = frameBatch(head, this.waiting.splice(0, count), bytes);
-    const socket = this.socket._socket;
-    let givenBack = false;
-    socket.write(frames, (error) => {
-      // After an error, whether libuv is done with the frames is not known: they are not used again.
-      if (!error && !givenBack) giveBackFrames(frames);
-      this.written();
-    });
-    // Taken by the kernel at once, as writes to a reading client are: the slab frames the next subscriber's batch of
-    // this run (the callback comes a tick later, after every subscriber of the run was written).
-    if (socket.writableLength === 0) {
-      givenBack = true;
-      giveBackFrames(frames);
-    }
+    writeBatch(this.socket._socket, head, this.waiting.splice(0, count), bytes, () => this.written());
   }
 
   /** graphql-ws calls it once and awaits it for as long as the subscription lives. */

@@ -36,14 +36,45 @@ const free: ArrayBuffer[] = [];
  */
 let lastBatch: { head: Buffer; tails: readonly Buffer[]; frames: Buffer } | null = null;
 
+/** The net.Socket under a WebSocket, written to directly. */
+export interface FrameSink {
+  write(data: Buffer, callback: (error?: Error | null) => void): boolean;
+  /** Bytes handed to write() that the kernel has not taken yet (a write in progress included). */
+  readonly writableLength: number;
+}
+
 /**
- * The frames of `tails` under `head`, `size` bytes in all (framedSize of each), in a slab unless they take more;
- * give it back with giveBackFrames once the socket has taken it.
+ * Frames `tails` under `head` (`size` bytes in all: framedSize of each) and writes them to `socket` in one write;
+ * `written` is called once the socket has taken it (or failed to).
  */
-export function frameBatch(head: Buffer, tails: readonly Buffer[], size: number): Buffer {
+export function writeBatch(
+  socket: FrameSink,
+  head: Buffer,
+  tails: readonly Buffer[],
+  size: number,
+  written: () => void,
+): void {
+  const frames = frameBatch(head, tails, size);
+  let givenBack = false;
+  socket.write(frames, (error) => {
+    // After an error, whether libuv is done with the frames is not known: they are not used again.
+    if (!error && !givenBack) giveBack(frames);
+    written();
+  });
+  // Taken by the kernel at once, as writes to a reading client are: the slab frames the next subscriber's batch of
+  // this run (the callback comes a tick later, after every subscriber of the run was written).
+  if (socket.writableLength === 0) {
+    givenBack = true;
+    giveBack(frames);
+  }
+}
+
+/** The frames of `tails` under `head`, in a slab unless they take more than one. */
+function frameBatch(head: Buffer, tails: readonly Buffer[], size: number): Buffer {
   const frames = size > MAX_BATCH_BYTES ? Buffer.allocUnsafe(size) : Buffer.from(free.pop() ?? slab(), 0, size);
   const last = lastBatch;
-  if (last !== null && last.frames.length === size && last.head.length === head.length && same(last.tails, tails)) {
+  // The same messages under a head of the same length: the same size, the same frame headers.
+  if (last !== null && last.head.length === head.length && same(last.tails, tails)) {
     if (last.frames.buffer !== frames.buffer) frames.set(last.frames);
     writeHeadsOver(frames, last.head, head, tails);
   } else writeTextFrames(frames, head, tails);
@@ -53,7 +84,7 @@ export function frameBatch(head: Buffer, tails: readonly Buffer[], size: number)
 }
 
 /** A batch's frames, after the socket took them: their slab is used again. */
-export function giveBackFrames(frames: Buffer): void {
+function giveBack(frames: Buffer): void {
   const buffer = frames.buffer;
   // An oversized batch's buffer (allocUnsafe, larger than a slab) is never a slab's size.
   if (buffer instanceof ArrayBuffer && buffer.byteLength === MAX_BATCH_BYTES && free.length < MAX_FREE_SLABS)
