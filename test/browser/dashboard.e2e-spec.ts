@@ -12,6 +12,16 @@ describe(`The dashboard in Chromium against a live service (${databaseLabel})`, 
   let session: BrowserSession;
   const consoleErrors: string[] = [];
   beforeAll(() => ensureUiBuilt('dashboard'));
+  // Declared before useTestApp, whose afterAll stops the service: Jest runs afterAll hooks in the order they are
+  // declared, and a page still open while the service stopped read again as its socket dropped, and logged the
+  // refused request ("Failed to load resource: net::ERR_CONNECTION_REFUSED", once in a full PostgreSQL run).
+  afterAll(async () => {
+    await session?.close();
+    // Whatever a test did, the page asked no other host for anything (it works offline) and logged no error.
+    expect(session.refusedRequests).toEqual([]);
+    expect(session.pageErrors).toEqual([]);
+    expect(consoleErrors).toEqual([]); // a CSP refusal, a failed request or a framework warning would show here
+  });
   useTestApp({ providers: [GradualProcessor, WaitsForCancelProcessor] }, (started) => ({ service } = started));
   beforeAll(async () => {
     session = await openBrowser(service.url);
@@ -29,13 +39,6 @@ describe(`The dashboard in Chromium against a live service (${databaseLabel})`, 
         }
       };
     });
-  });
-  afterAll(async () => {
-    await session?.close();
-    // Whatever a test did, the page asked no other host for anything (it works offline) and logged no error.
-    expect(session.refusedRequests).toEqual([]);
-    expect(session.pageErrors).toEqual([]);
-    expect(consoleErrors).toEqual([]); // a CSP refusal, a failed request or a framework warning would show here
   });
 
   const page = () => session.page;
