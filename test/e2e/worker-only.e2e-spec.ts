@@ -206,9 +206,9 @@ describePostgres('A worker-only process makes no Prisma client while it runs job
           const { driver } = prisma;
           const save = driver.saveProgress.bind(driver);
           this.saved = new Map();
-          driver.saveProgress = async (jobId, ...rest) => {
-            await save(jobId, ...rest);
-            this.saved.get(jobId)?.();
+          driver.saveProgress = async (workerId, progress) => {
+            await save(workerId, progress);
+            for (const { jobId } of progress) this.saved.get(jobId)?.();
           };
         }
         async process({ job, progress }) {

@@ -142,9 +142,15 @@ SELECT ${jobColumns()} FROM processing_jobs
  WHERE status = 'PROCESSING' AND lease_expires_at < now()
  ORDER BY lease_expires_at`;
 
+/** Running jobs' progress, several in one statement (progress/progress-writes.ts), their rows locked in id order. */
 export const SAVE_PROGRESS_SQL = `
-UPDATE processing_jobs SET stage = $3, progress = $4, bytes_processed = $5, updated_at = now()
- WHERE id = $1 AND lease_owner = $2 AND status = 'PROCESSING'`;
+WITH locked AS MATERIALIZED (${lockHeldInIdOrder('$2', '$1')}
+)
+UPDATE processing_jobs AS job
+   SET stage = ($3::text[])[locked.ord], progress = ($4::int[])[locked.ord],
+       bytes_processed = ($5::bigint[])[locked.ord], updated_at = now()
+  FROM locked
+ WHERE job.id = locked.id`;
 
 export const SAVE_EXTRACTION_SQL = `
 UPDATE processing_jobs

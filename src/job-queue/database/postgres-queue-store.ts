@@ -107,9 +107,15 @@ export class PostgresQueueStore implements QueueStore {
     return this.read('find-stalled', STALLED_SQL, [], postgresJobReader);
   }
 
-  async saveProgress(jobId: string, workerId: string, progress: SavedProgress): Promise<void> {
-    const { stage, bytesProcessed } = progress;
-    await this.run('save-progress', SAVE_PROGRESS_SQL, [jobId, workerId, stage, progress.progress, bytesProcessed]);
+  async saveProgress(workerId: string, progress: readonly SavedProgress[]): Promise<void> {
+    if (progress.length === 0) return;
+    await this.run('save-progress', SAVE_PROGRESS_SQL, [
+      workerId,
+      progress.map((job) => job.jobId),
+      progress.map((job) => job.stage),
+      progress.map((job) => job.progress),
+      progress.map((job) => job.bytesProcessed),
+    ]);
   }
 
   async saveExtraction(jobId: string, workerId: string, extraction: SavedExtraction): Promise<void> {

@@ -43,8 +43,11 @@ export interface QueueStore {
    */
   findStalled(): Promise<JobRecord[]>;
 
-  /** Saves a running job's progress while `workerId` holds it (a job taken from the worker is left alone). */
-  saveProgress(jobId: string, workerId: string, progress: SavedProgress): Promise<void>;
+  /**
+   * Saves running jobs' progress, in one statement, where `workerId` holds them (a job taken from the worker is
+   * left alone).
+   */
+  saveProgress(workerId: string, progress: readonly SavedProgress[]): Promise<void>;
 
   /**
    * Saves a running job's extraction while `workerId` holds it, before a step that may fail (analysis), so that a
@@ -183,7 +186,7 @@ export interface Completion {
 export type SavedExtraction = Pick<Completion, 'extractedText' | 'metadata' | 'result'>;
 
 /** A running job's progress as its row keeps it (what a processor reports, less what only events carry). */
-export type SavedProgress = Pick<ProgressSnapshot, 'stage' | 'progress' | 'bytesProcessed'>;
+export type SavedProgress = Pick<ProgressSnapshot, 'stage' | 'progress' | 'bytesProcessed'> & { jobId: string };
 
 /** The earliest availableAt among claimable jobs: one index walk per status, so no plan needs a sort. */
 export const NEXT_DUE_SQL = `

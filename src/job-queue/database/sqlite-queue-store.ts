@@ -90,10 +90,12 @@ export class SqliteQueueStore implements QueueStore {
     });
   }
 
-  saveProgress(jobId: string, workerId: string, progress: SavedProgress): Promise<void> {
+  saveProgress(workerId: string, progress: readonly SavedProgress[]): Promise<void> {
     return this.prisma.sqliteTransaction((db) => {
-      const { stage, bytesProcessed } = progress;
-      this.prepared(db).saveProgress.run(stage, progress.progress, bytesProcessed, Date.now(), jobId, workerId);
+      const { saveProgress } = this.prepared(db);
+      const now = Date.now();
+      for (const job of progress)
+        saveProgress.run(job.stage, job.progress, job.bytesProcessed, now, job.jobId, workerId);
     });
   }
 

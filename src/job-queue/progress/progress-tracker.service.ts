@@ -7,13 +7,9 @@ import { type JobProgressEvent, JobTopics } from '../events/job-events';
 import type { ProgressReporter, ProgressSnapshot } from '../processor-contract/progress-reporter';
 import { MonotonicProgressReporter } from './progress-reporter';
 import { ProgressRepository } from './progress.repository';
+import { ProgressWrites } from './progress-writes';
 import { Throttle } from './throttle';
 
-/**
- * At most this often per job does progress reach the database; a stage change is written with the next write,
- * and the outcome writes the end state (a job shorter than this writes no progress row at all).
- */
-export const PROGRESS_WRITE_INTERVAL_MS = 500;
 /** At most this often per job are progress events published. */
 export const PROGRESS_EVENT_INTERVAL_MS = 100;
 
@@ -31,11 +27,14 @@ export interface TrackedProgress {
 @Injectable()
 export class ProgressTrackerService {
   private readonly active = new JobTable<ProgressReporter>();
+  private readonly writes: ProgressWrites;
 
   constructor(
-    private readonly repository: ProgressRepository,
+    repository: ProgressRepository,
     private readonly bus: JobEventBus,
-  ) {}
+  ) {
+    this.writes = new ProgressWrites((workerId, saves) => repository.saveMany(workerId, saves));
+  }
 
   /**
    * Starts tracking an attempt's progress. `onStage` hears each stage as it is entered, whoever reports it (the
@@ -43,18 +42,14 @@ export class ProgressTrackerService {
    */
   track(job: JobRecord, workerId: string, onStage?: (stage: ProcessingStage) => void): TrackedProgress {
     // The first write waits a full interval: a job that ends sooner has its final state written by its outcome alone.
-    const writer = new Throttle(
-      PROGRESS_WRITE_INTERVAL_MS,
-      () => this.repository.save(job.id, workerId, reporter.snapshot()),
-      Date.now(),
-    );
+    const written = this.writes.entry(job.id, workerId, () => reporter.snapshot());
     // Events are handed to the bus at once, which keeps their order, each with the snapshot of its moment: a stage
     // passed quickly is still seen, and nothing here waits for delivery.
     const publish = (snapshot: ProgressSnapshot) => this.publish(job.id, snapshot);
     const publisher = new Throttle(PROGRESS_EVENT_INTERVAL_MS, () => Promise.resolve(publish(reporter.snapshot())));
     // Every stage change is published at once; byte counts are throttled; writes go out at most twice a second.
     const reporter = new MonotonicProgressReporter(Number(job.fileSize), (snapshot, stageChanged) => {
-      writer.soon();
+      this.writes.reported(written);
       if (stageChanged) {
         onStage?.(snapshot.stage);
         publisher.cancel();
@@ -65,14 +60,14 @@ export class ProgressTrackerService {
     });
     this.active.set(job.id, reporter);
     const stop = () => {
-      writer.cancel();
+      this.writes.stop(written);
       publisher.cancel();
       if (this.active.get(job.id) === reporter) this.active.delete(job.id);
     };
     return {
       reporter,
       flush: () => {
-        writer.cancel();
+        this.writes.stop(written);
         // Unless a trailing publish is scheduled, every event was handed to the bus already (publishing is synchronous).
         return publisher.scheduled ? publisher.flush() : null;
       },

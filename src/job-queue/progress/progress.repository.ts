@@ -1,20 +1,28 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { QueueStore } from '../database/queue-store';
 import { QUEUE_DRIVER } from '../job-queue.constants';
-import type { ProgressSnapshot } from '../processor-contract/progress-reporter';
+import type { ProgressSave } from './progress-writes';
 
-/** Saves a running job's progress, under the worker's lease (a job taken from this worker is left alone). */
+/** Saves running jobs' progress, under the worker's lease (a job taken from this worker is left alone). */
 @Injectable()
 export class ProgressRepository {
   private readonly logger = new Logger(ProgressRepository.name);
 
   constructor(@Inject(QUEUE_DRIVER) private readonly store: QueueStore) {}
 
-  async save(jobId: string, workerId: string, snapshot: ProgressSnapshot): Promise<void> {
+  /** Never rejects: progress not saved is logged, and the next write or the outcome carries it. */
+  async saveMany(workerId: string, saves: ProgressSave[]): Promise<void> {
     try {
-      await this.store.saveProgress(jobId, workerId, snapshot);
+      const progress = saves.map(({ jobId, snapshot: { stage, progress, bytesProcessed } }) => ({
+        jobId,
+        stage,
+        progress,
+        bytesProcessed,
+      }));
+      await this.store.saveProgress(workerId, progress);
     } catch (error) {
-      this.logger.warn(`progress of ${jobId} not saved: ${(error as Error).message}`);
+      const jobs = saves.length === 1 ? saves[0].jobId : `${saves.length} jobs`;
+      this.logger.warn(`progress of ${jobs} not saved: ${(error as Error).message}`);
     }
   }
 }

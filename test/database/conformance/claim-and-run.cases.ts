@@ -172,17 +172,22 @@ export function claimAndRunCases(t: DriverUnderTest): void {
   });
 
   describe('saveProgress', () => {
-    it("saves a held job's stage, progress and bytes, and leaves a job the worker no longer holds alone", async () => {
-      const [held, taken] = await t.driver.insertJobs([newJob(t.fileId), newJob(t.fileId)]);
-      await t.driver.claim('worker-a', 2, LEASE_MS);
+    it("saves held jobs' stage, progress and bytes in one call, and leaves a job the worker no longer holds alone", async () => {
+      const [first, second, taken] = await t.driver.insertJobs([newJob(t.fileId), newJob(t.fileId), newJob(t.fileId)]);
+      await t.driver.claim('worker-a', 3, LEASE_MS);
       await t.db.processingJob.update({ where: { id: taken.id }, data: { leaseOwner: 'worker-b' } });
-      const before = (await jobRow(held.id)).updatedAt.getTime();
-      const progress = { stage: ProcessingStage.READING, progress: 40, bytesProcessed: 1234 };
-      await t.driver.saveProgress(held.id, 'worker-a', progress);
-      await t.driver.saveProgress(taken.id, 'worker-a', progress);
-      const saved = await jobRow(held.id);
-      expect(saved).toMatchObject({ stage: 'READING', progress: 40, bytesProcessed: 1234n });
-      expect(saved.updatedAt.getTime()).toBeGreaterThanOrEqual(before);
+      const before = (await jobRow(first.id)).updatedAt.getTime();
+      // Out of id order, each job with values of its own: every row must get its own.
+      const [later, earlier] = [first, second].sort((a, b) => b.id.localeCompare(a.id));
+      await t.driver.saveProgress('worker-a', [
+        { jobId: later.id, stage: ProcessingStage.READING, progress: 40, bytesProcessed: 1234 },
+        { jobId: taken.id, stage: ProcessingStage.PARSING, progress: 70, bytesProcessed: 99 },
+        { jobId: earlier.id, stage: ProcessingStage.EXTRACTING, progress: 55, bytesProcessed: 5678 },
+      ]);
+      await t.driver.saveProgress('worker-a', []); // nothing to save: no statement, no error
+      expect(await jobRow(later.id)).toMatchObject({ stage: 'READING', progress: 40, bytesProcessed: 1234n });
+      expect(await jobRow(earlier.id)).toMatchObject({ stage: 'EXTRACTING', progress: 55, bytesProcessed: 5678n });
+      expect((await jobRow(first.id)).updatedAt.getTime()).toBeGreaterThanOrEqual(before);
       expect(await jobRow(taken.id)).toMatchObject({ stage: 'QUEUED', progress: 0, bytesProcessed: 0n });
     });
   });
