@@ -23,7 +23,7 @@ export interface TrackedProgress {
   stop(): void;
 }
 
-/** Turns the reports of the processors running on this instance into throttled writes and prompt events. */
+/** Turns the reports of the processors running on this instance into batched writes and prompt events. */
 @Injectable()
 export class ProgressTrackerService {
   private readonly active = new JobTable<ProgressReporter>();
