@@ -3,6 +3,7 @@ import { CANCEL_JOB, ENQUEUE_JOBS, gqlData, gqlError, JOBS, uploadFileId } from 
 import { createTestDatabase, databaseLabel, type TestDatabase } from '../support/database';
 import { clockPasses } from '../support/signals';
 import { startTestApp, type TestApp } from '../support/test-app';
+import { JobsRepository } from '../../src/job-queue/jobs/jobs.repository';
 
 interface Job {
   id: string;
@@ -174,6 +175,39 @@ describe(`GraphQL jobs query: order, cursor pagination, filters (${databaseLabel
       await db.$executeRawUnsafe(`DELETE FROM job_counts WHERE shard = 999`);
     }
     expect((await page({ first: 0 })).totalCount).toBe(8);
+  });
+
+  it('counts the total beside the page when it is asked for (through a fragment too), and not at all when not', async () => {
+    const repository = service.app.get(JobsRepository);
+    const events: string[] = [];
+    const list = repository.list.bind(repository);
+    const count = repository.count.bind(repository);
+    const listed = jest.spyOn(repository, 'list').mockImplementation(async (...args) => {
+      events.push('page asked');
+      const jobs = await list(...args);
+      events.push('page back');
+      return jobs;
+    });
+    const counted = jest.spyOn(repository, 'count').mockImplementation((...args) => {
+      events.push('count asked');
+      return count(...args);
+    });
+    try {
+      const withFragment = `query { jobs(first: 2) { ...Total edges { node { id } } } }
+        fragment Total on JobConnection { totalCount }`;
+      expect((await gqlData(service, withFragment)).jobs).toEqual({
+        totalCount: 8,
+        edges: ids(C[1], C[0]).map((id) => ({ node: { id } })),
+      });
+      // Left to totalCount's field resolver, the count was asked for only once the page was back.
+      expect(events).toEqual(['count asked', 'page asked', 'page back']);
+      events.length = 0;
+      await gqlData(service, `{ jobs(first: 1) { edges { node { id } } } }`);
+      expect(events).toEqual(['page asked', 'page back']);
+    } finally {
+      listed.mockRestore();
+      counted.mockRestore();
+    }
   });
 
   it.each([

@@ -12,6 +12,7 @@ export class JobConnectionResolver {
   /** Counted only when a query asks for it: a page that shows no total costs no count. */
   @ResolveField(() => Int, { description: 'How many jobs match the filter, whatever the page.' })
   totalCount(@Parent() connection: JobConnection): Promise<number> {
-    return this.jobsService.count(connection.counted.filter, connection.counted.caller);
+    const { filter, caller, total } = connection.counted;
+    return total ?? this.jobsService.count(filter, caller);
   }
 }

@@ -1,7 +1,9 @@
 import { UseFilters, UsePipes } from '@nestjs/common';
-import { Args, Context, ID, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { Args, Context, ID, Info, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import type { GraphQLResolveInfo } from 'graphql';
 import { CallerService, type GraphQLCallerContext } from '../access/caller.service';
 import { JobQueueExceptionFilter } from '../common/job-queue-exception.filter';
+import { selectsField } from '../common/selected-fields';
 import { validationPipe } from '../common/validation';
 import { AttemptsLoader } from './attempts-loader';
 import { EnqueueJobInput } from './dto/enqueue-job.input';
@@ -32,8 +34,15 @@ export class JobsResolver {
   }
 
   @Query(() => JobConnection)
-  async jobs(@Args() args: JobsArgs, @Context() context: GraphQLCallerContext): Promise<JobConnection> {
+  async jobs(
+    @Args() args: JobsArgs,
+    @Context() context: GraphQLCallerContext,
+    @Info() info: GraphQLResolveInfo,
+  ): Promise<JobConnection> {
     const caller = await this.callers.resolve(context);
+    // Asked for, the total is counted beside the page: its field resolver would start it once the page is back.
+    const total = selectsField(info, 'totalCount') ? this.jobsService.count(args.filter, caller) : null;
+    total?.catch(() => undefined); // should the page fail first, the query answers with its error alone
     const page = await this.jobsService.list(args.filter, args.first, args.after, caller);
     const edges = page.jobs.map((job) => ({ cursor: encodeJobCursor(job), node: ProcessingJobModel.fromRecord(job) }));
     return {
@@ -44,7 +53,7 @@ export class JobsResolver {
         startCursor: edges.at(0)?.cursor ?? null,
         endCursor: edges.at(-1)?.cursor ?? null,
       },
-      counted: { filter: args.filter, caller },
+      counted: { filter: args.filter, caller, total },
     };
   }
 

@@ -36,6 +36,9 @@ export class JobConnection {
   @Field(() => PageInfo)
   pageInfo: PageInfo;
 
-  /** Not a field: what `totalCount` counts, resolved only when a query asks for it (JobConnectionResolver). */
-  counted: { filter: JobFilterInput | undefined; caller: Caller };
+  /**
+   * Not a field: what `totalCount` counts, resolved only when a query asks for it (JobConnectionResolver); `total`
+   * is the count already under way when the jobs query saw it asked for.
+   */
+  counted: { filter: JobFilterInput | undefined; caller: Caller; total?: Promise<number> | null };
 }
