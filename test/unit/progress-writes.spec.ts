@@ -14,6 +14,8 @@ const snapshotAt = (progress: number): ProgressSnapshot => ({
   message: null,
 });
 
+const progressOf = (snapshot: () => ProgressSnapshot) => ({ snapshot });
+
 /** A save whose calls the test ends one by one: records what each carried, when, and how many ran at once. */
 function controlledSave() {
   const calls: { at: number; workerId: string; jobs: string[]; progress: number[] }[] = [];
@@ -47,7 +49,11 @@ describe('ProgressWrites (one timer and one statement a round for every running 
     const writes = new ProgressWrites(save);
     const progress = new Map<string, number>();
     const entries = ['a', 'b', 'c'].map((jobId) =>
-      writes.entry(jobId, 'worker-1', () => snapshotAt(progress.get(jobId)!)),
+      writes.entry(
+        jobId,
+        'worker-1',
+        progressOf(() => snapshotAt(progress.get(jobId)!)),
+      ),
     );
     entries.forEach((entry, index) => {
       progress.set(entry.jobId, 10 + index);
@@ -67,7 +73,11 @@ describe('ProgressWrites (one timer and one statement a round for every running 
   it('writes nothing for a job that stops within the interval, and sets no timer once none is pending', async () => {
     const { save, calls } = controlledSave();
     const writes = new ProgressWrites(save);
-    const entry = writes.entry('short', 'worker-1', () => snapshotAt(5));
+    const entry = writes.entry(
+      'short',
+      'worker-1',
+      progressOf(() => snapshotAt(5)),
+    );
     writes.reported(entry);
     expect(jest.getTimerCount()).toBe(1);
     writes.stop(entry);
@@ -80,8 +90,16 @@ describe('ProgressWrites (one timer and one statement a round for every running 
   it('writes each job at most once an interval, one round at a time, and only jobs that reported since their last write', async () => {
     const { save, calls, maxActive, endAll } = controlledSave();
     const writes = new ProgressWrites(save);
-    const busy = writes.entry('busy', 'worker-1', () => snapshotAt(1));
-    const quiet = writes.entry('quiet', 'worker-1', () => snapshotAt(2));
+    const busy = writes.entry(
+      'busy',
+      'worker-1',
+      progressOf(() => snapshotAt(1)),
+    );
+    const quiet = writes.entry(
+      'quiet',
+      'worker-1',
+      progressOf(() => snapshotAt(2)),
+    );
     writes.reported(busy);
     writes.reported(quiet);
     await jest.advanceTimersByTimeAsync(PROGRESS_WRITE_INTERVAL_MS);
@@ -102,10 +120,28 @@ describe('ProgressWrites (one timer and one statement a round for every running 
   it("writes each worker's jobs in a call of their own, and a job that joined later in a later round", async () => {
     const { save, calls, endAll } = controlledSave();
     const writes = new ProgressWrites(save);
-    writes.reported(writes.entry('a1', 'worker-a', () => snapshotAt(1)));
-    writes.reported(writes.entry('b1', 'worker-b', () => snapshotAt(2)));
+    writes.reported(
+      writes.entry(
+        'a1',
+        'worker-a',
+        progressOf(() => snapshotAt(1)),
+      ),
+    );
+    writes.reported(
+      writes.entry(
+        'b1',
+        'worker-b',
+        progressOf(() => snapshotAt(2)),
+      ),
+    );
     await jest.advanceTimersByTimeAsync(PROGRESS_WRITE_INTERVAL_MS / 2);
-    writes.reported(writes.entry('a2', 'worker-a', () => snapshotAt(3))); // due half an interval after the others
+    writes.reported(
+      writes.entry(
+        'a2',
+        'worker-a',
+        progressOf(() => snapshotAt(3)),
+      ),
+    ); // due half an interval after the others
     await jest.advanceTimersByTimeAsync(PROGRESS_WRITE_INTERVAL_MS / 2);
     expect(calls.map((call) => [call.workerId, call.jobs])).toEqual([
       ['worker-a', ['a1']],
@@ -122,7 +158,13 @@ describe('ProgressWrites (one timer and one statement a round for every running 
   it('keeps the pending list whole when jobs stop out of order', async () => {
     const { save, calls, endAll } = controlledSave();
     const writes = new ProgressWrites(save);
-    const entries = ['a', 'b', 'c', 'd', 'e'].map((jobId) => writes.entry(jobId, 'w', () => snapshotAt(1)));
+    const entries = ['a', 'b', 'c', 'd', 'e'].map((jobId) =>
+      writes.entry(
+        jobId,
+        'w',
+        progressOf(() => snapshotAt(1)),
+      ),
+    );
     entries.forEach((entry) => writes.reported(entry));
     writes.stop(entries[1]);
     writes.stop(entries[4]);

@@ -7,7 +7,7 @@ import { type JobProgressEvent, JobTopics } from '../events/job-events';
 import type { ProgressReporter, ProgressSnapshot } from '../processor-contract/progress-reporter';
 import { MonotonicProgressReporter } from './progress-reporter';
 import { ProgressRepository } from './progress.repository';
-import { ProgressWrites } from './progress-writes';
+import { type ProgressEntry, ProgressWrites } from './progress-writes';
 import { Throttle } from './throttle';
 
 /** At most this often per job are progress events published. */
@@ -41,38 +41,9 @@ export class ProgressTrackerService {
    * processor, the runner, or code outside both through ProgressService.updaterFor).
    */
   track(job: JobRecord, workerId: string, onStage?: (stage: ProcessingStage) => void): TrackedProgress {
-    // The first write waits a full interval: a job that ends sooner has its final state written by its outcome alone.
-    const written = this.writes.entry(job.id, workerId, () => reporter.snapshot());
-    // Events are handed to the bus at once, which keeps their order, each with the snapshot of its moment: a stage
-    // passed quickly is still seen, and nothing here waits for delivery.
-    const publish = (snapshot: ProgressSnapshot) => this.publish(job.id, snapshot);
-    const publisher = new Throttle(PROGRESS_EVENT_INTERVAL_MS, () => Promise.resolve(publish(reporter.snapshot())));
-    // Every stage change is published at once; byte counts are throttled; writes go out at most twice a second.
-    const reporter = new MonotonicProgressReporter(Number(job.fileSize), (snapshot, stageChanged) => {
-      this.writes.reported(written);
-      if (stageChanged) {
-        onStage?.(snapshot.stage);
-        publisher.cancel();
-        publish(snapshot);
-      } else {
-        publisher.soon();
-      }
-    });
-    this.active.set(job.id, reporter);
-    const stop = () => {
-      this.writes.stop(written);
-      publisher.cancel();
-      if (this.active.get(job.id) === reporter) this.active.delete(job.id);
-    };
-    return {
-      reporter,
-      flush: () => {
-        this.writes.stop(written);
-        // Unless a trailing publish is scheduled, every event was handed to the bus already (publishing is synchronous).
-        return publisher.scheduled ? publisher.flush() : null;
-      },
-      stop,
-    };
+    const attempt = new TrackedAttempt(this, this.writes, job, workerId, onStage);
+    this.active.set(job.id, attempt.reporter);
+    return attempt;
   }
 
   /** The reporter of a job running on this instance, if it runs here. */
@@ -80,8 +51,14 @@ export class ProgressTrackerService {
     return this.active.get(jobId);
   }
 
-  private publish(jobId: string, snapshot: ProgressSnapshot): void {
-    if (!this.bus.wants(JobTopics.jobProgress)) return; // no one watches progress anywhere: nothing to build
+  /** The attempt has ended: its reporter is no longer the job's (unless a newer attempt's has taken its place). */
+  untrack(jobId: string, reporter: ProgressReporter): void {
+    if (this.active.get(jobId) === reporter) this.active.delete(jobId);
+  }
+
+  /** Hands a progress event to the bus (which keeps their order); builds nothing when no one watches progress. */
+  publish(jobId: string, snapshot: ProgressSnapshot): void {
+    if (!this.bus.wants(JobTopics.jobProgress)) return;
     const event: JobProgressEvent = {
       jobId,
       status: JobStatus.PROCESSING,
@@ -93,5 +70,61 @@ export class ProgressTrackerService {
       at: new Date().toISOString(),
     };
     void this.bus.publish(JobTopics.jobProgress, event);
+  }
+}
+
+/**
+ * One attempt's progress: its reporter, its place among the instance's writes, and its events. Every stage change
+ * is published at once, each with the snapshot of its moment (a stage passed quickly is still seen); byte counts
+ * are published at most every PROGRESS_EVENT_INTERVAL_MS, and written with the rest at most twice a second. The
+ * first write waits a full interval: a job that ends sooner has its final state written by its outcome alone.
+ * One object with methods, not a closure per callback: an attempt is made for every job a burn-down runs.
+ */
+class TrackedAttempt implements TrackedProgress {
+  readonly reporter: MonotonicProgressReporter;
+  private readonly written: ProgressEntry;
+  /** Made at the first byte count: an attempt that reports stages alone publishes each at once and needs none. */
+  private publisher: Throttle | null = null;
+
+  constructor(
+    private readonly tracker: ProgressTrackerService,
+    private readonly writes: ProgressWrites,
+    job: JobRecord,
+    workerId: string,
+    private readonly onStage?: (stage: ProcessingStage) => void,
+  ) {
+    this.reporter = new MonotonicProgressReporter(Number(job.fileSize), (snapshot, stageChanged) =>
+      this.changed(snapshot, stageChanged),
+    );
+    this.written = writes.entry(job.id, workerId, this.reporter);
+  }
+
+  flush(): Promise<void> | null {
+    this.writes.stop(this.written);
+    // Unless a trailing publish is scheduled, every event was handed to the bus already (publishing is synchronous).
+    return this.publisher?.scheduled ? this.publisher.flush() : null;
+  }
+
+  stop(): void {
+    this.writes.stop(this.written);
+    this.publisher?.cancel();
+    this.tracker.untrack(this.written.jobId, this.reporter);
+  }
+
+  private changed(snapshot: ProgressSnapshot, stageChanged: boolean): void {
+    this.writes.reported(this.written);
+    if (stageChanged) {
+      this.onStage?.(snapshot.stage);
+      this.publisher?.cancel();
+      this.tracker.publish(this.written.jobId, snapshot);
+    } else {
+      this.publisher ??= new Throttle(PROGRESS_EVENT_INTERVAL_MS, () => this.publishLatest());
+      this.publisher.soon();
+    }
+  }
+
+  private publishLatest(): Promise<void> {
+    this.tracker.publish(this.written.jobId, this.reporter.snapshot());
+    return Promise.resolve();
   }
 }

@@ -27,7 +27,7 @@ export class ProgressEntry {
   constructor(
     readonly jobId: string,
     readonly workerId: string,
-    readonly snapshot: () => ProgressSnapshot,
+    readonly progress: { snapshot(): ProgressSnapshot },
     public dueAt: number,
   ) {}
 }
@@ -51,8 +51,8 @@ export class ProgressWrites {
   constructor(private readonly save: SaveProgress) {}
 
   /** Starts an attempt's entry: its first write waits a full interval from now. */
-  entry(jobId: string, workerId: string, snapshot: () => ProgressSnapshot): ProgressEntry {
-    return new ProgressEntry(jobId, workerId, snapshot, Date.now() + PROGRESS_WRITE_INTERVAL_MS);
+  entry(jobId: string, workerId: string, progress: { snapshot(): ProgressSnapshot }): ProgressEntry {
+    return new ProgressEntry(jobId, workerId, progress, Date.now() + PROGRESS_WRITE_INTERVAL_MS);
   }
 
   /** The job has progress to write: it goes out with the first round at or after its due time. */
@@ -103,7 +103,7 @@ export class ProgressWrites {
         this.unlist(entry);
         entry.dueAt = now + PROGRESS_WRITE_INTERVAL_MS;
         const saves = byWorker.get(entry.workerId) ?? [];
-        saves.push({ jobId: entry.jobId, snapshot: entry.snapshot() });
+        saves.push({ jobId: entry.jobId, snapshot: entry.progress.snapshot() });
         byWorker.set(entry.workerId, saves);
       }
       await Promise.all([...byWorker].map(([workerId, saves]) => this.save(workerId, saves)));
