@@ -27,6 +27,9 @@ interface RunningJob {
   done: Promise<void>;
 }
 
+/** A running job's `done` until its attempt's promise is chained (set in the same turn). */
+const NOT_YET_CHAINED: Promise<void> = Promise.resolve();
+
 /** After aborting at the shutdown deadline, how long processors get to notice before their jobs are released. */
 const ABORT_GRACE_MS = 1000;
 const MIN_IDLE_WAIT_MS = 10;
@@ -181,7 +184,7 @@ export class WorkerPoolService implements OnApplicationBootstrap, BeforeApplicat
 
   private start(job: JobRecord, lease: Lease): void {
     const abort = new AttemptAbort();
-    const entry: RunningJob = { job, abort, lease, committing: false, done: Promise.resolve() };
+    const entry: RunningJob = { job, abort, lease, committing: false, done: NOT_YET_CHAINED };
     const processed = () => {
       if (entry.committing) return;
       entry.committing = true;
@@ -189,16 +192,20 @@ export class WorkerPoolService implements OnApplicationBootstrap, BeforeApplicat
       this.slotFreed();
     };
     this.running.set(job.id, entry);
-    entry.done = this.runner
-      .run(job, this.workerId, abort, lease, processed)
-      .catch((error: Error) =>
-        this.logger.error({ msg: `Job could not be settled: ${error.message}`, ...jobLogFields(job, this.workerId) }),
-      )
-      .finally(() => {
-        if (entry.committing) this.committing--;
-        this.running.delete(job.id);
-        this.slotFreed();
-      });
+    // One `then` rather than `catch` and `finally`: two promises and the closures `finally` makes, less per job.
+    entry.done = this.runner.run(job, this.workerId, abort, lease, processed).then(
+      () => this.ended(entry),
+      (error: Error) => {
+        this.logger.error({ msg: `Job could not be settled: ${error.message}`, ...jobLogFields(job, this.workerId) });
+        this.ended(entry);
+      },
+    );
+  }
+
+  private ended(entry: RunningJob): void {
+    if (entry.committing) this.committing--;
+    this.running.delete(entry.job.id);
+    this.slotFreed();
   }
 
   private slotFreed(): void {
