@@ -1,9 +1,6 @@
-import {
-  PROGRESS_WRITE_INTERVAL_MS,
-  type ProgressSave,
-  ProgressWrites,
-} from '../../src/job-queue/progress/progress-writes';
+import { PROGRESS_WRITE_INTERVAL_MS, ProgressWrites } from '../../src/job-queue/progress/progress-writes';
 import { ProcessingStage } from '../../src/job-queue/common/job.enums';
+import type { SavedProgress } from '../../src/job-queue/database/queue-store';
 import type { ProgressSnapshot } from '../../src/job-queue/processor-contract/progress-reporter';
 
 const snapshotAt = (progress: number): ProgressSnapshot => ({
@@ -22,13 +19,13 @@ function controlledSave() {
   const endings: (() => void)[] = [];
   let active = 0;
   let maxActive = 0;
-  const save = (workerId: string, saves: ProgressSave[]) =>
+  const save = (workerId: string, saves: SavedProgress[]) =>
     new Promise<void>((resolve) => {
       calls.push({
         at: Date.now(),
         workerId,
         jobs: saves.map((s) => s.jobId),
-        progress: saves.map((s) => s.snapshot.progress),
+        progress: saves.map((s) => s.progress),
       });
       maxActive = Math.max(maxActive, ++active);
       endings.push(() => {

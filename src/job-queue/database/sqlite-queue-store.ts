@@ -91,6 +91,7 @@ export class SqliteQueueStore implements QueueStore {
   }
 
   saveProgress(workerId: string, progress: readonly SavedProgress[]): Promise<void> {
+    if (progress.length === 0) return Promise.resolve();
     return this.prisma.sqliteTransaction((db) => {
       const { saveProgress } = this.prepared(db);
       const now = Date.now();

@@ -33,7 +33,7 @@ export class ProgressTrackerService {
     repository: ProgressRepository,
     private readonly bus: JobEventBus,
   ) {
-    this.writes = new ProgressWrites((workerId, saves) => repository.saveMany(workerId, saves));
+    this.writes = new ProgressWrites((workerId, progress) => repository.saveMany(workerId, progress));
   }
 
   /**

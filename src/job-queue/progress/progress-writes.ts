@@ -1,3 +1,4 @@
+import type { SavedProgress } from '../database/queue-store';
 import type { ProgressSnapshot } from '../processor-contract/progress-reporter';
 
 /** At most this often per job does progress reach the database; the outcome writes the end state. */
@@ -8,13 +9,8 @@ export const PROGRESS_WRITE_INTERVAL_MS = 500;
  */
 const COALESCE_MS = PROGRESS_WRITE_INTERVAL_MS / 5;
 
-/** The progress of the running jobs one worker holds, to save in one statement. */
-export interface ProgressSave {
-  jobId: string;
-  snapshot: ProgressSnapshot;
-}
-
-export type SaveProgress = (workerId: string, saves: ProgressSave[]) => Promise<void>;
+/** Saves the progress of running jobs that one worker holds, in one statement; never rejects. */
+export type SaveProgress = (workerId: string, progress: SavedProgress[]) => Promise<void>;
 
 /**
  * One running job's place among the writes: `pendingAt` is its index in the pending list while it has progress
@@ -98,12 +94,13 @@ export class ProgressWrites {
     this.writing = true;
     try {
       const now = Date.now();
-      const byWorker = new Map<string, ProgressSave[]>();
+      const byWorker = new Map<string, SavedProgress[]>();
       for (const entry of this.pending.filter((pending) => pending.dueAt <= now + COALESCE_MS)) {
         this.unlist(entry);
         entry.dueAt = now + PROGRESS_WRITE_INTERVAL_MS;
+        const { stage, progress, bytesProcessed } = entry.progress.snapshot();
         const saves = byWorker.get(entry.workerId) ?? [];
-        saves.push({ jobId: entry.jobId, snapshot: entry.progress.snapshot() });
+        saves.push({ jobId: entry.jobId, stage, progress, bytesProcessed });
         byWorker.set(entry.workerId, saves);
       }
       await Promise.all([...byWorker].map(([workerId, saves]) => this.save(workerId, saves)));

@@ -184,7 +184,7 @@ export function claimAndRunCases(t: DriverUnderTest): void {
         { jobId: taken.id, stage: ProcessingStage.PARSING, progress: 70, bytesProcessed: 99 },
         { jobId: earlier.id, stage: ProcessingStage.EXTRACTING, progress: 55, bytesProcessed: 5678 },
       ]);
-      await t.driver.saveProgress('worker-a', []); // nothing to save: no statement, no error
+      await t.driver.saveProgress('worker-a', []); // an empty round is no error
       expect(await jobRow(later.id)).toMatchObject({ stage: 'READING', progress: 40, bytesProcessed: 1234n });
       expect(await jobRow(earlier.id)).toMatchObject({ stage: 'EXTRACTING', progress: 55, bytesProcessed: 5678n });
       expect((await jobRow(first.id)).updatedAt.getTime()).toBeGreaterThanOrEqual(before);
