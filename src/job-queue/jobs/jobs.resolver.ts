@@ -40,9 +40,11 @@ export class JobsResolver {
     @Info() info: GraphQLResolveInfo,
   ): Promise<JobConnection> {
     const caller = await this.callers.resolve(context);
+    let counting: Promise<number> | null = null;
+    const total = () => (counting ??= this.jobsService.count(args.filter, caller));
     // Asked for, the total is counted beside the page: its field resolver would start it once the page is back.
-    const total = selectsField(info, 'totalCount') ? this.jobsService.count(args.filter, caller) : null;
-    total?.catch(() => undefined); // should the page fail first, the query answers with its error alone
+    // Should the page fail first, the query answers with its error alone.
+    if (selectsField(info, 'totalCount')) total().catch(() => undefined);
     const page = await this.jobsService.list(args.filter, args.first, args.after, caller);
     const edges = page.jobs.map((job) => ({ cursor: encodeJobCursor(job), node: ProcessingJobModel.fromRecord(job) }));
     return {
@@ -53,7 +55,7 @@ export class JobsResolver {
         startCursor: edges.at(0)?.cursor ?? null,
         endCursor: edges.at(-1)?.cursor ?? null,
       },
-      counted: { filter: args.filter, caller, total },
+      total,
     };
   }
 

@@ -1,6 +1,4 @@
 import { Field, ObjectType } from '@nestjs/graphql';
-import type { Caller } from '../../common/caller';
-import type { JobFilterInput } from '../dto/job-filter.input';
 import { ProcessingJobModel } from './processing-job.model';
 
 /** Relay's PageInfo. The list pages forward only (`first`/`after`), so the previous-page fields describe `after`. */
@@ -37,8 +35,8 @@ export class JobConnection {
   pageInfo: PageInfo;
 
   /**
-   * Not a field: what `totalCount` counts, resolved only when a query asks for it (JobConnectionResolver); `total`
-   * is the count already under way when the jobs query saw it asked for.
+   * Not a field: the count `totalCount` resolves to (JobConnectionResolver), started on the first call (by the jobs
+   * query itself, beside the page, when it sees the field asked for) and the same promise after.
    */
-  counted: { filter: JobFilterInput | undefined; caller: Caller; total?: Promise<number> | null };
+  total: () => Promise<number>;
 }
