@@ -1,11 +1,12 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import { JobStatus } from '../../common/job.enums';
 import { LocalJobEvents } from '../../events/local-job-events';
 import { FileProcessorRegistry } from '../../workers/file-processor.registry';
 import { HealthService } from '../health.service';
 import { HealthStatus, type QueueHealth } from '../models/queue-health.model';
 import { countByStatus } from '../stats.service';
+import { PerJobCounter, PerJobHistogram } from './per-job-metrics';
 import { StatsRepository } from '../stats.repository';
 
 const SECONDS_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600];
@@ -99,54 +100,54 @@ export class MetricsService implements OnModuleDestroy {
         if (current.systemSuccessRate !== null) this.set({ failures: 'system' }, current.systemSuccessRate);
       },
     });
-    const finished = new Counter({
+    const finished = new PerJobCounter({
       name: 'file_jobs_finished_total',
       help: 'Attempts this instance finished, by format ("other" for formats without a processor) and outcome (COMPLETED, RETRYING, FAILED, CANCELLED)',
       labelNames: ['format', 'outcome'],
-      registers: [this.registry],
+      registry: this.registry,
     });
     const retries = new Counter({
       name: 'file_jobs_retries_total',
       help: 'Failed attempts this instance scheduled for a retry',
       registers: [this.registry],
     });
-    const processing = new Histogram({
+    const processing = new PerJobHistogram({
       name: 'file_jobs_processing_seconds',
       help: 'Start to completion of the jobs this instance completed',
       labelNames: ['format'],
       buckets: SECONDS_BUCKETS,
-      registers: [this.registry],
+      registry: this.registry,
     });
-    const queued = new Histogram({
+    const queued = new PerJobHistogram({
       name: 'file_jobs_queue_seconds',
       help: 'Creation to start of the jobs this instance completed',
       labelNames: ['format'],
       buckets: SECONDS_BUCKETS,
-      registers: [this.registry],
+      registry: this.registry,
     });
-    const attempts = new Histogram({
+    const attempts = new PerJobHistogram({
       name: 'file_jobs_attempt_seconds',
       help: 'Claim to committed outcome of the attempts this instance finished, by format ("other" for formats without a processor) and outcome',
       labelNames: ['format', 'outcome'],
       buckets: ATTEMPT_BUCKETS,
-      registers: [this.registry],
+      registry: this.registry,
     });
-    const stages = new Histogram({
+    const stages = new PerJobHistogram({
       name: 'file_jobs_stage_seconds',
       help: 'Time spent in each processing stage by the attempts this instance ran (the last stage ends with the commit)',
       labelNames: ['stage'],
       buckets: STAGE_BUCKETS,
-      registers: [this.registry],
+      registry: this.registry,
     });
-    const stopStages = local.onStageFinished(({ stage, seconds }) => stages.observe({ stage }, seconds));
+    const stopStages = local.onStageFinished(({ stage, seconds }) => stages.observe(seconds, stage));
     const stopSettled = local.onSettled(({ job, outcome, finishedAt }) => {
       const format = formatLabel(job.format);
-      finished.inc({ format, outcome });
+      finished.inc(format, outcome);
       if (outcome === JobStatus.RETRYING) retries.inc();
-      if (job.startedAt) attempts.observe({ format, outcome }, (finishedAt.getTime() - job.startedAt.getTime()) / 1000);
+      if (job.startedAt) attempts.observe((finishedAt.getTime() - job.startedAt.getTime()) / 1000, format, outcome);
       if (outcome !== JobStatus.COMPLETED || !job.startedAt) return;
-      processing.observe({ format }, (finishedAt.getTime() - job.startedAt.getTime()) / 1000);
-      queued.observe({ format }, (job.startedAt.getTime() - job.createdAt.getTime()) / 1000);
+      processing.observe((finishedAt.getTime() - job.startedAt.getTime()) / 1000, format);
+      queued.observe((job.startedAt.getTime() - job.createdAt.getTime()) / 1000, format);
     });
     this.unsubscribe = () => {
       stopStages();
