@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { EventEmitter } from 'node:events';
 import { Injectable } from '@nestjs/common';
 import type { JobRecord } from '../common/job-record';
 import type { JobStatus, ProcessingStage } from '../common/job.enums';
@@ -19,41 +18,70 @@ export interface StageFinished {
   seconds: number;
 }
 
+/** Listeners of one kind, called in the order they were added; removing one during a call leaves that call whole. */
+class Listeners<E> {
+  private list: ((event: E) => void)[] = [];
+
+  get size(): number {
+    return this.list.length;
+  }
+
+  add(listener: (event: E) => void): () => void {
+    this.list = [...this.list, listener];
+    return () => {
+      const index = this.list.indexOf(listener);
+      if (index !== -1) this.list = this.list.filter((_, at) => at !== index);
+    };
+  }
+
+  call(event: E): void {
+    for (const listener of this.list) listener(event);
+  }
+}
+
 /**
  * What happened to the jobs of this instance only (not every instance, unlike the event bus): the source of
  * per-instance counters such as Prometheus metrics, which a scrape of every instance adds up.
+ *
+ * Plain lists rather than an EventEmitter: every job finishes five or so stages, and `emit` with its event object was
+ * ~27 of the ~600 ms of CPU a whole-service worker spent in a 20,000-job burn-down (CPU profile, Node 22); a worker
+ * with no listener (no metrics) now builds no stage event at all (`listensToStages`).
  */
 @Injectable()
 export class LocalJobEvents {
   /** Tags what this instance publishes on the bus, so that it can tell its own events when they come back. */
   readonly instanceId = randomUUID();
-  private readonly emitter = new EventEmitter().setMaxListeners(50);
+  private readonly wakeups = new Listeners<void>();
+  private readonly settlements = new Listeners<JobSettled>();
+  private readonly stages = new Listeners<StageFinished>();
 
   /** Jobs became claimable here: this instance's workers start at once, without the bus's round trip. */
   wakeWorkers(): void {
-    this.emitter.emit('wakeup');
+    this.wakeups.call();
   }
 
   onWakeWorkers(listener: () => void): () => void {
-    this.emitter.on('wakeup', listener);
-    return () => this.emitter.off('wakeup', listener);
+    return this.wakeups.add(listener);
   }
 
   settled(event: JobSettled): void {
-    this.emitter.emit('settled', event);
+    this.settlements.call(event);
   }
 
   onSettled(listener: (event: JobSettled) => void): () => void {
-    this.emitter.on('settled', listener);
-    return () => this.emitter.off('settled', listener);
+    return this.settlements.add(listener);
+  }
+
+  /** Whether anyone listens to finished stages: a stage's event need not be built otherwise. */
+  get listensToStages(): boolean {
+    return this.stages.size > 0;
   }
 
   stageFinished(event: StageFinished): void {
-    this.emitter.emit('stage', event);
+    this.stages.call(event);
   }
 
   onStageFinished(listener: (event: StageFinished) => void): () => void {
-    this.emitter.on('stage', listener);
-    return () => this.emitter.off('stage', listener);
+    return this.stages.add(listener);
   }
 }

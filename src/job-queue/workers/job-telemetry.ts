@@ -97,11 +97,12 @@ export class JobTelemetry {
 
   private finishStage(now: number): void {
     if (this.stage === null) return;
-    this.local.stageFinished({
-      format: this.job.format,
-      stage: this.stage,
-      seconds: (now - this.stageStartedAt) / 1000,
-    });
+    if (this.local.listensToStages)
+      this.local.stageFinished({
+        format: this.job.format,
+        stage: this.stage,
+        seconds: (now - this.stageStartedAt) / 1000,
+      });
     this.stage = null;
   }
 }
