@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { JobRecord } from '../common/job-record';
 import { JobStatus, type ProcessingStage } from '../common/job.enums';
-import { JobTable } from '../common/job-table';
+import { JobTable, type JobTableSlot } from '../common/job-table';
 import { JobEventBus } from '../events/job-event-bus';
 import { type JobProgressEvent, JobTopics } from '../events/job-events';
 import type { ProgressReporter, ProgressSnapshot } from '../processor-contract/progress-reporter';
@@ -41,9 +41,7 @@ export class ProgressTrackerService {
    * processor, the runner, or code outside both through ProgressService.updaterFor).
    */
   track(job: JobRecord, workerId: string, onStage?: (stage: ProcessingStage) => void): TrackedProgress {
-    const attempt = new TrackedAttempt(this, this.writes, job, workerId, onStage);
-    this.active.set(job.id, attempt.reporter);
-    return attempt;
+    return new TrackedAttempt(this, this.writes, job, workerId, onStage);
   }
 
   /** The reporter of a job running on this instance, if it runs here. */
@@ -51,9 +49,14 @@ export class ProgressTrackerService {
     return this.active.get(jobId);
   }
 
-  /** The attempt has ended: its reporter is no longer the job's (unless a newer attempt's has taken its place). */
-  untrack(jobId: string, reporter: ProgressReporter): void {
-    if (this.active.get(jobId) === reporter) this.active.delete(jobId);
+  /** Makes `reporter` the one reporterOf finds for the job, until `untrack`. */
+  trackReporter(jobId: string, reporter: ProgressReporter): JobTableSlot {
+    return this.active.add(jobId, reporter);
+  }
+
+  /** The attempt has ended: its reporter is no longer the job's (a newer attempt's, if any, still is). */
+  untrack(slot: JobTableSlot): void {
+    this.active.remove(slot);
   }
 
   /** Hands a progress event to the bus (which keeps their order); builds nothing when no one watches progress. */
@@ -83,6 +86,7 @@ export class ProgressTrackerService {
 class TrackedAttempt implements TrackedProgress {
   readonly reporter: MonotonicProgressReporter;
   private readonly written: ProgressEntry;
+  private readonly tracked: JobTableSlot;
   /** Made at the first byte count: an attempt that reports stages alone publishes each at once and needs none. */
   private publisher: Throttle | null = null;
 
@@ -97,6 +101,7 @@ class TrackedAttempt implements TrackedProgress {
       this.changed(snapshot, stageChanged),
     );
     this.written = writes.entry(job.id, workerId, this.reporter);
+    this.tracked = tracker.trackReporter(job.id, this.reporter);
   }
 
   flush(): Promise<void> | null {
@@ -108,7 +113,7 @@ class TrackedAttempt implements TrackedProgress {
   stop(): void {
     this.writes.stop(this.written);
     this.publisher?.cancel();
-    this.tracker.untrack(this.written.jobId, this.reporter);
+    this.tracker.untrack(this.tracked);
   }
 
   private changed(snapshot: ProgressSnapshot, stageChanged: boolean): void {

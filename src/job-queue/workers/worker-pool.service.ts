@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import type { JobRecord } from '../common/job-record';
-import { JobTable } from '../common/job-table';
+import { JobTable, type JobTableSlot } from '../common/job-table';
 import type { QueueStore } from '../database/queue-store';
 import { JobEventBus } from '../events/job-event-bus';
 import { JobTopics } from '../events/job-events';
@@ -25,10 +25,14 @@ interface RunningJob {
   abort: AttemptAbort;
   lease: Lease;
   done: Promise<void>;
+  /** Its place among the running jobs (NOT_YET_ADDED until the same turn adds it). */
+  slot: JobTableSlot;
 }
 
 /** A running job's `done` until its attempt's promise is chained (set in the same turn). */
 const NOT_YET_CHAINED: Promise<void> = Promise.resolve();
+/** A running job's `slot` until it is added to the running jobs (in the same turn). */
+const NOT_YET_ADDED: JobTableSlot = { id: '' };
 
 /** After aborting at the shutdown deadline, how long processors get to notice before their jobs are released. */
 const ABORT_GRACE_MS = 1000;
@@ -184,14 +188,14 @@ export class WorkerPoolService implements OnApplicationBootstrap, BeforeApplicat
 
   private start(job: JobRecord, lease: Lease): void {
     const abort = new AttemptAbort();
-    const entry: RunningJob = { job, abort, lease, committing: false, done: NOT_YET_CHAINED };
+    const entry: RunningJob = { job, abort, lease, committing: false, done: NOT_YET_CHAINED, slot: NOT_YET_ADDED };
     const processed = () => {
       if (entry.committing) return;
       entry.committing = true;
       this.committing++;
       this.slotFreed();
     };
-    this.running.set(job.id, entry);
+    entry.slot = this.running.add(job.id, entry);
     // One `then` rather than `catch` and `finally`: two promises and the closures `finally` makes, less per job.
     entry.done = this.runner.run(job, this.workerId, abort, lease, processed).then(
       () => this.ended(entry),
@@ -204,7 +208,7 @@ export class WorkerPoolService implements OnApplicationBootstrap, BeforeApplicat
 
   private ended(entry: RunningJob): void {
     if (entry.committing) this.committing--;
-    this.running.delete(entry.job.id);
+    this.running.remove(entry.slot);
     this.slotFreed();
   }
 
@@ -237,11 +241,12 @@ export class WorkerPoolService implements OnApplicationBootstrap, BeforeApplicat
     try {
       const { lost, cancelRequested } = await this.store.renewLeases(this.workerId, jobIds, leaseMs);
       const lostIds = new Set(lost);
-      for (const jobId of jobIds) if (!lostIds.has(jobId)) this.running.get(jobId)?.lease.renewed(startedAt, leaseMs);
+      const running = this.running.byId();
+      for (const jobId of jobIds) if (!lostIds.has(jobId)) running.get(jobId)?.lease.renewed(startedAt, leaseMs);
       for (const jobId of lost)
-        this.running.get(jobId)?.abort.abort(new JobAbort('lost', 'This worker no longer holds the job'));
+        running.get(jobId)?.abort.abort(new JobAbort('lost', 'This worker no longer holds the job'));
       for (const jobId of cancelRequested) {
-        this.running.get(jobId)?.abort.abort(new JobAbort('cancelled', 'Cancelled while running'));
+        running.get(jobId)?.abort.abort(new JobAbort('cancelled', 'Cancelled while running'));
       }
     } catch (error) {
       this.logger.warn(`lease renewal failed: ${(error as Error).message}`);
