@@ -194,7 +194,7 @@ async function measure(options: BenchOptions, report: BenchReport): Promise<void
       log(
         `[run ${run}/${options.runs}] ${column} burn-down with ${count} jobUpdated subscribers: ${rate(subscribed.jobsPerSecond)} vs ${rate(plain.jobsPerSecond)} without (${slowdown.toFixed(0)} % slower); ` +
           `peak RSS ${Math.round(subscribed.peakRssMb)} MB (${Math.round(plain.peakRssMb[0])} MB without); worker CPU ${Math.round(subscribed.cpuMs)} ms (${Math.round(plain.cpuMs[0])} ms without); all caught up ${Math.round(subscribed.caughtUpMs)} ms after the end ` +
-          `(${subscribed.caughtUp} of ${count}; ended: ${subscribed.ended.length ? subscribed.ended.join(' | ') : 'none'}; clients at ${options.subscribersSamePriority ? 'the same' : 'the lowest'} priority)`,
+          `(${subscribed.caughtUp} of ${count}; ended: ${endings(subscribed.ended)}; clients at ${options.subscribersSamePriority ? 'the same' : 'the lowest'} priority)`,
       );
     }
   }
@@ -214,3 +214,11 @@ main().then(
   () => process.exit(0),
   (error) => abort(error),
 );
+
+/** How the subscribers that were ended ended: each distinct way once, with how many ended so. */
+function endings(ended: string[]): string {
+  if (ended.length === 0) return 'none';
+  const counts = new Map<string, number>();
+  for (const ending of ended) counts.set(ending, (counts.get(ending) ?? 0) + 1);
+  return [...counts].map(([ending, count]) => `${count} × ${ending}`).join(' | ');
+}
