@@ -23,7 +23,7 @@ interface Slot<V> extends JobTableSlot {
  * collection instead of ~0.15, and peaked at 139 MB of RSS instead of 109. An object in dictionary mode, used next,
  * had no such link, but each new id was a string for V8 to internalize as a property name: 0.4-0.7 µs a job for the
  * addition and removal, against 0.01-0.1 here (a loop of 200,000 ids in batches of 256, Node 22). Lookups by id
- * walk the list, which holds at most the pool's concurrency (256 at the most).
+ * walk the list: a few hundred jobs at the most (the pool's concurrency, up to twice that while outcomes commit).
  */
 export class JobTable<V> {
   private readonly slots: Slot<V>[] = [];

@@ -11,17 +11,27 @@ import type { Metric, Registry } from 'prom-client';
  * were ~70 of its ~600 ms. Here the label values lead through one or two Map lookups to their series, whose buckets
  * are a typed array. Label values are few by construction (stages, outcomes, formats with a processor).
  */
+/** What every per-job metric is given; its updates then take the label values in `labelNames`' order, one for each. */
+export interface PerJobMetricOptions {
+  name: string;
+  help: string;
+  labelNames: readonly [string] | readonly [string, string];
+  registry: Registry;
+}
+
 abstract class PerJobMetric<S extends { labels: Record<string, string> }> {
   readonly aggregator = 'sum';
   private readonly byFirst = new Map<string, S | Map<string, S>>();
 
-  protected constructor(
-    readonly name: string,
-    readonly help: string,
-    private readonly labelNames: readonly [string] | readonly [string, string],
-    registry: Registry,
-  ) {
-    registry.registerMetric(this as unknown as Metric);
+  readonly name: string;
+  readonly help: string;
+  private readonly labelNames: PerJobMetricOptions['labelNames'];
+
+  protected constructor(options: PerJobMetricOptions) {
+    this.name = options.name;
+    this.help = options.help;
+    this.labelNames = options.labelNames;
+    options.registry.registerMetric(this as unknown as Metric);
   }
 
   /** Forgets every series (prom-client's Registry#resetMetrics calls it). */
@@ -60,13 +70,8 @@ interface CounterSeries {
 export class PerJobCounter extends PerJobMetric<CounterSeries> {
   readonly type = 'counter';
 
-  constructor(options: {
-    name: string;
-    help: string;
-    labelNames: readonly [string] | readonly [string, string];
-    registry: Registry;
-  }) {
-    super(options.name, options.help, options.labelNames, options.registry);
+  constructor(options: PerJobMetricOptions) {
+    super(options);
   }
 
   inc(first: string, second?: string): void {
@@ -97,14 +102,8 @@ export class PerJobHistogram extends PerJobMetric<HistogramSeries> {
   readonly type = 'histogram';
   private readonly bounds: readonly number[];
 
-  constructor(options: {
-    name: string;
-    help: string;
-    labelNames: readonly [string] | readonly [string, string];
-    buckets: readonly number[];
-    registry: Registry;
-  }) {
-    super(options.name, options.help, options.labelNames, options.registry);
+  constructor(options: PerJobMetricOptions & { buckets: readonly number[] }) {
+    super(options);
     this.bounds = [...options.buckets].sort((a, b) => a - b);
   }
 
