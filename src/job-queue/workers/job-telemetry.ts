@@ -97,12 +97,7 @@ export class JobTelemetry {
 
   private finishStage(now: number): void {
     if (this.stage === null) return;
-    if (this.local.listensToStages)
-      this.local.stageFinished({
-        format: this.job.format,
-        stage: this.stage,
-        seconds: (now - this.stageStartedAt) / 1000,
-      });
+    this.local.stageFinished(this.job.format, this.stage, (now - this.stageStartedAt) / 1000);
     this.stage = null;
   }
 }

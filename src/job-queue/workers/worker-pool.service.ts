@@ -25,14 +25,10 @@ interface RunningJob {
   abort: AttemptAbort;
   lease: Lease;
   done: Promise<void>;
-  /** Its place among the running jobs (NOT_YET_ADDED until the same turn adds it). */
-  slot: JobTableSlot;
 }
 
 /** A running job's `done` until its attempt's promise is chained (set in the same turn). */
 const NOT_YET_CHAINED: Promise<void> = Promise.resolve();
-/** A running job's `slot` until it is added to the running jobs (in the same turn). */
-const NOT_YET_ADDED: JobTableSlot = { id: '' };
 
 /** After aborting at the shutdown deadline, how long processors get to notice before their jobs are released. */
 const ABORT_GRACE_MS = 1000;
@@ -188,27 +184,27 @@ export class WorkerPoolService implements OnApplicationBootstrap, BeforeApplicat
 
   private start(job: JobRecord, lease: Lease): void {
     const abort = new AttemptAbort();
-    const entry: RunningJob = { job, abort, lease, committing: false, done: NOT_YET_CHAINED, slot: NOT_YET_ADDED };
+    const entry: RunningJob = { job, abort, lease, committing: false, done: NOT_YET_CHAINED };
     const processed = () => {
       if (entry.committing) return;
       entry.committing = true;
       this.committing++;
       this.slotFreed();
     };
-    entry.slot = this.running.add(job.id, entry);
+    const slot = this.running.add(job.id, entry);
     // One `then` rather than `catch` and `finally`: two promises and the closures `finally` makes, less per job.
     entry.done = this.runner.run(job, this.workerId, abort, lease, processed).then(
-      () => this.ended(entry),
+      () => this.ended(entry, slot),
       (error: Error) => {
         this.logger.error({ msg: `Job could not be settled: ${error.message}`, ...jobLogFields(job, this.workerId) });
-        this.ended(entry);
+        this.ended(entry, slot);
       },
     );
   }
 
-  private ended(entry: RunningJob): void {
+  private ended(entry: RunningJob, slot: JobTableSlot): void {
     if (entry.committing) this.committing--;
-    this.running.remove(entry.slot);
+    this.running.remove(slot);
     this.slotFreed();
   }
 

@@ -27,7 +27,7 @@ abstract class PerJobMetric<S extends { labels: Record<string, string> }> {
   readonly help: string;
   private readonly labelNames: PerJobMetricOptions['labelNames'];
 
-  protected constructor(options: PerJobMetricOptions) {
+  constructor(options: PerJobMetricOptions) {
     this.name = options.name;
     this.help = options.help;
     this.labelNames = options.labelNames;
@@ -69,10 +69,6 @@ interface CounterSeries {
 /** A counter with one or two labels, counted by their values in label order. */
 export class PerJobCounter extends PerJobMetric<CounterSeries> {
   readonly type = 'counter';
-
-  constructor(options: PerJobMetricOptions) {
-    super(options);
-  }
 
   inc(first: string, second?: string): void {
     this.seriesOf(first, second).value++;
