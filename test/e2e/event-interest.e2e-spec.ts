@@ -22,8 +22,17 @@ describePostgres('Progress and status events go out only where someone listens (
   let api: TestApp;
   let worker: TestApp;
   let tap: PgClient;
-  const heard: { topic: string; payload: { jobId?: string } }[] = [];
+  const heard: { topic: string; payload: { jobId?: string; changes?: { jobId: string; status: string }[] } }[] = [];
   const topicsHeard = (topic: string) => heard.filter((message) => message.topic === topic);
+  /** The statuses heard in job.changed for `ids`, each once, in the order first heard. */
+  const statusesHeard = (ids: string[]) => [
+    ...new Set(
+      topicsHeard('job.changed')
+        .flatMap((message) => message.payload.changes ?? [])
+        .filter((change) => ids.includes(change.jobId))
+        .map((change) => change.status),
+    ),
+  ];
 
   beforeAll(async () => {
     database = await createTestDatabase();
@@ -60,14 +69,15 @@ describePostgres('Progress and status events go out only where someone listens (
     }, 20_000);
 
   /**
-   * Resolves once everything the worker instance published so far went through the channel: its bus sends in order,
-   * so a marker it publishes now is heard after all of it.
+   * Resolves once everything an instance published so far went through the channel: its bus sends in order, so a
+   * marker it publishes now is heard after all of it.
    */
-  const workerCaughtUp = async () => {
+  const caughtUp = async (instance: TestApp) => {
     const jobId = `marker-${heard.length}`;
-    await worker.app.get(JobEventBus).publish(JobTopics.cancelRequested, { jobId });
+    await instance.app.get(JobEventBus).publish(JobTopics.cancelRequested, { jobId });
     await waitFor(() => heard.some((message) => message.payload.jobId === jobId), 5_000);
   };
+  const workerCaughtUp = () => caughtUp(worker);
 
   it('with no subscriber anywhere, jobs run and publish neither their status changes nor their progress', async () => {
     heard.length = 0;
@@ -86,7 +96,8 @@ describePostgres('Progress and status events go out only where someone listens (
     const [subscriber] = await liveSubscribers(1, () => api.wsClient(), enqueueProbe);
     const ids = await runJobs(5);
     await waitFor(() => ids.every((id) => subscriber.updates.some((u) => u.id === id && u.status === 'COMPLETED')));
-    expect(topicsHeard('job.changed').length).toBeGreaterThan(0);
+    await Promise.all([caughtUp(api), workerCaughtUp()]);
+    expect(statusesHeard(ids).sort()).toEqual(['COMPLETED', 'PENDING', 'PROCESSING']);
 
     subscriber.cancel();
     await waitFor(() => api.app.get(JobUpdatesService).subscriberCount === 0);
@@ -95,6 +106,27 @@ describePostgres('Progress and status events go out only where someone listens (
     await settled(await runJobs(5));
     await workerCaughtUp();
     expect(topicsHeard('job.changed')).toEqual([]);
+  });
+
+  it('a jobUpdated subscriber that waits for jobs to end makes only their ends go out, not their enqueue or claim', async () => {
+    const probeFile = await storeFile(api.app, 'probe.interest');
+    const enqueueProbe = async () =>
+      (await api.app.get(JobsService).enqueue({ fileId: probeFile, priority: JobPriority.NORMAL }, ANONYMOUS_ADMIN)).id;
+    const [subscriber] = await liveSubscribers(
+      1,
+      () => api.wsClient(),
+      enqueueProbe,
+      'subscription { jobUpdated(filter: { status: [COMPLETED] }) { id status } }',
+    );
+    heard.length = 0;
+    const ids = await runJobs(5);
+    await waitFor(() => ids.every((id) => subscriber.updates.some((u) => u.id === id && u.status === 'COMPLETED')));
+    await Promise.all([caughtUp(api), workerCaughtUp()]);
+    expect(statusesHeard(ids)).toEqual(['COMPLETED']);
+
+    subscriber.cancel();
+    await waitFor(() => api.app.get(JobUpdatesService).subscriberCount === 0);
+    await waitFor(() => !worker.app.get(JobEventBus).wants(JobTopics.jobChanged), 5_000);
   });
 
   it('with a subscriber on the API instance, the worker instance publishes the progress of the watched job', async () => {

@@ -110,4 +110,61 @@ describe('EventInterest (who listens to the optional topics, across instances)',
       clock.mockRestore();
     }
   });
+
+  describe("interest in some kinds of a topic's events (job.changed by status)", () => {
+    it('an instance that listens for COMPLETED makes the others publish COMPLETED changes and no other', async () => {
+      const { instances } = cluster(2);
+      stop = instances.map((instance) => () => instance.stop());
+      const [subscriber, worker] = instances;
+      await subscriber.add('job.changed', ['COMPLETED']);
+      const statuses = ['PENDING', 'PROCESSING', 'COMPLETED'];
+      expect(statuses.map((status) => worker.wanted('job.changed', status))).toEqual([false, false, true]);
+      expect(worker.wanted('job.changed')).toBe(true); // someone listens to some of it
+      expect(statuses.map((status) => subscriber.wanted('job.changed', status))).toEqual([false, false, true]);
+    });
+
+    it('a listener of every status widens it, and leaving narrows it back', async () => {
+      const { instances } = cluster(2);
+      stop = instances.map((instance) => () => instance.stop());
+      const [subscriber, worker] = instances;
+      await subscriber.add('job.changed', ['COMPLETED', 'FAILED']);
+      await subscriber.add('job.changed');
+      expect(worker.wanted('job.changed', 'PROCESSING')).toBe(true);
+      subscriber.remove('job.changed');
+      expect(worker.wanted('job.changed', 'PROCESSING')).toBe(false);
+      expect(worker.wanted('job.changed', 'FAILED')).toBe(true);
+      subscriber.remove('job.changed', ['COMPLETED', 'FAILED']);
+      expect(worker.wanted('job.changed')).toBe(false);
+    });
+
+    it('counts listeners by status: a status stays wanted until its last listener leaves', async () => {
+      const { instances } = cluster(2);
+      stop = instances.map((instance) => () => instance.stop());
+      const [subscriber, worker] = instances;
+      await subscriber.add('job.changed', ['COMPLETED']);
+      await subscriber.add('job.changed', ['COMPLETED', 'CANCELLED']);
+      subscriber.remove('job.changed', ['COMPLETED', 'CANCELLED']);
+      expect(['COMPLETED', 'CANCELLED'].map((status) => worker.wanted('job.changed', status))).toEqual([true, false]);
+      subscriber.remove('job.changed', ['COMPLETED']);
+      expect(worker.wanted('job.changed', 'COMPLETED')).toBe(false);
+    });
+
+    it('an empty list of kinds asks for nothing', async () => {
+      const { instances } = cluster(2);
+      stop = instances.map((instance) => () => instance.stop());
+      const [subscriber, worker] = instances;
+      await subscriber.add('job.changed', []);
+      expect([subscriber.wanted('job.changed'), worker.wanted('job.changed')]).toEqual([false, false]);
+    });
+
+    it('an instance of a version without `only` is believed to want every event of its topics', () => {
+      const { instances } = cluster(1);
+      stop = instances.map((instance) => () => instance.stop());
+      const [worker] = instances;
+      worker.receive({ origin: 'older-version', topics: ['job.changed'], seq: 1 });
+      expect(worker.wanted('job.changed', 'PROCESSING')).toBe(true);
+      worker.receive({ origin: 'older-version', topics: ['job.changed'], only: { 'job.changed': ['FAILED'] }, seq: 2 });
+      expect(worker.wanted('job.changed', 'PROCESSING')).toBe(false); // control: the same instance, narrowed
+    });
+  });
 });

@@ -9,18 +9,37 @@ const ECHO_WAIT_MS = 2_000;
 /** An instance's announcement of the optional topics it listens to. */
 export interface InterestMessage {
   origin: string;
+  /** Every topic with a listener, whatever kinds of its events they want (all that versions before `only` read). */
   topics: string[];
+  /**
+   * For a topic listed here, only events of these kinds are wanted (for `job.changed`: these statuses); a topic
+   * absent from it is wanted whole. Instances that do not know this field publish every event of the topic.
+   */
+  only?: Record<string, string[]>;
   /** Increases with each announcement of its origin: a listener waits for the echo of its own. */
   seq: number;
   /** A starting instance asks the others to announce at once. */
   ask?: boolean;
 }
 
+/** An optional topic's events: all of them, or those of some kinds only. */
+interface TopicInterest {
+  /** Listeners of every event of the topic. */
+  all: number;
+  /** Listeners by the kind of event they want. */
+  kinds: Map<string, number>;
+}
+
+/** What another instance wants of each topic: null for every event of it, else the kinds. */
+type RemoteInterest = Map<string, ReadonlySet<string> | null>;
+
 /**
  * Which optional topics anyone listens to, on this instance or on another one: an interest registry shared over
  * the event bus itself, so that events of an optional topic are published only where someone listens. In a
  * burn-down with no progress subscriber, every job's stage events (two to six per job) were serialized, packed,
- * NOTIFYed, received by every instance, unpacked and dropped.
+ * NOTIFYed, received by every instance, unpacked and dropped. A listener may want some kinds of a topic's events
+ * only: 200 `jobUpdated` subscribers that wait for jobs to end do not make every claim (PROCESSING) and enqueue
+ * (PENDING) go out as well.
  *
  * The protocol: each instance announces its set of optional topics when it changes, and again every
  * INTEREST_HEARTBEAT_MS while it is not empty; the others believe an announcement for INTEREST_EXPIRY_MS. A
@@ -30,8 +49,8 @@ export interface InterestMessage {
  */
 export class EventInterest {
   readonly origin = randomUUID();
-  private readonly local = new Map<string, number>();
-  private readonly remote = new Map<string, { topics: Set<string>; until: number }>();
+  private readonly local = new Map<string, TopicInterest>();
+  private readonly remote = new Map<string, { topics: RemoteInterest; until: number }>();
   private seq = 0;
   private readonly echoes: { seq: number; resolve: () => void }[] = [];
   private heartbeat: NodeJS.Timeout | null = null;
@@ -40,29 +59,52 @@ export class EventInterest {
   /** `announce` sends a message to every instance, this one included (the bus's publish). */
   constructor(private readonly announce: (message: InterestMessage) => Promise<void>) {}
 
-  /** True while anyone, here or elsewhere, listens to `topic`. */
-  wanted(topic: string): boolean {
-    if ((this.local.get(topic) ?? 0) > 0) return true;
+  /** True while anyone, here or elsewhere, listens to `topic`: to its events of `kind`, or when none is given to any. */
+  wanted(topic: string, kind?: string): boolean {
+    const local = this.local.get(topic);
+    if (local && (local.all > 0 || (kind === undefined ? local.kinds.size > 0 : local.kinds.has(kind)))) return true;
     const now = Date.now();
     for (const [origin, { topics, until }] of this.remote) {
-      if (until < now) this.remote.delete(origin);
-      else if (topics.has(topic)) return true;
+      if (until < now) {
+        this.remote.delete(origin);
+        continue;
+      }
+      const kinds = topics.get(topic);
+      if (kinds === null || (kinds !== undefined && (kind === undefined || kinds.has(kind)))) return true;
     }
     return false;
   }
 
-  /** Counts a listener of `topic`; resolves once the other instances were told (or after ECHO_WAIT_MS). */
-  add(topic: string): Promise<void> {
-    const count = (this.local.get(topic) ?? 0) + 1;
-    this.local.set(topic, count);
-    return count === 1 ? this.announceNow() : Promise.resolve();
+  /**
+   * Counts a listener of `topic`'s events of `kinds` (all of them when not given); resolves once the other instances
+   * were told (or after ECHO_WAIT_MS). Undo it with remove() and the same arguments.
+   */
+  add(topic: string, kinds?: readonly string[]): Promise<void> {
+    if (kinds?.length === 0) return Promise.resolve();
+    const interest = this.local.get(topic) ?? { all: 0, kinds: new Map<string, number>() };
+    this.local.set(topic, interest);
+    let widened = false;
+    if (kinds === undefined) widened = ++interest.all === 1;
+    for (const kind of kinds ?? []) {
+      const count = (interest.kinds.get(kind) ?? 0) + 1;
+      interest.kinds.set(kind, count);
+      widened ||= count === 1;
+    }
+    return widened ? this.announceNow() : Promise.resolve();
   }
 
-  remove(topic: string): void {
-    const count = (this.local.get(topic) ?? 0) - 1;
-    if (count > 0) return void this.local.set(topic, count);
-    this.local.delete(topic);
-    void this.announceNow();
+  remove(topic: string, kinds?: readonly string[]): void {
+    const interest = this.local.get(topic);
+    if (!interest) return;
+    let narrowed = false;
+    if (kinds === undefined && interest.all > 0) narrowed = --interest.all === 0;
+    for (const kind of kinds ?? []) {
+      const count = (interest.kinds.get(kind) ?? 0) - 1;
+      if (count > 0) interest.kinds.set(kind, count);
+      else narrowed = interest.kinds.delete(kind) || narrowed;
+    }
+    if (interest.all === 0 && interest.kinds.size === 0) this.local.delete(topic);
+    if (narrowed) void this.announceNow();
   }
 
   /** Asks the others for their interests (at start-up). */
@@ -80,7 +122,12 @@ export class EventInterest {
       return;
     }
     if (message.topics.length > 0) {
-      this.remote.set(message.origin, { topics: new Set(message.topics), until: Date.now() + INTEREST_EXPIRY_MS });
+      const topics: RemoteInterest = new Map();
+      for (const topic of message.topics) {
+        const kinds = message.only?.[topic];
+        topics.set(topic, kinds ? new Set(kinds) : null);
+      }
+      this.remote.set(message.origin, { topics, until: Date.now() + INTEREST_EXPIRY_MS });
     } else {
       this.remote.delete(message.origin);
     }
@@ -118,6 +165,8 @@ export class EventInterest {
 
   private send(ask: boolean): Promise<void> {
     if (this.stopped) return Promise.resolve();
-    return this.announce({ origin: this.origin, topics: [...this.local.keys()], seq: ++this.seq, ask });
+    const only: Record<string, string[]> = {};
+    for (const [topic, { all, kinds }] of this.local) if (all === 0) only[topic] = [...kinds.keys()];
+    return this.announce({ origin: this.origin, topics: [...this.local.keys()], only, seq: ++this.seq, ask });
   }
 }

@@ -28,6 +28,16 @@ export type JobTopic = keyof JobEventPayloads;
 export type JobEventListener<T extends JobTopic> = (payload: JobEventPayloads[T]) => void | Promise<void>;
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
+const isStringList = (value: unknown): value is string[] =>
+  Array.isArray(value) && value.every((item) => typeof item === 'string');
+
+/** An interest message's `only`, keeping its well-formed entries (a malformed one leaves its topic wanted whole). */
+function kindsByTopic(value: unknown): Record<string, string[]> | undefined {
+  if (!isObject(value)) return undefined;
+  const only: Record<string, string[]> = {};
+  for (const [topic, kinds] of Object.entries(value)) if (isStringList(kinds)) only[topic] = kinds;
+  return only;
+}
 
 /**
  * What a payload must look like before a listener sees it, by topic. Payloads come from any instance (older
@@ -51,9 +61,14 @@ const READERS: { [T in JobTopic]: (payload: unknown) => JobEventPayloads[T] | nu
     isObject(payload) &&
     typeof payload.origin === 'string' &&
     typeof payload.seq === 'number' &&
-    Array.isArray(payload.topics) &&
-    payload.topics.every((topic) => typeof topic === 'string')
-      ? { origin: payload.origin, topics: payload.topics, seq: payload.seq, ask: payload.ask === true }
+    isStringList(payload.topics)
+      ? {
+          origin: payload.origin,
+          topics: payload.topics,
+          only: kindsByTopic(payload.only),
+          seq: payload.seq,
+          ask: payload.ask === true,
+        }
       : null,
 };
 
@@ -83,9 +98,12 @@ export class JobEventBus implements OnModuleInit, OnModuleDestroy {
     this.stopListeningForInterest();
   }
 
-  /** False when an event of `topic` would not go out: an optional topic no one listens to anywhere. */
-  wants(topic: JobTopic): boolean {
-    return !OPTIONAL_TOPICS.has(topic) || this.interest.wanted(topic);
+  /**
+   * False when an event of `topic` (of `kind`, when given: for `job.changed`, a job's new status) would not go out:
+   * an optional topic no one listens to anywhere, or not to that kind of its events.
+   */
+  wants(topic: JobTopic, kind?: string): boolean {
+    return !OPTIONAL_TOPICS.has(topic) || this.interest.wanted(topic, kind);
   }
 
   /** An optional topic's event goes out only while someone listens to it somewhere (see EventInterest). */
@@ -99,10 +117,15 @@ export class JobEventBus implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * Calls `listener` with each well-formed payload of `topic`. Resolves, once listening (for an optional topic:
-   * once the other instances were told), to a stop function.
+   * Calls `listener` with each well-formed payload of `topic`. For an optional topic, `kinds` says which of its
+   * events this listener wants published (see want()); the listener still hears every one that goes out. Resolves,
+   * once listening (for an optional topic: once the other instances were told), to a stop function.
    */
-  async subscribe<T extends JobTopic>(topic: T, listener: JobEventListener<T>): Promise<() => void> {
+  async subscribe<T extends JobTopic>(
+    topic: T,
+    listener: JobEventListener<T>,
+    kinds?: readonly string[],
+  ): Promise<() => void> {
     const read = READERS[topic];
     const id = await this.bus.subscribe(
       topic,
@@ -117,18 +140,27 @@ export class JobEventBus implements OnModuleInit, OnModuleDestroy {
       },
       {},
     );
-    if (!OPTIONAL_TOPICS.has(topic)) {
-      return () => {
-        this.bus.unsubscribe(id);
-      };
-    }
-    await this.interest.add(topic);
-    let stopped = false;
+    const unwant = OPTIONAL_TOPICS.has(topic) ? await this.want(topic, kinds) : () => undefined;
     return () => {
-      if (stopped) return;
-      stopped = true;
       this.bus.unsubscribe(id);
-      this.interest.remove(topic);
+      unwant();
+    };
+  }
+
+  /**
+   * Asks for the events of an optional topic to be published, every instance's (all of them, or those of `kinds`:
+   * for `job.changed`, the statuses wanted), for a listener subscribed elsewhere: one feed serving many watchers
+   * declares each watcher's interest as it comes and goes. Resolves once the other instances were told, to a
+   * function that withdraws it (once).
+   */
+  async want(topic: JobTopic, kinds?: readonly string[]): Promise<() => void> {
+    const wanted = kinds && [...kinds];
+    await this.interest.add(topic, wanted);
+    let withdrawn = false;
+    return () => {
+      if (withdrawn) return;
+      withdrawn = true;
+      this.interest.remove(topic, wanted);
     };
   }
 

@@ -24,17 +24,32 @@ export class JobEventsPublisher {
     return this.events.publish(JobTopics.wakeup, message);
   }
 
-  /** `status`, when given, is the jobs' new status, in place of the one their records still hold. */
+  /**
+   * `status`, when given, is the jobs' new status, in place of the one their records still hold. Only the changes to
+   * a status someone listens for go out (see EventInterest): a claim's PROCESSING changes are built for no one while
+   * every listener waits for jobs to end.
+   */
   async jobsChanged(jobs: readonly ChangedJob[], status?: JobStatus): Promise<void> {
     if (!this.events.wants(JobTopics.jobChanged)) return; // publish() would drop them too: nothing is built for no one
-    const changes: JobChangedEvent[] = jobs.map((job) => ({
-      jobId: job.id,
-      status: status ?? (job.status as JobStatus),
-      format: job.format,
-      priority: job.priority,
-      userId: job.userId,
-      createdAt: job.createdAt.toISOString(),
-    }));
+    const wantedByStatus = new Map<string, boolean>(); // a batch holds a few statuses at most
+    const wanted = (newStatus: string) => {
+      if (!wantedByStatus.has(newStatus))
+        wantedByStatus.set(newStatus, this.events.wants(JobTopics.jobChanged, newStatus));
+      return wantedByStatus.get(newStatus)!;
+    };
+    const changes: JobChangedEvent[] = [];
+    for (const job of jobs) {
+      const newStatus = status ?? (job.status as JobStatus);
+      if (!wanted(newStatus)) continue;
+      changes.push({
+        jobId: job.id,
+        status: newStatus,
+        format: job.format,
+        priority: job.priority,
+        userId: job.userId,
+        createdAt: job.createdAt.toISOString(),
+      });
+    }
     // All messages are handed to the bus at once: it keeps publish order, so a later change of a job never
     // overtakes an earlier one still waiting here.
     const sent: Promise<void>[] = [];

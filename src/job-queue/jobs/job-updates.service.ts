@@ -21,6 +21,8 @@ interface Watcher {
   filter: JobFilterInput | undefined;
   caller: Caller;
   queue: AsyncQueue<JobRecord>;
+  /** Withdraws the watcher's interest in the statuses it filters on (see JobEventBus.want). */
+  unwant: () => void;
 }
 
 /**
@@ -54,12 +56,14 @@ export class JobUpdatesService implements OnApplicationShutdown {
 
   /**
    * Resolves once the changes reach this instance: status changes are published (anywhere, see EventInterest) only
-   * while someone listens, so an instance that just started listening waits until the others know it.
+   * while someone listens, and only to the statuses someone filters on, so an instance that just started listening
+   * waits until the others know it.
    */
   async watch(filter: JobFilterInput | undefined, caller: Caller): Promise<AsyncIterableIterator<JobRecord>> {
     const watcher: Watcher = {
       filter,
       caller,
+      unwant: () => undefined,
       queue: new AsyncQueue<JobRecord>(() => this.unwatch(watcher), {
         maxBuffered: MAX_UNREAD_JOB_UPDATES,
         overflow: () =>
@@ -69,7 +73,10 @@ export class JobUpdatesService implements OnApplicationShutdown {
       }),
     };
     this.watchers.add(watcher);
-    await this.startFeed();
+    const statuses = filter?.status?.length ? filter.status : undefined; // none: every status
+    const [, unwant] = await Promise.all([this.startFeed(), this.bus.want(JobTopics.jobChanged, statuses)]);
+    if (this.watchers.has(watcher)) watcher.unwant = unwant;
+    else unwant(); // it ended while its interest was being announced
     return watcher.queue;
   }
 
@@ -80,7 +87,8 @@ export class JobUpdatesService implements OnApplicationShutdown {
 
   private startFeed(): Promise<unknown> {
     if (this.feed) return this.feed;
-    this.feed = this.bus.subscribe(JobTopics.jobChanged, ({ changes }) => this.onChanges(changes));
+    // The feed wants no status itself: each watcher asks for the ones it filters on.
+    this.feed = this.bus.subscribe(JobTopics.jobChanged, ({ changes }) => this.onChanges(changes), []);
     this.stopMissedEvents = this.bus.onEventsMissed((reason) =>
       this.failAll(`${reason}: events may have been missed; read the jobs again and subscribe again`),
     );
@@ -90,6 +98,7 @@ export class JobUpdatesService implements OnApplicationShutdown {
   /** The last subscriber gone, the instance stops listening, and no instance publishes for it any more. */
   private unwatch(watcher: Watcher): void {
     this.watchers.delete(watcher);
+    watcher.unwant();
     if (this.watchers.size === 0) this.stopFeed();
   }
 

@@ -11,6 +11,9 @@ import { QUEUE_DRIVER } from '../job-queue.constants';
 /** How long cancelJob waits for the worker (on any instance) to abort a running job. */
 export const CANCEL_WAIT_MS = 3000;
 
+/** Every status a running job can leave PROCESSING for: what a cancel waits to hear (no claim need go out for it). */
+const LEFT_PROCESSING = Object.values(JobStatus).filter((status) => status !== JobStatus.PROCESSING);
+
 /**
  * Cancels a PROCESSING job: records the request on the job, then asks every instance (over the event bus) to abort
  * it; the instance that holds the job aborts its processor and commits CANCELLED. The record makes the cancel
@@ -47,9 +50,13 @@ export class RunningJobCanceller {
     const timer = setTimeout(markSettled, CANCEL_WAIT_MS);
     let stopListening: () => void = () => undefined;
     try {
-      stopListening = await this.bus.subscribe(JobTopics.jobChanged, ({ changes }) => {
-        if (changes.some((change) => change.jobId === jobId && change.status !== JobStatus.PROCESSING)) markSettled();
-      });
+      stopListening = await this.bus.subscribe(
+        JobTopics.jobChanged,
+        ({ changes }) => {
+          if (changes.some((change) => change.jobId === jobId && change.status !== JobStatus.PROCESSING)) markSettled();
+        },
+        LEFT_PROCESSING,
+      );
       await this.events.requestCancel(jobId);
       await settled;
     } finally {
