@@ -105,3 +105,19 @@ export function newJob(fileId: string, fields: Partial<NewJob> = {}): NewJob {
 
 /** Sorted ids, for comparing sets of jobs. */
 export const idsOf = (jobs: Pick<JobRecord, 'id'>[]) => jobs.map((job) => job.id).sort();
+
+/**
+ * A job `worker` ran, lost (its lease expired and the job was recovered, as stalledJobs does) and claimed again:
+ * the first attempt may still be running in that worker's process. Returns the second attempt's record.
+ */
+export async function jobClaimedTwice(t: DriverUnderTest, worker: string, leaseMs: number): Promise<JobRecord> {
+  const [job] = await t.driver.insertJobs([newJob(t.fileId)]);
+  await t.driver.claim(worker, 1, leaseMs);
+  await t.db.processingJob.update({
+    where: { id: job.id },
+    data: { status: 'RETRYING', leaseOwner: null, leaseExpiresAt: null, availableAt: new Date(Date.now() - 1000) },
+  });
+  const [second] = await t.driver.claim(worker, 1, leaseMs);
+  if (second?.id !== job.id || second.attemptCount !== 2) throw new Error('the job was not claimed a second time');
+  return second;
+}

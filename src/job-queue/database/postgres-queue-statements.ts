@@ -102,6 +102,10 @@ const lockHeldInIdOrder = (ids: string, owner: string) => `
    ORDER BY id
    FOR UPDATE`;
 
+/**
+ * Completes the held jobs in the completions' attempts ($7): an earlier attempt of a job its worker claimed again
+ * (see Completion.attempt) stays locked to the end of the statement but is not written.
+ */
 export const COMPLETE_SQL = `
 WITH locked AS MATERIALIZED (${lockHeldInIdOrder('$2', '$1')}
 ), done AS (
@@ -113,7 +117,7 @@ WITH locked AS MATERIALIZED (${lockHeldInIdOrder('$2', '$1')}
          completed_at = now(), actual_duration = (EXTRACT(EPOCH FROM (now() - job.started_at)) * 1000)::int,
          lease_expires_at = NULL, updated_at = now()
     FROM locked
-   WHERE job.id = locked.id
+   WHERE job.id = locked.id AND job.attempt_count = ($7::int[])[locked.ord]
   RETURNING job.id
 )
 SELECT id FROM done`;

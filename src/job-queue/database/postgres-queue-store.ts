@@ -174,6 +174,7 @@ export class PostgresQueueStore implements QueueStore {
       completions.map((completion) => completion.metadata),
       completions.map((completion) => completion.result),
       completions.map((completion) => completion.bytesProcessed.toString()),
+      completions.map((completion) => completion.attempt),
     ]);
     return new Set(rows.map((row) => row.id));
   }

@@ -27,7 +27,8 @@ const quoted = (text: string) => `'${text.replace(/'/g, "''")}'`;
  * input's worker (stalled recovery settles the jobs of many workers at once); `n` is its input's position in the
  * arrays. Reading the inputs by position rather than joining an unnest of them: joined on the locked rows, the
  * planner walked the whole key in id order (40,000 rows read to settle 200), or ran the unnest again per locked row
- * (78 of the 95 ms of settling 500). `decided` applies the cancel rule to what the rows hold once locked (a cancel
+ * (78 of the 95 ms of settling 500). `input` keeps the jobs held in their settlements' attempts (an earlier attempt of a
+ * job its worker claimed again is left alone: see Settlement.attempt). `decided` applies the cancel rule to what the rows hold once locked (a cancel
  * committed meanwhile is seen).
  */
 export const SETTLE_SQL = `
@@ -45,6 +46,7 @@ WITH locked AS MATERIALIZED (
          ($5::text[])[n] AS error_message, ($6::boolean[])[n] AS error_recoverable,
          now() + make_interval(secs => ($7::double precision[])[n] / 1000) AS retry_at
     FROM locked
+   WHERE locked.attempt_count = ($9::int[])[n]
 ), decided AS (
   SELECT id, attempt_count, started_at, next_attempt_manual, worker_id, retry_at,
          CASE WHEN rule.cancelled THEN 'CANCELLED' ELSE outcome END AS outcome,
@@ -86,7 +88,7 @@ WITH locked AS MATERIALIZED (
 )
 SELECT id, status FROM settled`;
 
-/** SETTLE_SQL's parameters: one array per input field, in the same order, then the lease guard. */
+/** SETTLE_SQL's parameters: one array per input field, then the lease guard, then the attempts. */
 export function settleValues(settlements: Settlement[], onlyExpiredLeases: boolean): unknown[] {
   const column = <T>(pick: (settlement: Settlement) => T) => settlements.map(pick);
   return [
@@ -98,5 +100,6 @@ export function settleValues(settlements: Settlement[], onlyExpiredLeases: boole
     column((settlement) => settlement.error?.recoverable ?? true),
     column((settlement) => settlement.retryDelayMs),
     onlyExpiredLeases,
+    column((settlement) => settlement.attempt),
   ];
 }

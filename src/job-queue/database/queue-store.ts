@@ -88,8 +88,8 @@ export interface QueueStore {
   claim(workerId: string, limit: number, leaseMs: number): Promise<JobRecord[]>;
 
   /**
-   * Commits many successful attempts in one transaction: each job still held by `workerId` becomes COMPLETED with
-   * its output. No attempt row is written: the completed attempt is read from the job (attempt_count, started_at,
+   * Commits many successful attempts in one transaction: each job still held by `workerId`, in the completion's
+   * attempt (see Completion.attempt), becomes COMPLETED with its output. No attempt row is written: the completed attempt is read from the job (attempt_count, started_at,
    * completed_at, the manual flag, and lease_owner, which the completion keeps as the worker that completed it; see
    * jobs/attempt-on-job.ts). Returns the ids that were committed (a job whose lease was lost meanwhile is left alone).
    */
@@ -104,7 +104,8 @@ export interface QueueStore {
 
   /**
    * Settles many attempts other than by completing, in one statement (PostgreSQL) or one transaction (SQLite): each
-   * job still held by its settlement's worker (lease_owner, status PROCESSING, and with `onlyExpiredLeases` a lease
+   * job still held by its settlement's worker in its attempt (lease_owner, attempt_count, status PROCESSING, and with
+   * `onlyExpiredLeases` a lease
    * expired by the database's clock: stalled recovery must not take a job that just renewed) becomes RETRYING,
    * FAILED, CANCELLED or, INTERRUPTED, PENDING again (see the SET clauses of each provider), its lease cleared, and
    * its attempt row is written closed with the outcome, the error and the manual flag the job had. A job whose cancel
@@ -127,6 +128,8 @@ export interface SettlementError {
 
 export interface Settlement {
   jobId: string;
+  /** The attempt settled (the job's attempt_count as its claim set it): see Completion.attempt. */
+  attempt: number;
   /** The worker that must still hold the job. */
   workerId: string;
   outcome: SettleOutcome;
@@ -174,6 +177,13 @@ export function leaseRenewal(
 
 export interface Completion {
   jobId: string;
+  /**
+   * The attempt completed (the job's attempt_count as its claim set it). The lease alone does not tell attempts
+   * apart: a worker whose lease expired while its process was alive (a stalled event loop, a database out of reach)
+   * may claim the recovered job again while its first attempt still runs, and that attempt's outcome must not end
+   * the second one.
+   */
+  attempt: number;
   extractedText: string | null;
   /** JSON text, or null. */
   metadata: string | null;

@@ -28,7 +28,7 @@ UPDATE processing_jobs
        extracted_text = ?, metadata = ?, result = ?,
        error_code = NULL, error_message = NULL, error_recoverable = 1,
        completed_at = ?, actual_duration = ? - started_at, lease_expires_at = NULL, updated_at = ?
- WHERE id = ? AND lease_owner = ? AND status = 'PROCESSING'
+ WHERE id = ? AND lease_owner = ? AND attempt_count = ? AND status = 'PROCESSING'
 RETURNING id`;
 
 const RENEW_SQL = `

@@ -175,6 +175,7 @@ export class SqliteQueueStore implements QueueStore {
           now,
           completion.jobId,
           workerId,
+          completion.attempt,
         );
         if (row) committed.add(completion.jobId);
       }

@@ -24,10 +24,13 @@ ON CONFLICT (job_id, number) DO UPDATE
    SET finished_at = excluded.finished_at, outcome = excluded.outcome, error_code = excluded.error_code,
        error_message = excluded.error_message`;
 
-/** The held job (the guard of settleMany), with its cancel flag. Parameters: id, worker id, the lease bound twice. */
+/**
+ * The held job (the guard of settleMany), with its cancel flag. Parameters: id, worker id, attempt, the lease bound
+ * twice.
+ */
 const HELD_SQL = `
 SELECT cancel_requested_at IS NOT NULL AS cancel_requested FROM processing_jobs
- WHERE id = ? AND lease_owner = ? AND status = 'PROCESSING' AND (? IS NULL OR lease_expires_at < ?)`;
+ WHERE id = ? AND lease_owner = ? AND attempt_count = ? AND status = 'PROCESSING' AND (? IS NULL OR lease_expires_at < ?)`;
 
 /** What each outcome writes on the job besides clearing the lease; the columns it does not name stay as they are. */
 const SET_BY_OUTCOME: Record<SettleOutcome, string> = {
@@ -59,7 +62,8 @@ export class SqliteSettleStatements {
     const settled = new Map<string, SettledStatus>();
     for (const settlement of settlements) {
       const { jobId, workerId } = settlement;
-      const held = statements.held.get(jobId, workerId, bound, bound) as { cancel_requested: number } | undefined;
+      const held = statements.held.get(jobId, workerId, settlement.attempt, bound, bound) as
+        { cancel_requested: number } | undefined;
       if (!held) continue;
       const cancelled = held.cancel_requested === 1 && settlement.outcome !== 'CANCELLED';
       const outcome = cancelled ? 'CANCELLED' : settlement.outcome;

@@ -53,7 +53,12 @@ export class CompletionBatcher {
 
   /** Resolves with true once the job is committed COMPLETED; null when the worker no longer held it. */
   complete(job: JobRecord, workerId: string, output: ProcessingOutput, lease: Lease): Promise<true | null> {
-    const completion: Completion = { jobId: job.id, ...storedOutput(output), bytesProcessed: job.fileSize };
+    const completion: Completion = {
+      jobId: job.id,
+      attempt: job.attemptCount,
+      ...storedOutput(output),
+      bytesProcessed: job.fileSize,
+    };
     return this.batcher.submit({ jobId: job.id, workerId, lease, job, completion });
   }
 }

@@ -84,7 +84,14 @@ export class JobOutcomesRepository {
 
   /** A cancelled attempt: the job ends CANCELLED (published once true is returned); false: no longer held. */
   async cancelled(job: JobRecord, workerId: string, error: ProcessingError, lease: Lease): Promise<boolean> {
-    const settlement: Settlement = { jobId: job.id, workerId, outcome: 'CANCELLED', error, retryDelayMs: null };
+    const settlement: Settlement = {
+      jobId: job.id,
+      attempt: job.attemptCount,
+      workerId,
+      outcome: 'CANCELLED',
+      error,
+      retryDelayMs: null,
+    };
     return (await this.batcher.submit({ jobId: job.id, workerId, lease, job, settlement })) !== null;
   }
 
@@ -119,14 +126,28 @@ export class JobOutcomesRepository {
    */
   async release(workerId: string, jobs: JobRecord[]): Promise<JobRecord[]> {
     const settled = await this.store.settleMany(
-      jobs.map((job) => ({ jobId: job.id, workerId, outcome: 'INTERRUPTED', error: null, retryDelayMs: null })),
+      jobs.map((job) => ({
+        jobId: job.id,
+        attempt: job.attemptCount,
+        workerId,
+        outcome: 'INTERRUPTED',
+        error: null,
+        retryDelayMs: null,
+      })),
     );
     return withStatuses(jobs, settled);
   }
 }
 
 function failure(job: JobRecord, workerId: string, error: ProcessingError, retryDelayMs: number | null): Settlement {
-  return { jobId: job.id, workerId, outcome: retryDelayMs === null ? 'FAILED' : 'RETRYING', error, retryDelayMs };
+  return {
+    jobId: job.id,
+    attempt: job.attemptCount,
+    workerId,
+    outcome: retryDelayMs === null ? 'FAILED' : 'RETRYING',
+    error,
+    retryDelayMs,
+  };
 }
 
 function withStatuses(jobs: JobRecord[], settled: Map<string, SettledStatus>): JobRecord[] {

@@ -1,6 +1,6 @@
 import { ProcessingStage } from '../../../src/job-queue/common/job.enums';
 import type { Completion } from '../../../src/job-queue/database/queue-store';
-import { type DriverUnderTest, idsOf, newJob } from '../../support/driver-harness';
+import { type DriverUnderTest, idsOf, jobClaimedTwice, newJob } from '../../support/driver-harness';
 
 /**
  * The queue's statements from the claim to the attempt's end (QueueStore), outcomes of failure aside
@@ -9,8 +9,10 @@ import { type DriverUnderTest, idsOf, newJob } from '../../support/driver-harnes
  */
 const HOUR = 3_600_000;
 const LEASE_MS = 30_000;
-const completion = (jobId: string, result: unknown = { ok: jobId }): Completion => ({
+/** The completion of a job's attempt `attempt` (its first claim's, unless told). */
+const completion = (jobId: string, attempt = 1, result: unknown = { ok: jobId }): Completion => ({
   jobId,
+  attempt,
   extractedText: `text of ${jobId}`,
   metadata: JSON.stringify({ pages: 1 }),
   result: JSON.stringify(result),
@@ -129,6 +131,15 @@ export function claimAndRunCases(t: DriverUnderTest): void {
       expect(await t.db.jobAttempt.count()).toBe(0);
       expect(await jobRow(taken.id)).toMatchObject({ status: 'PROCESSING', leaseOwner: 'worker-b', result: null });
       expect((await jobRow(cancelled.id)).status).toBe('CANCELLED');
+    });
+
+    it("refuses an earlier attempt's completion once the same worker claimed the job again", async () => {
+      const second = await jobClaimedTwice(t, 'worker-a', LEASE_MS);
+      expect([...(await t.driver.completeMany('worker-a', [completion(second.id, 1, 'stale')]))]).toEqual([]);
+      expect(await jobRow(second.id)).toMatchObject({ status: 'PROCESSING', attemptCount: 2, result: null });
+      // control: the attempt that holds the job completes it
+      expect([...(await t.driver.completeMany('worker-a', [completion(second.id, 2)]))]).toEqual([second.id]);
+      expect(await jobRow(second.id)).toMatchObject({ status: 'COMPLETED', result: { ok: second.id } });
     });
   });
 

@@ -1,5 +1,5 @@
 import type { Settlement } from '../../../src/job-queue/database/queue-store';
-import { type DriverUnderTest, newJob } from '../../support/driver-harness';
+import { type DriverUnderTest, jobClaimedTwice, newJob } from '../../support/driver-harness';
 
 const LEASE_MS = 30_000;
 const WORKER = 'worker-a';
@@ -8,8 +8,10 @@ const BAD_FILE = { code: 'CORRUPT_FILE', message: 'not a PDF', recoverable: fals
 const CANCELLED = { code: 'CANCELLED', message: 'Cancelled by the user', recoverable: false };
 const CANCELLED_WHILE_RUNNING = { code: 'CANCELLED', message: 'Cancelled while running', recoverable: false };
 
+/** The outcome of a job's first attempt, unless `fields` say otherwise. */
 const settlement = (jobId: string, fields: Partial<Settlement>): Settlement => ({
   jobId,
+  attempt: 1,
   workerId: WORKER,
   outcome: 'FAILED',
   error: BAD_FILE,
@@ -157,6 +159,20 @@ export function settleManyCases(t: DriverUnderTest): void {
       expect(await Promise.all([taken.id, done.id].map(jobRow))).toEqual(before);
       expect(await attemptsOf(taken.id)).toEqual([]);
       expect(await attemptsOf(done.id)).toEqual([]);
+    });
+
+    it("refuses an earlier attempt's outcome once the same worker claimed the job again", async () => {
+      const second = await jobClaimedTwice(t, WORKER, LEASE_MS);
+      const before = await jobRow(second.id);
+      for (const outcome of ['FAILED', 'INTERRUPTED'] as const) {
+        expect(await t.driver.settleMany([settlement(second.id, { outcome, attempt: 1 })])).toEqual(new Map());
+      }
+      expect(await jobRow(second.id)).toEqual(before);
+      expect(await attemptsOf(second.id)).toEqual([]);
+      // control: the attempt that holds the job settles it
+      const result = await t.driver.settleMany([settlement(second.id, { attempt: 2 })]);
+      expect(result).toEqual(new Map([[second.id, 'FAILED']]));
+      expect(await attemptsOf(second.id)).toMatchObject([{ number: 2, outcome: 'FAILED' }]);
     });
 
     it("with onlyExpiredLeases, settles only jobs whose lease expired by the database's clock", async () => {
