@@ -183,6 +183,11 @@ export class WorkerPoolService implements OnApplicationBootstrap, BeforeApplicat
   }
 
   private start(job: JobRecord, lease: Lease): void {
+    // An earlier attempt of this job still running here lost it (its lease expired, the job was recovered, and this
+    // claim holds it now): it stops now rather than when its lease renewal or its refused outcome tells it.
+    this.running
+      .get(job.id)
+      ?.abort.abort(new JobAbort('lost', 'This worker claimed the job again: a new attempt holds it'));
     const abort = new AttemptAbort();
     const entry: RunningJob = { job, abort, lease, committing: false, done: NOT_YET_CHAINED };
     const processed = () => {
