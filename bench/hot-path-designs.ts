@@ -88,9 +88,10 @@ async function runDesign(client: Client, pid: number, design: Design): Promise<R
     if (rows.length === 0) break;
     const ids = rows.map((row) => row.id);
     const none = ids.map(() => null);
-    const values = design.withResults
+    const values: unknown[] = design.withResults
       ? ['bench-worker', ids, none, none, none, ids.map(() => '10')]
       : ['bench-worker', ids];
+    if (design.matchesAttempts) values.push(ids.map(() => 1)); // every job is on its first attempt
     completed += (await client.query({ name: `${design.name}:complete`, text: design.complete, values })).rowCount ?? 0;
   }
   const seconds = (performance.now() - started) / 1000;

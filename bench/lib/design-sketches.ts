@@ -99,6 +99,8 @@ export interface Design {
   complete: string;
   /** Parameters after (workerId, ids): the completion's per-job values. */
   withResults: boolean;
+  /** The completion also takes each job's attempt (after its values), as the product's does (Completion.attempt). */
+  matchesAttempts?: boolean;
   /** Keeps the tallies of jobs by status exact (as the product does): checked after the run. */
   keepsTallies: boolean;
   /** A table whose updates are meant to be HOT (heap-only: no index entry): the run reports the share that were. */
@@ -120,6 +122,7 @@ export const designs = (jobs: number): Design[] => [
     claim: CLAIM_SQL,
     complete: COMPLETE_SQL,
     withResults: true,
+    matchesAttempts: true,
     keepsTallies: true,
   },
   {
