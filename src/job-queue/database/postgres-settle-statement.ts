@@ -25,11 +25,11 @@ const quoted = (text: string) => `'${text.replace(/'/g, "''")}'`;
  * settleMany on PostgreSQL, one statement. `locked` takes the held rows in id order, as the completion does (rows
  * locked in different orders by two statements deadlocked), found by id through the primary key, each under its own
  * input's worker (stalled recovery settles the jobs of many workers at once); `n` is its input's position in the
- * arrays. Reading the inputs by position rather than joining an unnest of them: joined on the locked rows, the
- * planner walked the whole key in id order (40,000 rows read to settle 200), or ran the unnest again per locked row
- * (78 of the 95 ms of settling 500). `input` keeps the jobs held in their settlements' attempts (an earlier attempt of a
- * job its worker claimed again is left alone: see Settlement.attempt). `decided` applies the cancel rule to what the rows hold once locked (a cancel
- * committed meanwhile is seen).
+ * arrays. Reading the inputs by position rather than joining an unnest of them: joined on the locked rows, the planner
+ * walked the whole key in id order (40,000 rows read to settle 200), or ran the unnest again per locked row (78 of the
+ * 95 ms of settling 500). `input` keeps the jobs held in their settlements' attempts (an earlier attempt of a job its
+ * worker claimed again is left alone: see Settlement.attempt). `decided` applies the cancel rule to what the rows hold
+ * once locked (a cancel committed meanwhile is seen).
  */
 export const SETTLE_SQL = `
 WITH locked AS MATERIALIZED (

@@ -88,10 +88,11 @@ export interface QueueStore {
   claim(workerId: string, limit: number, leaseMs: number): Promise<JobRecord[]>;
 
   /**
-   * Commits many successful attempts in one transaction: each job still held by `workerId`, in the completion's
-   * attempt (see Completion.attempt), becomes COMPLETED with its output. No attempt row is written: the completed attempt is read from the job (attempt_count, started_at,
-   * completed_at, the manual flag, and lease_owner, which the completion keeps as the worker that completed it; see
-   * jobs/attempt-on-job.ts). Returns the ids that were committed (a job whose lease was lost meanwhile is left alone).
+   * Commits many successful attempts in one transaction: each job still held by `workerId`, in the completion's attempt
+   * (see Completion.attempt), becomes COMPLETED with its output. No attempt row is written: the completed attempt is
+   * read from the job (attempt_count, started_at, completed_at, the manual flag, and lease_owner, which the completion
+   * keeps as the worker that completed it; see jobs/attempt-on-job.ts). Returns the ids that were committed (a job
+   * whose lease was lost meanwhile is left alone).
    */
   completeMany(workerId: string, completions: Completion[]): Promise<Set<string>>;
 
@@ -103,14 +104,13 @@ export interface QueueStore {
   renewLeases(workerId: string, jobIds: string[], leaseMs: number): Promise<LeaseRenewal>;
 
   /**
-   * Settles many attempts other than by completing, in one statement (PostgreSQL) or one transaction (SQLite): each
-   * job still held by its settlement's worker in its attempt (lease_owner, attempt_count, status PROCESSING, and with
-   * `onlyExpiredLeases` a lease
-   * expired by the database's clock: stalled recovery must not take a job that just renewed) becomes RETRYING,
-   * FAILED, CANCELLED or, INTERRUPTED, PENDING again (see the SET clauses of each provider), its lease cleared, and
-   * its attempt row is written closed with the outcome, the error and the manual flag the job had. A job whose cancel
-   * was requested ends CANCELLED (CANCELLED_WHILE_RUNNING) whatever it was settled as. Returns the status each settled
-   * job ended in; jobs not held are absent and unchanged. A job appears once per call at most.
+   * Settles many attempts other than by completing, in one statement (PostgreSQL) or one transaction (SQLite): each job
+   * still held by its settlement's worker in its attempt (lease_owner, attempt_count, status PROCESSING, and with
+   * `onlyExpiredLeases` a lease expired by the database's clock: stalled recovery must not take a job that just
+   * renewed) becomes RETRYING, FAILED, CANCELLED or, INTERRUPTED, PENDING again (see the SET clauses of each provider),
+   * its lease cleared, and its attempt row is written closed with the outcome, the error and the manual flag the job
+   * had. A job whose cancel was requested ends CANCELLED (CANCELLED_WHILE_RUNNING) whatever it was settled as. Returns
+   * the status each settled job ended in; jobs not held are absent and unchanged. A job appears once per call at most.
    */
   settleMany(settlements: Settlement[], onlyExpiredLeases?: boolean): Promise<Map<string, SettledStatus>>;
 }

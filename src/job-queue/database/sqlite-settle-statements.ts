@@ -30,7 +30,8 @@ ON CONFLICT (job_id, number) DO UPDATE
  */
 const HELD_SQL = `
 SELECT cancel_requested_at IS NOT NULL AS cancel_requested FROM processing_jobs
- WHERE id = ? AND lease_owner = ? AND attempt_count = ? AND status = 'PROCESSING' AND (? IS NULL OR lease_expires_at < ?)`;
+ WHERE id = ? AND lease_owner = ? AND attempt_count = ? AND status = 'PROCESSING'
+   AND (? IS NULL OR lease_expires_at < ?)`;
 
 /** What each outcome writes on the job besides clearing the lease; the columns it does not name stay as they are. */
 const SET_BY_OUTCOME: Record<SettleOutcome, string> = {

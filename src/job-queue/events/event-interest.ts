@@ -59,7 +59,7 @@ export class EventInterest {
   /** `announce` sends a message to every instance, this one included (the bus's publish). */
   constructor(private readonly announce: (message: InterestMessage) => Promise<void>) {}
 
-  /** True while anyone, here or elsewhere, listens to `topic`: to its events of `kind`, or when none is given to any. */
+  /** True while anyone, here or elsewhere, listens to `topic`: to its events of `kind`, or, with no kind, to any. */
   wanted(topic: string, kind?: string): boolean {
     const local = this.local.get(topic);
     if (local && (local.all > 0 || (kind === undefined ? local.kinds.size > 0 : local.kinds.has(kind)))) return true;
