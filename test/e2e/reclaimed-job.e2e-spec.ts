@@ -12,7 +12,7 @@ import {
 } from '../../src/job-queue';
 import { StalledJobsService } from '../../src/job-queue/monitoring/stalled-jobs.service';
 import { createTestDatabase, databaseLabel, type TestDatabase } from '../support/database';
-import { jobState, storeFile } from '../support/queue-helpers';
+import { abortKind, jobState, storeFile } from '../support/queue-helpers';
 import { observeFor } from '../support/signals';
 import { startTestApp, type TestApp, waitFor } from '../support/test-app';
 
@@ -41,7 +41,7 @@ describe(`A job its own worker claims again while the first attempt runs (${data
       let release: () => void = () => undefined;
       const released = new Promise<void>((resolve) => (release = resolve));
       const attempt: HeldAttempt = { release, aborted: null, returned: false };
-      signal.addEventListener('abort', () => (attempt.aborted = (signal.reason as { kind?: string }).kind ?? 'other'));
+      signal.addEventListener('abort', () => (attempt.aborted = abortKind(signal.reason)));
       attempts.set(job.attemptCount, attempt);
       await released; // it does not stop when its signal aborts
       attempt.returned = true;

@@ -104,7 +104,8 @@ export function heldProcessor(format = 'held'): HeldProcessor {
   return { processor: Held, started, release: () => release() };
 }
 
-function abortKind(reason: unknown): string {
+/** The kind of an attempt's abort (JobAbort.kind), or the reason's message when it is not one. */
+export function abortKind(reason: unknown): string {
   const kind = (reason as { kind?: unknown } | undefined)?.kind;
   return typeof kind === 'string' ? kind : String((reason as Error | undefined)?.message ?? reason);
 }

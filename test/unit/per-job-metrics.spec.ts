@@ -95,17 +95,22 @@ describe('per-job metrics', () => {
     expect((await histogram.get()).values).toEqual([]);
   });
 
-  it('take one value for each label name, and no other number of them (checked by the compiler)', () => {
+  it('take one value for each label name, and no other number of them (checked by the compiler)', async () => {
     const registry = new Registry();
     const options = { help: 'h', registry };
     const counter = new PerJobCounter({ name: 'c', labelNames: ['format', 'outcome'], ...options });
     const histogram = new PerJobHistogram({ name: 'h', labelNames: ['stage'], buckets: BUCKETS, ...options });
-    // @ts-expect-error -- the outcome is missing
-    counter.inc('pdf');
-    // @ts-expect-error -- one label, two values
-    histogram.observe(1, 'READING', 'extra');
+    // Type-checked, never run: each call would otherwise make a series with a label missing or one too many.
+    const wrongCalls = () => {
+      // @ts-expect-error -- the outcome is missing
+      counter.inc('pdf');
+      // @ts-expect-error -- one label, two values
+      histogram.observe(1, 'READING', 'extra');
+    };
+    expect(typeof wrongCalls).toBe('function');
     counter.inc('pdf', 'COMPLETED');
     histogram.observe(1, 'READING');
-    expect(registry.getMetricsAsArray()).toHaveLength(2);
+    expect((await counter.get()).values).toEqual([{ labels: { format: 'pdf', outcome: 'COMPLETED' }, value: 1 }]);
+    expect((await histogram.get()).values.at(-1)).toMatchObject({ labels: { stage: 'READING' }, value: 1 });
   });
 });
