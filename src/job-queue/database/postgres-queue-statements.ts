@@ -47,10 +47,14 @@ const CLAIMED_COLUMNS = JOB_COLUMNS.filter((column) => !SET_BY_THE_CLAIM.map(sna
  * PROCESSING. It writes no attempt row: the running attempt is the job's own (attempt_count, started_at,
  * lease_owner), and its row is written once, closed, with the outcome (an INSERT and its foreign-key check per
  * job at the claim, and an UPDATE at the end, were 1.3 of the 4.4 ms of a claim of 100).
+ *
+ * The UPDATE finds each picked row by its ctid rather than by a second descent of the primary key: 18.6 against
+ * 19.4 µs of PostgreSQL's CPU a claimed job (bench/hot-path-designs.ts's loop, 11 alternating rounds, median). The
+ * ctid is that of the version `picked` locked, which no other statement can change before this one ends.
  */
 export const CLAIM_SQL = `
 WITH picked AS (
-  SELECT id FROM processing_jobs
+  SELECT ctid FROM processing_jobs
    WHERE status IN ('PENDING', 'RETRYING') AND available_at <= now()
    ORDER BY ${CLAIM_ORDER}
    LIMIT $2
@@ -61,7 +65,7 @@ WITH picked AS (
          lease_owner = $1, lease_expires_at = now() + make_interval(secs => $3::double precision / 1000),
          cancel_requested_at = NULL, started_at = now(), updated_at = now(), attempt_count = job.attempt_count + 1
     FROM picked
-   WHERE job.id = picked.id
+   WHERE job.ctid = picked.ctid
   RETURNING ${columnList(CLAIMED_COLUMNS, 'job')}
 )
 SELECT ${columnList(CLAIMED_COLUMNS)} FROM claimed`;
@@ -89,12 +93,13 @@ export function claimedJobReader(workerId: string) {
 }
 
 /**
- * The statements that lock several job rows (completion, lease renewal) lock them in id order first: two of them
- * taking overlapping rows in different orders deadlocked (4 deadlocks, 6 jobs run twice in 10,000 on 2 instances
- * x 32 workers). MATERIALIZED keeps the locking SELECT from being folded into the UPDATE's own join order.
- * `ord` is each row's position in the input arrays: the statement reads its values by subscript. Joined to the
- * unnested arrays instead, on these connections (no hash join, no sort) the plan rescanned the arrays once per
- * row: 3.3 of the 5.9 ms of a completion of 100.
+ * Every statement that writes several job rows takes their locks in id order: two of them taking overlapping rows in
+ * different orders deadlocked (4 deadlocks, 6 jobs run twice in 10,000 on 2 instances x 32 workers;
+ * test/database/lock-order.spec.ts pins the order). These lock them all first (MATERIALIZED keeps the locking SELECT
+ * from being folded into the UPDATE's own join order); COMPLETE_SQL locks each as it writes it, walking its input in
+ * id order. `ord` is each row's position in the input arrays: the statement reads its values by subscript. Joined to
+ * the unnested arrays with the table's rows on the outer side, on these connections (no hash join, no sort) the plan
+ * rescanned the arrays once per row: 3.3 of the 5.9 ms of a completion of 100.
  */
 const lockHeldInIdOrder = (ids: string, owner: string) => `
   SELECT id, array_position(${ids}::text[], id) AS ord FROM processing_jobs
@@ -104,20 +109,33 @@ const lockHeldInIdOrder = (ids: string, owner: string) => `
 
 /**
  * Completes the held jobs in the completions' attempts ($7): an earlier attempt of a job its worker claimed again
- * (see Completion.attempt) stays locked to the end of the statement but is not written.
+ * (see Completion.attempt) is not written.
+ *
+ * `input` is the arrays' positions in id order (a sort of the statement's own input: completeMany sends the ids
+ * sorted, which PostgreSQL's sort checks in one pass), and the UPDATE walks it, finding each row by the primary key
+ * and locking it as it writes it: the order of the statements above, without their separate lock of every row
+ * first. With that lock (FOR UPDATE in a materialized CTE, then the UPDATE joined to it by key) a completion cost
+ * 19.9 against 17.2 µs of PostgreSQL's CPU a job (bench/hot-path-designs.ts's loop, 11 alternating rounds, median).
+ * A row another statement changed meanwhile is read again once that statement commits, and written only if it is
+ * still this attempt's.
+ *
+ * The status is compared through coalesce (the column is never null) so that no index on it can serve the
+ * statement: written `job.status = 'PROCESSING'`, a plan made while the table was small (0 to 1,000 rows, as when a
+ * queue starts; each connection keeps its first plan) walked processing_jobs_lease_idx first, locking in lease order.
+ * test/database/lock-order.spec.ts runs it on three rows; claim-plan.spec.ts pins the plan on 20,000.
  */
 export const COMPLETE_SQL = `
-WITH locked AS MATERIALIZED (${lockHeldInIdOrder('$2', '$1')}
-), done AS (
+WITH done AS (
   UPDATE processing_jobs AS job
-     SET status = 'COMPLETED', stage = 'COMPLETED', progress = 100, bytes_processed = ($6::bigint[])[locked.ord],
-         extracted_text = ($3::text[])[locked.ord], metadata = ($4::jsonb[])[locked.ord],
-         result = ($5::jsonb[])[locked.ord],
+     SET status = 'COMPLETED', stage = 'COMPLETED', progress = 100, bytes_processed = ($6::bigint[])[input.ord],
+         extracted_text = ($3::text[])[input.ord], metadata = ($4::jsonb[])[input.ord],
+         result = ($5::jsonb[])[input.ord],
          error_code = NULL, error_message = NULL, error_recoverable = true,
          completed_at = now(), actual_duration = (EXTRACT(EPOCH FROM (now() - job.started_at)) * 1000)::int,
          lease_expires_at = NULL, updated_at = now()
-    FROM locked
-   WHERE job.id = locked.id AND job.attempt_count = ($7::int[])[locked.ord]
+    FROM (SELECT id, ord FROM unnest($2::text[]) WITH ORDINALITY AS input(id, ord) ORDER BY id) AS input
+   WHERE job.id = input.id AND job.lease_owner = $1 AND coalesce(job.status, '') = 'PROCESSING'
+     AND job.attempt_count = ($7::int[])[input.ord]
   RETURNING job.id
 )
 SELECT id FROM done`;
