@@ -1,53 +1,19 @@
 import { QUEUE_DRIVER } from '../../src/job-queue/job-queue.constants';
 import type { NewJob, QueueStore } from '../../src/job-queue/database/queue-store';
 import * as statements from '../../src/job-queue/database/postgres-queue-statements';
-import { INSERT_KEYED_SQL, INSERT_UNKEYED_SQL } from '../../src/job-queue/database/postgres-insert-statement';
-import { SETTLE_SQL } from '../../src/job-queue/database/postgres-settle-statement';
 import { createTestDatabase, describePostgres, type TestDatabase } from '../support/database';
+import {
+  expectKeyedPlan,
+  genericPlanOf as planOn,
+  nodesOf,
+  QUEUE_STATEMENTS,
+  sortsOfTableRows,
+} from '../support/queue-plans';
 import { storeFile } from '../support/queue-helpers';
 import { startTestApp, type TestApp } from '../support/test-app';
 
 const { CLAIM_SQL } = statements;
 const JOBS = 20_000;
-
-/**
- * Every statement the queue's connections run, and the index each must reach its rows by. Those connections plan a
- * statement once and keep the generic plan (plan_cache_mode = force_generic_plan): a plan that reads a whole table
- * would then be the one used at every run, whatever the values.
- */
-const QUEUE_STATEMENTS: [name: string, text: string, index: string][] = [
-  ['claim', CLAIM_SQL, 'processing_jobs_claim_idx'],
-  ['complete', statements.COMPLETE_SQL, 'processing_jobs_pkey'],
-  ['settle', SETTLE_SQL, 'processing_jobs_pkey'],
-  ['renew-leases', statements.RENEW_SQL, 'processing_jobs_pkey'],
-  ['save-progress', statements.SAVE_PROGRESS_SQL, 'processing_jobs_pkey'],
-  ['save-extraction', statements.SAVE_EXTRACTION_SQL, 'processing_jobs_pkey'],
-  ['find-jobs', statements.FIND_JOBS_SQL, 'processing_jobs_pkey'],
-  ['jobs-by-keys', statements.BY_KEYS_SQL, 'processing_jobs_idempotency_key_key'],
-  ['find-stalled', statements.STALLED_SQL, 'processing_jobs_lease_idx'],
-  ['next-due', statements.MS_UNTIL_NEXT_DUE_SQL, 'processing_jobs_due_idx'],
-  ['delete-finished', statements.DELETE_FINISHED_SQL, 'processing_jobs_finished_idx'],
-  ['delete-unused-files', statements.DELETE_UNUSED_FILES_SQL, 'processing_jobs_file_id_idx'],
-  ['lock-files', statements.LOCK_FILES_SQL, 'stored_files_pkey'],
-  ['find-files', statements.FIND_FILES_SQL, 'stored_files_pkey'],
-  ['insert-keyed', INSERT_KEYED_SQL, 'stored_files_pkey'],
-  ['insert-unkeyed', INSERT_UNKEYED_SQL, 'stored_files_pkey'],
-];
-
-interface PlanNode {
-  'Node Type': string;
-  'Index Name'?: string;
-  'Relation Name'?: string;
-  Plans?: PlanNode[];
-}
-
-const nodesOf = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMap(nodesOf)];
-
-/** Sorts of rows read from a table; a sort of the statement's own input (COMPLETE_SQL's ids) reads none. */
-const sortsOfTableRows = (nodes: PlanNode[]) =>
-  nodes.filter(
-    (node) => node['Node Type'] === 'Sort' && nodesOf(node).some((below) => below['Relation Name'] !== undefined),
-  );
 
 /**
  * The claim must walk processing_jobs_claim_idx in claim order and stop after its batch. On a table filled since
@@ -102,6 +68,8 @@ describePostgres("The queue statements' plans on PostgreSQL", () => {
     }
   };
 
+  const genericPlanOf = (text: string, setting?: string) => planOn(service.prisma.queuePool!, text, setting);
+
   it('is planned once per connection: every claim runs the generic plan', async () => {
     expect(await plansOfClaims(8)).toEqual({ generic: 8, custom: 0 });
   });
@@ -109,38 +77,6 @@ describePostgres("The queue statements' plans on PostgreSQL", () => {
   it("(control) would be planned at every run with PostgreSQL's default plan cache mode", async () => {
     expect(await plansOfClaims(8, 'auto')).toEqual({ generic: 0, custom: 8 });
   });
-
-  /**
-   * The plan a queue connection keeps for `text`: prepared there, explained with every parameter null, and whether
-   * PostgreSQL would compile it at every run (JIT). The values do not matter to a generic plan; were the connection
-   * to plan each run (`auto`), the plans of nulls would read no index and six of the cases below would fail (checked).
-   * `setting` is set on the connection first.
-   */
-  const genericPlanOf = async (text: string, setting?: string): Promise<{ nodes: PlanNode[]; jit: boolean }> => {
-    const connection = await service.prisma.queuePool!.connect();
-    try {
-      if (setting) await connection.query(`SET ${setting}`);
-      await connection.query(`PREPARE plan_test AS ${text}`);
-      const { rows: prepared } = await connection.query<{ parameters: number }>(
-        `SELECT cardinality(parameter_types) AS parameters FROM pg_prepared_statements WHERE name = 'plan_test'`,
-      );
-      const nulls = Array<string>(prepared[0].parameters).fill('NULL').join(', ');
-      const { rows } = await connection.query<{ 'QUERY PLAN': [{ Plan: PlanNode; JIT?: unknown }] }>(
-        `EXPLAIN (FORMAT JSON) EXECUTE plan_test${nulls ? `(${nulls})` : ''}`,
-      );
-      const [explained] = rows[0]['QUERY PLAN'];
-      return { nodes: nodesOf(explained.Plan), jit: explained.JIT !== undefined };
-    } finally {
-      connection.release(true); // its session holds the prepared statement (and the setting)
-    }
-  };
-
-  /** Reaches its rows through `index`, and never reads a table whole nor sorts what it read. */
-  const expectKeyedPlan = (nodes: PlanNode[], index: string) => {
-    expect(nodes.map((node) => node['Index Name'])).toContain(index);
-    expect(nodes.map((node) => node['Node Type'])).not.toContain('Seq Scan');
-    expect(sortsOfTableRows(nodes)).toEqual([]);
-  };
 
   it.each(QUEUE_STATEMENTS)('keeps a plan for %s that reads by its index, with no sort', async (_, text, index) => {
     const { nodes, jit } = await genericPlanOf(text);

@@ -122,7 +122,8 @@ const lockHeldInIdOrder = (ids: string, owner: string) => `
  * The status is compared through coalesce (the column is never null) so that no index on it can serve the
  * statement: written `job.status = 'PROCESSING'`, a plan made while the table was small (0 to 1,000 rows, as when a
  * queue starts; each connection keeps its first plan) walked processing_jobs_lease_idx first, locking in lease order.
- * test/database/lock-order.spec.ts runs it on three rows; claim-plan.spec.ts pins the plan on 20,000.
+ * test/database/lock-order.spec.ts runs it on three rows; empty-table-plans.spec.ts and claim-plan.spec.ts pin its
+ * plan on none and on 20,000.
  */
 export const COMPLETE_SQL = `
 WITH done AS (
@@ -174,10 +175,15 @@ UPDATE processing_jobs AS job
   FROM locked
  WHERE job.id = locked.id`;
 
+/**
+ * The status through coalesce, as in COMPLETE_SQL: written `status = 'PROCESSING'`, the plan made on a table of up to
+ * 1,000 rows (and kept by its connection) walked processing_jobs_lease_idx, every running job, instead of the key
+ * (test/database/empty-table-plans.spec.ts).
+ */
 export const SAVE_EXTRACTION_SQL = `
 UPDATE processing_jobs
    SET extracted_text = $3, metadata = coalesce($4::jsonb, metadata), result = $5::jsonb, updated_at = now()
- WHERE id = $1 AND lease_owner = $2 AND status = 'PROCESSING'`;
+ WHERE id = $1 AND lease_owner = $2 AND coalesce(status, '') = 'PROCESSING'`;
 
 /** Attempts go first, by their foreign key's index; the jobs' own cascade then finds none to delete. */
 export const DELETE_FINISHED_SQL = `

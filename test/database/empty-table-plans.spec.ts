@@ -1,0 +1,37 @@
+import { SAVE_EXTRACTION_SQL } from '../../src/job-queue/database/postgres-queue-statements';
+import { createTestDatabase, describePostgres, type TestDatabase } from '../support/database';
+import { expectKeyedPlan, genericPlanOf, QUEUE_STATEMENTS } from '../support/queue-plans';
+import { startTestApp, type TestApp } from '../support/test-app';
+
+/**
+ * A queue starts on an empty table, and each queue connection keeps the plan it made for a statement the first time
+ * it ran it: a plan that suits a few rows is then the plan at a million. Planned on an empty table, every statement
+ * must still reach its rows by the index claim-plan.spec.ts pins on 20,000. The completion and the extraction's save
+ * did not: they walked processing_jobs_lease_idx, in lease order (the completion then locked in that order).
+ */
+describePostgres("The queue statements' plans on an empty table (PostgreSQL)", () => {
+  let database: TestDatabase;
+  let service: TestApp;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    service = await startTestApp(database, { queue: { workersEnabled: false } });
+  });
+
+  afterAll(async () => {
+    await service?.close();
+    await database?.drop();
+  });
+
+  it.each(QUEUE_STATEMENTS)('keeps a plan for %s that reads by its index', async (_, text, index) => {
+    expectKeyedPlan((await genericPlanOf(service.prisma.queuePool!, text)).nodes, index);
+  });
+
+  it("(control) would walk the running jobs' index with the status compared plainly", async () => {
+    const plain = SAVE_EXTRACTION_SQL.replace("coalesce(status, '') = 'PROCESSING'", "status = 'PROCESSING'");
+    expect(plain).not.toBe(SAVE_EXTRACTION_SQL);
+    const { nodes } = await genericPlanOf(service.prisma.queuePool!, plain);
+    expect(() => expectKeyedPlan(nodes, 'processing_jobs_pkey')).toThrow();
+    expect(nodes.map((node) => node['Index Name'])).toContain('processing_jobs_lease_idx');
+  });
+});
