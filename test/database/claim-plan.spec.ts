@@ -88,7 +88,8 @@ describePostgres("The queue statements' plans on PostgreSQL", () => {
 
   /**
    * The completion locks each row as it writes it, so the order it visits them in is the order it locks them in:
-   * the ids sorted, as every statement that writes several job rows locks them (no-deadlock.e2e-spec.ts).
+   * the ids sorted, as every statement that writes several job rows locks them (lock-order.spec.ts checks the order
+   * itself, on three rows; no-deadlock.e2e-spec.ts what a wrong one did).
    */
   it('walks the completion input in id order, each row by the primary key', async () => {
     const { nodes } = await genericPlanOf(statements.COMPLETE_SQL);
