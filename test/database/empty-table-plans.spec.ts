@@ -1,7 +1,7 @@
 import { SAVE_EXTRACTION_SQL } from '../../src/job-queue/database/postgres-queue-statements';
-import { createTestDatabase, describePostgres, type TestDatabase } from '../support/database';
+import { describePostgres } from '../support/database';
 import { expectKeyedPlan, genericPlanOf, QUEUE_STATEMENTS } from '../support/queue-plans';
-import { startTestApp, type TestApp } from '../support/test-app';
+import { type TestApp, useTestApp } from '../support/test-app';
 
 /**
  * A queue starts on an empty table, and each queue connection keeps the plan it made for a statement the first time
@@ -10,18 +10,8 @@ import { startTestApp, type TestApp } from '../support/test-app';
  * did not: they walked processing_jobs_lease_idx, in lease order (the completion then locked in that order).
  */
 describePostgres("The queue statements' plans on an empty table (PostgreSQL)", () => {
-  let database: TestDatabase;
   let service: TestApp;
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    service = await startTestApp(database, { queue: { workersEnabled: false } });
-  });
-
-  afterAll(async () => {
-    await service?.close();
-    await database?.drop();
-  });
+  useTestApp({ queue: { workersEnabled: false } }, (started) => (service = started.service));
 
   it.each(QUEUE_STATEMENTS)('keeps a plan for %s that reads by its index', async (_, text, index) => {
     expectKeyedPlan((await genericPlanOf(service.prisma.queuePool!, text)).nodes, index);

@@ -167,16 +167,14 @@ export class PostgresQueueStore implements QueueStore {
   }
 
   async completeMany(workerId: string, completions: Completion[]): Promise<Set<string>> {
-    // In id order already, PostgreSQL's sort of them (COMPLETE_SQL's `input`) is one pass of comparisons.
-    const inIdOrder = [...completions].sort(byJobId);
     const { rows } = await this.run<{ id: string }>('complete', COMPLETE_SQL, [
       workerId,
-      inIdOrder.map((completion) => completion.jobId),
-      inIdOrder.map((completion) => completion.extractedText),
-      inIdOrder.map((completion) => completion.metadata),
-      inIdOrder.map((completion) => completion.result),
-      inIdOrder.map((completion) => completion.bytesProcessed.toString()),
-      inIdOrder.map((completion) => completion.attempt),
+      completions.map((completion) => completion.jobId),
+      completions.map((completion) => completion.extractedText),
+      completions.map((completion) => completion.metadata),
+      completions.map((completion) => completion.result),
+      completions.map((completion) => completion.bytesProcessed.toString()),
+      completions.map((completion) => completion.attempt),
     ]);
     return new Set(rows.map((row) => row.id));
   }
@@ -229,5 +227,3 @@ export class PostgresQueueStore implements QueueStore {
 
 /** The queue's statements are prepared under names of their own on the pool's connections. */
 const namedStatement = (name: string, text: string, values: unknown[]) => ({ name: `queue.${name}`, text, values });
-
-const byJobId = (a: Completion, b: Completion) => (a.jobId < b.jobId ? -1 : a.jobId > b.jobId ? 1 : 0);
