@@ -4,10 +4,11 @@ import * as statements from '../../src/job-queue/database/postgres-queue-stateme
 import { createTestDatabase, describePostgres, type TestDatabase } from '../support/database';
 import {
   expectKeyedPlan,
+  expectWalkInIdOrder,
   genericPlanOf as planOn,
-  nodesOf,
   QUEUE_STATEMENTS,
   sortsOfTableRows,
+  WALKING_STATEMENTS,
 } from '../support/queue-plans';
 import { storeFile } from '../support/queue-helpers';
 import { startTestApp, type TestApp } from '../support/test-app';
@@ -86,17 +87,9 @@ describePostgres("The queue statements' plans on PostgreSQL", () => {
     expect(jit).toBe(false);
   });
 
-  /**
-   * The completion locks each row as it writes it, so the order it visits them in is the order it locks them in:
-   * the ids sorted, as every statement that writes several job rows locks them (lock-order.spec.ts checks the order
-   * itself, on three rows; no-deadlock.e2e-spec.ts what a wrong one did).
-   */
-  it('walks the completion input in id order, each row by the primary key', async () => {
-    const { nodes } = await genericPlanOf(statements.COMPLETE_SQL);
-    const [join] = nodes.filter((node) => node['Node Type'] === 'Nested Loop');
-    const [outer, inner] = join.Plans!;
-    expect(nodesOf(outer).map((node) => node['Node Type'])).toEqual(['Subquery Scan', 'Sort', 'Function Scan']);
-    expect(inner).toMatchObject({ 'Node Type': 'Index Scan', 'Index Name': 'processing_jobs_pkey' });
+  /** Each row is locked as it is written, so the order these visit the rows in is the order they lock them in. */
+  it.each(WALKING_STATEMENTS)('walks the input of %s in id order, each row by the primary key', async (_, text) => {
+    expectWalkInIdOrder((await genericPlanOf(text)).nodes);
   });
 
   it('(control) with JIT left on, the completion would be compiled at every run', async () => {

@@ -1,6 +1,12 @@
 import { SAVE_EXTRACTION_SQL } from '../../src/job-queue/database/postgres-queue-statements';
 import { describePostgres } from '../support/database';
-import { expectKeyedPlan, genericPlanOf, QUEUE_STATEMENTS } from '../support/queue-plans';
+import {
+  expectKeyedPlan,
+  expectWalkInIdOrder,
+  genericPlanOf,
+  QUEUE_STATEMENTS,
+  WALKING_STATEMENTS,
+} from '../support/queue-plans';
 import { type TestApp, useTestApp } from '../support/test-app';
 
 /**
@@ -15,6 +21,10 @@ describePostgres("The queue statements' plans on an empty table (PostgreSQL)", (
 
   it.each(QUEUE_STATEMENTS)('keeps a plan for %s that reads by its index', async (_, text, index) => {
     expectKeyedPlan((await genericPlanOf(service.prisma.queuePool!, text)).nodes, index);
+  });
+
+  it.each(WALKING_STATEMENTS)('walks the input of %s in id order, each row by the primary key', async (_, text) => {
+    expectWalkInIdOrder((await genericPlanOf(service.prisma.queuePool!, text)).nodes);
   });
 
   it("(control) would walk the running jobs' index with the status compared plainly", async () => {

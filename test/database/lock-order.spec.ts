@@ -55,7 +55,9 @@ const WRITERS: [name: string, write: (driver: QueueDriver, ids: string[]) => Pro
  * 10,000 on 2 instances x 32 workers, before every such statement locked in id order): PostgreSQL ends one of them,
  * and its jobs' outcomes are lost until their leases expire. Here the middle row (b) of three held jobs is locked by
  * another transaction while a statement writes all three: at that moment the statement must hold a, the row before
- * b, and not yet c. The reverse order shows the opposite (checked with COMPLETE_SQL's input sorted descending).
+ * b, and not yet c. The reverse order shows the opposite (checked with heldJobsInIdOrder's input sorted descending,
+ * which fails the completion, the renewal and the progress write, and SETTLE_SQL's ORDER BY id DESC, which fails the
+ * settling).
  */
 describePostgres('Statements that write several job rows lock them in id order (PostgreSQL)', () => {
   const t = useDriverUnderTest();

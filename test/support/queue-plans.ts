@@ -27,6 +27,17 @@ export const QUEUE_STATEMENTS: [name: string, text: string, index: string][] = [
   ['insert-unkeyed', INSERT_UNKEYED_SQL, 'stored_files_pkey'],
 ];
 
+/**
+ * The statements that write several held jobs by walking their input in id order, each row by the primary key, and
+ * locking each as they write it (postgres-queue-statements.ts, heldJobsInIdOrder): the order they visit the rows in
+ * is the order they lock them in.
+ */
+export const WALKING_STATEMENTS: [name: string, text: string][] = [
+  ['complete', statements.COMPLETE_SQL],
+  ['renew-leases', statements.RENEW_SQL],
+  ['save-progress', statements.SAVE_PROGRESS_SQL],
+];
+
 export interface PlanNode {
   'Node Type': string;
   'Index Name'?: string;
@@ -41,6 +52,17 @@ export const sortsOfTableRows = (nodes: PlanNode[]) =>
   nodes.filter(
     (node) => node['Node Type'] === 'Sort' && nodesOf(node).some((below) => below['Relation Name'] !== undefined),
   );
+
+/**
+ * Visits the rows in the order of its sorted input: a nested loop with the input's sort outside and the primary key
+ * inside. lock-order.spec.ts checks the order itself, on three rows; no-deadlock.e2e-spec.ts what a wrong one did.
+ */
+export const expectWalkInIdOrder = (nodes: PlanNode[]) => {
+  const [join] = nodes.filter((node) => node['Node Type'] === 'Nested Loop');
+  const [outer, inner] = join.Plans!;
+  expect(nodesOf(outer).map((node) => node['Node Type'])).toEqual(['Subquery Scan', 'Sort', 'Function Scan']);
+  expect(inner).toMatchObject({ 'Node Type': 'Index Scan', 'Index Name': 'processing_jobs_pkey' });
+};
 
 /**
  * The plan a queue connection keeps for `text`: prepared there, explained with every parameter null, and whether

@@ -95,35 +95,30 @@ export function claimedJobReader(workerId: string) {
 /**
  * Every statement that writes several job rows takes their locks in id order: two of them taking overlapping rows in
  * different orders deadlocked (4 deadlocks, 6 jobs run twice in 10,000 on 2 instances x 32 workers;
- * test/database/lock-order.spec.ts pins the order). These lock them all first (MATERIALIZED keeps the locking SELECT
- * from being folded into the UPDATE's own join order); COMPLETE_SQL locks each as it writes it, walking its input in
- * id order. `ord` is each row's position in the input arrays: the statement reads its values by subscript. Joined to
- * the unnested arrays with the table's rows on the outer side, on these connections (no hash join, no sort) the plan
- * rescanned the arrays once per row: 3.3 of the 5.9 ms of a completion of 100.
- */
-const lockHeldInIdOrder = (ids: string, owner: string) => `
-  SELECT id, array_position(${ids}::text[], id) AS ord FROM processing_jobs
-   WHERE id = ANY(${ids}::text[]) AND lease_owner = ${owner} AND status = 'PROCESSING'
-   ORDER BY id
-   FOR UPDATE`;
-
-/**
- * Completes the held jobs in the completions' attempts ($7): an earlier attempt of a job its worker claimed again
- * (see Completion.attempt) is not written.
+ * test/database/lock-order.spec.ts pins the order). The statements that only write walk their input this way: its
+ * ids sorted (a sort of the statement's own input, in the column's collation), each row found by the primary key and
+ * locked as it is written. `ord` is each id's position in the input arrays: the statement reads its values by
+ * subscript. A row another statement changed meanwhile is read again once that statement commits, and written only
+ * if it is still held. (SETTLE_SQL locks its rows first, in the same order: it reads them before it decides what to
+ * write.)
  *
- * `input` is the arrays' positions in id order (a sort of the statement's own input, in the column's collation, as
- * the other statements' ORDER BY id), and the UPDATE walks it, finding each row by the primary key
- * and locking it as it writes it: the order of the statements above, without their separate lock of every row
- * first. With that lock (FOR UPDATE in a materialized CTE, then the UPDATE joined to it by key) a completion cost
- * 19.9 against 17.2 µs of PostgreSQL's CPU a job (bench/hot-path-designs.ts's loop, 11 alternating rounds, median).
- * A row another statement changed meanwhile is read again once that statement commits, and written only if it is
- * still this attempt's.
+ * Locking every row first instead (FOR UPDATE in a materialized CTE, then the UPDATE joined to it by key) cost, in
+ * PostgreSQL's CPU a row: the completion 19.9 against 17.2 µs (bench/hot-path-designs.ts's loop, 11 alternating
+ * rounds, median); a lease renewal 34.8 against 28.3 and a progress write 16.4 against 11.5 (256 held jobs of 20,000
+ * written 200 times, 5 alternating rounds, median).
  *
  * The status is compared through coalesce (the column is never null) so that no index on it can serve the
  * statement: written `job.status = 'PROCESSING'`, a plan made while the table was small (0 to 1,000 rows, as when a
  * queue starts; each connection keeps its first plan) walked processing_jobs_lease_idx first, locking in lease order.
- * test/database/lock-order.spec.ts runs it on three rows; empty-table-plans.spec.ts and claim-plan.spec.ts pin its
- * plan on none and on 20,000.
+ * empty-table-plans.spec.ts and claim-plan.spec.ts pin the walk on none and on 20,000.
+ */
+const heldJobsInIdOrder = (ids: string, owner: string) => `
+  FROM (SELECT id, ord FROM unnest(${ids}::text[]) WITH ORDINALITY AS input(id, ord) ORDER BY id) AS input
+ WHERE job.id = input.id AND job.lease_owner = ${owner} AND coalesce(job.status, '') = 'PROCESSING'`;
+
+/**
+ * Completes the held jobs (walked as heldJobsInIdOrder says) in the completions' attempts ($7): an earlier attempt
+ * of a job its worker claimed again (see Completion.attempt) is not written.
  */
 export const COMPLETE_SQL = `
 WITH done AS (
@@ -134,20 +129,16 @@ WITH done AS (
          error_code = NULL, error_message = NULL, error_recoverable = true,
          completed_at = now(), actual_duration = (EXTRACT(EPOCH FROM (now() - job.started_at)) * 1000)::int,
          lease_expires_at = NULL, updated_at = now()
-    FROM (SELECT id, ord FROM unnest($2::text[]) WITH ORDINALITY AS input(id, ord) ORDER BY id) AS input
-   WHERE job.id = input.id AND job.lease_owner = $1 AND coalesce(job.status, '') = 'PROCESSING'
+  ${heldJobsInIdOrder('$2', '$1')}
      AND job.attempt_count = ($7::int[])[input.ord]
   RETURNING job.id
 )
 SELECT id FROM done`;
 
 export const RENEW_SQL = `
-WITH locked AS MATERIALIZED (${lockHeldInIdOrder('$2', '$1')}
-)
 UPDATE processing_jobs AS job
    SET lease_expires_at = now() + make_interval(secs => $3::double precision / 1000)
-  FROM locked
- WHERE job.id = locked.id
+${heldJobsInIdOrder('$2', '$1')}
 RETURNING job.id, job.cancel_requested_at IS NOT NULL AS cancel_requested`;
 
 export const BY_KEYS_SQL = `SELECT ${jobColumns()} FROM processing_jobs WHERE idempotency_key = ANY($1::text[])`;
@@ -165,18 +156,15 @@ SELECT ${jobColumns()} FROM processing_jobs
  WHERE status = 'PROCESSING' AND lease_expires_at < now()
  ORDER BY lease_expires_at`;
 
-/** Running jobs' progress, several in one statement (progress/progress-writes.ts), their rows locked in id order. */
+/** Running jobs' progress, several in one statement (progress/progress-writes.ts), walked as heldJobsInIdOrder says. */
 export const SAVE_PROGRESS_SQL = `
-WITH locked AS MATERIALIZED (${lockHeldInIdOrder('$2', '$1')}
-)
 UPDATE processing_jobs AS job
-   SET stage = ($3::text[])[locked.ord], progress = ($4::int[])[locked.ord],
-       bytes_processed = ($5::bigint[])[locked.ord], updated_at = now()
-  FROM locked
- WHERE job.id = locked.id`;
+   SET stage = ($3::text[])[input.ord], progress = ($4::int[])[input.ord],
+       bytes_processed = ($5::bigint[])[input.ord], updated_at = now()
+${heldJobsInIdOrder('$2', '$1')}`;
 
 /**
- * The status through coalesce, as in COMPLETE_SQL: written `status = 'PROCESSING'`, the plan made on a table of up to
+ * The status through coalesce, as in heldJobsInIdOrder: written `status = 'PROCESSING'`, the plan made on a table of up to
  * 1,000 rows (and kept by its connection) walked processing_jobs_lease_idx, every running job, instead of the key
  * (test/database/empty-table-plans.spec.ts).
  */

@@ -22,14 +22,16 @@ const closedAttemptsFrom = (
 const quoted = (text: string) => `'${text.replace(/'/g, "''")}'`;
 
 /**
- * settleMany on PostgreSQL, one statement. `locked` takes the held rows in id order, as the completion does (rows
- * locked in different orders by two statements deadlocked), found by id through the primary key, each under its own
+ * settleMany on PostgreSQL, one statement. `locked` takes the held rows in id order, as every writer of several job
+ * rows does (postgres-queue-statements.ts, heldJobsInIdOrder), found by id through the primary key, each under its own
  * input's worker (stalled recovery settles the jobs of many workers at once); `n` is its input's position in the
  * arrays. Reading the inputs by position rather than joining an unnest of them: joined on the locked rows, the planner
  * walked the whole key in id order (40,000 rows read to settle 200), or ran the unnest again per locked row (78 of the
  * 95 ms of settling 500). `input` keeps the jobs held in their settlements' attempts (an earlier attempt of a job its
  * worker claimed again is left alone: see Settlement.attempt). `decided` applies the cancel rule to what the rows hold
- * once locked (a cancel committed meanwhile is seen).
+ * once locked (a cancel committed meanwhile is seen). It locks them all before its UPDATE, rather than as the UPDATE
+ * writes them as the statements that only write do, because what it writes depends on what it read (the attempt,
+ * the cancel request, the manual flag, as they were before the UPDATE).
  */
 export const SETTLE_SQL = `
 WITH locked AS MATERIALIZED (

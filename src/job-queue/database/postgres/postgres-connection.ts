@@ -22,6 +22,12 @@ export const QUEUE_PLANNER_OPTIONS = [
   'enable_sort',
   'enable_hashjoin',
   'enable_mergejoin',
+  /*
+   * A cache in front of a nested loop's inner scan, for keys that repeat: the statements' inputs are distinct ids, so
+   * it has nothing to save. It stood between the primary key and the walks of the lease renewal and the progress
+   * write (claim-plan.spec.ts pins each walk).
+   */
+  'enable_memoize',
 ]
   .map((setting) => `-c ${setting}=off`)
   .concat(
