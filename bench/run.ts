@@ -111,12 +111,14 @@ async function measure(options: BenchOptions, report: BenchReport): Promise<void
             measureBurnDown(system, adapter, db, options.jobs, instances),
           );
           record(report, instances === 1 ? 'burndown1' : 'burndown2', column, result.jobsPerSecond);
-          if (instances === 1) {
-            record(report, 'peakRss', column, result.peakRssMb[0]);
-            record(report, 'workerCpuPerJob', column, (result.cpuMs[0] * 1000) / options.jobs);
-            if (result.postgresCpuMs !== null) {
-              record(report, 'postgresCpuPerJob', column, (result.postgresCpuMs * 1000) / options.jobs);
-            }
+          if (instances === 1) record(report, 'peakRss', column, result.peakRssMb[0]);
+          // Per job of the run: both workers' CPU at two instances, each process's from go to stop.
+          const perJob = (ms: number) => (ms * 1000) / options.jobs;
+          const workersCpuMs = result.cpuMs.reduce((sum, ms) => sum + ms, 0);
+          record(report, instances === 1 ? 'workerCpuPerJob' : 'workerCpuPerJob2', column, perJob(workersCpuMs));
+          if (result.postgresCpuMs !== null) {
+            const figure = instances === 1 ? 'postgresCpuPerJob' : 'postgresCpuPerJob2';
+            record(report, figure, column, perJob(result.postgresCpuMs));
           }
           const postgresCpu = result.postgresCpuMs === null ? '' : `; PostgreSQL CPU ${result.postgresCpuMs} ms`;
           log(

@@ -28,6 +28,8 @@ export const FIGURES = {
   peakRss: { label: 'peak RSS of the worker process, 1-instance burn-down', unit: 'MB', better: 'lower' },
   workerCpuPerJob: { label: 'worker CPU a job, 1-instance burn-down', unit: 'µs', better: 'lower' },
   postgresCpuPerJob: { label: 'PostgreSQL CPU a job, 1-instance burn-down', unit: 'µs', better: 'lower' },
+  workerCpuPerJob2: { label: 'worker CPU a job, 2-instance burn-down (both workers)', unit: 'µs', better: 'lower' },
+  postgresCpuPerJob2: { label: 'PostgreSQL CPU a job, 2-instance burn-down', unit: 'µs', better: 'lower' },
   statsP50: { label: 'jobStats p50', unit: 'ms', better: 'lower' },
   jobsP50: { label: 'jobs(first: 20) p50', unit: 'ms', better: 'lower' },
   jobsHalfwayP50: { label: 'jobs(first: 20, after: the cursor halfway down) p50', unit: 'ms', better: 'lower' },
