@@ -164,9 +164,9 @@ UPDATE processing_jobs AS job
 ${heldJobsInIdOrder('$2', '$1')}`;
 
 /**
- * The status through coalesce, as in heldJobsInIdOrder: written `status = 'PROCESSING'`, the plan made on a table of up to
- * 1,000 rows (and kept by its connection) walked processing_jobs_lease_idx, every running job, instead of the key
- * (test/database/empty-table-plans.spec.ts).
+ * The status through coalesce, as in heldJobsInIdOrder: written `status = 'PROCESSING'`, the plan made on a table of
+ * up to 1,000 rows (and kept by its connection) walked processing_jobs_lease_idx, every running job, instead of the
+ * key (test/database/empty-table-plans.spec.ts).
  */
 export const SAVE_EXTRACTION_SQL = `
 UPDATE processing_jobs
