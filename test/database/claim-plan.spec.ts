@@ -96,6 +96,12 @@ describePostgres("The queue statements' plans on PostgreSQL", () => {
     expect((await genericPlanOf(statements.COMPLETE_SQL, 'jit = on')).jit).toBe(true);
   });
 
+  it('(control) with Memoize left on, the renewal would reach the primary key through its cache', async () => {
+    const { nodes } = await genericPlanOf(statements.RENEW_SQL, 'enable_memoize = on');
+    expect(() => expectWalkInIdOrder(nodes)).toThrow();
+    expect(nodes.map((node) => node['Node Type'])).toContain('Memoize');
+  });
+
   it('(control) would keep a plan that reads another index whole and sorts, where its own is missing', async () => {
     await service.prisma.queuePool!.query('DROP INDEX processing_jobs_lease_idx');
     const { nodes } = await genericPlanOf(statements.STALLED_SQL);

@@ -1,4 +1,4 @@
-import { SAVE_EXTRACTION_SQL } from '../../src/job-queue/database/postgres-queue-statements';
+import { RENEW_SQL, SAVE_EXTRACTION_SQL } from '../../src/job-queue/database/postgres-queue-statements';
 import { describePostgres } from '../support/database';
 import {
   expectKeyedPlan,
@@ -32,6 +32,14 @@ describePostgres("The queue statements' plans on an empty table (PostgreSQL)", (
     expect(plain).not.toBe(SAVE_EXTRACTION_SQL);
     const { nodes } = await genericPlanOf(service.prisma.queuePool!, plain);
     expect(() => expectKeyedPlan(nodes, 'processing_jobs_pkey')).toThrow();
+    expect(nodes.map((node) => node['Index Name'])).toContain('processing_jobs_lease_idx');
+  });
+
+  it("(control) would walk the renewal's rows in lease order with the status compared plainly", async () => {
+    const plain = RENEW_SQL.replace("coalesce(job.status, '') = 'PROCESSING'", "job.status = 'PROCESSING'");
+    expect(plain).not.toBe(RENEW_SQL);
+    const { nodes } = await genericPlanOf(service.prisma.queuePool!, plain);
+    expect(() => expectWalkInIdOrder(nodes)).toThrow();
     expect(nodes.map((node) => node['Index Name'])).toContain('processing_jobs_lease_idx');
   });
 });
