@@ -1,4 +1,5 @@
-import { encodeJobCursor, LIST_ORDER } from '../../src/job-queue/jobs/job-cursor';
+import { LIST_ORDER } from '../../src/job-queue/database/prisma-job-records';
+import { encodeJobCursor } from '../../src/job-queue/jobs/job-cursor';
 import type { BenchDatabase } from '../lib/databases';
 import { graphql } from '../lib/graphql-http';
 import { startOurService } from '../lib/our-service';

@@ -3,6 +3,7 @@ import { useDriverUnderTest } from '../support/driver-harness';
 import { claimAndRunCases } from './conformance/claim-and-run.cases';
 import { cleanupCases } from './conformance/cleanup.cases';
 import { enqueueAndReadCases } from './conformance/enqueue-and-read.cases';
+import { jobRecordsCases } from './conformance/job-records.cases';
 import { providerPieceCases } from './conformance/provider-pieces.cases';
 import { settleManyCases } from './conformance/settle-many.cases';
 
@@ -18,4 +19,5 @@ describe(`QueueDriver conformance (${databaseLabel})`, () => {
   settleManyCases(t);
   providerPieceCases(t);
   cleanupCases(t);
+  jobRecordsCases(t);
 });

@@ -18,15 +18,14 @@ describe(`Duration estimates, read again behind the enqueues (${databaseLabel})`
   let service: TestApp;
   let estimates: DurationEstimates;
   let reads: jest.SpyInstance;
-  /** The estimates' own reads (the instance's other queries, a sweep say, left out), as the spy's results. */
-  const averageReads = () =>
-    reads.mock.results.filter((_, call) => String(reads.mock.calls[call][0]).includes('AVG(actual_duration)'));
+  /** The estimates' reads of the averages, as the spy's results. */
+  const averageReads = () => reads.mock.results;
 
   beforeAll(async () => {
     database = await createTestDatabase();
     service = await startTestApp(database, { queue: { workersEnabled: false } });
     estimates = service.app.get(DurationEstimates);
-    reads = jest.spyOn(service.prisma.client, '$queryRawUnsafe');
+    reads = jest.spyOn(service.prisma.driver.records, 'recentDurationAverages');
   });
   afterAll(async () => {
     reads?.mockRestore();

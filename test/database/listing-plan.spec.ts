@@ -3,12 +3,12 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient as PostgresClient, type Prisma } from '.prisma/postgresql-client';
 import { PrismaClient as SqliteClient } from '.prisma/sqlite-client';
 import {
-  type JobCursor,
   LIST_ORDER,
   LIST_ORDER_REVERSED,
   listedAfter,
   listedAtOrBefore,
-} from '../../src/job-queue/jobs/job-cursor';
+} from '../../src/job-queue/database/prisma-job-records';
+import type { JobCursor } from '../../src/job-queue/jobs/job-cursor';
 import { createTestDatabase, databaseLabel, type TestDatabase, usingPostgres } from '../support/database';
 import { insertFile } from '../support/fixtures';
 import { startTestApp, type TestApp } from '../support/test-app';
@@ -36,7 +36,7 @@ const isScan = (node: PlanNode) => node['Node Type'].endsWith('Scan');
 
 /**
  * A page of the jobs listing after a cursor: the scan must start at the cursor, not at the newest job. Prisma
- * renders the product's where (listedAfter) into SQL, captured from its query log; the database's own planner then
+ * renders the product's where (listedAfter, in PrismaJobRecords) into SQL, captured from its query log; the database's own planner then
  * explains it, on a table of 3,000 jobs with its statistics gathered. The control is the same page asked with the
  * cursor's OR alone, as the listing asked it before: PostgreSQL read every newer job and SQLite scanned the index.
  */

@@ -14,7 +14,7 @@ import {
 } from '../../src/job-queue';
 import type { JobAttemptRecord } from '../../src/job-queue/common/job-record';
 import type { DatabaseClient } from '../../src/job-queue/database/prisma.service';
-import { attemptHistory } from '../../src/job-queue/jobs/attempt-on-job';
+import { attemptHistory } from '../../src/job-queue/database/attempt-on-job';
 import { simulateWork } from './signals';
 
 /** What a recording processor saw, shared by every app instance of the test process that registers it. */
@@ -164,7 +164,7 @@ export async function expectAllCompletedOnce(db: DatabaseClient, jobs: number): 
 
 /**
  * The attempts of the jobs (every job when none are named) as the product reports them: the rows, and the running or
- * completed attempt that lives on its job and has no row (src/job-queue/jobs/attempt-on-job.ts).
+ * completed attempt that lives on its job and has no row (src/job-queue/database/attempt-on-job.ts).
  */
 export async function attemptsOf(db: DatabaseClient, jobIds?: string[]): Promise<JobAttemptRecord[]> {
   const jobs = await db.processingJob.findMany({

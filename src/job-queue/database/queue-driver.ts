@@ -1,4 +1,5 @@
 import type { PubSubEngine } from 'graphql-subscriptions';
+import type { JobRecords } from './job-records';
 import type { Migration } from './migrator';
 import type { Prisma } from './prisma.service';
 import type { QueueStore } from './queue-store';
@@ -15,6 +16,9 @@ import type { QueueStore } from './queue-store';
  */
 export interface QueueDriver extends QueueStore {
   readonly provider: 'sqlite' | 'postgresql';
+
+  /** What the API reads of jobs and changes by hand (one job, listings, counts, attempts, cancel, retry). */
+  readonly records: JobRecords;
 
   /** The committed migrations of this provider, oldest first (readiness checks that the newest is applied). */
   migrations(): Migration[];

@@ -91,7 +91,7 @@ export interface QueueStore {
    * Commits many successful attempts in one transaction: each job still held by `workerId`, in the completion's attempt
    * (see Completion.attempt), becomes COMPLETED with its output. No attempt row is written: the completed attempt is
    * read from the job (attempt_count, started_at, completed_at, the manual flag, and lease_owner, which the completion
-   * keeps as the worker that completed it; see jobs/attempt-on-job.ts). Returns the ids that were committed (a job
+   * keeps as the worker that completed it; see attempt-on-job.ts). Returns the ids that were committed (a job
    * whose lease was lost meanwhile is left alone).
    */
   completeMany(workerId: string, completions: Completion[]): Promise<Set<string>>;

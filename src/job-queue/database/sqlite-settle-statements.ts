@@ -11,7 +11,7 @@ import {
 /**
  * The closed attempt row of an outcome, written from the job row before the outcome changes it (SQLite's RETURNING
  * shows only new values, and the outcome clears next_attempt_manual). As on PostgreSQL neither the claim nor a
- * completion writes an attempt row (jobs/attempt-on-job.ts); a row opened by an older version's claim is closed
+ * completion writes an attempt row (attempt-on-job.ts); a row opened by an older version's claim is closed
  * instead. Parameters: now, now, outcome, error code, error message, job id, worker id.
  */
 const CLOSED_ATTEMPT_SQL = `

@@ -1,18 +1,11 @@
-import { Injectable } from '@nestjs/common';
-import { PrismaService } from '../database/prisma.service';
+import { Inject, Injectable } from '@nestjs/common';
+import type { QueueDriver } from '../database/queue-driver';
+import { QUEUE_DRIVER } from '../job-queue.constants';
 
-/** Completions an estimate averages over, newest first: read backwards along the (status, completed_at, ...) index. */
+/** Completions an estimate averages over, newest first. */
 const SAMPLE_SIZE = 1_000;
 /** The averages are read again at most this often, however many enqueue calls come in. */
 const REFRESH_MS = 1_000;
-
-/** The same SQL on both providers: dates are comparable on each (timestamps, or epoch milliseconds on SQLite). */
-const AVERAGES_SQL = `
-SELECT format, CAST(ROUND(AVG(actual_duration)) AS INTEGER) AS average
-  FROM (SELECT format, actual_duration FROM processing_jobs
-         WHERE status = 'COMPLETED' AND completed_at IS NOT NULL AND actual_duration IS NOT NULL
-         ORDER BY completed_at DESC LIMIT ${SAMPLE_SIZE}) AS recent
- GROUP BY format`;
 
 /**
  * A new job's `estimatedDuration`: the average `actualDuration` (start to completion of the attempt that
@@ -25,7 +18,7 @@ export class DurationEstimates {
   private cached: { readAt: number; byFormat: Map<string, number> } | null = null;
   private reading: Promise<Map<string, number>> | null = null;
 
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(@Inject(QUEUE_DRIVER) private readonly driver: QueueDriver) {}
 
   /**
    * Milliseconds a job of each format is expected to run; a format none of whose recent jobs completed is left out.
@@ -48,9 +41,7 @@ export class DurationEstimates {
 
   private async averages(): Promise<Map<string, number>> {
     const readAt = Date.now();
-    // One aggregate in the database rather than 1,000 rows into the process.
-    const rows = await this.prisma.client.$queryRawUnsafe<{ format: string; average: number | bigint }[]>(AVERAGES_SQL);
-    const byFormat = new Map(rows.map(({ format, average }) => [format, Number(average)]));
+    const byFormat = await this.driver.records.recentDurationAverages(SAMPLE_SIZE);
     this.cached = { readAt, byFormat };
     return byFormat;
   }

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { SpanKind } from '@opentelemetry/api';
 import type { Caller } from '../common/caller';
 import type { JobAttemptRecord, JobRecord } from '../common/job-record';
-import { CLAIMABLE_STATUSES, JobStatus, priorityToRank, ProcessingStage } from '../common/job.enums';
+import { JobStatus, priorityToRank } from '../common/job.enums';
 import { inSpan, messagingAttributes, traceContextOf } from '../common/tracing';
 import { UnknownFilesError } from '../database/queue-store';
 import { JobEventsPublisher } from '../events/job-events.publisher';
@@ -15,8 +15,6 @@ import { decodeJobCursor } from './job-cursor';
 import { type JobDraft, type JobPage, JobsRepository } from './jobs.repository';
 import { JobsErrorCode, JobsException } from './jobs.exception';
 import { RunningJobCanceller } from './running-job-canceller';
-
-const RETRYABLE_BY_HAND: readonly JobStatus[] = [JobStatus.FAILED, JobStatus.CANCELLED];
 
 /** The queue's operations for API callers and host code. Every one takes the caller and honours its scope. */
 @Injectable()
@@ -103,11 +101,7 @@ export class JobsService {
   async cancel(id: string, caller: Caller): Promise<JobRecord> {
     const job = await this.get(id, caller);
     if (isRunning(job)) return this.canceller.cancelRunning(job);
-    const cancelled = await this.repository.transition(id, CLAIMABLE_STATUSES, (now) => ({
-      status: JobStatus.CANCELLED,
-      completedAt: now,
-      nextRetryAt: null,
-    }));
+    const cancelled = await this.repository.cancelQueued(id);
     if (!cancelled) {
       const current = await this.get(id, caller);
       if (isRunning(current)) return this.canceller.cancelRunning(current);
@@ -119,19 +113,7 @@ export class JobsService {
   /** FAILED or CANCELLED back to PENDING for one more attempt, even when its retries are used up. */
   async retry(id: string, caller: Caller): Promise<JobRecord> {
     const job = await this.get(id, caller);
-    const retried = await this.repository.transition(id, RETRYABLE_BY_HAND, (now) => ({
-      status: JobStatus.PENDING,
-      stage: ProcessingStage.QUEUED,
-      progress: 0,
-      bytesProcessed: null,
-      availableAt: now,
-      nextRetryAt: null,
-      completedAt: null,
-      errorCode: null,
-      errorMessage: null,
-      errorRecoverable: true,
-      nextAttemptManual: true,
-    }));
+    const retried = await this.repository.retryByHand(id);
     if (!retried) throw this.conflict(await this.get(id, caller).catch(() => job), 'retried');
     const updated = await this.changed(id, caller);
     await this.events.wakeWorkers();

@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { JobRecord } from '../common/job-record';
 import { JobStatus } from '../common/job.enums';
-import { PrismaService } from '../database/prisma.service';
-import type { QueueStore } from '../database/queue-store';
+import type { JobRecords } from '../database/job-records';
+import type { QueueDriver } from '../database/queue-driver';
 import { JobEventBus } from '../events/job-event-bus';
 import { JobTopics } from '../events/job-events';
 import { JobEventsPublisher } from '../events/job-events.publisher';
@@ -22,21 +22,19 @@ const LEFT_PROCESSING = Object.values(JobStatus).filter((status) => status !== J
  */
 @Injectable()
 export class RunningJobCanceller {
+  private readonly records: JobRecords;
+
   constructor(
-    private readonly prisma: PrismaService,
     private readonly events: JobEventsPublisher,
     private readonly bus: JobEventBus,
-    @Inject(QUEUE_DRIVER) private readonly store: QueueStore,
-  ) {}
+    @Inject(QUEUE_DRIVER) driver: QueueDriver,
+  ) {
+    this.records = driver.records;
+  }
 
   async cancelRunning(job: JobRecord): Promise<JobRecord> {
-    const now = await this.store.databaseTime(); // the clock the settlement stamps the job's end with
-    const { count } = await this.prisma.client.processingJob.updateMany({
-      where: { id: job.id, status: JobStatus.PROCESSING },
-      data: { cancelRequestedAt: now, updatedAt: now },
-    });
-    if (count === 1) await this.askWorkerToCancel(job.id);
-    return (await this.prisma.client.processingJob.findUnique({ where: { id: job.id } })) ?? job;
+    if (await this.records.requestCancel(job.id)) await this.askWorkerToCancel(job.id);
+    return (await this.records.findJob(job.id)) ?? job;
   }
 
   /**

@@ -1,6 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { JobRecord } from '../common/job-record';
-import { PrismaService } from '../database/prisma.service';
+import type { QueueDriver } from '../database/queue-driver';
+import { QUEUE_DRIVER } from '../job-queue.constants';
 import { JobsException } from '../jobs/jobs.exception';
 import { ProcessingJobModel } from '../jobs/models/processing-job.model';
 import { type ProgressUpdate, recordOfUpdate } from './progress-update';
@@ -16,7 +17,7 @@ import { type ProgressUpdate, recordOfUpdate } from './progress-update';
 export class ProgressJobs {
   private readonly reads = new WeakMap<ProgressUpdate, Promise<JobRecord | null>>();
 
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(@Inject(QUEUE_DRIVER) private readonly driver: QueueDriver) {}
 
   async jobAt(update: ProgressUpdate): Promise<ProcessingJobModel> {
     const record = recordOfUpdate(update) ?? (await this.read(update));
@@ -39,6 +40,6 @@ export class ProgressJobs {
   }
 
   private load(jobId: string): Promise<JobRecord | null> {
-    return this.prisma.client.processingJob.findUnique({ where: { id: jobId } });
+    return this.driver.records.findJob(jobId);
   }
 }

@@ -1,10 +1,11 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { AsyncQueue } from '../common/async-queue';
 import type { JobRecord } from '../common/job-record';
 import { JobStatus, type ProcessingStage } from '../common/job.enums';
-import { PrismaService } from '../database/prisma.service';
+import type { QueueDriver } from '../database/queue-driver';
 import { JobEventBus } from '../events/job-event-bus';
 import { type JobChangedEvent, JobTopics } from '../events/job-events';
+import { QUEUE_DRIVER } from '../job-queue.constants';
 import { ProgressTrackerService } from './progress-tracker.service';
 import { isTerminal, type ProgressUpdate, updateFromEvent, updateFromJob } from './progress-update';
 
@@ -35,7 +36,7 @@ export class ProgressService implements OnApplicationBootstrap, OnApplicationShu
 
   constructor(
     private readonly bus: JobEventBus,
-    private readonly prisma: PrismaService,
+    @Inject(QUEUE_DRIVER) private readonly driver: QueueDriver,
     private readonly tracker: ProgressTrackerService,
   ) {}
 
@@ -112,7 +113,7 @@ export class ProgressService implements OnApplicationBootstrap, OnApplicationShu
     const stop = this.onProgress(job.id, (update) => (snapshotTaken ? deliver(update) : early.push(update)));
     // The snapshot is read once the progress events are on their way here, so that none falls between the two.
     void this.listenToProgress()
-      .then(() => this.prisma.client.processingJob.findUnique({ where: { id: job.id } }))
+      .then(() => this.driver.records.findJob(job.id))
       .catch(() => null) // the database is going away (shutdown): start from the state already read
       .then((current) => {
         snapshotTaken = true;
@@ -144,7 +145,7 @@ export class ProgressService implements OnApplicationBootstrap, OnApplicationShu
     if (watched.length === 0) return;
     let jobs: JobRecord[];
     try {
-      jobs = await this.prisma.client.processingJob.findMany({ where: { id: { in: watched } } });
+      jobs = await this.driver.findJobs(watched);
     } catch (error) {
       const cause = (error as Error).message.split('\n').at(-1);
       this.logger.warn(`could not read ${watched.length} watched job(s) after a status change: ${cause}`);

@@ -122,7 +122,7 @@ export function claimAndRunCases(t: DriverUnderTest): void {
         metadata: { pages: 1 },
         extractedText: `text of ${kept.id}`,
         bytesProcessed: 7n,
-        // The completed attempt has no row: the job keeps its worker and manual flag (jobs/attempt-on-job.ts).
+        // The completed attempt has no row: the job keeps its worker and manual flag (src/job-queue/database/attempt-on-job.ts).
         leaseOwner: 'worker-a',
         nextAttemptManual: true,
         leaseExpiresAt: null,

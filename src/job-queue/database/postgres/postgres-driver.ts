@@ -4,6 +4,7 @@ import type { Pool } from 'pg';
 import { onCheckedOutConnection } from './checked-out-connection';
 import { loadMigrations, type Migration, migratePostgres } from '../migrator';
 import { PostgresQueueStore } from '../postgres-queue-store';
+import { PrismaJobRecords } from '../prisma-job-records';
 import type { Prisma, PrismaService } from '../prisma.service';
 import type { EventBuses, ExclusiveLock, QueueDriver } from '../queue-driver';
 
@@ -13,6 +14,7 @@ import type { EventBuses, ExclusiveLock, QueueDriver } from '../queue-driver';
  */
 export class PostgresDriver extends PostgresQueueStore implements QueueDriver {
   readonly provider = 'postgresql';
+  readonly records: PrismaJobRecords;
   private readonly logger = new Logger(PostgresDriver.name);
 
   constructor(
@@ -20,6 +22,7 @@ export class PostgresDriver extends PostgresQueueStore implements QueueDriver {
     private readonly url: string,
   ) {
     super(connection);
+    this.records = new PrismaJobRecords(connection, this);
   }
 
   private get pool(): Pool {

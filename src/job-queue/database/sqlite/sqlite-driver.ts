@@ -2,6 +2,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { PubSubEngine } from 'graphql-subscriptions';
 import { loadMigrations, type Migration, migrateSqlite } from '../migrator';
+import { PrismaJobRecords } from '../prisma-job-records';
 import type { Prisma, PrismaService } from '../prisma.service';
 import type { EventBuses, ExclusiveLock, QueueDriver } from '../queue-driver';
 import { SqliteQueueStore } from '../sqlite-queue-store';
@@ -21,12 +22,14 @@ const heldLocks = new Set<string>();
  */
 export class SqliteDriver extends SqliteQueueStore implements QueueDriver {
   readonly provider = 'sqlite';
+  readonly records: PrismaJobRecords;
 
   constructor(
     private readonly connection: PrismaService,
     private readonly filePath: string,
   ) {
     super(connection);
+    this.records = new PrismaJobRecords(connection, this);
   }
 
   migrations(): Migration[] {

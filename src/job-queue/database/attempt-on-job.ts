@@ -1,6 +1,6 @@
 import type { JobAttemptRecord, JobRecord } from '../common/job-record';
 import { JobStatus } from '../common/job.enums';
-import { attemptId } from '../database/queue-store';
+import { attemptId } from './queue-store';
 
 /** The job columns its own attempt is read from. */
 export type JobOwnAttemptFields = Pick<
