@@ -4,6 +4,7 @@ import { claimAndRunCases } from './conformance/claim-and-run.cases';
 import { cleanupCases } from './conformance/cleanup.cases';
 import { enqueueAndReadCases } from './conformance/enqueue-and-read.cases';
 import { jobRecordsCases } from './conformance/job-records.cases';
+import { jobStatisticsCases } from './conformance/job-statistics.cases';
 import { providerPieceCases } from './conformance/provider-pieces.cases';
 import { settleManyCases } from './conformance/settle-many.cases';
 
@@ -20,4 +21,5 @@ describe(`QueueDriver conformance (${databaseLabel})`, () => {
   providerPieceCases(t);
   cleanupCases(t);
   jobRecordsCases(t);
+  jobStatisticsCases(t);
 });

@@ -1,4 +1,5 @@
-import { StatsRepository } from '../../src/job-queue/monitoring/stats.repository';
+import type { SqlJobStatistics } from '../../src/job-queue/database/sql-job-statistics';
+import { INPUT_ERROR_CODES } from '../../src/job-queue/monitoring/input-errors';
 import { createTestDatabase, describeSqlite, type TestDatabase } from '../support/database';
 import { insertJob } from '../support/fixtures';
 import { startTestApp, type TestApp } from '../support/test-app';
@@ -13,6 +14,7 @@ const FAILED_INDEX = 'processing_jobs_failed_error_code_idx';
 describeSqlite('The plan of the statistics on SQLite', () => {
   let database: TestDatabase;
   let service: TestApp;
+  const statistics = () => service.prisma.driver.statistics as SqlJobStatistics;
 
   const planOf = async (statement: { sql: string; values: unknown[] }): Promise<string> =>
     service.prisma.sqliteRead((db) =>
@@ -38,20 +40,20 @@ describeSqlite('The plan of the statistics on SQLite', () => {
     ['one owner', 'user-1'],
     ['no owner', null],
   ])('counts input failures of %s through the partial index on FAILED jobs’ codes', async (_, owner) => {
-    const statement = service.app.get(StatsRepository).inputFailedCount(owner);
+    const statement = statistics().inputFailedCount(owner, INPUT_ERROR_CODES);
     expect(await planOf(statement)).toMatch(
       new RegExp(`^SEARCH processing_jobs USING (COVERING )?INDEX ${FAILED_INDEX} `),
     );
   });
 
   it('counts exactly the FAILED jobs with an input error code', async () => {
-    const statement = service.app.get(StatsRepository).inputFailedCount(undefined);
+    const statement = statistics().inputFailedCount(undefined, INPUT_ERROR_CODES);
     const [row] = await service.prisma.client.$queryRaw<{ count: unknown }[]>(statement);
     expect(Number(row.count)).toBe(1);
   });
 
   it('control: without the index named, the planner reads the FAILED rows through another index', async () => {
-    const statement = service.app.get(StatsRepository).inputFailedCount(undefined);
+    const statement = statistics().inputFailedCount(undefined, INPUT_ERROR_CODES);
     const unhinted = { sql: statement.sql.replace(`INDEXED BY "${FAILED_INDEX}"`, ''), values: statement.values };
     expect(unhinted.sql).not.toBe(statement.sql);
     const plan = await planOf(unhinted);

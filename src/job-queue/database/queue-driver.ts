@@ -1,5 +1,6 @@
 import type { PubSubEngine } from 'graphql-subscriptions';
 import type { JobRecords } from './job-records';
+import type { JobStatistics } from './job-statistics';
 import type { Migration } from './migrator';
 import type { Prisma } from './prisma.service';
 import type { QueueStore } from './queue-store';
@@ -19,6 +20,9 @@ export interface QueueDriver extends QueueStore {
 
   /** What the API reads of jobs and changes by hand (one job, listings, counts, attempts, cancel, retry). */
   readonly records: JobRecords;
+
+  /** The aggregates behind jobStats, queueHealth, the dashboard's chart and /metrics. */
+  readonly statistics: JobStatistics;
 
   /** The committed migrations of this provider, oldest first (readiness checks that the newest is applied). */
   migrations(): Migration[];

@@ -1,11 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type Caller, ownerScope } from '../common/caller';
-import type { QueueStore } from '../database/queue-store';
+import type { JobStatistics } from '../database/job-statistics';
+import type { QueueDriver } from '../database/queue-driver';
 import { JOB_QUEUE_OPTIONS, QUEUE_DRIVER } from '../job-queue.constants';
 import type { HealthThresholds, ResolvedJobQueueOptions } from '../job-queue.options';
+import { INPUT_ERROR_CODES } from './input-errors';
 import { HealthStatus, type QueueHealth } from './models/queue-health.model';
 import { countByStatus, type SuccessFigures, successFigures } from './stats.service';
-import { StatsRepository } from './stats.repository';
 
 interface HealthFigures extends SuccessFigures {
   pendingCount: number;
@@ -72,11 +73,14 @@ export function crossedThresholds(
 /** HEALTHY, DEGRADED or UNHEALTHY by the configured thresholds. */
 @Injectable()
 export class HealthService {
+  private readonly stats: JobStatistics;
+
   constructor(
-    private readonly stats: StatsRepository,
-    @Inject(QUEUE_DRIVER) private readonly store: QueueStore,
+    @Inject(QUEUE_DRIVER) private readonly driver: QueueDriver,
     @Inject(JOB_QUEUE_OPTIONS) private readonly options: ResolvedJobQueueOptions,
-  ) {}
+  ) {
+    this.stats = driver.statistics;
+  }
 
   /** The whole queue's health: for the scheduler, the health endpoints, /metrics and admins. */
   check(): Promise<QueueHealth> {
@@ -93,12 +97,12 @@ export class HealthService {
    * jobs as stalled, and health checks from several instances are ordered by one clock (checkedAt).
    */
   private async evaluate(userId: string | null | undefined): Promise<QueueHealth> {
-    const now = await this.store.databaseTime();
+    const now = await this.driver.databaseTime();
     const [counts, stalledCount, oldestDue, inputFailed] = await Promise.all([
       this.stats.countsByStatusFormatPriority(userId),
       this.stats.countStalled(now, userId),
       this.stats.oldestDuePendingSince(now, userId),
-      this.stats.countInputFailures(userId),
+      this.stats.countInputFailures(userId, INPUT_ERROR_CODES),
     ]);
     const byStatus = countByStatus(counts);
     const figures: HealthFigures = {

@@ -5,7 +5,6 @@ import { HealthService } from './health.service';
 import { MonitoringResolver } from './monitoring.resolver';
 import { MonitoringService } from './monitoring.service';
 import { OutcomeSeriesService } from './outcome-series.service';
-import { StatsRepository } from './stats.repository';
 import { StatsService } from './stats.service';
 import { HEALTH_CHECK_ROUND, SweepScheduler } from './sweep-scheduler.service';
 
@@ -13,7 +12,6 @@ import { HEALTH_CHECK_ROUND, SweepScheduler } from './sweep-scheduler.service';
 @Module({
   imports: [ScheduleModule.forRoot(), QueueSweepsModule],
   providers: [
-    StatsRepository,
     StatsService,
     HealthService,
     MonitoringService,
@@ -22,6 +20,6 @@ import { HEALTH_CHECK_ROUND, SweepScheduler } from './sweep-scheduler.service';
     MonitoringResolver,
     OutcomeSeriesService,
   ],
-  exports: [StatsRepository, StatsService, HealthService, QueueSweepsModule, MonitoringService],
+  exports: [StatsService, HealthService, QueueSweepsModule, MonitoringService],
 })
 export class MonitoringModule {}

@@ -1,11 +1,10 @@
 import { BadRequestException, Inject, Injectable } from '@nestjs/common';
 import { ownerScope, type Caller } from '../common/caller';
 import { JobStatus } from '../common/job.enums';
-import type { QueueStore } from '../database/queue-store';
+import type { QueueDriver } from '../database/queue-driver';
 import { QUEUE_DRIVER } from '../job-queue.constants';
 import { OUTCOME_SERIES_LIMITS, type OutcomeSeriesArgs } from './dto/outcome-series.args';
 import type { OutcomeBucket } from './models/outcome-bucket.model';
-import { StatsRepository } from './stats.repository';
 
 const MINUTE_MS = 60_000;
 
@@ -15,10 +14,7 @@ const MINUTE_MS = 60_000;
  */
 @Injectable()
 export class OutcomeSeriesService {
-  constructor(
-    private readonly stats: StatsRepository,
-    @Inject(QUEUE_DRIVER) private readonly store: QueueStore,
-  ) {}
+  constructor(@Inject(QUEUE_DRIVER) private readonly driver: QueueDriver) {}
 
   async series(caller: Caller, { hours, bucketMinutes }: OutcomeSeriesArgs, now?: Date): Promise<OutcomeBucket[]> {
     const periods = Math.ceil((hours * 60) / bucketMinutes);
@@ -27,7 +23,7 @@ export class OutcomeSeriesService {
         `hours / bucketMinutes gives ${periods} periods; at most ${OUTCOME_SERIES_LIMITS.maxBuckets} (use longer periods)`,
       );
     }
-    now ??= await this.store.databaseTime();
+    now ??= await this.driver.databaseTime();
     const bucketMs = bucketMinutes * MINUTE_MS;
     const since = new Date(now.getTime() - periods * bucketMs);
     const buckets: OutcomeBucket[] = Array.from({ length: periods }, (_, index) => ({
@@ -35,7 +31,7 @@ export class OutcomeSeriesService {
       completed: 0,
       failed: 0,
     }));
-    for (const row of await this.stats.outcomesSince(since, bucketMs, ownerScope(caller))) {
+    for (const row of await this.driver.statistics.outcomesSince(since, bucketMs, ownerScope(caller))) {
       // A job that ended after `now` (while the query ran) belongs to no period of this series.
       const bucket = buckets[row.bucket];
       if (!bucket) continue;

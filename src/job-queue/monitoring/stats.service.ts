@@ -1,10 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ownerScope, type Caller } from '../common/caller';
 import { JobPriority, JobStatus, priorityToRank, rankToPriority } from '../common/job.enums';
-import type { QueueStore } from '../database/queue-store';
+import type { JobStatistics, StatusFormatPriorityCount } from '../database/job-statistics';
+import type { QueueDriver } from '../database/queue-driver';
 import { QUEUE_DRIVER } from '../job-queue.constants';
 import type { JobStats } from './models/job-stats.model';
-import { StatsRepository, type StatusFormatPriorityCount } from './stats.repository';
+import { INPUT_ERROR_CODES } from './input-errors';
 
 const PRIORITIES_HIGH_FIRST = [JobPriority.HIGH, JobPriority.NORMAL, JobPriority.LOW];
 
@@ -45,10 +46,11 @@ export class StatsService {
   /** Computations under way, by owner scope. */
   private readonly running = new Map<string, Promise<JobStats>>();
 
-  constructor(
-    private readonly stats: StatsRepository,
-    @Inject(QUEUE_DRIVER) private readonly store: QueueStore,
-  ) {}
+  private readonly stats: JobStatistics;
+
+  constructor(@Inject(QUEUE_DRIVER) private readonly driver: QueueDriver) {
+    this.stats = driver.statistics;
+  }
 
   /**
    * Computed afresh for each request, except that requests arriving while one for the same scope is under way share
@@ -68,9 +70,12 @@ export class StatsService {
   }
 
   private async compute(scope: string | null | undefined, now?: Date): Promise<JobStats> {
-    now ??= await this.store.databaseTime();
+    now ??= await this.driver.databaseTime();
     // On PostgreSQL the two run side by side, each on its own pooled connection.
-    const [figures, errors] = await Promise.all([this.stats.jobFigures(now, scope), this.stats.errorCounts(scope)]);
+    const [figures, errors] = await Promise.all([
+      this.stats.jobFigures(now, scope, INPUT_ERROR_CODES),
+      this.stats.errorCounts(scope),
+    ]);
     const { counts, completedBeforeWeek } = figures;
     const byStatus = countByStatus(counts);
     const byFormat = new Map<string, number>();

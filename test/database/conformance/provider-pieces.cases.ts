@@ -1,5 +1,4 @@
 import { EVENT_BUSES } from '../../../src/job-queue/job-queue-core.module';
-import { StatsRepository } from '../../../src/job-queue/monitoring/stats.repository';
 import { createTestDatabase } from '../../support/database';
 import { type DriverUnderTest, newJob, openPrisma } from '../../support/driver-harness';
 
@@ -132,14 +131,13 @@ export function providerPieceCases(t: DriverUnderTest): void {
     it('makes jobStats averages the hand-computed ones, leaving out completions older than a day', async () => {
       const now = Date.now();
       await seedCompleted(now - HOUR / 2);
-      const stats = new StatsRepository(t.prisma, t.driver);
-      const recent = await stats.jobFigures(new Date(now), undefined);
+      const recent = await t.driver.statistics.jobFigures(new Date(now), undefined, []);
       expect(recent.lastHour).toBe(3);
       expect(recent.last24Hours).toBe(3);
       expect(recent.averageProcessingTimeMs).toBeCloseTo(4000 / 3, 6);
       expect(recent.averageQueueTimeMs).toBeCloseTo(1750 / 3, 6);
       await seedCompleted(now - 2 * 24 * HOUR); // outside the 24-hour window: same averages
-      const withOld = await stats.jobFigures(new Date(now), undefined);
+      const withOld = await t.driver.statistics.jobFigures(new Date(now), undefined, []);
       expect(withOld.last24Hours).toBe(3);
       expect(withOld.averageProcessingTimeMs).toBeCloseTo(4000 / 3, 6);
     });

@@ -6,6 +6,7 @@ import { loadMigrations, type Migration, migratePostgres } from '../migrator';
 import { PostgresQueueStore } from '../postgres-queue-store';
 import { PrismaJobRecords } from '../prisma-job-records';
 import type { Prisma, PrismaService } from '../prisma.service';
+import { SqlJobStatistics } from '../sql-job-statistics';
 import type { EventBuses, ExclusiveLock, QueueDriver } from '../queue-driver';
 
 /**
@@ -15,6 +16,7 @@ import type { EventBuses, ExclusiveLock, QueueDriver } from '../queue-driver';
 export class PostgresDriver extends PostgresQueueStore implements QueueDriver {
   readonly provider = 'postgresql';
   readonly records: PrismaJobRecords;
+  readonly statistics: SqlJobStatistics;
   private readonly logger = new Logger(PostgresDriver.name);
 
   constructor(
@@ -23,6 +25,7 @@ export class PostgresDriver extends PostgresQueueStore implements QueueDriver {
   ) {
     super(connection);
     this.records = new PrismaJobRecords(connection, this);
+    this.statistics = new SqlJobStatistics(connection, this);
   }
 
   private get pool(): Pool {

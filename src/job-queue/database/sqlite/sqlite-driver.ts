@@ -4,6 +4,7 @@ import type { PubSubEngine } from 'graphql-subscriptions';
 import { loadMigrations, type Migration, migrateSqlite } from '../migrator';
 import { PrismaJobRecords } from '../prisma-job-records';
 import type { Prisma, PrismaService } from '../prisma.service';
+import { SqlJobStatistics } from '../sql-job-statistics';
 import type { EventBuses, ExclusiveLock, QueueDriver } from '../queue-driver';
 import { SqliteQueueStore } from '../sqlite-queue-store';
 
@@ -23,6 +24,7 @@ const heldLocks = new Set<string>();
 export class SqliteDriver extends SqliteQueueStore implements QueueDriver {
   readonly provider = 'sqlite';
   readonly records: PrismaJobRecords;
+  readonly statistics: SqlJobStatistics;
 
   constructor(
     private readonly connection: PrismaService,
@@ -30,6 +32,7 @@ export class SqliteDriver extends SqliteQueueStore implements QueueDriver {
   ) {
     super(connection);
     this.records = new PrismaJobRecords(connection, this);
+    this.statistics = new SqlJobStatistics(connection, this);
   }
 
   migrations(): Migration[] {

@@ -1,13 +1,14 @@
-import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import { JobStatus } from '../../common/job.enums';
+import type { QueueDriver } from '../../database/queue-driver';
 import { LocalJobEvents } from '../../events/local-job-events';
+import { QUEUE_DRIVER } from '../../job-queue.constants';
 import { FileProcessorRegistry } from '../../workers/file-processor.registry';
 import { HealthService } from '../health.service';
 import { HealthStatus, type QueueHealth } from '../models/queue-health.model';
 import { countByStatus } from '../stats.service';
 import { PerJobCounter, PerJobHistogram } from './per-job-metrics';
-import { StatsRepository } from '../stats.repository';
 
 const SECONDS_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600];
 /**
@@ -42,7 +43,12 @@ export class MetricsService implements OnModuleDestroy {
   /** A scrape's queue health, shared by the gauges it collects (one health check per scrape, not one per gauge). */
   private scrapeHealth: Promise<QueueHealth> | null = null;
 
-  constructor(stats: StatsRepository, local: LocalJobEvents, health: HealthService, processors: FileProcessorRegistry) {
+  constructor(
+    @Inject(QUEUE_DRIVER) driver: QueueDriver,
+    local: LocalJobEvents,
+    health: HealthService,
+    processors: FileProcessorRegistry,
+  ) {
     const currentHealth = () => {
       this.scrapeHealth ??= health.check().finally(() => setImmediate(() => (this.scrapeHealth = null)));
       return this.scrapeHealth;
@@ -55,7 +61,7 @@ export class MetricsService implements OnModuleDestroy {
       labelNames: ['status'],
       registers: [this.registry],
       async collect() {
-        const byStatus = countByStatus(await stats.countsByStatusFormatPriority(undefined));
+        const byStatus = countByStatus(await driver.statistics.countsByStatusFormatPriority(undefined));
         for (const status of Object.values(JobStatus)) this.set({ status }, byStatus[status]);
       },
     });

@@ -1,46 +1,12 @@
-import { Inject, Injectable } from '@nestjs/common';
 import { JobStatus } from '../common/job.enums';
-import { type Prisma, PrismaService } from '../database/prisma.service';
-import type { QueueDriver } from '../database/queue-driver';
-import { QUEUE_DRIVER } from '../job-queue.constants';
-import { INPUT_ERROR_CODES } from './input-errors';
+import type { ErrorCount, JobFigures, JobStatistics, OutcomeCount, StatusFormatPriorityCount } from './job-statistics';
+import type { Prisma, PrismaService } from './prisma.service';
+import type { QueueDriver } from './queue-driver';
+
+/** What the statistics' SQL needs of its driver: the arithmetic and the planner hints that differ by provider. */
+type ProviderPieces = Pick<QueueDriver, 'millisBetween' | 'bucketSince' | 'indexedBy'>;
 
 const HOUR_MS = 3_600_000;
-
-export interface StatusFormatPriorityCount {
-  status: string;
-  format: string;
-  priority: number;
-  count: number;
-}
-
-/**
- * Jobs by status, format and priority; how many COMPLETED ones fall outside the 7-day throughput window; and the
- * completions of the last hour and 24 hours with their average processing and queue times.
- */
-export interface JobFigures {
-  counts: StatusFormatPriorityCount[];
-  completedBeforeWeek: number;
-  /** FAILED jobs whose error code says their input was at fault (INPUT_ERROR_CODES). */
-  inputFailed: number;
-  lastHour: number;
-  last24Hours: number;
-  averageProcessingTimeMs: number | null;
-  averageQueueTimeMs: number | null;
-}
-
-export interface ErrorCount {
-  code: string;
-  count: number;
-  lastSeenAt: Date | null;
-}
-
-export interface OutcomeCount {
-  /** Index of the period from the series' start. */
-  bucket: number;
-  status: string;
-  count: number;
-}
 
 const toNumber = (value: unknown): number => (value === null || value === undefined ? 0 : Number(value));
 const toNullableNumber = (value: unknown): number | null =>
@@ -49,17 +15,16 @@ const toDate = (value: unknown): Date | null =>
   value === null || value === undefined ? null : value instanceof Date ? value : new Date(Number(value));
 
 /**
- * The aggregate queries behind jobStats and queueHealth. They run in the database (grouped, over indexes), never
- * by loading jobs. `userId` restricts them to one owner's jobs (undefined: all jobs).
+ * JobStatistics for the schema both providers share today: the job's row is its whole state, the tallies are
+ * job_counts, the failed attempts job_attempts. The queries run in the database (grouped, over indexes), never by
+ * loading jobs; the provider's arithmetic comes from its driver.
  */
-@Injectable()
-export class StatsRepository {
+export class SqlJobStatistics implements JobStatistics {
   constructor(
     private readonly prisma: PrismaService,
-    @Inject(QUEUE_DRIVER) private readonly driver: QueueDriver,
+    private readonly driver: ProviderPieces,
   ) {}
 
-  /** Totals by status, format and priority, from which every other total follows. */
   async countsByStatusFormatPriority(userId: string | null | undefined): Promise<StatusFormatPriorityCount[]> {
     const rows = await this.prisma.client.$queryRaw<
       { status: string; format: string; priority: number; count: unknown }[]
@@ -81,7 +46,11 @@ export class StatsRepository {
    * counting the week itself would walk every completion of the week, while those before it are few (cleanup
    * removes them).
    */
-  async jobFigures(now: Date, userId: string | null | undefined): Promise<JobFigures> {
+  async jobFigures(
+    now: Date,
+    userId: string | null | undefined,
+    inputErrorCodes: readonly string[],
+  ): Promise<JobFigures> {
     const hourAgo = new Date(now.getTime() - HOUR_MS);
     const dayAgo = new Date(now.getTime() - 24 * HOUR_MS);
     const weekAgo = new Date(now.getTime() - 7 * 24 * HOUR_MS);
@@ -93,7 +62,7 @@ export class StatsRepository {
         recent.last_hour, recent.last_day, recent.processing_ms, recent.queue_ms,
         (SELECT COUNT(*) FROM processing_jobs WHERE ${completed} AND completed_at < ${weekAgo})
           + (SELECT COUNT(*) FROM processing_jobs WHERE ${completed} AND completed_at IS NULL) AS completed_before_week,
-        (${this.inputFailedCount(userId)}) AS input_failed
+        (${this.inputFailedCount(userId, inputErrorCodes)}) AS input_failed
       FROM ${this.counts(userId)} AS counts
       CROSS JOIN (SELECT
           SUM(CASE WHEN completed_at >= ${hourAgo} THEN 1 ELSE 0 END) AS last_hour,
@@ -147,9 +116,10 @@ export class StatsRepository {
     return rows.map((row) => ({ code: row.error_code, count: toNumber(row.count), lastSeenAt: toDate(row.last_seen) }));
   }
 
-  /** FAILED jobs whose input was at fault (see inputFailedCount()), of one owner or (undefined) of all. */
-  async countInputFailures(userId: string | null | undefined): Promise<number> {
-    const [row] = await this.prisma.client.$queryRaw<{ count: unknown }[]>(this.inputFailedCount(userId));
+  async countInputFailures(userId: string | null | undefined, inputErrorCodes: readonly string[]): Promise<number> {
+    const [row] = await this.prisma.client.$queryRaw<{ count: unknown }[]>(
+      this.inputFailedCount(userId, inputErrorCodes),
+    );
     return toNumber(row?.count);
   }
 
@@ -187,17 +157,18 @@ export class StatsRepository {
   }
 
   /**
-   * The count of FAILED jobs with an input error code, of one owner or (undefined) of all, from the partial index
+   * The count of FAILED jobs with one of `inputErrorCodes`, of one owner or (undefined) of all, from the partial index
    * processing_jobs_failed_error_code_idx. The status is a literal: neither database can count on proving a partial
    * index's predicate from a bound parameter (SQLite only once it re-prepares a statement with its values bound;
    * PostgreSQL not in a generic plan), and SQLite is told the index:
    * without it, 1M jobs of which 100k FAILED took it 118-177 ms through another status index, against 1.8 ms.
    * Public for test/database/stats-plan.spec.ts, which pins the plan.
    */
-  inputFailedCount(userId: string | null | undefined): Prisma.Sql {
+  inputFailedCount(userId: string | null | undefined, inputErrorCodes: readonly string[]): Prisma.Sql {
     const { sql, join, raw } = this.prisma.fragments;
+    if (inputErrorCodes.length === 0) return sql`SELECT 0 AS count`; // IN () is no SQL
     return sql`SELECT COUNT(*) AS count FROM processing_jobs ${this.driver.indexedBy('processing_jobs_failed_error_code_idx')}
-      WHERE status = ${raw(`'${JobStatus.FAILED}'`)} AND error_code IN (${join([...INPUT_ERROR_CODES])})
+      WHERE status = ${raw(`'${JobStatus.FAILED}'`)} AND error_code IN (${join([...inputErrorCodes])})
         AND ${this.owner(userId)}`;
   }
 
