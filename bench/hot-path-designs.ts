@@ -21,6 +21,10 @@
  * - queue + outcome, tallied: as above, with the tallies of jobs by status, format and priority kept exact by the
  *   product's own trigger functions on the narrow rows (the queue row's status, PENDING or PROCESSING, is a stored
  *   generated column): what the shape costs once statistics read it as they read today's schema.
+ * - queue + outcome, as planned: as above, with the indexes the readers of that shape would need, each written by the
+ *   claim or the completion: the listing by status on the queue rows and on the outcome rows, and on the outcome rows
+ *   the finished jobs' statistics (status, completed_at, started_at, created_at) and the input failures (error_code of
+ *   FAILED ones). The figure to build the record written once against.
  * - queue + HOT record: as queue + record, but the record keeps its status column authoritative and gets no index
  *   on any column the claim or the completion changes (status, lease, start and end times), and room on its pages
  *   (fillfactor 50): its updates are then HOT, a new row version on the same page with no index entry. The finished

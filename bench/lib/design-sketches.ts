@@ -28,6 +28,24 @@ CREATE TRIGGER tallied_queue_after_delete AFTER DELETE ON tallied_queue
   REFERENCING OLD TABLE AS deleted FOR EACH STATEMENT EXECUTE FUNCTION job_counts_deleted();
 CREATE TRIGGER tallied_outcomes_after_insert AFTER INSERT ON tallied_outcomes
   REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION job_counts_inserted();
+-- queue + outcome, as planned: the tallied shape with the indexes its readers would need (the listing by status on
+-- both narrow tables; on the outcomes, the finished jobs' statistics and the input failures).
+CREATE TABLE planned_jobs (LIKE processing_jobs INCLUDING ALL);
+CREATE TABLE planned_queue (LIKE tallied_queue INCLUDING ALL);
+CREATE INDEX planned_queue_listing_idx ON planned_queue (status, created_at, id);
+CREATE TABLE planned_outcomes (LIKE job_outcomes INCLUDING ALL, created_at timestamptz(3) NOT NULL, error_code text);
+CREATE INDEX planned_outcomes_listing_idx ON planned_outcomes (status, created_at, id);
+CREATE INDEX planned_outcomes_finished_idx ON planned_outcomes (status, completed_at, started_at, created_at);
+CREATE INDEX planned_outcomes_failed_idx ON planned_outcomes (error_code) WHERE status = 'FAILED';
+CREATE TRIGGER planned_queue_after_insert AFTER INSERT ON planned_queue
+  REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION job_counts_inserted();
+CREATE TRIGGER planned_queue_after_update AFTER UPDATE ON planned_queue
+  REFERENCING OLD TABLE AS before_update NEW TABLE AS after_update
+  FOR EACH STATEMENT EXECUTE FUNCTION job_counts_updated();
+CREATE TRIGGER planned_queue_after_delete AFTER DELETE ON planned_queue
+  REFERENCING OLD TABLE AS deleted FOR EACH STATEMENT EXECUTE FUNCTION job_counts_deleted();
+CREATE TRIGGER planned_outcomes_after_insert AFTER INSERT ON planned_outcomes
+  REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION job_counts_inserted();
 -- queue + HOT record: no index on what the claim or the completion changes, room for new row versions on each page,
 -- and the finished jobs' log that the statistics would read.
 CREATE TABLE hot_jobs (LIKE processing_jobs INCLUDING DEFAULTS INCLUDING CONSTRAINTS) WITH (fillfactor = 50);
@@ -67,7 +85,7 @@ SELECT job.*, leased.attempt_count AS leased_attempt, leased.started_at AS lease
 const dequeued = (queue = 'job_queue') => `
 WITH gone AS (
   DELETE FROM ${queue} WHERE id = ANY($2::text[]) AND lease_owner = $1
-  RETURNING id, format, priority, attempt_count, started_at, array_position($2::text[], id) AS ord
+  RETURNING id, format, priority, attempt_count, started_at, created_at, array_position($2::text[], id) AS ord
 )`;
 /**
  * The completion of the record designs: the queue rows deleted (`gone`), and their records COMPLETED with each
@@ -83,12 +101,15 @@ const recordCompleted = (record: string, alsoSet: string, returning = '') => `${
     FROM gone WHERE job.id = gone.id
   RETURNING job.id${returning && `, ${returning}`}
 )`;
-/** The outcome row appended by the completion of the queue + outcome designs. */
-const outcomeInsert = (outcomes = 'job_outcomes') => `
+/**
+ * The outcome row appended by the completion of the queue + outcome designs (`withCreatedAt`: the planned shape's
+ * outcomes keep the job's creation time, which their listing index is ordered by).
+ */
+const outcomeInsert = (outcomes = 'job_outcomes', withCreatedAt = false) => `
 INSERT INTO ${outcomes} (id, status, format, priority, attempt_count, started_at, completed_at, bytes_processed,
-                         extracted_text, metadata, result)
+                         extracted_text, metadata, result${withCreatedAt ? ', created_at' : ''})
 SELECT id, 'COMPLETED', format, priority, attempt_count, started_at, now(), ($6::bigint[])[ord], ($3::text[])[ord],
-       ($4::jsonb[])[ord], ($5::jsonb[])[ord]
+       ($4::jsonb[])[ord], ($5::jsonb[])[ord]${withCreatedAt ? ', created_at' : ''}
   FROM gone
 RETURNING id`;
 
@@ -147,6 +168,14 @@ SELECT id FROM done`,
     enqueue: [recordInsert(jobs, 'untallied_jobs'), queueInsert(jobs, 'tallied_queue')],
     claim: queueClaimWithRecord('tallied_queue', 'untallied_jobs'),
     complete: `${dequeued('tallied_queue')}${outcomeInsert('tallied_outcomes')}`,
+    withResults: true,
+    keepsTallies: true,
+  },
+  {
+    name: 'queue + outcome, as planned',
+    enqueue: [recordInsert(jobs, 'planned_jobs'), queueInsert(jobs, 'planned_queue')],
+    claim: queueClaimWithRecord('planned_queue', 'planned_jobs'),
+    complete: `${dequeued('planned_queue')}${outcomeInsert('planned_outcomes', true)}`,
     withResults: true,
     keepsTallies: true,
   },
