@@ -103,6 +103,13 @@ export function newJob(fileId: string, fields: Partial<NewJob> = {}): NewJob {
   };
 }
 
+/** The job as the driver's records show it; throws when there is none. */
+export async function jobOf(t: DriverUnderTest, id: string): Promise<JobRecord> {
+  const job = await t.driver.records.findJob(id);
+  if (!job) throw new Error(`no job ${id}`);
+  return job;
+}
+
 /** Sorted ids, for comparing sets of jobs. */
 export const idsOf = (jobs: Pick<JobRecord, 'id'>[]) => jobs.map((job) => job.id).sort();
 
@@ -113,9 +120,11 @@ export const idsOf = (jobs: Pick<JobRecord, 'id'>[]) => jobs.map((job) => job.id
 export async function jobClaimedTwice(t: DriverUnderTest, worker: string, leaseMs: number): Promise<JobRecord> {
   const [job] = await t.driver.insertJobs([newJob(t.fileId)]);
   await t.driver.claim(worker, 1, leaseMs);
-  await t.db.processingJob.update({
-    where: { id: job.id },
-    data: { status: 'RETRYING', leaseOwner: null, leaseExpiresAt: null, availableAt: new Date(Date.now() - 1000) },
+  await t.driver.records.overwriteJob(job.id, {
+    status: 'RETRYING',
+    leaseOwner: null,
+    leaseExpiresAt: null,
+    availableAt: new Date(Date.now() - 1000),
   });
   const [second] = await t.driver.claim(worker, 1, leaseMs);
   if (second?.id !== job.id || second.attemptCount !== 2) throw new Error('the job was not claimed a second time');

@@ -46,7 +46,18 @@ export interface JobRecords {
    * none of them has is left out.
    */
   recentDurationAverages(sampleSize: number): Promise<Map<string, number>>;
+
+  /**
+   * Sets the given fields of a job as they are, whatever its state and whatever they say (its status included), and
+   * returns the job as it then stands: for tests and tools that need a job in an exact state the queue's own
+   * statements do not make (a lease that ran out an hour ago, another worker's lease), as River's drivers have
+   * JobUpdateFull. Never on the product's path. Throws when the job does not exist.
+   */
+  overwriteJob(id: string, fields: JobOverwrite): Promise<JobRecord>;
 }
+
+/** The fields overwriteJob may set: any but the id; the JSON ones to a value (not null). */
+export type JobOverwrite = Partial<Omit<JobRecord, 'id'>>;
 
 /** The jobs a listing or a count is about; every condition given applies. */
 export interface JobQuery {

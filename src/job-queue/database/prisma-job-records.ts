@@ -1,7 +1,7 @@
 import type { JobAttemptRecord, JobRecord } from '../common/job-record';
 import { CLAIMABLE_STATUSES, JobStatus, ProcessingStage } from '../common/job.enums';
 import { attemptHistory } from './attempt-on-job';
-import type { JobPage, JobQuery, JobRecords, ListPosition } from './job-records';
+import type { JobOverwrite, JobPage, JobQuery, JobRecords, ListPosition } from './job-records';
 import type { Prisma, PrismaService } from './prisma.service';
 import type { QueueStore } from './queue-store';
 
@@ -169,6 +169,10 @@ export class PrismaJobRecords implements JobRecords {
                ORDER BY completed_at DESC LIMIT ${sampleSize}) AS recent
        GROUP BY format`);
     return new Map(rows.map(({ format, average }) => [format, Number(average)]));
+  }
+
+  overwriteJob(id: string, fields: JobOverwrite): Promise<JobRecord> {
+    return this.db.processingJob.update({ where: { id }, data: fields as Prisma.ProcessingJobUncheckedUpdateInput });
   }
 
   /**

@@ -1,6 +1,6 @@
 import { ProcessingStage } from '../../../src/job-queue/common/job.enums';
 import type { Completion } from '../../../src/job-queue/database/queue-store';
-import { type DriverUnderTest, idsOf, jobClaimedTwice, newJob } from '../../support/driver-harness';
+import { type DriverUnderTest, idsOf, jobClaimedTwice, jobOf, newJob } from '../../support/driver-harness';
 
 /**
  * The queue's statements from the claim to the attempt's end (QueueStore), outcomes of failure aside
@@ -20,7 +20,7 @@ const completion = (jobId: string, attempt = 1, result: unknown = { ok: jobId })
 });
 
 export function claimAndRunCases(t: DriverUnderTest): void {
-  const jobRow = (id: string) => t.db.processingJob.findUniqueOrThrow({ where: { id } });
+  const jobRow = (id: string) => jobOf(t, id);
 
   describe('claim', () => {
     it('takes the highest priority first, then the oldest', async () => {
@@ -42,7 +42,7 @@ export function claimAndRunCases(t: DriverUnderTest): void {
         newJob(t.fileId),
         newJob(t.fileId),
       ]);
-      await t.db.processingJob.update({ where: { id: retrying.id }, data: { status: 'RETRYING' } });
+      await t.driver.records.overwriteJob(retrying.id, { status: 'RETRYING' });
       expect(idsOf(await t.driver.claim('worker-a', 10, LEASE_MS))).toEqual(idsOf([due, retrying]));
       expect((await jobRow(future.id)).status).toBe('PENDING');
     });
@@ -57,17 +57,14 @@ export function claimAndRunCases(t: DriverUnderTest): void {
     it("moves the job to PROCESSING under the worker's lease and counts the attempt", async () => {
       const [job] = await t.driver.insertJobs([newJob(t.fileId)]);
       // What an earlier attempt left (the claim returns its own values for these, not the row's).
-      await t.db.processingJob.update({
-        where: { id: job.id },
-        data: {
-          status: 'RETRYING',
-          stage: 'PARSING',
-          progress: 40,
-          bytesProcessed: 123n,
-          leaseOwner: 'worker-z',
-          cancelRequestedAt: new Date(),
-          updatedAt: new Date(0),
-        },
+      await t.driver.records.overwriteJob(job.id, {
+        status: 'RETRYING',
+        stage: 'PARSING',
+        progress: 40,
+        bytesProcessed: 123n,
+        leaseOwner: 'worker-z',
+        cancelRequestedAt: new Date(),
+        updatedAt: new Date(0),
       });
       const before = Date.now();
       const [claimed] = await t.driver.claim('worker-a', 1, LEASE_MS);
@@ -89,10 +86,11 @@ export function claimAndRunCases(t: DriverUnderTest): void {
       const ids = [...first, ...second].flat().map((job) => job.id);
       expect(ids).toHaveLength(200);
       expect(new Set(ids).size).toBe(200);
-      const owners = await t.db.processingJob.groupBy({ by: ['leaseOwner'], _count: true });
-      expect(owners.reduce((sum, row) => sum + row._count, 0)).toBe(200);
-      const aHolds = first.flat().length;
-      expect(owners.find((row) => row.leaseOwner === 'worker-a')?._count ?? 0).toBe(aHolds);
+      const stored = (await t.driver.records.listJobs({}, 1_000, null)).jobs;
+      expect(stored.filter((job) => job.status === 'PROCESSING')).toHaveLength(200);
+      const heldBy = (worker: string) => idsOf(stored.filter((job) => job.leaseOwner === worker));
+      expect(heldBy('worker-a')).toEqual(idsOf(first.flat()));
+      expect(heldBy('worker-b')).toEqual(idsOf(second.flat()));
     });
   });
 
@@ -103,12 +101,13 @@ export function claimAndRunCases(t: DriverUnderTest): void {
         newJob(t.fileId),
         newJob(t.fileId),
       ]);
-      await t.db.processingJob.update({ where: { id: kept.id }, data: { nextAttemptManual: true } });
+      await t.driver.records.overwriteJob(kept.id, { nextAttemptManual: true });
       await t.driver.claim('worker-a', 3, LEASE_MS);
-      await t.db.processingJob.update({ where: { id: taken.id }, data: { leaseOwner: 'worker-b' } });
-      await t.db.processingJob.update({
-        where: { id: cancelled.id },
-        data: { status: 'CANCELLED', leaseOwner: null, leaseExpiresAt: null },
+      await t.driver.records.overwriteJob(taken.id, { leaseOwner: 'worker-b' });
+      await t.driver.records.overwriteJob(cancelled.id, {
+        status: 'CANCELLED',
+        leaseOwner: null,
+        leaseExpiresAt: null,
       });
       const committed = await t.driver.completeMany(
         'worker-a',
@@ -151,8 +150,8 @@ export function claimAndRunCases(t: DriverUnderTest): void {
         newJob(t.fileId),
       ]);
       await t.driver.claim('worker-a', 3, 1000);
-      await t.db.processingJob.update({ where: { id: taken.id }, data: { leaseOwner: 'worker-b' } });
-      await t.db.processingJob.update({ where: { id: cancelling.id }, data: { cancelRequestedAt: new Date() } });
+      await t.driver.records.overwriteJob(taken.id, { leaseOwner: 'worker-b' });
+      await t.driver.records.overwriteJob(cancelling.id, { cancelRequestedAt: new Date() });
       const takenLease = (await jobRow(taken.id)).leaseExpiresAt!.getTime();
       const before = Date.now();
       const renewal = await t.driver.renewLeases('worker-a', [held.id, taken.id, cancelling.id], LEASE_MS);
@@ -171,7 +170,7 @@ export function claimAndRunCases(t: DriverUnderTest): void {
       const [older, newer, alive, retrying] = jobs;
       const now = Date.now();
       const leaseAt = (id: string, agoMs: number, status?: 'RETRYING') =>
-        t.db.processingJob.update({ where: { id }, data: { leaseExpiresAt: new Date(now - agoMs), status } });
+        t.driver.records.overwriteJob(id, { leaseExpiresAt: new Date(now - agoMs), status });
       await leaseAt(newer.id, 10_000);
       await leaseAt(older.id, 30_000);
       await leaseAt(alive.id, -60_000); // control: due to expire in a minute
@@ -186,7 +185,7 @@ export function claimAndRunCases(t: DriverUnderTest): void {
     it("saves held jobs' stage, progress and bytes in one call, and leaves a job the worker no longer holds alone", async () => {
       const [first, second, taken] = await t.driver.insertJobs([newJob(t.fileId), newJob(t.fileId), newJob(t.fileId)]);
       await t.driver.claim('worker-a', 3, LEASE_MS);
-      await t.db.processingJob.update({ where: { id: taken.id }, data: { leaseOwner: 'worker-b' } });
+      await t.driver.records.overwriteJob(taken.id, { leaseOwner: 'worker-b' });
       const before = (await jobRow(first.id)).updatedAt.getTime();
       // Out of id order, each job with values of its own: every row must get its own.
       const [later, earlier] = [first, second].sort((a, b) => b.id.localeCompare(a.id));
@@ -207,8 +206,8 @@ export function claimAndRunCases(t: DriverUnderTest): void {
     it("saves a held job's text, metadata and result; null metadata keeps the job's; a job not held is left alone", async () => {
       const [held, kept, taken] = await t.driver.insertJobs([newJob(t.fileId), newJob(t.fileId), newJob(t.fileId)]);
       await t.driver.claim('worker-a', 3, LEASE_MS);
-      await t.db.processingJob.update({ where: { id: kept.id }, data: { metadata: { pages: 9 } } });
-      await t.db.processingJob.update({ where: { id: taken.id }, data: { leaseOwner: 'worker-b' } });
+      await t.driver.records.overwriteJob(kept.id, { metadata: { pages: 9 } });
+      await t.driver.records.overwriteJob(taken.id, { leaseOwner: 'worker-b' });
       const extraction = (text: string) => ({
         extractedText: text,
         metadata: JSON.stringify({ pages: 2 }),

@@ -10,12 +10,12 @@ export function cleanupCases(t: DriverUnderTest): void {
       const jobs = await t.driver.insertJobs([1, 2, 3, 4, 5].map(() => newJob(t.fileId)));
       const [completed, failed, cancelled, recent, pending] = jobs.map((job) => job.id);
       const finish = (id: string, status: string, agoMs: number) =>
-        t.db.processingJob.update({ where: { id }, data: { status, completedAt: new Date(now - agoMs) } });
+        t.driver.records.overwriteJob(id, { status, completedAt: new Date(now - agoMs) });
       await finish(completed, 'COMPLETED', 3 * HOUR);
       await finish(failed, 'FAILED', 2 * HOUR);
       await finish(cancelled, 'CANCELLED', 2 * HOUR);
       await finish(recent, 'COMPLETED', HOUR / 2); // control: inside the retention window
-      await t.db.processingJob.update({ where: { id: pending }, data: { completedAt: new Date(now - 3 * HOUR) } }); // control: not terminal
+      await t.driver.records.overwriteJob(pending, { completedAt: new Date(now - 3 * HOUR) }); // control: not terminal
       await t.db.jobAttempt.create({
         data: { id: `${failed}:1`, jobId: failed, number: 1, workerId: 'w', startedAt: new Date(now - 3 * HOUR) },
       });
@@ -26,7 +26,7 @@ export function cleanupCases(t: DriverUnderTest): void {
       expect([first.length, second.length]).toEqual([2, 1]);
       expect([...first, ...second]).toEqual([t.fileId, t.fileId, t.fileId]);
       expect(await t.driver.deleteFinishedJobs(cutoff, 2)).toEqual([]);
-      const left = await t.db.processingJob.findMany({ select: { id: true } });
+      const left = (await t.driver.records.listJobs({}, 10, null)).jobs;
       expect(left.map((job) => job.id).sort()).toEqual([recent, pending].sort());
       expect(await t.db.jobAttempt.count({ where: { jobId: failed } })).toBe(0);
     });

@@ -1,5 +1,5 @@
 import { UnknownFilesError } from '../../../src/job-queue/database/queue-store';
-import { type DriverUnderTest, idsOf, newJob, storedFile } from '../../support/driver-harness';
+import { type DriverUnderTest, idsOf, jobOf, newJob, storedFile } from '../../support/driver-harness';
 
 /**
  * The queue's statements that enqueue and read (QueueStore): one describe per operation. A case seeds what it needs
@@ -9,7 +9,7 @@ import { type DriverUnderTest, idsOf, newJob, storedFile } from '../../support/d
 const HOUR = 3_600_000;
 
 export function enqueueAndReadCases(t: DriverUnderTest): void {
-  const jobRow = (id: string) => t.db.processingJob.findUniqueOrThrow({ where: { id } });
+  const jobRow = (id: string) => jobOf(t, id);
 
   describe('insertJobs', () => {
     it('inserts PENDING jobs and returns them in input order, mapped as Prisma maps them', async () => {
@@ -69,7 +69,7 @@ export function enqueueAndReadCases(t: DriverUnderTest): void {
       const returned = await t.driver.insertJobs([repeat, fresh]);
       expect(returned.map((job) => job.id)).toEqual([existing.id, fresh.id]);
       expect(returned[0].priority).toBe(2); // the existing job as it is, not the repeat's fields
-      expect(await t.db.processingJob.count()).toBe(2);
+      expect(await t.driver.records.countJobs({})).toBe(2);
     });
 
     it("copies each job's file (name, size, format) and that format's estimate into the job", async () => {
@@ -112,11 +112,11 @@ export function enqueueAndReadCases(t: DriverUnderTest): void {
       await expect(t.driver.insertJobs(missing, { owner: 'alice' })).rejects.toThrow(
         new UnknownFilesError(['file_missing', bob]),
       );
-      expect(await t.db.processingJob.count()).toBe(0);
+      expect(await t.driver.records.countJobs({})).toBe(0);
       // Control: alice's own file goes in for her, and bob's when no owner is given.
       await t.driver.insertJobs([newJob(alice)], { owner: 'alice' });
       await t.driver.insertJobs([newJob(bob)]);
-      expect(await t.db.processingJob.count()).toBe(2);
+      expect(await t.driver.records.countJobs({})).toBe(2);
     });
   });
 
@@ -160,8 +160,8 @@ export function enqueueAndReadCases(t: DriverUnderTest): void {
         newJob(t.fileId, { availableAt: new Date(now + HOUR / 2) }),
         newJob(t.fileId, { availableAt: new Date(now + HOUR) }),
       ]);
-      await t.db.processingJob.update({ where: { id: processing.id }, data: { status: 'PROCESSING' } });
-      await t.db.processingJob.update({ where: { id: retrying.id }, data: { status: 'RETRYING' } });
+      await t.driver.records.overwriteJob(processing.id, { status: 'PROCESSING' });
+      await t.driver.records.overwriteJob(retrying.id, { status: 'RETRYING' });
       // The database's clock and this process's are one here, give or take the calls' time and rounding.
       const untilDue = async (dueAt: number) => {
         const before = Date.now();
@@ -171,7 +171,7 @@ export function enqueueAndReadCases(t: DriverUnderTest): void {
       const half = await untilDue(now + HOUR / 2);
       expect(half.ms).toBeGreaterThanOrEqual(half.bounds[0]);
       expect(half.ms).toBeLessThanOrEqual(half.bounds[1]);
-      await t.db.processingJob.update({ where: { id: retrying.id }, data: { status: 'FAILED' } });
+      await t.driver.records.overwriteJob(retrying.id, { status: 'FAILED' });
       const whole = await untilDue(now + HOUR);
       expect(whole.ms).toBeGreaterThanOrEqual(whole.bounds[0]);
       expect(whole.ms).toBeLessThanOrEqual(whole.bounds[1]);

@@ -193,6 +193,26 @@ export function jobRecordsCases(t: DriverUnderTest): void {
     });
   });
 
+  describe('overwriteJob', () => {
+    it('sets the fields as given, whatever the state, and answers the job as it then stands', async () => {
+      const [job] = await t.driver.insertJobs([newJob(t.fileId)]);
+      const expired = new Date(Date.now() - MINUTE);
+      const overwritten = await records().overwriteJob(job.id, {
+        status: 'PROCESSING',
+        leaseOwner: 'worker-z',
+        leaseExpiresAt: expired,
+        attemptCount: 1,
+        metadata: { pages: 3 },
+      });
+      expect(overwritten).toEqual(await records().findJob(job.id));
+      expect(overwritten).toMatchObject({ status: 'PROCESSING', leaseOwner: 'worker-z', leaseExpiresAt: expired });
+      expect(overwritten.metadata).toEqual({ pages: 3 });
+      // The queue's statements see that state: the lease ran out, so stalled recovery lists the job.
+      expect((await t.driver.findStalled()).map((stalled) => stalled.id)).toEqual([job.id]);
+      await expect(records().overwriteJob('job_missing', { progress: 1 })).rejects.toThrow();
+    });
+  });
+
   describe('recentDurationAverages', () => {
     it('averages by format over the most recent completions only', async () => {
       const pdf = await storedFile(t.db, null, { format: 'pdf' });

@@ -1,5 +1,5 @@
 import type { Settlement } from '../../../src/job-queue/database/queue-store';
-import { type DriverUnderTest, jobClaimedTwice, newJob } from '../../support/driver-harness';
+import { type DriverUnderTest, jobClaimedTwice, jobOf, newJob } from '../../support/driver-harness';
 
 const LEASE_MS = 30_000;
 const WORKER = 'worker-a';
@@ -24,7 +24,7 @@ const settlement = (jobId: string, fields: Partial<Settlement>): Settlement => (
  * write stays as it was), and the closed attempt row is read back (the one place these cases read job_attempts).
  */
 export function settleManyCases(t: DriverUnderTest): void {
-  const jobRow = (id: string) => t.db.processingJob.findUniqueOrThrow({ where: { id } });
+  const jobRow = (id: string) => jobOf(t, id);
   const attemptsOf = (jobId: string) =>
     t.db.jobAttempt.findMany({
       where: { jobId },
@@ -36,10 +36,17 @@ export function settleManyCases(t: DriverUnderTest): void {
     const jobs = await t.driver.insertJobs(Array.from({ length: count }, () => newJob(t.fileId)));
     await t.driver.claim(WORKER, count, LEASE_MS);
     const ids = jobs.map((job) => job.id);
-    await t.db.processingJob.updateMany({
-      where: { id: { in: ids } },
-      data: { stage: 'EXTRACTING', progress: 40, bytesProcessed: 3n, errorCode: 'EARLIER', errorMessage: 'before' },
-    });
+    await Promise.all(
+      ids.map((id) =>
+        t.driver.records.overwriteJob(id, {
+          stage: 'EXTRACTING',
+          progress: 40,
+          bytesProcessed: 3n,
+          errorCode: 'EARLIER',
+          errorMessage: 'before',
+        }),
+      ),
+    );
     return Promise.all(ids.map(jobRow));
   };
 
@@ -55,7 +62,7 @@ export function settleManyCases(t: DriverUnderTest): void {
   describe('settleMany', () => {
     it('RETRYING: error, retry count and times, due the delay after the commit, lease cleared; the rest as it was', async () => {
       const [job] = await heldJobs(1);
-      await t.db.processingJob.update({ where: { id: job.id }, data: { nextAttemptManual: true } });
+      await t.driver.records.overwriteJob(job.id, { nextAttemptManual: true });
       const { result, within } = await timed(() =>
         t.driver.settleMany([settlement(job.id, { outcome: 'RETRYING', error: IO_ERROR, retryDelayMs: 60_000 })]),
       );
@@ -84,7 +91,7 @@ export function settleManyCases(t: DriverUnderTest): void {
 
     it('FAILED: error, completed now, no next retry, lease cleared', async () => {
       const [job] = await heldJobs(1);
-      await t.db.processingJob.update({ where: { id: job.id }, data: { nextRetryAt: new Date() } });
+      await t.driver.records.overwriteJob(job.id, { nextRetryAt: new Date() });
       const { result, within } = await timed(() =>
         t.driver.settleMany([settlement(job.id, { outcome: 'FAILED', error: BAD_FILE })]),
       );
@@ -127,7 +134,7 @@ export function settleManyCases(t: DriverUnderTest): void {
 
     it('INTERRUPTED (release): PENDING, QUEUED, progress reset, due now; the manual flag stays for the next attempt', async () => {
       const [job] = await heldJobs(1);
-      await t.db.processingJob.update({ where: { id: job.id }, data: { nextAttemptManual: true } });
+      await t.driver.records.overwriteJob(job.id, { nextAttemptManual: true });
       const { result, within } = await timed(() =>
         t.driver.settleMany([settlement(job.id, { outcome: 'INTERRUPTED', error: null })]),
       );
@@ -151,8 +158,8 @@ export function settleManyCases(t: DriverUnderTest): void {
 
     it('leaves a job another worker holds, or that is no longer PROCESSING, untouched and out of the result', async () => {
       const [taken, done, kept] = await heldJobs(3);
-      await t.db.processingJob.update({ where: { id: taken.id }, data: { leaseOwner: 'worker-b' } });
-      await t.db.processingJob.update({ where: { id: done.id }, data: { status: 'COMPLETED', leaseOwner: null } });
+      await t.driver.records.overwriteJob(taken.id, { leaseOwner: 'worker-b' });
+      await t.driver.records.overwriteJob(done.id, { status: 'COMPLETED', leaseOwner: null });
       const before = await Promise.all([taken.id, done.id].map(jobRow));
       const result = await t.driver.settleMany([taken, done, kept].map((job) => settlement(job.id, {})));
       expect(result).toEqual(new Map([[kept.id, 'FAILED']])); // control: the held one is settled
@@ -178,7 +185,7 @@ export function settleManyCases(t: DriverUnderTest): void {
     it("with onlyExpiredLeases, settles only jobs whose lease expired by the database's clock", async () => {
       const [expired, live] = await heldJobs(2);
       const now = Date.now();
-      await t.db.processingJob.update({ where: { id: expired.id }, data: { leaseExpiresAt: new Date(now - 5000) } });
+      await t.driver.records.overwriteJob(expired.id, { leaseExpiresAt: new Date(now - 5000) });
       const result = await t.driver.settleMany(
         [expired, live].map((job) => settlement(job.id, { outcome: 'RETRYING', retryDelayMs: 0 })),
         true,
@@ -191,7 +198,7 @@ export function settleManyCases(t: DriverUnderTest): void {
     it('ends a failure or release CANCELLED when the cancel was requested meanwhile; an explicit cancel keeps its error', async () => {
       const [failing, releasing, cancelling] = await heldJobs(3);
       const ids = [failing.id, releasing.id, cancelling.id];
-      await t.db.processingJob.updateMany({ where: { id: { in: ids } }, data: { cancelRequestedAt: new Date() } });
+      await Promise.all(ids.map((id) => t.driver.records.overwriteJob(id, { cancelRequestedAt: new Date() })));
       const result = await t.driver.settleMany([
         settlement(failing.id, { outcome: 'RETRYING', error: IO_ERROR, retryDelayMs: 0 }),
         settlement(releasing.id, { outcome: 'INTERRUPTED', error: null }),
@@ -219,7 +226,7 @@ export function settleManyCases(t: DriverUnderTest): void {
 
     it('writes the closed attempt row: number, worker, outcome, error, the manual flag the job had, start and finish', async () => {
       const [manual, plain] = await heldJobs(2);
-      await t.db.processingJob.update({ where: { id: manual.id }, data: { nextAttemptManual: true } });
+      await t.driver.records.overwriteJob(manual.id, { nextAttemptManual: true });
       const long = { ...IO_ERROR, message: 'x'.repeat(5000) };
       const { within } = await timed(() =>
         t.driver.settleMany([
@@ -273,7 +280,7 @@ export function settleManyCases(t: DriverUnderTest): void {
 
     it('settles a batch mixing outcomes and workers in one call', async () => {
       const [retrying, failed, cancelled, released, other] = await heldJobs(5);
-      await t.db.processingJob.update({ where: { id: other.id }, data: { leaseOwner: 'worker-b' } });
+      await t.driver.records.overwriteJob(other.id, { leaseOwner: 'worker-b' });
       const result = await t.driver.settleMany([
         settlement(retrying.id, { outcome: 'RETRYING', error: IO_ERROR, retryDelayMs: 0 }),
         settlement(failed.id, { outcome: 'FAILED', error: BAD_FILE }),
