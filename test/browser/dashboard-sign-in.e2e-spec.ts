@@ -22,8 +22,8 @@ describe(`The dashboard against a service that requires sign-in (${databaseLabel
     const db = service.prisma.client;
     aliceJob = await insertJob(db, { status: 'PENDING' });
     const bobJob = await insertJob(db, { status: 'COMPLETED', completedAgoMs: 1_000 });
-    await db.processingJob.update({ where: { id: aliceJob }, data: { userId: 'alice', fileName: 'alice-report.txt' } });
-    await db.processingJob.update({ where: { id: bobJob }, data: { userId: 'bob', fileName: 'bob-notes.txt' } });
+    await service.prisma.driver.records.overwriteJob(aliceJob, { userId: 'alice', fileName: 'alice-report.txt' });
+    await service.prisma.driver.records.overwriteJob(bobJob, { userId: 'bob', fileName: 'bob-notes.txt' });
     session = await openBrowser(service.url);
     session.page.setDefaultTimeout(15_000);
     session.page.on('console', (message) => message.type() === 'error' && consoleErrors.push(message.text()));

@@ -90,10 +90,7 @@ describe(`Every operation scoped to its caller (${databaseLabel})`, () => {
     fileOfA = (await upload(a, false)).body.file.id;
     pendingOfB = (await upload(b, true)).body.job.id;
     failedOfB = (await upload(b, true)).body.job.id;
-    await app.prisma.client.processingJob.update({
-      where: { id: failedOfB },
-      data: { status: 'FAILED', completedAt: new Date() },
-    });
+    await app.prisma.driver.records.overwriteJob(failedOfB, { status: 'FAILED', completedAt: new Date() });
     fileOfB = (await upload(b, false)).body.file.id;
   });
   afterAll(async () => {

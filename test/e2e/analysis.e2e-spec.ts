@@ -90,10 +90,7 @@ describe(`Analysis stage (${databaseLabel})`, () => {
         metadata: { source: 'note' },
         result: { pages: 1, analysisPending: true },
       });
-      await service.prisma.client.processingJob.update({
-        where: { id: upload.body.job.id },
-        data: { availableAt: new Date() },
-      });
+      await service.prisma.driver.records.overwriteJob(upload.body.job.id, { availableAt: new Date() });
       const job = await waitFor(async () => {
         const { data } = await service.gql(JOB, { id: upload.body.job.id });
         return data.job.status === 'COMPLETED' ? data.job : null;

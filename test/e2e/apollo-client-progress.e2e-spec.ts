@@ -80,8 +80,7 @@ describe(`Apollo Client: a watched job's cached progress follows jobProgress (${
       .subscribe(({ data: result }) => {
         if (result?.job) seen.push({ ...(result.job as CachedJob) }); // Apollo 4 types data as possibly partial
       });
-    const release = () =>
-      service.prisma.client.processingJob.update({ where: { id: jobId }, data: { availableAt: new Date() } });
+    const release = () => service.prisma.driver.records.overwriteJob(jobId, { availableAt: new Date() });
     const stop = () => {
       watched.unsubscribe();
       client.stop();

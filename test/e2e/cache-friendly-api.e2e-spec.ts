@@ -122,9 +122,11 @@ describe(`Cache-friendly API (${databaseLabel})`, () => {
         workerId: 'w-1',
       },
     });
-    await db.processingJob.update({
-      where: { id: running },
-      data: { status: 'PROCESSING', attemptCount: 1, startedAt: new Date(), leaseOwner: 'w-2' },
+    await service.prisma.driver.records.overwriteJob(running, {
+      status: 'PROCESSING',
+      attemptCount: 1,
+      startedAt: new Date(),
+      leaseOwner: 'w-2',
     });
     const repository = service.app.get(JobsRepository);
     const batches = jest.spyOn(repository, 'attemptsOfMany');
@@ -154,9 +156,11 @@ describe(`Cache-friendly API (${databaseLabel})`, () => {
     } finally {
       batches.mockRestore();
       await db.jobAttempt.deleteMany({});
-      await db.processingJob.update({
-        where: { id: running },
-        data: { status: 'PENDING', attemptCount: 0, startedAt: null, leaseOwner: null },
+      await service.prisma.driver.records.overwriteJob(running, {
+        status: 'PENDING',
+        attemptCount: 0,
+        startedAt: null,
+        leaseOwner: null,
       });
     }
   });

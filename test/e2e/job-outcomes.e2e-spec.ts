@@ -79,7 +79,7 @@ describe(`jobOutcomes of a signed-in user covers their own jobs (${databaseLabel
     const own = await insertJob(db, { status: 'COMPLETED', completedAgoMs: 5 * MIN });
     await insertJob(db, { status: 'COMPLETED', completedAgoMs: 5 * MIN });
     await insertJob(db, { status: 'FAILED', completedAgoMs: 5 * MIN });
-    await db.processingJob.update({ where: { id: own }, data: { userId: 'alice' } });
+    await service.prisma.driver.records.overwriteJob(own, { userId: 'alice' });
 
     const key = new TextEncoder().encode(HS256_SECRET);
     const totals = async (claims: Record<string, unknown>) => {

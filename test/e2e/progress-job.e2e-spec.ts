@@ -41,8 +41,7 @@ describe(`ProgressUpdate.job: the job as it stands at each update (${databaseLab
     expect(errors).toBeUndefined();
     return data.enqueueJob.id;
   };
-  const release = (jobId: string) =>
-    service.prisma.client.processingJob.update({ where: { id: jobId }, data: { availableAt: new Date() } });
+  const release = (jobId: string) => service.prisma.driver.records.overwriteJob(jobId, { availableAt: new Date() });
 
   it('carries the job with the update’s own status, stage, progress and bytes, one read per update for all subscribers', async () => {
     const file = await service.app

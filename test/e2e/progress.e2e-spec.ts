@@ -72,8 +72,7 @@ describe(`Progress and subscriptions (${databaseLabel})`, () => {
   /** A job due in an hour: it cannot start before its test has subscribed, whatever the machine's load. */
   const enqueueHeld = (fileId: string) => enqueue(fileId, 3_600_000);
   /** Makes a held job due now; the worker's next poll claims it. */
-  const release = (jobId: string) =>
-    service.prisma.client.processingJob.update({ where: { id: jobId }, data: { availableAt: new Date() } });
+  const release = (jobId: string) => service.prisma.driver.records.overwriteJob(jobId, { availableAt: new Date() });
 
   it('streams the progress of a large text file: monotonic, through the stages, bytes to the end, COMPLETED at 100', async () => {
     const line = 'the quick brown fox jumps over the lazy dog 0123456789\n';
@@ -148,10 +147,7 @@ describe(`Progress and subscriptions (${databaseLabel})`, () => {
       jobIds.push(await enqueueHeld(await storeFile(`${name}.chatty`, Buffer.alloc(100_000))));
     const stop = service.app.get(ProgressService).onProgress(jobIds[0], (update) => listened.push(update.progress));
     // Due at once, the three are claimed by one claim (the pool has 4 slots).
-    await service.prisma.client.processingJob.updateMany({
-      where: { id: { in: jobIds } },
-      data: { availableAt: new Date() },
-    });
+    await Promise.all(jobIds.map((id) => service.prisma.driver.records.overwriteJob(id, { availableAt: new Date() })));
     const started = Date.now();
     await waitFor(
       async () =>

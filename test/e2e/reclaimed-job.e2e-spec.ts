@@ -70,10 +70,7 @@ describe(`A job its own worker claims again while the first attempt runs (${data
       .get(JobsService)
       .enqueue({ fileId, priority: JobPriority.NORMAL, maxRetries: 3 }, ANONYMOUS_ADMIN);
     await waitFor(() => attempts.has(1));
-    await service.prisma.client.processingJob.update({
-      where: { id },
-      data: { leaseExpiresAt: new Date(Date.now() - 60_000) },
-    });
+    await service.prisma.driver.records.overwriteJob(id, { leaseExpiresAt: new Date(Date.now() - 60_000) });
     expect(await service.app.get(StalledJobsService).recover()).toBe(1);
     await waitFor(() => attempts.has(2), 15_000); // after the retry's backoff (~1 s)
 

@@ -44,7 +44,7 @@ class ScriptedProcessor implements FileProcessorHandler {
         return { result: { call } };
       case 'lose-lease':
         // Another party (stalled-job recovery, say) took the job away while this attempt ran.
-        await this.prisma.client.processingJob.update({ where: { id: job.id }, data: { leaseOwner: 'someone-else' } });
+        await this.prisma.driver.records.overwriteJob(job.id, { leaseOwner: 'someone-else' });
         throw new RecoverableError('IO_ERROR', 'reported by a worker that no longer holds the job');
     }
   }

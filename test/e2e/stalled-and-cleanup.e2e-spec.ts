@@ -76,7 +76,7 @@ describe(`Stalled jobs and cleanup (${databaseLabel})`, () => {
           startedAt: new Date(Date.now() - 60_000),
         },
       });
-      await db.processingJob.update({ where: { id: jobId }, data: { leaseExpiresAt: new Date(Date.now() - 30_000) } });
+      await service.prisma.driver.records.overwriteJob(jobId, { leaseExpiresAt: new Date(Date.now() - 30_000) });
       stalledIds.push(jobId);
     }
     const [stalledId, exhaustedId] = stalledIds;

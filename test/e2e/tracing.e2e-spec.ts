@@ -182,9 +182,9 @@ describe(`Traces of a job's life with the OpenTelemetry SDK registered (${databa
       leaseExpiresInMs: 60_000,
       maxRetries: 0,
     });
-    await db.processingJob.update({
-      where: { id: jobId },
-      data: { traceContext: `00-${CLIENT_TRACE_ID}-${enqueueSpanId}-01`, leaseExpiresAt: new Date(Date.now() - 1_000) },
+    await service.prisma.driver.records.overwriteJob(jobId, {
+      traceContext: `00-${CLIENT_TRACE_ID}-${enqueueSpanId}-01`,
+      leaseExpiresAt: new Date(Date.now() - 1_000),
     });
     await sweeps.recover(); // or the service's own sweep got there first: either way one span recovered it
     const recovery = await waitFor(() => recoveries().find((span) => span.links[0]?.context.spanId === enqueueSpanId));

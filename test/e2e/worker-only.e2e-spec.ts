@@ -146,16 +146,13 @@ describe(`A worker-only instance (JobQueueWorkerModule) beside a full one (${dat
     const fileId = await storeFile(api.app, 'lost.solo');
     const [job] = await api.app.get(JobsService).enqueueMany([{ fileId, priority: JobPriority.HIGH }], ANONYMOUS_ADMIN);
     // As a worker that died mid-attempt leaves it: PROCESSING under a lease that ran out a minute ago.
-    await api.prisma.client.processingJob.update({
-      where: { id: job.id },
-      data: {
-        status: 'PROCESSING',
-        leaseOwner: 'gone:1:abc',
-        leaseExpiresAt: new Date(Date.now() - 60_000),
-        startedAt: new Date(Date.now() - 120_000),
-        attemptCount: 1,
-        availableAt: new Date(Date.now() + 3_600_000),
-      },
+    await api.prisma.driver.records.overwriteJob(job.id, {
+      status: 'PROCESSING',
+      leaseOwner: 'gone:1:abc',
+      leaseExpiresAt: new Date(Date.now() - 60_000),
+      startedAt: new Date(Date.now() - 120_000),
+      attemptCount: 1,
+      availableAt: new Date(Date.now() + 3_600_000),
     });
     const attempts = await waitFor(async () => {
       const history = await attemptsOf(api.prisma.client, [job.id]);

@@ -14,7 +14,7 @@ export async function watchThenRun(api: TestApp, worker: TestApp, jobId: string)
   const run = subscribe(api.wsClient(), PROGRESS_SUBSCRIPTION, { jobId }, 'jobProgress');
   await run.firstUpdate;
   await waitFor(() => worker.app.get(JobEventBus).wants(JobTopics.jobProgress));
-  await api.prisma.client.processingJob.update({ where: { id: jobId }, data: { availableAt: new Date() } });
+  await api.prisma.driver.records.overwriteJob(jobId, { availableAt: new Date() });
   await api.app.get(JobEventsPublisher).wakeWorkers();
   return run;
 }
