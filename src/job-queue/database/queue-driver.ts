@@ -6,11 +6,12 @@ import type { Prisma } from './prisma.service';
 import type { QueueStore } from './queue-store';
 
 /**
- * Everything whose SQL or mechanism differs by database provider, behind one object per provider (the model is
- * River's riverdriver: one driver per database, one conformance suite every driver passes). The rest of the code
- * goes through Prisma, whose queries are the same on every provider, or through this driver; nothing else asks
- * which provider it runs on. PrismaService opens the connections and picks the driver; features inject it as
- * QUEUE_DRIVER (QUEUE_DRIVER is the same object, for the consumers that only need the queue's statements).
+ * Everything whose SQL or mechanism differs by database provider, and every read or write of a job's state, behind
+ * one object per provider (the model is River's riverdriver: one driver per database, one conformance suite every
+ * driver passes): the queue's statements (QueueStore), what the API reads and changes by hand (records), the
+ * statistics (statistics). Features go through Prisma only for the stored files and the readiness probe; nothing else
+ * asks which provider it runs on, nor how a job is kept. PrismaService opens the connections and picks the driver;
+ * features inject it as QUEUE_DRIVER.
  *
  * Adding a provider: connection set-up in PrismaService, a Prisma schema and migrations under prisma/<provider>,
  * and one class implementing this interface that passes test/database/driver-conformance.spec.ts.

@@ -2,7 +2,8 @@ import type { JobRecord, StoredFileRecord } from '../common/job-record';
 import type { ProgressSnapshot } from '../processor-contract/progress-reporter';
 
 /**
- * The queue operations whose SQL differs by provider. Everything else goes through Prisma.
+ * The queue's own operations: enqueue, the worker's path (claim, outcomes, leases, progress) and the sweeps'. What
+ * the API reads of jobs is QueueDriver.records, the statistics QueueDriver.statistics.
  */
 export interface QueueStore {
   /**
