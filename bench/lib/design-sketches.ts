@@ -4,6 +4,20 @@
  */
 import { CLAIM_SQL, COMPLETE_SQL } from '../../src/job-queue/database/postgres-queue-statements';
 
+/** The tallies' triggers of the product (migration 20261129020000_job_counts) on a sketch's `table`. */
+const TALLY_TRIGGER = {
+  insert: (table: string) => `CREATE TRIGGER ${table}_after_insert AFTER INSERT ON ${table}
+  REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION job_counts_inserted();`,
+  update: (table: string) => `CREATE TRIGGER ${table}_after_update AFTER UPDATE ON ${table}
+  REFERENCING OLD TABLE AS before_update NEW TABLE AS after_update
+  FOR EACH STATEMENT EXECUTE FUNCTION job_counts_updated();`,
+  delete: (table: string) => `CREATE TRIGGER ${table}_after_delete AFTER DELETE ON ${table}
+  REFERENCING OLD TABLE AS deleted FOR EACH STATEMENT EXECUTE FUNCTION job_counts_deleted();`,
+};
+/** A queue table's tallies: rows arrive, change status (PENDING to PROCESSING) and leave. */
+const talliedQueue = (table: string) =>
+  [TALLY_TRIGGER.insert(table), TALLY_TRIGGER.update(table), TALLY_TRIGGER.delete(table)].join('\n');
+
 export const SKETCH_TABLES = `
 CREATE TABLE job_queue (id text PRIMARY KEY, format text NOT NULL, priority int NOT NULL,
   created_at timestamptz(3) NOT NULL, available_at timestamptz(3) NOT NULL, lease_owner text,
@@ -19,15 +33,8 @@ CREATE TABLE untallied_jobs (LIKE processing_jobs INCLUDING ALL);
 CREATE TABLE tallied_queue (LIKE job_queue INCLUDING ALL,
   status text GENERATED ALWAYS AS (CASE WHEN lease_owner IS NULL THEN 'PENDING' ELSE 'PROCESSING' END) STORED);
 CREATE TABLE tallied_outcomes (LIKE job_outcomes INCLUDING ALL);
-CREATE TRIGGER tallied_queue_after_insert AFTER INSERT ON tallied_queue
-  REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION job_counts_inserted();
-CREATE TRIGGER tallied_queue_after_update AFTER UPDATE ON tallied_queue
-  REFERENCING OLD TABLE AS before_update NEW TABLE AS after_update
-  FOR EACH STATEMENT EXECUTE FUNCTION job_counts_updated();
-CREATE TRIGGER tallied_queue_after_delete AFTER DELETE ON tallied_queue
-  REFERENCING OLD TABLE AS deleted FOR EACH STATEMENT EXECUTE FUNCTION job_counts_deleted();
-CREATE TRIGGER tallied_outcomes_after_insert AFTER INSERT ON tallied_outcomes
-  REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION job_counts_inserted();
+${talliedQueue('tallied_queue')}
+${TALLY_TRIGGER.insert('tallied_outcomes')}
 -- queue + outcome, as planned: the tallied shape with the indexes its readers would need (the listing by status on
 -- both narrow tables; on the outcomes, the finished jobs' statistics and the input failures).
 CREATE TABLE planned_jobs (LIKE processing_jobs INCLUDING ALL);
@@ -37,15 +44,8 @@ CREATE TABLE planned_outcomes (LIKE job_outcomes INCLUDING ALL, created_at times
 CREATE INDEX planned_outcomes_listing_idx ON planned_outcomes (status, created_at, id);
 CREATE INDEX planned_outcomes_finished_idx ON planned_outcomes (status, completed_at, started_at, created_at);
 CREATE INDEX planned_outcomes_failed_idx ON planned_outcomes (error_code) WHERE status = 'FAILED';
-CREATE TRIGGER planned_queue_after_insert AFTER INSERT ON planned_queue
-  REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION job_counts_inserted();
-CREATE TRIGGER planned_queue_after_update AFTER UPDATE ON planned_queue
-  REFERENCING OLD TABLE AS before_update NEW TABLE AS after_update
-  FOR EACH STATEMENT EXECUTE FUNCTION job_counts_updated();
-CREATE TRIGGER planned_queue_after_delete AFTER DELETE ON planned_queue
-  REFERENCING OLD TABLE AS deleted FOR EACH STATEMENT EXECUTE FUNCTION job_counts_deleted();
-CREATE TRIGGER planned_outcomes_after_insert AFTER INSERT ON planned_outcomes
-  REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION job_counts_inserted();
+${talliedQueue('planned_queue')}
+${TALLY_TRIGGER.insert('planned_outcomes')}
 -- queue + HOT record: no index on what the claim or the completion changes, room for new row versions on each page,
 -- and the finished jobs' log that the statistics would read.
 CREATE TABLE hot_jobs (LIKE processing_jobs INCLUDING DEFAULTS INCLUDING CONSTRAINTS) WITH (fillfactor = 50);
@@ -54,11 +54,8 @@ CREATE INDEX hot_jobs_created_at_id_idx ON hot_jobs (created_at, id);
 CREATE INDEX hot_jobs_file_id_idx ON hot_jobs (file_id);
 CREATE INDEX hot_jobs_user_id_created_at_idx ON hot_jobs (user_id, created_at) WHERE user_id IS NOT NULL;
 CREATE UNIQUE INDEX hot_jobs_idempotency_key_key ON hot_jobs (idempotency_key) WHERE idempotency_key IS NOT NULL;
-CREATE TRIGGER hot_jobs_counts_after_insert AFTER INSERT ON hot_jobs
-  REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION job_counts_inserted();
-CREATE TRIGGER hot_jobs_counts_after_update AFTER UPDATE ON hot_jobs
-  REFERENCING OLD TABLE AS before_update NEW TABLE AS after_update
-  FOR EACH STATEMENT EXECUTE FUNCTION job_counts_updated();
+${TALLY_TRIGGER.insert('hot_jobs')}
+${TALLY_TRIGGER.update('hot_jobs')}
 CREATE TABLE job_finished (id text NOT NULL, status text NOT NULL, completed_at timestamptz(3) NOT NULL,
   started_at timestamptz(3), created_at timestamptz(3) NOT NULL);
 CREATE INDEX job_finished_idx ON job_finished (status, completed_at, started_at, created_at)`;
