@@ -11,12 +11,9 @@ import { OURS_SETTINGS, queueOptions } from './ours-settings';
 import type { QueueAdapter } from './systems';
 import { packageVersion } from './package-version';
 
-/** A running service's own connection answers whether work is left (the same SQL on both providers). */
+/** A running service's own driver answers whether work is left, however the database keeps a job's state. */
 export async function hasUnfinished(service: OurService): Promise<boolean> {
-  const rows = await service.prisma.client.$queryRawUnsafe<unknown[]>(
-    `SELECT 1 FROM processing_jobs WHERE status IN ('PENDING', 'RETRYING', 'PROCESSING') LIMIT 1`,
-  );
-  return rows.length > 0;
+  return (await service.prisma.driver.records.countJobs({ statuses: ['PENDING', 'RETRYING', 'PROCESSING'] })) > 0;
 }
 
 export const oursAdapter: QueueAdapter = {
