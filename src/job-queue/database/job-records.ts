@@ -59,7 +59,7 @@ export interface JobRecords {
 /** The fields overwriteJob may set: any but the id; the JSON ones to a value (not null). */
 export type JobOverwrite = Partial<Omit<JobRecord, 'id'>>;
 
-/** The jobs a listing or a count is about; every condition given applies. */
+/** The jobs a listing or a count is about; every condition given applies (an empty list matches no job). */
 export interface JobQuery {
   /** Any of these statuses. */
   statuses?: readonly string[];

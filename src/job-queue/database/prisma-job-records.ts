@@ -110,6 +110,7 @@ export class PrismaJobRecords implements JobRecords {
    * counting the b-tree's pages directly and PostgreSQL from counting in parallel.
    */
   async countJobs(query: JobQuery): Promise<number> {
+    if ([query.statuses, query.formats, query.priorities].some((values) => values?.length === 0)) return 0;
     const { sql, join, empty } = this.connection.fragments;
     const conditions: Prisma.Sql[] = [];
     if (query.statuses) conditions.push(sql`status IN (${join([...query.statuses])})`);

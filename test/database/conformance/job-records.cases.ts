@@ -100,6 +100,7 @@ export function jobRecordsCases(t: DriverUnderTest): void {
       expect(await listed({ owners: [null], statuses: ['PENDING'] })).toEqual([pending.id]);
       expect(await listed({ owners: [owner, 'user-2'] })).toEqual([]);
       expect(await listed({ owners: [owner, owner], formats: ['txt'] })).toEqual([]);
+      expect(await listed({ statuses: [] })).toEqual([]); // an empty list matches nothing
       expect(await listed({})).toHaveLength(3); // control: no condition, every job
     });
   });
