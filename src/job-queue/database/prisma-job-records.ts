@@ -1,6 +1,7 @@
 import type { JobAttemptRecord, JobRecord } from '../common/job-record';
 import { CLAIMABLE_STATUSES, JobStatus, ProcessingStage } from '../common/job.enums';
 import { attemptHistory } from './attempt-on-job';
+import { ownedBy } from './owner-condition';
 import type { JobOverwrite, JobPage, JobQuery, JobRecords, ListPosition } from './job-records';
 import type { Prisma, PrismaService } from './prisma.service';
 import type { QueueStore } from './queue-store';
@@ -117,8 +118,7 @@ export class PrismaJobRecords implements JobRecords {
     if (query.formats) conditions.push(sql`format IN (${join([...query.formats])})`);
     if (query.priorities) conditions.push(sql`priority IN (${join([...query.priorities])})`);
     const tallied = !query.owners?.length && !query.createdAfter && !query.createdBefore;
-    for (const owner of query.owners ?? [])
-      conditions.push(owner === null ? sql`user_id IS NULL` : sql`user_id = ${owner}`);
+    for (const owner of query.owners ?? []) conditions.push(ownedBy(this.connection.fragments, owner));
     if (query.createdAfter) conditions.push(sql`created_at >= ${query.createdAfter}`);
     if (query.createdBefore) conditions.push(sql`created_at < ${query.createdBefore}`);
     const where = conditions.length > 0 ? sql`WHERE ${join(conditions, ' AND ')}` : empty;

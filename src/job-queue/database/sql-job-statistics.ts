@@ -1,4 +1,5 @@
 import { JobStatus } from '../common/job.enums';
+import { ownedBy } from './owner-condition';
 import type { ErrorCount, JobFigures, JobStatistics, OutcomeCount, StatusFormatPriorityCount } from './job-statistics';
 import type { Prisma, PrismaService } from './prisma.service';
 import type { QueueDriver } from './queue-driver';
@@ -173,8 +174,6 @@ export class SqlJobStatistics implements JobStatistics {
   }
 
   private owner(userId: string | null | undefined): Prisma.Sql {
-    const { sql } = this.prisma.fragments;
-    if (userId === undefined) return sql`1 = 1`;
-    return userId === null ? sql`user_id IS NULL` : sql`user_id = ${userId}`;
+    return ownedBy(this.prisma.fragments, userId);
   }
 }

@@ -222,17 +222,22 @@ export function jobRecordsCases(t: DriverUnderTest): void {
       const [claimedTxt] = await t.driver.claim(WORKER, 1, LEASE_MS);
       expect(claimedTxt.id).toBe(txtJob.id);
       await t.driver.completeMany(WORKER, [completion(claimedTxt)]);
-      const txtDone = (await records().findJob(txtJob.id))!.completedAt!;
+      const txtDone = (await records().overwriteJob(txtJob.id, { actualDuration: 100 })).completedAt!;
       // The pdf job completes later by the database's clock, so it is the most recent completion.
       while ((await t.driver.databaseTime()).getTime() <= txtDone.getTime());
       const [claimedPdf] = await t.driver.claim(WORKER, 1, LEASE_MS);
       await t.driver.completeMany(WORKER, [completion(claimedPdf)]);
-      await t.driver.insertJobs([newJob(t.fileId)]); // control: a queued job counts for nothing
+      await records().overwriteJob(claimedPdf.id, { actualDuration: 301 });
+      const [queued] = await t.driver.insertJobs([newJob(t.fileId)]);
+      await records().overwriteJob(queued.id, { actualDuration: 5_000 }); // control: not COMPLETED, not averaged
 
-      const both = await records().recentDurationAverages(10);
-      expect([...both.keys()].sort()).toEqual(['pdf', 'txt']);
-      for (const average of both.values()) expect(Number.isInteger(average) && average >= 0).toBe(true);
-      expect([...(await records().recentDurationAverages(1)).keys()]).toEqual(['pdf']);
+      expect(await records().recentDurationAverages(10)).toEqual(
+        new Map([
+          ['txt', 100],
+          ['pdf', 301],
+        ]),
+      );
+      expect(await records().recentDurationAverages(1)).toEqual(new Map([['pdf', 301]]));
       await expect(records().recentDurationAverages(0)).rejects.toThrow('sampleSize');
     });
   });

@@ -18,9 +18,10 @@ export function jobStatisticsCases(t: DriverUnderTest): void {
 
   /**
    * Five jobs: one COMPLETED (txt, HIGH), one FAILED by its input (pdf, of `owner`), one RETRYING after a timeout,
-   * one PROCESSING and one PENDING (txt, NORMAL). Returns the claimed one still running, and the time before.
+   * one PROCESSING and one PENDING (txt, NORMAL). Returns the claimed one still running, the retried one, and the
+   * time before.
    */
-  const seed = async (): Promise<{ running: JobRecord; before: Date }> => {
+  const seed = async (): Promise<{ running: JobRecord; retried: JobRecord; before: Date }> => {
     const before = await t.driver.databaseTime();
     const pdf = await storedFile(t.db, owner, { format: 'pdf' });
     const created = (minutesAgo: number) => new Date(before.getTime() - minutesAgo * 60_000);
@@ -48,7 +49,7 @@ export function jobStatisticsCases(t: DriverUnderTest): void {
       { ...settle, jobId: retried.id, outcome: 'RETRYING', error: TIMEOUT, retryDelayMs: HOUR },
     ]);
     await t.driver.insertJobs([newJob(t.fileId, { availableAt: created(1), createdAt: created(1) })]);
-    return { running: claimed[3], before };
+    return { running: claimed[3], retried, before };
   };
 
   describe('statistics', () => {
@@ -69,7 +70,7 @@ export function jobStatisticsCases(t: DriverUnderTest): void {
     });
 
     it("gives the day's completions, the input failures and the errors by code", async () => {
-      await seed();
+      const { retried } = await seed();
       const now = await t.driver.databaseTime();
       const figures = await statistics().jobFigures(now, undefined, [BAD_INPUT.code]);
       expect(figures).toMatchObject({ lastHour: 1, last24Hours: 1, completedBeforeWeek: 0, inputFailed: 1 });
@@ -89,6 +90,18 @@ export function jobStatisticsCases(t: DriverUnderTest): void {
       ]);
       for (const error of errors) expect(error.lastSeenAt!.getTime()).toBeLessThanOrEqual(now.getTime());
       expect((await statistics().errorCounts(owner)).map((error) => error.code)).toEqual([BAD_INPUT.code]);
+
+      // A second timeout of the retried job: the more frequent code comes first (the tie above went by code).
+      await t.driver.records.overwriteJob(retried.id, { availableAt: new Date(0) });
+      const [again] = await t.driver.claim(WORKER, 1, LEASE_MS);
+      expect(again).toMatchObject({ id: retried.id, attemptCount: 2 });
+      await t.driver.settleMany([
+        { jobId: again.id, attempt: 2, workerId: WORKER, outcome: 'RETRYING', error: TIMEOUT, retryDelayMs: HOUR },
+      ]);
+      expect((await statistics().errorCounts(undefined)).map(({ code, count }) => [code, count])).toEqual([
+        [TIMEOUT.code, 2],
+        [BAD_INPUT.code, 1],
+      ]);
     });
 
     it('buckets completions and failures by when they ended', async () => {
