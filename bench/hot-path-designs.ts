@@ -6,17 +6,18 @@
  * alternate round by round, and the table prints the medians. The connection is set as the product's queue
  * connections are (QUEUE_PLANNER_OPTIONS: keyed and ordered plans only, each statement planned once).
  *
- *   npm run bench:designs -- [--jobs 20000] [--rounds 3] [--batch 100]
+ *   npm run bench:designs -- [--jobs 20000] [--rounds 3] [--batch 100] [--designs 'current|queue only']
  *
  * `--batch` is the jobs a claim and a completion carry. Each statement costs the server a fixed part besides its
  * jobs' (bench/RESULTS.md measures it by shape): small where statements are large, as the burn-down's are (~150 jobs
  * each), and most of the cost where jobs come one at a time.
  *
- * - current: the product's own claim (CLAIM_SQL) and completion (COMPLETE_SQL) on the migrated schema: the claim
- *   and the completion each write a new version of the 37-column job row with 5 index entries.
- * - queue + record: a narrow queue row (id, format, priority, due time, lease) beside the record; the claim leases
- *   the queue row and reads the record, the completion deletes the queue row and writes the record's outcome.
- * - queue + outcome: as above, but the completion appends an outcome row instead of rewriting the record, so the
+ * - current: the product's own claim (CLAIM_SQL) and completion (COMPLETE_SQL) on the migrated schema: each writes a
+ *   new version of the job's state row (job_states, apart from its record since migration
+ *   20261206100000_job_state_apart) with 3 index entries. (The shapes measured against the record written at every
+ *   step, "queue + record" and "queue + HOT record", are in bench/RESULTS.md; they ran on the schema before it.)
+ * - queue + outcome: a narrow queue row (id, format, priority, due time, lease) beside the record; the claim leases
+ *   the queue row and reads the record, the completion deletes the queue row and appends an outcome row, so the
  *   record is written once, at enqueue (a job's status is then derived from the three tables).
  * - queue + outcome, tallied: as above, with the tallies of jobs by status, format and priority kept exact by the
  *   product's own trigger functions on the narrow rows (the queue row's status, PENDING or PROCESSING, is a stored
@@ -25,11 +26,6 @@
  *   claim or the completion: the listing by status on the queue rows and on the outcome rows, and on the outcome rows
  *   the finished jobs' statistics (status, completed_at, started_at, created_at) and the input failures (error_code of
  *   FAILED ones). The figure to build the record written once against.
- * - queue + HOT record: as queue + record, but the record keeps its status column authoritative and gets no index
- *   on any column the claim or the completion changes (status, lease, start and end times), and room on its pages
- *   (fillfactor 50): its updates are then HOT, a new row version on the same page with no index entry. The finished
- *   jobs' statistics read a narrow log appended at completion instead of the record's indexes. The tallies' triggers
- *   stay on the record, as the product's do.
  * - queue only: graphile-worker's shape, the queue row leased and then deleted, no record kept.
  *
  * The sketches are SQL only (bench/lib/design-sketches.ts): they show what each shape costs the database, not a
@@ -48,11 +44,11 @@ const JOBS = countOption(process.argv, 'jobs', 20_000);
 const ROUNDS = countOption(process.argv, 'rounds', 3);
 const BATCH = countOption(process.argv, 'batch', 100);
 const LEASE_MS = 30_000;
-const DESIGNS = designs(JOBS);
+const chosen = process.argv.includes('--designs')
+  ? process.argv[process.argv.indexOf('--designs') + 1].split('|')
+  : null;
+const DESIGNS = designs(JOBS).filter((design) => !chosen || chosen.includes(design.name));
 const adminUrl = process.env.BENCH_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
-
-const hotShareOf = (runs: Run[]) =>
-  runs[0].hotShare === null ? '–' : `${(median(runs.map((run) => run.hotShare!)) * 100).toFixed(0)} %`;
 
 /** The server process's CPU (ms): read from /proc, so PostgreSQL must run on this machine. */
 function cpuMs(pid: number): number {
@@ -66,8 +62,6 @@ interface Run {
   enqueueCpuMs: number;
   jobsPerSecond: number;
   cpuUsPerJob: number;
-  /** The share of `hotTable`'s updates that were HOT; null for a design without one. */
-  hotShare: number | null;
 }
 
 async function runDesign(client: Client, pid: number, design: Design): Promise<Run> {
@@ -79,7 +73,6 @@ async function runDesign(client: Client, pid: number, design: Design): Promise<R
   for (const statement of design.enqueue) await client.query(statement);
   const enqueueCpuMs = cpuMs(pid) - cpuBefore;
 
-  const hotBefore = design.hotTable ? await updateCounts(client, design.hotTable) : null;
   cpuBefore = cpuMs(pid);
   const started = performance.now();
   let completed = 0;
@@ -102,10 +95,7 @@ async function runDesign(client: Client, pid: number, design: Design): Promise<R
   if (completed !== JOBS) throw new Error(`${design.name}: completed ${completed} of ${JOBS} jobs`);
   const cpuUsPerJob = ((cpuMs(pid) - cpuBefore) * 1000) / JOBS;
   if (design.keepsTallies) await checkTallies(client, design.name); // after the CPU is read: not the shape's cost
-  const hotAfter = design.hotTable ? await updateCounts(client, design.hotTable) : null;
-  const hotShare =
-    hotBefore && hotAfter ? (hotAfter.hot - hotBefore.hot) / Math.max(1, hotAfter.all - hotBefore.all) : null;
-  return { enqueueCpuMs, jobsPerSecond: JOBS / seconds, cpuUsPerJob, hotShare };
+  return { enqueueCpuMs, jobsPerSecond: JOBS / seconds, cpuUsPerJob };
 }
 
 /** The tallies of a design that keeps them say what the run did: every job COMPLETED, no other status left. */
@@ -115,16 +105,6 @@ async function checkTallies(client: Client, design: string): Promise<void> {
   );
   const tallies = rows.map((row) => `${row.status} ${row.count}`).join(', ');
   if (tallies !== `COMPLETED ${JOBS}`) throw new Error(`${design}: tallies say ${tallies}, not COMPLETED ${JOBS}`);
-}
-
-/** A table's updates so far, and how many of them were HOT (no new index entry), as of the last statement. */
-async function updateCounts(client: Client, table: string): Promise<{ all: number; hot: number }> {
-  await client.query('SELECT pg_stat_force_next_flush()'); // the counts of this connection's own statements
-  const { rows } = await client.query<{ all: string; hot: string }>(
-    'SELECT n_tup_upd AS all, n_tup_hot_upd AS hot FROM pg_stat_user_tables WHERE relname = $1',
-    [table],
-  );
-  return { all: Number(rows[0].all), hot: Number(rows[0].hot) };
 }
 
 async function main(): Promise<void> {
@@ -141,23 +121,22 @@ async function main(): Promise<void> {
       for (const design of DESIGNS) {
         const run = await runDesign(client, rows[0].pid, design);
         runs.get(design.name)!.push(run);
-        const hot = run.hotShare === null ? '' : `, ${(run.hotShare * 100).toFixed(0)} % of record updates HOT`;
         console.log(
-          `[round ${round}/${ROUNDS}] ${design.name}: ${Math.round(run.jobsPerSecond)} jobs/s, ${Math.round(run.cpuUsPerJob)} µs of server CPU a job${hot}`,
+          `[round ${round}/${ROUNDS}] ${design.name}: ${Math.round(run.jobsPerSecond)} jobs/s, ${Math.round(run.cpuUsPerJob)} µs of server CPU a job`,
         );
       }
     }
-    const queueOnly = median(runs.get('queue only')!.map((run) => run.cpuUsPerJob));
+    const queueOnly = median(runs.get(DESIGNS.at(-1)!.name)!.map((run) => run.cpuUsPerJob));
     console.log(`\n${JOBS.toLocaleString('en-US')} jobs, claims and completions of ${BATCH}, median of ${ROUNDS}:`);
     console.log(
-      '| design | enqueue, server CPU (ms) | claim + complete loop (jobs/s) | server CPU a job (µs) | vs queue only | record updates HOT |',
+      `| design | enqueue, server CPU (ms) | claim + complete loop (jobs/s) | server CPU a job (µs) | vs ${DESIGNS.at(-1)!.name} |`,
     );
-    console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
+    console.log('| --- | ---: | ---: | ---: | ---: |');
     for (const design of DESIGNS) {
       const of = runs.get(design.name)!;
       const cpu = median(of.map((run) => run.cpuUsPerJob));
       console.log(
-        `| ${design.name} | ${median(of.map((run) => run.enqueueCpuMs))} | ${Math.round(median(of.map((run) => run.jobsPerSecond))).toLocaleString('en-US')} | ${cpu.toFixed(0)} | ${(cpu / queueOnly).toFixed(2)}× | ${hotShareOf(of)} |`,
+        `| ${design.name} | ${median(of.map((run) => run.enqueueCpuMs))} | ${Math.round(median(of.map((run) => run.jobsPerSecond))).toLocaleString('en-US')} | ${cpu.toFixed(0)} | ${(cpu / queueOnly).toFixed(2)}× |`,
       );
     }
   } finally {

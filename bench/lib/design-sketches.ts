@@ -27,9 +27,9 @@ CREATE INDEX job_queue_lease_idx ON job_queue (lease_expires_at) WHERE lease_own
 CREATE TABLE job_outcomes (id text PRIMARY KEY, status text NOT NULL, format text NOT NULL, priority int NOT NULL,
   attempt_count int NOT NULL, started_at timestamptz(3), completed_at timestamptz(3) NOT NULL, bytes_processed bigint,
   extracted_text text, metadata jsonb, result jsonb);
--- queue + outcome, tallied: the record (a copy of the product's, without its triggers: written once, at enqueue, it
--- tallies nothing) and the narrow rows, whose triggers keep the tallies.
-CREATE TABLE untallied_jobs (LIKE processing_jobs INCLUDING ALL);
+-- queue + outcome, tallied: the record (a copy of the product's, written once, at enqueue) and the narrow rows,
+-- whose triggers keep the tallies.
+CREATE TABLE untallied_jobs (LIKE job_records INCLUDING ALL);
 CREATE TABLE tallied_queue (LIKE job_queue INCLUDING ALL,
   status text GENERATED ALWAYS AS (CASE WHEN lease_owner IS NULL THEN 'PENDING' ELSE 'PROCESSING' END) STORED);
 CREATE TABLE tallied_outcomes (LIKE job_outcomes INCLUDING ALL);
@@ -37,7 +37,7 @@ ${talliedQueue('tallied_queue')}
 ${TALLY_TRIGGER.insert('tallied_outcomes')}
 -- queue + outcome, as planned: the tallied shape with the indexes its readers would need (the listing by status on
 -- both narrow tables; on the outcomes, the finished jobs' statistics and the input failures).
-CREATE TABLE planned_jobs (LIKE processing_jobs INCLUDING ALL);
+CREATE TABLE planned_jobs (LIKE job_records INCLUDING ALL);
 CREATE TABLE planned_queue (LIKE tallied_queue INCLUDING ALL);
 CREATE INDEX planned_queue_listing_idx ON planned_queue (status, created_at, id);
 CREATE TABLE planned_outcomes (LIKE job_outcomes INCLUDING ALL, created_at timestamptz(3) NOT NULL, error_code text);
@@ -45,24 +45,11 @@ CREATE INDEX planned_outcomes_listing_idx ON planned_outcomes (status, created_a
 CREATE INDEX planned_outcomes_finished_idx ON planned_outcomes (status, completed_at, started_at, created_at);
 CREATE INDEX planned_outcomes_failed_idx ON planned_outcomes (error_code) WHERE status = 'FAILED';
 ${talliedQueue('planned_queue')}
-${TALLY_TRIGGER.insert('planned_outcomes')}
--- queue + HOT record: no index on what the claim or the completion changes, room for new row versions on each page,
--- and the finished jobs' log that the statistics would read.
-CREATE TABLE hot_jobs (LIKE processing_jobs INCLUDING DEFAULTS INCLUDING CONSTRAINTS) WITH (fillfactor = 50);
-ALTER TABLE hot_jobs ADD PRIMARY KEY (id);
-CREATE INDEX hot_jobs_created_at_id_idx ON hot_jobs (created_at, id);
-CREATE INDEX hot_jobs_file_id_idx ON hot_jobs (file_id);
-CREATE INDEX hot_jobs_user_id_created_at_idx ON hot_jobs (user_id, created_at) WHERE user_id IS NOT NULL;
-CREATE UNIQUE INDEX hot_jobs_idempotency_key_key ON hot_jobs (idempotency_key) WHERE idempotency_key IS NOT NULL;
-${TALLY_TRIGGER.insert('hot_jobs')}
-${TALLY_TRIGGER.update('hot_jobs')}
-CREATE TABLE job_finished (id text NOT NULL, status text NOT NULL, completed_at timestamptz(3) NOT NULL,
-  started_at timestamptz(3), created_at timestamptz(3) NOT NULL);
-CREATE INDEX job_finished_idx ON job_finished (status, completed_at, started_at, created_at)`;
+${TALLY_TRIGGER.insert('planned_outcomes')}`;
 
 /** Empties the product's tables and every sketch's (named by SKETCH_TABLES itself) before a shape runs. */
 const sketchTables = [...SKETCH_TABLES.matchAll(/CREATE TABLE (\w+)/g)].map((match) => match[1]);
-export const EMPTY_TABLES = `TRUNCATE processing_jobs, job_attempts, stored_files, job_counts, ${sketchTables.join(', ')} CASCADE`;
+export const EMPTY_TABLES = `TRUNCATE job_records, job_states, job_attempts, stored_files, job_counts, ${sketchTables.join(', ')} CASCADE`;
 
 const queueClaim = (queue = 'job_queue') => `
 WITH picked AS (
@@ -76,27 +63,13 @@ WITH picked AS (
   RETURNING queued.id, queued.attempt_count, queued.started_at
 )`;
 /** The claim of the record designs: the worker needs the job's input, which the record holds. */
-const queueClaimWithRecord = (queue = 'job_queue', record = 'processing_jobs') => `${queueClaim(queue)}
+const queueClaimWithRecord = (queue = 'job_queue', record = 'job_records') => `${queueClaim(queue)}
 SELECT job.*, leased.attempt_count AS leased_attempt, leased.started_at AS leased_at
   FROM leased JOIN ${record} AS job ON job.id = leased.id`;
 const dequeued = (queue = 'job_queue') => `
 WITH gone AS (
   DELETE FROM ${queue} WHERE id = ANY($2::text[]) AND lease_owner = $1
   RETURNING id, format, priority, attempt_count, started_at, created_at, array_position($2::text[], id) AS ord
-)`;
-/**
- * The completion of the record designs: the queue rows deleted (`gone`), and their records COMPLETED with each
- * job's values, read by its position in the arrays; `alsoSet` is what the shape sets besides, `returning` what
- * follows the id in `done`.
- */
-const recordCompleted = (record: string, alsoSet: string, returning = '') => `${dequeued()}, done AS (
-  UPDATE ${record} AS job
-     SET status = 'COMPLETED', stage = 'COMPLETED', progress = 100, bytes_processed = ($6::bigint[])[gone.ord],
-         extracted_text = ($3::text[])[gone.ord], metadata = ($4::jsonb[])[gone.ord], result = ($5::jsonb[])[gone.ord],
-         completed_at = now(), actual_duration = (EXTRACT(EPOCH FROM (now() - gone.started_at)) * 1000)::int,
-         updated_at = now(), ${alsoSet}
-    FROM gone WHERE job.id = gone.id
-  RETURNING job.id${returning && `, ${returning}`}
 )`;
 /**
  * The outcome row appended by the completion of the queue + outcome designs (`withCreatedAt`: the planned shape's
@@ -121,13 +94,15 @@ export interface Design {
   matchesAttempts?: boolean;
   /** Keeps the tallies of jobs by status exact (as the product does): checked after the run. */
   keepsTallies: boolean;
-  /** A table whose updates are meant to be HOT (heap-only: no index entry): the run reports the share that were. */
-  hotTable?: string;
 }
 
-const recordInsert = (jobs: number, table = 'processing_jobs') => `
-INSERT INTO ${table} (id, file_id, file_name, file_size, format, priority, available_at, created_at, updated_at)
-SELECT 'j' || lpad(n::text, 8, '0'), 'f', 'a.txt', 10, 'txt', 2, now(), now(), now() FROM generate_series(1, ${jobs}) n`;
+const recordInsert = (jobs: number, table = 'job_records') => `
+INSERT INTO ${table} (id, file_id, file_name, file_size, format, priority, created_at)
+SELECT 'j' || lpad(n::text, 8, '0'), 'f', 'a.txt', 10, 'txt', 2, now() FROM generate_series(1, ${jobs}) n`;
+/** The product's job states beside its records (migration 20261206100000_job_state_apart). */
+const stateInsert = (jobs: number) => `
+INSERT INTO job_states (id, format, priority, created_at, available_at, updated_at)
+SELECT 'j' || lpad(n::text, 8, '0'), 'txt', 2, now(), now(), now() FROM generate_series(1, ${jobs}) n`;
 const queueInsert = (jobs: number, queue = 'job_queue') => `
 INSERT INTO ${queue} (id, format, priority, created_at, available_at)
 SELECT 'j' || lpad(n::text, 8, '0'), 'txt', 2, now(), now() FROM generate_series(1, ${jobs}) n`;
@@ -136,21 +111,12 @@ SELECT 'j' || lpad(n::text, 8, '0'), 'txt', 2, now(), now() FROM generate_series
 export const designs = (jobs: number): Design[] => [
   {
     name: 'current',
-    enqueue: [recordInsert(jobs)],
+    enqueue: [recordInsert(jobs), stateInsert(jobs)],
     claim: CLAIM_SQL,
     complete: COMPLETE_SQL,
     withResults: true,
     matchesAttempts: true,
     keepsTallies: true,
-  },
-  {
-    name: 'queue + record',
-    enqueue: [recordInsert(jobs), queueInsert(jobs)],
-    claim: queueClaimWithRecord(),
-    complete: `${recordCompleted('processing_jobs', 'attempt_count = gone.attempt_count, started_at = gone.started_at')}
-SELECT id FROM done`,
-    withResults: true,
-    keepsTallies: false,
   },
   {
     name: 'queue + outcome',
@@ -173,25 +139,6 @@ SELECT id FROM done`,
     enqueue: [recordInsert(jobs, 'planned_jobs'), queueInsert(jobs, 'planned_queue')],
     claim: queueClaimWithRecord('planned_queue', 'planned_jobs'),
     complete: `${dequeued('planned_queue')}${outcomeInsert('planned_outcomes', true)}`,
-    withResults: true,
-    keepsTallies: true,
-  },
-  {
-    name: 'queue + HOT record',
-    hotTable: 'hot_jobs',
-    enqueue: [recordInsert(jobs, 'hot_jobs'), queueInsert(jobs)],
-    claim: `${queueClaim()}, claimed AS (
-  UPDATE hot_jobs AS job
-     SET status = 'PROCESSING', stage = 'QUEUED', progress = 0, bytes_processed = 0, lease_owner = $1,
-         lease_expires_at = now() + make_interval(secs => $3::double precision / 1000), cancel_requested_at = NULL,
-         started_at = now(), updated_at = now(), attempt_count = leased.attempt_count
-    FROM leased WHERE job.id = leased.id
-  RETURNING job.*
-) SELECT * FROM claimed`,
-    complete: `${recordCompleted('hot_jobs', 'lease_expires_at = NULL', 'job.status, job.completed_at, job.started_at, job.created_at')}, logged AS (
-  INSERT INTO job_finished (id, status, completed_at, started_at, created_at)
-  SELECT id, status, completed_at, started_at, created_at FROM done
-) SELECT id FROM done`,
     withResults: true,
     keepsTallies: true,
   },

@@ -20,6 +20,8 @@ interface Dialect {
   ts(ms: string): string;
   json(text: string): string;
   pad(expression: string, width: number): string;
+  /** Statements that store the jobs `select` gives (SEEDED_COLUMNS, in order). */
+  insertJobs(select: string): string[];
 }
 
 const postgres: Dialect = {
@@ -27,6 +29,13 @@ const postgres: Dialect = {
   ts: (ms) => `to_timestamp((${ms}) / 1000.0)`,
   json: (text) => `'${text}'::jsonb`,
   pad: (expression, width) => `lpad((${expression})::text, ${width}, '0')`,
+  // Into the job's two tables at once: through the processing_jobs view, each row would go through its INSTEAD OF
+  // trigger.
+  insertJobs: (select) => [
+    `CREATE TEMP TABLE seeded_jobs (${SEEDED_COLUMNS}) ON COMMIT DROP AS ${select}`,
+    `INSERT INTO job_records (${RECORD_COLUMNS}) SELECT ${RECORD_COLUMNS} FROM seeded_jobs`,
+    `INSERT INTO job_states (${STATE_COLUMNS}) SELECT ${STATE_COLUMNS} FROM seeded_jobs`,
+  ],
 };
 
 const sqlite: Dialect = {
@@ -35,6 +44,7 @@ const sqlite: Dialect = {
   ts: (ms) => `(${ms})`,
   json: (text) => `'${text}'`,
   pad: (expression, width) => `printf('%0${width}d', ${expression})`,
+  insertJobs: (select) => [`INSERT INTO processing_jobs (${SEEDED_COLUMNS}) ${select}`],
 };
 
 const pick = (expression: string, values: string[]) =>
@@ -56,10 +66,7 @@ function statements(d: Dialect, rows: number, now: number): string[] {
     SELECT 'fseed' || ${d.pad('i', 20)}, 'file-' || i || '.' || ${pick(`i % ${FORMATS.length}`, FORMATS)}, 1000 + (i * 7727) % 5000000,
            ${pick(`i % ${FORMATS.length}`, FORMATS)}, 'seed-' || i, 'seed/' || i, ${d.ts(`${now - 7 * DAY_MS}`)}
       FROM ${d.series(FILES)}`;
-  const jobs = `INSERT INTO processing_jobs (id, file_id, file_name, file_size, format, status, stage, progress, bytes_processed, priority,
-      metadata, result, extracted_text, error_code, error_message, error_recoverable, attempt_count, retry_count, max_retries,
-      next_retry_at, available_at, lease_owner, lease_expires_at, actual_duration, created_at, started_at, completed_at, updated_at)
-    SELECT ${jobId}, 'fseed' || ${d.pad(file, 20)}, 'file-' || ${file} || '.' || ${pick(`${file} % ${FORMATS.length}`, FORMATS)},
+  const jobs = `SELECT ${jobId}, 'fseed' || ${d.pad(file, 20)}, 'file-' || ${file} || '.' || ${pick(`${file} % ${FORMATS.length}`, FORMATS)},
       1000 + (${file} * 7727) % 5000000, ${pick(`${file} % ${FORMATS.length}`, FORMATS)}, status,
       CASE status WHEN 'COMPLETED' THEN 'COMPLETED' WHEN 'PROCESSING' THEN 'READING' ELSE 'QUEUED' END,
       CASE status WHEN 'COMPLETED' THEN 100 WHEN 'PROCESSING' THEN 30 ELSE 0 END,
@@ -87,8 +94,19 @@ function statements(d: Dialect, rows: number, now: number): string[] {
       CASE status WHEN 'PROCESSING' THEN NULL WHEN 'RETRYING' THEN 'FAILED' ELSE status END,
       CASE status WHEN 'RETRYING' THEN 'TIMEOUT' ELSE error_code END, CASE status WHEN 'RETRYING' THEN 'seeded timeout' ELSE error_message END
     FROM processing_jobs WHERE started_at IS NOT NULL`;
-  return [files, jobs, attempts];
+  return [files, ...d.insertJobs(jobs), attempts];
 }
+
+/** The columns the seed's job rows give, in the order of its SELECT; the others keep their defaults. */
+const SEEDED_COLUMNS = `id, file_id, file_name, file_size, format, status, stage, progress, bytes_processed, priority,
+  metadata, result, extracted_text, error_code, error_message, error_recoverable, attempt_count, retry_count, max_retries,
+  next_retry_at, available_at, lease_owner, lease_expires_at, actual_duration, created_at, started_at, completed_at,
+  updated_at`;
+/** Of those, what PostgreSQL keeps in a job's record and in its state (migration 20261206100000_job_state_apart). */
+const RECORD_COLUMNS = 'id, file_id, file_name, file_size, format, priority, max_retries, created_at';
+const STATE_COLUMNS = `id, status, stage, progress, bytes_processed, format, priority, metadata, result, extracted_text,
+  error_code, error_message, error_recoverable, attempt_count, retry_count, next_retry_at, available_at, lease_owner,
+  lease_expires_at, actual_duration, created_at, started_at, completed_at, updated_at`;
 
 export async function seedJobs(db: BenchDatabase, rows: number): Promise<void> {
   const now = Date.now();

@@ -43,7 +43,7 @@ export async function storeTraceContexts(db: BenchDatabase): Promise<void> {
   const client = new Client({ connectionString: db.url });
   await client.connect();
   try {
-    await client.query('UPDATE processing_jobs SET trace_context = $1', [traceparent]);
+    await client.query('UPDATE job_records SET trace_context = $1', [traceparent]); // the record's, apart from its state
   } finally {
     await client.end();
   }

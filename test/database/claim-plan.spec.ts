@@ -17,7 +17,7 @@ const { CLAIM_SQL } = statements;
 const JOBS = 20_000;
 
 /**
- * The claim must walk processing_jobs_claim_idx in claim order and stop after its batch. On a table filled since
+ * The claim must walk job_states_claim_idx in claim order and stop after its batch. On a table filled since
  * its statistics were gathered (a bulk enqueue, a fresh database) the planner would otherwise read every queued
  * job and sort them (10-50x slower): this pins the choice, so that a schema change cannot bring the sort back.
  */
@@ -103,16 +103,16 @@ describePostgres("The queue statements' plans on PostgreSQL", () => {
   });
 
   it('(control) would keep a plan that reads another index whole and sorts, where its own is missing', async () => {
-    await service.prisma.queuePool!.query('DROP INDEX processing_jobs_lease_idx');
+    await service.prisma.queuePool!.query('DROP INDEX job_states_lease_idx');
     const { nodes } = await genericPlanOf(statements.STALLED_SQL);
-    expect(() => expectKeyedPlan(nodes, 'processing_jobs_lease_idx')).toThrow();
+    expect(() => expectKeyedPlan(nodes, 'job_states_lease_idx')).toThrow();
     expect(sortsOfTableRows(nodes)).not.toEqual([]);
   });
 
   it('(control) would see the sort come back in the claim without its index', async () => {
-    await service.prisma.queuePool!.query('DROP INDEX processing_jobs_claim_idx');
+    await service.prisma.queuePool!.query('DROP INDEX job_states_claim_idx');
     const { nodes } = await genericPlanOf(CLAIM_SQL);
-    expect(() => expectKeyedPlan(nodes, 'processing_jobs_claim_idx')).toThrow();
+    expect(() => expectKeyedPlan(nodes, 'job_states_claim_idx')).toThrow();
     expect(sortsOfTableRows(nodes)).not.toEqual([]);
   });
 });

@@ -13,7 +13,7 @@ import { type TestApp, useTestApp } from '../support/test-app';
  * A queue starts on an empty table, and each queue connection keeps the plan it made for a statement the first time
  * it ran it: a plan that suits a few rows is then the plan at a million. Planned on an empty table, every statement
  * must still reach its rows by the index claim-plan.spec.ts pins on 20,000. The completion and the extraction's save
- * did not: they walked processing_jobs_lease_idx, in lease order (the completion then locked in that order).
+ * did not: they walked job_states_lease_idx, in lease order (the completion then locked in that order).
  */
 describePostgres("The queue statements' plans on an empty table (PostgreSQL)", () => {
   let service: TestApp;
@@ -31,8 +31,8 @@ describePostgres("The queue statements' plans on an empty table (PostgreSQL)", (
     const plain = SAVE_EXTRACTION_SQL.replace("coalesce(status, '') = 'PROCESSING'", "status = 'PROCESSING'");
     expect(plain).not.toBe(SAVE_EXTRACTION_SQL);
     const { nodes } = await genericPlanOf(service.prisma.queuePool!, plain);
-    expect(() => expectKeyedPlan(nodes, 'processing_jobs_pkey')).toThrow();
-    expect(nodes.map((node) => node['Index Name'])).toContain('processing_jobs_lease_idx');
+    expect(() => expectKeyedPlan(nodes, 'job_states_pkey')).toThrow();
+    expect(nodes.map((node) => node['Index Name'])).toContain('job_states_lease_idx');
   });
 
   it("(control) would walk the renewal's rows in lease order with the status compared plainly", async () => {
@@ -40,6 +40,6 @@ describePostgres("The queue statements' plans on an empty table (PostgreSQL)", (
     expect(plain).not.toBe(RENEW_SQL);
     const { nodes } = await genericPlanOf(service.prisma.queuePool!, plain);
     expect(() => expectWalkInIdOrder(nodes)).toThrow();
-    expect(nodes.map((node) => node['Index Name'])).toContain('processing_jobs_lease_idx');
+    expect(nodes.map((node) => node['Index Name'])).toContain('job_states_lease_idx');
   });
 });

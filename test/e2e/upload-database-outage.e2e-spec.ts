@@ -92,7 +92,7 @@ if (usingPostgres) {
       const diskBefore = storageContents(database);
       // The job insert sleeps, which holds the upload between its StoredFile row and its job.
       await inTestDatabase(`CREATE FUNCTION slow_job_insert() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(60); RETURN NEW; END $$;
-        CREATE TRIGGER slow_job_insert BEFORE INSERT ON processing_jobs FOR EACH ROW EXECUTE FUNCTION slow_job_insert()`);
+        CREATE TRIGGER slow_job_insert BEFORE INSERT ON job_records FOR EACH ROW EXECUTE FUNCTION slow_job_insert()`);
       const during = upload(service, { name: 'between.txt' }).then((response) => response);
       await waitFor(
         async () =>
@@ -109,7 +109,7 @@ if (usingPostgres) {
       const response = await during;
       const diskDuring = storageContents(database);
       await outage.end(database);
-      await inTestDatabase('DROP TRIGGER slow_job_insert ON processing_jobs');
+      await inTestDatabase('DROP TRIGGER slow_job_insert ON job_records');
 
       expect({ status: response.status >= 500 && response.status < 600, disk: diskDuring }).toEqual({
         status: true,

@@ -86,6 +86,34 @@ export async function openSqliteTarget(): Promise<MigrationTarget> {
   };
 }
 
+/**
+ * The tables that store a model kept as a view on PostgreSQL: processing_jobs joins a job's record to its state
+ * (migration 20261206100000_job_state_apart). The model's facts are then the view's columns (a view's own are all
+ * nullable: each takes its stored column's) and its tables' indexes, named for the view as SQLite names them.
+ */
+const STORED_IN: Record<string, string> = { job_records: 'processing_jobs', job_states: 'processing_jobs' };
+
+function asModelTables(
+  tables: string[],
+  columns: (ColumnFacts & { table: string })[],
+  indexes: (IndexFacts & { table: string })[],
+): Parameters<typeof collect> {
+  const stored = (table: string) => STORED_IN[table] !== undefined;
+  const storedNullable = (view: string, name: string) =>
+    columns.find((column) => STORED_IN[column.table] === view && column.name === name)?.nullable;
+  return [
+    tables.filter((table) => !stored(table)),
+    columns
+      .filter((column) => !stored(column.table))
+      .map((column) => ({ ...column, nullable: storedNullable(column.table, column.name) ?? column.nullable })),
+    indexes.map((index) =>
+      stored(index.table)
+        ? { ...index, table: STORED_IN[index.table], name: index.name.replace(index.table, STORED_IN[index.table]) }
+        : index,
+    ),
+  ];
+}
+
 /** A fresh PostgreSQL database (test/support/database.ts); only when DATABASE_URL is a postgres URL. */
 export async function openPostgresTarget(): Promise<MigrationTarget> {
   const database = await createTestDatabase();
@@ -96,7 +124,8 @@ export async function openPostgresTarget(): Promise<MigrationTarget> {
     migrate: (migrations = loadMigrations('postgresql')) => migratePostgres(pool, migrations),
     facts: async () => {
       const tables = await rows<{ table: string }>(
-        `SELECT table_name AS table FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`,
+        `SELECT table_name AS table FROM information_schema.tables
+          WHERE table_schema = current_schema() AND table_type IN ('BASE TABLE', 'VIEW')`,
       );
       const columns = await rows<ColumnFacts & { table: string }>(
         `SELECT table_name AS table, column_name AS name, is_nullable = 'YES' AS nullable
@@ -109,9 +138,11 @@ export async function openPostgresTarget(): Promise<MigrationTarget> {
               WHERE table_schema = current_schema() AND constraint_type = 'PRIMARY KEY')`,
       );
       return collect(
-        tables.map((t) => t.table),
-        columns,
-        indexes,
+        ...asModelTables(
+          tables.map((t) => t.table),
+          columns,
+          indexes,
+        ),
       );
     },
     appliedCount: async () =>

@@ -9,18 +9,18 @@ import { SETTLE_SQL } from '../../src/job-queue/database/postgres-settle-stateme
  * would then be the one used at every run, whatever the values.
  */
 export const QUEUE_STATEMENTS: [name: string, text: string, index: string][] = [
-  ['claim', statements.CLAIM_SQL, 'processing_jobs_claim_idx'],
-  ['complete', statements.COMPLETE_SQL, 'processing_jobs_pkey'],
-  ['settle', SETTLE_SQL, 'processing_jobs_pkey'],
-  ['renew-leases', statements.RENEW_SQL, 'processing_jobs_pkey'],
-  ['save-progress', statements.SAVE_PROGRESS_SQL, 'processing_jobs_pkey'],
-  ['save-extraction', statements.SAVE_EXTRACTION_SQL, 'processing_jobs_pkey'],
-  ['find-jobs', statements.FIND_JOBS_SQL, 'processing_jobs_pkey'],
-  ['jobs-by-keys', statements.BY_KEYS_SQL, 'processing_jobs_idempotency_key_key'],
-  ['find-stalled', statements.STALLED_SQL, 'processing_jobs_lease_idx'],
-  ['next-due', statements.MS_UNTIL_NEXT_DUE_SQL, 'processing_jobs_due_idx'],
-  ['delete-finished', statements.DELETE_FINISHED_SQL, 'processing_jobs_finished_idx'],
-  ['delete-unused-files', statements.DELETE_UNUSED_FILES_SQL, 'processing_jobs_file_id_idx'],
+  ['claim', statements.CLAIM_SQL, 'job_states_claim_idx'],
+  ['complete', statements.COMPLETE_SQL, 'job_states_pkey'],
+  ['settle', SETTLE_SQL, 'job_states_pkey'],
+  ['renew-leases', statements.RENEW_SQL, 'job_states_pkey'],
+  ['save-progress', statements.SAVE_PROGRESS_SQL, 'job_states_pkey'],
+  ['save-extraction', statements.SAVE_EXTRACTION_SQL, 'job_states_pkey'],
+  ['find-jobs', statements.FIND_JOBS_SQL, 'job_records_pkey'],
+  ['jobs-by-keys', statements.BY_KEYS_SQL, 'job_records_idempotency_key_key'],
+  ['find-stalled', statements.STALLED_SQL, 'job_states_lease_idx'],
+  ['next-due', statements.MS_UNTIL_NEXT_DUE_SQL, 'job_states_due_idx'],
+  ['delete-finished', statements.DELETE_FINISHED_SQL, 'job_states_finished_idx'],
+  ['delete-unused-files', statements.DELETE_UNUSED_FILES_SQL, 'job_records_file_id_idx'],
   ['lock-files', statements.LOCK_FILES_SQL, 'stored_files_pkey'],
   ['find-files', statements.FIND_FILES_SQL, 'stored_files_pkey'],
   ['insert-keyed', INSERT_KEYED_SQL, 'stored_files_pkey'],
@@ -61,7 +61,7 @@ export const expectWalkInIdOrder = (nodes: PlanNode[]) => {
   const [join] = nodes.filter((node) => node['Node Type'] === 'Nested Loop');
   const [outer, inner] = join.Plans!;
   expect(nodesOf(outer).map((node) => node['Node Type'])).toEqual(['Subquery Scan', 'Sort', 'Function Scan']);
-  expect(inner).toMatchObject({ 'Node Type': 'Index Scan', 'Index Name': 'processing_jobs_pkey' });
+  expect(inner).toMatchObject({ 'Node Type': 'Index Scan', 'Index Name': 'job_states_pkey' });
 };
 
 /**

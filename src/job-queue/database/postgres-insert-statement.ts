@@ -53,40 +53,51 @@ locked AS MATERIALIZED (
 
 const CREATED_AT = 'coalesce(input.created_at, files.inserted_at)';
 
-/**
- * A job's created_at, unless given, is this server's now() (`files.inserted_at`): the claim compares available_at
- * with now() and ranks a priority's jobs by created_at, so by the enqueuing instances' clocks one whose clock ran a
- * minute ahead held back every job it enqueued for that minute, and one a minute behind put its jobs ahead of
- * everyone's of the last minute. Its available_at, unless given, is its run_at or created_at, whichever is later
- * (GREATEST passes over a null run_at; pendingJobRecord applies the same rule).
- */
-const INSERT_JOBS = `
-INSERT INTO processing_jobs (id, file_id, file_name, file_size, format, status, stage, priority, max_retries, options,
-                             run_at, available_at, idempotency_key, user_id, created_at, updated_at, estimated_duration,
-                             trace_context)
-SELECT input.id, input.file_id, CASE WHEN files.complete THEN files.names[input.file_at] END,
-       files.sizes[input.file_at], files.formats[input.file_at], 'PENDING', 'QUEUED', input.priority, input.max_retries,
-       input.options, input.run_at, coalesce(input.available_at, GREATEST(input.run_at, ${CREATED_AT})),
-       input.idempotency_key, input.user_id, ${CREATED_AT}, ${CREATED_AT}, files.estimates[input.file_at],
-       input.trace_context
-  FROM files,
+const INPUT = `
        unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::int[], $6::jsonb[], $7::timestamptz[],
               $8::timestamptz[], $9::text[], $10::text[], $11::timestamptz[], $17::text[])
     AS input(id, file_id, file_at, priority, max_retries, options, run_at, available_at, idempotency_key, user_id,
              created_at, trace_context)`;
+
+/**
+ * A job is two rows (migration 20261206100000_job_state_apart): its record, which only the insert writes, and its
+ * state. A job's created_at, unless given, is this server's now() (`files.inserted_at`): the claim compares
+ * available_at with now() and ranks a priority's jobs by created_at, so by the enqueuing instances' clocks one whose
+ * clock ran a minute ahead held back every job it enqueued for that minute, and one a minute behind put its jobs
+ * ahead of everyone's of the last minute. Its available_at, unless given, is its run_at or created_at, whichever is
+ * later (GREATEST passes over a null run_at; pendingJobRecord applies the same rule).
+ */
+const INSERT_RECORDS = `
+INSERT INTO job_records (id, file_id, file_name, file_size, format, priority, max_retries, options, run_at,
+                         idempotency_key, user_id, created_at, estimated_duration, trace_context)
+SELECT input.id, input.file_id, CASE WHEN files.complete THEN files.names[input.file_at] END,
+       files.sizes[input.file_at], files.formats[input.file_at], input.priority, input.max_retries, input.options,
+       input.run_at, input.idempotency_key, input.user_id, ${CREATED_AT}, files.estimates[input.file_at],
+       input.trace_context
+  FROM files, ${INPUT}`;
+
+/** The new jobs' states, PENDING, each read from the input as its record is (`only`: which of them). */
+const insertStates = (only = '') => `
+INSERT INTO job_states (id, status, stage, format, priority, created_at, user_id, available_at, updated_at)
+SELECT input.id, 'PENDING', 'QUEUED', files.formats[input.file_at], input.priority, ${CREATED_AT}, input.user_id,
+       coalesce(input.available_at, GREATEST(input.run_at, ${CREATED_AT})), ${CREATED_AT}
+  FROM files, ${INPUT}${only}`;
 
 /** What a new job copies from its file, the same for every job of that file: the columns of `file_copies`. */
 const FILE_COPY = 'file_id, file_name, file_size, format, estimated_duration';
 
 /**
  * Jobs of which some have an idempotency key: a key already taken skips its job (insertJobs reads that job), so each
- * inserted job is returned.
+ * inserted job is returned, and only those get a state (a membership test in the inserted ids per job: the queue's
+ * connections join by nested loops, and a keyed enqueue is usually of one job).
  */
 export const INSERT_KEYED_SQL = `
-WITH ${FILES_OF_THE_JOBS}
-${INSERT_JOBS}
+WITH ${FILES_OF_THE_JOBS}, inserted AS (${INSERT_RECORDS}
 ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-RETURNING id, ${FILE_COPY}, (SELECT inserted_at FROM files) AS inserted_at`;
+RETURNING id, ${FILE_COPY}
+), states AS (${insertStates('\n WHERE input.id = ANY (ARRAY(SELECT id FROM inserted))')}
+)
+SELECT id, ${FILE_COPY}, (SELECT inserted_at FROM files) AS inserted_at FROM inserted`;
 
 /**
  * Jobs none of which has a key, the bulk enqueue's usual case: all are inserted or the statement fails, so it returns
@@ -96,7 +107,8 @@ RETURNING id, ${FILE_COPY}, (SELECT inserted_at FROM files) AS inserted_at`;
  * confirmed): 15 instead of 16 µs of PostgreSQL's CPU a job (in-process, 20,000 jobs in calls of 1,000).
  */
 export const INSERT_UNKEYED_SQL = `
-WITH ${FILES_OF_THE_JOBS}, inserted AS (${INSERT_JOBS}
+WITH ${FILES_OF_THE_JOBS}, inserted AS (${INSERT_RECORDS}
+), states AS (${insertStates()}
 )
 SELECT ${FILE_COPY}, files.inserted_at FROM file_copies, files`;
 

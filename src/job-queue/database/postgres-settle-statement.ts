@@ -37,7 +37,7 @@ export const SETTLE_SQL = `
 WITH locked AS MATERIALIZED (
   SELECT id, attempt_count, started_at, next_attempt_manual, cancel_requested_at IS NOT NULL AS cancel_requested,
          array_position($1::text[], id) AS n
-    FROM processing_jobs
+    FROM job_states
    WHERE id = ANY($1::text[]) AND status = 'PROCESSING'
      AND lease_owner = ($2::text[])[array_position($1::text[], id)]
      AND (NOT $8::boolean OR lease_expires_at < now())
@@ -59,7 +59,7 @@ WITH locked AS MATERIALIZED (
            AS error_recoverable
     FROM input, LATERAL (SELECT input.cancel_requested AND input.outcome <> 'CANCELLED' AS cancelled) AS rule
 ), settled AS (
-  UPDATE processing_jobs AS job
+  UPDATE job_states AS job
      SET status = CASE WHEN d.outcome = 'INTERRUPTED' THEN 'PENDING' ELSE d.outcome END,
          stage = CASE WHEN d.outcome = 'INTERRUPTED' THEN 'QUEUED' ELSE job.stage END,
          progress = CASE WHEN d.outcome = 'INTERRUPTED' THEN 0 ELSE job.progress END,

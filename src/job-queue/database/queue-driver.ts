@@ -40,6 +40,13 @@ export interface QueueDriver extends QueueStore {
    */
   runExclusive<T>(lock: ExclusiveLock, work: () => Promise<T>): Promise<T | undefined>;
 
+  /**
+   * The table that holds every job's state (status, start and end times, error, and copies of its format, priority,
+   * creation time and owner), which the statistics read alone: PostgreSQL keeps it apart from the job's record
+   * (job_states), SQLite in the one row of the job (processing_jobs).
+   */
+  readonly jobStates: string;
+
   /** Milliseconds between two timestamp columns as a number, for the statistics' averages. */
   millisBetween(from: string, to: string): Prisma.Sql;
 

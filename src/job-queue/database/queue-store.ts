@@ -199,12 +199,15 @@ export type SavedExtraction = Pick<Completion, 'extractedText' | 'metadata' | 'r
 /** A running job's progress as its row keeps it (what a processor reports, less what only events carry). */
 export type SavedProgress = Pick<ProgressSnapshot, 'stage' | 'progress' | 'bytesProcessed'> & { jobId: string };
 
-/** The earliest availableAt among claimable jobs: one index walk per status, so no plan needs a sort. */
-export const NEXT_DUE_SQL = `
+/**
+ * The earliest availableAt among claimable jobs in `table` (the one holding the jobs' states): one index walk per
+ * status, so no plan needs a sort.
+ */
+export const nextDueSql = (table: string) => `
 SELECT min(due) AS due FROM (
-  SELECT (SELECT available_at FROM processing_jobs WHERE status = 'PENDING' ORDER BY available_at LIMIT 1) AS due
+  SELECT (SELECT available_at FROM ${table} WHERE status = 'PENDING' ORDER BY available_at LIMIT 1) AS due
   UNION ALL
-  SELECT (SELECT available_at FROM processing_jobs WHERE status = 'RETRYING' ORDER BY available_at LIMIT 1)
+  SELECT (SELECT available_at FROM ${table} WHERE status = 'RETRYING' ORDER BY available_at LIMIT 1)
 ) AS next_due`;
 
 export const CLAIM_ORDER = 'priority DESC, created_at ASC, id ASC';

@@ -5,7 +5,7 @@ import type { Prisma, PrismaService } from './prisma.service';
 import type { QueueDriver } from './queue-driver';
 
 /** What the statistics' SQL needs of its driver: the arithmetic and the planner hints that differ by provider. */
-type ProviderPieces = Pick<QueueDriver, 'millisBetween' | 'bucketSince' | 'indexedBy'>;
+type ProviderPieces = Pick<QueueDriver, 'millisBetween' | 'bucketSince' | 'indexedBy' | 'jobStates'>;
 
 const HOUR_MS = 3_600_000;
 
@@ -16,8 +16,8 @@ const toDate = (value: unknown): Date | null =>
   value === null || value === undefined ? null : value instanceof Date ? value : new Date(Number(value));
 
 /**
- * JobStatistics for the schema both providers share today: the job's row is its whole state, the tallies are
- * job_counts, the failed attempts job_attempts. The queries run in the database (grouped, over indexes), never by
+ * JobStatistics over the jobs' states (the driver's jobStates: apart from the records on PostgreSQL, in the job's one
+ * row on SQLite), the tallies (job_counts) and the failed attempts (job_attempts). The queries run in the database (grouped, over indexes), never by
  * loading jobs; the provider's arithmetic comes from its driver.
  */
 export class SqlJobStatistics implements JobStatistics {
@@ -57,12 +57,13 @@ export class SqlJobStatistics implements JobStatistics {
     const weekAgo = new Date(now.getTime() - 7 * 24 * HOUR_MS);
     const { sql } = this.prisma.fragments;
     const owned = this.owner(userId);
+    const jobs = this.jobs(userId);
     const completed = sql`status = ${JobStatus.COMPLETED} AND ${owned}`;
     const rows = await this.prisma.client.$queryRaw<Record<string, unknown>[]>`
       SELECT counts.status, counts.format, counts.priority, counts.count,
         recent.last_hour, recent.last_day, recent.processing_ms, recent.queue_ms,
-        (SELECT COUNT(*) FROM processing_jobs WHERE ${completed} AND completed_at < ${weekAgo})
-          + (SELECT COUNT(*) FROM processing_jobs WHERE ${completed} AND completed_at IS NULL) AS completed_before_week,
+        (SELECT COUNT(*) FROM ${jobs} WHERE ${completed} AND completed_at < ${weekAgo})
+          + (SELECT COUNT(*) FROM ${jobs} WHERE ${completed} AND completed_at IS NULL) AS completed_before_week,
         (${this.inputFailedCount(userId, inputErrorCodes)}) AS input_failed
       FROM ${this.counts(userId)} AS counts
       CROSS JOIN (SELECT
@@ -70,7 +71,7 @@ export class SqlJobStatistics implements JobStatistics {
           COUNT(*) AS last_day,
           AVG(${this.driver.millisBetween('started_at', 'completed_at')}) AS processing_ms,
           AVG(${this.driver.millisBetween('created_at', 'started_at')}) AS queue_ms
-        FROM processing_jobs WHERE ${completed} AND completed_at >= ${dayAgo}) AS recent`;
+        FROM ${jobs} WHERE ${completed} AND completed_at >= ${dayAgo}) AS recent`;
     // No row: no jobs in scope, so nothing completed either.
     const first = rows[0] ?? {};
     return {
@@ -97,7 +98,7 @@ export class SqlJobStatistics implements JobStatistics {
     const { raw } = this.prisma.fragments;
     const rows = await this.prisma.client.$queryRaw<{ bucket: unknown; status: string; count: unknown }[]>`
       SELECT bucket, status, COUNT(*) AS count FROM (
-        SELECT ${this.driver.bucketSince('completed_at', since, bucketMs)} AS bucket, status FROM processing_jobs
+        SELECT ${this.driver.bucketSince('completed_at', since, bucketMs)} AS bucket, status FROM ${this.jobs(userId)}
         WHERE status IN (${raw(`'${JobStatus.COMPLETED}', '${JobStatus.FAILED}'`)}) AND completed_at >= ${since}
           AND ${this.owner(userId)}
       ) AS ended GROUP BY bucket, status`;
@@ -143,7 +144,7 @@ export class SqlJobStatistics implements JobStatistics {
   }
 
   /**
-   * Jobs by (status, format, priority) as a subquery. For all jobs: the tallies that triggers on processing_jobs keep
+   * Jobs by (status, format, priority) as a subquery. For all jobs: the tallies that triggers on the jobs' states keep
    * exact (job_counts, one row per shard; migration 20261129020000_job_counts), a few hundred rows instead of an
    * index entry per job. For one owner: a grouped scan of that owner's jobs (the tallies are not per owner).
    */
@@ -159,18 +160,26 @@ export class SqlJobStatistics implements JobStatistics {
 
   /**
    * The count of FAILED jobs with one of `inputErrorCodes`, of one owner or (undefined) of all, from the partial index
-   * processing_jobs_failed_error_code_idx. The status is a literal: neither database can count on proving a partial
-   * index's predicate from a bound parameter (SQLite only once it re-prepares a statement with its values bound;
-   * PostgreSQL not in a generic plan), and SQLite is told the index:
-   * without it, 1M jobs of which 100k FAILED took it 118-177 ms through another status index, against 1.8 ms.
+   * on the failed jobs' error codes (processing_jobs_failed_error_code_idx on SQLite, job_states_failed_error_code_idx
+   * on PostgreSQL). The status is a literal: neither database can count on proving a partial index's predicate from a
+   * bound parameter (SQLite only once it re-prepares a statement with its values bound; PostgreSQL not in a generic
+   * plan), and SQLite is told the index: without it, 1M jobs of which 100k FAILED took it 118-177 ms through another status index, against 1.8 ms.
    * Public for test/database/stats-plan.spec.ts, which pins the plan.
    */
   inputFailedCount(userId: string | null | undefined, inputErrorCodes: readonly string[]): Prisma.Sql {
     const { sql, join, raw } = this.prisma.fragments;
     if (inputErrorCodes.length === 0) return sql`SELECT 0 AS count`; // IN () is no SQL
-    return sql`SELECT COUNT(*) AS count FROM processing_jobs ${this.driver.indexedBy('processing_jobs_failed_error_code_idx')}
+    return sql`SELECT COUNT(*) AS count FROM ${this.jobs(userId)} ${this.driver.indexedBy('processing_jobs_failed_error_code_idx')}
       WHERE status = ${raw(`'${JobStatus.FAILED}'`)} AND error_code IN (${join([...inputErrorCodes])})
         AND ${this.owner(userId)}`;
+  }
+
+  /**
+   * Where the jobs' states are read: over every job, the table that holds them alone (the driver's jobStates, with
+   * the status indexes); for one owner, the jobs as a whole, reached through the owner's index on the record.
+   */
+  private jobs(userId: string | null | undefined): Prisma.Sql {
+    return this.prisma.fragments.raw(userId === undefined ? this.driver.jobStates : 'processing_jobs');
   }
 
   private owner(userId: string | null | undefined): Prisma.Sql {

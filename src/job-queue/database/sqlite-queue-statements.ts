@@ -4,7 +4,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { JobRecord, StoredFileRecord } from '../common/job-record';
-import { CLAIM_ORDER, NEXT_DUE_SQL } from './queue-store';
+import { CLAIM_ORDER, nextDueSql } from './queue-store';
 import { sqliteFileReader, sqliteJobReader } from './row-mapping';
 
 /**
@@ -119,7 +119,7 @@ export function prepareStatements(db: Database.Database): Statements {
     deleteAttempts: prepare(DELETE_ATTEMPTS_SQL),
     deleteJobs: prepare(DELETE_JOBS_SQL),
     deleteUnusedFiles: prepare(DELETE_UNUSED_FILES_SQL),
-    nextDue: prepare(NEXT_DUE_SQL),
+    nextDue: prepare(nextDueSql('processing_jobs')),
     claim: reading(CLAIM_SQL, sqliteJobReader),
     complete: prepare(COMPLETE_SQL),
     renew: prepare(RENEW_SQL),

@@ -15,6 +15,7 @@ import type { EventBuses, ExclusiveLock, QueueDriver } from '../queue-driver';
  */
 export class PostgresDriver extends PostgresQueueStore implements QueueDriver {
   readonly provider = 'postgresql';
+  readonly jobStates = 'job_states';
   readonly records: PrismaJobRecords;
   readonly statistics: SqlJobStatistics;
   private readonly logger = new Logger(PostgresDriver.name);

@@ -23,6 +23,7 @@ const heldLocks = new Set<string>();
  */
 export class SqliteDriver extends SqliteQueueStore implements QueueDriver {
   readonly provider = 'sqlite';
+  readonly jobStates = 'processing_jobs';
   readonly records: PrismaJobRecords;
   readonly statistics: SqlJobStatistics;
 
