@@ -36,9 +36,10 @@ export const listedAtOrBefore = (position: ListPosition): Prisma.ProcessingJobWh
 });
 
 /**
- * JobRecords for the schema both providers share today, where the job's row is its whole state: Prisma's queries,
- * the same on each provider, and SQL only where Prisma's would be slow (the count, the averages). The client is
- * asked for at each call, not at construction: worker-only processes never load it (PrismaService.client).
+ * JobRecords over the processing_jobs model, a job's whole row (on PostgreSQL a view of its record and its state):
+ * Prisma's queries, the same on each provider, and SQL only where Prisma's would be slow (the count, the averages).
+ * The client is asked for at each call, not at construction: worker-only processes never load it
+ * (PrismaService.client).
  */
 export class PrismaJobRecords implements JobRecords {
   constructor(
