@@ -62,11 +62,11 @@ const WRITERS: [name: string, write: (driver: QueueDriver, ids: string[]) => Pro
 describePostgres('Statements that write several job rows lock them in id order (PostgreSQL)', () => {
   const t = useDriverUnderTest();
 
-  /** Whether another transaction holds a lock on the job's row now, asked without waiting for it. */
+  /** Whether another transaction holds a lock on the job's state row (what the statements write) now, without waiting. */
   const lockedNow = async (probe: Client, id: string): Promise<boolean> => {
     await probe.query('BEGIN');
     try {
-      await probe.query('SELECT id FROM processing_jobs WHERE id = $1 FOR UPDATE NOWAIT', [id]);
+      await probe.query('SELECT id FROM job_states WHERE id = $1 FOR UPDATE NOWAIT', [id]);
       return false;
     } catch (error) {
       if ((error as { code?: string }).code === '55P03') return true; // lock_not_available
@@ -86,7 +86,7 @@ describePostgres('Statements that write several job rows lock them in id order (
     await probe.connect();
     try {
       await holder.query('BEGIN');
-      await holder.query('SELECT id FROM processing_jobs WHERE id = $1 FOR UPDATE', [b]);
+      await holder.query('SELECT id FROM job_states WHERE id = $1 FOR UPDATE', [b]);
       const writing = write(t.driver, [c, a, b]);
       await waitFor(async () => {
         const { rows } = await probe.query<{ waiting: number }>(
