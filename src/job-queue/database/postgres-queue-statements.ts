@@ -146,8 +146,8 @@ export function claimedJobReader(workerId: string) {
  *
  * The status is compared through coalesce (the column is never null) so that no index on it can serve the
  * statement: written `job.status = 'PROCESSING'`, a plan made while the table was small (0 to 1,000 rows, as when a
- * queue starts; each connection keeps its first plan) walked the lease index (job_states_lease_idx) first, locking in lease order.
- * empty-table-plans.spec.ts and claim-plan.spec.ts pin the walk on none and on 20,000.
+ * queue starts; each connection keeps its first plan) walked the lease index (job_states_lease_idx) first, locking
+ * in lease order. empty-table-plans.spec.ts and claim-plan.spec.ts pin the walk on none and on 20,000.
  */
 const heldJobsInIdOrder = (ids: string, owner: string) => `
   FROM (SELECT id, ord FROM unnest(${ids}::text[]) WITH ORDINALITY AS input(id, ord) ORDER BY id) AS input
@@ -203,8 +203,8 @@ ${heldJobsInIdOrder('$2', '$1')}`;
 
 /**
  * The status through coalesce, as in heldJobsInIdOrder: written `status = 'PROCESSING'`, the plan made on a table of
- * up to 1,000 rows (and kept by its connection) walked the lease index (job_states_lease_idx), every running job, instead of the
- * key (test/database/empty-table-plans.spec.ts).
+ * up to 1,000 rows (and kept by its connection) walked the lease index (job_states_lease_idx), every running job,
+ * instead of the key (test/database/empty-table-plans.spec.ts).
  */
 export const SAVE_EXTRACTION_SQL = `
 UPDATE job_states

@@ -17,8 +17,8 @@ const toDate = (value: unknown): Date | null =>
 
 /**
  * JobStatistics over the jobs' states (the driver's jobStates: apart from the records on PostgreSQL, in the job's one
- * row on SQLite), the tallies (job_counts) and the failed attempts (job_attempts). The queries run in the database (grouped, over indexes), never by
- * loading jobs; the provider's arithmetic comes from its driver.
+ * row on SQLite), the tallies (job_counts) and the failed attempts (job_attempts). The queries run in the database
+ * (grouped, over indexes), never by loading jobs; the provider's arithmetic comes from its driver.
  */
 export class SqlJobStatistics implements JobStatistics {
   constructor(
