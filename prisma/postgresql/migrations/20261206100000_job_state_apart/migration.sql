@@ -2,7 +2,7 @@
 -- priority, owner, idempotency key, creation time) is written once, at enqueue. Everything a claim, a progress write,
 -- a renewal, a completion or a settlement changes is in job_states, with every index on what those change (claim,
 -- due, lease, listing by status, finished, failed by code) and the tallies' triggers. A claim and a completion then
--- write a new version of a ~25-column row with three index entries each, instead of the 37-column record with
+-- write a new version of a 28-column row with three index entries each, instead of the 37-column record with
 -- five: PostgreSQL's CPU a job, serial claims and completions of 100 (bench:designs, "split record"), 37 against 43
 -- µs. The record's own indexes (creation order, file, owner, key) are never rewritten by a job's progress.
 --
