@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { Client } from 'pg';
+import { recordAndStateColumns } from '../../src/job-queue/database/postgres-queue-statements';
 import type { BenchDatabase } from './databases';
 
 /**
@@ -103,10 +104,9 @@ const SEEDED_COLUMNS = `id, file_id, file_name, file_size, format, status, stage
   next_retry_at, available_at, lease_owner, lease_expires_at, actual_duration, created_at, started_at, completed_at,
   updated_at`;
 /** Of those, what PostgreSQL keeps in a job's record and in its state (migration 20261206100000_job_state_apart). */
-const RECORD_COLUMNS = 'id, file_id, file_name, file_size, format, priority, max_retries, created_at';
-const STATE_COLUMNS = `id, status, stage, progress, bytes_processed, format, priority, metadata, result, extracted_text,
-  error_code, error_message, error_recoverable, attempt_count, retry_count, next_retry_at, available_at, lease_owner,
-  lease_expires_at, actual_duration, created_at, started_at, completed_at, updated_at`;
+const STORED = recordAndStateColumns(SEEDED_COLUMNS.split(',').map((column) => column.trim()));
+const RECORD_COLUMNS = STORED.record.join(', ');
+const STATE_COLUMNS = STORED.state.join(', ');
 
 export async function seedJobs(db: BenchDatabase, rows: number): Promise<void> {
   const now = Date.now();

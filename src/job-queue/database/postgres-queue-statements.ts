@@ -46,7 +46,7 @@ const CLAIMED_COLUMNS = JOB_COLUMNS.filter((column) => !SET_BY_THE_CLAIM.map(sna
  * enqueue; migration 20261206100000_job_state_apart). The state also copies the record's format, priority,
  * created_at and user_id, which the claim's order, the tallies and the statistics read; they are read from the record.
  */
-const STATE_COLUMNS = new Set([
+export const STATE_COLUMNS: ReadonlySet<string> = new Set([
   'status',
   'stage',
   'progress',
@@ -71,6 +71,17 @@ const STATE_COLUMNS = new Set([
   'extracted_text',
   'updated_at',
 ]);
+/** The record's columns that the state copies (its key among them). */
+const COPIED_INTO_STATE = ['id', 'format', 'priority', 'created_at', 'user_id'];
+
+/** Which of a job's `columns` (snake_case) go into its record and which into its state, as an insert writes them. */
+export function recordAndStateColumns(columns: string[]): { record: string[]; state: string[] } {
+  return {
+    record: columns.filter((column) => !STATE_COLUMNS.has(column)),
+    state: columns.filter((column) => STATE_COLUMNS.has(column) || COPIED_INTO_STATE.includes(column)),
+  };
+}
+
 const claimedColumn = (column: string) => (STATE_COLUMNS.has(column) ? `claimed.${column}` : `record.${column}`);
 
 /**
