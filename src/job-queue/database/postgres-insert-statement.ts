@@ -1,3 +1,4 @@
+import { arrayLiteral } from './postgres/array-literal';
 import type { FilesOfNewJobs, NewJob } from './queue-store';
 
 /** The caller may use the file: $13 says any file will do (an admin's or host code's enqueue), else $14 owns it. */
@@ -113,33 +114,35 @@ WITH ${FILES_OF_THE_JOBS}, inserted AS (${INSERT_RECORDS}
 SELECT ${FILE_COPY}, files.inserted_at FROM file_copies, files`;
 
 /**
- * The insert statements' parameters. An enqueue's jobs send null for createdAt and availableAt: the database dates
- * them, and no timestamp is parsed per job. Dates are 0001-9999 (validated): toISOString writes them as PostgreSQL
- * reads them (node-postgres would write each Date in local time with its offset, 0.6 µs a date).
+ * The insert statements' parameters, each per-job column as one array literal (arrayLiteral). An enqueue's jobs send
+ * null for createdAt and availableAt: the database dates them, and no timestamp is parsed per job. Dates are
+ * 0001-9999 (validated): toISOString writes them as PostgreSQL reads them (node-postgres would write each Date in
+ * local time with its offset, 0.6 µs a date).
  */
 export function insertValues(jobs: NewJob[], files: FilesOfNewJobs): unknown[] {
   const timeOf = (date: Date | null) => date?.toISOString() ?? null;
+  const column = (value: (job: NewJob) => string | number | null) => arrayLiteral(jobs.map(value));
   const distinctFiles = inByteOrder([...new Set(jobs.map((job) => job.fileId))]);
   const positions = new Map(distinctFiles.map((fileId, index) => [fileId, index + 1]));
   const estimates = [...(files.estimatedDurations ?? [])];
   return [
-    jobs.map((job) => job.id),
-    jobs.map((job) => job.fileId),
-    jobs.map((job) => positions.get(job.fileId)),
-    jobs.map((job) => job.priority),
-    jobs.map((job) => job.maxRetries),
-    jobs.map((job) => job.options),
-    jobs.map((job) => timeOf(job.runAt)),
-    jobs.map((job) => timeOf(job.availableAt)),
-    jobs.map((job) => job.idempotencyKey),
-    jobs.map((job) => job.userId),
-    jobs.map((job) => timeOf(job.createdAt)),
+    column((job) => job.id),
+    column((job) => job.fileId),
+    column((job) => positions.get(job.fileId)!),
+    column((job) => job.priority),
+    column((job) => job.maxRetries),
+    column((job) => job.options),
+    column((job) => timeOf(job.runAt)),
+    column((job) => timeOf(job.availableAt)),
+    column((job) => job.idempotencyKey),
+    column((job) => job.userId),
+    column((job) => timeOf(job.createdAt)),
     distinctFiles,
     files.owner === undefined,
     files.owner ?? null,
     estimates.map(([format]) => format),
     estimates.map(([, ms]) => ms),
-    jobs.map((job) => job.traceContext ?? null),
+    column((job) => job.traceContext ?? null),
   ];
 }
 

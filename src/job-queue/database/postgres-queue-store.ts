@@ -1,4 +1,5 @@
 import type { JobRecord, StoredFileRecord } from '../common/job-record';
+import { arrayLiteral } from './postgres/array-literal';
 import { onCheckedOutConnection } from './postgres/checked-out-connection';
 import { pendingJobRecord, postgresFileReader, postgresJobReader } from './row-mapping';
 import type { PrismaService } from './prisma.service';
@@ -167,14 +168,15 @@ export class PostgresQueueStore implements QueueStore {
   }
 
   async completeMany(workerId: string, completions: Completion[]): Promise<Set<string>> {
+    const column = (value: (completion: Completion) => string | number | null) => arrayLiteral(completions.map(value));
     const { rows } = await this.run<{ id: string }>('complete', COMPLETE_SQL, [
       workerId,
-      completions.map((completion) => completion.jobId),
-      completions.map((completion) => completion.extractedText),
-      completions.map((completion) => completion.metadata),
-      completions.map((completion) => completion.result),
-      completions.map((completion) => completion.bytesProcessed.toString()),
-      completions.map((completion) => completion.attempt),
+      column((completion) => completion.jobId),
+      column((completion) => completion.extractedText),
+      column((completion) => completion.metadata),
+      column((completion) => completion.result),
+      column((completion) => completion.bytesProcessed.toString()),
+      column((completion) => completion.attempt),
     ]);
     return new Set(rows.map((row) => row.id));
   }
