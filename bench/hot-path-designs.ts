@@ -14,8 +14,9 @@
  *
  * - current: the product's own claim (CLAIM_SQL) and completion (COMPLETE_SQL) on the migrated schema: each writes a
  *   new version of the job's state row (job_states, apart from its record since migration
- *   20261206100000_job_state_apart) with 2 index entries (3 until 20261206140000_state_status_index_dropped). (The shapes measured against the record written at every
- *   step, "queue + record" and "queue + HOT record", are in bench/RESULTS.md; they ran on the schema before it.)
+ *   20261206100000_job_state_apart) with 2 index entries (3 until 20261206140000_state_status_index_dropped).
+ *   (The shapes measured against the record written at every step, "queue + record" and "queue + HOT record", are in
+ *   bench/RESULTS.md; they ran on the schema before it.)
  * - queue + outcome: a narrow queue row (id, format, priority, due time, lease) beside the record; the claim leases
  *   the queue row and reads the record, the completion deletes the queue row and appends an outcome row, so the
  *   record is written once, at enqueue (a job's status is then derived from the three tables).

@@ -176,11 +176,9 @@ describePostgres('SQLite and PostgreSQL migrations', () => {
     expect(postgresFacts).toEqual(withoutIndexes(sqliteFacts, NOT_ON_POSTGRES));
   });
 
-  it('differ only in the indexes PostgreSQL does without, each of which SQLite has', async () => {
+  it('differ only in indexes that SQLite has (an exception naming an index neither has would hide nothing)', async () => {
     const sqliteIndexes = Object.values(await sqlite.facts()).flatMap((table) => table.indexes.map((i) => i.name));
-    const postgresIndexes = Object.values(await postgres.facts()).flatMap((table) => table.indexes.map((i) => i.name));
     expect(NOT_ON_POSTGRES.filter((name) => sqliteIndexes.includes(name))).toEqual(NOT_ON_POSTGRES);
-    expect(NOT_ON_POSTGRES.filter((name) => postgresIndexes.includes(name))).toEqual([]);
   });
 });
 

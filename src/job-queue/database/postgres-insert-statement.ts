@@ -1,4 +1,4 @@
-import { arrayLiteral } from './postgres/array-literal';
+import { type ArrayElement, arrayColumn } from './postgres/array-literal';
 import type { FilesOfNewJobs, NewJob } from './queue-store';
 
 /** The caller may use the file: $13 says any file will do (an admin's or host code's enqueue), else $14 owns it. */
@@ -114,14 +114,14 @@ WITH ${FILES_OF_THE_JOBS}, inserted AS (${INSERT_RECORDS}
 SELECT ${FILE_COPY}, files.inserted_at FROM file_copies, files`;
 
 /**
- * The insert statements' parameters, each per-job column as one array literal (arrayLiteral). An enqueue's jobs send
+ * The insert statements' parameters, each per-job column as one array text (arrayColumn). An enqueue's jobs send
  * null for createdAt and availableAt: the database dates them, and no timestamp is parsed per job. Dates are
  * 0001-9999 (validated): toISOString writes them as PostgreSQL reads them (node-postgres would write each Date in
  * local time with its offset, 0.6 µs a date).
  */
 export function insertValues(jobs: NewJob[], files: FilesOfNewJobs): unknown[] {
   const timeOf = (date: Date | null) => date?.toISOString() ?? null;
-  const column = (value: (job: NewJob) => string | number | null) => arrayLiteral(jobs.map(value));
+  const column = (pick: (job: NewJob) => ArrayElement) => arrayColumn(jobs, pick);
   const distinctFiles = inByteOrder([...new Set(jobs.map((job) => job.fileId))]);
   const positions = new Map(distinctFiles.map((fileId, index) => [fileId, index + 1]));
   const estimates = [...(files.estimatedDurations ?? [])];

@@ -1,5 +1,5 @@
 import type { JobRecord, StoredFileRecord } from '../common/job-record';
-import { arrayLiteral } from './postgres/array-literal';
+import { arrayColumn, arrayLiteral } from './postgres/array-literal';
 import { onCheckedOutConnection } from './postgres/checked-out-connection';
 import { pendingJobRecord, postgresFileReader, postgresJobReader } from './row-mapping';
 import type { PrismaService } from './prisma.service';
@@ -112,10 +112,10 @@ export class PostgresQueueStore implements QueueStore {
     if (progress.length === 0) return;
     await this.run('save-progress', SAVE_PROGRESS_SQL, [
       workerId,
-      progress.map((job) => job.jobId),
-      progress.map((job) => job.stage),
-      progress.map((job) => job.progress),
-      progress.map((job) => job.bytesProcessed),
+      arrayColumn(progress, (job) => job.jobId),
+      arrayColumn(progress, (job) => job.stage),
+      arrayColumn(progress, (job) => job.progress),
+      arrayColumn(progress, (job) => job.bytesProcessed),
     ]);
   }
 
@@ -168,15 +168,14 @@ export class PostgresQueueStore implements QueueStore {
   }
 
   async completeMany(workerId: string, completions: Completion[]): Promise<Set<string>> {
-    const column = (value: (completion: Completion) => string | number | null) => arrayLiteral(completions.map(value));
     const { rows } = await this.run<{ id: string }>('complete', COMPLETE_SQL, [
       workerId,
-      column((completion) => completion.jobId),
-      column((completion) => completion.extractedText),
-      column((completion) => completion.metadata),
-      column((completion) => completion.result),
-      column((completion) => completion.bytesProcessed.toString()),
-      column((completion) => completion.attempt),
+      arrayColumn(completions, (completion) => completion.jobId),
+      arrayColumn(completions, (completion) => completion.extractedText),
+      arrayColumn(completions, (completion) => completion.metadata),
+      arrayColumn(completions, (completion) => completion.result),
+      arrayColumn(completions, (completion) => completion.bytesProcessed),
+      arrayColumn(completions, (completion) => completion.attempt),
     ]);
     return new Set(rows.map((row) => row.id));
   }
@@ -185,7 +184,7 @@ export class PostgresQueueStore implements QueueStore {
     if (jobIds.length === 0) return { lost: [], cancelRequested: [] };
     const { rows } = await this.run<{ id: string; cancel_requested: boolean }>('renew-leases', RENEW_SQL, [
       workerId,
-      jobIds,
+      arrayLiteral(jobIds),
       leaseMs,
     ]);
     return leaseRenewal(jobIds, rows);

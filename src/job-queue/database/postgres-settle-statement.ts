@@ -1,3 +1,4 @@
+import { type ArrayElement, arrayColumn } from './postgres/array-literal';
 import { CANCELLED_WHILE_RUNNING, MAX_ERROR_MESSAGE, type Settlement } from './queue-store';
 
 /**
@@ -92,7 +93,7 @@ SELECT id, status FROM settled`;
 
 /** SETTLE_SQL's parameters: one array per input field, then the lease guard, then the attempts. */
 export function settleValues(settlements: Settlement[], onlyExpiredLeases: boolean): unknown[] {
-  const column = <T>(pick: (settlement: Settlement) => T) => settlements.map(pick);
+  const column = (pick: (settlement: Settlement) => ArrayElement) => arrayColumn(settlements, pick);
   return [
     column((settlement) => settlement.jobId),
     column((settlement) => settlement.workerId),
