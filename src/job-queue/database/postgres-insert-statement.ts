@@ -1,8 +1,45 @@
 import { type ArrayElement, arrayColumn } from './postgres/array-literal';
 import type { FilesOfNewJobs, NewJob } from './queue-store';
 
-/** The caller may use the file: $13 says any file will do (an admin's or host code's enqueue), else $14 owns it. */
-const USABLE_FILE = '($13::boolean OR file.user_id IS NOT DISTINCT FROM $14::text)';
+type JobValue = (job: NewJob, filePositions: ReadonlyMap<string, number>) => ArrayElement;
+const timeOf = (date: Date | null) => date?.toISOString() ?? null;
+
+/**
+ * The per-job parameters, in parameter order ($1 is `id`): each input column's element type and its value for a job,
+ * sent as one array of every job's (insertValues). Dates are null where the database dates the job (an enqueue's
+ * createdAt and availableAt), so no timestamp is parsed per job; given, they are 0001-9999 (validated), which
+ * toISOString writes as PostgreSQL reads them (node-postgres would write each Date in local time with its offset, 0.6
+ * µs a date). `file_at` is the job's position in FILE_IDS.
+ */
+const PER_JOB = {
+  id: ['text', (job) => job.id],
+  file_id: ['text', (job) => job.fileId],
+  file_at: ['int', (job, filePositions) => filePositions.get(job.fileId)!],
+  priority: ['int', (job) => job.priority],
+  max_retries: ['int', (job) => job.maxRetries],
+  options: ['jsonb', (job) => job.options],
+  run_at: ['timestamptz', (job) => timeOf(job.runAt)],
+  available_at: ['timestamptz', (job) => timeOf(job.availableAt)],
+  idempotency_key: ['text', (job) => job.idempotencyKey],
+  user_id: ['text', (job) => job.userId],
+  created_at: ['timestamptz', (job) => timeOf(job.createdAt)],
+  trace_context: ['text', (job) => job.traceContext ?? null],
+} satisfies Record<string, [type: string, value: JobValue]>;
+type InputColumn = keyof typeof PER_JOB;
+const PER_JOB_COLUMNS = Object.keys(PER_JOB) as InputColumn[];
+
+/** The parameters after the per-job ones, in insertValues' order. */
+const afterPerJob = (index: number, type: string) => `$${PER_JOB_COLUMNS.length + index}::${type}`;
+/** Each distinct file of the jobs once, in byte order of their ids. */
+const FILE_IDS = afterPerJob(1, 'text[]');
+/** Any file will do (an admin's or host code's enqueue), else OWNER must own it. */
+const ANY_FILE = afterPerJob(2, 'boolean');
+const OWNER = afterPerJob(3, 'text');
+/** The formats' duration estimates (ms), as two arrays. */
+const ESTIMATE_FORMATS = afterPerJob(4, 'text[]');
+const ESTIMATE_MS = afterPerJob(5, 'int[]');
+
+const USABLE_FILE = `(${ANY_FILE} OR file.user_id IS NOT DISTINCT FROM ${OWNER})`;
 
 /**
  * The insert's time, the created_at of a job not given one: now() to the millisecond the column keeps, truncated
@@ -14,7 +51,7 @@ const INSERTED_AT = "date_trunc('milliseconds', now())";
 
 /**
  * The jobs' files, read and locked once per file rather than joined once per job (insertValues sends each distinct
- * file once, in $12, and each job's position in it, in $3).
+ * file once, in FILE_IDS, and each job's position in it, in `file_at`).
  *
  * The files are read within the INSERT, so a single enqueue is one round trip instead of a lookup and an insert:
  * back to back, with a worker beside them, single enqueues took 2.2-2.9 ms instead of 3.0-3.5.
@@ -28,7 +65,7 @@ const INSERTED_AT = "date_trunc('milliseconds', now())";
  * whole, and insertJobs then looks the files up to name them.
  *
  * `files` holds each column of the locked files as an array in byte order of their ids, the order insertValues puts
- * $12 in, so a job reads its file's values by subscript. Joined per job instead (an index lookup of stored_files and
+ * FILE_IDS in, so a job reads its file's values by subscript. Joined per job instead (an index lookup of stored_files and
  * a scan of the estimates, on connections without hash joins), the same 20,000 jobs in calls of 1,000 on one file
  * took 18-20 µs of the server's CPU a job, 15-16 µs this way; on 1,000 distinct files both took 23-26.
  */
@@ -36,14 +73,14 @@ const FILES_OF_THE_JOBS = `
 locked AS MATERIALIZED (
   SELECT file.id AS file_id, file.original_name AS file_name, file.size AS file_size, file.format
     FROM stored_files AS file
-   WHERE file.id = ANY($12::text[]) AND ${USABLE_FILE}
+   WHERE file.id = ANY(${FILE_IDS}) AND ${USABLE_FILE}
    ORDER BY file.id
      FOR KEY SHARE
 ), file_copies AS (
   SELECT locked.*, estimate.ms AS estimated_duration
-    FROM locked LEFT JOIN unnest($15::text[], $16::int[]) AS estimate(format, ms) ON estimate.format = locked.format
+    FROM locked LEFT JOIN unnest(${ESTIMATE_FORMATS}, ${ESTIMATE_MS}) AS estimate(format, ms) ON estimate.format = locked.format
 ), files AS MATERIALIZED (
-  SELECT count(*) = cardinality($12::text[]) AS complete,
+  SELECT count(*) = cardinality(${FILE_IDS}) AS complete,
          array_agg(file_name ORDER BY file_id COLLATE "C") AS names,
          array_agg(file_size ORDER BY file_id COLLATE "C") AS sizes,
          array_agg(format ORDER BY file_id COLLATE "C") AS formats,
@@ -54,29 +91,13 @@ locked AS MATERIALIZED (
 
 const CREATED_AT = 'coalesce(input.created_at, files.inserted_at)';
 
-/** The per-job parameters (insertValues), each an array with one element a job, by the input column it becomes. */
-const INPUT_ARRAYS = {
-  id: '$1::text[]',
-  file_id: '$2::text[]',
-  file_at: '$3::int[]',
-  priority: '$4::int[]',
-  max_retries: '$5::int[]',
-  options: '$6::jsonb[]',
-  run_at: '$7::timestamptz[]',
-  available_at: '$8::timestamptz[]',
-  idempotency_key: '$9::text[]',
-  user_id: '$10::text[]',
-  created_at: '$11::timestamptz[]',
-  trace_context: '$17::text[]',
-} as const;
-
 /**
  * The jobs as rows of the input `columns` alone: each insert unnests only the arrays it reads (the states' 7 of the
  * 12). Both unnesting all twelve cost PostgreSQL 10.0 against 9.5 µs of CPU a job, and 13.1 against 12.6 µs of the
  * statement's time (20,000 jobs in calls of 1,000, 14 alternating rounds, medians; never lower in a round).
  */
-const input = (...columns: (keyof typeof INPUT_ARRAYS)[]) => `
-       unnest(${columns.map((column) => INPUT_ARRAYS[column]).join(', ')})
+const input = (...columns: InputColumn[]) => `
+       unnest(${columns.map((column) => `$${PER_JOB_COLUMNS.indexOf(column) + 1}::${PER_JOB[column][0]}[]`).join(', ')})
     AS input(${columns.join(', ')})`;
 
 const RECORD_INPUT = input(
@@ -147,36 +168,21 @@ WITH ${FILES_OF_THE_JOBS}, inserted AS (${INSERT_RECORDS}
 )
 SELECT ${FILE_COPY}, files.inserted_at FROM file_copies, files`;
 
-/**
- * The insert statements' parameters, each per-job column as one array text (arrayColumn). An enqueue's jobs send
- * null for createdAt and availableAt: the database dates them, and no timestamp is parsed per job. Dates are
- * 0001-9999 (validated): toISOString writes them as PostgreSQL reads them (node-postgres would write each Date in
- * local time with its offset, 0.6 µs a date).
- */
+/** The insert statements' parameters: PER_JOB's arrays (each one array text, arrayColumn), then the files'. */
 export function insertValues(jobs: NewJob[], files: FilesOfNewJobs): unknown[] {
-  const timeOf = (date: Date | null) => date?.toISOString() ?? null;
-  const column = (pick: (job: NewJob) => ArrayElement) => arrayColumn(jobs, pick);
   const distinctFiles = inByteOrder([...new Set(jobs.map((job) => job.fileId))]);
-  const positions = new Map(distinctFiles.map((fileId, index) => [fileId, index + 1]));
+  const filePositions = new Map(distinctFiles.map((fileId, index) => [fileId, index + 1]));
   const estimates = [...(files.estimatedDurations ?? [])];
   return [
-    column((job) => job.id),
-    column((job) => job.fileId),
-    column((job) => positions.get(job.fileId)!),
-    column((job) => job.priority),
-    column((job) => job.maxRetries),
-    column((job) => job.options),
-    column((job) => timeOf(job.runAt)),
-    column((job) => timeOf(job.availableAt)),
-    column((job) => job.idempotencyKey),
-    column((job) => job.userId),
-    column((job) => timeOf(job.createdAt)),
+    ...PER_JOB_COLUMNS.map((column) => {
+      const value: JobValue = PER_JOB[column][1];
+      return arrayColumn(jobs, (job) => value(job, filePositions));
+    }),
     distinctFiles,
     files.owner === undefined,
     files.owner ?? null,
     estimates.map(([format]) => format),
     estimates.map(([, ms]) => ms),
-    column((job) => job.traceContext ?? null),
   ];
 }
 
