@@ -1,10 +1,10 @@
 import type { JobAttemptRecord, JobRecord } from '../common/job-record';
 import { CLAIMABLE_STATUSES, JobStatus, ProcessingStage } from '../common/job.enums';
 import { attemptHistory } from './attempt-on-job';
-import { ownedBy } from './owner-condition';
+import { jobCountQuery } from './job-count-query';
 import type { JobOverwrite, JobPage, JobQuery, JobRecords, ListPosition } from './job-records';
 import type { Prisma, PrismaService } from './prisma.service';
-import type { QueueStore } from './queue-store';
+import type { QueueDriver } from './queue-driver';
 
 const RETRYABLE_BY_HAND: readonly JobStatus[] = [JobStatus.FAILED, JobStatus.CANCELLED];
 
@@ -44,7 +44,7 @@ export const listedAtOrBefore = (position: ListPosition): Prisma.ProcessingJobWh
 export class PrismaJobRecords implements JobRecords {
   constructor(
     private readonly connection: PrismaService,
-    private readonly store: Pick<QueueStore, 'databaseTime'>,
+    private readonly driver: Pick<QueueDriver, 'databaseTime' | 'jobStates'>,
   ) {}
 
   private get db() {
@@ -104,28 +104,11 @@ export class PrismaJobRecords implements JobRecords {
     return { jobs: rows.slice(0, first), hasNextPage: rows.length > first, hasPreviousPage: before !== null };
   }
 
-  /**
-   * Over every owner and any creation time, a sum of the tallies that the triggers keep exact (job_counts, by
-   * status, format and priority): at 1,000,000 jobs on PostgreSQL a COUNT(*) took 86-118 ms (a parallel index-only
-   * scan), the sum ~1 ms, and every listing asked it. Scoped to an owner or to creation times (the tallies have
-   * neither), a plain COUNT(*): Prisma's count wraps the query in a LIMIT/OFFSET subquery, which keeps SQLite from
-   * counting the b-tree's pages directly and PostgreSQL from counting in parallel.
-   */
+  /** One statement, its table chosen by what the query filters on (jobCountQuery). */
   async countJobs(query: JobQuery): Promise<number> {
-    if ([query.statuses, query.formats, query.priorities].some((values) => values?.length === 0)) return 0;
-    const { sql, join, empty } = this.connection.fragments;
-    const conditions: Prisma.Sql[] = [];
-    if (query.statuses) conditions.push(sql`status IN (${join([...query.statuses])})`);
-    if (query.formats) conditions.push(sql`format IN (${join([...query.formats])})`);
-    if (query.priorities) conditions.push(sql`priority IN (${join([...query.priorities])})`);
-    const tallied = !query.owners?.length && !query.createdAfter && !query.createdBefore;
-    for (const owner of query.owners ?? []) conditions.push(ownedBy(this.connection.fragments, owner));
-    if (query.createdAfter) conditions.push(sql`created_at >= ${query.createdAfter}`);
-    if (query.createdBefore) conditions.push(sql`created_at < ${query.createdBefore}`);
-    const where = conditions.length > 0 ? sql`WHERE ${join(conditions, ' AND ')}` : empty;
-    const [row] = tallied
-      ? await this.db.$queryRaw<{ count: unknown }[]>`SELECT SUM(count) AS count FROM job_counts ${where}`
-      : await this.db.$queryRaw<{ count: unknown }[]>`SELECT COUNT(*) AS count FROM processing_jobs ${where}`;
+    const statement = jobCountQuery(query, this.connection.fragments, this.driver.jobStates);
+    if (!statement) return 0;
+    const [row] = await this.db.$queryRaw<{ count: unknown }[]>(statement);
     return Number(row?.count ?? 0);
   }
 
@@ -187,7 +170,7 @@ export class PrismaJobRecords implements JobRecords {
     from: readonly JobStatus[],
     change: (now: Date) => Prisma.ProcessingJobUpdateManyMutationInput,
   ): Promise<boolean> {
-    const now = await this.store.databaseTime();
+    const now = await this.driver.databaseTime();
     const { count } = await this.db.processingJob.updateMany({
       where: { id, status: { in: [...from] } },
       data: { ...change(now), updatedAt: now },

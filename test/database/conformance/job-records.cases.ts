@@ -103,6 +103,30 @@ export function jobRecordsCases(t: DriverUnderTest): void {
       expect(await listed({ statuses: [] })).toEqual([]); // an empty list matches nothing
       expect(await listed({})).toHaveLength(3); // control: no condition, every job
     });
+
+    it('counts by status within creation times, over every owner and for one, as it lists', async () => {
+      const owner = 'user-1';
+      const [old, running, recent, newest] = await jobsCreated([40, 30, 20, 10]);
+      const [owned] = await jobsCreated([15], { fileId: await storedFile(t.db, owner), userId: owner });
+      await t.driver.claim(WORKER, 1, LEASE_MS); // the oldest, `old`
+      expect(await statusOf(old.id)).toBe('PROCESSING');
+      const window = { createdAfter: new Date(Date.now() - 35 * MINUTE), createdBefore: running.createdAt };
+      expect(await records().countJobs(window)).toBe(0); // after `old`, before `running` (the bound excluded)
+      const since = (minutes: number) => new Date(Date.now() - minutes * MINUTE);
+      const counted = async (query: Parameters<ReturnType<typeof records>['countJobs']>[0]) => {
+        const ids = idsOf((await records().listJobs(query, 10, null)).jobs);
+        expect(await records().countJobs(query)).toBe(ids.length);
+        return ids;
+      };
+      expect(await counted({ statuses: ['PENDING'], createdAfter: since(25) })).toEqual(idsOf([newest, owned, recent]));
+      expect(await counted({ statuses: ['PENDING'], createdAfter: since(25), createdBefore: owned.createdAt })).toEqual(
+        [recent.id],
+      );
+      expect(await counted({ statuses: ['PENDING'], createdAfter: since(25), owners: [owner] })).toEqual([owned.id]);
+      expect(await counted({ statuses: ['PROCESSING'], createdBefore: since(35) })).toEqual([old.id]);
+      expect(await counted({ statuses: ['PROCESSING'], createdAfter: since(35) })).toEqual([]);
+      expect(await counted({ createdAfter: since(35) })).toHaveLength(4); // control: every status
+    });
   });
 
   describe('cancelQueuedJob, retryJobByHand and requestCancel', () => {
