@@ -2,7 +2,7 @@ import { jobCountQuery } from '../../src/job-queue/database/job-count-query';
 import type { JobQuery } from '../../src/job-queue/database/job-records';
 import type { Prisma } from '../../src/job-queue/database/prisma.service';
 import { createTestDatabase, describePostgres, type TestDatabase } from '../support/database';
-import { insertFile } from '../support/fixtures';
+import { insertJobsSecondsApart } from '../support/fixtures';
 import { startTestApp, type TestApp } from '../support/test-app';
 
 const JOBS = 3_000;
@@ -44,22 +44,7 @@ describePostgres('The plan of a job count by status and creation time', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     service = await startTestApp(database, { queue: { workersEnabled: false } });
-    const fileId = await insertFile(service.prisma.client);
-    await service.prisma.client.processingJob.createMany({
-      data: Array.from({ length: JOBS }, (_, index) => ({
-        id: `job_count_${String(index).padStart(5, '0')}`,
-        fileId,
-        fileName: 'count.txt',
-        fileSize: 7n,
-        format: 'txt',
-        status: statusOf(index),
-        priority: 2,
-        availableAt: new Date(START + index * 1_000),
-        createdAt: new Date(START + index * 1_000),
-        completedAt: new Date(START + index * 1_000 + 500),
-        updatedAt: new Date(START + index * 1_000 + 500),
-      })),
-    });
+    await insertJobsSecondsApart(service.prisma.client, JOBS, { prefix: 'job_count', start: START, status: statusOf });
     await service.prisma.pool!.query('ANALYZE job_records, job_states');
   });
   afterAll(async () => {

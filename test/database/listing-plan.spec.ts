@@ -10,7 +10,7 @@ import {
 } from '../../src/job-queue/database/prisma-job-records';
 import type { JobCursor } from '../../src/job-queue/jobs/job-cursor';
 import { createTestDatabase, databaseLabel, type TestDatabase, usingPostgres } from '../support/database';
-import { insertFile } from '../support/fixtures';
+import { insertJobsSecondsApart } from '../support/fixtures';
 import { startTestApp, type TestApp } from '../support/test-app';
 
 const JOBS = 3_000;
@@ -105,21 +105,7 @@ describe(`The plan of a jobs page after a cursor (${databaseLabel})`, () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     service = await startTestApp(database, { queue: { workersEnabled: false } });
-    const fileId = await insertFile(service.prisma.client);
-    await service.prisma.client.processingJob.createMany({
-      data: Array.from({ length: JOBS }, (_, index) => ({
-        id: `job_listing_${String(index).padStart(5, '0')}`,
-        fileId,
-        fileName: 'listing.txt',
-        fileSize: 7n,
-        format: 'txt',
-        status: 'COMPLETED',
-        priority: 2,
-        availableAt: new Date(START + index * 1_000),
-        createdAt: new Date(START + index * 1_000),
-        updatedAt: new Date(START + index * 1_000),
-      })),
-    });
+    await insertJobsSecondsApart(service.prisma.client, JOBS, { prefix: 'job_listing', start: START });
     if (usingPostgres) await service.prisma.pool!.query('ANALYZE job_records, job_states');
     const log = [{ emit: 'event' as const, level: 'query' as const }];
     client = (

@@ -84,3 +84,30 @@ export async function insertJob(db: DatabaseClient, fixture: JobFixture, now = D
   }
   return id;
 }
+
+/**
+ * `count` finished jobs of one new file, created a second apart from `start` (ids `${prefix}_00000` on, oldest first)
+ * and each finished half a second after, in one statement: the tables that the plan tests explain queries on.
+ */
+export async function insertJobsSecondsApart(
+  db: DatabaseClient,
+  count: number,
+  { prefix, start, status = () => 'COMPLETED' }: { prefix: string; start: number; status?: (index: number) => string },
+): Promise<void> {
+  const fileId = await insertFile(db);
+  await db.processingJob.createMany({
+    data: Array.from({ length: count }, (_, index) => ({
+      id: `${prefix}_${String(index).padStart(5, '0')}`,
+      fileId,
+      fileName: `${prefix}.txt`,
+      fileSize: 7n,
+      format: 'txt',
+      status: status(index),
+      priority: 2,
+      availableAt: new Date(start + index * 1_000),
+      createdAt: new Date(start + index * 1_000),
+      completedAt: new Date(start + index * 1_000 + 500),
+      updatedAt: new Date(start + index * 1_000 + 500),
+    })),
+  });
+}
