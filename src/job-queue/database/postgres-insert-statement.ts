@@ -28,16 +28,34 @@ const PER_JOB = {
 type InputColumn = keyof typeof PER_JOB;
 const PER_JOB_COLUMNS = Object.keys(PER_JOB) as InputColumn[];
 
-/** The parameters after the per-job ones, in insertValues' order. */
-const afterPerJob = (index: number, type: string) => `$${PER_JOB_COLUMNS.length + index}::${type}`;
-/** Each distinct file of the jobs once, in byte order of their ids. */
-const FILE_IDS = afterPerJob(1, 'text[]');
-/** Any file will do (an admin's or host code's enqueue), else OWNER must own it. */
-const ANY_FILE = afterPerJob(2, 'boolean');
-const OWNER = afterPerJob(3, 'text');
-/** The formats' duration estimates (ms), as two arrays. */
-const ESTIMATE_FORMATS = afterPerJob(4, 'text[]');
-const ESTIMATE_MS = afterPerJob(5, 'int[]');
+/** What the parameters after the per-job ones are read from: one insert's jobs and their files. */
+interface InsertCall {
+  /** Each distinct file of the jobs once, in byte order of their ids. */
+  distinctFiles: string[];
+  files: FilesOfNewJobs;
+  /** The formats' duration estimates (ms). */
+  estimates: [format: string, ms: number][];
+}
+
+/** The parameters after the per-job ones, in parameter order: each one's type and its value for an insert. */
+const PER_CALL = {
+  file_ids: ['text[]', (call) => call.distinctFiles],
+  /** Any file will do (an admin's or host code's enqueue), else `owner` must own it. */
+  any_file: ['boolean', (call) => call.files.owner === undefined],
+  owner: ['text', (call) => call.files.owner ?? null],
+  estimate_formats: ['text[]', (call) => call.estimates.map(([format]) => format)],
+  estimate_ms: ['int[]', (call) => call.estimates.map(([, ms]) => ms)],
+} satisfies Record<string, [type: string, value: (call: InsertCall) => unknown]>;
+type CallParameter = keyof typeof PER_CALL;
+const PER_CALL_PARAMETERS = Object.keys(PER_CALL) as CallParameter[];
+
+const parameter = (name: CallParameter) =>
+  `$${PER_JOB_COLUMNS.length + PER_CALL_PARAMETERS.indexOf(name) + 1}::${PER_CALL[name][0]}`;
+const FILE_IDS = parameter('file_ids');
+const ANY_FILE = parameter('any_file');
+const OWNER = parameter('owner');
+const ESTIMATE_FORMATS = parameter('estimate_formats');
+const ESTIMATE_MS = parameter('estimate_ms');
 
 const USABLE_FILE = `(${ANY_FILE} OR file.user_id IS NOT DISTINCT FROM ${OWNER})`;
 
@@ -168,21 +186,17 @@ WITH ${FILES_OF_THE_JOBS}, inserted AS (${INSERT_RECORDS}
 )
 SELECT ${FILE_COPY}, files.inserted_at FROM file_copies, files`;
 
-/** The insert statements' parameters: PER_JOB's arrays (each one array text, arrayColumn), then the files'. */
+/** The insert statements' parameters: PER_JOB's arrays (each one array text, arrayColumn), then PER_CALL's. */
 export function insertValues(jobs: NewJob[], files: FilesOfNewJobs): unknown[] {
   const distinctFiles = inByteOrder([...new Set(jobs.map((job) => job.fileId))]);
   const filePositions = new Map(distinctFiles.map((fileId, index) => [fileId, index + 1]));
-  const estimates = [...(files.estimatedDurations ?? [])];
+  const call: InsertCall = { distinctFiles, files, estimates: [...(files.estimatedDurations ?? [])] };
   return [
     ...PER_JOB_COLUMNS.map((column) => {
       const value: JobValue = PER_JOB[column][1];
       return arrayColumn(jobs, (job) => value(job, filePositions));
     }),
-    distinctFiles,
-    files.owner === undefined,
-    files.owner ?? null,
-    estimates.map(([format]) => format),
-    estimates.map(([, ms]) => ms),
+    ...PER_CALL_PARAMETERS.map((name) => PER_CALL[name][1](call)),
   ];
 }
 
