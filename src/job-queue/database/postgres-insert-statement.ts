@@ -32,9 +32,8 @@ const PER_JOB_COLUMNS = Object.keys(PER_JOB) as InputColumn[];
 interface InsertCall {
   /** Each distinct file of the jobs once, in byte order of their ids. */
   distinctFiles: string[];
+  /** The owner the files must belong to, and the formats' duration estimates (ms). */
   files: FilesOfNewJobs;
-  /** The formats' duration estimates (ms). */
-  estimates: [format: string, ms: number][];
 }
 
 /** The parameters after the per-job ones, in parameter order: each one's type and its value for an insert. */
@@ -43,8 +42,9 @@ const PER_CALL = {
   /** Any file will do (an admin's or host code's enqueue), else `owner` must own it. */
   any_file: ['boolean', (call) => call.files.owner === undefined],
   owner: ['text', (call) => call.files.owner ?? null],
-  estimate_formats: ['text[]', (call) => call.estimates.map(([format]) => format)],
-  estimate_ms: ['int[]', (call) => call.estimates.map(([, ms]) => ms)],
+  /** A map's keys and values come in one order: each format beside its estimate. */
+  estimate_formats: ['text[]', (call) => [...(call.files.estimatedDurations?.keys() ?? [])]],
+  estimate_ms: ['int[]', (call) => [...(call.files.estimatedDurations?.values() ?? [])]],
 } satisfies Record<string, [type: string, value: (call: InsertCall) => unknown]>;
 type CallParameter = keyof typeof PER_CALL;
 const PER_CALL_PARAMETERS = Object.keys(PER_CALL) as CallParameter[];
@@ -190,7 +190,7 @@ SELECT ${FILE_COPY}, files.inserted_at FROM file_copies, files`;
 export function insertValues(jobs: NewJob[], files: FilesOfNewJobs): unknown[] {
   const distinctFiles = inByteOrder([...new Set(jobs.map((job) => job.fileId))]);
   const filePositions = new Map(distinctFiles.map((fileId, index) => [fileId, index + 1]));
-  const call: InsertCall = { distinctFiles, files, estimates: [...(files.estimatedDurations ?? [])] };
+  const call: InsertCall = { distinctFiles, files };
   return [
     ...PER_JOB_COLUMNS.map((column) => {
       const value: JobValue = PER_JOB[column][1];
