@@ -27,7 +27,11 @@ function withDatabase(url: string, database: string): string {
   return parsed.toString();
 }
 
-export async function createTestDatabase(): Promise<TestDatabase> {
+/**
+ * `icuLocale` (PostgreSQL): the database's collation is that ICU locale's, as on servers that order text for people
+ * (en-US puts "a" before "B"; this machine's default, C.UTF-8, orders by code point).
+ */
+export async function createTestDatabase(options: { icuLocale?: string } = {}): Promise<TestDatabase> {
   const dir = mkdtempSync(path.join(tmpdir(), 'file-jobs-test-'));
   if (!POSTGRES_URL) {
     return {
@@ -40,7 +44,10 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const admin = new Client({ connectionString: POSTGRES_URL });
   await admin.connect();
   try {
-    await admin.query(`CREATE DATABASE ${name}`);
+    const collation = options.icuLocale
+      ? ` TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE '${options.icuLocale}' LOCALE 'C.UTF-8'`
+      : '';
+    await admin.query(`CREATE DATABASE ${name}${collation}`);
   } finally {
     await admin.end();
   }
