@@ -18,20 +18,25 @@ const TALLY_TRIGGER = {
 const talliedQueue = (table: string) =>
   [TALLY_TRIGGER.insert(table), TALLY_TRIGGER.update(table), TALLY_TRIGGER.delete(table)].join('\n');
 
+/**
+ * Ids and codes are COLLATE "C" here too, as in the product's tables since migration 20261207000000_byte_order_keys
+ * (a comparison in the database's collation costs more), so that the shapes differ only in their shape.
+ */
 export const SKETCH_TABLES = `
-CREATE TABLE job_queue (id text PRIMARY KEY, format text NOT NULL, priority int NOT NULL,
-  created_at timestamptz(3) NOT NULL, available_at timestamptz(3) NOT NULL, lease_owner text,
+CREATE TABLE job_queue (id text COLLATE "C" PRIMARY KEY, format text COLLATE "C" NOT NULL, priority int NOT NULL,
+  created_at timestamptz(3) NOT NULL, available_at timestamptz(3) NOT NULL, lease_owner text COLLATE "C",
   lease_expires_at timestamptz(3), attempt_count int NOT NULL DEFAULT 0, started_at timestamptz(3));
 CREATE INDEX job_queue_claim_idx ON job_queue (priority DESC, created_at, id) WHERE lease_owner IS NULL;
 CREATE INDEX job_queue_lease_idx ON job_queue (lease_expires_at) WHERE lease_owner IS NOT NULL;
-CREATE TABLE job_outcomes (id text PRIMARY KEY, status text NOT NULL, format text NOT NULL, priority int NOT NULL,
+CREATE TABLE job_outcomes (id text COLLATE "C" PRIMARY KEY, status text COLLATE "C" NOT NULL,
+  format text COLLATE "C" NOT NULL, priority int NOT NULL,
   attempt_count int NOT NULL, started_at timestamptz(3), completed_at timestamptz(3) NOT NULL, bytes_processed bigint,
   extracted_text text, metadata jsonb, result jsonb);
 -- queue + outcome, tallied: the record (a copy of the product's, written once, at enqueue) and the narrow rows,
 -- whose triggers keep the tallies.
 CREATE TABLE untallied_jobs (LIKE job_records INCLUDING ALL);
 CREATE TABLE tallied_queue (LIKE job_queue INCLUDING ALL,
-  status text GENERATED ALWAYS AS (CASE WHEN lease_owner IS NULL THEN 'PENDING' ELSE 'PROCESSING' END) STORED);
+  status text COLLATE "C" GENERATED ALWAYS AS (CASE WHEN lease_owner IS NULL THEN 'PENDING' ELSE 'PROCESSING' END) STORED);
 CREATE TABLE tallied_outcomes (LIKE job_outcomes INCLUDING ALL);
 ${talliedQueue('tallied_queue')}
 ${TALLY_TRIGGER.insert('tallied_outcomes')}
@@ -40,7 +45,8 @@ ${TALLY_TRIGGER.insert('tallied_outcomes')}
 CREATE TABLE planned_jobs (LIKE job_records INCLUDING ALL);
 CREATE TABLE planned_queue (LIKE tallied_queue INCLUDING ALL);
 CREATE INDEX planned_queue_listing_idx ON planned_queue (status, created_at, id);
-CREATE TABLE planned_outcomes (LIKE job_outcomes INCLUDING ALL, created_at timestamptz(3) NOT NULL, error_code text);
+CREATE TABLE planned_outcomes (LIKE job_outcomes INCLUDING ALL, created_at timestamptz(3) NOT NULL,
+  error_code text COLLATE "C");
 CREATE INDEX planned_outcomes_listing_idx ON planned_outcomes (status, created_at, id);
 CREATE INDEX planned_outcomes_finished_idx ON planned_outcomes (status, completed_at, started_at, created_at);
 CREATE INDEX planned_outcomes_failed_idx ON planned_outcomes (error_code) WHERE status = 'FAILED';
