@@ -144,10 +144,9 @@ export function claimedJobReader(workerId: string) {
  * Every statement that writes several job rows takes their locks in id order: two of them taking overlapping rows in
  * different orders deadlocked (4 deadlocks, 6 jobs run twice in 10,000 on 2 instances x 32 workers;
  * test/database/lock-order.spec.ts pins the order). The statements that only write walk their input this way: its
- * ids sorted (a sort of the statement's own input, in the column's collation, "C": migration
- * 20261207000000_byte_order_keys), each row found by the primary key and
- * locked as it is written. `ord` is each id's position in the input arrays: the statement reads its values by
- * subscript. A row another statement changed meanwhile is read again once that statement commits, and written only
+ * ids sorted (a sort of the statement's own input, in the column's collation, "C" since migration
+ * 20261207000000_byte_order_keys), each row found by the primary key and locked as it is written. `ord` is each id's
+ * position in the input arrays: the statement reads its values by subscript. A row another statement changed meanwhile is read again once that statement commits, and written only
  * if it is still held. (SETTLE_SQL locks its rows first, in the same order: it reads them before it decides what to
  * write.)
  *
