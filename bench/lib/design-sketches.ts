@@ -36,7 +36,8 @@ CREATE TABLE job_outcomes (id text COLLATE "C" PRIMARY KEY, status text COLLATE 
 -- whose triggers keep the tallies.
 CREATE TABLE untallied_jobs (LIKE job_records INCLUDING ALL);
 CREATE TABLE tallied_queue (LIKE job_queue INCLUDING ALL,
-  status text COLLATE "C" GENERATED ALWAYS AS (CASE WHEN lease_owner IS NULL THEN 'PENDING' ELSE 'PROCESSING' END) STORED);
+  status text COLLATE "C"
+    GENERATED ALWAYS AS (CASE WHEN lease_owner IS NULL THEN 'PENDING' ELSE 'PROCESSING' END) STORED);
 CREATE TABLE tallied_outcomes (LIKE job_outcomes INCLUDING ALL);
 ${talliedQueue('tallied_queue')}
 ${TALLY_TRIGGER.insert('tallied_outcomes')}

@@ -1,23 +1,13 @@
 import { Pool } from 'pg';
 import { queuePoolConfig } from '../../src/job-queue/database/postgres/postgres-connection';
 import { createTestDatabase, describePostgres, type TestDatabase } from '../support/database';
+import { waitFor } from '../support/test-app';
 
 /** The queue pool's settings with a short idle timeout, so that an idle spell takes milliseconds, not 10 s. */
 const IDLE_MS = 50;
 
 const backendOf = async (pool: Pool) =>
   (await pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid, pg_sleep(0.05)')).rows[0].pid;
-
-/** Resolves once `pool` has closed every connection it opened (its 'remove' events), as an idle pool does. */
-const whenEmpty = (pool: Pool) =>
-  new Promise<void>((resolve) => {
-    const check = () => {
-      if (pool.totalCount > 0) return;
-      pool.off('remove', check);
-      resolve();
-    };
-    pool.on('remove', check);
-  });
 
 /**
  * The queue pool keeps one connection through an idle spell: a connection the pool closed made the next claim open a
@@ -45,7 +35,7 @@ describePostgres('The queue pool (PostgreSQL)', () => {
       await Promise.all([1, 2, 3].map(() => backendOf(control)));
       expect(control.totalCount).toBe(3);
 
-      await whenEmpty(control);
+      await waitFor(() => control.totalCount === 0); // every connection it opened closed, as an idle pool does
 
       expect(queuePool.totalCount).toBe(1);
       expect(busy).toContain(await backendOf(queuePool));

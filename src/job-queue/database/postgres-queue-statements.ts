@@ -146,9 +146,9 @@ export function claimedJobReader(workerId: string) {
  * test/database/lock-order.spec.ts pins the order). The statements that only write walk their input this way: its
  * ids sorted (a sort of the statement's own input, in the column's collation, "C" since migration
  * 20261207000000_byte_order_keys), each row found by the primary key and locked as it is written. `ord` is each id's
- * position in the input arrays: the statement reads its values by subscript. A row another statement changed meanwhile is read again once that statement commits, and written only
- * if it is still held. (SETTLE_SQL locks its rows first, in the same order: it reads them before it decides what to
- * write.)
+ * position in the input arrays: the statement reads its values by subscript. A row another statement changed
+ * meanwhile is read again once that statement commits, and written only if it is still held. (SETTLE_SQL locks its
+ * rows first, in the same order: it reads them before it decides what to write.)
  *
  * Locking every row first instead (FOR UPDATE in a materialized CTE, then the UPDATE joined to it by key) cost, in
  * PostgreSQL's CPU a row: the completion 19.9 against 17.2 µs (bench/hot-path-designs.ts's loop, 11 alternating
