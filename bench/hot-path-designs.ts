@@ -4,7 +4,7 @@
  * until the queue is empty; the figure is the server process's CPU (from /proc, so PostgreSQL must run on this machine)
  * and the jobs per second of that serial loop. Every design starts from the same 20,000 queued jobs, the designs
  * alternate round by round, and the table prints the medians. The connection is set as the product's queue
- * connections are (QUEUE_PLANNER_OPTIONS: keyed and ordered plans only, each statement planned once).
+ * connections are (QUEUE_CONNECTION_OPTIONS: keyed and ordered plans only, each statement planned once).
  *
  *   npm run bench:designs -- [--jobs 20000] [--rounds 3] [--batch 100] [--designs 'current|queue only']
  *
@@ -34,7 +34,7 @@
  */
 import { Client, Pool } from 'pg';
 import { migratePostgres } from '../src/job-queue/database/migrator';
-import { QUEUE_PLANNER_OPTIONS } from '../src/job-queue/database/postgres/postgres-connection';
+import { QUEUE_CONNECTION_OPTIONS } from '../src/job-queue/database/postgres/postgres-connection';
 import { createBenchDatabase } from './lib/databases';
 import { type Design, designs, EMPTY_TABLES, SKETCH_TABLES } from './lib/design-sketches';
 import { countOption } from './lib/options';
@@ -111,7 +111,7 @@ async function checkTallies(client: Client, design: string): Promise<void> {
 async function main(): Promise<void> {
   const database = await createBenchDatabase('postgres', adminUrl, 'designs');
   const pool = new Pool({ connectionString: database.url, max: 1 });
-  const client = new Client({ connectionString: database.url, options: QUEUE_PLANNER_OPTIONS });
+  const client = new Client({ connectionString: database.url, options: QUEUE_CONNECTION_OPTIONS });
   try {
     await migratePostgres(pool);
     await client.connect();

@@ -2,15 +2,32 @@
  * The SQL of each queue shape bench/hot-path-designs.ts measures (its header says what each one is): the tables the
  * sketches add beside the migrated schema, and each shape's enqueue, claim and completion.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { CLAIM_SQL, COMPLETE_SQL } from '../../src/job-queue/database/postgres-queue-statements';
 
-/** The tallies' triggers of the product (migration 20261129020000_job_counts) on a sketch's `table`. */
+/**
+ * The statement trigger that tallied the product's updates until migration 20261207100000_tallies_by_the_queue (the
+ * queue's statements now tally their own moves), kept for the sketches' narrow rows, whose statements do not: its
+ * function as migration 20261129020000_job_counts created it, under a name of the sketches'.
+ */
+const SKETCH_UPDATE_TALLIES = (() => {
+  const migration = readFileSync(
+    path.join(__dirname, '../../prisma/postgresql/migrations/20261129020000_job_counts/migration.sql'),
+    'utf8',
+  );
+  const created = /CREATE FUNCTION "job_counts_updated"\(\)[\s\S]*?END \$\$;/.exec(migration);
+  if (!created) throw new Error('job_counts_updated() not found in migration 20261129020000_job_counts');
+  return created[0].replace('"job_counts_updated"', 'sketch_counts_updated');
+})();
+
+/** The tallies' triggers (the product's, migration 20261129020000_job_counts, for inserts and deletes) on `table`. */
 const TALLY_TRIGGER = {
   insert: (table: string) => `CREATE TRIGGER ${table}_after_insert AFTER INSERT ON ${table}
   REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION job_counts_inserted();`,
   update: (table: string) => `CREATE TRIGGER ${table}_after_update AFTER UPDATE ON ${table}
   REFERENCING OLD TABLE AS before_update NEW TABLE AS after_update
-  FOR EACH STATEMENT EXECUTE FUNCTION job_counts_updated();`,
+  FOR EACH STATEMENT EXECUTE FUNCTION sketch_counts_updated();`,
   delete: (table: string) => `CREATE TRIGGER ${table}_after_delete AFTER DELETE ON ${table}
   REFERENCING OLD TABLE AS deleted FOR EACH STATEMENT EXECUTE FUNCTION job_counts_deleted();`,
 };
@@ -22,7 +39,7 @@ const talliedQueue = (table: string) =>
  * Ids and codes are COLLATE "C" here too, as in the product's tables since migration 20261207000000_byte_order_keys
  * (a comparison in the database's collation costs more), so that the shapes differ only in their shape.
  */
-export const SKETCH_TABLES = `
+export const SKETCH_TABLES = `${SKETCH_UPDATE_TALLIES}
 CREATE TABLE job_queue (id text COLLATE "C" PRIMARY KEY, format text COLLATE "C" NOT NULL, priority int NOT NULL,
   created_at timestamptz(3) NOT NULL, available_at timestamptz(3) NOT NULL, lease_owner text COLLATE "C",
   lease_expires_at timestamptz(3), attempt_count int NOT NULL DEFAULT 0, started_at timestamptz(3));

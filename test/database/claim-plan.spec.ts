@@ -75,8 +75,15 @@ describePostgres("The queue statements' plans on PostgreSQL", () => {
     expect(await plansOfClaims(8)).toEqual({ generic: 8, custom: 0 });
   });
 
-  it("(control) would be planned at every run with PostgreSQL's default plan cache mode", async () => {
-    expect(await plansOfClaims(8, 'auto')).toEqual({ generic: 0, custom: 8 });
+  /*
+   * PostgreSQL plans the first five runs anew whatever it thinks of the generic plan; after them it keeps the generic
+   * plan only while it prices it no higher than the custom ones (at LIMIT 0, since the claim tallies its moves, it
+   * did: 5 custom, 3 generic; before, it planned all eight).
+   */
+  it("(control) would be planned anew at its first runs with PostgreSQL's default plan cache mode", async () => {
+    const { custom, generic } = await plansOfClaims(8, 'auto');
+    expect(custom).toBeGreaterThanOrEqual(5);
+    expect(custom + generic).toBe(8);
   });
 
   it.each(QUEUE_STATEMENTS)('keeps a plan for %s that reads by its index, with no sort', async (_, text, index) => {

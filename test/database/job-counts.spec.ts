@@ -18,6 +18,7 @@ import { createTestDatabase, databaseLabel, describePostgres, type TestDatabase 
 import { insertJob } from '../support/fixtures';
 import { startTestApp, type TestApp, waitFor } from '../support/test-app';
 import { asError } from '../../src/job-queue/common/as-error';
+import { queuePoolConfig } from '../../src/job-queue/database/postgres/postgres-connection';
 
 const HOUR = 3_600_000;
 const UNFINISHED = ['PENDING', 'PROCESSING', 'RETRYING'];
@@ -252,6 +253,39 @@ describePostgres('job_counts tallies under concurrent writers (PostgreSQL)', () 
     }
     const kept = await expectTalliesExact(db);
     expect(kept['PENDING/txt/2'] + kept['COMPLETED/txt/2']).toBe(40);
+  });
+
+  /*
+   * The queue's claim, completion and settlement tally their own moves, on connections that say so; a statement that
+   * does not (an older instance's, during a rolling upgrade, or a host's own) is tallied by the row trigger.
+   */
+  it("stay exact through a state's update made directly, on a connection other than the queue's", async () => {
+    const atStart = await expectTalliesExact(db);
+    const ids = await Promise.all(Array.from({ length: 3 }, () => insertJob(db, { status: 'PENDING' })));
+    const before = await expectTalliesExact(db);
+    const moveDirectly = async (status: string, options?: string) => {
+      const client = new Client({ connectionString: database.url, options });
+      await client.connect();
+      try {
+        await client.query(`UPDATE job_states SET status = $1 WHERE id = ANY($2)`, [status, ids]);
+      } finally {
+        await client.end();
+      }
+    };
+    await moveDirectly('PROCESSING');
+    expect(await expectTalliesExact(db)).toEqual({
+      ...before,
+      'PENDING/txt/2': before['PENDING/txt/2'] - 3,
+      'PROCESSING/txt/2': (before['PROCESSING/txt/2'] ?? 0) + 3,
+    });
+    // (control) On a queue connection the trigger leaves the move to the statement, which this one does not tally;
+    // moved back the same way, the tallies agree again.
+    await moveDirectly('CANCELLED', queuePoolConfig(database.url).options);
+    const { kept, counted } = await tallies(db);
+    expect([counted['CANCELLED/txt/2'] ?? 0, kept['CANCELLED/txt/2'] ?? 0]).toEqual([3, 0]);
+    await moveDirectly('PROCESSING', queuePoolConfig(database.url).options);
+    await db.$executeRawUnsafe(`DELETE FROM processing_jobs WHERE id = ANY($1)`, ids);
+    expect(await expectTalliesExact(db)).toEqual(atStart);
   });
 
   it('stay exact while two queue instances burn down the same queue, and are emptied by TRUNCATE', async () => {

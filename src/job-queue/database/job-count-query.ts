@@ -5,9 +5,9 @@ import type { Prisma, SqlFragments } from './prisma.service';
 /**
  * The statement that counts the jobs `query` matches, or null when none can (an empty list of statuses, formats or
  * priorities). Where it reads:
- * - over every owner and any creation time, a sum of the tallies that the triggers keep exact (job_counts, by status,
- *   format and priority): at 1,000,000 jobs on PostgreSQL a COUNT(*) took 86-118 ms (a parallel index-only scan),
- *   the sum ~1 ms, and every listing asked it;
+ * - over every owner and any creation time, a sum of the tallies kept exact with every change of a job's status
+ *   (job_counts, by status, format and priority): at 1,000,000 jobs on PostgreSQL a COUNT(*) took 86-118 ms (a
+ *   parallel index-only scan), the sum ~1 ms, and every listing asked it;
  * - by status and creation time, for every owner, the jobs' states alone (`jobStates`, which copies the record's
  *   format, priority and creation time): through processing_jobs, PostgreSQL joined 1,000,000 records to their
  *   states, 220-265 ms a count (0.6-1.4 s on a busier machine), against 7 ms for FAILED, 87 for COMPLETED and 167 for

@@ -5,6 +5,7 @@
  */
 import type { JobRecord } from '../common/job-record';
 import { CLAIM_ORDER, nextDueSql } from './queue-store';
+import { movesOf, tallyMoves } from './postgres-tallies';
 import { postgresJobReader } from './row-mapping';
 
 /*
@@ -101,7 +102,7 @@ const claimedColumn = (column: string) => (STATE_COLUMNS.has(column) ? `claimed.
  */
 export const CLAIM_SQL = `
 WITH picked AS (
-  SELECT ctid FROM job_states
+  SELECT ctid, status FROM job_states
    WHERE status IN ('PENDING', 'RETRYING') AND available_at <= now()
    ORDER BY ${CLAIM_ORDER}
    LIMIT $2
@@ -113,7 +114,9 @@ WITH picked AS (
          cancel_requested_at = NULL, started_at = now(), updated_at = now(), attempt_count = job.attempt_count + 1
     FROM picked
    WHERE job.ctid = picked.ctid
-  RETURNING ${columnList(['id', ...CLAIMED_COLUMNS.filter((column) => STATE_COLUMNS.has(column))], 'job')}
+  RETURNING ${columnList(['id', ...CLAIMED_COLUMNS.filter((column) => STATE_COLUMNS.has(column))], 'job')},
+            picked.status AS claimed_from, job.format, job.priority
+), tallied AS (${tallyMoves(movesOf('claimed', 'claimed_from', "'PROCESSING'"))}
 )
 SELECT ${CLAIMED_COLUMNS.map(claimedColumn).join(', ')}
   FROM claimed JOIN job_records AS record ON record.id = claimed.id`;
@@ -179,7 +182,8 @@ WITH done AS (
          lease_expires_at = NULL, updated_at = now()
   ${heldJobsInIdOrder('$2', '$1')}
      AND job.attempt_count = ($7::int[])[input.ord]
-  RETURNING job.id
+  RETURNING job.id, job.format, job.priority
+), tallied AS (${tallyMoves(movesOf('done', "'PROCESSING'", "'COMPLETED'"))}
 )
 SELECT id FROM done`;
 

@@ -1,4 +1,5 @@
 import { type ArrayElement, arrayColumn } from './postgres/array-literal';
+import { movesOf, tallyMoves } from './postgres-tallies';
 import { CANCELLED_WHILE_RUNNING, MAX_ERROR_MESSAGE, type Settlement } from './queue-store';
 
 /**
@@ -80,7 +81,8 @@ WITH locked AS MATERIALIZED (
          lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
     FROM decided AS d
    WHERE job.id = d.id
-  RETURNING job.id, job.status
+  RETURNING job.id, job.status, job.format, job.priority
+), tallied AS (${tallyMoves(movesOf('settled', "'PROCESSING'", 'status'))}
 ), closed AS (
   ${closedAttemptsFrom('decided', {
     workerId: 'decided.worker_id',

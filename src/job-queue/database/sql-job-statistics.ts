@@ -144,9 +144,10 @@ export class SqlJobStatistics implements JobStatistics {
   }
 
   /**
-   * Jobs by (status, format, priority) as a subquery. For all jobs: the tallies that triggers on the jobs' states keep
-   * exact (job_counts, one row per shard; migration 20261129020000_job_counts), a few hundred rows instead of an
-   * index entry per job. For one owner: a grouped scan of that owner's jobs (the tallies are not per owner).
+   * Jobs by (status, format, priority) as a subquery. For all jobs: the tallies kept exact with every change of a
+   * job's status (job_counts, one row per shard; migrations 20261129020000_job_counts and
+   * 20261207100000_tallies_by_the_queue), a few hundred rows instead of an index entry per job. For one owner: a
+   * grouped scan of that owner's jobs (the tallies are not per owner).
    */
   private counts(userId: string | null | undefined): Prisma.Sql {
     const { sql } = this.prisma.fragments;

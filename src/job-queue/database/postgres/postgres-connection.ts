@@ -1,6 +1,7 @@
 import { Pool, type PoolConfig } from 'pg';
 import type { DatabaseConnection, PrismaService } from '../prisma.service';
 import { PostgresDriver } from './postgres-driver';
+import { TALLIED_BY_STATEMENT } from '../postgres-tallies';
 import { QUEUE_TYPE_PARSERS } from './timestamptz';
 
 /**
@@ -16,7 +17,7 @@ const QUEUE_POOL_SIZE = 4;
  * job instead, 10-50x slower; on these connections only keyed, ordered plans are left to choose from.
  * (bench/hot-path-designs.ts runs its sketches on connections set the same way.)
  */
-export const QUEUE_PLANNER_OPTIONS = [
+export const QUEUE_CONNECTION_OPTIONS = [
   'enable_seqscan',
   'enable_bitmapscan',
   'enable_sort',
@@ -45,6 +46,8 @@ export const QUEUE_PLANNER_OPTIONS = [
      * enable_sort = off, and PostgreSQL then compiled the completion at every run: 1.7 ms of server CPU a job.
      */
     '-c jit=off',
+    // The claim, the completion and the settlement tally their own moves (postgres-tallies.ts).
+    TALLIED_BY_STATEMENT,
   )
   .join(' ');
 
@@ -71,7 +74,7 @@ export function queuePoolConfig(url: string): PoolConfig {
     connectionString: url,
     max: QUEUE_POOL_SIZE,
     min: 1,
-    options: QUEUE_PLANNER_OPTIONS,
+    options: QUEUE_CONNECTION_OPTIONS,
     types: QUEUE_TYPE_PARSERS,
   };
 }
