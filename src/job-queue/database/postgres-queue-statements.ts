@@ -99,6 +99,8 @@ const claimedColumn = (column: string) => (STATE_COLUMNS.has(column) ? `claimed.
  * The UPDATE finds each picked row by its ctid rather than by a second descent of the primary key: 18.6 against
  * 19.4 µs of PostgreSQL's CPU a claimed job (bench/hot-path-designs.ts's loop, 11 alternating rounds, median). The
  * ctid is that of the version `picked` locked, which no other statement can change before this one ends.
+ *
+ * `tallied` adds its moves to the jobs' tallies (postgres-tallies.ts), each job from the status `picked` locked it in.
  */
 export const CLAIM_SQL = `
 WITH picked AS (
@@ -169,7 +171,7 @@ const heldJobsInIdOrder = (ids: string, owner: string) => `
 
 /**
  * Completes the held jobs (walked as heldJobsInIdOrder says) in the completions' attempts ($7): an earlier attempt
- * of a job its worker claimed again (see Completion.attempt) is not written.
+ * of a job its worker claimed again (see Completion.attempt) is not written. `tallied` adds the moves to the tallies.
  */
 export const COMPLETE_SQL = `
 WITH done AS (

@@ -33,7 +33,8 @@ const quoted = (text: string) => `'${text.replace(/'/g, "''")}'`;
  * worker claimed again is left alone: see Settlement.attempt). `decided` applies the cancel rule to what the rows hold
  * once locked (a cancel committed meanwhile is seen). It locks them all before its UPDATE, rather than as the UPDATE
  * writes them as the statements that only write do, because what it writes depends on what it read (the attempt,
- * the cancel request, the manual flag, as they were before the UPDATE).
+ * the cancel request, the manual flag, as they were before the UPDATE). `tallied` adds the moves to the tallies
+ * (postgres-tallies.ts).
  */
 export const SETTLE_SQL = `
 WITH locked AS MATERIALIZED (
