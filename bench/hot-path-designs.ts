@@ -14,15 +14,17 @@
  *
  * - current: the product's own claim (CLAIM_SQL) and completion (COMPLETE_SQL) on the migrated schema: each writes a
  *   new version of the job's state row (job_states, apart from its record since migration
- *   20261206100000_job_state_apart) with 2 index entries (3 until 20261206140000_state_status_index_dropped).
+ *   20261206100000_job_state_apart) with 2 index entries (3 until 20261206140000_state_status_index_dropped), and
+ *   adds its moves to the tallies itself (a statement trigger did until 20261207100000_tallies_by_the_queue).
  *   (The shapes measured against the record written at every step, "queue + record" and "queue + HOT record", are in
  *   bench/RESULTS.md; they ran on the schema before it.)
  * - queue + outcome: a narrow queue row (id, format, priority, due time, lease) beside the record; the claim leases
  *   the queue row and reads the record, the completion deletes the queue row and appends an outcome row, so the
  *   record is written once, at enqueue (a job's status is then derived from the three tables).
  * - queue + outcome, tallied: as above, with the tallies of jobs by status, format and priority kept exact by the
- *   product's own trigger functions on the narrow rows (the queue row's status, PENDING or PROCESSING, is a stored
- *   generated column): what the shape costs once statistics read it as they read today's schema.
+ *   product's statement trigger functions on the narrow rows (the update's as the product had it until migration
+ *   20261207100000_tallies_by_the_queue; the queue row's status, PENDING or PROCESSING, is a stored generated column):
+ *   what the shape costs once statistics read it as they read today's schema.
  * - queue + outcome, as planned: as above, with the indexes the readers of that shape would need, each written by the
  *   claim or the completion: the listing by status on the queue rows and on the outcome rows, and on the outcome rows
  *   the finished jobs' statistics (status, completed_at, started_at, created_at) and the input failures (error_code of
