@@ -81,9 +81,7 @@ describePostgres("The queue statements' plans on PostgreSQL", () => {
    * did: 5 custom, 3 generic; before, it planned all eight).
    */
   it("(control) would be planned anew at its first runs with PostgreSQL's default plan cache mode", async () => {
-    const { custom, generic } = await plansOfClaims(8, 'auto');
-    expect(custom).toBeGreaterThanOrEqual(5);
-    expect(custom + generic).toBe(8);
+    expect((await plansOfClaims(8, 'auto')).custom).toBeGreaterThanOrEqual(5);
   });
 
   it.each(QUEUE_STATEMENTS)('keeps a plan for %s that reads by its index, with no sort', async (_, text, index) => {

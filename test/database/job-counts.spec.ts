@@ -288,6 +288,39 @@ describePostgres('job_counts tallies under concurrent writers (PostgreSQL)', () 
     expect(await expectTalliesExact(db)).toEqual(atStart);
   });
 
+  /* The settlement's other outcomes, each a move the statement tallies itself: release at shutdown, stalled recovery. */
+  it('stay exact through a release at shutdown and a recovery of stalled jobs', async () => {
+    const worker = await startTestApp(database, {
+      providers: [ScriptedProcessor],
+      queue: { pollIntervalMs: 100, workerConcurrency: 2, shutdownTimeoutMs: 100 },
+    });
+    const fileId = (await worker.app.get(FileStorageService).store(Readable.from(['x']), 'held.tally', ANONYMOUS_ADMIN))
+      .id;
+    const held = await worker.app
+      .get(JobsService)
+      .enqueue({ fileId, priority: JobPriority.NORMAL, options: { behaviour: 'hang' } }, ANONYMOUS_ADMIN);
+    const statusOf = async () => (await db.processingJob.findUniqueOrThrow({ where: { id: held.id } })).status;
+    await waitFor(async () => (await statusOf()) === 'PROCESSING');
+    await worker.close();
+    expect(await statusOf()).toBe('PENDING');
+    expect((await expectTalliesExact(db))['PENDING/tally/2']).toBe(1);
+
+    const before = await expectTalliesExact(db);
+    const stalled = { status: 'PROCESSING', startedAgoMs: HOUR, leaseExpiresInMs: -HOUR };
+    const recovered = [
+      await insertJob(db, { ...stalled, retryCount: 0, maxRetries: 3 }),
+      await insertJob(db, { ...stalled, retryCount: 3, maxRetries: 3 }),
+    ];
+    const { data, errors } = await service.gql('mutation { recoverStalledJobs }');
+    expect(errors).toBeUndefined();
+    expect(data.recoverStalledJobs).toBe(2);
+    const kept = await expectTalliesExact(db);
+    const added = (tally: string) => (kept[tally] ?? 0) - (before[tally] ?? 0);
+    expect(['PROCESSING/txt/2', 'RETRYING/txt/2', 'FAILED/txt/2'].map(added)).toEqual([0, 1, 1]);
+    await db.processingJob.deleteMany({ where: { id: { in: [held.id, ...recovered] } } }); // no hang for the next case
+    await expectTalliesExact(db);
+  });
+
   it('stay exact while two queue instances burn down the same queue, and are emptied by TRUNCATE', async () => {
     const queue = { pollIntervalMs: 100, workerConcurrency: 8, retry: { initialDelayMs: 50, maxDelayMs: 100 } };
     const other = await startTestApp(database, { providers: [ScriptedProcessor], queue });
