@@ -6,7 +6,7 @@
  * (TALLIED_BY_STATEMENT), and the row trigger that tallies every other writer of a state leaves their rows alone
  * (migration 20261207100000_tallies_by_the_queue, which says what the statement trigger before it cost). So any
  * statement run on those connections that changes a job's status (or format, or priority) must add its moves with
- * tallyMoves, or the tallies go wrong: test/database/job-counts.spec.ts checks them against the rows.
+ * tallyMoves, or the tallies go wrong: test/database/job-counts*.spec.ts check them against the rows.
  */
 
 /** The queue connections' setting that makes the row trigger leave their statements' moves to them. */
