@@ -108,7 +108,7 @@ async function measure(options: BenchOptions, report: BenchReport): Promise<void
       if (has('burndown')) {
         for (const instances of [1, 2]) {
           const result = await fresh(`burn${instances}`, (db) =>
-            measureBurnDown(system, adapter, db, options.jobs, instances),
+            measureBurnDown(system, adapter, db, options.jobs, instances, { analyzed: options.analyze }),
           );
           record(report, instances === 1 ? 'burndown1' : 'burndown2', column, result.jobsPerSecond);
           if (instances === 1) record(report, 'peakRss', column, result.peakRssMb[0]);
@@ -126,7 +126,9 @@ async function measure(options: BenchOptions, report: BenchReport): Promise<void
           );
         }
         if (options.tracing && system === 'ours') {
-          const traced = await fresh('burntraced', (db) => measureBurnDown(system, adapter, db, options.jobs, 1, true));
+          const traced = await fresh('burntraced', (db) =>
+            measureBurnDown(system, adapter, db, options.jobs, 1, { traced: true, analyzed: options.analyze }),
+          );
           record(report, 'burndownTraced', column, traced.jobsPerSecond);
           log(
             `${label} burn-down ×1 traced: ${rate(traced.jobsPerSecond)} (${traced.spans} spans exported; peak RSS ${Math.round(traced.peakRssMb[0])} MB; worker CPU ${Math.round(traced.cpuMs[0])} ms)`,
@@ -182,7 +184,7 @@ async function measure(options: BenchOptions, report: BenchReport): Promise<void
       // Its own baseline, on a fresh database of the same run, by the whole service as the subscribed burn-down's
       // worker is (it serves their GraphQL): the slowdown compares like with like.
       const plain = await withBenchDatabase(kind, options.postgresUrl, 'ours_subs0', (db) =>
-        measureBurnDown('ours', adapters.get('ours')!, db, options.jobs, 1, false, 'service'),
+        measureBurnDown('ours', adapters.get('ours')!, db, options.jobs, 1, { role: 'service' }),
       );
       const subscribed = await withBenchDatabase(kind, options.postgresUrl, 'ours_subs', (db) =>
         measureSubscribedBurnDown(db, options.jobs, count, !options.subscribersSamePriority),

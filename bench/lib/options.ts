@@ -30,14 +30,20 @@ export interface BenchOptions {
   tracing: boolean;
   /** Run everything on this process's Node, provisioning none (`--machine-node`; the peers need Node ≥ 22.18). */
   machineNode: boolean;
+  /**
+   * The burndown scenario ANALYZEs each PostgreSQL database once it is filled (`--analyze`), as autovacuum would a
+   * while after a bulk fill: without it every system starts on a table the planner has no statistics of.
+   */
+  analyze: boolean;
 }
 
 const usage = `Usage: npm run bench -- [--quick] [--only ${SCENARIOS.join(',')}] [--systems ${SYSTEMS.join(',')}]
                       [--db sqlite,postgres] [--runs N] [--jobs N] [--stats-rows N] [--update-subscribers N]
-                      [--subscribers-same-priority] [--tracing] [--update-results] [--machine-node]
+                      [--subscribers-same-priority] [--tracing] [--update-results] [--machine-node] [--analyze]
 PostgreSQL: BENCH_POSTGRES_URL (default postgresql://postgres@127.0.0.1:5432/postgres); scratch databases are named bench_*.
 On a Node older than 22.18 the PostgreSQL figures (every system) run under a Node 22 that the bench installs from
-the npm registry into bench/.node, and ours on SQLite under this Node; --machine-node runs all here (ours only).`;
+the npm registry into bench/.node, and ours on SQLite under this Node; --machine-node runs all here (ours only).
+--analyze: the burndown scenario ANALYZEs each PostgreSQL database after its fill, before the workers start.`;
 
 export function parseOptions(argv: string[]): BenchOptions {
   const value = (name: string) => optionValue(argv, name, fail);
@@ -72,6 +78,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     updateResults: argv.includes('--update-results'),
     machineNode: argv.includes('--machine-node'),
     tracing: argv.includes('--tracing'),
+    analyze: argv.includes('--analyze'),
   };
 }
 

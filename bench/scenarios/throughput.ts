@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { ChildWorker } from '../lib/child-worker';
 import type { BenchDatabase } from '../lib/databases';
 import { postgresCpuFromNow } from '../lib/process-cpu';
@@ -40,14 +41,37 @@ export interface BurnDown {
   spans: number;
 }
 
+/** How a burn-down is set up besides its size. */
+export interface BurnDownSetup {
+  /** The workers register the OpenTelemetry SDK (in-memory exporter); every job carries a stored trace context. */
+  traced?: boolean;
+  /** Ours as worker-only processes, or as the whole service (the subscriber scenario's baseline, like with like). */
+  role?: WorkerRole;
+  /**
+   * The filled queue is analyzed before the workers start (`--analyze`). Without it the planner has no statistics
+   * of the table the bulk fill just wrote, as for a backlog that arrives faster than autovacuum analyzes it: at
+   * 100,000 jobs that tripled graphile-worker's PostgreSQL CPU a job, and left ours (keyed plans only) as it was.
+   */
+  analyzed?: boolean;
+}
+
+/** ANALYZE of the whole database, as autovacuum's analyze would do after a while. */
+async function analyze(url: string): Promise<void> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('ANALYZE');
+  } finally {
+    await client.end();
+  }
+}
+
 /** The server's processes can be read from /proc only where it runs on this machine. */
 const isLocal = (url: string) => ['127.0.0.1', 'localhost', '[::1]', ''].includes(new URL(url).hostname);
 
 /**
  * `jobs` no-op jobs are queued first; then `instances` worker processes, booted and idle, are told to go at once.
- * The clock runs from "go" until the database holds no unfinished job (polled every 25 ms). `traced`: the workers
- * register the OpenTelemetry SDK (in-memory exporter) and every job carries a stored trace context to link to.
- * `role`: ours as worker-only processes, or as the whole service (the subscriber scenario's baseline, like with like).
+ * The clock runs from "go" until the database holds no unfinished job (polled every 25 ms).
  */
 export async function measureBurnDown(
   system: SystemName,
@@ -55,8 +79,7 @@ export async function measureBurnDown(
   db: BenchDatabase,
   jobs: number,
   instances: number,
-  traced = false,
-  role: WorkerRole = 'worker',
+  { traced = false, role = 'worker', analyzed = false }: BurnDownSetup = {},
 ): Promise<BurnDown> {
   const producer = await adapter.openProducer(db);
   const workers: ChildWorker[] = [];
@@ -64,6 +87,7 @@ export async function measureBurnDown(
     // The children boot while the queue fills: neither is timed.
     for (let index = 0; index < instances; index++) workers.push(new ChildWorker(system, db, traced, role));
     await producer.enqueueBulk(jobs);
+    if (analyzed && db.kind === 'postgres') await analyze(db.url);
     if (traced) await storeTraceContexts(db);
     await Promise.all(workers.map((worker) => worker.ready()));
     const postgresCpu = db.kind === 'postgres' && isLocal(db.url) ? postgresCpuFromNow() : () => null;
