@@ -18,8 +18,9 @@ const live = new Set<BenchDatabase>();
 /** Drops under way: an interrupted run waits for them too, or its exit would cut them off. */
 const dropping = new Set<Promise<void>>();
 
-async function admin<T>(adminUrl: string, work: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: adminUrl });
+/** Runs `work` on a connection of its own to `url`, closed afterwards whatever `work` does. */
+export async function withClient<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: url });
   await client.connect();
   try {
     return await work(client);
@@ -61,13 +62,13 @@ export async function createBenchDatabase(kind: DbKind, adminUrl: string, label:
     database = { kind, url: `file:${path.join(dir, 'queue.db')}`, dir, drop: async () => undefined };
   } else {
     const name = `bench_${label.replace(/\W/g, '_')}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-    await admin(adminUrl, (client) => client.query(`CREATE DATABASE ${name}`));
+    await withClient(adminUrl, (client) => client.query(`CREATE DATABASE ${name}`));
     database = {
       kind,
       url: withDatabase(adminUrl, name),
       dir,
       drop: () =>
-        admin(adminUrl, async (client) => {
+        withClient(adminUrl, async (client) => {
           await untilDisconnected(client, name);
           await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
         }),
@@ -107,7 +108,7 @@ export async function dropAllBenchDatabases(): Promise<void> {
 
 /** Drops bench_* databases left by earlier runs whose process is gone (a crash or kill -9). */
 export async function dropStaleBenchDatabases(adminUrl: string): Promise<string[]> {
-  return admin(adminUrl, async (client) => {
+  return withClient(adminUrl, async (client) => {
     const { rows } = await client.query<{ datname: string }>(
       `SELECT datname FROM pg_database WHERE datname LIKE 'bench\\_%'`,
     );
@@ -133,7 +134,7 @@ function isAlive(pid: number): boolean {
 
 /** The server's version, e.g. "15.20". */
 export function postgresVersion(adminUrl: string): Promise<string> {
-  return admin(
+  return withClient(
     adminUrl,
     async (client) => (await client.query<{ server_version: string }>('SHOW server_version')).rows[0].server_version,
   );

@@ -113,7 +113,7 @@ export function markdownDetails(report: BenchReport): string {
   const lines = [
     `Command: \`${report.command}\` — ${new Date(report.startedAt).toISOString().slice(0, 16).replace('T', ' ')} UTC, ${Math.round(report.durationSeconds)} s.`,
     `Machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB; Node ${machine.node}; PostgreSQL ${machine.postgres}; SQLite ${machine.sqlite}; commit ${machine.commit}.`,
-    `Figures: median of ${options.runs} run(s); ${options.jobs.toLocaleString('en-US')} jobs per enqueue / burn-down; ${options.latencyJobs} enqueues ${options.latencyGapMs} ms apart; ${options.statsRows.toLocaleString('en-US')} rows for jobStats / jobs; ${options.subscribers} subscribers${options.analyze ? "; the burndown scenario's databases analyzed after their fill (--analyze)" : ''}.`,
+    `Figures: median of ${options.runs} run(s); ${options.jobs.toLocaleString('en-US')} jobs per enqueue / burn-down; ${options.latencyJobs} enqueues ${options.latencyGapMs} ms apart; ${options.statsRows.toLocaleString('en-US')} rows for jobStats / jobs; ${options.subscribers} subscribers${options.analyze ? "; the burndown scenario's PostgreSQL databases analyzed after their fill (--analyze)" : ''}.`,
     ...Object.entries(report.systems).map(([system, { version, settings }]) => `- ${system} ${version}: ${settings}`),
     ...report.notes.map((note) => `- ${note}`),
   ];

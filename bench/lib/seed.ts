@@ -1,7 +1,6 @@
 import Database from 'better-sqlite3';
-import { Client } from 'pg';
 import { recordAndStateColumns } from '../../src/job-queue/database/postgres-queue-statements';
-import type { BenchDatabase } from './databases';
+import { type BenchDatabase, withClient } from './databases';
 
 /**
  * Fills a migrated, empty database with `rows` jobs in one statement (generate_series on PostgreSQL, a recursive
@@ -111,17 +110,13 @@ const STATE_COLUMNS = STORED.state.join(', ');
 export async function seedJobs(db: BenchDatabase, rows: number): Promise<void> {
   const now = Date.now();
   if (db.kind === 'postgres') {
-    const client = new Client({ connectionString: db.url });
-    await client.connect();
-    try {
+    await withClient(db.url, async (client) => {
       await client.query('BEGIN');
       for (const sql of statements(postgres, rows, now)) await client.query(sql);
       await client.query('COMMIT');
       // What autovacuum would have done by the time a table holds a million jobs: statistics and the visibility map.
       await client.query('VACUUM ANALYZE');
-    } finally {
-      await client.end();
-    }
+    });
     return;
   }
   const sqliteDb = new Database(db.url.slice('file:'.length), { timeout: 10_000 });

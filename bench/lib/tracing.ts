@@ -1,7 +1,6 @@
 import { BatchSpanProcessor, InMemorySpanExporter, NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import Database from 'better-sqlite3';
-import { Client } from 'pg';
-import type { BenchDatabase } from './databases';
+import { type BenchDatabase, withClient } from './databases';
 
 export { TRACING_ENV } from './options';
 
@@ -40,11 +39,6 @@ export async function storeTraceContexts(db: BenchDatabase): Promise<void> {
     }
     return;
   }
-  const client = new Client({ connectionString: db.url });
-  await client.connect();
-  try {
-    await client.query('UPDATE job_records SET trace_context = $1', [traceparent]); // the record's, apart from its state
-  } finally {
-    await client.end();
-  }
+  // The record's, apart from its state.
+  await withClient(db.url, (client) => client.query('UPDATE job_records SET trace_context = $1', [traceparent]));
 }

@@ -1,6 +1,5 @@
-import { Client } from 'pg';
 import { ChildWorker } from '../lib/child-worker';
-import type { BenchDatabase } from '../lib/databases';
+import { type BenchDatabase, withClient } from '../lib/databases';
 import { postgresCpuFromNow } from '../lib/process-cpu';
 import type { SystemName } from '../lib/options';
 import { percentile, sleep, until } from '../lib/stats';
@@ -55,17 +54,6 @@ export interface BurnDownSetup {
   analyzed?: boolean;
 }
 
-/** ANALYZE of the whole database, as autovacuum's analyze would do after a while. */
-async function analyze(url: string): Promise<void> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query('ANALYZE');
-  } finally {
-    await client.end();
-  }
-}
-
 /** The server's processes can be read from /proc only where it runs on this machine. */
 const isLocal = (url: string) => ['127.0.0.1', 'localhost', '[::1]', ''].includes(new URL(url).hostname);
 
@@ -87,7 +75,7 @@ export async function measureBurnDown(
     // The children boot while the queue fills: neither is timed.
     for (let index = 0; index < instances; index++) workers.push(new ChildWorker(system, db, traced, role));
     await producer.enqueueBulk(jobs);
-    if (analyzed && db.kind === 'postgres') await analyze(db.url);
+    if (analyzed && db.kind === 'postgres') await withClient(db.url, (client) => client.query('ANALYZE'));
     if (traced) await storeTraceContexts(db);
     await Promise.all(workers.map((worker) => worker.ready()));
     const postgresCpu = db.kind === 'postgres' && isLocal(db.url) ? postgresCpuFromNow() : () => null;

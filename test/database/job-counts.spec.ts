@@ -6,7 +6,7 @@ import { insertJob } from '../support/fixtures';
 import { type Behaviour, expectTalliesExact, HOUR, ScriptedProcessor, UNFINISHED } from '../support/job-tallies';
 import { startTestApp, type TestApp, waitFor } from '../support/test-app';
 
-describe(`job_counts tallies kept by triggers (${databaseLabel})`, () => {
+describe(`job_counts tallies kept by the queue and its triggers (${databaseLabel})`, () => {
   let database: TestDatabase;
   let service: TestApp;
   let fileId: string;

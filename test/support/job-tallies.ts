@@ -45,7 +45,7 @@ export type Tally = Record<string, number>;
 const key = (row: { status: string; format: string; priority: unknown }) =>
   `${row.status}/${row.format}/${Number(row.priority)}`;
 
-/** The triggers' tallies (shards summed, zeros dropped) and a GROUP BY of the jobs themselves, in one snapshot each. */
+/** The kept tallies (job_counts, shards summed, zeros dropped) and a GROUP BY of the jobs themselves, each in one snapshot. */
 export async function tallies(db: DatabaseClient): Promise<{ kept: Tally; counted: Tally }> {
   const kept = await db.$queryRawUnsafe<{ status: string; format: string; priority: unknown; count: unknown }[]>(
     `SELECT status, format, priority, SUM(count) AS count FROM job_counts GROUP BY status, format, priority HAVING SUM(count) <> 0`,
