@@ -78,13 +78,29 @@ const medianOf = (report: BenchReport, figure: FigureId, column: Column): number
   return values?.length ? median(values) : undefined;
 };
 
+/**
+ * The lowest and highest of the runs' own ratios, ours to the peer: each run measures every system back to back, so
+ * a run's ratio is free of the machine's drift between runs (up to 1.5× within the hour here), which the medians of
+ * each system are not. Null with one run, or when the two have not run alike.
+ */
+function runRatioRange(report: BenchReport, figure: FigureId, ours: Column, peer: Column): string | null {
+  const a = report.runs[figure]?.[ours];
+  const b = report.runs[figure]?.[peer];
+  if (!a || !b || a.length < 2 || a.length !== b.length || b.includes(0)) return null;
+  const ratios = a.map((value, run) => value / b[run]);
+  return `${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}`;
+}
+
 function format(value: number | undefined, unit: string): string {
   if (value === undefined || Number.isNaN(value)) return '–';
   if (unit === 'jobs/s' || unit === 'subscribers') return Math.round(value).toLocaleString('en-US');
   return value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toFixed(1);
 }
 
-/** The table as Markdown: medians per column, then ours / peer (↑: above 1 is better for us, ↓: below 1 is). */
+/**
+ * The table as Markdown: medians per column, then ours / peer (↑: above 1 is better for us, ↓: below 1 is), the ratio
+ * of the medians with the range of the runs' own ratios beside it.
+ */
 export function markdownTable(report: BenchReport): string {
   const name = (column: Column) => {
     const [system, kind] = column.split('/') as [SystemName, DbKind];
@@ -100,7 +116,9 @@ export function markdownTable(report: BenchReport): string {
       const ratios = RATIOS.map(([ours, peer]) => {
         const a = medianOf(report, figure, ours);
         const b = medianOf(report, figure, peer);
-        return a === undefined || b === undefined || b === 0 ? '–' : `${(a / b).toFixed(2)}×`;
+        if (a === undefined || b === undefined || b === 0) return '–';
+        const range = runRatioRange(report, figure, ours, peer);
+        return `${(a / b).toFixed(2)}×${range ? ` (${range})` : ''}`;
       });
       return [`${label} (${unit}) ${better === 'higher' ? '↑' : '↓'}`, ...cells, ...ratios];
     });
@@ -113,7 +131,7 @@ export function markdownDetails(report: BenchReport): string {
   const lines = [
     `Command: \`${report.command}\` — ${new Date(report.startedAt).toISOString().slice(0, 16).replace('T', ' ')} UTC, ${Math.round(report.durationSeconds)} s.`,
     `Machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB; Node ${machine.node}; PostgreSQL ${machine.postgres}; SQLite ${machine.sqlite}; commit ${machine.commit}.`,
-    `Figures: median of ${options.runs} run(s); ${options.jobs.toLocaleString('en-US')} jobs per enqueue / burn-down; ${options.latencyJobs} enqueues ${options.latencyGapMs} ms apart; ${options.statsRows.toLocaleString('en-US')} rows for jobStats / jobs; ${options.subscribers} subscribers${options.analyze ? "; the burndown scenario's PostgreSQL databases analyzed after their fill (--analyze)" : ''}.`,
+    `Figures: median of ${options.runs} run(s)${options.runs > 1 ? " (ratios: of the medians, and in brackets the lowest and highest of the runs' own)" : ''}; ${options.jobs.toLocaleString('en-US')} jobs per enqueue / burn-down; ${options.latencyJobs} enqueues ${options.latencyGapMs} ms apart; ${options.statsRows.toLocaleString('en-US')} rows for jobStats / jobs; ${options.subscribers} subscribers${options.analyze ? "; the burndown scenario's PostgreSQL databases analyzed after their fill (--analyze)" : ''}.`,
     ...Object.entries(report.systems).map(([system, { version, settings }]) => `- ${system} ${version}: ${settings}`),
     ...report.notes.map((note) => `- ${note}`),
   ];
