@@ -79,16 +79,16 @@ const medianOf = (report: BenchReport, figure: FigureId, column: Column): number
 };
 
 /**
- * The lowest and highest of the runs' own ratios, ours to the peer: each run measures every system back to back, so
- * a run's ratio is free of the machine's drift between runs (up to 1.5× within the hour here), which the medians of
- * each system are not. Null with one run, or when the two have not run alike.
+ * Each run's own ratio, ours to the peer. A run measures every system back to back, so its ratio is free of the
+ * machine's drift between runs (up to 1.5× within the hour on these machines), which the ratio of two medians is not:
+ * at 13:15 on 7 December the 1-instance burn-down's runs read 0.89, 1.10 and 0.84, its medians 1.07 (ours' from the
+ * second run, graphile-worker's from the third). Null with one run, or when the two have not run alike.
  */
-function runRatioRange(report: BenchReport, figure: FigureId, ours: Column, peer: Column): string | null {
+function runRatios(report: BenchReport, figure: FigureId, ours: Column, peer: Column): number[] | null {
   const a = report.runs[figure]?.[ours];
   const b = report.runs[figure]?.[peer];
   if (!a || !b || a.length < 2 || a.length !== b.length || b.includes(0)) return null;
-  const ratios = a.map((value, run) => value / b[run]);
-  return `${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}`;
+  return a.map((value, run) => value / b[run]);
 }
 
 function format(value: number | undefined, unit: string): string {
@@ -98,8 +98,8 @@ function format(value: number | undefined, unit: string): string {
 }
 
 /**
- * The table as Markdown: medians per column, then ours / peer (↑: above 1 is better for us, ↓: below 1 is), the ratio
- * of the medians with the range of the runs' own ratios beside it.
+ * The table as Markdown: medians per column, then ours / peer (↑: above 1 is better for us, ↓: below 1 is): with
+ * several runs the median of the runs' own ratios and their range, with one the ratio of the two figures.
  */
 export function markdownTable(report: BenchReport): string {
   const name = (column: Column) => {
@@ -117,8 +117,10 @@ export function markdownTable(report: BenchReport): string {
         const a = medianOf(report, figure, ours);
         const b = medianOf(report, figure, peer);
         if (a === undefined || b === undefined || b === 0) return '–';
-        const range = runRatioRange(report, figure, ours, peer);
-        return `${(a / b).toFixed(2)}×${range ? ` (${range})` : ''}`;
+        const ofRuns = runRatios(report, figure, ours, peer);
+        if (!ofRuns) return `${(a / b).toFixed(2)}×`;
+        const range = `${Math.min(...ofRuns).toFixed(2)}-${Math.max(...ofRuns).toFixed(2)}`;
+        return `${median(ofRuns).toFixed(2)}× (${range})`;
       });
       return [`${label} (${unit}) ${better === 'higher' ? '↑' : '↓'}`, ...cells, ...ratios];
     });
@@ -131,7 +133,7 @@ export function markdownDetails(report: BenchReport): string {
   const lines = [
     `Command: \`${report.command}\` — ${new Date(report.startedAt).toISOString().slice(0, 16).replace('T', ' ')} UTC, ${Math.round(report.durationSeconds)} s.`,
     `Machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB; Node ${machine.node}; PostgreSQL ${machine.postgres}; SQLite ${machine.sqlite}; commit ${machine.commit}.`,
-    `Figures: median of ${options.runs} run(s)${options.runs > 1 ? " (ratios: of the medians, and in brackets the lowest and highest of the runs' own)" : ''}; ${options.jobs.toLocaleString('en-US')} jobs per enqueue / burn-down; ${options.latencyJobs} enqueues ${options.latencyGapMs} ms apart; ${options.statsRows.toLocaleString('en-US')} rows for jobStats / jobs; ${options.subscribers} subscribers${options.analyze ? "; the burndown scenario's PostgreSQL databases analyzed after their fill (--analyze)" : ''}.`,
+    `Figures: median of ${options.runs} run(s)${options.runs > 1 ? " (ratios: the median of the runs' own, and in brackets the lowest and highest)" : ''}; ${options.jobs.toLocaleString('en-US')} jobs per enqueue / burn-down; ${options.latencyJobs} enqueues ${options.latencyGapMs} ms apart; ${options.statsRows.toLocaleString('en-US')} rows for jobStats / jobs; ${options.subscribers} subscribers${options.analyze ? "; the burndown scenario's PostgreSQL databases analyzed after their fill (--analyze)" : ''}.`,
     ...Object.entries(report.systems).map(([system, { version, settings }]) => `- ${system} ${version}: ${settings}`),
     ...report.notes.map((note) => `- ${note}`),
   ];
