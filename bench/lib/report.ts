@@ -91,6 +91,18 @@ function runRatios(report: BenchReport, figure: FigureId, ours: Column, peer: Co
   return a.map((value, run) => value / b[run]);
 }
 
+/** One "ours / peer" cell: the median of the runs' own ratios and their range, or with one run the two figures'. */
+function ratioCell(report: BenchReport, figure: FigureId, ours: Column, peer: Column): string {
+  const ofRuns = runRatios(report, figure, ours, peer);
+  if (ofRuns) {
+    const [lowest, highest] = [Math.min(...ofRuns), Math.max(...ofRuns)];
+    return `${median(ofRuns).toFixed(2)}× (${lowest.toFixed(2)}-${highest.toFixed(2)})`;
+  }
+  const a = medianOf(report, figure, ours);
+  const b = medianOf(report, figure, peer);
+  return a === undefined || b === undefined || b === 0 ? '–' : `${(a / b).toFixed(2)}×`;
+}
+
 function format(value: number | undefined, unit: string): string {
   if (value === undefined || Number.isNaN(value)) return '–';
   if (unit === 'jobs/s' || unit === 'subscribers') return Math.round(value).toLocaleString('en-US');
@@ -113,15 +125,7 @@ export function markdownTable(report: BenchReport): string {
     .map((figure) => {
       const { label, unit, better } = FIGURES[figure];
       const cells = COLUMNS.map((column) => format(medianOf(report, figure, column), unit));
-      const ratios = RATIOS.map(([ours, peer]) => {
-        const a = medianOf(report, figure, ours);
-        const b = medianOf(report, figure, peer);
-        if (a === undefined || b === undefined || b === 0) return '–';
-        const ofRuns = runRatios(report, figure, ours, peer);
-        if (!ofRuns) return `${(a / b).toFixed(2)}×`;
-        const range = `${Math.min(...ofRuns).toFixed(2)}-${Math.max(...ofRuns).toFixed(2)}`;
-        return `${median(ofRuns).toFixed(2)}× (${range})`;
-      });
+      const ratios = RATIOS.map(([ours, peer]) => ratioCell(report, figure, ours, peer));
       return [`${label} (${unit}) ${better === 'higher' ? '↑' : '↓'}`, ...cells, ...ratios];
     });
   const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
@@ -130,10 +134,15 @@ export function markdownTable(report: BenchReport): string {
 
 export function markdownDetails(report: BenchReport): string {
   const { machine, options } = report;
+  const ratios =
+    options.runs > 1 ? " (ratios: the median of the runs' own, and in brackets the lowest and highest)" : '';
+  const analyzed = options.analyze
+    ? "; the burndown scenario's PostgreSQL databases analyzed after their fill (--analyze)"
+    : '';
   const lines = [
     `Command: \`${report.command}\` — ${new Date(report.startedAt).toISOString().slice(0, 16).replace('T', ' ')} UTC, ${Math.round(report.durationSeconds)} s.`,
     `Machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB; Node ${machine.node}; PostgreSQL ${machine.postgres}; SQLite ${machine.sqlite}; commit ${machine.commit}.`,
-    `Figures: median of ${options.runs} run(s)${options.runs > 1 ? " (ratios: the median of the runs' own, and in brackets the lowest and highest)" : ''}; ${options.jobs.toLocaleString('en-US')} jobs per enqueue / burn-down; ${options.latencyJobs} enqueues ${options.latencyGapMs} ms apart; ${options.statsRows.toLocaleString('en-US')} rows for jobStats / jobs; ${options.subscribers} subscribers${options.analyze ? "; the burndown scenario's PostgreSQL databases analyzed after their fill (--analyze)" : ''}.`,
+    `Figures: median of ${options.runs} run(s)${ratios}; ${options.jobs.toLocaleString('en-US')} jobs per enqueue / burn-down; ${options.latencyJobs} enqueues ${options.latencyGapMs} ms apart; ${options.statsRows.toLocaleString('en-US')} rows for jobStats / jobs; ${options.subscribers} subscribers${analyzed}.`,
     ...Object.entries(report.systems).map(([system, { version, settings }]) => `- ${system} ${version}: ${settings}`),
     ...report.notes.map((note) => `- ${note}`),
   ];
