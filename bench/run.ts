@@ -17,6 +17,7 @@ import { type BenchOptions, type DbKind, parseOptions, type SystemName } from '.
 import { installPeers, nodeRunsPeers } from './lib/provision';
 import { type BenchReport, type Column, markdownDetails, markdownTable, record, writeReport } from './lib/report';
 import { loadAdapter, type QueueAdapter } from './lib/systems';
+import { splitWarmUp } from './lib/warm-up';
 import { measureFanout } from './scenarios/fanout';
 import { measureQueries } from './scenarios/queries';
 import { measureSubscribedBurnDown } from './scenarios/subscribers';
@@ -116,13 +117,22 @@ async function measure(options: BenchOptions, report: BenchReport): Promise<void
           const perJob = (ms: number) => (ms * 1000) / options.jobs;
           const workersCpuMs = result.cpuMs.reduce((sum, ms) => sum + ms, 0);
           record(report, instances === 1 ? 'workerCpuPerJob' : 'workerCpuPerJob2', column, perJob(workersCpuMs));
-          if (result.postgresCpuMs !== null) {
-            const figure = instances === 1 ? 'postgresCpuPerJob' : 'postgresCpuPerJob2';
-            record(report, figure, column, perJob(result.postgresCpuMs));
+          const warmUp = splitWarmUp(result.cpuAtThousands);
+          if (warmUp) {
+            record(report, instances === 1 ? 'workerFirstJobs' : 'workerFirstJobs2', column, warmUp.firstJobsMs);
+            const later = instances === 1 ? 'workerLaterCpuPerJob' : 'workerLaterCpuPerJob2';
+            record(report, later, column, warmUp.laterUsPerJob);
           }
-          const postgresCpu = result.postgresCpuMs === null ? '' : `; PostgreSQL CPU ${result.postgresCpuMs} ms`;
+          const { postgresCpu } = result;
+          if (postgresCpu) {
+            const figure = instances === 1 ? 'postgresCpuPerJob' : 'postgresCpuPerJob2';
+            record(report, figure, column, perJob(postgresCpu.totalMs));
+          }
+          const postgresCpuText = postgresCpu
+            ? `; PostgreSQL CPU ${postgresCpu.totalMs} ms, by process ${postgresCpu.byProcessMs.join(' + ')}`
+            : '';
           log(
-            `${label} burn-down ×${instances}: ${rate(result.jobsPerSecond)} (jobs per instance ${result.jobsPerInstance.join(' + ')}; peak RSS ${result.peakRssMb.map((mb) => `${Math.round(mb)} MB`).join(', ')}; worker CPU ${result.cpuMs.map((ms) => `${Math.round(ms)} ms`).join(', ')}${postgresCpu})`,
+            `${label} burn-down ×${instances}: ${rate(result.jobsPerSecond)} (jobs per instance ${result.jobsPerInstance.join(' + ')}; peak RSS ${result.peakRssMb.map((mb) => `${Math.round(mb)} MB`).join(', ')}; worker CPU ${result.cpuMs.map((ms) => `${Math.round(ms)} ms`).join(', ')}${postgresCpuText})`,
           );
         }
         if (options.tracing && system === 'ours') {

@@ -2,7 +2,7 @@
  * One worker instance of a queue system in a process of its own, for the burn-down. Spawned by
  * bench/lib/child-worker.ts as `node -r bench/.build/bench/lib/harness-hook.js bench/worker-child.ts SYSTEM KIND URL
  * DIR` (no TypeScript compiler in it: bench/lib/compiled-harness.ts); answers over IPC:
- * ready (booted, not claiming; the port of its GraphQL server where it has one: ours in the 'service' role) → go → started … stop → stopped { peakRssMb, jobs, cpuMs }.
+ * ready (booted, not claiming; the port of its GraphQL server where it has one: ours in the 'service' role) → go → started … stop → stopped { peakRssMb, jobs, cpuMs, cpuAtThousands }.
  * Ours runs from dist/, compiled by the bench beforehand (bench/lib/compiled-product.ts), as the peers run their
  * packages' JavaScript.
  */
@@ -18,7 +18,7 @@ export type WorkerRole = 'worker' | 'service';
 export type ChildMessage =
   | { type: 'ready'; port?: number }
   | { type: 'started' }
-  | { type: 'stopped'; peakRssMb: number; jobs: number; cpuMs: number; spans: number }
+  | { type: 'stopped'; peakRssMb: number; jobs: number; cpuMs: number; cpuAtThousands: number[]; spans: number }
   | { type: 'failed'; error: string };
 
 const send = (message: ChildMessage) => process.send!(message);
@@ -35,22 +35,31 @@ async function main(): Promise<void> {
       : await (await loadAdapter(system)).openWorker(db);
   let jobs = 0;
   let atGo: NodeJS.CpuUsage | undefined;
+  // The process's CPU since go at every 1,000th job started (bench/lib/warm-up.ts): one cpuUsage call a 1,000 jobs.
+  const cpuAtThousands: number[] = [];
+  const started = () => {
+    if (++jobs % 1000 === 0 && atGo) cpuAtThousands.push(cpuMsSince(atGo));
+  };
   process.on('message', (message: ParentMessage) => {
     if (message.type === 'go') atGo = process.cpuUsage();
     // CPU from go to stop: the burn-down, and whatever it left to do (deliveries to subscribers), not the shutdown.
-    const used = message.type === 'stop' ? process.cpuUsage(atGo) : undefined;
+    const cpuMs = message.type === 'stop' && atGo ? cpuMsSince(atGo) : 0;
     const step =
       message.type === 'go'
-        ? worker.start(() => jobs++).then(() => send({ type: 'started' }))
+        ? worker.start(started).then(() => send({ type: 'started' }))
         : worker.stop().then(async () => {
             const spans = (await tracing?.exportedSpans()) ?? 0;
-            const cpuMs = used ? (used.user + used.system) / 1000 : 0;
-            send({ type: 'stopped', peakRssMb: peakRssMb(), jobs, cpuMs, spans });
+            send({ type: 'stopped', peakRssMb: peakRssMb(), jobs, cpuMs, cpuAtThousands, spans });
             process.disconnect();
           });
     step.catch(fail);
   });
   send({ type: 'ready', port: worker.port });
+}
+
+function cpuMsSince(start: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1000;
 }
 
 function fail(error: Error): void {

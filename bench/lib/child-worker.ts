@@ -13,6 +13,8 @@ export interface ChildReport {
   jobs: number;
   /** CPU time (user + system) of the process from go to stop. */
   cpuMs: number;
+  /** Its CPU time since go (ms) when each 1,000th job started (bench/lib/warm-up.ts). */
+  cpuAtThousands: number[];
   /** Spans the process exported (only with tracing on). */
   spans: number;
 }
@@ -75,7 +77,8 @@ export class ChildWorker {
     this.send({ type: 'stop' });
     const report = (await this.expect('stopped')) as Extract<ChildMessage, { type: 'stopped' }>;
     if (!this.exited) await once(this.child, 'exit');
-    return { peakRssMb: report.peakRssMb, jobs: report.jobs, cpuMs: report.cpuMs, spans: report.spans };
+    const { peakRssMb, jobs, cpuMs, cpuAtThousands, spans } = report;
+    return { peakRssMb, jobs, cpuMs, cpuAtThousands, spans };
   }
 
   /** Ends the process and resolves once it has exited. */

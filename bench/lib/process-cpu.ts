@@ -35,18 +35,28 @@ export function postgresProcessesCpu(): Map<string, number> {
   return cpu;
 }
 
+/** What PostgreSQL's processes spent in a span of time: in all, and each that spent any (ms, most first). */
+export interface PostgresCpu {
+  totalMs: number;
+  byProcessMs: number[];
+}
+
 /**
- * Starts counting the CPU PostgreSQL spends from now on; the returned function tells how much (ms), or null when no
+ * Starts counting the CPU PostgreSQL spends from now on; the returned function tells how much, or null when no
  * PostgreSQL process runs on this machine. A process started meanwhile counts whole; one that ended before the
  * reading is not counted past the start, so read it while the measured system's connections are still open.
+ * By process, because how a system spreads its statements over backends changes what they cost (bench/RESULTS.md,
+ * "6 December, 23:00-24:00").
  */
-export function postgresCpuFromNow(): () => number | null {
+export function postgresCpuFromNow(): () => PostgresCpu | null {
   const before = postgresProcessesCpu();
   return () => {
     const after = postgresProcessesCpu();
     if (after.size === 0) return null;
-    let spent = 0;
-    for (const [pid, ms] of after) spent += ms - (before.get(pid) ?? 0);
-    return spent;
+    const byProcessMs = [...after]
+      .map(([pid, ms]) => ms - (before.get(pid) ?? 0))
+      .filter((ms) => ms > 0)
+      .sort((a, b) => b - a);
+    return { totalMs: byProcessMs.reduce((sum, ms) => sum + ms, 0), byProcessMs };
   };
 }

@@ -1,6 +1,6 @@
 import { ChildWorker } from '../lib/child-worker';
 import { type BenchDatabase, withClient } from '../lib/databases';
-import { postgresCpuFromNow } from '../lib/process-cpu';
+import { type PostgresCpu, postgresCpuFromNow } from '../lib/process-cpu';
 import type { SystemName } from '../lib/options';
 import { percentile, sleep, until } from '../lib/stats';
 import type { QueueAdapter } from '../lib/systems';
@@ -31,11 +31,13 @@ export interface BurnDown {
   jobsPerInstance: number[];
   /** CPU time of each worker process from go until it was stopped (after the burn-down). */
   cpuMs: number[];
+  /** Each worker process's CPU time since go at its every 1,000th job (bench/lib/warm-up.ts). */
+  cpuAtThousands: number[][];
   /**
-   * CPU time of every PostgreSQL process from go until the last job finished (the bench's own polling included, a
+   * CPU time of the PostgreSQL processes from go until the last job finished (the bench's own polling included, a
    * query every 25 ms); null on SQLite, or where the server does not run on this machine.
    */
-  postgresCpuMs: number | null;
+  postgresCpu: PostgresCpu | null;
   /** Spans exported by all worker processes (0 unless traced). */
   spans: number;
 }
@@ -78,12 +80,12 @@ export async function measureBurnDown(
     if (analyzed && db.kind === 'postgres') await withClient(db.url, (client) => client.query('ANALYZE'));
     if (traced) await storeTraceContexts(db);
     await Promise.all(workers.map((worker) => worker.ready()));
-    const postgresCpu = db.kind === 'postgres' && isLocal(db.url) ? postgresCpuFromNow() : () => null;
+    const postgresCpuSinceGo = db.kind === 'postgres' && isLocal(db.url) ? postgresCpuFromNow() : () => null;
     const started = performance.now();
     await Promise.all(workers.map((worker) => worker.go()));
     await until(async () => !(await producer.hasUnfinished()), `${system} burn-down`, 10 * 60_000);
     const seconds = (performance.now() - started) / 1000;
-    const postgresCpuMs = postgresCpu();
+    const postgresCpu = postgresCpuSinceGo();
     const reports = [];
     for (const worker of workers) reports.push(await worker.stop());
     const jobsPerInstance = reports.map((report) => report.jobs);
@@ -94,7 +96,8 @@ export async function measureBurnDown(
       peakRssMb: reports.map((report) => report.peakRssMb),
       jobsPerInstance,
       cpuMs: reports.map((report) => report.cpuMs),
-      postgresCpuMs,
+      cpuAtThousands: reports.map((report) => report.cpuAtThousands),
+      postgresCpu,
       spans: reports.reduce((sum, report) => sum + report.spans, 0),
     };
   } finally {
