@@ -15,7 +15,15 @@ import { needsParts, partRequest, runInParts, stopPart } from './lib/launcher';
 import { machineInfo } from './lib/machine';
 import { type BenchOptions, type DbKind, parseOptions, type SystemName } from './lib/options';
 import { installPeers, nodeRunsPeers } from './lib/provision';
-import { type BenchReport, type Column, markdownDetails, markdownTable, record, writeReport } from './lib/report';
+import {
+  type BenchReport,
+  type Column,
+  type FigureId,
+  markdownDetails,
+  markdownTable,
+  record,
+  writeReport,
+} from './lib/report';
 import { loadAdapter, type QueueAdapter } from './lib/systems';
 import { splitWarmUp } from './lib/warm-up';
 import { measureFanout } from './scenarios/fanout';
@@ -75,6 +83,24 @@ async function main(): Promise<void> {
 }
 
 /** Every scenario asked for, on this process's Node; the figures go into `report`. */
+/** The burn-down's figures at one and at two instances. */
+const BURN_DOWN_FIGURES = {
+  1: {
+    rate: 'burndown1',
+    workerCpu: 'workerCpuPerJob',
+    workerFirstJobs: 'workerFirstJobs',
+    workerLaterCpu: 'workerLaterCpuPerJob',
+    postgresCpu: 'postgresCpuPerJob',
+  },
+  2: {
+    rate: 'burndown2',
+    workerCpu: 'workerCpuPerJob2',
+    workerFirstJobs: 'workerFirstJobs2',
+    workerLaterCpu: 'workerLaterCpuPerJob2',
+    postgresCpu: 'postgresCpuPerJob2',
+  },
+} as const satisfies Record<1 | 2, Record<string, FigureId>>;
+
 async function measure(options: BenchOptions, report: BenchReport): Promise<void> {
   const has = (scenario: (typeof options.scenarios)[number]) => options.scenarios.includes(scenario);
   const adapters = new Map<SystemName, QueueAdapter>();
@@ -107,27 +133,23 @@ async function measure(options: BenchOptions, report: BenchReport): Promise<void
         log(`${label} bulk enqueue: ${rate(jobsPerSecond)}`);
       }
       if (has('burndown')) {
-        for (const instances of [1, 2]) {
+        for (const instances of [1, 2] as const) {
+          const figures = BURN_DOWN_FIGURES[instances];
           const result = await fresh(`burn${instances}`, (db) =>
             measureBurnDown(system, adapter, db, options.jobs, instances, { analyzed: options.analyze }),
           );
-          record(report, instances === 1 ? 'burndown1' : 'burndown2', column, result.jobsPerSecond);
+          record(report, figures.rate, column, result.jobsPerSecond);
           if (instances === 1) record(report, 'peakRss', column, result.peakRssMb[0]);
           // Per job of the run: both workers' CPU at two instances, each process's from go to stop.
           const perJob = (ms: number) => (ms * 1000) / options.jobs;
-          const workersCpuMs = result.cpuMs.reduce((sum, ms) => sum + ms, 0);
-          record(report, instances === 1 ? 'workerCpuPerJob' : 'workerCpuPerJob2', column, perJob(workersCpuMs));
+          record(report, figures.workerCpu, column, perJob(result.cpuMs.reduce((sum, ms) => sum + ms, 0)));
           const warmUp = splitWarmUp(result.cpuAtThousands);
           if (warmUp) {
-            record(report, instances === 1 ? 'workerFirstJobs' : 'workerFirstJobs2', column, warmUp.firstJobsMs);
-            const later = instances === 1 ? 'workerLaterCpuPerJob' : 'workerLaterCpuPerJob2';
-            record(report, later, column, warmUp.laterUsPerJob);
+            record(report, figures.workerFirstJobs, column, warmUp.firstJobsMs);
+            record(report, figures.workerLaterCpu, column, warmUp.laterUsPerJob);
           }
           const { postgresCpu } = result;
-          if (postgresCpu) {
-            const figure = instances === 1 ? 'postgresCpuPerJob' : 'postgresCpuPerJob2';
-            record(report, figure, column, perJob(postgresCpu.totalMs));
-          }
+          if (postgresCpu) record(report, figures.postgresCpu, column, perJob(postgresCpu.totalMs));
           const postgresCpuText = postgresCpu
             ? `; PostgreSQL CPU ${postgresCpu.totalMs} ms, by process ${postgresCpu.byProcessMs.join(' + ')}`
             : '';

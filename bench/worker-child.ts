@@ -11,6 +11,7 @@ import { loadProductCompiled } from './lib/compiled-product';
 import { type DbKind, type SystemName, TRACING_ENV } from './lib/options';
 import { peakRssMb } from './lib/stats';
 import { loadAdapter } from './lib/systems';
+import { MARK_EVERY_JOBS } from './lib/warm-up';
 
 export type ParentMessage = { type: 'go' } | { type: 'stop' };
 /** Ours as a worker-only process, or as the whole service (GraphQL server included). */
@@ -35,10 +36,10 @@ async function main(): Promise<void> {
       : await (await loadAdapter(system)).openWorker(db);
   let jobs = 0;
   let atGo: NodeJS.CpuUsage | undefined;
-  // The process's CPU since go at every 1,000th job started (bench/lib/warm-up.ts): one cpuUsage call a 1,000 jobs.
+  // The process's CPU since go at every MARK_EVERY_JOBS-th job started (bench/lib/warm-up.ts): one cpuUsage call each.
   const cpuAtThousands: number[] = [];
   const started = () => {
-    if (++jobs % 1000 === 0 && atGo) cpuAtThousands.push(cpuMsSince(atGo));
+    if (++jobs % MARK_EVERY_JOBS === 0 && atGo) cpuAtThousands.push(cpuMsSince(atGo));
   };
   process.on('message', (message: ParentMessage) => {
     if (message.type === 'go') atGo = process.cpuUsage();

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { MachineInfo } from './machine';
 import type { BenchOptions, DbKind, SystemName } from './options';
 import { median } from './stats';
+import { WARM_AFTER_TEXT } from './warm-up';
 
 /** A column of the table: a system on a database. */
 export type Column = `${SystemName}/${DbKind}`;
@@ -27,21 +28,25 @@ export const FIGURES = {
   latencyMax: { label: 'enqueue → start max', unit: 'ms', better: 'lower' },
   peakRss: { label: 'peak RSS of the worker process, 1-instance burn-down', unit: 'MB', better: 'lower' },
   workerCpuPerJob: { label: 'worker CPU a job, 1-instance burn-down', unit: 'µs', better: 'lower' },
-  workerFirstJobs: { label: 'worker CPU for its first 5,000 jobs, 1-instance burn-down', unit: 'ms', better: 'lower' },
+  workerFirstJobs: {
+    label: `worker CPU for its first ${WARM_AFTER_TEXT} jobs, 1-instance burn-down`,
+    unit: 'ms',
+    better: 'lower',
+  },
   workerLaterCpuPerJob: {
-    label: 'worker CPU a job after its first 5,000, 1-instance burn-down',
+    label: `worker CPU a job after its first ${WARM_AFTER_TEXT}, 1-instance burn-down`,
     unit: 'µs',
     better: 'lower',
   },
   postgresCpuPerJob: { label: 'PostgreSQL CPU a job, 1-instance burn-down', unit: 'µs', better: 'lower' },
   workerCpuPerJob2: { label: 'worker CPU a job, 2-instance burn-down (both workers)', unit: 'µs', better: 'lower' },
   workerFirstJobs2: {
-    label: 'worker CPU for its first 5,000 jobs, 2-instance burn-down (mean of the two)',
+    label: `worker CPU for its first ${WARM_AFTER_TEXT} jobs, 2-instance burn-down (mean of the two)`,
     unit: 'ms',
     better: 'lower',
   },
   workerLaterCpuPerJob2: {
-    label: 'worker CPU a job after its first 5,000, 2-instance burn-down (both workers)',
+    label: `worker CPU a job after its first ${WARM_AFTER_TEXT}, 2-instance burn-down (both workers)`,
     unit: 'µs',
     better: 'lower',
   },
