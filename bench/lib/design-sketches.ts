@@ -127,6 +127,8 @@ SELECT 'j' || lpad(n::text, 8, '0'), 'f', 'a.txt', 10, 'txt', 2, now() FROM gene
 const stateInsert = (jobs: number) => `
 INSERT INTO job_states (id, format, priority, created_at, available_at, updated_at)
 SELECT 'j' || lpad(n::text, 8, '0'), 'txt', 2, now(), now(), now() FROM generate_series(1, ${jobs}) n`;
+/** The product's queue of `jobs` jobs, each a record and its state, as the current shape and its parts start from. */
+export const productQueue = (jobs: number): string[] => [recordInsert(jobs), stateInsert(jobs)];
 const queueInsert = (jobs: number, queue = 'job_queue') => `
 INSERT INTO ${queue} (id, format, priority, created_at, available_at)
 SELECT 'j' || lpad(n::text, 8, '0'), 'txt', 2, now(), now() FROM generate_series(1, ${jobs}) n`;
@@ -135,7 +137,7 @@ SELECT 'j' || lpad(n::text, 8, '0'), 'txt', 2, now(), now() FROM generate_series
 export const designs = (jobs: number): Design[] => [
   {
     name: 'current',
-    enqueue: [recordInsert(jobs), stateInsert(jobs)],
+    enqueue: productQueue(jobs),
     claim: CLAIM_SQL,
     complete: COMPLETE_SQL,
     withResults: true,

@@ -1,0 +1,120 @@
+/**
+ * The parts of the product's claim and completion that `npm run bench:designs` prices (bench/lib/statement-parts.ts)
+ * are the product's statements with a piece cut out. Run here on the migrated schema, each must do what its name
+ * says and no more, or the bench would price the wrong thing; and a statement that changed shape must stop the bench
+ * rather than be measured whole.
+ */
+import { Client, Pool } from 'pg';
+import { productQueue } from '../../bench/lib/design-sketches';
+import { BARE_CLAIM, cut, statementParts } from '../../bench/lib/statement-parts';
+import { migratePostgres } from '../../src/job-queue/database/migrator';
+import { QUEUE_CONNECTION_OPTIONS } from '../../src/job-queue/database/postgres/postgres-connection';
+import { CLAIM_SQL, COMPLETE_SQL } from '../../src/job-queue/database/postgres-queue-statements';
+import { createTestDatabase, describePostgres, type TestDatabase } from '../support/database';
+
+const JOBS = 4;
+
+describePostgres('The parts of the claim and the completion that bench:designs prices', () => {
+  let database: TestDatabase;
+  let client: Client;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    const pool = new Pool({ connectionString: database.url, max: 1 });
+    await migratePostgres(pool).finally(() => pool.end());
+    client = new Client({ connectionString: database.url, options: QUEUE_CONNECTION_OPTIONS });
+    await client.connect();
+  });
+
+  afterAll(async () => {
+    await client?.end();
+    await database?.drop();
+  });
+
+  /** A fresh queue of JOBS jobs; the claim, then the completion, of the named part (or the product's own). */
+  async function claimAndComplete(claim: string, complete: string, withResults: boolean) {
+    await client.query('TRUNCATE job_records, job_states, job_attempts, stored_files, job_counts CASCADE');
+    await client.query(
+      `INSERT INTO stored_files (id, original_name, size, format, checksum, storage_path) VALUES ('f', 'a.txt', 10, 'txt', '-', '-')`,
+    );
+    for (const statement of productQueue(JOBS)) await client.query(statement);
+    const claimed = await client.query<Record<string, unknown>>(claim, ['worker', JOBS, 30_000]);
+    const ids = claimed.rows.map((row) => row.id as string);
+    const none = ids.map(() => null);
+    const values = withResults
+      ? ['worker', ids, none, none, none, ids.map(() => '10'), ids.map(() => 1)]
+      : ['worker', ids];
+    await client.query(complete, values);
+    const states = await client.query<{ status: string; jobs: number }>(
+      'SELECT status, count(*)::int AS jobs FROM job_states GROUP BY status ORDER BY status',
+    );
+    const tallies = await client.query<{ status: string; jobs: number }>(
+      'SELECT status, sum(count)::int AS jobs FROM job_counts GROUP BY status HAVING sum(count) <> 0 ORDER BY status',
+    );
+    const records = await client.query<{ jobs: number }>('SELECT count(*)::int AS jobs FROM job_records');
+    return {
+      claimedColumns: claimed.fields.length,
+      states: states.rows.map((row) => `${row.status} ${row.jobs}`),
+      tallies: tallies.rows.map((row) => `${row.status} ${row.jobs}`),
+      records: records.rows[0].jobs,
+    };
+  }
+
+  const part = (name: string) => statementParts(JOBS).find((each) => each.name === name)!;
+  const run = (name: string) => {
+    const { claim, complete, withResults } = part(name);
+    return claimAndComplete(claim, complete, withResults);
+  };
+
+  it('the product itself (the control): a claimed record of every column, each job COMPLETED and tallied so', async () => {
+    expect(await claimAndComplete(CLAIM_SQL, COMPLETE_SQL, true)).toEqual({
+      claimedColumns: 30,
+      states: [`COMPLETED ${JOBS}`],
+      tallies: [`COMPLETED ${JOBS}`],
+      records: JOBS,
+    });
+  });
+
+  it('"claim alone" claims as the product does and its completion writes nothing', async () => {
+    expect(await run('claim alone')).toEqual({
+      claimedColumns: 30,
+      states: [`PROCESSING ${JOBS}`],
+      tallies: [`PROCESSING ${JOBS}`],
+      records: JOBS,
+    });
+  });
+
+  it('"bare claim alone" moves the states alone: no tallies, no record read', async () => {
+    expect(await run('bare claim alone')).toEqual({
+      claimedColumns: 1,
+      states: [`PROCESSING ${JOBS}`],
+      tallies: [`PENDING ${JOBS}`], // as the insert tallied them
+      records: JOBS,
+    });
+  });
+
+  it('"bare claim, deleted" deletes the states and keeps the records (the schema\'s delete trigger tallies them)', async () => {
+    expect(await run('bare claim, deleted')).toEqual({
+      claimedColumns: 1,
+      states: [],
+      tallies: [`PENDING ${JOBS}`, `PROCESSING -${JOBS}`],
+      records: JOBS,
+    });
+  });
+
+  it('"bare claim, completed untallied" completes as the product does, its tallies left out', async () => {
+    expect(await run('bare claim, completed untallied')).toEqual({
+      claimedColumns: 1,
+      states: [`COMPLETED ${JOBS}`],
+      tallies: [`PENDING ${JOBS}`],
+      records: JOBS,
+    });
+  });
+
+  it('stops the bench, naming the piece, when the product statement no longer has it', () => {
+    expect(BARE_CLAIM).not.toMatch(/job_counts|job_records/);
+    expect(() => cut(CLAIM_SQL, /no such piece/, '', 'the lease')).toThrow(
+      "statement parts: the lease is not in the product's statement any more",
+    );
+  });
+});
