@@ -13,6 +13,8 @@ import { CLAIM_SQL, COMPLETE_SQL } from '../../src/job-queue/database/postgres-q
 import { createTestDatabase, describePostgres, type TestDatabase } from '../support/database';
 
 const JOBS = 4;
+/** Every job of the queue in `status`, as the states and the tallies are read back. */
+const all = (status: string) => `${status} ${JOBS}`;
 
 describePostgres('The parts of the claim and the completion that bench:designs prices', () => {
   let database: TestDatabase;
@@ -60,53 +62,51 @@ describePostgres('The parts of the claim and the completion that bench:designs p
     };
   }
 
-  const part = (name: string) => statementParts(JOBS).find((each) => each.name === name)!;
-  const run = (name: string) => {
-    const { claim, complete, withResults } = part(name);
-    return claimAndComplete(claim, complete, withResults);
-  };
-
   it('the product itself (the control): a claimed record of every column, each job COMPLETED and tallied so', async () => {
     expect(await claimAndComplete(CLAIM_SQL, COMPLETE_SQL, true)).toEqual({
       claimedColumns: 30,
-      states: [`COMPLETED ${JOBS}`],
-      tallies: [`COMPLETED ${JOBS}`],
+      states: [all('COMPLETED')],
+      tallies: [all('COMPLETED')],
       records: JOBS,
     });
   });
 
-  it('"claim alone" claims as the product does and its completion writes nothing', async () => {
-    expect(await run('claim alone')).toEqual({
-      claimedColumns: 30,
-      states: [`PROCESSING ${JOBS}`],
-      tallies: [`PROCESSING ${JOBS}`],
-      records: JOBS,
-    });
-  });
-
-  it('"bare claim alone" moves the states alone: no tallies, no record read', async () => {
-    expect(await run('bare claim alone')).toEqual({
-      claimedColumns: 1,
-      states: [`PROCESSING ${JOBS}`],
-      tallies: [`PENDING ${JOBS}`], // as the insert tallied them
-      records: JOBS,
-    });
-  });
-
-  it('"bare claim, deleted" deletes the states and keeps the records (the schema\'s delete trigger tallies them)', async () => {
-    expect(await run('bare claim, deleted')).toEqual({
-      claimedColumns: 1,
-      states: [],
-      tallies: [`PENDING ${JOBS}`, `PROCESSING -${JOBS}`],
-      records: JOBS,
-    });
-  });
-
-  it('"bare claim, completed untallied" completes as the product does, its tallies left out', async () => {
-    expect(await run('bare claim, completed untallied')).toEqual({
-      claimedColumns: 1,
-      states: [`COMPLETED ${JOBS}`],
-      tallies: [`PENDING ${JOBS}`],
+  /** Each part: the columns its claim sends back, the states and the tallies it leaves (the insert tallied PENDING). */
+  it.each([
+    [
+      'claim alone',
+      'claims as the product does; its completion writes nothing',
+      30,
+      [all('PROCESSING')],
+      [all('PROCESSING')],
+    ],
+    [
+      'bare claim alone',
+      'moves the states alone: no tallies, no record read',
+      1,
+      [all('PROCESSING')],
+      [all('PENDING')],
+    ],
+    [
+      'bare claim, deleted',
+      "deletes the states, keeps the records (the schema's delete trigger tallies the delete)",
+      1,
+      [],
+      [all('PENDING'), `PROCESSING -${JOBS}`],
+    ],
+    [
+      'bare claim, completed untallied',
+      'completes as the product does, tallies left out',
+      1,
+      [all('COMPLETED')],
+      [all('PENDING')],
+    ],
+  ])('"%s" %s', async (name, _what, claimedColumns, states, tallies) => {
+    const { claim, complete, withResults } = statementParts(JOBS).find((part) => part.name === name)!;
+    expect(await claimAndComplete(claim, complete, withResults)).toEqual({
+      claimedColumns,
+      states,
+      tallies,
       records: JOBS,
     });
   });
