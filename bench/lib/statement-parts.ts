@@ -17,7 +17,7 @@ export function cut(sql: string, piece: RegExp, by: string, what: string): strin
 }
 
 /** The statement without its tallies' CTE (postgres-tallies.ts). */
-export const untallied = (sql: string) => cut(sql, /\), tallied AS \([\s\S]*?\n\)\n/, ')\n', 'the tallies');
+const untallied = (sql: string) => cut(sql, /\), tallied AS \([\s\S]*?\n\)\n/, ')\n', 'the tallies');
 
 /** The claim's row update alone: no tallies, no record read, each claimed job's id back. */
 export const BARE_CLAIM = cut(
