@@ -43,7 +43,15 @@ import { Client, Pool } from 'pg';
 import { migratePostgres } from '../src/job-queue/database/migrator';
 import { QUEUE_CONNECTION_OPTIONS } from '../src/job-queue/database/postgres/postgres-connection';
 import { createBenchDatabase } from './lib/databases';
-import { type Design, designs, EMPTY_TABLES, SKETCH_TABLES } from './lib/design-sketches';
+import {
+  completionValues,
+  type Design,
+  designs,
+  EMPTY_TABLES,
+  QUEUE_ONLY,
+  SKETCH_FILE_SQL,
+  SKETCH_TABLES,
+} from './lib/design-sketches';
 import { statementParts } from './lib/statement-parts';
 import { countOption } from './lib/options';
 import { processCpuMs } from './lib/process-cpu';
@@ -64,7 +72,7 @@ if (unknown.length > 0) {
 }
 const DESIGNS = ALL_DESIGNS.filter((design) => !chosen || chosen.includes(design.name));
 /** What the table compares each design with: graphile-worker's shape where it ran, else the last design chosen. */
-const BASELINE = (DESIGNS.find((design) => design.name === 'queue only') ?? DESIGNS.at(-1)!).name;
+const BASELINE = (DESIGNS.find((design) => design.name === QUEUE_ONLY) ?? DESIGNS.at(-1)!).name;
 const adminUrl = process.env.BENCH_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 
 /** The server process's CPU (ms): read from /proc, so PostgreSQL must run on this machine. */
@@ -83,9 +91,7 @@ interface Run {
 
 async function runDesign(client: Client, pid: number, design: Design): Promise<Run> {
   await client.query(EMPTY_TABLES);
-  await client.query(
-    `INSERT INTO stored_files (id, original_name, size, format, checksum, storage_path) VALUES ('f', 'a.txt', 10, 'txt', '-', '-')`,
-  );
+  await client.query(SKETCH_FILE_SQL);
   let cpuBefore = cpuMs(pid);
   for (const statement of design.enqueue) await client.query(statement);
   const enqueueCpuMs = cpuMs(pid) - cpuBefore;
@@ -100,12 +106,11 @@ async function runDesign(client: Client, pid: number, design: Design): Promise<R
       values: ['bench-worker', BATCH, LEASE_MS],
     });
     if (rows.length === 0) break;
-    const ids = rows.map((row) => row.id);
-    const none = ids.map(() => null);
-    const values: unknown[] = design.withResults
-      ? ['bench-worker', ids, none, none, none, ids.map(() => '10')]
-      : ['bench-worker', ids];
-    if (design.matchesAttempts) values.push(ids.map(() => 1)); // every job is on its first attempt
+    const values = completionValues(
+      design,
+      'bench-worker',
+      rows.map((row) => row.id),
+    );
     completed += (await client.query({ name: `${design.name}:complete`, text: design.complete, values })).rowCount ?? 0;
   }
   const seconds = (performance.now() - started) / 1000;

@@ -82,7 +82,6 @@ async function main(): Promise<void> {
   for (const file of writeReport(report, __dirname)) log(`wrote ${path.relative(process.cwd(), file)}`);
 }
 
-/** Every scenario asked for, on this process's Node; the figures go into `report`. */
 /** The burn-down's figures at one and at two instances. */
 const BURN_DOWN_FIGURES = {
   1: {
@@ -101,6 +100,7 @@ const BURN_DOWN_FIGURES = {
   },
 } as const satisfies Record<1 | 2, Record<string, FigureId>>;
 
+/** Every scenario asked for, on this process's Node; the figures go into `report`. */
 async function measure(options: BenchOptions, report: BenchReport): Promise<void> {
   const has = (scenario: (typeof options.scenarios)[number]) => options.scenarios.includes(scenario);
   const adapters = new Map<SystemName, QueueAdapter>();

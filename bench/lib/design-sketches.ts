@@ -107,6 +107,13 @@ SELECT id, 'COMPLETED', format, priority, attempt_count, started_at, now(), ($6:
   FROM gone
 RETURNING id`;
 
+/** The one stored file every sketch's jobs refer to (the record's file_id 'f'). */
+export const SKETCH_FILE_SQL = `INSERT INTO stored_files (id, original_name, size, format, checksum, storage_path)
+VALUES ('f', 'a.txt', 10, 'txt', '-', '-')`;
+
+/** graphile-worker's shape, the baseline the table compares each design with. */
+export const QUEUE_ONLY = 'queue only';
+
 export interface Design {
   name: string;
   enqueue: string[];
@@ -118,6 +125,19 @@ export interface Design {
   matchesAttempts?: boolean;
   /** Keeps the tallies of jobs by status exact (as the product does): checked after the run. */
   keepsTallies: boolean;
+}
+
+/**
+ * The completion's parameters for the claimed `ids`, as `design` takes them: the worker, the ids, then (withResults)
+ * each job's extracted text, metadata and result (none) and bytes processed, then (matchesAttempts) its attempt, the
+ * first for every job here.
+ */
+export function completionValues(design: Design, workerId: string, ids: string[]): unknown[] {
+  if (!design.withResults) return [workerId, ids];
+  const none = ids.map(() => null);
+  const values: unknown[] = [workerId, ids, none, none, none, ids.map(() => '10')];
+  if (design.matchesAttempts) values.push(ids.map(() => 1));
+  return values;
 }
 
 const recordInsert = (jobs: number, table = 'job_records') => `
@@ -169,7 +189,7 @@ export const designs = (jobs: number): Design[] => [
     keepsTallies: true,
   },
   {
-    name: 'queue only',
+    name: QUEUE_ONLY,
     enqueue: [queueInsert(jobs)],
     claim: `${queueClaim()} SELECT * FROM leased`,
     complete: `DELETE FROM job_queue WHERE id = ANY($2::text[]) AND lease_owner = $1 RETURNING id`,

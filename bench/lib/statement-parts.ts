@@ -13,7 +13,7 @@ import { type Design, productQueue } from './design-sketches';
 /** `sql` with `piece` replaced by `by`; throws when the piece is not there (the product's statement changed shape). */
 export function cut(sql: string, piece: RegExp, by: string, what: string): string {
   if (!piece.test(sql)) throw new Error(`statement parts: ${what} is not in the product's statement any more`);
-  return sql.replace(piece, by);
+  return sql.replace(piece, () => by); // a function: a `$` in `by` stays a `$`
 }
 
 /** The statement without its tallies' CTE (postgres-tallies.ts). */

@@ -5,11 +5,18 @@
  * rather than be measured whole.
  */
 import { Client, Pool } from 'pg';
-import { productQueue } from '../../bench/lib/design-sketches';
+import {
+  completionValues,
+  type Design,
+  designs,
+  EMPTY_TABLES,
+  SKETCH_FILE_SQL,
+  SKETCH_TABLES,
+} from '../../bench/lib/design-sketches';
 import { BARE_CLAIM, cut, statementParts } from '../../bench/lib/statement-parts';
 import { migratePostgres } from '../../src/job-queue/database/migrator';
 import { QUEUE_CONNECTION_OPTIONS } from '../../src/job-queue/database/postgres/postgres-connection';
-import { CLAIM_SQL, COMPLETE_SQL } from '../../src/job-queue/database/postgres-queue-statements';
+import { CLAIM_SQL } from '../../src/job-queue/database/postgres-queue-statements';
 import { createTestDatabase, describePostgres, type TestDatabase } from '../support/database';
 
 const JOBS = 4;
@@ -26,6 +33,7 @@ describePostgres('The parts of the claim and the completion that bench:designs p
     await migratePostgres(pool).finally(() => pool.end());
     client = new Client({ connectionString: database.url, options: QUEUE_CONNECTION_OPTIONS });
     await client.connect();
+    await client.query(SKETCH_TABLES); // as bench:designs sets the database up, so that EMPTY_TABLES empties it
   });
 
   afterAll(async () => {
@@ -33,20 +41,14 @@ describePostgres('The parts of the claim and the completion that bench:designs p
     await database?.drop();
   });
 
-  /** A fresh queue of JOBS jobs; the claim, then the completion, of the named part (or the product's own). */
-  async function claimAndComplete(claim: string, complete: string, withResults: boolean) {
-    await client.query('TRUNCATE job_records, job_states, job_attempts, stored_files, job_counts CASCADE');
-    await client.query(
-      `INSERT INTO stored_files (id, original_name, size, format, checksum, storage_path) VALUES ('f', 'a.txt', 10, 'txt', '-', '-')`,
-    );
-    for (const statement of productQueue(JOBS)) await client.query(statement);
-    const claimed = await client.query<Record<string, unknown>>(claim, ['worker', JOBS, 30_000]);
-    const ids = claimed.rows.map((row) => row.id as string);
-    const none = ids.map(() => null);
-    const values = withResults
-      ? ['worker', ids, none, none, none, ids.map(() => '10'), ids.map(() => 1)]
-      : ['worker', ids];
-    await client.query(complete, values);
+  /** As bench:designs runs a design, on a queue of JOBS jobs: one claim, then its completion; what they left. */
+  async function claimAndComplete(design: Design) {
+    await client.query(EMPTY_TABLES);
+    await client.query(SKETCH_FILE_SQL);
+    for (const statement of design.enqueue) await client.query(statement);
+    const claimed = await client.query<{ id: string }>(design.claim, ['worker', JOBS, 30_000]);
+    const ids = claimed.rows.map((row) => row.id);
+    await client.query(design.complete, completionValues(design, 'worker', ids));
     const states = await client.query<{ status: string; jobs: number }>(
       'SELECT status, count(*)::int AS jobs FROM job_states GROUP BY status ORDER BY status',
     );
@@ -63,7 +65,8 @@ describePostgres('The parts of the claim and the completion that bench:designs p
   }
 
   it('the product itself (the control): a claimed record of every column, each job COMPLETED and tallied so', async () => {
-    expect(await claimAndComplete(CLAIM_SQL, COMPLETE_SQL, true)).toEqual({
+    const current = designs(JOBS).find((design) => design.name === 'current')!;
+    expect(await claimAndComplete(current)).toEqual({
       claimedColumns: 30,
       states: [all('COMPLETED')],
       tallies: [all('COMPLETED')],
@@ -102,8 +105,8 @@ describePostgres('The parts of the claim and the completion that bench:designs p
       [all('PENDING')],
     ],
   ])('"%s" %s', async (name, _what, claimedColumns, states, tallies) => {
-    const { claim, complete, withResults } = statementParts(JOBS).find((part) => part.name === name)!;
-    expect(await claimAndComplete(claim, complete, withResults)).toEqual({
+    const part = statementParts(JOBS).find((each) => each.name === name)!;
+    expect(await claimAndComplete(part)).toEqual({
       claimedColumns,
       states,
       tallies,
@@ -111,8 +114,9 @@ describePostgres('The parts of the claim and the completion that bench:designs p
     });
   });
 
-  it('stops the bench, naming the piece, when the product statement no longer has it', () => {
+  it('puts its replacement in as written, and stops the bench naming the piece when the statement lacks it', () => {
     expect(BARE_CLAIM).not.toMatch(/job_counts|job_records/);
+    expect(cut('SELECT $1 FROM x', /x/, 'y WHERE $& = $1', 'x')).toBe('SELECT $1 FROM y WHERE $& = $1'); // `$` as written
     expect(() => cut(CLAIM_SQL, /no such piece/, '', 'the lease')).toThrow(
       "statement parts: the lease is not in the product's statement any more",
     );
