@@ -53,7 +53,7 @@ import {
   SKETCH_TABLES,
 } from './lib/design-sketches';
 import { statementParts } from './lib/statement-parts';
-import { countOption } from './lib/options';
+import { countOption, listOption } from './lib/options';
 import { processCpuMs } from './lib/process-cpu';
 import { median } from './lib/stats';
 
@@ -61,16 +61,14 @@ const JOBS = countOption(process.argv, 'jobs', 20_000);
 const ROUNDS = countOption(process.argv, 'rounds', 3);
 const BATCH = countOption(process.argv, 'batch', 100);
 const LEASE_MS = 30_000;
-const chosen = process.argv.includes('--designs')
-  ? process.argv[process.argv.indexOf('--designs') + 1].split('|')
-  : null;
 const ALL_DESIGNS = [...designs(JOBS), ...statementParts(JOBS)];
-const unknown = chosen?.filter((name) => !ALL_DESIGNS.some((design) => design.name === name)) ?? [];
-if (unknown.length > 0) {
-  const known = ALL_DESIGNS.map((design) => `'${design.name}'`).join(', ');
-  throw new Error(`--designs: no design named ${unknown.map((name) => `'${name}'`).join(', ')}; the designs: ${known}`);
-}
-const DESIGNS = ALL_DESIGNS.filter((design) => !chosen || chosen.includes(design.name));
+const CHOSEN: string[] = listOption(
+  process.argv,
+  'designs',
+  ALL_DESIGNS.map((design) => design.name),
+  '|',
+);
+const DESIGNS = ALL_DESIGNS.filter((design) => CHOSEN.includes(design.name));
 /** What the table compares each design with: graphile-worker's shape where it ran, else the last design chosen. */
 const BASELINE = (DESIGNS.find((design) => design.name === QUEUE_ONLY) ?? DESIGNS.at(-1)!).name;
 const adminUrl = process.env.BENCH_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';

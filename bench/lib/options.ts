@@ -46,15 +46,7 @@ the npm registry into bench/.node, and ours on SQLite under this Node; --machine
 --analyze: the burndown scenario ANALYZEs each PostgreSQL database after its fill, before the workers start.`;
 
 export function parseOptions(argv: string[]): BenchOptions {
-  const value = (name: string) => optionValue(argv, name, fail);
-  const list = <T extends string>(name: string, allowed: readonly T[]): T[] => {
-    const raw = value(name);
-    if (raw === undefined) return [...allowed];
-    const items = raw.split(',').map((item) => item.trim()) as T[];
-    const unknown = items.filter((item) => !allowed.includes(item));
-    if (unknown.length > 0) fail(`unknown ${name}: ${unknown.join(', ')} (choose from ${allowed.join(', ')})`);
-    return items;
-  };
+  const list = <T extends string>(name: string, allowed: readonly T[]) => listOption(argv, name, allowed, ',', fail);
   const count = (name: string, fallback: number) => countOption(argv, name, fallback, fail);
   if (argv.includes('--help') || argv.includes('-h')) {
     console.log(usage);
@@ -100,6 +92,26 @@ function optionValue(argv: string[], name: string, onError: (message: string) =>
   const next = argv[index + 1];
   if (next === undefined || next.startsWith('--')) onError(`--${name} needs a value`);
   return next;
+}
+
+/**
+ * `--name a,b`: items of `allowed` split at `separator` (a `|` where the items hold commas), or every one of `allowed`
+ * when the option is absent; an item not allowed is an error naming it and the choices.
+ */
+export function listOption<T extends string>(
+  argv: string[],
+  name: string,
+  allowed: readonly T[],
+  separator = ',',
+  onError: (message: string) => never = exitWith,
+): T[] {
+  const raw = optionValue(argv, name, onError);
+  if (raw === undefined) return [...allowed];
+  const items = raw.split(separator).map((item) => item.trim()) as T[];
+  const unknown = items.filter((item) => !allowed.includes(item));
+  const shown = (names: readonly string[]) => names.join(separator === ',' ? ', ' : ` ${separator} `);
+  if (unknown.length > 0) onError(`unknown ${name}: ${shown(unknown)} (choose from ${shown(allowed)})`);
+  return items;
 }
 
 /** `--name N`, a positive integer, or `fallback` when the option is absent (also for the bench's other tools). */
