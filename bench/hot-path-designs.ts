@@ -43,15 +43,7 @@ import { Client, Pool } from 'pg';
 import { migratePostgres } from '../src/job-queue/database/migrator';
 import { QUEUE_CONNECTION_OPTIONS } from '../src/job-queue/database/postgres/postgres-connection';
 import { createBenchDatabase } from './lib/databases';
-import {
-  completionValues,
-  type Design,
-  designs,
-  EMPTY_TABLES,
-  QUEUE_ONLY,
-  SKETCH_FILE_SQL,
-  SKETCH_TABLES,
-} from './lib/design-sketches';
+import { completionValues, type Design, designs, FRESH_TABLES, QUEUE_ONLY, SKETCH_TABLES } from './lib/design-sketches';
 import { statementParts } from './lib/statement-parts';
 import { countOption, listOption } from './lib/options';
 import { processCpuMs } from './lib/process-cpu';
@@ -88,8 +80,7 @@ interface Run {
 }
 
 async function runDesign(client: Client, pid: number, design: Design): Promise<Run> {
-  await client.query(EMPTY_TABLES);
-  await client.query(SKETCH_FILE_SQL);
+  await client.query(FRESH_TABLES);
   let cpuBefore = cpuMs(pid);
   for (const statement of design.enqueue) await client.query(statement);
   const enqueueCpuMs = cpuMs(pid) - cpuBefore;

@@ -71,9 +71,15 @@ CREATE INDEX planned_outcomes_failed_idx ON planned_outcomes (error_code) WHERE 
 ${talliedQueue('planned_queue')}
 ${TALLY_TRIGGER.insert('planned_outcomes')}`;
 
-/** Empties the product's tables and every sketch's (named by SKETCH_TABLES itself) before a shape runs. */
 const sketchTables = [...SKETCH_TABLES.matchAll(/CREATE TABLE (\w+)/g)].map((match) => match[1]);
-export const EMPTY_TABLES = `TRUNCATE job_records, job_states, job_attempts, stored_files, job_counts, ${sketchTables.join(', ')} CASCADE`;
+/**
+ * Before a shape runs: the product's tables and every sketch's (named by SKETCH_TABLES itself) emptied, and the one
+ * stored file every sketch's jobs refer to (the records' file_id 'f') put back. Several statements: a simple query.
+ */
+export const FRESH_TABLES = `
+TRUNCATE job_records, job_states, job_attempts, stored_files, job_counts, ${sketchTables.join(', ')} CASCADE;
+INSERT INTO stored_files (id, original_name, size, format, checksum, storage_path)
+VALUES ('f', 'a.txt', 10, 'txt', '-', '-')`;
 
 const queueClaim = (queue = 'job_queue') => `
 WITH picked AS (
@@ -106,10 +112,6 @@ SELECT id, 'COMPLETED', format, priority, attempt_count, started_at, now(), ($6:
        ($4::jsonb[])[ord], ($5::jsonb[])[ord]${withCreatedAt ? ', created_at' : ''}
   FROM gone
 RETURNING id`;
-
-/** The one stored file every sketch's jobs refer to (the record's file_id 'f'). */
-export const SKETCH_FILE_SQL = `INSERT INTO stored_files (id, original_name, size, format, checksum, storage_path)
-VALUES ('f', 'a.txt', 10, 'txt', '-', '-')`;
 
 /** graphile-worker's shape, the baseline the table compares each design with. */
 export const QUEUE_ONLY = 'queue only';

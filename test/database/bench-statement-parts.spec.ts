@@ -5,14 +5,7 @@
  * rather than be measured whole.
  */
 import { Client, Pool } from 'pg';
-import {
-  completionValues,
-  type Design,
-  designs,
-  EMPTY_TABLES,
-  SKETCH_FILE_SQL,
-  SKETCH_TABLES,
-} from '../../bench/lib/design-sketches';
+import { completionValues, type Design, designs, FRESH_TABLES, SKETCH_TABLES } from '../../bench/lib/design-sketches';
 import { BARE_CLAIM, cut, statementParts } from '../../bench/lib/statement-parts';
 import { migratePostgres } from '../../src/job-queue/database/migrator';
 import { QUEUE_CONNECTION_OPTIONS } from '../../src/job-queue/database/postgres/postgres-connection';
@@ -33,7 +26,7 @@ describePostgres('The parts of the claim and the completion that bench:designs p
     await migratePostgres(pool).finally(() => pool.end());
     client = new Client({ connectionString: database.url, options: QUEUE_CONNECTION_OPTIONS });
     await client.connect();
-    await client.query(SKETCH_TABLES); // as bench:designs sets the database up, so that EMPTY_TABLES empties it
+    await client.query(SKETCH_TABLES); // as bench:designs sets the database up, so that FRESH_TABLES empties it
   });
 
   afterAll(async () => {
@@ -43,8 +36,7 @@ describePostgres('The parts of the claim and the completion that bench:designs p
 
   /** As bench:designs runs a design, on a queue of JOBS jobs: one claim, then its completion; what they left. */
   async function claimAndComplete(design: Design) {
-    await client.query(EMPTY_TABLES);
-    await client.query(SKETCH_FILE_SQL);
+    await client.query(FRESH_TABLES);
     for (const statement of design.enqueue) await client.query(statement);
     const claimed = await client.query<{ id: string }>(design.claim, ['worker', JOBS, 30_000]);
     const ids = claimed.rows.map((row) => row.id);
