@@ -40,6 +40,8 @@ export class ChildWorker {
    * `tracing`: the process registers the OpenTelemetry SDK with an in-memory exporter (bench --tracing).
    * `role`: ours runs as a worker-only process (JobQueueWorkerModule), as the peers' workers do, unless it must
    * serve GraphQL too ('service': the subscriber scenario's clients connect to it); the peers ignore it.
+   * With PROF set in the environment, the process writes a V8 CPU profile into /tmp/prof when it exits (exploration
+   * only: the profiler's cost is in every figure of such a run).
    */
   constructor(system: SystemName, db: BenchDatabase, tracing = false, role: WorkerRole = 'worker') {
     const root = path.resolve(__dirname, '../..');
