@@ -1,3 +1,5 @@
+import { storableText } from '../common/storable-text';
+
 /** Codes the service itself assigns to failed attempts. Processors may use their own codes too. */
 export enum ProcessingErrorCode {
   UNSUPPORTED_FORMAT = 'UNSUPPORTED_FORMAT',
@@ -14,16 +16,20 @@ export enum ProcessingErrorCode {
 
 /**
  * An error a processor throws to say how its attempt failed: a string code, and whether another attempt
- * could succeed. Anything else a processor throws is treated as recoverable (INTERNAL_ERROR).
+ * could succeed. Anything else a processor throws is treated as recoverable (INTERNAL_ERROR). Its code and message
+ * are what the job and its attempt keep, so U+0000 in them is replaced as it is in extracted text (storableText).
  */
 export class ProcessingError extends Error {
+  readonly code: string;
+
   constructor(
-    readonly code: string,
+    code: string,
     message: string,
     readonly recoverable: boolean,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    super(storableText(message), options);
+    this.code = storableText(code);
     this.name = new.target.name;
   }
 }
