@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
+import { asError } from '../common/as-error';
 import type { JobRecord } from '../common/job-record';
 import type { JobStatus, ProcessingStage } from '../common/job.enums';
 
@@ -18,9 +19,17 @@ export interface StageFinished {
   seconds: number;
 }
 
-/** Listeners of one kind, called in the order they were added; removing one during a call leaves that call whole. */
+const logger = new Logger('LocalJobEvents');
+
+/**
+ * Listeners of one kind, called in the order they were added; removing one during a call leaves that call whole. One
+ * that throws is logged and skipped: they are called from inside an attempt and from a batch's commit, where a host's
+ * listener that failed failed the attempt, or kept the batch's jobs from being reported done.
+ */
 class Listeners<E> {
   private list: ((event: E) => void)[] = [];
+
+  constructor(private readonly kind: string) {}
 
   get size(): number {
     return this.list.length;
@@ -35,7 +44,13 @@ class Listeners<E> {
   }
 
   call(event: E): void {
-    for (const listener of this.list) listener(event);
+    for (const listener of this.list) {
+      try {
+        listener(event);
+      } catch (error) {
+        logger.warn(`a listener of ${this.kind} failed: ${asError(error).message}`); // as the event buses log theirs
+      }
+    }
   }
 }
 
@@ -51,9 +66,9 @@ class Listeners<E> {
 export class LocalJobEvents {
   /** Tags what this instance publishes on the bus, so that it can tell its own events when they come back. */
   readonly instanceId = randomUUID();
-  private readonly wakeups = new Listeners<void>();
-  private readonly settlements = new Listeners<JobSettled>();
-  private readonly stages = new Listeners<StageFinished>();
+  private readonly wakeups = new Listeners<void>('wakeWorkers');
+  private readonly settlements = new Listeners<JobSettled>('settled');
+  private readonly stages = new Listeners<StageFinished>('stageFinished');
 
   /** Jobs became claimable here: this instance's workers start at once, without the bus's round trip. */
   wakeWorkers(): void {

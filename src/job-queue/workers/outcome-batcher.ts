@@ -1,4 +1,5 @@
 import type { Logger } from '@nestjs/common';
+import { asError } from '../common/as-error';
 import { isDatabaseUnavailable } from '../common/database-unavailable';
 import { commitRetryDelayMs, type Lease } from './lease';
 
@@ -80,7 +81,12 @@ export class OutcomeBatcher<I extends BatchedOutcome, R> {
       else this.giveUp(entries, error as Error);
       return;
     }
-    this.target.committed?.(items, results);
+    try {
+      this.target.committed?.(items, results);
+    } catch (error) {
+      // Committed all the same: its callers must hear so, or their workers' slots are never given back.
+      this.logger.error(`reporting ${items.length} committed ${this.target.noun}(s) failed: ${asError(error).message}`);
+    }
     for (const entry of entries) entry.settle(results.get(entry.item.jobId) ?? null);
   }
 
