@@ -74,4 +74,24 @@ describe(`Identical jobUpdated subscriptions share one execution (${databaseLabe
     for (const run of [runs[0], cancelledOnly, otherCaller]) run.cancel();
     await waitFor(() => updates().subscriberCount === 0);
   });
+
+  it('shares by the whole document: the same operation with another fragment is an execution of its own', async () => {
+    // A dashboard open in two tabs across a deploy that changed its fragment: the operation prints the same.
+    const withFragment = (fields: string) =>
+      `subscription Updates { jobUpdated { ...Fields } } fragment Fields on ProcessingJob { ${fields} }`;
+    const [narrow] = await liveSubscribers(1, () => service.wsClient(), enqueueProbe, withFragment('id status'));
+    const [wide] = await liveSubscribers(1, () => service.wsClient(), enqueueProbe, withFragment('id status fileName'));
+    expect(updates().subscriberCount).toBe(2);
+
+    const [job] = await enqueueJobs(service.app, fileId, 1);
+    for (const [run, expected] of [
+      [narrow, { id: job.id, status: 'PENDING' }],
+      [wide, { id: job.id, status: 'PENDING', fileName: 'shared.txt' }],
+    ] as const) {
+      await waitFor(() => run.updates.some((update) => update.id === job.id));
+      expect(run.updates.find((update) => update.id === job.id)).toEqual(expected);
+      run.cancel();
+    }
+    await waitFor(() => updates().subscriberCount === 0);
+  });
 });

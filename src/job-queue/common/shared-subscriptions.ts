@@ -79,7 +79,15 @@ function sharingOf(
   const socket = socketOf(connection);
   if (!caller || !socket) return null;
   return {
-    key: JSON.stringify([print(operation), args.variableValues ?? null, caller.userId, caller.isAdmin]),
+    // The whole document, not the operation alone: printed, an operation leaves out the fragments it spreads, and
+    // two clients whose fragments differed shared one execution, the second given the first's fields.
+    key: JSON.stringify([
+      print(args.document),
+      args.operationName ?? null,
+      args.variableValues ?? null,
+      caller.userId,
+      caller.isAdmin,
+    ]),
     connection,
     socket,
   };
