@@ -59,6 +59,30 @@ describe(`Every operation is scoped to its caller (${databaseLabel})`, () => {
     expect(stats.data.jobStats.total).toBe(1);
   });
 
+  it("keeps idempotency keys apart between users whose ids and keys contain ':' or '\\'", async () => {
+    // Scoped as "<user>:<key>", user "a:b" with key "c" and user "a" with key "b:c" named one job: the second got the
+    // first one's job back, another user's file and text included.
+    const pairs: [string, string][] = [
+      ['a:b', 'c'],
+      ['a', 'b:c'],
+      ['x\\', 'y'],
+      ['x', '\\:y'],
+    ];
+    const jobs = [];
+    for (const [index, [user, key]] of pairs.entries()) {
+      const caller = as(user);
+      const job = (await caller.gql(ENQUEUE, { f: await caller.upload(`file${index}.txt`), k: key })).data.enqueueJob;
+      expect(job).toMatchObject({ userId: user, fileName: `file${index}.txt` });
+      jobs.push(job.id as string);
+    }
+    expect(new Set(jobs).size).toBe(pairs.length);
+    // Control: each key still names its own user's job when that user sends it again.
+    for (const [index, [user, key]] of pairs.entries()) {
+      const again = (await as(user).gql(ENQUEUE, { f: await as(user).upload('again.txt'), k: key })).data.enqueueJob;
+      expect(again).toMatchObject({ id: jobs[index], userId: user, fileName: `file${index}.txt` });
+    }
+  });
+
   it('over graphql-ws the same rule reads the upgrade request: a subscriber follows its own jobs only', async () => {
     const alice = as('alice');
     const bob = as('bob');

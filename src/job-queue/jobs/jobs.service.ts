@@ -134,9 +134,14 @@ export class JobsService {
   }
 }
 
-/** Idempotency keys are per user: the same key from two users names two jobs (and never reveals the other's). */
+/**
+ * Idempotency keys are per user: the same key from two users names two jobs (and never reveals the other's). The
+ * user's id comes first with its `\` and `:` escaped, so that the first unescaped `:` ends it: written plainly as
+ * `<user>:<key>`, user "a:b" with key "c" and user "a" with key "b:c" named one job, and the second was given the
+ * first's. Migration 20261208000000_idempotency_keys_escaped rewrote the keys stored the old way.
+ */
 function scopedIdempotencyKey(caller: Caller, key: string): string {
-  return `${caller.userId ?? ''}:${key}`;
+  return `${(caller.userId ?? '').replace(/[\\:]/g, (special) => `\\${special}`)}:${key}`;
 }
 
 /** The record's status is the column's text; JobStatus names its values. */
