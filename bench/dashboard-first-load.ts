@@ -1,3 +1,5 @@
+// The callbacks given to page.evaluate run in the browser, on its DOM.
+/// <reference lib="dom" />
 /**
  * First load of /dashboard: milliseconds from the start of navigation until the overview's figures are visible
  * (queue health, the job total, the success rate), in Debian's Chromium, each load in a new browser (nothing

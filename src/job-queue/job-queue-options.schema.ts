@@ -74,6 +74,7 @@ export const jobQueueOptionsSchema = objectOption({
   retry: retrySettingsSchema.default({}),
   jobTimeoutMs: whole(1, DAY_MS).nullable().default(null),
   maxExtractedTextBytes: whole(0).default(1024 ** 2),
+  maxParserHeapMb: whole(32, 65_536).default(1024),
   analyzer: customOption<TextAnalyzer | null>(
     (value) => value === null || (typeof value === 'object' && isFunction((value as { analyze?: unknown }).analyze)),
     'must be null or an object with an analyze(input) method',
@@ -110,6 +111,7 @@ export const ENVIRONMENT_VARIABLES = {
   'retry.jitterFactor': 'RETRY_JITTER_FACTOR',
   jobTimeoutMs: 'JOB_TIMEOUT_MS',
   maxExtractedTextBytes: 'MAX_EXTRACTED_TEXT_BYTES',
+  maxParserHeapMb: 'MAX_PARSER_HEAP_MB',
   healthCheckIntervalMs: 'HEALTH_CHECK_INTERVAL_MS',
   jobRetentionHours: 'JOB_RETENTION_HOURS',
   'healthThresholds.successRateDegraded': 'HEALTH_SUCCESS_RATE_DEGRADED',

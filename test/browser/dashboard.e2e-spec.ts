@@ -1,3 +1,5 @@
+// The callbacks given to page.evaluate run in the browser, on its DOM.
+/// <reference lib="dom" />
 import { databaseLabel } from '../support/database';
 import { upload } from '../support/api-helpers';
 import { openBrowser, saveScreenshot, type BrowserSession } from '../support/browser';

@@ -1,3 +1,5 @@
+// The callbacks given to page.evaluate run in the browser, on its DOM.
+/// <reference lib="dom" />
 import type { Page } from 'playwright-core';
 import { openBrowser, saveScreenshot, type BrowserSession } from '../support/browser';
 import { databaseLabel } from '../support/database';

@@ -1,3 +1,5 @@
+// The callbacks given to page.evaluate run in the browser, on its DOM.
+/// <reference lib="dom" />
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { openBrowser, type BrowserSession } from '../support/browser';

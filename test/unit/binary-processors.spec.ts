@@ -3,7 +3,7 @@ import type { ResolvedJobQueueOptions } from '../../src/job-queue/job-queue.opti
 import { DocxProcessor } from '../../src/job-queue/processors/docx.processor';
 import { ImageProcessor } from '../../src/job-queue/processors/image.processor';
 import { PdfProcessor } from '../../src/job-queue/processors/pdf.processor';
-import { docxFile, jpegFile, pdfFile } from '../support/binary-samples';
+import { denseDocxFile, docxFile, jpegFile, pdfFile } from '../support/binary-samples';
 import { ProcessorFiles } from '../support/processing-context';
 
 const options = (maxExtractedTextBytes = 1024 * 1024) => ({ maxExtractedTextBytes }) as ResolvedJobQueueOptions;
@@ -56,6 +56,27 @@ describe('PDF, DOCX and image processors on real files', () => {
     // the bound is generous for a loaded machine, and still half the extraction).
     expect(abortedAt).toBeGreaterThan(0);
     expect(Date.now() - abortedAt).toBeLessThan(500);
+  });
+
+  it('stops a DOCX extraction at once when the signal aborts, rejecting with its reason', async () => {
+    // 8 MB of one-letter paragraphs: mammoth spends seconds on them, in its thread.
+    const { context, progress } = files.context('long.docx', await denseDocxFile(8));
+    const controller = new AbortController();
+    const reason = new Error('cancelled by the test');
+    let abortedAt = 0;
+    const enter = progress.stage.bind(progress);
+    progress.stage = (stage) => {
+      enter(stage);
+      if (stage !== ProcessingStage.EXTRACTING) return;
+      setImmediate(() => {
+        abortedAt = Date.now();
+        controller.abort(reason);
+      });
+    };
+    const processing = new DocxProcessor(options()).process({ ...context, signal: controller.signal });
+    await expect(processing).rejects.toBe(reason);
+    expect(abortedAt).toBeGreaterThan(0);
+    expect(Date.now() - abortedAt).toBeLessThan(500); // the thread is terminated, not waited for
   });
 
   it('reads a DOCX in READING, then PARSING and EXTRACTING, and cuts its text at the cap', async () => {

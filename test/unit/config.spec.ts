@@ -36,6 +36,7 @@ describe('loadConfig (src/config/environment.ts)', () => {
         retry: { initialDelayMs: 1_000, maxDelayMs: 60_000, backoffMultiplier: 2, jitterFactor: 0.1 },
         jobTimeoutMs: null,
         maxExtractedTextBytes: 1024 ** 2,
+        maxParserHeapMb: 1024,
         healthCheckIntervalMs: 60_000,
         jobRetentionHours: 168,
         builtInProcessors: true,

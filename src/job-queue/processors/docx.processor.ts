@@ -1,6 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { DOMParser as XmlDomParser } from '@xmldom/xmldom';
-import type JSZip from 'jszip';
 import { ProcessingStage } from '../common/job.enums';
 import { JOB_QUEUE_OPTIONS } from '../job-queue.constants';
 import type { ResolvedJobQueueOptions } from '../job-queue.options';
@@ -11,7 +9,8 @@ import type {
   ProcessingOutput,
 } from '../processor-contract/file-processor.interface';
 import { readWholeFile } from './binary-input';
-import { lazyModule } from './lazy-module';
+import { DocxReadError, extractDocxText } from './docx-extraction';
+import { ParserOutOfMemoryError, parseTooLarge } from './parser-thread';
 import { confirmSignature, malformed } from './processor-kit';
 import { CappedText, countCharacters } from './text-decoding';
 
@@ -30,15 +29,6 @@ const CORE_PROPERTIES: [string, string, string, boolean][] = [
 ];
 
 /**
- * Loaded at the first DOCX job, not at boot: mammoth, JSZip and xmldom are 153 modules and 2.4 MB of live heap, the
- * largest part of the 10 MB that lazy parsers took off the booted service's RSS (157 → 147 MB, compiled, SQLite).
- */
-const docxLibraries = lazyModule(async () => {
-  const [mammoth, jszip, xmldom] = await Promise.all([import('mammoth'), import('jszip'), import('@xmldom/xmldom')]);
-  return { mammoth: mammoth.default, JSZip: jszip.default, DOMParser: xmldom.DOMParser };
-});
-
-/**
  * Word (.docx): the text of the document's paragraphs (mammoth's raw text; paragraphs separated by a blank line,
  * empty ones left out), with paragraph, word and character counts and the title, author, subject and dates of
  * docProps/core.xml when present.
@@ -52,21 +42,20 @@ export class DocxProcessor implements FileProcessorHandler {
     await confirmSignature(context, 'zip');
     const data = await readWholeFile(context);
     context.progress.stage(ProcessingStage.PARSING);
-    const name = context.job.fileName;
-    const { mammoth, JSZip, DOMParser } = await docxLibraries();
-    const archive = await JSZip.loadAsync(data).catch((error: Error) => {
-      throw malformed(`${name} is not a readable DOCX file: its ZIP archive is damaged (${error.message})`, error);
-    });
-    const properties = await coreProperties(archive, DOMParser);
-    context.signal.throwIfAborted();
-    context.progress.stage(ProcessingStage.EXTRACTING);
-    const raw = await mammoth
-      .extractRawText({ buffer: Buffer.from(data.buffer, data.byteOffset, data.byteLength) })
-      .catch((error: Error) => {
-        throw malformed(`${name} is not a readable DOCX file: ${error.message}`, error);
+    let properties: Record<string, string> = {};
+    let raw: string;
+    try {
+      raw = await extractDocxText(data, CORE_PROPERTY_ELEMENTS, this.options.maxParserHeapMb, {
+        signal: context.signal,
+        onOpened: (values) => {
+          properties = coreProperties(values);
+          context.progress.stage(ProcessingStage.EXTRACTING);
+        },
       });
-    context.signal.throwIfAborted();
-    const paragraphs = raw.value
+    } catch (error) {
+      throw readFailure(context, error);
+    }
+    const paragraphs = raw
       .split('\n\n')
       .map((paragraph) => paragraph.trim())
       .filter(Boolean);
@@ -87,24 +76,26 @@ export class DocxProcessor implements FileProcessorHandler {
   }
 }
 
-/** Title, author, subject and dates of docProps/core.xml; none when it is missing or unreadable. */
-async function coreProperties(archive: JSZip, DOMParser: typeof XmlDomParser): Promise<Record<string, string>> {
-  const xml = await archive
-    .file('docProps/core.xml')
-    ?.async('string')
-    .catch(() => undefined);
-  if (!xml) return {};
-  const quiet = () => undefined;
-  const document = new DOMParser({ errorHandler: { warning: quiet, error: quiet, fatalError: quiet } }).parseFromString(
-    xml,
-    'text/xml',
-  );
+const CORE_PROPERTY_ELEMENTS = CORE_PROPERTIES.map(([namespace, element]) => ({ namespace, element }));
+
+/** Title, author, subject and dates of docProps/core.xml, from their texts in CORE_PROPERTIES' order. */
+function coreProperties(values: (string | null)[]): Record<string, string> {
   const properties: Record<string, string> = {};
-  for (const [namespace, element, key, isDate] of CORE_PROPERTIES) {
-    const value = document?.getElementsByTagNameNS(namespace, element).item(0)?.textContent?.trim();
-    if (!value) continue;
+  CORE_PROPERTIES.forEach(([, , key, isDate], index) => {
+    const value = values[index];
+    if (!value) return;
     if (!isDate) properties[key] = value;
     else if (!Number.isNaN(Date.parse(value))) properties[key] = new Date(value).toISOString();
-  }
+  });
   return properties;
+}
+
+/** What the job fails with when the document could not be read (what else was thrown, as it was). */
+function readFailure(context: ProcessingContext, error: unknown): unknown {
+  const name = context.job.fileName;
+  if (error instanceof ParserOutOfMemoryError) return parseTooLarge(context, error);
+  if (!(error instanceof DocxReadError)) return error;
+  if (error.part === 'archive')
+    return malformed(`${name} is not a readable DOCX file: its ZIP archive is damaged (${error.message})`, error);
+  return malformed(`${name} is not a readable DOCX file: ${error.message}`, error);
 }

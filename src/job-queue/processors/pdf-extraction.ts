@@ -1,15 +1,12 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
-import { asError } from '../common/as-error';
+import { runParserThread } from './parser-thread';
 
 /**
- * PDF text extraction with PDF.js (pdfjs-dist, Mozilla), run in a worker thread of its own for each document:
- *
- * - pdfjs-dist ships ES modules only; a worker thread loads it with a real `import()`, which works the same from
- *   the compiled CommonJS of the service and under Jest (whose module system cannot load ES modules).
- * - Parsing is CPU-bound: off the main thread, it cannot delay lease renewals, progress or other jobs.
- * - Aborting terminates the thread at once, whatever PDF.js is doing.
+ * PDF text extraction with PDF.js (pdfjs-dist, Mozilla), run in a parser thread of its own for each document
+ * (parser-thread.ts: its heap capped, off the main thread, terminated on abort). pdfjs-dist ships ES modules only; a
+ * worker thread loads it with a real `import()`, which works the same from the compiled CommonJS of the service and
+ * under Jest (whose module system cannot load ES modules).
  */
 
 /** Document information, normalised: strings only when present, dates as ISO strings. */
@@ -115,56 +112,34 @@ async function run() {
 run().catch((error) => parentPort.postMessage({ type: 'failed', name: 'WorkerError', message: String(error && error.message) }));
 `;
 
-/** Failures of the worker itself (PDF.js could not be loaded, the thread died): not the document's fault. */
+/** Failures of the thread itself (PDF.js could not be loaded): not the document's fault. */
 const WORKER_FAILURE = 'WorkerError';
 
 /**
  * Extracts the text of `data` page by page. Rejects with PdfReadError when PDF.js cannot read the document or a
- * page, with the signal's reason when it aborts, and with a plain Error when the worker itself fails.
- * `data` is transferred to the worker (it is unusable here afterwards).
+ * page, with ParserOutOfMemoryError when it needs more than `maxHeapMb`, with the signal's reason when it aborts,
+ * and with a plain Error when the thread itself fails. `data` is transferred to the thread (unusable here afterwards).
  */
-export function extractPdfText(data: Uint8Array, handlers: PdfExtractionHandlers): Promise<void> {
-  const { signal } = handlers;
-  if (signal.aborted) return Promise.reject(asError(signal.reason));
-  return new Promise<void>((resolve, reject) => {
-    const worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: {
-        data,
-        moduleUrl: pathToFileURL(path.join(PDFJS_ROOT, 'legacy/build/pdf.mjs')).href,
-        cMapUrl: `${path.join(PDFJS_ROOT, 'cmaps')}${path.sep}`,
-        standardFontDataUrl: `${path.join(PDFJS_ROOT, 'standard_fonts')}${path.sep}`,
-      },
-      transferList: [data.buffer as ArrayBuffer],
-    });
-    let settled = false;
-    const settle = (outcome: () => void) => {
-      if (settled) return;
-      settled = true;
-      signal.removeEventListener('abort', onAbort);
-      void worker.terminate();
-      outcome();
-    };
-    const onAbort = () => settle(() => reject(asError(signal.reason)));
-    signal.addEventListener('abort', onAbort, { once: true });
-    worker.on('message', (message: WorkerMessage) => {
-      if (settled) return;
-      try {
-        if (message.type === 'document') handlers.onDocument(message.info);
-        else if (message.type === 'page') handlers.onPage(message.page);
-        else if (message.type === 'done') settle(resolve);
-        else if (message.name === WORKER_FAILURE)
-          settle(() => reject(new Error(`The PDF worker failed: ${message.message}`)));
-        else settle(() => reject(new PdfReadError(message.name, message.message, message.page)));
-      } catch (error) {
-        settle(() => reject(asError(error)));
-      }
-    });
-    worker.on('error', (error) =>
-      settle(() => reject(new Error(`The PDF worker failed: ${error.message}`, { cause: error }))),
-    );
-    worker.on('exit', (code) =>
-      settle(() => reject(new Error(`The PDF worker stopped unexpectedly (exit code ${code})`))),
-    );
+export function extractPdfText(data: Uint8Array, maxHeapMb: number, handlers: PdfExtractionHandlers): Promise<void> {
+  return runParserThread<WorkerMessage>({
+    name: 'PDF',
+    source: WORKER_SOURCE,
+    workerData: {
+      data,
+      moduleUrl: pathToFileURL(path.join(PDFJS_ROOT, 'legacy/build/pdf.mjs')).href,
+      cMapUrl: `${path.join(PDFJS_ROOT, 'cmaps')}${path.sep}`,
+      standardFontDataUrl: `${path.join(PDFJS_ROOT, 'standard_fonts')}${path.sep}`,
+    },
+    transferList: [data.buffer as ArrayBuffer],
+    maxHeapMb,
+    signal: handlers.signal,
+    onMessage: (message) => {
+      if (message.type === 'document') handlers.onDocument(message.info);
+      else if (message.type === 'page') handlers.onPage(message.page);
+      else if (message.type === 'done') return true;
+      else if (message.name === WORKER_FAILURE) throw new Error(`The PDF parser failed: ${message.message}`);
+      else throw new PdfReadError(message.name, message.message, message.page);
+      return false;
+    },
   });
 }

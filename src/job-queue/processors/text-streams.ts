@@ -1,3 +1,4 @@
+import { TextDecoder } from 'node:util';
 import { NonRecoverableError } from '../retry/processing-error';
 import type { ProcessingContext, ProcessingOutput } from '../processor-contract/file-processor.interface';
 import { CappedText, detectBom } from './text-decoding';
