@@ -1,6 +1,7 @@
 /**
- * Who is asking. Every service operation takes one; queries are filtered by it. Until authentication
- * exists every caller is an anonymous administrator, which sees everything.
+ * Who is asking. Every service operation takes one; queries are filtered by it. The module's `resolveCaller` (the
+ * standalone server's sign-in, or a host's own rule) names it; with none, every caller is ANONYMOUS_ADMIN, which
+ * sees everything.
  */
 export interface Caller {
   userId: string | null;

@@ -1,4 +1,4 @@
-import { cutToBytes } from '../workers/extracted-text-cap';
+import { cutToBytes } from '../common/utf8-cut';
 
 export type TextEncoding = 'utf-8' | 'utf-16le' | 'utf-16be' | 'latin1';
 
