@@ -215,6 +215,46 @@ describe(`GraphQL jobs API: enqueue, read, cancel, retry (${databaseLabel})`, ()
       expect((await gqlData(service, JOB, { id })).job.status).toBe('PENDING');
     });
 
+    describe('a running job that leaves PROCESSING while cancelJob reads it', () => {
+      /** A job PROCESSING, then moved to `status` at the moment cancelJob records its request (a real interleaving). */
+      async function runningJobThatBecomes(status: 'RETRYING' | 'COMPLETED') {
+        const { id } = await enqueue({ fileId: txtFile });
+        const records = service.prisma.driver.records;
+        await records.overwriteJob(id, {
+          status: 'PROCESSING',
+          leaseOwner: 'worker-elsewhere',
+          leaseExpiresAt: new Date(Date.now() + 60_000),
+          startedAt: new Date(),
+        });
+        const requestCancel = records.requestCancel.bind(records);
+        jest.spyOn(records, 'requestCancel').mockImplementationOnce(async (jobId) => {
+          await records.overwriteJob(jobId, {
+            status,
+            leaseOwner: null,
+            leaseExpiresAt: null,
+            ...(status === 'RETRYING' ? { availableAt: new Date(Date.now() + 60_000) } : { completedAt: new Date() }),
+          });
+          return requestCancel(jobId);
+        });
+        return id;
+      }
+
+      it('ends a job that went back to RETRYING CANCELLED, not left to run again', async () => {
+        const id = await runningJobThatBecomes('RETRYING');
+        expect((await gqlData(service, CANCEL_JOB, { id })).cancelJob).toMatchObject({ id, status: 'CANCELLED' });
+        expect((await gqlData(service, JOB, { id })).job.status).toBe('CANCELLED');
+      });
+
+      it('answers CONFLICT for a job that completed, as for any COMPLETED job', async () => {
+        const id = await runningJobThatBecomes('COMPLETED');
+        expect(await gqlError(service, CANCEL_JOB, { id })).toEqual({
+          code: 'CONFLICT',
+          message: `Job ${id} is COMPLETED and cannot be cancelled`,
+          data: null,
+        });
+      });
+    });
+
     it.each([
       ['cancelJob', CANCEL_JOB],
       ['retryJob', RETRY_JOB],

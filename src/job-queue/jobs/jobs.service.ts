@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { SpanKind } from '@opentelemetry/api';
 import type { Caller } from '../common/caller';
 import type { JobAttemptRecord, JobRecord } from '../common/job-record';
-import { JobStatus, priorityToRank } from '../common/job.enums';
+import { CLAIMABLE_STATUSES, JobStatus, priorityToRank } from '../common/job.enums';
 import { inSpan, messagingAttributes, traceContextOf } from '../common/tracing';
 import { UnknownFilesError } from '../database/queue-store';
 import { JobEventsPublisher } from '../events/job-events.publisher';
@@ -15,6 +15,9 @@ import { decodeJobCursor } from './job-cursor';
 import { type JobDraft, type JobPage, JobsRepository } from './jobs.repository';
 import { JobsErrorCode, JobsException } from './jobs.exception';
 import { RunningJobCanceller } from './running-job-canceller';
+
+/** Reads of a job a cancel makes while the job keeps moving on (each move is a worker's or a user's write). */
+const MAX_CANCEL_READS = 5;
 
 /** The queue's operations for API callers and host code. Every one takes the caller and honours its scope. */
 @Injectable()
@@ -97,17 +100,26 @@ export class JobsService {
     return this.repository.attemptsOf(jobId);
   }
 
-  /** PENDING or RETRYING: cancelled at once. PROCESSING: its processor is aborted wherever it runs. */
+  /**
+   * PENDING or RETRYING: cancelled at once. PROCESSING: its processor is aborted wherever it runs. Anything else:
+   * CONFLICT. A job can move on between the read and the write (claimed, failed back to RETRYING, completed), so each
+   * write that finds the job moved on reads it again: a running job that went back to RETRYING meanwhile was answered
+   * as it was, RETRYING, and ran again; one that completed was answered COMPLETED where any other is a CONFLICT.
+   */
   async cancel(id: string, caller: Caller): Promise<JobRecord> {
-    const job = await this.get(id, caller);
-    if (isRunning(job)) return this.canceller.cancelRunning(job);
-    const cancelled = await this.repository.cancelQueued(id);
-    if (!cancelled) {
-      const current = await this.get(id, caller);
-      if (isRunning(current)) return this.canceller.cancelRunning(current);
-      throw this.conflict(current, 'cancelled');
+    for (let read = 1; ; read++) {
+      const job = await this.get(id, caller);
+      const running = isRunning(job);
+      if (read > MAX_CANCEL_READS || (!running && !CLAIMABLE_STATUSES.includes(job.status as JobStatus))) {
+        throw this.conflict(job, 'cancelled');
+      }
+      if (running) {
+        const answered = await this.canceller.cancelRunning(job);
+        if (answered) return answered;
+      } else if (await this.repository.cancelQueued(id)) {
+        return this.changed(id, caller);
+      }
     }
-    return this.changed(id, caller);
   }
 
   /** FAILED or CANCELLED back to PENDING for one more attempt, even when its retries are used up. */

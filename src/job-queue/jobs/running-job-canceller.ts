@@ -32,8 +32,10 @@ export class RunningJobCanceller {
     this.records = driver.records;
   }
 
-  async cancelRunning(job: JobRecord): Promise<JobRecord> {
-    if (await this.records.requestCancel(job.id)) await this.askWorkerToCancel(job.id);
+  /** The job once its worker settled it (or the wait ran out); null: it was no longer PROCESSING, nothing recorded. */
+  async cancelRunning(job: JobRecord): Promise<JobRecord | null> {
+    if (!(await this.records.requestCancel(job.id))) return null;
+    await this.askWorkerToCancel(job.id);
     return (await this.records.findJob(job.id)) ?? job;
   }
 
