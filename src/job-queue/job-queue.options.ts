@@ -43,8 +43,8 @@ export interface JobQueueModuleOptions {
   /** extractedText is kept up to this many bytes (the full length and a truncation flag go to metadata). Default 1 MiB. */
   maxExtractedTextBytes?: number;
   /**
-   * The heap of the thread that parses one PDF or DOCX, in MB; a file whose parse needs more fails FILE_TOO_LARGE
-   * instead of taking the process down (16 MB of dense DOCX XML needed ~2 GB in mammoth). Default 1024.
+   * The heap of the thread that parses one PDF, DOCX or Markdown file, in MB; a file whose parse needs more fails
+   * FILE_TOO_LARGE instead of taking the process down (16 MB of dense DOCX XML needed ~2 GB in mammoth). Default 1024.
    */
   maxParserHeapMb?: number;
   /** Analyses extracted text into `result.analysis` (default: LocalTextAnalyzer); null turns analysis off. */

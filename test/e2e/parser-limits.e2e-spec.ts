@@ -26,20 +26,25 @@ describe(`Parsers within a heap of their own (${databaseLabel})`, () => {
     }, 60_000);
   }
 
-  it('fails a DOCX whose XML needs more heap than that, FILE_TOO_LARGE at its first attempt', async () => {
-    const bomb = await denseDocxFile(24);
-    expect(bomb.length).toBeLessThan(200_000);
-    expect(await finished('bomb.docx', bomb)).toEqual({
+  it.each([
+    // A DOCX of under 200 KB whose main part inflates to 24 MB of XML.
+    ['a DOCX whose XML needs', 'bomb.docx', () => denseDocxFile(24)],
+    // 2 MB of one-word list items: 2.6 million tokens (4 MB took markdown-it to 1.2 GB of heap, 16 MB out of memory).
+    ['a Markdown file whose tokens need', 'list.md', async () => Buffer.from('- a\n'.repeat(512 * 1024))],
+  ])('fails %s more heap than that, FILE_TOO_LARGE at its first attempt', async (_what, name, content) => {
+    const file = await content();
+    expect(file.length).toBeLessThan(4_000_000);
+    expect(await finished(name, file)).toEqual({
       status: 'FAILED',
       errorCode: 'FILE_TOO_LARGE',
-      errorMessage: `bomb.docx is too large to parse: its parse needs more than the ${HEAP_MB} MB a parser may use (maxParserHeapMb)`,
+      errorMessage: `${name} is too large to parse: its parse needs more than the ${HEAP_MB} MB a parser may use (maxParserHeapMb)`,
       errorRecoverable: false,
       retryCount: 0,
       extractedText: null,
     });
   });
 
-  it('reads a DOCX and a PDF of a few pages within the same heap, after the one that did not fit', async () => {
+  it('reads a DOCX, a PDF and a Markdown file of a few pages within the same heap, after those that did not fit', async () => {
     const created = new Date('2024-05-06T07:08:09Z');
     const docx = await docxFile({ paragraphs: ['Within bounds', 'Second paragraph'], created, modified: created });
     expect(await finished('small.docx', docx)).toMatchObject({
@@ -50,6 +55,11 @@ describe(`Parsers within a heap of their own (${databaseLabel})`, () => {
     expect(await finished('small.pdf', pdf)).toMatchObject({
       status: 'COMPLETED',
       extractedText: 'Page one\fPage two',
+    });
+    const markdown = Buffer.from('# Title\n\n- one\n- two\n');
+    expect(await finished('small.md', markdown)).toMatchObject({
+      status: 'COMPLETED',
+      extractedText: 'Title\none\ntwo',
     });
   });
 });

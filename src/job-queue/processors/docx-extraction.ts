@@ -91,7 +91,7 @@ export async function extractDocxText(
   let text: string | undefined;
   await runParserThread<WorkerMessage>({
     name: 'DOCX',
-    source: WORKER_SOURCE,
+    script: { source: WORKER_SOURCE },
     workerData: { data, properties, modules: MODULES },
     transferList: [data.buffer as ArrayBuffer],
     maxHeapMb,

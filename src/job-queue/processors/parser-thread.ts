@@ -1,10 +1,11 @@
-import { Worker } from 'node:worker_threads';
+import path from 'node:path';
+import { Worker, type WorkerOptions } from 'node:worker_threads';
 import { asError } from '../common/as-error';
 import type { ProcessingContext } from '../processor-contract/file-processor.interface';
 import { NonRecoverableError } from '../retry/processing-error';
 
 /**
- * A parser (PDF.js, mammoth) run in a worker thread of its own for each document:
+ * A parser (PDF.js, mammoth, markdown-it) run in a worker thread of its own for each document:
  *
  * - Its heap is capped (`maxHeapMb`): a file whose parse needs more fails alone (ParserOutOfMemoryError) where it
  *   ended the whole process. A 583 KB DOCX whose main part inflates to 200 MB of XML took mammoth past Node's heap
@@ -33,8 +34,12 @@ export function parseTooLarge(context: ProcessingContext, error: ParserOutOfMemo
 export interface ParserThread<M> {
   /** What the thread's parser is called in errors ("The PDF parser failed: ..."). */
   name: string;
-  /** JavaScript evaluated in the thread (not compiled): it reads `workerData` and posts messages of type M. */
-  source: string;
+  /**
+   * What the thread runs, reading `workerData` and posting messages of type M: JavaScript evaluated as it is, or a
+   * module of this folder by its name (`markdown-thread`), loaded as what this file is: compiled JavaScript, or
+   * TypeScript through ts-node under the tests.
+   */
+  script: { source: string } | { module: string };
   workerData: unknown;
   /** Buffers handed over to the thread (unusable here afterwards). */
   transferList?: ArrayBuffer[];
@@ -49,8 +54,9 @@ export function runParserThread<M>(thread: ParserThread<M>): Promise<void> {
   const { signal } = thread;
   if (signal.aborted) return Promise.reject(asError(signal.reason));
   return new Promise<void>((resolve, reject) => {
-    const worker = new Worker(thread.source, {
-      eval: true,
+    const [script, loading] = scriptOf(thread);
+    const worker = new Worker(script, {
+      ...loading,
       workerData: thread.workerData,
       transferList: thread.transferList,
       resourceLimits: { maxOldGenerationSizeMb: thread.maxHeapMb },
@@ -86,4 +92,13 @@ export function runParserThread<M>(thread: ParserThread<M>): Promise<void> {
       settle(() => reject(new Error(`The ${thread.name} parser stopped unexpectedly (exit code ${code})`))),
     );
   });
+}
+
+/** This file's own extension: .js compiled, .ts when the tests run the sources. */
+const OWN_EXTENSION = path.extname(__filename);
+
+function scriptOf(thread: ParserThread<unknown>): [string, WorkerOptions] {
+  if ('source' in thread.script) return [thread.script.source, { eval: true }];
+  const file = path.join(__dirname, `${thread.script.module}${OWN_EXTENSION}`);
+  return [file, OWN_EXTENSION === '.ts' ? { execArgv: ['--require', 'ts-node/register/transpile-only'] } : {}];
 }

@@ -123,7 +123,7 @@ const WORKER_FAILURE = 'WorkerError';
 export function extractPdfText(data: Uint8Array, maxHeapMb: number, handlers: PdfExtractionHandlers): Promise<void> {
   return runParserThread<WorkerMessage>({
     name: 'PDF',
-    source: WORKER_SOURCE,
+    script: { source: WORKER_SOURCE },
     workerData: {
       data,
       moduleUrl: pathToFileURL(path.join(PDFJS_ROOT, 'legacy/build/pdf.mjs')).href,
