@@ -1,4 +1,9 @@
-import { JsonSyntaxError, JsonTokenizer, type JsonTokenHandler } from '../../src/job-queue/processors/json-tokenizer';
+import {
+  JsonSyntaxError,
+  JsonTokenizer,
+  MAX_NESTING,
+  type JsonTokenHandler,
+} from '../../src/job-queue/processors/json-tokenizer';
 
 /** What a tokenizer reports over a document fed in pieces of `pieceLength` characters (0: whole). */
 function tokenize(json: string, pieceLength = 0) {
@@ -160,5 +165,13 @@ describe('JsonTokenizer', () => {
       failing.write('{"a":}');
       failing.end();
     }).toThrow('expected a value but found "}" at line 42, column 6');
+  });
+
+  it(`refuses nesting deeper than ${MAX_NESTING} levels, where it would hold one entry per open container`, () => {
+    const deepest = '['.repeat(MAX_NESTING) + ']'.repeat(MAX_NESTING);
+    expect(tokenize(deepest, 4096).maxDepth).toBe(MAX_NESTING);
+    expect(() => tokenize(`[${deepest}]`, 4096)).toThrow(
+      new JsonSyntaxError(`nesting deeper than ${MAX_NESTING} levels`, 1, MAX_NESTING + 1),
+    );
   });
 });

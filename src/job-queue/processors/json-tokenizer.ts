@@ -58,6 +58,13 @@ const ESCAPES: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b: '\b
 const NUMBER_COMPLETE = new Set([Num.Zero, Num.Int, Num.Frac, Num.ExpDigits]);
 const isDigit = (char: string) => char >= '0' && char <= '9';
 
+/**
+ * Objects and arrays open at once, at most: the stack of open containers is the tokenizer's only memory that grows
+ * with the input, and a file of '[' grew it until V8 ended the process (170 MB of them: "Fatal JavaScript invalid
+ * size error", 2.6 GB resident). Deeper nesting is refused as malformed; Python's json module stops near 1,000.
+ */
+export const MAX_NESTING = 10_000;
+
 export class JsonTokenizer {
   private state = State.Value;
   private readonly stack: JsonContainer[] = [];
@@ -195,6 +202,7 @@ export class JsonTokenizer {
     this.handler.value(type, this.stack.length, this.stack[this.stack.length - 1] ?? null);
     this.sawValue = true;
     if (type === 'object' || type === 'array') {
+      if (this.stack.length === MAX_NESTING) this.fail(`nesting deeper than ${MAX_NESTING} levels`, chunk, index);
       this.stack.push(type);
       this.state = type === 'object' ? State.KeyOrClose : State.ValueOrClose;
     } else if (type === 'string') {
