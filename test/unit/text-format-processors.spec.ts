@@ -2,7 +2,7 @@ import { ProcessingStage } from '../../src/job-queue';
 import type { ResolvedJobQueueOptions } from '../../src/job-queue/job-queue.options';
 import { CsvProcessor } from '../../src/job-queue/processors/csv.processor';
 import { cellType, detectDelimiter, looksLikeHeader, mergeType } from '../../src/job-queue/processors/csv-table';
-import { HtmlProcessor } from '../../src/job-queue/processors/html.processor';
+import { HtmlProcessor, MAX_ELEMENT_DEPTH } from '../../src/job-queue/processors/html.processor';
 import { JsonProcessor, NdjsonProcessor } from '../../src/job-queue/processors/json.processor';
 import { MarkdownProcessor } from '../../src/job-queue/processors/markdown.processor';
 import { MAX_WHOLE_TEXT_BYTES, readWholeText } from '../../src/job-queue/processors/text-streams';
@@ -153,6 +153,19 @@ describe('Text-format processors, run directly', () => {
       extractedText: 'x < y',
       metadata: { title: 'Page', linkCount: 0, characters: 5 },
     });
+  });
+
+  it(`refuses HTML whose elements nest deeper than ${MAX_ELEMENT_DEPTH}, which htmlparser2 holds at a quadratic cost`, async () => {
+    const nested = (depth: number) => `${'<div>'.repeat(depth)}deep${'</div>'.repeat(depth)}`;
+    expect(await run('html', nested(MAX_ELEMENT_DEPTH)).output).toMatchObject({ extractedText: 'deep' });
+    await expect(run('html', nested(MAX_ELEMENT_DEPTH + 1)).output).rejects.toMatchObject({
+      code: 'MALFORMED_FILE',
+      recoverable: false,
+      message: `sample.html: its elements nest more than ${MAX_ELEMENT_DEPTH} deep`,
+    });
+    // Control: elements closed by the parser count as closed (void ones, <p> ended by the next, </p> alone, the end).
+    const flat = '<p>a<br><img src=x><p>b</p></p><li>c<li>d'.repeat(5 * MAX_ELEMENT_DEPTH) + '<div>'.repeat(100);
+    expect(await run('html', flat).output).toMatchObject({ metadata: { linkCount: 0 } });
   });
 
   it('keeps the Markdown outline to the configured text cap and reports PARSING between reading and extracting', async () => {

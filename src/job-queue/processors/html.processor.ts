@@ -10,6 +10,7 @@ import type {
   ProcessingOutput,
 } from '../processor-contract/file-processor.interface';
 import { lazyModule } from './lazy-module';
+import { malformed } from './processor-kit';
 import { CappedText, countCharacters } from './text-decoding';
 import { readText, textOutput } from './text-streams';
 
@@ -65,6 +66,22 @@ const BLOCKS = new Set([
 /** Elements whose neighbours are at least a space apart. */
 const CELLS = new Set(['td', 'th']);
 const MAX_TITLE_CHARACTERS = 1000;
+
+/**
+ * Elements open at once, at most. htmlparser2 keeps its open elements in an array it grows at the front, so each
+ * new one moves all the others: 80,000 unclosed <div> (391 KB) took 3.5 s and 1 MB ~22 s, on the main thread, where
+ * the job's lease renewals and every other job waited. Chromium's parser stops nesting at 512; a page deeper than
+ * this fails as malformed (4,096 cost htmlparser2 a few milliseconds).
+ */
+export const MAX_ELEMENT_DEPTH = 4096;
+
+/** The document nests its elements deeper than MAX_ELEMENT_DEPTH. */
+export class HtmlTooDeepError extends Error {
+  constructor() {
+    super(`its elements nest more than ${MAX_ELEMENT_DEPTH} deep`);
+    this.name = 'HtmlTooDeepError';
+  }
+}
 
 /** Loaded at the first HTML job, not at boot: htmlparser2 is 30 modules and 0.6 MB of live heap (measured booted). */
 const htmlParser = lazyModule(async () => (await import('htmlparser2')).Parser);
@@ -125,6 +142,8 @@ export class HtmlTextExtractor {
   title: string | null = null;
   linkCount = 0;
   private hiddenDepth = 0;
+  /** Elements open in the parser (each open has its close: a void element's, or an implied one, comes at once). */
+  private depth = 0;
   private inTitle = false;
   /** Inside the first <title>: later ones (an SVG's) are neither the title nor visible text. */
   private readingTitle = false;
@@ -153,6 +172,7 @@ export class HtmlTextExtractor {
   }
 
   private open(name: string, attributes: Record<string, string>): void {
+    if (++this.depth > MAX_ELEMENT_DEPTH) throw new HtmlTooDeepError();
     if (HIDDEN.has(name)) this.hiddenDepth++;
     if (this.hiddenDepth > 0) return;
     if (name === 'title') {
@@ -165,6 +185,7 @@ export class HtmlTextExtractor {
   }
 
   private close(name: string): void {
+    this.depth--;
     if (HIDDEN.has(name)) {
       this.hiddenDepth = Math.max(0, this.hiddenDepth - 1);
       return;
@@ -199,8 +220,13 @@ export class HtmlProcessor implements FileProcessorHandler {
   async process(context: ProcessingContext): Promise<ProcessingOutput> {
     context.progress.stage(ProcessingStage.READING);
     const extractor = new HtmlTextExtractor(this.options.maxExtractedTextBytes, await htmlParser());
-    for await (const html of readText(context, metaCharset)) extractor.write(html);
-    extractor.end();
+    try {
+      for await (const html of readText(context, metaCharset)) extractor.write(html);
+      extractor.end();
+    } catch (error) {
+      if (error instanceof HtmlTooDeepError) throw malformed(`${context.job.fileName}: ${error.message}`, error);
+      throw error;
+    }
     context.progress.stage(ProcessingStage.EXTRACTING);
     const { visible, title, linkCount } = extractor;
     return textOutput(visible.text, { title, linkCount, characters: visible.characters });
