@@ -1,6 +1,6 @@
 import { ProcessingStage } from '../../src/job-queue';
 import type { ResolvedJobQueueOptions } from '../../src/job-queue/job-queue.options';
-import { CsvProcessor } from '../../src/job-queue/processors/csv.processor';
+import { CsvProcessor, MAX_COLUMNS } from '../../src/job-queue/processors/csv.processor';
 import { cellType, detectDelimiter, looksLikeHeader, mergeType } from '../../src/job-queue/processors/csv-table';
 import { HtmlProcessor, MAX_ELEMENT_DEPTH } from '../../src/job-queue/processors/html.processor';
 import { JsonProcessor, NdjsonProcessor } from '../../src/job-queue/processors/json.processor';
@@ -152,6 +152,18 @@ describe('Text-format processors, run directly', () => {
     expect(await run('html', html).output).toMatchObject({
       extractedText: 'x < y',
       metadata: { title: 'Page', linkCount: 0, characters: 5 },
+    });
+  });
+
+  it(`refuses a CSV record of more than ${MAX_COLUMNS} fields, each of which the table would keep a name and type for`, async () => {
+    const row = (fields: number) => Array.from({ length: fields }, (_, index) => `c${index}`).join(',');
+    const widest = await run('csv', `${row(MAX_COLUMNS)}\n${row(MAX_COLUMNS)}\n`).output;
+    expect((widest.metadata as { columns: string[] }).columns).toHaveLength(MAX_COLUMNS);
+    // The first record decides: csv-parse refuses any later one of another length itself.
+    await expect(run('csv', `${row(MAX_COLUMNS + 1)}\n${row(MAX_COLUMNS + 1)}\n`).output).rejects.toMatchObject({
+      code: 'MALFORMED_FILE',
+      recoverable: false,
+      message: `Malformed CSV at line 1: a record of ${MAX_COLUMNS + 1} fields, more than the ${MAX_COLUMNS} columns read`,
     });
   });
 
