@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { Pool } from 'pg';
-import { loadMigrations, migratePostgres, migrateSqlite } from '../../src/job-queue/database/migrator';
+import { loadMigrations, type Migration, migratePostgres, migrateSqlite } from '../../src/job-queue/database/migrator';
 import { createTestDatabase, usingPostgres } from '../support/database';
 
 const ESCAPED = '20261208000000_idempotency_keys_escaped';
@@ -28,6 +28,15 @@ interface Target {
   close(): Promise<void>;
 }
 
+/** The migrations before the one named (all of them for none). */
+const before = (migrations: Migration[], name?: string) =>
+  name
+    ? migrations.slice(
+        0,
+        migrations.findIndex((migration) => migration.name === name),
+      )
+    : migrations;
+
 async function sqliteTarget(): Promise<Target> {
   const dir = mkdtempSync(path.join(tmpdir(), 'file-jobs-keys-'));
   const db = new Database(path.join(dir, 'queue.db'));
@@ -39,16 +48,7 @@ async function sqliteTarget(): Promise<Target> {
         ? (statement.all(...values) as Record<string, unknown>[])
         : (statement.run(...values), []);
     },
-    migrate: async (upTo) =>
-      migrateSqlite(
-        db,
-        upTo
-          ? migrations.slice(
-              0,
-              migrations.findIndex((m) => m.name === upTo),
-            )
-          : migrations,
-      ),
+    migrate: async (upTo) => migrateSqlite(db, before(migrations, upTo)),
     close: async () => {
       db.close();
       rmSync(dir, { recursive: true, force: true });
@@ -66,16 +66,7 @@ async function postgresTarget(): Promise<Target> {
   };
   return {
     run: async (sql, values = []) => (await pool.query(placeholders(sql), values)).rows,
-    migrate: async (upTo) =>
-      migratePostgres(
-        pool,
-        upTo
-          ? migrations.slice(
-              0,
-              migrations.findIndex((m) => m.name === upTo),
-            )
-          : migrations,
-      ),
+    migrate: async (upTo) => migratePostgres(pool, before(migrations, upTo)),
     close: async () => {
       await pool.end();
       await database.drop();
