@@ -4,9 +4,9 @@ import {
   NonRecoverableError,
   type ProcessingOutput,
 } from '../../src/job-queue';
-import { upload } from '../support/api-helpers';
+import { uploadUntilSettled } from '../support/api-helpers';
 import { databaseLabel } from '../support/database';
-import { type TestApp, useTestApp, waitFor } from '../support/test-app';
+import { type TestApp, useTestApp } from '../support/test-app';
 
 const JOB = `query($id: ID!) {
   job(id: $id) {
@@ -49,13 +49,7 @@ describe(`U+0000 in what a file or a processor yields (${databaseLabel})`, () =>
     (started) => ({ service } = started),
   );
 
-  async function finished(name: string, content: string) {
-    const response = await upload(service, { name, content }).expect(201);
-    return waitFor(async () => {
-      const { data } = await service.gql(JOB, { id: response.body.job.id });
-      return ['COMPLETED', 'FAILED', 'CANCELLED'].includes(data.job.status) ? data.job : null;
-    });
-  }
+  const finished = (name: string, content: string) => uploadUntilSettled(service, { name, content }, JOB);
 
   it('completes a text file with NUL bytes at its first attempt, each NUL read back as U+FFFD', async () => {
     const job = await finished('utf16-without-bom.txt', 'h\0i\0\n\0');

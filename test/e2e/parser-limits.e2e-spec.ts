@@ -1,7 +1,7 @@
-import { upload } from '../support/api-helpers';
+import { uploadUntilSettled } from '../support/api-helpers';
 import { denseDocxFile, docxFile, pdfFile } from '../support/binary-samples';
 import { databaseLabel } from '../support/database';
-import { type TestApp, useTestApp, waitFor } from '../support/test-app';
+import { type TestApp, useTestApp } from '../support/test-app';
 
 const JOB = `query($id: ID!) {
   job(id: $id) { status errorCode errorMessage errorRecoverable retryCount extractedText }
@@ -18,13 +18,7 @@ describe(`Parsers within a heap of their own (${databaseLabel})`, () => {
   let service: TestApp;
   useTestApp({ queue: { maxParserHeapMb: HEAP_MB } }, (started) => ({ service } = started));
 
-  async function finished(name: string, content: Buffer) {
-    const response = await upload(service, { name, content: content as unknown as string }).expect(201);
-    return waitFor(async () => {
-      const { data } = await service.gql(JOB, { id: response.body.job.id });
-      return ['COMPLETED', 'FAILED'].includes(data.job.status) ? data.job : null;
-    }, 60_000);
-  }
+  const finished = (name: string, content: Buffer) => uploadUntilSettled(service, { name, content }, JOB, 60_000);
 
   it.each([
     // A DOCX of under 200 KB whose main part inflates to 24 MB of XML.

@@ -1,6 +1,6 @@
-import { upload } from '../support/api-helpers';
+import { uploadUntilSettled } from '../support/api-helpers';
 import { databaseLabel } from '../support/database';
-import { type TestApp, useTestApp, waitFor } from '../support/test-app';
+import { type TestApp, useTestApp } from '../support/test-app';
 
 const JOB = `query($id: ID!) {
   job(id: $id) { status format extractedText metadata errorCode errorMessage errorRecoverable retryCount attempts { number outcome errorCode } }
@@ -14,13 +14,7 @@ describe(`Text-format processors, from upload to a finished job (${databaseLabel
   useTestApp({}, (started) => ({ service } = started));
 
   /** Uploads `content` as `name` and waits for its job to finish. */
-  async function processed(name: string, content: string) {
-    const response = await upload(service, { name, content }).expect(201);
-    return waitFor(async () => {
-      const { data } = await service.gql(JOB, { id: response.body.job.id });
-      return ['COMPLETED', 'FAILED', 'CANCELLED'].includes(data.job.status) ? data.job : null;
-    });
-  }
+  const processed = (name: string, content: string) => uploadUntilSettled(service, { name, content }, JOB, 15_000);
 
   async function completed(name: string, content: string) {
     const job = await processed(name, content);

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildSchema, type GraphQLObjectType } from 'graphql';
 import type { TestDatabase } from './database';
-import type { GraphQLErrorBody, TestApp } from './test-app';
+import { type GraphQLErrorBody, type TestApp, waitFor } from './test-app';
 
 /** The ProcessingJob fields the API suites select (scalars of the public contract). */
 export const JOB_FIELDS =
@@ -74,6 +74,23 @@ export function upload(service: TestApp, { name = 'notes.txt', content = 'hello'
   const request = service.http().post('/files');
   for (const [field, value] of Object.entries(fields)) request.field(field, value);
   return request.attach('file', Buffer.from(content), name);
+}
+
+/**
+ * Uploads `content` as `name`, then reads its job with `query` (`job(id: $id) { status ... }`) until it is COMPLETED,
+ * FAILED or CANCELLED, and resolves with it.
+ */
+export async function uploadUntilSettled(
+  service: TestApp,
+  { name, content }: { name: string; content: string | Buffer },
+  query: string,
+  timeoutMs = 30_000,
+) {
+  const response = await upload(service, { name, content }).expect(201);
+  return waitFor(async () => {
+    const { data } = await service.gql(query, { id: response.body.job.id });
+    return ['COMPLETED', 'FAILED', 'CANCELLED'].includes(data?.job?.status) ? data.job : null;
+  }, timeoutMs);
 }
 
 /** Uploads with enqueue=false and returns the new file's id. */

@@ -2,8 +2,9 @@ import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { type DynamicModule, Module, type Provider, type Type } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
 import type { JobQueueModuleOptions } from '../../src/job-queue';
+import { uploadUntilSettled } from './api-helpers';
 import { createTestDatabase, type TestDatabase } from './database';
-import { launchTestApp, type TestApp, waitFor } from './test-app';
+import { launchTestApp, type TestApp } from './test-app';
 
 /** A host application of its own: GraphQLModule (Apollo, graphql-ws), the queue module and its providers. */
 export function hostModule(queue: DynamicModule, providers: Provider[]): Type<unknown> {
@@ -56,12 +57,7 @@ export function useHostApps() {
     },
 
     /** Uploads through POST /files and waits for the job to reach a terminal status. */
-    async uploadAndSettle(app: TestApp, name: string, content: string | Buffer) {
-      const upload = await app.http().post('/files').attach('file', Buffer.from(content), name).expect(201);
-      return waitFor(async () => {
-        const { data } = await app.gql(JOB, { id: upload.body.job.id });
-        return ['COMPLETED', 'FAILED', 'CANCELLED'].includes(data?.job?.status) ? data.job : null;
-      });
-    },
+    uploadAndSettle: (app: TestApp, name: string, content: string | Buffer) =>
+      uploadUntilSettled(app, { name, content }, JOB, 15_000),
   };
 }

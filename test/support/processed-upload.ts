@@ -2,9 +2,9 @@
  * What the binary-format processor suites share: a service on a database of their own, the PDF and DOCX they
  * generate, and an upload awaited until its job has an outcome, read back through the API.
  */
-import { upload } from './api-helpers';
+import { uploadUntilSettled } from './api-helpers';
 import { docxFile, type PdfSample, pdfFile } from './binary-samples';
-import { type TestApp, useTestApp, waitFor } from './test-app';
+import { type TestApp, useTestApp } from './test-app';
 
 const JOB_QUERY = `query($id: ID!) {
   job(id: $id) {
@@ -33,14 +33,9 @@ const DOCX = {
   modified: new Date('2024-05-07T10:11:12Z'),
 };
 
-/** Uploads `content` as `name` (default retries: 3) and resolves with the job once it is COMPLETED or FAILED. */
-async function processUpload(service: TestApp, name: string, content: Buffer) {
-  const uploaded = await upload(service, { name, content }).expect(201);
-  return waitFor(async () => {
-    const { data } = await service.gql(JOB_QUERY, { id: uploaded.body.job.id });
-    return ['COMPLETED', 'FAILED'].includes(data.job.status) ? data.job : null;
-  }, 30_000);
-}
+/** Uploads `content` as `name` (default retries: 3) and resolves with the job once it is settled. */
+const processUpload = (service: TestApp, name: string, content: Buffer) =>
+  uploadUntilSettled(service, { name, content }, JOB_QUERY);
 
 /** The PDF and DOCX made from PDF and DOCX, and uploads to a service on a database of the suite's own. */
 export interface BinaryFormatsSuite {

@@ -1,4 +1,4 @@
-import { runParserThread } from './parser-thread';
+import { type ParserLimits, runParserThread } from './parser-thread';
 
 /**
  * DOCX text extraction with mammoth, run in a parser thread of its own for each document (parser-thread.ts: its heap
@@ -33,7 +33,7 @@ export interface DocxExtractionHandlers {
 type WorkerMessage =
   | { type: 'opened'; properties: (string | null)[] }
   | { type: 'text'; text: string }
-  | { type: 'failed'; part: 'archive' | 'document' | 'thread'; message: string };
+  | { type: 'failed'; part: 'archive' | 'document'; message: string };
 
 /** Runs in the thread, as plain JavaScript (it is evaluated, not compiled). */
 const WORKER_SOURCE = String.raw`
@@ -71,38 +71,33 @@ async function run() {
     parentPort.postMessage({ type: 'failed', part: 'document', message: String((error && error.message) || error) });
   }
 }
-run().catch((error) => parentPort.postMessage({ type: 'failed', part: 'thread', message: String(error && error.message) }));
+run();
 `;
 
 const MODULES = ['mammoth', 'jszip', '@xmldom/xmldom'].map((name) => require.resolve(name));
 
 /**
  * The raw text of the document (mammoth's: paragraphs separated by a blank line). Rejects with DocxReadError when the
- * archive or the document cannot be read, with ParserOutOfMemoryError when it needs more than `maxHeapMb`, with the
- * signal's reason when it aborts, and with a plain Error when the thread itself fails. `data` is transferred to the
- * thread (unusable here afterwards).
+ * archive or the document cannot be read; for the rest, as runParserThread does. `data` is transferred to the thread
+ * (unusable here afterwards).
  */
-export async function extractDocxText(
+export function extractDocxText(
   data: Uint8Array,
   properties: CoreProperty[],
-  maxHeapMb: number,
+  limits: ParserLimits,
   handlers: DocxExtractionHandlers,
 ): Promise<string> {
-  let text: string | undefined;
-  await runParserThread<WorkerMessage>({
+  return runParserThread<WorkerMessage, string>({
+    ...limits,
     name: 'DOCX',
     script: { source: WORKER_SOURCE },
     workerData: { data, properties, modules: MODULES },
     transferList: [data.buffer as ArrayBuffer],
-    maxHeapMb,
     signal: handlers.signal,
-    onMessage: (message) => {
+    onMessage: (message, done) => {
       if (message.type === 'opened') handlers.onOpened(message.properties);
-      else if (message.type === 'text') text = message.text;
-      else if (message.part === 'thread') throw new Error(`The DOCX parser failed: ${message.message}`);
+      else if (message.type === 'text') done(message.text);
       else throw new DocxReadError(message.part, message.message);
-      return text !== undefined;
     },
   });
-  return text!;
 }

@@ -10,7 +10,7 @@ import type {
 } from '../processor-contract/file-processor.interface';
 import { readWholeFile } from './binary-input';
 import { DocxReadError, extractDocxText } from './docx-extraction';
-import { ParserOutOfMemoryError, parseTooLarge } from './parser-thread';
+import { parserLimits } from './parser-thread';
 import { confirmSignature, malformed } from './processor-kit';
 import { CappedText, countCharacters } from './text-decoding';
 
@@ -45,7 +45,7 @@ export class DocxProcessor implements FileProcessorHandler {
     let properties: Record<string, string> = {};
     let raw: string;
     try {
-      raw = await extractDocxText(data, CORE_PROPERTY_ELEMENTS, this.options.maxParserHeapMb, {
+      raw = await extractDocxText(data, CORE_PROPERTY_ELEMENTS, parserLimits(context, this.options), {
         signal: context.signal,
         onOpened: (values) => {
           properties = coreProperties(values);
@@ -93,7 +93,6 @@ function coreProperties(values: (string | null)[]): Record<string, string> {
 /** What the job fails with when the document could not be read (what else was thrown, as it was). */
 function readFailure(context: ProcessingContext, error: unknown): unknown {
   const name = context.job.fileName;
-  if (error instanceof ParserOutOfMemoryError) return parseTooLarge(context, error);
   if (!(error instanceof DocxReadError)) return error;
   if (error.part === 'archive')
     return malformed(`${name} is not a readable DOCX file: its ZIP archive is damaged (${error.message})`, error);

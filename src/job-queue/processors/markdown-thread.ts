@@ -3,9 +3,7 @@ import { extractMarkdown } from './markdown-extraction';
 
 /** The messages of a Markdown parser thread (markdown.processor.ts starts it through runParserThread). */
 export type MarkdownThreadMessage =
-  | { type: 'parsed' }
-  | { type: 'extracted'; extraction: ReturnType<typeof extractMarkdown> }
-  | { type: 'failed'; message: string };
+  { type: 'parsed' } | { type: 'extracted'; extraction: ReturnType<typeof extractMarkdown> };
 
 /** What the thread is given. */
 export interface MarkdownThreadInput {
@@ -18,10 +16,6 @@ if (parentPort && (workerData as { markdownThread?: MarkdownThreadInput } | null
   const port = parentPort;
   const { source, maxTextBytes } = (workerData as { markdownThread: MarkdownThreadInput }).markdownThread;
   const post = (message: MarkdownThreadMessage) => port.postMessage(message);
-  try {
-    const extraction = extractMarkdown(source, maxTextBytes, () => post({ type: 'parsed' }));
-    post({ type: 'extracted', extraction });
-  } catch (error) {
-    post({ type: 'failed', message: String((error as Error)?.message ?? error) });
-  }
+  // What it throws ends the thread with an 'error' its parent reports (runParserThread).
+  post({ type: 'extracted', extraction: extractMarkdown(source, maxTextBytes, () => post({ type: 'parsed' })) });
 }

@@ -10,7 +10,7 @@ import type {
 } from '../processor-contract/file-processor.interface';
 import type { MarkdownExtraction } from './markdown-extraction';
 import type { MarkdownThreadMessage } from './markdown-thread';
-import { ParserOutOfMemoryError, parseTooLarge, runParserThread } from './parser-thread';
+import { parserLimits, runParserThread } from './parser-thread';
 import { countCharacters } from './text-decoding';
 import { countLines, MAX_WHOLE_TEXT_BYTES, readWholeText } from './text-streams';
 
@@ -28,26 +28,20 @@ export class MarkdownProcessor implements FileProcessorHandler {
     context.progress.stage(ProcessingStage.READING);
     const source = await readWholeText(context, MAX_WHOLE_TEXT_BYTES);
     context.progress.stage(ProcessingStage.PARSING);
-    let extraction: MarkdownExtraction | undefined;
-    try {
-      await runParserThread<MarkdownThreadMessage>({
-        name: 'Markdown',
-        script: { module: 'markdown-thread' },
-        workerData: { markdownThread: { source, maxTextBytes: this.options.maxExtractedTextBytes } },
-        maxHeapMb: this.options.maxParserHeapMb,
-        signal: context.signal,
-        onMessage: (message) => {
-          if (message.type === 'parsed') context.progress.stage(ProcessingStage.EXTRACTING);
-          else if (message.type === 'extracted') extraction = message.extraction;
-          else throw new Error(`The Markdown parser failed: ${message.message}`);
-          return extraction !== undefined;
-        },
-      });
-    } catch (error) {
-      if (error instanceof ParserOutOfMemoryError) throw parseTooLarge(context, error);
-      throw error;
-    }
-    const { text, textBytes, truncated, headings, headingCount, linkCount } = extraction!;
+    const { text, textBytes, truncated, headings, headingCount, linkCount } = await runParserThread<
+      MarkdownThreadMessage,
+      MarkdownExtraction
+    >({
+      ...parserLimits(context, this.options),
+      name: 'Markdown',
+      script: { module: 'markdown-thread' },
+      workerData: { markdownThread: { source, maxTextBytes: this.options.maxExtractedTextBytes } },
+      signal: context.signal,
+      onMessage: (message, done) => {
+        if (message.type === 'parsed') context.progress.stage(ProcessingStage.EXTRACTING);
+        else done(message.extraction);
+      },
+    });
     return {
       extractedText: text,
       metadata: {

@@ -1,13 +1,14 @@
 import path from 'node:path';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 import { asError } from '../common/as-error';
+import type { ResolvedJobQueueOptions } from '../job-queue.options';
 import type { ProcessingContext } from '../processor-contract/file-processor.interface';
 import { NonRecoverableError } from '../retry/processing-error';
 
 /**
  * A parser (PDF.js, mammoth, markdown-it) run in a worker thread of its own for each document:
  *
- * - Its heap is capped (`maxHeapMb`): a file whose parse needs more fails alone (ParserOutOfMemoryError) where it
+ * - Its heap is capped (`maxHeapMb`): a file whose parse needs more fails alone (FILE_TOO_LARGE) where it
  *   ended the whole process. A 583 KB DOCX whose main part inflates to 200 MB of XML took mammoth past Node's heap
  *   limit on the main thread (4.5 GB resident, 78 s, then "JavaScript heap out of memory"), and every instance that
  *   picked the job up again after its lease ran out died the same way.
@@ -16,24 +17,11 @@ import { NonRecoverableError } from '../retry/processing-error';
  * - Aborting terminates the thread at once, whatever the parser is doing.
  */
 
-/** The parse needed more heap than the thread may have: the file's fault, not retried by the processors. */
-export class ParserOutOfMemoryError extends Error {
-  constructor(readonly maxHeapMb: number) {
-    super(`its parse needs more than the ${maxHeapMb} MB a parser may use (maxParserHeapMb)`);
-    this.name = 'ParserOutOfMemoryError';
-  }
-}
-
-/** The job's failure for a parse that ran out of heap: FILE_TOO_LARGE, an input error, not retried. */
-export function parseTooLarge(context: ProcessingContext, error: ParserOutOfMemoryError): NonRecoverableError {
-  return new NonRecoverableError('FILE_TOO_LARGE', `${context.job.fileName} is too large to parse: ${error.message}`, {
-    cause: error,
-  });
-}
-
-export interface ParserThread<M> {
+export interface ParserThread<M, R> {
   /** What the thread's parser is called in errors ("The PDF parser failed: ..."). */
   name: string;
+  /** The file parsed, as its job names it: the failure of a parse that needs more heap names it. */
+  fileName: string;
   /**
    * What the thread runs, reading `workerData` and posting messages of type M: JavaScript evaluated as it is, or a
    * module of this folder by its name (`markdown-thread`), loaded as what this file is: compiled JavaScript, or
@@ -45,15 +33,28 @@ export interface ParserThread<M> {
   transferList?: ArrayBuffer[];
   maxHeapMb: number;
   signal: AbortSignal;
-  /** Each message the thread posts; true when it was the last. What it throws ends the run with that error. */
-  onMessage(message: M): boolean;
+  /**
+   * Each message the thread posts; `done` with the result ends the run. What it throws ends the run with that error;
+   * so does anything the thread throws or rejects with, as "The <name> parser failed: ...".
+   */
+  onMessage(message: M, done: (result: R) => void): void;
 }
 
-/** Runs the thread until a message says it was the last; rejects with the signal's reason when it aborts. */
-export function runParserThread<M>(thread: ParserThread<M>): Promise<void> {
+/** What a processor tells the thread it starts: which file, and how much heap its parse may use. */
+export type ParserLimits = Pick<ParserThread<unknown, unknown>, 'fileName' | 'maxHeapMb'>;
+
+export function parserLimits(context: ProcessingContext, options: ResolvedJobQueueOptions): ParserLimits {
+  return { fileName: context.job.fileName, maxHeapMb: options.maxParserHeapMb };
+}
+
+/**
+ * Runs the thread until a message is its result. Rejects with FILE_TOO_LARGE (not retried: the file's fault) when the
+ * parse needs more than `maxHeapMb`, and with the signal's reason when it aborts.
+ */
+export function runParserThread<M, R>(thread: ParserThread<M, R>): Promise<R> {
   const { signal } = thread;
   if (signal.aborted) return Promise.reject(asError(signal.reason));
-  return new Promise<void>((resolve, reject) => {
+  return new Promise<R>((resolve, reject) => {
     const [script, loading] = scriptOf(thread);
     const worker = new Worker(script, {
       ...loading,
@@ -74,7 +75,7 @@ export function runParserThread<M>(thread: ParserThread<M>): Promise<void> {
     worker.on('message', (message: M) => {
       if (settled) return;
       try {
-        if (thread.onMessage(message)) settle(resolve);
+        thread.onMessage(message, (result) => settle(() => resolve(result)));
       } catch (error) {
         settle(() => reject(asError(error)));
       }
@@ -83,7 +84,7 @@ export function runParserThread<M>(thread: ParserThread<M>): Promise<void> {
       settle(() =>
         reject(
           error.code === 'ERR_WORKER_OUT_OF_MEMORY'
-            ? new ParserOutOfMemoryError(thread.maxHeapMb)
+            ? tooLargeToParse(thread)
             : new Error(`The ${thread.name} parser failed: ${error.message}`, { cause: error }),
         ),
       ),
@@ -97,7 +98,14 @@ export function runParserThread<M>(thread: ParserThread<M>): Promise<void> {
 /** This file's own extension: .js compiled, .ts when the tests run the sources. */
 const OWN_EXTENSION = path.extname(__filename);
 
-function scriptOf(thread: ParserThread<unknown>): [string, WorkerOptions] {
+function tooLargeToParse({ fileName, maxHeapMb }: ParserThread<unknown, unknown>): NonRecoverableError {
+  return new NonRecoverableError(
+    'FILE_TOO_LARGE',
+    `${fileName} is too large to parse: its parse needs more than the ${maxHeapMb} MB a parser may use (maxParserHeapMb)`,
+  );
+}
+
+function scriptOf(thread: ParserThread<unknown, unknown>): [string, WorkerOptions] {
   if ('source' in thread.script) return [thread.script.source, { eval: true }];
   const file = path.join(__dirname, `${thread.script.module}${OWN_EXTENSION}`);
   return [file, OWN_EXTENSION === '.ts' ? { execArgv: ['--require', 'ts-node/register/transpile-only'] } : {}];

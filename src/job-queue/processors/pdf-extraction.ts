@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { runParserThread } from './parser-thread';
+import { type ParserLimits, runParserThread } from './parser-thread';
 
 /**
  * PDF text extraction with PDF.js (pdfjs-dist, Mozilla), run in a parser thread of its own for each document
@@ -109,19 +109,16 @@ async function run() {
     if (document) await document.destroy();
   }
 }
-run().catch((error) => parentPort.postMessage({ type: 'failed', name: 'WorkerError', message: String(error && error.message) }));
+run();
 `;
-
-/** Failures of the thread itself (PDF.js could not be loaded): not the document's fault. */
-const WORKER_FAILURE = 'WorkerError';
 
 /**
  * Extracts the text of `data` page by page. Rejects with PdfReadError when PDF.js cannot read the document or a
- * page, with ParserOutOfMemoryError when it needs more than `maxHeapMb`, with the signal's reason when it aborts,
- * and with a plain Error when the thread itself fails. `data` is transferred to the thread (unusable here afterwards).
+ * page; for the rest, as runParserThread does. `data` is transferred to the thread (unusable here afterwards).
  */
-export function extractPdfText(data: Uint8Array, maxHeapMb: number, handlers: PdfExtractionHandlers): Promise<void> {
-  return runParserThread<WorkerMessage>({
+export function extractPdfText(data: Uint8Array, limits: ParserLimits, handlers: PdfExtractionHandlers): Promise<void> {
+  return runParserThread<WorkerMessage, void>({
+    ...limits,
     name: 'PDF',
     script: { source: WORKER_SOURCE },
     workerData: {
@@ -131,15 +128,12 @@ export function extractPdfText(data: Uint8Array, maxHeapMb: number, handlers: Pd
       standardFontDataUrl: `${path.join(PDFJS_ROOT, 'standard_fonts')}${path.sep}`,
     },
     transferList: [data.buffer as ArrayBuffer],
-    maxHeapMb,
     signal: handlers.signal,
-    onMessage: (message) => {
+    onMessage: (message, done) => {
       if (message.type === 'document') handlers.onDocument(message.info);
       else if (message.type === 'page') handlers.onPage(message.page);
-      else if (message.type === 'done') return true;
-      else if (message.name === WORKER_FAILURE) throw new Error(`The PDF parser failed: ${message.message}`);
+      else if (message.type === 'done') done();
       else throw new PdfReadError(message.name, message.message, message.page);
-      return false;
     },
   });
 }

@@ -10,7 +10,7 @@ import type {
   ProcessingOutput,
 } from '../processor-contract/file-processor.interface';
 import { readWholeFile } from './binary-input';
-import { ParserOutOfMemoryError, parseTooLarge } from './parser-thread';
+import { parserLimits } from './parser-thread';
 import { extractPdfText, PdfReadError, type PdfDocumentInfo } from './pdf-extraction';
 import { confirmSignature, malformed } from './processor-kit';
 import { CappedText, countCharacters } from './text-decoding';
@@ -38,7 +38,7 @@ export class PdfProcessor implements FileProcessorHandler {
     const pages: { number: number; characters: number }[] = [];
     let document: PdfDocumentInfo | undefined;
     try {
-      await extractPdfText(data, this.options.maxParserHeapMb, {
+      await extractPdfText(data, parserLimits(context, this.options), {
         signal: context.signal,
         onDocument: (info) => {
           document = info;
@@ -55,7 +55,6 @@ export class PdfProcessor implements FileProcessorHandler {
       });
     } catch (error) {
       if (error instanceof PdfReadError) throw readFailure(context, error);
-      if (error instanceof ParserOutOfMemoryError) throw parseTooLarge(context, error);
       throw error;
     }
     const { pageCount, ...info } = document!;
